@@ -1,0 +1,11 @@
+# pyrace_warnings(target): the project's warning set, errors in CI (PYRACE_WERROR).
+function(pyrace_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow=local)
+  if(PYRACE_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+  if(PYRACE_SANITIZE)
+    target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+  endif()
+endfunction()

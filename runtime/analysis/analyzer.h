@@ -1,0 +1,39 @@
+// The detectors behind one interface: feed events in order, then Finish() for the
+// findings. The same object runs live inside `pyrace run` (on the runtime's pipe) and
+// offline in `pyrace replay`, so both give the same findings.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "runtime/model/event.h"
+#include "runtime/model/finding.h"
+#include "runtime/model/symbols.h"
+#include "runtime/trace/trace.h"
+
+namespace pyrace {
+
+struct AnalysisOptions {
+  bool races = true;
+  bool deadlocks = true;       // lock-order inversions, deadlocks, missed/bad releases
+  bool lock_class_view = false;  // lock graph nodes are creation sites, not instances
+  int max_findings = 1000;
+};
+
+class Analyzer : public EventSink {
+ public:
+  explicit Analyzer(const AnalysisOptions& opts);
+  ~Analyzer() override;
+
+  void OnEvent(const Event& e, const Symbols& syms) override;
+
+  // End of the event stream (complete or truncated). Findings are deduplicated, with
+  // counts, in a stable order (by kind, then first occurrence).
+  std::vector<Finding> Finish(const Symbols& syms);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pyrace

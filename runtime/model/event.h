@@ -1,0 +1,101 @@
+// The event vocabulary shared by the recorder (runtime/python), the trace format
+// (runtime/trace) and the detectors (runtime/analysis). Nothing here knows Python.
+//
+// Identities are dense integers handed out by the recorder in creation order, never
+// addresses: CPython reuses addresses after free, and dense ids let the detectors keep
+// per-lock and per-thread state in plain vectors.
+#pragma once
+
+#include <cstdint>
+
+namespace pyrace {
+
+using Tid = uint32_t;      // 0 is the main thread
+using LockId = uint32_t;   // 0 is reserved for the GIL (C extensions, issue 6)
+using StackId = uint32_t;  // index into Symbols::stacks; kNoStack = unknown
+using StrId = uint32_t;    // index into Symbols::strings; 0 = ""
+using SyncId = uint64_t;   // hand-off channel (queue, event, future...) id
+using LocId = uint64_t;    // shared-memory location id (data races, issue 4)
+
+inline constexpr StackId kNoStack = 0;
+inline constexpr Tid kNoTid = UINT32_MAX;
+inline constexpr LockId kGilLock = 0;
+
+enum class LockKind : uint8_t {
+  kLock = 0,       // _thread.lock: any thread may release it
+  kRLock = 1,      // _thread.RLock: owner-only release, re-entrant
+  kCMutex = 2,     // pthread/PyThread/PyMutex lock in a C extension
+  kGil = 3,        // the interpreter lock, as seen by instrumented C code
+  kJoinSentinel = 4,  // internal: stands for "thread T has exited"
+};
+
+// What a thread blocks on, for the wait-for graph of the deadlock watchdog.
+enum class WaitKind : uint8_t {
+  kLock = 0,    // obj = LockId
+  kJoin = 1,    // obj = Tid being joined
+  kJoinAll = 2, // interpreter shutdown joining every non-daemon thread
+  kHandoff = 3, // obj = SyncId (queue get, event wait...)
+};
+
+enum class EventKind : uint8_t {
+  // Threads. ThreadStart is emitted by the parent (tid) and names the child (obj):
+  // it is the happens-before edge parent -> child. stack = where start() was called.
+  kThreadStart = 1,
+  kThreadExit = 2,   // tid ended (normally or by exception)
+  kThreadJoin = 3,   // tid returned from joining obj (the child had exited): edge child -> tid
+
+  // Locks. stack = the Python (or C) call site of the operation.
+  kLockCreate = 10,    // obj = LockId, aux = LockKind
+  kLockAcquired = 11,  // flags: kFlagTry / kFlagTimed / kFlagReentrant
+  kLockTryFailed = 12, // a non-blocking or timed acquire that did not get the lock
+  kLockRelease = 13,   // flags: kFlagSameFrame / kFlagReentrant / kFlagError
+  // The function activation that acquired obj ended (returned or raised) while the
+  // lock was still held. stack = where it ended (the return/raise line and callers);
+  // flags: kFlagRaised. Emitted at most once per acquisition, at the latest at thread exit.
+  kLockHeldAtFrameEnd = 14,
+
+  // Hand-offs (happens-before edges other than locks): queue put->get, Event set->wait,
+  // Condition notify->wait, Future set_result->result. obj = SyncId.
+  kHandoffSend = 20,
+  kHandoffRecv = 21,
+
+  // Shared-memory accesses (issue 4). obj = LocId; flags: kFlagWrite / kFlagReadModifyWrite.
+  kAccess = 30,
+  kObjectFree = 31,  // obj = object id whose locations must be forgotten (address reuse)
+
+  // A hang caught by the watchdog, as a group: one kDeadlockBegin (aux = number of
+  // waits), then one kDeadlockWait per stuck thread (tid waits on obj, aux = WaitKind,
+  // stack = where it waits), one kThreadStack per other live thread, then kDeadlockEnd.
+  kDeadlockBegin = 40,
+  kDeadlockWait = 41,
+  kThreadStack = 42,
+  kDeadlockEnd = 43,
+
+  // C extensions (issue 6): a refcount change or C-API call without the GIL.
+  // obj = 0 for refcount, 1 for C-API call; stack = C location (+ Python stack).
+  kGilNotHeld = 50,
+};
+
+// Event flag bits. Their meaning depends on the kind (see above).
+inline constexpr uint8_t kFlagTry = 1 << 0;        // acquire(blocking=False)
+inline constexpr uint8_t kFlagTimed = 1 << 1;      // acquire(timeout=...)
+inline constexpr uint8_t kFlagReentrant = 1 << 2;  // RLock level > 1
+inline constexpr uint8_t kFlagSameFrame = 1 << 3;  // released by the activation that acquired it
+inline constexpr uint8_t kFlagError = 1 << 4;      // the operation raised (release of unheld lock...)
+inline constexpr uint8_t kFlagRaised = 1 << 5;     // kLockHeldAtFrameEnd: the frame ended by an exception
+inline constexpr uint8_t kFlagWrite = 1 << 0;      // kAccess
+inline constexpr uint8_t kFlagReadModifyWrite = 1 << 1;  // kAccess: x += 1, check-then-act
+
+// One decoded event. 32 bytes in memory; the trace encodes it in a few bytes.
+struct Event {
+  EventKind kind{};
+  uint8_t flags = 0;
+  uint16_t aux = 0;
+  Tid tid = 0;
+  uint64_t obj = 0;
+  StackId stack = kNoStack;
+  uint32_t reserved = 0;
+  uint64_t time_us = 0;  // microseconds since the process started
+};
+
+}  // namespace pyrace

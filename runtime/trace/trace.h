@@ -1,0 +1,104 @@
+// The event trace: one versioned binary format, written incrementally in
+// self-delimiting, checksummed chunks (docs/trace-format.md), so a run that crashes
+// or is killed leaves a trace readable up to its last whole chunk.
+//
+// The writer runs inside the user's interpreter (the GIL serializes its callers); the
+// reader runs in the pyrace tool, live on the pipe from the runtime and offline on a
+// file, and hands the same events to the same analyses either way.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/model/event.h"
+#include "runtime/model/symbols.h"
+
+namespace pyrace {
+
+inline constexpr uint16_t kTraceVersionMajor = 1;
+inline constexpr uint16_t kTraceVersionMinor = 0;
+
+struct TraceHeader {
+  uint16_t version_major = kTraceVersionMajor;
+  uint16_t version_minor = kTraceVersionMinor;
+  uint32_t pid = 0;
+  uint64_t start_unix_us = 0;
+  std::string python_version;      // "3.11.7"
+  std::vector<std::string> argv;   // the program's sys.argv
+};
+
+class TraceWriter {
+ public:
+  // Writes to fd, which it does not own. Nothing is written until the first chunk
+  // fills or Flush() is called; the file header goes first.
+  TraceWriter(int fd, const TraceHeader& header, size_t chunk_bytes = 64 * 1024);
+  ~TraceWriter();  // flushes
+  TraceWriter(const TraceWriter&) = delete;
+  TraceWriter& operator=(const TraceWriter&) = delete;
+
+  // Definitions must come before the first event that uses them.
+  void DefineString(StrId id, std::string_view s);
+  void DefineStack(StackId id, std::span<const Frame> frames);
+  void DefineThread(Tid tid, const ThreadInfo& info);
+  void DefineLocation(LocId id, const LocationInfo& info);
+
+  void Emit(const Event& e);
+
+  // Writes the pending chunk now: before the process may die (os._exit, fatal signal,
+  // watchdog exit), before blocking, and at exit. Async-signal-safe when no other
+  // thread is inside the writer.
+  void Flush();
+
+  uint64_t events_written() const;
+  uint64_t bytes_written() const;
+  bool failed() const;  // a write error happened (EPIPE...): further output is dropped
+
+ private:
+  struct Impl;
+  Impl* impl_;
+};
+
+// Receives what a reader decodes. Symbols are complete for every event delivered.
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  virtual void OnHeader(const TraceHeader& /*header*/) {}
+  virtual void OnEvent(const Event& e, const Symbols& syms) = 0;
+};
+
+struct ReadStatus {
+  enum Code {
+    kOk,          // the whole trace was read
+    kTruncated,   // ended inside a chunk (crash or kill): everything before it was delivered
+    kCorrupt,     // a chunk failed its checksum or did not decode: stopped before it
+    kBadHeader,   // not a pyrace trace
+    kTooNew,      // written by a newer pyrace (major version)
+    kIoError,
+  } code = kOk;
+  std::string message;     // says what and where ("chunk 12 at byte 786432: checksum mismatch")
+  uint64_t events = 0;     // events delivered
+  uint64_t chunks = 0;     // whole chunks read
+  uint64_t bytes = 0;      // bytes consumed
+};
+
+class TraceReader {
+ public:
+  // Reads fd to EOF (a pipe or a file), delivering events as chunks complete. When
+  // tee_fd >= 0, every byte read is copied there (record: keep the trace while
+  // analysing it live).
+  ReadStatus ReadFd(int fd, EventSink& sink, int tee_fd = -1);
+  ReadStatus ReadFile(const std::string& path, EventSink& sink);
+  ReadStatus ReadBuffer(std::span<const uint8_t> data, EventSink& sink);
+
+  const Symbols& symbols() const { return symbols_; }
+  const TraceHeader& header() const { return header_; }
+
+ private:
+  Symbols symbols_;
+  TraceHeader header_;
+};
+
+}  // namespace pyrace
