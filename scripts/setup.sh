@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs what pyrace needs on Debian 12 (as root), then configures and builds it.
+# Safe to run again: installs only what is missing and rebuilds incrementally.
+#   BUILD_DIR (default: build)   CMAKE_ARGS (extra cmake arguments)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  build-essential cmake ninja-build pkg-config git
+  clang-14 llvm-14-dev libclang-14-dev libclang-rt-14-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  nlohmann-json3-dev libcli11-dev libtomlplusplus-dev libtree-sitter-dev zlib1g-dev
+  python3 python3-dev
+  nodejs
+)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# Debian's nodejs needs its npm package; NodeSource's nodejs carries npm itself.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# npm packages (the Python grammar for the linter, the SARIF validator for the tests),
+# pinned in third_party/package.json and installed without running their scripts.
+if [ -f third_party/package.json ]; then
+  if [ ! -d third_party/npm/node_modules ] || [ third_party/package.json -nt third_party/npm/.installed ]; then
+    mkdir -p third_party/npm
+    cp third_party/package.json third_party/npm/package.json
+    [ -f third_party/package-lock.json ] && cp third_party/package-lock.json third_party/npm/
+    (cd third_party/npm && npm install --ignore-scripts --no-audit --no-fund --loglevel=error)
+    touch third_party/npm/.installed
+  fi
+fi
+
+BUILD_DIR=${BUILD_DIR:-build}
+GEN=()
+command -v ninja >/dev/null && GEN=(-G Ninja)
+if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
+  cmake -S . -B "$BUILD_DIR" "${GEN[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo ${CMAKE_ARGS:-}
+fi
+cmake --build "$BUILD_DIR" -j"$(nproc)"
