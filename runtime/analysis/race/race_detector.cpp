@@ -1,0 +1,243 @@
+#include "runtime/analysis/race/race_detector.h"
+
+#include <algorithm>
+#include <map>
+#include <string>
+#include <unordered_map>
+
+#include "runtime/analysis/race/clock.h"
+#include "runtime/analysis/race/lockset.h"
+#include "runtime/analysis/race/race_record.h"
+#include "runtime/analysis/race/shadow.h"
+
+namespace pyrace::race {
+namespace {
+
+struct ThreadState {
+  VectorClock clock;
+  LocksetId locks = kEmptyLockset;
+};
+
+struct LockState {
+  VectorClock released;  // the releasing thread's clock at the last release
+  Tid holder = kNoTid;
+};
+
+bool IsWrite(const Access& a) { return (a.flags & kFlagWrite) != 0; }
+bool IsRmw(const Access& a) { return (a.flags & kFlagReadModifyWrite) != 0; }
+
+RaceClass Classify(const Access& cur, const Access& prev, const Access& check) {
+  bool both_write = IsWrite(cur) && IsWrite(prev);
+  if (both_write && (IsRmw(cur) || IsRmw(prev))) return RaceClass::kLostUpdate;
+  if (IsWrite(cur) && check.valid()) return RaceClass::kCheckThenAct;
+  if (both_write) return RaceClass::kConflictingWrites;
+  return RaceClass::kPublication;
+}
+
+}  // namespace
+
+struct RaceDetector::Impl {
+  explicit Impl(const RaceOptions& o) : opts(o), shadow(o.shadow_capacity) {}
+
+  RaceOptions opts;
+  ShadowMemory shadow;
+  LocksetTable locksets;
+  std::vector<ThreadState> threads;
+  std::vector<LockState> locks;
+  std::unordered_map<SyncId, VectorClock> channels;
+  std::vector<RaceRecord> records;
+  std::map<std::string, size_t> record_index;  // dedup key -> records[i]
+  uint64_t seq = 0;
+  uint64_t accesses = 0;
+  uint64_t races = 0;
+
+  ThreadState& Thread(Tid t) {
+    if (t >= threads.size()) threads.resize(t + 1);
+    ThreadState& ts = threads[t];
+    // A thread's own component starts at 1 so that epoch 0 means "never".
+    if (ts.clock.get(t) == 0) ts.clock.set(t, 1);
+    return ts;
+  }
+  LockState& Lock(LockId l) {
+    if (l >= locks.size()) locks.resize(l + 1);
+    return locks[l];
+  }
+  static bool IsGil(const Event& e, const Symbols& syms) {
+    if (e.obj == kGilLock) return true;
+    return e.obj < syms.locks.size() && syms.locks[e.obj].kind == LockKind::kGil;
+  }
+
+  void OnThreadStart(const Event& e) {
+    Tid child = static_cast<Tid>(e.obj);
+    VectorClock parent = Thread(e.tid).clock;
+    Thread(child).clock.join(parent);
+    Thread(e.tid).clock.tick(e.tid);
+  }
+  void OnThreadJoin(const Event& e) {
+    VectorClock child = Thread(static_cast<Tid>(e.obj)).clock;
+    Thread(e.tid).clock.join(child);
+  }
+  void OnLockAcquired(const Event& e) {
+    LockState& ls = Lock(static_cast<LockId>(e.obj));
+    ThreadState& ts = Thread(e.tid);
+    ts.clock.join(ls.released);
+    if (e.flags & kFlagReentrant) return;
+    ls.holder = e.tid;
+    ts.locks = locksets.With(ts.locks, static_cast<LockId>(e.obj));
+  }
+  void OnLockRelease(const Event& e) {
+    if (e.flags & kFlagError) return;  // nothing was released
+    LockId id = static_cast<LockId>(e.obj);
+    ThreadState& ts = Thread(e.tid);
+    Lock(id).released = ts.clock;
+    ts.clock.tick(e.tid);
+    if (e.flags & kFlagReentrant) return;
+    // A plain Lock may be released by another thread than its holder.
+    Tid holder = Lock(id).holder;
+    if (holder != kNoTid) Thread(holder).locks = locksets.Without(Thread(holder).locks, id);
+    Lock(id).holder = kNoTid;
+  }
+  void OnHandoffSend(const Event& e) {
+    ThreadState& ts = Thread(e.tid);
+    channels[e.obj].join(ts.clock);
+    ts.clock.tick(e.tid);
+  }
+  void OnHandoffRecv(const Event& e) {
+    auto it = channels.find(e.obj);
+    if (it != channels.end()) Thread(e.tid).clock.join(it->second);
+  }
+
+  void UpdateGuard(Cell& c, LocksetId held) {
+    if (held == kEmptyLockset) return;
+    c.guard = c.guard == kGuardUnset ? held : locksets.Intersect(c.guard, held);
+  }
+
+  void OnAccess(const Event& e, const Symbols& syms) {
+    ++accesses;
+    ThreadState& ts = Thread(e.tid);
+    LocId loc = e.obj;
+    uint64_t object = loc < syms.locations.size() ? syms.locations[loc].object : 0;
+    Cell& c = shadow.Get(loc, object);
+    Access cur{e.tid, ts.clock.get(e.tid), e.stack, ts.locks, e.flags, seq++};
+    UpdateGuard(c, ts.locks);
+    if (IsWrite(cur)) {
+      OnWrite(c, cur, ts, loc, syms);
+    } else {
+      OnRead(c, cur, ts, loc, syms);
+    }
+  }
+
+  void OnWrite(Cell& c, const Access& cur, const ThreadState& ts, LocId loc, const Symbols& syms) {
+    if (c.write.tid == cur.tid && c.write.clock == cur.clock && c.reads.empty()) return;
+    Access check;
+    for (const Access& r : c.reads) {
+      if (r.tid == cur.tid) check = r;
+    }
+    if (c.write.valid() && c.write.tid != cur.tid && !ts.clock.covers(c.write.epoch())) {
+      Report(c, loc, cur, c.write, check, syms);
+    }
+    for (const Access& r : c.reads) {
+      if (r.tid != cur.tid && !ts.clock.covers(r.epoch())) Report(c, loc, cur, r, check, syms);
+    }
+    c.write = cur;
+    c.reads.clear();
+  }
+
+  void OnRead(Cell& c, const Access& cur, const ThreadState& ts, LocId loc, const Symbols& syms) {
+    for (const Access& r : c.reads) {
+      if (r.tid == cur.tid && r.clock == cur.clock) return;  // same epoch: nothing new
+    }
+    if (c.write.valid() && c.write.tid != cur.tid && !ts.clock.covers(c.write.epoch())) {
+      Report(c, loc, cur, c.write, Access{}, syms);
+    }
+    // Reads ordered before this one can no longer race with a write this one cannot.
+    std::erase_if(c.reads, [&](const Access& r) { return ts.clock.covers(r.epoch()); });
+    c.reads.push_back(cur);
+  }
+
+  std::string Key(StrId desc, const Access& a, const Access& b, const Symbols& syms) const {
+    std::string sa = SiteKey(syms, a.stack), sb = SiteKey(syms, b.stack);
+    if (sb < sa) std::swap(sa, sb);
+    return LocationClass(syms.str(desc)) + "\x1f" + sa + "\x1f" + sb;
+  }
+
+  void Report(const Cell& c, LocId loc, const Access& cur, const Access& prev, const Access& check,
+              const Symbols& syms) {
+    ++races;
+    StrId desc = loc < syms.locations.size() ? syms.locations[loc].description : 0;
+    RaceClass cls = Classify(cur, prev, check);
+    if (cls == RaceClass::kCheckThenAct) Absorb(Key(desc, check, prev, syms));
+    std::string key = Key(desc, cur, prev, syms);
+    auto [it, inserted] = record_index.try_emplace(key, records.size());
+    if (!inserted) {
+      RaceRecord& r = records[it->second];
+      ++r.count;
+      if (r.guard == kGuardUnset) r.guard = c.guard;
+      return;
+    }
+    RaceRecord r;
+    r.loc = loc;
+    r.description = desc;
+    r.cls = cls;
+    r.current = cur;
+    r.previous = prev;
+    r.check = cls == RaceClass::kCheckThenAct ? check : Access{};
+    r.guard = c.guard;
+    records.push_back(r);
+  }
+
+  // The read of a check-then-act was itself reported against the same earlier write; the
+  // check-then-act report shows that read, so the separate report would only repeat it.
+  void Absorb(const std::string& key) {
+    auto it = record_index.find(key);
+    if (it != record_index.end()) records[it->second].absorbed = true;
+  }
+};
+
+RaceDetector::RaceDetector(const RaceOptions& opts) : impl_(std::make_unique<Impl>(opts)) {}
+RaceDetector::~RaceDetector() = default;
+
+void RaceDetector::OnEvent(const Event& e, const Symbols& syms) {
+  Impl& s = *impl_;
+  switch (e.kind) {
+    case EventKind::kThreadStart: s.OnThreadStart(e); break;
+    case EventKind::kThreadJoin: s.OnThreadJoin(e); break;
+    case EventKind::kLockAcquired:
+      if (!Impl::IsGil(e, syms)) s.OnLockAcquired(e);
+      break;
+    case EventKind::kLockRelease:
+      if (!Impl::IsGil(e, syms)) s.OnLockRelease(e);
+      break;
+    case EventKind::kHandoffSend: s.OnHandoffSend(e); break;
+    case EventKind::kHandoffRecv: s.OnHandoffRecv(e); break;
+    case EventKind::kAccess: s.OnAccess(e, syms); break;
+    case EventKind::kObjectFree: s.shadow.FreeObject(e.obj); break;
+    default: break;
+  }
+}
+
+std::vector<Finding> RaceDetector::Finish(const Symbols& syms) {
+  Impl& s = *impl_;
+  std::vector<const RaceRecord*> live;
+  for (const RaceRecord& r : s.records) {
+    if (!r.absorbed) live.push_back(&r);
+  }
+  std::sort(live.begin(), live.end(), [](const RaceRecord* a, const RaceRecord* b) {
+    return a->current.seq < b->current.seq;
+  });
+  std::vector<Finding> out;
+  for (const RaceRecord* r : live) {
+    if (static_cast<int>(out.size()) >= s.opts.max_findings) break;
+    out.push_back(BuildRaceFinding(*r, s.locksets, syms));
+  }
+  if (!out.empty() && s.shadow.evicted() > 0) {
+    out.front().notes.push_back(ShadowEvictionNote(s.shadow.evicted(), s.opts.shadow_capacity));
+  }
+  return out;
+}
+
+RaceStats RaceDetector::stats() const {
+  return {impl_->accesses, impl_->races, impl_->shadow.evicted(), impl_->shadow.size()};
+}
+
+}  // namespace pyrace::race
