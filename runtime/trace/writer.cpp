@@ -1,0 +1,322 @@
+// TraceWriter: encodes records into one preallocated chunk buffer and writes whole
+// chunks with write(2).
+//
+// No lock of its own: the runtime calls it only while holding the GIL, which
+// serializes every caller. The one re-entrant caller is a fatal-signal handler that
+// interrupts the writer on its own thread; Flush() then writes the records completed
+// so far and closes the writer (the process is about to die).
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <cstring>
+#include <vector>
+
+#include "runtime/trace/format.h"
+#include "runtime/trace/trace.h"
+
+namespace pyrace {
+
+using namespace trace_format;
+
+namespace {
+
+// Per-record-type delta context, reset at every chunk so each chunk decodes on its
+// own given the definitions before it.
+struct Context {
+  uint64_t obj = 0;
+  uint32_t stack = 0;
+  uint32_t flags_aux = 0;
+};
+
+std::vector<uint8_t> EncodeFileHeader(const TraceHeader& h) {
+  std::vector<uint8_t> payload;
+  uint8_t tmp[10];
+  auto put_varint = [&](uint64_t v) {
+    uint8_t* e = PutVarint(tmp, v);
+    payload.insert(payload.end(), tmp, e);
+  };
+  auto put_string = [&](const std::string& s) {
+    size_t n = std::min<size_t>(s.size(), kMaxStringBytes);
+    put_varint(n);
+    payload.insert(payload.end(), s.begin(), s.begin() + static_cast<ptrdiff_t>(n));
+  };
+  put_varint(h.pid);
+  put_varint(h.start_unix_us);
+  put_string(h.python_version);
+  // argv is informational: keep the header under its cap by dropping trailing args.
+  size_t argc = std::min<size_t>(h.argv.size(), kMaxArgs);
+  size_t budget = kMaxHeaderPayload - 64 - std::min<size_t>(h.python_version.size(), kMaxStringBytes);
+  size_t used = 0;
+  size_t keep = 0;
+  for (; keep < argc; ++keep) {
+    used += std::min<size_t>(h.argv[keep].size(), kMaxStringBytes) + 10;
+    if (used > budget) break;
+  }
+  put_varint(keep);
+  for (size_t i = 0; i < keep; ++i) put_string(h.argv[i]);
+
+  std::vector<uint8_t> out(kFileFixedBytes);
+  std::memcpy(out.data(), kFileMagic, sizeof kFileMagic);
+  PutU16(out.data() + 8, kTraceVersionMajor);
+  PutU16(out.data() + 10, kTraceVersionMinor);
+  PutU32(out.data() + 12, static_cast<uint32_t>(payload.size()));
+  PutU32(out.data() + 16, Crc32(0, payload.data(), payload.size()));
+  PutU32(out.data() + 20, Crc32(0, out.data(), 20));
+  out.insert(out.end(), payload.begin(), payload.end());
+  return out;
+}
+
+}  // namespace
+
+struct TraceWriter::Impl {
+  int fd;
+  std::vector<uint8_t> file_header;
+  bool header_written = false;
+  size_t chunk_bytes;            // payload size at which a chunk is written
+  std::vector<uint8_t> buf;      // chunk header + payload, preallocated
+  size_t pos = kChunkHeaderBytes;        // end of what is encoded
+  size_t committed = kChunkHeaderBytes;  // end of the last whole record
+  Context ctx[64];
+  Tid prev_tid = 0;
+  uint64_t prev_time = 0;
+  uint64_t events = 0;
+  uint64_t bytes = 0;
+  // Set while a record is being encoded, so a signal handler's Flush() can tell.
+  volatile sig_atomic_t busy = 0;
+  volatile sig_atomic_t failed = 0;
+
+  void ResetChunk() {
+    pos = committed = kChunkHeaderBytes;
+    std::fill(std::begin(ctx), std::end(ctx), Context{});
+    prev_tid = 0;
+    prev_time = 0;
+  }
+
+  void Begin() {
+    busy = 1;
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+  }
+  void End() {
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    committed = pos;
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    busy = 0;
+  }
+
+  // Makes room for a record of up to n bytes: writes the chunk when the record would
+  // not fit, and grows the buffer (outside Flush) for an oversized definition.
+  uint8_t* Reserve(size_t n) {
+    if (pos + n > kChunkHeaderBytes + chunk_bytes && pos > kChunkHeaderBytes) WriteChunk();
+    if (pos + n > buf.size()) buf.resize(pos + n);
+    return buf.data() + pos;
+  }
+
+  void WriteAll(const uint8_t* data, size_t n);
+  void WriteChunkUpTo(size_t end);
+  void WriteChunk() {
+    WriteChunkUpTo(committed);
+    ResetChunk();
+  }
+  void WriteHeaderOnce() {
+    if (header_written) return;
+    header_written = true;
+    WriteAll(file_header.data(), file_header.size());
+  }
+};
+
+namespace {
+
+// Writes with SIGPIPE held off when it is not already ignored (Python ignores it;
+// other hosts, like a test binary, would die of it): a closed reader must only make
+// the writer fail. Only async-signal-safe calls.
+bool SigpipeIgnored() {
+  struct sigaction sa;
+  if (sigaction(SIGPIPE, nullptr, &sa) != 0) return false;
+  return sa.sa_handler == SIG_IGN;
+}
+
+}  // namespace
+
+void TraceWriter::Impl::WriteAll(const uint8_t* data, size_t n) {
+  if (failed) return;
+  bool masked = !SigpipeIgnored();
+  sigset_t pipe_set, old_set, pending;
+  bool was_pending = false;
+  if (masked) {
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
+    sigemptyset(&pending);
+    was_pending = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE);
+  }
+  bool got_epipe = false;
+  while (n > 0) {
+    ssize_t w = ::write(fd, data, n);
+    if (w > 0) {
+      data += w;
+      n -= static_cast<size_t>(w);
+      bytes += static_cast<uint64_t>(w);
+      continue;
+    }
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      struct pollfd p = {fd, POLLOUT, 0};
+      if (poll(&p, 1, -1) >= 0 || errno == EINTR) continue;
+    }
+    got_epipe = w < 0 && errno == EPIPE;
+    failed = 1;
+    break;
+  }
+  if (masked) {
+    if (got_epipe && !was_pending) {
+      // Consume the SIGPIPE our own write raised before unblocking it.
+      struct timespec zero = {0, 0};
+      while (sigtimedwait(&pipe_set, nullptr, &zero) < 0 && errno == EINTR) {
+      }
+    }
+    pthread_sigmask(SIG_SETMASK, &old_set, nullptr);
+  }
+}
+
+void TraceWriter::Impl::WriteChunkUpTo(size_t end) {
+  WriteHeaderOnce();
+  if (end <= kChunkHeaderBytes) return;
+  uint8_t* h = buf.data();
+  size_t payload = end - kChunkHeaderBytes;
+  std::memcpy(h, kChunkMagic, sizeof kChunkMagic);
+  PutU32(h + 4, static_cast<uint32_t>(payload));
+  PutU32(h + 8, Crc32(0, h + kChunkHeaderBytes, payload));
+  PutU32(h + 12, Crc32(0, h, 12));
+  WriteAll(h, end);
+}
+
+TraceWriter::TraceWriter(int fd, const TraceHeader& header, size_t chunk_bytes)
+    : impl_(new Impl) {
+  impl_->fd = fd;
+  impl_->file_header = EncodeFileHeader(header);
+  // The limit leaves room for one record past it; oversized definitions grow the buffer.
+  impl_->chunk_bytes = std::clamp<size_t>(chunk_bytes, 256, kMaxChunkPayload / 2);
+  impl_->buf.resize(kChunkHeaderBytes + impl_->chunk_bytes + 4096);
+  impl_->ResetChunk();
+}
+
+TraceWriter::~TraceWriter() {
+  Flush();
+  delete impl_;
+}
+
+void TraceWriter::DefineString(StrId id, std::string_view s) {
+  Impl& w = *impl_;
+  if (w.failed) return;
+  size_t n = std::min<size_t>(s.size(), kMaxStringBytes);
+  w.Begin();
+  uint8_t* p = w.Reserve(1 + 5 + 5 + n);
+  uint8_t* start = p;
+  *p++ = kDefString;
+  p = PutVarint(p, id);
+  p = PutVarint(p, n);
+  std::memcpy(p, s.data(), n);
+  p += n;
+  w.pos += static_cast<size_t>(p - start);
+  w.End();
+}
+
+void TraceWriter::DefineStack(StackId id, std::span<const Frame> frames) {
+  Impl& w = *impl_;
+  if (w.failed) return;
+  size_t n = std::min<size_t>(frames.size(), kMaxStackFrames);
+  w.Begin();
+  uint8_t* p = w.Reserve(1 + 5 + 5 + n * 15);
+  uint8_t* start = p;
+  *p++ = kDefStack;
+  p = PutVarint(p, id);
+  p = PutVarint(p, n);
+  for (size_t i = 0; i < n; ++i) {
+    p = PutVarint(p, frames[i].file);
+    p = PutVarint(p, frames[i].function);
+    p = PutVarint(p, frames[i].line);
+  }
+  w.pos += static_cast<size_t>(p - start);
+  w.End();
+}
+
+void TraceWriter::DefineThread(Tid tid, const ThreadInfo& info) {
+  Impl& w = *impl_;
+  if (w.failed) return;
+  w.Begin();
+  uint8_t* p = w.Reserve(1 + 4 * 5);
+  uint8_t* start = p;
+  *p++ = kDefThread;
+  p = PutVarint(p, tid);
+  p = PutVarint(p, info.name);
+  p = PutVarint(p, static_cast<uint32_t>(info.parent + 1));  // kNoTid -> 0
+  p = PutVarint(p, info.start_stack);
+  w.pos += static_cast<size_t>(p - start);
+  w.End();
+}
+
+void TraceWriter::DefineLocation(LocId id, const LocationInfo& info) {
+  Impl& w = *impl_;
+  if (w.failed) return;
+  w.Begin();
+  uint8_t* p = w.Reserve(1 + 10 + 5 + 10);
+  uint8_t* start = p;
+  *p++ = kDefLocation;
+  p = PutVarint(p, id);
+  p = PutVarint(p, info.description);
+  p = PutVarint(p, info.object);
+  w.pos += static_cast<size_t>(p - start);
+  w.End();
+}
+
+void TraceWriter::Emit(const Event& e) {
+  Impl& w = *impl_;
+  uint8_t type = static_cast<uint8_t>(e.kind);
+  // An unknown kind would be read back as a length-prefixed record: never write one.
+  if (w.failed || !IsEventType(type)) return;
+  w.Begin();
+  uint8_t* p = w.Reserve(kMaxEventBytes);
+  uint8_t* start = p;
+  Context& c = w.ctx[type];
+  uint32_t flags_aux = e.flags | (uint32_t{e.aux} << 8);
+  uint8_t tag = type;
+  if (e.tid == w.prev_tid) tag |= kTagSameTid;
+  if (flags_aux != c.flags_aux) tag |= kTagFlagsAux;
+  *p++ = tag;
+  if (!(tag & kTagSameTid)) p = PutVarint(p, e.tid);
+  if (tag & kTagFlagsAux) p = PutVarint(p, flags_aux);
+  p = PutVarint(p, ZigZag(static_cast<int64_t>(e.obj - c.obj)));
+  p = PutVarint(p, ZigZag(int64_t{e.stack} - int64_t{c.stack}));
+  p = PutVarint(p, ZigZag(static_cast<int64_t>(e.time_us - w.prev_time)));
+  c.obj = e.obj;
+  c.stack = e.stack;
+  c.flags_aux = flags_aux;
+  w.prev_tid = e.tid;
+  w.prev_time = e.time_us;
+  w.pos += static_cast<size_t>(p - start);
+  ++w.events;
+  w.End();
+}
+
+void TraceWriter::Flush() {
+  Impl& w = *impl_;
+  if (w.failed) return;
+  if (w.busy) {
+    // Re-entered from a signal handler mid-record: keep what is whole, then close.
+    w.WriteChunkUpTo(w.committed);
+    w.failed = 1;
+    return;
+  }
+  w.WriteChunk();
+}
+
+uint64_t TraceWriter::events_written() const { return impl_->events; }
+uint64_t TraceWriter::bytes_written() const { return impl_->bytes; }
+bool TraceWriter::failed() const { return impl_->failed != 0; }
+
+}  // namespace pyrace
