@@ -1,0 +1,6 @@
+# Prints its arguments, one per line: pyrace must hand everything after the script to
+# the program, even arguments that look like pyrace's own options.
+import sys
+
+for arg in sys.argv[1:]:
+    print(arg)

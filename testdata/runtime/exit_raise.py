@@ -1,0 +1,7 @@
+# An uncaught exception in the main thread: the normal traceback and exit code 1.
+import threading
+
+lock = threading.Lock()
+with lock:
+    pass
+raise ValueError("the program fails on its own")

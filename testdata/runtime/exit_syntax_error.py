@@ -1,0 +1,3 @@
+# A script that does not compile: Python's SyntaxError message, exit code 1.
+def broken(:
+    pass

@@ -1,0 +1,50 @@
+# lockdep's ABBCCDDA self-test pattern (A-B, B-C, C-D, D-A in four threads) with Python
+# locks. Each pair of acquisitions runs in its own thread, one thread after the other
+# (started and joined), so this run cannot hang: pyrace must predict the deadlock from
+# the lock graph. The inversion is reported at the inner acquire of the edge that closes
+# the cycle.
+# Usage: lockdep_abbccdda.py [Lock|RLock|Condition]
+import sys
+import threading
+
+KIND = sys.argv[1] if len(sys.argv) > 1 else "Lock"
+
+
+def make_lock():
+    return getattr(threading, KIND)()
+
+
+A = make_lock()
+B = make_lock()
+C = make_lock()
+D = make_lock()
+
+
+def take_AB():
+    with A:
+        with B:
+            pass
+
+
+def take_BC():
+    with B:
+        with C:
+            pass
+
+
+def take_CD():
+    with C:
+        with D:
+            pass
+
+
+def take_DA():
+    with D:
+        with A:  # expect: lock-order-inversion
+            pass
+
+
+for work in (take_AB, take_BC, take_CD, take_DA):
+    t = threading.Thread(target=work)
+    t.start()
+    t.join()

@@ -1,0 +1,104 @@
+// The command line of `pyrace run`: usage errors, exit codes, argument pass-through,
+// `-m module`, options from PYRACE_OPTIONS and the command line.
+#include <gtest/gtest.h>
+
+#include "tests/e2e/harness.h"
+
+namespace pyrace::e2e {
+namespace {
+
+TEST(Cli, MissingScriptIsAUsageError) {
+  TempDir tmp;
+  const ToolResult r = RunPyrace({"run", tmp.File("no_such.py")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("pyrace: cannot open script '" + tmp.File("no_such.py") + "': No such file or directory"),
+            std::string::npos)
+      << r.err;
+}
+
+TEST(Cli, NoProgramIsAUsageError) {
+  const ToolResult r = RunPyrace({"run"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("no program to run"), std::string::npos) << r.err;
+}
+
+TEST(Cli, UnknownCommandAndOptionAreUsageErrors) {
+  EXPECT_EQ(RunPyrace({"frobnicate"}).exit_code, 2);
+  EXPECT_EQ(RunPyrace({"run", "--no-such-option", Testdata("exit_sys_exit.py")}).exit_code, 2);
+  const ToolResult r = RunPyrace({"run", "--format", "xml", Testdata("exit_sys_exit.py")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("bad value 'xml' for option format"), std::string::npos) << r.err;
+}
+
+TEST(Cli, HelpListsTheOptionsTable) {
+  const ToolResult r = RunPyrace({"run", "--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  for (const char* flag : {"--exitcode", "--format", "--on-deadlock", "--suppressions", "--python", "--detect"}) {
+    EXPECT_NE(r.out.find(flag), std::string::npos) << flag << "\n" << r.out;
+  }
+  EXPECT_EQ(r.out.find("--trace-fd"), std::string::npos) << "internal option shown";
+  EXPECT_EQ(RunPyrace({"replay", "--help"}).exit_code, 0);
+  EXPECT_EQ(RunPyrace({"record", "--help"}).exit_code, 0);
+}
+
+TEST(Cli, VersionPrintsTheVersion) {
+  const ToolResult r = RunPyrace({"--version"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out.rfind("pyrace ", 0), 0u) << r.out;
+}
+
+TEST(Cli, EverythingAfterTheScriptGoesToTheProgram) {
+  const ToolResult r = RunPyrace({"run", Testdata("echo_argv.py"), "--format", "json", "-m", "x", "--", "last"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "--format\njson\n-m\nx\n--\nlast\n");
+}
+
+TEST(Cli, ModuleRunsLikePythonDashM) {
+  TempDir tmp;
+  const std::string report = tmp.File("report.json");
+  const ToolResult r =
+      RunPyrace({"run", "--format=json", "--output", report, "-m", "lockdep_abba", "RLock"}, {}, PYRACE_TESTDATA);
+  EXPECT_EQ(r.exit_code, 66) << r.err;
+  EXPECT_EQ(FindingsOf(ReadJson(report)), Annotations(Testdata("lockdep_abba.py")));
+}
+
+TEST(Cli, ProgramExitCodePassesThroughWhenClean) {
+  EXPECT_EQ(RunPyrace({"run", Testdata("exit_sys_exit.py")}).exit_code, 3);
+  EXPECT_EQ(RunPyrace({"run", Testdata("seed_lock_inside_loop.py")}).exit_code, 0);
+}
+
+TEST(Cli, ExitcodeOptionFromCommandLineAndEnvironment) {
+  const std::string prog = Testdata("lockdep_abba.py");
+  EXPECT_EQ(RunPyrace({"run", "--exitcode", "7", prog}).exit_code, 7);
+  EXPECT_EQ(RunPyrace({"run", prog}, {"PYRACE_OPTIONS=exitcode=9"}).exit_code, 9);
+  EXPECT_EQ(RunPyrace({"run", "--exitcode=8", prog}, {"PYRACE_OPTIONS=exitcode=9"}).exit_code, 8);
+  EXPECT_EQ(RunPyrace({"run", prog}, {"PYRACE_OPTIONS=bogus=1"}).exit_code, 2);
+}
+
+TEST(Cli, SelfKilledProgramExits128PlusSignal) {
+  const ToolResult r = RunPyrace({"run", Testdata("exit_self_sigkill.py")});
+  EXPECT_EQ(r.exit_code, 128 + 9) << r.err;
+  EXPECT_NE(r.err.find("pyrace: the program was killed by SIGKILL; analysed "), std::string::npos) << r.err;
+}
+
+TEST(Cli, ProgramStdoutStaysClean) {
+  const ToolResult r = RunPyrace({"run", Testdata("lockdep_abba.py")});
+  EXPECT_EQ(r.exit_code, 66);
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("WARNING: pyrace: lock-order-inversion"), std::string::npos) << r.err;
+}
+
+TEST(Cli, MissingInterpreterIsAUsageError) {
+  const ToolResult r = RunPyrace({"run", "--python", "/nonexistent/python3", Testdata("exit_sys_exit.py")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("/nonexistent/python3"), std::string::npos) << r.err;
+}
+
+TEST(Cli, MissingRuntimeDirIsAUsageError) {
+  const ToolResult r = RunPyrace({"run", Testdata("exit_sys_exit.py")}, {"PYRACE_RUNTIME_DIR=/nonexistent/rt"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("/nonexistent/rt"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace pyrace::e2e

@@ -1,0 +1,154 @@
+#include "tests/e2e/harness.h"
+
+#include <fcntl.h>
+#include <glob.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+extern char** environ;
+
+namespace pyrace::e2e {
+namespace fs = std::filesystem;
+
+TempDir::TempDir() {
+  const char* base = std::getenv("TMPDIR");
+  std::string templ = std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/pyrace-e2e-XXXXXX";
+  if (mkdtemp(templ.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  path_ = templ;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void WriteText(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+}
+
+nlohmann::json ReadJson(const std::string& path) {
+  const std::string text = ReadText(path);
+  auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) throw std::runtime_error("not JSON: " + path + ":\n" + text);
+  return j;
+}
+
+ToolResult RunPyrace(const std::vector<std::string>& args, const std::vector<std::string>& env,
+                     const std::string& cwd) {
+  TempDir io;
+  const std::string out_path = io.File("stdout"), err_path = io.File("stderr");
+  std::vector<std::string> argv_s = {PYRACE_BIN};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& s : argv_s) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  std::vector<std::string> env_s;
+  for (char** e = environ; *e != nullptr; ++e) env_s.emplace_back(*e);
+  env_s.insert(env_s.end(), env.begin(), env.end());
+  std::vector<char*> envp;
+  for (std::string& s : env_s) envp.push_back(s.data());
+  envp.push_back(nullptr);
+
+  const pid_t pid = fork();
+  if (pid == 0) {
+    if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
+    const int in = open("/dev/null", O_RDONLY);
+    const int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(in, 0);
+    dup2(out, 1);
+    dup2(err, 2);
+    execve(argv[0], argv.data(), envp.data());
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ToolResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = ReadText(out_path);
+  r.err = ReadText(err_path);
+  return r;
+}
+
+std::string Canonical(const std::string& path) {
+  std::error_code ec;
+  fs::path p = fs::weakly_canonical(path, ec);
+  return ec ? path : p.string();
+}
+
+std::string Testdata(const std::string& name) { return Canonical(std::string(PYRACE_TESTDATA) + "/" + name); }
+
+FindingSet Annotations(const std::string& program) {
+  FindingSet out;
+  std::ifstream in(program);
+  std::string line;
+  int lineno = 0;
+  const std::string marker = "# expect:";
+  while (std::getline(in, line)) {
+    ++lineno;
+    size_t at = line.find(marker);
+    if (at == std::string::npos) continue;
+    std::stringstream kinds(line.substr(at + marker.size()));
+    std::string kind;
+    while (std::getline(kinds, kind, ',')) {
+      kind.erase(0, kind.find_first_not_of(" \t"));
+      kind.erase(kind.find_last_not_of(" \t") + 1);
+      if (!kind.empty()) out.emplace(kind, Canonical(program), lineno);
+    }
+  }
+  return out;
+}
+
+FindingSet FindingsOf(const nlohmann::json& report) {
+  FindingSet out;
+  for (const auto& f : report.at("findings")) {
+    const auto& loc = f.at("locations").at(0);
+    out.emplace(f.at("kind").get<std::string>(), Canonical(loc.at("file").get<std::string>()),
+                loc.at("line").get<int>());
+  }
+  return out;
+}
+
+std::string Describe(const FindingSet& s) {
+  std::string out;
+  for (const auto& [kind, file, line] : s) out += "  " + kind + " " + file + ":" + std::to_string(line) + "\n";
+  return out.empty() ? "  (none)\n" : out;
+}
+
+std::string FindPython(int minor) {
+  const std::string name = "python3." + std::to_string(minor);
+  std::vector<std::string> candidates = {"/usr/bin/" + name, "/usr/local/bin/" + name};
+  const char* pyenv = std::getenv("PYENV_ROOT");
+  const char* home = std::getenv("HOME");
+  std::vector<std::string> roots;
+  if (pyenv != nullptr) roots.push_back(pyenv);
+  if (home != nullptr) roots.push_back(std::string(home) + "/.pyenv");
+  for (const std::string& root : roots) {
+    glob_t g{};
+    const std::string pattern = root + "/versions/3." + std::to_string(minor) + ".*/bin/" + name;
+    if (glob(pattern.c_str(), 0, nullptr, &g) == 0) {
+      for (size_t i = 0; i < g.gl_pathc; ++i) candidates.emplace_back(g.gl_pathv[i]);
+    }
+    globfree(&g);
+  }
+  for (const std::string& c : candidates) {
+    if (access(c.c_str(), X_OK) == 0) return c;
+  }
+  return "";
+}
+
+}  // namespace pyrace::e2e

@@ -1,0 +1,60 @@
+// Drives the real pyrace binary: runs it in a private temp dir, captures its output and
+// exit code, and turns JSON reports and `# expect:` annotations into comparable sets.
+#pragma once
+
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace pyrace::e2e {
+
+// A directory under $TMPDIR removed with everything in it when the object dies.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string File(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+struct ToolResult {
+  int exit_code = -1;  // 128+N when the tool itself died of signal N
+  std::string out;     // standard output
+  std::string err;     // standard error
+};
+
+// Runs `pyrace args...` with extra environment entries ("NAME=value"), in cwd when
+// given, with stdin from /dev/null.
+ToolResult RunPyrace(const std::vector<std::string>& args, const std::vector<std::string>& env = {},
+                     const std::string& cwd = "");
+
+// (kind, canonical file, line)
+using Expected = std::tuple<std::string, std::string, int>;
+using FindingSet = std::set<Expected>;
+
+// The `# expect: kind[, kind...]` annotations of a program.
+FindingSet Annotations(const std::string& program);
+
+// The primary locations of a JSON report's findings.
+FindingSet FindingsOf(const nlohmann::json& report);
+
+nlohmann::json ReadJson(const std::string& path);
+std::string ReadText(const std::string& path);
+void WriteText(const std::string& path, const std::string& text);
+
+std::string Testdata(const std::string& name);  // absolute path in testdata/runtime
+std::string Canonical(const std::string& path);
+std::string Describe(const FindingSet& s);
+
+// An interpreter for python3.<minor> on this machine, or "" (PATH, /usr/bin, pyenv).
+std::string FindPython(int minor);
+
+}  // namespace pyrace::e2e

@@ -1,0 +1,48 @@
+// `--python PATH`: the same findings under every Python the runtime was built for; a
+// clear usage error for an interpreter without a runtime.
+#include <gtest/gtest.h>
+
+#include "tests/e2e/harness.h"
+
+namespace pyrace::e2e {
+namespace {
+
+class Interpreter : public testing::TestWithParam<int> {};
+
+TEST_P(Interpreter, SeedDeadlockIsFoundTheSameWay) {
+  const std::string python = FindPython(GetParam());
+  if (python.empty()) GTEST_SKIP() << "no python3." << GetParam() << " on this machine";
+  TempDir tmp;
+  const std::string report = tmp.File("report.json");
+  const std::string prog = Testdata("seed_early_return_deadlock.py");
+  const ToolResult r = RunPyrace({"run", "--python", python, "--format", "json", "--output", report, prog});
+  EXPECT_EQ(r.exit_code, 66) << r.err;
+  EXPECT_EQ(FindingsOf(ReadJson(report)), Annotations(prog)) << r.err;
+}
+
+TEST_P(Interpreter, LockOrderInversionIsPredictedTheSameWay) {
+  const std::string python = FindPython(GetParam());
+  if (python.empty()) GTEST_SKIP() << "no python3." << GetParam() << " on this machine";
+  TempDir tmp;
+  const std::string report = tmp.File("report.json");
+  const std::string prog = Testdata("lockdep_abbcca.py");
+  const ToolResult r =
+      RunPyrace({"run", "--python", python, "--format", "json", "--output", report, prog, "Condition"});
+  EXPECT_EQ(r.exit_code, 66) << r.err;
+  EXPECT_EQ(FindingsOf(ReadJson(report)), Annotations(prog)) << r.err;
+}
+
+INSTANTIATE_TEST_SUITE_P(Python3, Interpreter, testing::Values(11, 12, 13),
+                         [](const testing::TestParamInfo<int>& i) { return "py3" + std::to_string(i.param); });
+
+TEST(Interpreter, NoRuntimeForThatPythonIsAUsageError) {
+  const std::string python = FindPython(9);
+  if (python.empty()) GTEST_SKIP() << "no python3.9 on this machine";
+  const ToolResult r = RunPyrace({"run", "--python", python, Testdata("exit_sys_exit.py")});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("pyrace: no runtime for Python 3.9"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("has builds for: "), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace pyrace::e2e

@@ -1,0 +1,59 @@
+// The report as users see it: the text layout, suppressions files, --output.
+#include <gtest/gtest.h>
+
+#include "tests/e2e/harness.h"
+
+namespace pyrace::e2e {
+namespace {
+
+TEST(Report, TextHasTsanHeaderFramesAndSummary) {
+  const std::string prog = Testdata("seed_early_return_deadlock.py");
+  const ToolResult r = RunPyrace({"run", prog});
+  EXPECT_EQ(r.exit_code, 66);
+  const std::string line = std::to_string(std::get<2>(*Annotations(prog).begin()));
+  EXPECT_NE(r.err.find("==WARNING: pyrace: missed-release (pid="), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("==WARNING: pyrace: deadlock (pid="), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("SUMMARY: pyrace: missed-release " + prog + ":" + line + " in get_value\n"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("    #0 get_value " + prog + ":" + line + "\n        lock.acquire()"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("pyrace: reported 2 warnings\n"), std::string::npos) << r.err;
+}
+
+TEST(Report, OutputFileTakesTheReport) {
+  TempDir tmp;
+  const std::string report = tmp.File("report.txt");
+  const ToolResult r = RunPyrace({"run", "--output", report, Testdata("lockdep_abba.py")});
+  EXPECT_EQ(r.exit_code, 66);
+  EXPECT_EQ(r.err.find("WARNING: pyrace"), std::string::npos) << r.err;
+  EXPECT_NE(ReadText(report).find("WARNING: pyrace: lock-order-inversion"), std::string::npos);
+}
+
+TEST(Report, SuppressionsDropFindingsAndListUnusedOnes) {
+  TempDir tmp;
+  const std::string supp = tmp.File("supp.txt");
+  WriteText(supp, "# the ABBA test is deliberate\ndeadlock:take_BA\nrace:never_matches\n");
+  const std::string report = tmp.File("report.json");
+  const ToolResult r = RunPyrace(
+      {"run", "--suppressions", supp, "--format", "json", "--output", report, Testdata("lockdep_abba.py")});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = ReadJson(report);
+  EXPECT_TRUE(j["findings"].empty()) << j.dump(2);
+  EXPECT_EQ(j["suppressed"], 1);
+  ASSERT_EQ(j["unused_suppressions"].size(), 1u);
+  EXPECT_EQ(j["unused_suppressions"][0], "race:never_matches (" + supp + ":3)");
+}
+
+TEST(Report, BadSuppressionsFileStopsBeforeRunning) {
+  TempDir tmp;
+  const std::string supp = tmp.File("supp.txt");
+  WriteText(supp, "rase:typo\n");
+  const ToolResult r = RunPyrace({"run", "--suppressions", supp, Testdata("echo_argv.py"), "ran"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find(supp + ":1: unknown suppression type 'rase'"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace pyrace::e2e

@@ -1,0 +1,67 @@
+#include "tool/cli/replay_command.h"
+
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "runtime/analysis/analyzer.h"
+#include "runtime/trace/trace.h"
+#include "tool/cli/exit_codes.h"
+#include "tool/cli/option_flags.h"
+#include "tool/cli/report.h"
+
+namespace pyrace {
+namespace {
+
+// Unreadable from the start: nothing to analyse.
+bool IsFatal(const ReadStatus& s) {
+  return s.code == ReadStatus::kBadHeader || s.code == ReadStatus::kTooNew ||
+         (s.code == ReadStatus::kIoError && s.events == 0);
+}
+
+void NotePartialTrace(const ReadStatus& s) {
+  const std::string analysed = "analysed " + std::to_string(s.events) + " events";
+  if (s.code == ReadStatus::kTruncated) {
+    std::fprintf(stderr, "pyrace: trace truncated at byte %llu (crashed or killed run?); %s\n",
+                 static_cast<unsigned long long>(s.bytes), analysed.c_str());
+  } else if (s.code != ReadStatus::kOk) {
+    std::fprintf(stderr, "pyrace: %s; %s\n", s.message.c_str(), analysed.c_str());
+  }
+}
+
+}  // namespace
+
+int ReplayMain(int argc, char** argv) {
+  CLI::App app("Analyse a trace written by `pyrace record` and report its findings.", "pyrace replay");
+  app.footer("Usage: pyrace replay FILE [options]\n\nOptions also come from env PYRACE_OPTIONS (key=value ...). "
+             "The report goes to standard output unless --output is given.\n"
+             "Exit code: 0 clean, 1 findings, 2 usage error or unreadable trace.");
+  std::string path;
+  app.add_option("trace", path, "The trace file")->required();
+  OptionArgs args;
+  AddOptionFlags(app, &args);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : kExitUsage;
+  }
+  KeepGiven(app, &args);
+  Options opts;
+  std::string error;
+  if (!ResolveOptions(args, &opts, &error)) return Fail(error);
+  Reporter reporter;
+  if (!reporter.Prepare(opts, &error)) return Fail(error);
+
+  Analyzer analyzer(ToAnalysisOptions(opts));
+  TraceReader reader;
+  const ReadStatus status = reader.ReadFile(path, analyzer);
+  if (IsFatal(status)) return Fail("cannot replay '" + path + "': " + status.message);
+  NotePartialTrace(status);
+
+  const int reported = reporter.Emit(analyzer.Finish(reader.symbols()), reader.header().pid, stdout, &error);
+  if (reported < 0) return Fail(error);
+  return reported > 0 ? kExitFindings : kExitClean;
+}
+
+}  // namespace pyrace

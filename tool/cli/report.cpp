@@ -1,0 +1,83 @@
+#include "tool/cli/report.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "tool/common/source_lines.h"
+#include "tool/render/json.h"
+#include "tool/render/text.h"
+#include "tool/suppress/ignore_comment.h"
+
+namespace pyrace {
+namespace {
+
+std::string Render(const std::vector<Finding>& findings, const ReportInfo& info, const std::string& format,
+                   SourceLines& sources) {
+  std::ostringstream out;
+  if (format == "json") {
+    RenderJson(findings, info, out);
+#ifdef PYRACE_HAVE_SARIF
+  } else if (format == "sarif") {
+    RenderSarif(findings, out);
+#endif
+  } else {
+    RenderText(findings, info, sources, out);
+  }
+  return out.str();
+}
+
+bool WriteAll(FILE* f, const std::string& text) {
+  return std::fwrite(text.data(), 1, text.size(), f) == text.size() && std::fflush(f) == 0;
+}
+
+}  // namespace
+
+bool Reporter::Prepare(const Options& opts, std::string* error) {
+  opts_ = opts;
+#ifndef PYRACE_HAVE_SARIF
+  if (opts.format == "sarif") {
+    *error = "--format sarif is not available in this build";
+    return false;
+  }
+#endif
+  if (!opts.suppressions.empty() && !suppressions_.LoadFile(opts.suppressions, error)) return false;
+  return true;
+}
+
+int Reporter::Emit(std::vector<Finding> findings, uint32_t pid, FILE* default_stream, std::string* error) {
+  SourceLines sources;
+  ReportInfo info;
+  info.pid = pid;
+  info.color = opts_.color;
+  std::vector<Finding> kept;
+  for (Finding& f : findings) {
+    if (suppressions_.Suppresses(f) || IgnoredByComment(f, sources)) {
+      ++info.suppressed;
+    } else {
+      kept.push_back(std::move(f));
+    }
+  }
+  info.unused_suppressions = suppressions_.Unused();
+  if (!opts_.output.empty()) info.color = false;
+  const std::string text = Render(kept, info, opts_.format, sources);
+  if (opts_.output.empty()) {
+    WriteAll(default_stream, text);
+    return static_cast<int>(kept.size());
+  }
+  FILE* f = std::fopen(opts_.output.c_str(), "wb");
+  if (f == nullptr) {
+    *error = "cannot write the report to '" + opts_.output + "': " + std::strerror(errno);
+    return -1;
+  }
+  const bool ok = WriteAll(f, text);
+  std::fclose(f);
+  if (!ok) {
+    *error = "cannot write the report to '" + opts_.output + "'";
+    return -1;
+  }
+  return static_cast<int>(kept.size());
+}
+
+}  // namespace pyrace

@@ -1,0 +1,31 @@
+// The last stage shared by run, record and replay: drop suppressed findings, render the
+// rest in the chosen format, write them where the options say.
+#pragma once
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "runtime/model/finding.h"
+#include "runtime/options/options.h"
+#include "tool/suppress/suppressions.h"
+
+namespace pyrace {
+
+class Reporter {
+ public:
+  // Loads the suppressions file and checks the format before anything runs, so a typo
+  // is a usage error, not a lost run. False with *error.
+  bool Prepare(const Options& opts, std::string* error);
+
+  // Filters, renders and writes the report: to --output when given, else to
+  // default_stream. Returns the number of findings reported, -1 when the report could
+  // not be written (*error says why).
+  int Emit(std::vector<Finding> findings, uint32_t pid, FILE* default_stream, std::string* error);
+
+ private:
+  Options opts_;
+  Suppressions suppressions_;
+};
+
+}  // namespace pyrace

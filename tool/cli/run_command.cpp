@@ -1,0 +1,180 @@
+#include "tool/cli/run_command.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "runtime/analysis/analyzer.h"
+#include "runtime/trace/trace.h"
+#include "tool/cli/child_process.h"
+#include "tool/cli/exit_codes.h"
+#include "tool/cli/interpreter.h"
+#include "tool/cli/option_flags.h"
+#include "tool/cli/program_args.h"
+#include "tool/cli/report.h"
+
+namespace pyrace {
+namespace {
+
+struct RunRequest {
+  ProgramArgs program;
+  Options opts;
+  std::string trace_file;  // record -o
+};
+
+std::string JoinLines(const std::vector<std::string>& v) {
+  std::string s;
+  for (const std::string& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s.empty() ? std::string("none") : s;
+}
+
+// Parses `pyrace run|record ...`. Returns -1 to go on, else the exit code (help, usage).
+int ParseRequest(int argc, char** argv, bool record, RunRequest* req) {
+  const std::string name = record ? "record" : "run";
+  std::vector<std::string> all(argv + 1, argv + argc);
+  req->program = SplitProgramArgs(all, record ? std::vector<std::string>{"-o"} : std::vector<std::string>{});
+
+  CLI::App app(record ? "Run a Python program under pyrace, report its findings and keep its event trace."
+                      : "Run a Python program under pyrace and report the concurrency bugs it shows.",
+               "pyrace " + name);
+  app.footer("Usage: pyrace " + name + (record ? " -o FILE" : "") +
+             " [options] script.py [args...]\n       pyrace " + name + (record ? " -o FILE" : "") +
+             " [options] -m module [args...]\n\nEverything after the script (or -m module) goes to the program. "
+             "Options also come from env PYRACE_OPTIONS (key=value ...); the command line wins.\n"
+             "Exit code: the program's own when clean, --exitcode (66) with findings, 2 on usage errors.");
+  OptionArgs args;
+  AddOptionFlags(app, &args);
+  if (record) app.add_option("-o,--trace-file", req->trace_file, "Write the event trace here")->required();
+  std::vector<std::string> tool_args(req->program.tool_args.rbegin(), req->program.tool_args.rend());
+  try {
+    app.parse(tool_args);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : kExitUsage;
+  }
+  KeepGiven(app, &args);
+  std::string error;
+  if (!ResolveOptions(args, &req->opts, &error)) {
+    return Fail(error);
+  }
+  if (req->program.script.empty() && req->program.module.empty()) {
+    return Fail("no program to run: pyrace " + name + " [options] script.py [args...] (or -m module); see --help");
+  }
+  return -1;
+}
+
+bool CheckScript(const std::string& script) {
+  const int fd = open(script.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    Fail("cannot open script '" + script + "': " + std::strerror(errno));
+    return false;
+  }
+  close(fd);
+  return true;
+}
+
+std::string PrependPath(const char* var, const std::string& dir) {
+  const char* old = std::getenv(var);
+  return std::string(var) + "=" + dir + (old != nullptr && *old != '\0' ? ":" + std::string(old) : "");
+}
+
+ChildSpec MakeChildSpec(const RunRequest& req, const std::string& python, const std::string& runtime_dir,
+                        int trace_fd) {
+  // The child gets only what the runtime acts on; report options stay here.
+  Options child_opts = req.opts;
+  const Options defaults;
+  child_opts.format = defaults.format;
+  child_opts.output = defaults.output;
+  child_opts.suppressions = defaults.suppressions;
+  child_opts.python = defaults.python;
+  child_opts.color = defaults.color;
+  child_opts.trace_fd = trace_fd;
+
+  ChildSpec spec;
+  spec.exe = python;
+  spec.argv = {python, "-c", BootstrapSource(runtime_dir)};
+  for (std::string& a : InterpreterArgs(req.program)) spec.argv.push_back(std::move(a));
+  spec.env = {PrependPath("PYTHONPATH", runtime_dir), "PYRACE_RUNTIME_OPTIONS=" + SerializeOptions(child_opts)};
+  spec.keep_fd = trace_fd;
+  return spec;
+}
+
+// Says what happened to the run when it did not simply exit; returns the exit code the
+// program "had" (128+N for signal N).
+int ProgramExitCode(const ExitInfo& exit, const ReadStatus& status) {
+  if (!exit.signaled) return exit.code;
+  std::fprintf(stderr, "pyrace: the program was killed by %s; analysed %llu events up to the last whole chunk\n",
+               SignalName(exit.code).c_str(), static_cast<unsigned long long>(status.events));
+  return 128 + exit.code;
+}
+
+void NoteTraceStatus(const ReadStatus& status, const ExitInfo& exit) {
+  if (status.code == ReadStatus::kOk) return;
+  // A killed child's trace ends mid-chunk by nature; the kill note says enough.
+  if (status.code == ReadStatus::kTruncated && exit.signaled) return;
+  (void)Fail("trace from the runtime: " + status.message + "; analysed " + std::to_string(status.events) + " events");
+}
+
+int RunProgram(const RunRequest& req) {
+  Reporter reporter;
+  std::string error;
+  if (!reporter.Prepare(req.opts, &error)) return Fail(error);
+  if (req.program.module.empty() && !CheckScript(req.program.script)) return kExitUsage;
+  std::string python, runtime_dir;
+  if (!FindInterpreter(req.opts.python, &python, &error)) return Fail(error);
+  if (!FindRuntimeDir(&runtime_dir, &error)) return Fail(error);
+
+  int tee_fd = -1;
+  if (!req.trace_file.empty()) {
+    tee_fd = open(req.trace_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (tee_fd < 0) return Fail("cannot write the trace to '" + req.trace_file + "': " + std::strerror(errno));
+  }
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return Fail(std::string("pipe: ") + std::strerror(errno));
+
+  pid_t pid = 0;
+  if (!SpawnChild(MakeChildSpec(req, python, runtime_dir, fds[1]), &pid, &error)) return Fail(error);
+  close(fds[1]);
+  ForwardSignalsTo(pid);
+
+  Analyzer analyzer(ToAnalysisOptions(req.opts));
+  TraceReader reader;
+  const ReadStatus status = reader.ReadFd(fds[0], analyzer, tee_fd);
+  close(fds[0]);
+  const ExitInfo exit = DecodeStatus(WaitChild(pid));
+  RestoreSignals();
+  if (tee_fd >= 0) close(tee_fd);
+
+  if (!exit.signaled && exit.code == kRuntimeMissingExit && status.bytes == 0) {
+    return Fail("the runtime directory " + runtime_dir + " has builds for: " + JoinLines(RuntimeBuilds(runtime_dir)));
+  }
+  const int program_code = ProgramExitCode(exit, status);
+  NoteTraceStatus(status, exit);
+
+  const int reported = reporter.Emit(analyzer.Finish(reader.symbols()), reader.header().pid, stderr, &error);
+  if (reported < 0) return Fail(error);
+  return reported > 0 ? req.opts.exitcode : program_code;
+}
+
+int Main(int argc, char** argv, bool record) {
+  RunRequest req;
+  const int rc = ParseRequest(argc, argv, record, &req);
+  if (rc >= 0) return rc;
+  return RunProgram(req);
+}
+
+}  // namespace
+
+int RunMain(int argc, char** argv) { return Main(argc, argv, false); }
+int RecordMain(int argc, char** argv) { return Main(argc, argv, true); }
+
+}  // namespace pyrace

@@ -1,0 +1,19 @@
+// What a report says besides its findings: the run it came from and what the
+// suppressions did. Shared by every renderer.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace pyrace {
+
+struct ReportInfo {
+  uint32_t pid = 0;    // the analysed program's pid; 0 = unknown
+  bool color = false;  // ANSI colours in the text report
+  uint32_t suppressed = 0;  // findings dropped by suppressions or ignore comments
+  // Suppression lines that matched nothing ("race:worker_* (supp.txt:3)").
+  std::vector<std::string> unused_suppressions;
+};
+
+}  // namespace pyrace
