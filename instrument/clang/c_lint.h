@@ -1,0 +1,42 @@
+// Static GIL-discipline checks for C/C++ extension sources (issue 6, part 1).
+// `pyrace lint file.c` calls LintCFiles; it parses each file with Clang 14 and walks
+// every function's CFG with the GIL state, the PyGILState_Ensure depth and the held C
+// locks, reporting gil-not-held, gil-state-leak, missed-release and GIL-vs-mutex
+// lock-order-inversion findings in the shared model (runtime/model/finding.h).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "runtime/model/finding.h"
+
+namespace pyrace {
+
+struct CLintOptions {
+  // Directory holding compile_commands.json (`-p DIR`); empty: none. Files missing
+  // from it are compiled with the fallback flags below.
+  std::string compile_commands_dir;
+  // Flags given after `--`; appended to every command (database or fallback).
+  std::vector<std::string> extra_args;
+  // Python include directory for the fallback command; empty: the interpreter's
+  // sysconfig "include" path.
+  std::string python_include_dir;
+  // Interpreter asked for its include path when python_include_dir is empty.
+  std::string interpreter = "python3";
+};
+
+// Lints each file; findings are sorted by (file, line, column, kind) and
+// deduplicated (a header included by several files reports once). A file that cannot
+// be parsed adds one line to *errors ("file: error: ...") and the rest are linted.
+std::vector<Finding> LintCFiles(const std::vector<std::string>& files, const CLintOptions& opts,
+                                std::vector<std::string>* errors);
+
+// The rule codes and the kind each maps to, for `lint --list-rules` and SARIF rules.
+struct CLintRule {
+  const char* code;
+  FindingKind kind;
+  const char* summary;
+};
+const std::vector<CLintRule>& CLintRules();
+
+}  // namespace pyrace

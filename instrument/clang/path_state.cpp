@@ -1,0 +1,91 @@
+#include "instrument/clang/path_state.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace pyrace::clint {
+namespace {
+
+void Put(std::string* out, const void* p) {
+  char buf[sizeof p];
+  std::memcpy(buf, &p, sizeof p);
+  out->append(buf, sizeof p);
+}
+
+void Put(std::string* out, unsigned v) {
+  char buf[sizeof v];
+  std::memcpy(buf, &v, sizeof v);
+  out->append(buf, sizeof v);
+}
+
+}  // namespace
+
+std::string PathState::Key() const {
+  std::string k;
+  k.push_back(static_cast<char>(gil));
+  k.push_back(token_escaped ? 1 : 0);
+  Put(&k, gil_released_at);
+  Put(&k, token);
+  for (const EnsureEntry& e : ensures) {
+    k.push_back('E');
+    k.push_back(static_cast<char>(e.before));
+    k.push_back(e.escaped ? 1 : 0);
+    Put(&k, e.loc);
+  }
+  for (const HeldLock& l : locks) {
+    k.push_back('L');
+    k += l.id;
+    k.push_back('\0');
+    Put(&k, l.acquire);
+  }
+  for (const PendingTry& t : tries) {
+    k.push_back('T');
+    Put(&k, t.var);
+    Put(&k, t.call);
+    k += t.lock.id;
+    k.push_back('\0');
+  }
+  for (const auto& [v, b] : facts) {
+    k.push_back(b ? 'F' : 'f');
+    Put(&k, v);
+  }
+  return k;
+}
+
+void PathState::AddLock(HeldLock l) {
+  auto it = std::lower_bound(locks.begin(), locks.end(), l.id,
+                             [](const HeldLock& a, const std::string& id) { return a.id < id; });
+  if (it != locks.end() && it->id == l.id) return;  // re-lock: keep the first acquire
+  locks.insert(it, std::move(l));
+}
+
+bool PathState::RemoveLock(const std::string& id) {
+  auto it = std::find_if(locks.begin(), locks.end(), [&](const HeldLock& l) { return l.id == id; });
+  if (it == locks.end()) return false;
+  locks.erase(it);
+  return true;
+}
+
+const bool* PathState::Fact(const clang::VarDecl* v) const {
+  for (const auto& f : facts) {
+    if (f.first == v) return &f.second;
+  }
+  return nullptr;
+}
+
+void PathState::SetFact(const clang::VarDecl* v, bool value) {
+  auto it = std::lower_bound(facts.begin(), facts.end(), v,
+                             [](const auto& a, const clang::VarDecl* b) { return a.first < b; });
+  if (it != facts.end() && it->first == v) {
+    it->second = value;
+  } else {
+    facts.insert(it, {v, value});
+  }
+}
+
+void PathState::KillVar(const clang::VarDecl* v) {
+  std::erase_if(facts, [&](const auto& f) { return f.first == v; });
+  std::erase_if(tries, [&](const PendingTry& t) { return t.var == v; });
+}
+
+}  // namespace pyrace::clint
