@@ -1,0 +1,70 @@
+// The Analyzer is only a driver: it hands each event to the detectors that asked for
+// its kind (with the lock state as it was before the event), then applies the event to
+// the shared state; at the end it collects their findings into one sink.
+#include "runtime/analysis/analyzer.h"
+
+#include <array>
+
+#include "runtime/analysis/bad_release_detector.h"
+#include "runtime/analysis/deadlock_detector.h"
+#include "runtime/analysis/detector.h"
+#include "runtime/analysis/lock_order_detector.h"
+#include "runtime/analysis/missed_release_detector.h"
+
+namespace pyrace {
+
+namespace {
+constexpr size_t kDispatchKinds = 64;  // EventBit() covers kinds 0..63
+}  // namespace
+
+struct Analyzer::Impl {
+  AnalysisOptions opts;
+  LockState state;
+  std::vector<std::unique_ptr<Detector>> detectors;
+  std::array<std::vector<Detector*>, kDispatchKinds> by_kind;
+  uint64_t seq = 0;
+
+  explicit Impl(const AnalysisOptions& o) : opts(o) {
+    if (opts.deadlocks) {
+      detectors.push_back(std::make_unique<LockOrderDetector>(opts));
+      detectors.push_back(std::make_unique<DeadlockDetector>());
+      detectors.push_back(std::make_unique<MissedReleaseDetector>());
+      detectors.push_back(std::make_unique<BadReleaseDetector>());
+    }
+#ifdef PYRACE_HAVE_RACE_DETECTOR
+    if (opts.races) detectors.push_back(MakeRaceDetector(opts));
+#endif
+    for (const auto& d : detectors) {
+      uint64_t mask = d->InterestMask();
+      for (size_t k = 0; k < kDispatchKinds; ++k) {
+        if (mask & (uint64_t{1} << k)) by_kind[k].push_back(d.get());
+      }
+    }
+  }
+
+  AnalysisContext Context(const Symbols& syms) const { return AnalysisContext{&syms, &state, &opts, seq}; }
+};
+
+Analyzer::Analyzer(const AnalysisOptions& opts) : impl_(std::make_unique<Impl>(opts)) {}
+
+Analyzer::~Analyzer() = default;
+
+void Analyzer::OnEvent(const Event& e, const Symbols& syms) {
+  Impl& im = *impl_;
+  size_t kind = static_cast<size_t>(e.kind);
+  if (kind < kDispatchKinds && !im.by_kind[kind].empty()) {
+    AnalysisContext ctx = im.Context(syms);
+    for (Detector* d : im.by_kind[kind]) d->OnEvent(e, ctx);
+  }
+  im.state.Apply(e, im.seq, syms);
+  ++im.seq;
+}
+
+std::vector<Finding> Analyzer::Finish(const Symbols& syms) {
+  FindingSink sink;
+  AnalysisContext ctx = impl_->Context(syms);
+  for (const auto& d : impl_->detectors) d->Finish(ctx, sink);
+  return sink.Take(impl_->opts.max_findings);
+}
+
+}  // namespace pyrace

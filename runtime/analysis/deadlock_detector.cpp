@@ -1,0 +1,248 @@
+#include "runtime/analysis/deadlock_detector.h"
+
+#include <algorithm>
+#include <string>
+
+#include "runtime/analysis/describe.h"
+
+namespace pyrace {
+
+namespace {
+
+using Group = DeadlockDetector::Group;
+using Wait = DeadlockDetector::Wait;
+
+struct Scene {
+  const Symbols& syms;
+  const LockState& state;
+  const Group& group;
+
+  const Wait* WaitOf(Tid t) const {
+    for (const Wait& w : group.waits) {
+      if (w.tid == t) return &w;
+    }
+    return nullptr;
+  }
+  Tid HolderOf(const Wait& w) const {
+    return w.kind == WaitKind::kLock ? state.Holder(static_cast<LockId>(w.obj)) : kNoTid;
+  }
+};
+
+std::string WhatItWaitsFor(const Wait& w) {
+  switch (w.kind) {
+    case WaitKind::kLock: return "lock " + LockName(static_cast<LockId>(w.obj));
+    case WaitKind::kJoin: return "thread T" + std::to_string(w.obj) + " to finish";
+    case WaitKind::kJoinAll: return "every non-daemon thread to finish (interpreter shutdown)";
+    case WaitKind::kHandoff: return "hand-off #" + std::to_string(w.obj) + " (queue, event or condition)";
+  }
+  return "?";
+}
+
+// The thread a wait depends on: a lock's holder, a joined thread.
+Tid WaitTarget(const Scene& s, const Wait& w) {
+  if (w.kind == WaitKind::kJoin) return static_cast<Tid>(w.obj);
+  return s.HolderOf(w);
+}
+
+// "waits for lock L2 held by Thread-2, which waits for lock L1 held by Thread-1".
+// Follows the chain until it closes, reaches an exited or running thread, or a
+// self-wait; visited records the threads it named.
+std::string Chain(const Scene& s, const Wait& first, std::vector<Tid>& visited) {
+  std::string out;
+  const Wait* w = &first;
+  while (w) {
+    visited.push_back(w->tid);
+    Tid target = WaitTarget(s, *w);
+    if (w->kind == WaitKind::kLock && target == w->tid) {
+      return out + "waits for " + WhatItWaitsFor(*w) + " that it holds itself";
+    }
+    if (w->kind == WaitKind::kJoin) {
+      out += "waits for " + ThreadName(s.syms, target) + " to finish";
+    } else {
+      out += "waits for " + WhatItWaitsFor(*w);
+      if (target != kNoTid) out += " held by " + ThreadName(s.syms, target);
+    }
+    if (target == kNoTid) return out;
+    if (std::find(visited.begin(), visited.end(), target) != visited.end()) return out;
+    const Wait* next = s.WaitOf(target);
+    if (!next) return out + (s.state.Exited(target) ? ", which has exited" : "");
+    out += ", which ";
+    w = next;
+  }
+  return out;
+}
+
+std::string Message(const Scene& s) {
+  std::vector<Tid> visited;
+  const Wait& first = s.group.waits.front();
+  std::string msg = "deadlock: " + ThreadName(s.syms, first.tid) + " ";
+  if (first.kind == WaitKind::kJoinAll) {
+    visited.push_back(first.tid);
+    msg += "waits for " + WhatItWaitsFor(first);
+    if (s.group.waits.size() > 1) {
+      const Wait& next = s.group.waits[1];
+      msg += ", and " + ThreadName(s.syms, next.tid) + " " + Chain(s, next, visited);
+    }
+  } else {
+    msg += Chain(s, first, visited);
+  }
+  size_t more = 0;
+  for (const Wait& w : s.group.waits) {
+    if (std::find(visited.begin(), visited.end(), w.tid) == visited.end()) ++more;
+  }
+  if (more == 1) msg += "; 1 more thread is stuck";
+  if (more > 1) msg += "; " + std::to_string(more) + " more threads are stuck";
+  return msg;
+}
+
+std::string TargetSuffix(const Scene& s, const Wait& w) {
+  Tid target = WaitTarget(s, w);
+  if (w.kind != WaitKind::kLock || target == kNoTid) return "";
+  if (target == w.tid) return " (held by this thread itself)";
+  return " (held by thread " + ThreadLabel(s.syms, target) +
+         (s.state.Exited(target) ? ", which has exited)" : ")");
+}
+
+void AddHeldSections(const Scene& s, Tid t, Finding& f) {
+  for (const HeldLock& h : s.state.Held(t)) {
+    f.sections.push_back(StackSection(s.syms, h.acquire_stack, "Lock " + LockName(h.lock) +
+                                      " held by thread " + ThreadLabel(s.syms, t) + ", acquired here:"));
+  }
+}
+
+// Threads stuck at the same place on the same object are one section: the seed's 29
+// threads blocked on one lock must not bury the one that holds it.
+void AddStuckSections(const Scene& s, Finding& f) {
+  std::vector<bool> shown(s.group.waits.size(), false);
+  for (size_t i = 0; i < s.group.waits.size(); ++i) {
+    if (shown[i]) continue;
+    const Wait& w = s.group.waits[i];
+    std::vector<Tid> same;
+    for (size_t j = i + 1; j < s.group.waits.size(); ++j) {
+      const Wait& o = s.group.waits[j];
+      if (shown[j] || o.kind != w.kind || o.obj != w.obj ||
+          SiteKey(s.syms, o.stack) != SiteKey(s.syms, w.stack)) {
+        continue;
+      }
+      shown[j] = true;
+      same.push_back(o.tid);
+    }
+    std::string title = "Thread " + ThreadLabel(s.syms, w.tid) + " waits for " + WhatItWaitsFor(w) +
+                        TargetSuffix(s, w);
+    if (!same.empty()) {
+      title += ", and so do " + std::to_string(same.size()) + " more threads (";
+      for (size_t k = 0; k < same.size(); ++k) title += (k ? ", " : "") + ThreadName(s.syms, same[k]);
+      title += ")";
+    }
+    f.sections.push_back(StackSection(s.syms, w.stack, title + " here:"));
+    AddHeldSections(s, w.tid, f);
+    for (Tid t : same) AddHeldSections(s, t, f);
+  }
+}
+
+// Holders that are not stuck themselves (exited, or running) and the locks' creation.
+void AddLockSections(const Scene& s, Finding& f) {
+  std::vector<LockId> locks;
+  for (const Wait& w : s.group.waits) {
+    if (w.kind != WaitKind::kLock) continue;
+    LockId l = static_cast<LockId>(w.obj);
+    if (std::find(locks.begin(), locks.end(), l) != locks.end()) continue;
+    locks.push_back(l);
+    Tid holder = s.state.Holder(l);
+    if (holder == kNoTid || s.WaitOf(holder)) continue;
+    const HeldLock* h = s.state.FindHeld(holder, l);
+    f.sections.push_back(StackSection(s.syms, h ? h->acquire_stack : kNoStack,
+                                      "Lock " + LockName(l) + " was acquired by thread " +
+                                          ThreadLabel(s.syms, holder) +
+                                          (s.state.Exited(holder) ? ", which has exited," : "") +
+                                          " here:"));
+  }
+  for (LockId l : locks) AddLockCreatedSection(s.syms, l, f);
+}
+
+std::string GraphNote(const Scene& s) {
+  std::string note = "wait-for graph:";
+  for (const Wait& w : s.group.waits) {
+    note += " " + ThreadName(s.syms, w.tid) + " -> ";
+    note += w.kind == WaitKind::kLock ? LockName(static_cast<LockId>(w.obj)) : WhatItWaitsFor(w);
+    Tid target = WaitTarget(s, w);
+    if (w.kind == WaitKind::kLock && target != kNoTid) {
+      note += " -> " + ThreadName(s.syms, target) + (s.state.Exited(target) ? " (exited)" : "");
+    }
+    note += ";";
+  }
+  note.pop_back();
+  return note;
+}
+
+const char* FixNote(const Scene& s) {
+  const Wait& w = s.group.waits.front();
+  Tid target = WaitTarget(s, w);
+  if (w.kind == WaitKind::kLock && target == w.tid) {
+    return "a plain Lock is not re-entrant: do not re-acquire it in the thread (or a signal "
+           "handler of the thread) that holds it, or use threading.RLock";
+  }
+  if (target != kNoTid && s.state.Exited(target)) {
+    return "the holder ended without releasing the lock: release it on every path "
+           "(`with lock:` or try/finally)";
+  }
+  return "acquire locks in one global order, and do not join a thread while holding a lock it needs";
+}
+
+}  // namespace
+
+void DeadlockDetector::OnEvent(const Event& e, const AnalysisContext& ctx) {
+  switch (e.kind) {
+    case EventKind::kDeadlockBegin:
+      group_ = Group{};
+      group_.seq = ctx.seq;
+      open_ = true;
+      break;
+    case EventKind::kDeadlockWait:
+      if (open_) group_.waits.push_back(Wait{e.tid, static_cast<WaitKind>(e.aux), e.obj, e.stack});
+      break;
+    case EventKind::kThreadStack:
+      if (open_) group_.others.push_back(ThreadAt{e.tid, e.stack});
+      break;
+    case EventKind::kDeadlockEnd:
+      if (open_) Report(ctx, reports_);
+      open_ = false;
+      break;
+    default:
+      break;
+  }
+}
+
+void DeadlockDetector::Report(const AnalysisContext& ctx, FindingSink& sink) {
+  if (group_.waits.empty()) return;
+  Scene s{*ctx.syms, *ctx.locks, group_};
+  Finding f;
+  f.kind = FindingKind::kDeadlock;
+  f.message = Message(s);
+  f.primary = TopLocation(s.syms, group_.waits.front().stack);
+  AddStuckSections(s, f);
+  AddLockSections(s, f);
+  for (const ThreadAt& t : group_.others) {
+    f.sections.push_back(StackSection(s.syms, t.stack, "Thread " + ThreadLabel(s.syms, t.tid) + " is here:"));
+  }
+  AddThreadStartedSection(s.syms, group_.waits.front().tid, f);
+  f.notes.push_back(GraphNote(s));
+  f.notes.push_back(FixNote(s));
+  std::vector<std::string> sites;
+  for (const Wait& w : group_.waits) sites.push_back(SiteKey(s.syms, w.stack));
+  std::sort(sites.begin(), sites.end());
+  sites.erase(std::unique(sites.begin(), sites.end()), sites.end());
+  std::string key;
+  for (const std::string& site : sites) key += site + ";";
+  sink.Add(std::move(f), key, group_.seq);
+}
+
+// A stream cut inside a group (the process died while the watchdog wrote it) still
+// reports what the group had.
+void DeadlockDetector::Finish(const AnalysisContext& ctx, FindingSink& sink) {
+  if (open_) Report(ctx, reports_);
+  open_ = false;
+  reports_.MoveTo(sink);
+}
+
+}  // namespace pyrace

@@ -1,0 +1,74 @@
+#include "runtime/analysis/describe.h"
+
+namespace pyrace {
+
+SourceLocation FrameLocation(const Symbols& syms, const Frame& f) {
+  SourceLocation loc;
+  loc.file = std::string(syms.str(f.file));
+  loc.line = f.line;
+  loc.function = std::string(syms.str(f.function));
+  return loc;
+}
+
+SourceLocation TopLocation(const Symbols& syms, StackId stack) {
+  const std::vector<Frame>& frames = syms.stack(stack);
+  return frames.empty() ? SourceLocation{} : FrameLocation(syms, frames.front());
+}
+
+Section StackSection(const Symbols& syms, StackId stack, std::string title) {
+  Section s;
+  s.title = std::move(title);
+  for (const Frame& f : syms.stack(stack)) s.frames.push_back(FrameLocation(syms, f));
+  return s;
+}
+
+std::string ShortLocation(const SourceLocation& loc) {
+  if (loc.file.empty()) return "?";
+  size_t slash = loc.file.find_last_of('/');
+  std::string base = slash == std::string::npos ? loc.file : loc.file.substr(slash + 1);
+  return base + ":" + std::to_string(loc.line);
+}
+
+std::string SiteKey(const Symbols& syms, StackId stack) {
+  const std::vector<Frame>& frames = syms.stack(stack);
+  if (frames.empty()) return "?";
+  return std::string(syms.str(frames.front().file)) + ":" + std::to_string(frames.front().line);
+}
+
+std::string LockName(LockId l) {
+  return l == kGilLock ? std::string("GIL") : "L" + std::to_string(l);
+}
+
+StackId LockCreateStack(const Symbols& syms, LockId l) {
+  return l < syms.locks.size() ? syms.locks[l].create_stack : kNoStack;
+}
+
+std::string LockDescription(const Symbols& syms, LockId l) {
+  StackId created = LockCreateStack(syms, l);
+  if (created == kNoStack || syms.stack(created).empty()) return LockName(l);
+  return LockName(l) + " (created at " + ShortLocation(TopLocation(syms, created)) + ")";
+}
+
+std::string ThreadName(const Symbols& syms, Tid t) {
+  std::string_view name = syms.thread_name(t);
+  if (!name.empty()) return std::string(name);
+  return t == 0 ? std::string("MainThread") : "T" + std::to_string(t);
+}
+
+std::string ThreadLabel(const Symbols& syms, Tid t) {
+  return "T" + std::to_string(t) + " (" + ThreadName(syms, t) + ")";
+}
+
+void AddLockCreatedSection(const Symbols& syms, LockId l, Finding& f) {
+  StackId created = LockCreateStack(syms, l);
+  if (syms.stack(created).empty()) return;
+  f.sections.push_back(StackSection(syms, created, "Lock " + LockName(l) + " created at:"));
+}
+
+void AddThreadStartedSection(const Symbols& syms, Tid t, Finding& f) {
+  if (t >= syms.threads.size() || syms.stack(syms.threads[t].start_stack).empty()) return;
+  f.sections.push_back(StackSection(syms, syms.threads[t].start_stack,
+                                    "Thread " + ThreadLabel(syms, t) + " started at:"));
+}
+
+}  // namespace pyrace

@@ -1,0 +1,127 @@
+#include "runtime/analysis/lock_order_detector.h"
+
+#include <algorithm>
+
+#include "runtime/analysis/cycle_search.h"
+#include "runtime/analysis/describe.h"
+
+namespace pyrace {
+
+namespace {
+
+// Bounds the Finish-time path search over the whole graph.
+constexpr uint64_t kCycleSearchBudget = 50'000'000;
+
+struct CycleView {
+  const LockGraph& g;
+  const LockCycle& cycle;
+  const EdgeTaker& taker(size_t i) const { return g.edges()[cycle.edges[i]].takers[cycle.takers[i]]; }
+  size_t size() const { return cycle.edges.size(); }
+};
+
+std::string JoinNames(const std::vector<std::string>& names) {
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) out += i + 1 == names.size() ? " and " : ", ";
+    out += names[i];
+  }
+  return out;
+}
+
+std::string Message(const Symbols& syms, const CycleView& c) {
+  std::vector<std::string> threads;
+  for (size_t i = 0; i < c.size(); ++i) threads.push_back(ThreadName(syms, c.taker(i).tid));
+  if (c.size() == 2) {
+    return "lock-order inversion: " + LockDescription(syms, c.taker(0).from_lock) + " and " +
+           LockDescription(syms, c.taker(0).to_lock) + " are taken in opposite orders by " +
+           JoinNames(threads);
+  }
+  std::string cycle;
+  for (size_t i = 0; i < c.size(); ++i) cycle += LockDescription(syms, c.taker(i).from_lock) + " -> ";
+  cycle += LockName(c.taker(0).from_lock);
+  return "lock-order inversion: the locks " + cycle + " form a cycle taken by " + JoinNames(threads);
+}
+
+std::string Note(const CycleView& c) {
+  std::vector<std::string> locks;
+  for (size_t i = 0; i < c.size(); ++i) locks.push_back(LockName(c.taker(i).from_lock));
+  if (c.size() == 2) {
+    return "always acquire " + locks[0] + " before " + locks[1] + " (or " + locks[1] + " before " +
+           locks[0] + ") everywhere, or guard both with one common lock";
+  }
+  return "acquire " + JoinNames(locks) +
+         " in one global order everywhere, or guard them with one common lock";
+}
+
+std::string HeldList(const EdgeTaker& t) {
+  std::string out = LockName(t.from_lock);
+  for (LockId l : t.also_held) out += ", " + LockName(l);
+  return out;
+}
+
+void AddEdgeSections(const Symbols& syms, const EdgeTaker& t, Finding& f) {
+  std::string title = "Lock " + LockName(t.to_lock) + " acquired here while holding " +
+                      HeldList(t) + " by thread " + ThreadLabel(syms, t.tid);
+  if (t.timed) title += " (with timeout)";
+  f.sections.push_back(StackSection(syms, t.to_stack, title + ":"));
+  f.sections.push_back(StackSection(syms, t.from_stack, LockName(t.from_lock) + " was acquired here:"));
+}
+
+// The acquire sites of every edge, rotated to start at the smallest, so the same cycle
+// found over other lock instances (or closed by another edge) counts as a repeat.
+std::string DedupKey(const Symbols& syms, const CycleView& c) {
+  std::vector<std::string> sites;
+  for (size_t i = 0; i < c.size(); ++i) {
+    sites.push_back(SiteKey(syms, c.taker(i).from_stack) + ">" + SiteKey(syms, c.taker(i).to_stack));
+  }
+  std::rotate(sites.begin(), std::min_element(sites.begin(), sites.end()), sites.end());
+  std::string key;
+  for (const std::string& s : sites) key += s + ";";
+  return key;
+}
+
+Finding BuildFinding(const Symbols& syms, const CycleView& c) {
+  Finding f;
+  f.kind = FindingKind::kLockOrderInversion;
+  bool any_timed = false;
+  for (size_t i = 0; i < c.size(); ++i) any_timed = any_timed || c.taker(i).timed;
+  f.severity = any_timed ? Severity::kWarning : Severity::kError;
+  f.message = Message(syms, c);
+  f.primary = TopLocation(syms, c.taker(0).to_stack);
+  for (size_t i = 0; i < c.size(); ++i) AddEdgeSections(syms, c.taker(i), f);
+  for (size_t i = 0; i < c.size(); ++i) AddLockCreatedSection(syms, c.taker(i).from_lock, f);
+  std::vector<Tid> shown;
+  for (size_t i = 0; i < c.size(); ++i) {
+    Tid t = c.taker(i).tid;
+    if (std::find(shown.begin(), shown.end(), t) != shown.end()) continue;
+    shown.push_back(t);
+    AddThreadStartedSection(syms, t, f);
+  }
+  f.notes.push_back(Note(c));
+  return f;
+}
+
+}  // namespace
+
+void LockOrderDetector::OnEvent(const Event& e, const AnalysisContext& ctx) {
+  if (e.obj >= kMaxDenseId || e.tid >= kMaxDenseId) return;
+  LockId l = static_cast<LockId>(e.obj);
+  if (e.kind == EventKind::kLockCreate) {
+    graph_.OnCreate(l, *ctx.syms);
+    return;
+  }
+  if (e.flags & (kFlagTry | kFlagReentrant)) return;
+  const LockState& state = *ctx.locks;
+  if (state.Holder(l) == e.tid) return;  // re-entry the recorder did not flag
+  graph_.OnAcquire(e.tid, l, e.stack, e.flags, state.Held(e.tid), ctx.seq, *ctx.syms);
+}
+
+void LockOrderDetector::Finish(const AnalysisContext& ctx, FindingSink& sink) {
+  for (const LockCycle& cycle : FindDeadlockCycles(graph_, kCycleSearchBudget)) {
+    CycleView view{graph_, cycle};
+    sink.Add(BuildFinding(*ctx.syms, view), DedupKey(*ctx.syms, view),
+             graph_.edges()[cycle.edges[0]].seq);
+  }
+}
+
+}  // namespace pyrace

@@ -1,0 +1,31 @@
+// lock-order-inversion: feeds the lock graph from blocking acquires and, at Finish,
+// reports each cycle that could deadlock (see cycle_search.h) once per distinct set of
+// acquire sites, with a count of the lock-instance cycles that share those sites.
+//
+// Not edges: non-blocking acquires (kFlagTry) — the try-lock back-off idiom cannot
+// block — failed acquires (they never held anything), and RLock re-entry. Acquires
+// with a timeout are edges; the report says "(with timeout)" and lowers the severity.
+#pragma once
+
+#include "runtime/analysis/detector.h"
+#include "runtime/analysis/lock_graph.h"
+
+namespace pyrace {
+
+class LockOrderDetector : public Detector {
+ public:
+  explicit LockOrderDetector(const AnalysisOptions& opts) : graph_(opts.lock_class_view) {}
+
+  uint64_t InterestMask() const override {
+    return EventBit(EventKind::kLockCreate) | EventBit(EventKind::kLockAcquired);
+  }
+  void OnEvent(const Event& e, const AnalysisContext& ctx) override;
+  void Finish(const AnalysisContext& ctx, FindingSink& sink) override;
+
+  const LockGraph& graph() const { return graph_; }
+
+ private:
+  LockGraph graph_;
+};
+
+}  // namespace pyrace

@@ -1,0 +1,116 @@
+#include "runtime/analysis/lock_state.h"
+
+namespace pyrace {
+
+LockKind LockState::Kind(LockId l, const Symbols& syms) const {
+  if (l < locks_.size()) return locks_[l].kind;
+  return l < syms.locks.size() ? syms.locks[l].kind : LockKind::kLock;
+}
+
+std::span<const HeldLock> LockState::Held(Tid t) const {
+  if (t >= threads_.size()) return {};
+  return threads_[t].held;
+}
+
+const HeldLock* LockState::FindHeld(Tid t, LockId l) const {
+  for (const HeldLock& h : Held(t)) {
+    if (h.lock == l) return &h;
+  }
+  return nullptr;
+}
+
+LockRecord& LockState::LockAt(LockId l, const Symbols& syms) {
+  if (l >= locks_.size()) {
+    size_t old = locks_.size();
+    locks_.resize(static_cast<size_t>(l) + 1);
+    // A lock first seen without its LockCreate (a trace cut at its start) still gets
+    // its kind from the symbols when the reader knows it.
+    for (size_t i = old; i < locks_.size(); ++i) {
+      if (i < syms.locks.size()) locks_[i].kind = syms.locks[i].kind;
+    }
+  }
+  return locks_[l];
+}
+
+LockState::ThreadRecord& LockState::ThreadAt(Tid t) {
+  if (t >= threads_.size()) threads_.resize(static_cast<size_t>(t) + 1);
+  return threads_[t];
+}
+
+void LockState::Apply(const Event& e, uint64_t seq, const Symbols& syms) {
+  if (e.tid >= kMaxDenseId) return;
+  switch (e.kind) {
+    case EventKind::kThreadStart:
+      ThreadAt(e.tid).started = true;
+      if (e.obj < kMaxDenseId) ThreadAt(static_cast<Tid>(e.obj)).started = true;
+      break;
+    case EventKind::kThreadExit:
+      ThreadAt(e.tid).exited = true;
+      break;
+    case EventKind::kLockCreate:
+      if (e.obj < kMaxDenseId) OnCreate(e);
+      break;
+    case EventKind::kLockAcquired:
+      if (e.obj < kMaxDenseId) OnAcquired(e, seq, syms);
+      break;
+    case EventKind::kLockRelease:
+      if (e.obj < kMaxDenseId && !(e.flags & kFlagError)) OnRelease(e, syms);
+      break;
+    default:
+      break;
+  }
+}
+
+void LockState::OnCreate(const Event& e) {
+  LockId l = static_cast<LockId>(e.obj);
+  if (l >= locks_.size()) locks_.resize(static_cast<size_t>(l) + 1);
+  locks_[l] = LockRecord{};
+  locks_[l].kind = static_cast<LockKind>(e.aux);
+}
+
+void LockState::OnAcquired(const Event& e, uint64_t seq, const Symbols& syms) {
+  LockId l = static_cast<LockId>(e.obj);
+  LockRecord& rec = LockAt(l, syms);
+  ThreadAt(e.tid);
+  if (rec.holder == e.tid && (e.flags & kFlagReentrant)) {
+    ++rec.level;
+    return;
+  }
+  // Any other acquire of a lock we think is held means we missed its release (a
+  // trace cut short); the recorder's word wins.
+  if (rec.holder != kNoTid) DropHeld(rec.holder, l);
+  rec.holder = e.tid;
+  rec.level = 1;
+  rec.acquire_stack = e.stack;
+  rec.acquire_seq = seq;
+  threads_[e.tid].held.push_back(HeldLock{l, e.stack, e.flags, seq});
+}
+
+// The recorder marks an RLock release that leaves it held with kFlagReentrant; any
+// other release frees the lock completely (that is also what Condition.wait's
+// _release_save does to an RLock at any level).
+void LockState::OnRelease(const Event& e, const Symbols& syms) {
+  LockRecord& rec = LockAt(static_cast<LockId>(e.obj), syms);
+  if (rec.holder == kNoTid) return;
+  if ((e.flags & kFlagReentrant) && rec.level > 1) {
+    --rec.level;
+    return;
+  }
+  DropHeld(rec.holder, static_cast<LockId>(e.obj));
+  rec.holder = kNoTid;
+  rec.level = 0;
+  rec.acquire_stack = kNoStack;
+}
+
+void LockState::DropHeld(Tid t, LockId l) {
+  if (t >= threads_.size()) return;
+  std::vector<HeldLock>& held = threads_[t].held;
+  for (size_t i = held.size(); i-- > 0;) {
+    if (held[i].lock == l) {
+      held.erase(held.begin() + static_cast<std::ptrdiff_t>(i));
+      return;
+    }
+  }
+}
+
+}  // namespace pyrace

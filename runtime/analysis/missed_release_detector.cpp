@@ -1,0 +1,125 @@
+#include "runtime/analysis/missed_release_detector.h"
+
+#include "runtime/analysis/describe.h"
+
+namespace pyrace {
+
+namespace {
+
+constexpr const char* kFixNote =
+    "release the lock on every path: use `with lock:` or try/finally instead of "
+    "acquire()/release()";
+
+// "lock L1 acquired in get_value at seed.py:12": the part both messages share.
+std::string AcquiredPart(const Symbols& syms, LockId l, StackId acquire_stack) {
+  std::string out = "lock " + LockDescription(syms, l);
+  SourceLocation at = TopLocation(syms, acquire_stack);
+  if (at.file.empty()) return out;
+  if (!at.function.empty()) out += " acquired in " + at.function;
+  return out + " at " + ShortLocation(at);
+}
+
+}  // namespace
+
+void MissedReleaseDetector::OnEvent(const Event& e, const AnalysisContext& ctx) {
+  if (e.obj >= kMaxDenseId) return;
+  if (e.kind == EventKind::kLockHeldAtFrameEnd) {
+    OnFrameEnd(e, ctx);
+  } else {
+    OnRelease(e, ctx);
+  }
+}
+
+void MissedReleaseDetector::OnFrameEnd(const Event& e, const AnalysisContext& ctx) {
+  LockId l = static_cast<LockId>(e.obj);
+  const LockState& state = *ctx.locks;
+  const LockRecord* rec = state.Lock(l);
+  Candidate c;
+  c.tid = e.tid;
+  c.lock = l;
+  c.end_stack = e.stack;
+  c.raised = (e.flags & kFlagRaised) != 0;
+  c.seq = ctx.seq;
+  if (const HeldLock* h = state.FindHeld(e.tid, l)) {
+    c.acquire_stack = h->acquire_stack;
+    c.acquire_seq = h->seq;
+  } else if (rec && rec->holder != kNoTid) {
+    c.acquire_stack = rec->acquire_stack;
+    c.acquire_seq = rec->acquire_seq;
+  }
+  if (l >= pending_.size()) pending_.resize(static_cast<size_t>(l) + 1, kNone);
+  uint32_t& slot = pending_[l];
+  // The recorder promises one event per acquisition; a repeat changes nothing.
+  if (slot != kNone && candidates_[slot].acquire_seq == c.acquire_seq) return;
+  slot = static_cast<uint32_t>(candidates_.size());
+  candidates_.push_back(c);
+}
+
+// Only a release that frees the lock ends the hold: an RLock's inner release (level
+// 2 -> 1) leaves it held by the same activation's caller chain.
+void MissedReleaseDetector::OnRelease(const Event& e, const AnalysisContext& ctx) {
+  LockId l = static_cast<LockId>(e.obj);
+  if (l >= pending_.size() || pending_[l] == kNone || (e.flags & kFlagError)) return;
+  const LockRecord* rec = ctx.locks->Lock(l);
+  if ((e.flags & kFlagReentrant) && rec && rec->level > 1) return;
+  candidates_[pending_[l]].pending = false;
+  pending_[l] = kNone;
+}
+
+bool MissedReleaseDetector::Covered(LockId l, uint64_t acquire_seq) const {
+  if (l >= pending_.size() || pending_[l] == kNone) return false;
+  return candidates_[pending_[l]].acquire_seq == acquire_seq;
+}
+
+void MissedReleaseDetector::Finish(const AnalysisContext& ctx, FindingSink& sink) {
+  const Symbols& syms = *ctx.syms;
+  for (const Candidate& c : candidates_) {
+    if (c.pending) ReportFrameEnd(c, syms, sink);
+  }
+  const LockState& state = *ctx.locks;
+  for (LockId l = 0; l < state.lock_count(); ++l) {
+    const LockRecord* rec = state.Lock(l);
+    if (rec->holder == kNoTid || !state.Exited(rec->holder) || Covered(l, rec->acquire_seq)) continue;
+    ReportThreadEnded(l, state, syms, sink);
+  }
+}
+
+void MissedReleaseDetector::ReportFrameEnd(const Candidate& c, const Symbols& syms,
+                                           FindingSink& sink) const {
+  SourceLocation end = TopLocation(syms, c.end_stack);
+  std::string function = end.function.empty() ? std::string("the function") : end.function;
+  const char* verb = c.raised ? " raised" : " returned";
+  Finding f;
+  f.kind = FindingKind::kMissedRelease;
+  f.message = AcquiredPart(syms, c.lock, c.acquire_stack) + " is still held: " + function + verb +
+              " at " + ShortLocation(end) + " without releasing it";
+  f.primary = c.acquire_stack != kNoStack ? TopLocation(syms, c.acquire_stack) : end;
+  if (c.acquire_stack != kNoStack) {
+    f.sections.push_back(StackSection(syms, c.acquire_stack, "Lock " + LockName(c.lock) +
+                                      " acquired here by thread " + ThreadLabel(syms, c.tid) + ":"));
+  }
+  f.sections.push_back(StackSection(syms, c.end_stack, function + verb + " here still holding " +
+                                                            LockName(c.lock) + ":"));
+  AddLockCreatedSection(syms, c.lock, f);
+  AddThreadStartedSection(syms, c.tid, f);
+  f.notes.push_back(kFixNote);
+  sink.Add(std::move(f), SiteKey(syms, c.acquire_stack) + "|" + SiteKey(syms, c.end_stack), c.seq);
+}
+
+void MissedReleaseDetector::ReportThreadEnded(LockId l, const LockState& state,
+                                              const Symbols& syms, FindingSink& sink) const {
+  const LockRecord* rec = state.Lock(l);
+  Finding f;
+  f.kind = FindingKind::kMissedRelease;
+  f.message = AcquiredPart(syms, l, rec->acquire_stack) + " is still held: thread " +
+              ThreadLabel(syms, rec->holder) + " ended without releasing it";
+  f.primary = TopLocation(syms, rec->acquire_stack);
+  f.sections.push_back(StackSection(syms, rec->acquire_stack, "Lock " + LockName(l) +
+                                    " acquired here by thread " + ThreadLabel(syms, rec->holder) + ":"));
+  AddLockCreatedSection(syms, l, f);
+  AddThreadStartedSection(syms, rec->holder, f);
+  f.notes.push_back(kFixNote);
+  sink.Add(std::move(f), SiteKey(syms, rec->acquire_stack) + "|thread-end", rec->acquire_seq);
+}
+
+}  // namespace pyrace

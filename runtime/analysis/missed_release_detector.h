@@ -1,0 +1,49 @@
+// missed-release: a lock still held when the function activation that acquired it
+// ended (kLockHeldAtFrameEnd from the recorder), unless the lock is released later by
+// anyone — then it was handed over on purpose (acquire in __enter__, release in
+// __exit__; a lock passed to a worker that releases it). Whatever is still pending at
+// the end of the stream is reported, deduplicated by (acquire site, end site).
+//
+// For producers without frame-end events: a lock still held at the end whose holder
+// thread has exited is reported as "thread ended holding it".
+#pragma once
+
+#include <vector>
+
+#include "runtime/analysis/detector.h"
+
+namespace pyrace {
+
+class MissedReleaseDetector : public Detector {
+ public:
+  uint64_t InterestMask() const override {
+    return EventBit(EventKind::kLockHeldAtFrameEnd) | EventBit(EventKind::kLockRelease);
+  }
+  void OnEvent(const Event& e, const AnalysisContext& ctx) override;
+  void Finish(const AnalysisContext& ctx, FindingSink& sink) override;
+
+ private:
+  struct Candidate {
+    Tid tid = 0;
+    LockId lock = 0;
+    StackId acquire_stack = kNoStack;
+    StackId end_stack = kNoStack;
+    bool raised = false;
+    bool pending = true;  // not released since
+    uint64_t acquire_seq = 0;
+    uint64_t seq = 0;
+  };
+  static constexpr uint32_t kNone = UINT32_MAX;
+
+  void OnFrameEnd(const Event& e, const AnalysisContext& ctx);
+  void OnRelease(const Event& e, const AnalysisContext& ctx);
+  void ReportFrameEnd(const Candidate& c, const Symbols& syms, FindingSink& sink) const;
+  void ReportThreadEnded(LockId l, const LockState& state, const Symbols& syms,
+                         FindingSink& sink) const;
+  bool Covered(LockId l, uint64_t acquire_seq) const;
+
+  std::vector<Candidate> candidates_;
+  std::vector<uint32_t> pending_;  // LockId -> candidates_ index, kNone when none
+};
+
+}  // namespace pyrace

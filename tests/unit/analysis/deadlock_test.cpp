@@ -1,0 +1,138 @@
+// deadlock: presenting the watchdog's kDeadlock* group.
+#include <gtest/gtest.h>
+
+#include "tests/unit/analysis/script.h"
+
+namespace pyrace::testing {
+namespace {
+
+std::vector<Finding> Deadlocks(Script& s) { return OfKind(s.Analyze(), FindingKind::kDeadlock); }
+
+TEST(Deadlock, AAWithAPlainLock) {
+  Script s;
+  LockId l = s.NewLock("a.py", 1);
+  s.T(1).Lock(l).At("a.py", 5, "outer");
+  s.DeadlockBegin();
+  s.T(1).WaitsLock(l).At({{"a.py", 9, "inner"}, {"a.py", 6, "outer"}});
+  s.T(0).StackHere().At("a.py", 30, "<module>");
+  s.DeadlockEnd();
+  auto found = Deadlocks(s);
+  ASSERT_EQ(found.size(), 1u);
+  const Finding& f = found[0];
+  EXPECT_EQ(Primary(f), "a.py:9");
+  EXPECT_EQ(f.message, "deadlock: Thread-1 waits for lock L1 that it holds itself");
+  std::string titles = Titles(f);
+  EXPECT_NE(titles.find("Thread T1 (Thread-1) waits for lock L1 (held by this thread itself) here:"),
+            std::string::npos)
+      << titles;
+  EXPECT_NE(titles.find("Lock L1 held by thread T1 (Thread-1), acquired here:"), std::string::npos);
+  EXPECT_NE(titles.find("Thread T0 (MainThread) is here:"), std::string::npos);
+  EXPECT_NE(f.notes.back().find("not re-entrant"), std::string::npos);
+}
+
+TEST(Deadlock, ABBACycle) {
+  Script s;
+  LockId a = s.NewLock("a.py", 1), b = s.NewLock("a.py", 2);
+  s.T(1).Lock(a).At("a.py", 10);
+  s.T(2).Lock(b).At("a.py", 20);
+  s.DeadlockBegin();
+  s.T(1).WaitsLock(b).At("a.py", 11);
+  s.T(2).WaitsLock(a).At("a.py", 21);
+  s.DeadlockEnd();
+  auto found = Deadlocks(s);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(Primary(found[0]), "a.py:11");
+  EXPECT_EQ(found[0].message,
+            "deadlock: Thread-1 waits for lock L2 held by Thread-2, which waits for lock L1 held by Thread-1");
+  EXPECT_NE(found[0].notes[0].find("Thread-1 -> L2 -> Thread-2; Thread-2 -> L1 -> Thread-1"),
+            std::string::npos)
+      << found[0].notes[0];
+}
+
+TEST(Deadlock, SeedWaitersOnALockWhoseHolderExited) {
+  Script s;
+  LockId l = s.NewLock("seed.py", 3);
+  s.T(5).Lock(l).At("seed.py", 12, "get_value").FrameEnd(l).At("seed.py", 19, "get_value").Exit();
+  for (Tid t = 6; t <= 8; ++t) s.T(t).Start(t);  // make the threads known
+  s.DeadlockBegin();
+  s.T(6).WaitsLock(l).At("seed.py", 12, "get_value");
+  s.T(7).WaitsLock(l).At("seed.py", 12, "get_value");
+  s.T(8).WaitsLock(l).At("seed.py", 12, "get_value");
+  s.DeadlockEnd();
+  auto all = s.Analyze();
+  auto found = OfKind(all, FindingKind::kDeadlock);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].message,
+            "deadlock: Thread-6 waits for lock L1 held by Thread-5, which has exited; 2 more threads "
+            "are stuck");
+  std::string titles = Titles(found[0]);
+  EXPECT_NE(titles.find("Thread T6 (Thread-6) waits for lock L1 (held by thread T5 (Thread-5), which "
+                        "has exited), and so do 2 more threads (Thread-7, Thread-8) here:"),
+            std::string::npos)
+      << titles;
+  EXPECT_NE(titles.find("Lock L1 was acquired by thread T5 (Thread-5), which has exited, here:"),
+            std::string::npos)
+      << titles;
+  // The early return is reported too.
+  EXPECT_EQ(OfKind(all, FindingKind::kMissedRelease).size(), 1u);
+}
+
+TEST(Deadlock, ShutdownWaitingForAStuckThread) {
+  Script s;
+  LockId l = s.NewLock("seed.py", 3);
+  s.T(5).Lock(l).At("seed.py", 12).Exit();
+  s.DeadlockBegin();
+  s.T(0).WaitsAll().At("threading.py", 1590, "_shutdown");
+  s.T(6).WaitsLock(l).At("seed.py", 12);
+  s.DeadlockEnd();
+  auto found = Deadlocks(s);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(Primary(found[0]), "threading.py:1590");
+  EXPECT_EQ(found[0].message,
+            "deadlock: MainThread waits for every non-daemon thread to finish (interpreter shutdown), "
+            "and Thread-6 waits for lock L1 held by Thread-5, which has exited");
+}
+
+TEST(Deadlock, JoinWhileHolding) {
+  Script s;
+  LockId l = s.NewLock("j.py", 1);
+  s.T(0).Lock(l).At("j.py", 5).Start(1).At("j.py", 6);
+  s.DeadlockBegin();
+  s.T(0).WaitsJoin(1).At("j.py", 7, "<module>");
+  s.T(1).WaitsLock(l).At("j.py", 3, "worker");
+  s.DeadlockEnd();
+  auto found = Deadlocks(s);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(Primary(found[0]), "j.py:7");
+  EXPECT_EQ(found[0].message,
+            "deadlock: MainThread waits for Thread-1 to finish, which waits for lock L1 held by MainThread");
+}
+
+TEST(Deadlock, SameHangReportedTwiceIsCounted) {
+  // on_deadlock=continue may report a hang again; one finding with a count.
+  Script s;
+  LockId l = s.NewLock();
+  s.T(1).Lock(l).At("a.py", 5);
+  for (int i = 0; i < 2; ++i) {
+    s.DeadlockBegin();
+    s.T(1).WaitsLock(l).At("a.py", 9);
+    s.DeadlockEnd();
+  }
+  auto found = Deadlocks(s);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].count, 2u);
+}
+
+TEST(Deadlock, GroupCutByTheEndOfTheTraceIsStillReported) {
+  Script s;
+  LockId l = s.NewLock();
+  s.T(1).Lock(l).At("a.py", 5);
+  s.DeadlockBegin();
+  s.T(1).WaitsLock(l).At("a.py", 9);
+  auto found = Deadlocks(s);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(Primary(found[0]), "a.py:9");
+}
+
+}  // namespace
+}  // namespace pyrace::testing
