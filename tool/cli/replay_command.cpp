@@ -13,10 +13,11 @@
 namespace pyrace {
 namespace {
 
-// Unreadable from the start: nothing to analyse.
+// Unreadable from the start: nothing to analyse. A file that ends inside its own header
+// (empty, or cut within the first bytes) has no trace in it at all.
 bool IsFatal(const ReadStatus& s) {
   return s.code == ReadStatus::kBadHeader || s.code == ReadStatus::kTooNew ||
-         (s.code == ReadStatus::kIoError && s.events == 0);
+         (s.code == ReadStatus::kIoError && s.events == 0) || (s.code == ReadStatus::kTruncated && s.bytes == 0);
 }
 
 void NotePartialTrace(const ReadStatus& s) {
@@ -51,12 +52,14 @@ int ReplayMain(int argc, char** argv) {
   std::string error;
   if (!ResolveOptions(args, &opts, &error)) return Fail(error);
   Reporter reporter;
-  if (!reporter.Prepare(opts, &error)) return Fail(error);
+  if (!reporter.Prepare(opts, /*quiet_when_clean=*/false, &error)) return Fail(error);
 
   Analyzer analyzer(ToAnalysisOptions(opts));
   TraceReader reader;
   const ReadStatus status = reader.ReadFile(path, analyzer);
-  if (IsFatal(status)) return Fail("cannot replay '" + path + "': " + status.message);
+  if (IsFatal(status)) {
+    return Fail("cannot replay '" + path + "': " + (status.message.empty() ? "no trace header" : status.message));
+  }
   NotePartialTrace(status);
 
   const int reported = reporter.Emit(analyzer.Finish(reader.symbols()), reader.header().pid, stdout, &error);

@@ -34,8 +34,9 @@ bool WriteAll(FILE* f, const std::string& text) {
 
 }  // namespace
 
-bool Reporter::Prepare(const Options& opts, std::string* error) {
+bool Reporter::Prepare(const Options& opts, bool quiet_when_clean, std::string* error) {
   opts_ = opts;
+  quiet_when_clean_ = quiet_when_clean;
 #ifndef PYRACE_HAVE_SARIF
   if (opts.format == "sarif") {
     *error = "--format sarif is not available in this build";
@@ -51,6 +52,7 @@ int Reporter::Emit(std::vector<Finding> findings, uint32_t pid, FILE* default_st
   ReportInfo info;
   info.pid = pid;
   info.color = opts_.color;
+  info.quiet_when_clean = quiet_when_clean_;
   std::vector<Finding> kept;
   for (Finding& f : findings) {
     if (suppressions_.Suppresses(f) || IgnoredByComment(f, sources)) {

@@ -16,7 +16,8 @@ class Reporter {
  public:
   // Loads the suppressions file and checks the format before anything runs, so a typo
   // is a usage error, not a lost run. False with *error.
-  bool Prepare(const Options& opts, std::string* error);
+  // quiet_when_clean: print nothing in text format when there is nothing to report.
+  bool Prepare(const Options& opts, bool quiet_when_clean, std::string* error);
 
   // Filters, renders and writes the report: to --output when given, else to
   // default_stream. Returns the number of findings reported, -1 when the report could
@@ -25,6 +26,7 @@ class Reporter {
 
  private:
   Options opts_;
+  bool quiet_when_clean_ = false;
   Suppressions suppressions_;
 };
 

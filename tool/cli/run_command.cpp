@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -16,6 +17,7 @@
 #include "runtime/analysis/analyzer.h"
 #include "runtime/trace/trace.h"
 #include "tool/cli/child_process.h"
+#include "tool/cli/child_waiter.h"
 #include "tool/cli/exit_codes.h"
 #include "tool/cli/interpreter.h"
 #include "tool/cli/option_flags.h"
@@ -24,6 +26,10 @@
 
 namespace pyrace {
 namespace {
+
+// How long the reader may go on after the program exited before the pipe is cut (only
+// when a process the program left behind still holds the pipe's write end).
+constexpr std::chrono::milliseconds kDrainGrace{1000};
 
 struct RunRequest {
   ProgramArgs program;
@@ -127,7 +133,7 @@ void NoteTraceStatus(const ReadStatus& status, const ExitInfo& exit) {
 int RunProgram(const RunRequest& req) {
   Reporter reporter;
   std::string error;
-  if (!reporter.Prepare(req.opts, &error)) return Fail(error);
+  if (!reporter.Prepare(req.opts, /*quiet_when_clean=*/true, &error)) return Fail(error);
   if (req.program.module.empty() && !CheckScript(req.program.script)) return kExitUsage;
   std::string python, runtime_dir;
   if (!FindInterpreter(req.opts.python, &python, &error)) return Fail(error);
@@ -148,9 +154,15 @@ int RunProgram(const RunRequest& req) {
 
   Analyzer analyzer(ToAnalysisOptions(req.opts));
   TraceReader reader;
-  const ReadStatus status = reader.ReadFd(fds[0], analyzer, tee_fd);
+  ReadStatus status;
+  ExitInfo exit;
+  {
+    ChildWaiter waiter(pid, fds[0], kDrainGrace);
+    status = reader.ReadFd(fds[0], analyzer, tee_fd);
+    waiter.ReaderDone();
+    exit = DecodeStatus(waiter.Status());
+  }
   close(fds[0]);
-  const ExitInfo exit = DecodeStatus(WaitChild(pid));
   RestoreSignals();
   if (tee_fd >= 0) close(tee_fd);
 

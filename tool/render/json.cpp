@@ -3,30 +3,30 @@
 namespace pyrace {
 namespace {
 
-nlohmann::json LocationToJson(const SourceLocation& loc) {
-  nlohmann::json j = {{"file", loc.file}, {"line", loc.line}, {"function", loc.function}};
+nlohmann::ordered_json LocationToJson(const SourceLocation& loc) {
+  nlohmann::ordered_json j = {{"file", loc.file}, {"line", loc.line}, {"function", loc.function}};
   if (loc.column != 0) j["column"] = loc.column;
   if (loc.end_line != 0) j["end_line"] = loc.end_line;
   if (loc.end_column != 0) j["end_column"] = loc.end_column;
   return j;
 }
 
-nlohmann::json SectionToJson(const Section& s) {
-  nlohmann::json frames = nlohmann::json::array();
+nlohmann::ordered_json SectionToJson(const Section& s) {
+  nlohmann::ordered_json frames = nlohmann::ordered_json::array();
   for (const SourceLocation& fr : s.frames) frames.push_back(LocationToJson(fr));
   return {{"title", s.title}, {"frames", std::move(frames)}};
 }
 
 }  // namespace
 
-nlohmann::json FindingToJson(const Finding& f) {
-  nlohmann::json j;
+nlohmann::ordered_json FindingToJson(const Finding& f) {
+  nlohmann::ordered_json j;
   j["kind"] = FindingKindId(f.kind);
   j["severity"] = SeverityId(f.severity);
   if (!f.rule.empty()) j["rule"] = f.rule;
   j["message"] = f.message;
-  j["locations"] = nlohmann::json::array({LocationToJson(f.primary)});
-  nlohmann::json stacks = nlohmann::json::array();
+  j["locations"] = nlohmann::ordered_json::array({LocationToJson(f.primary)});
+  nlohmann::ordered_json stacks = nlohmann::ordered_json::array();
   for (const Section& s : f.sections) stacks.push_back(SectionToJson(s));
   j["stacks"] = std::move(stacks);
   j["notes"] = f.notes;
@@ -35,10 +35,10 @@ nlohmann::json FindingToJson(const Finding& f) {
   return j;
 }
 
-nlohmann::json ReportToJson(const std::vector<Finding>& findings, const ReportInfo& info) {
-  nlohmann::json list = nlohmann::json::array();
+nlohmann::ordered_json ReportToJson(const std::vector<Finding>& findings, const ReportInfo& info) {
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
   for (const Finding& f : findings) list.push_back(FindingToJson(f));
-  nlohmann::json j;
+  nlohmann::ordered_json j;
   j["version"] = PYRACE_VERSION;
   if (info.pid != 0) j["pid"] = info.pid;
   j["findings"] = std::move(list);

@@ -17,8 +17,8 @@
 
 namespace pyrace {
 
-nlohmann::json FindingToJson(const Finding& f);
-nlohmann::json ReportToJson(const std::vector<Finding>& findings, const ReportInfo& info);
+nlohmann::ordered_json FindingToJson(const Finding& f);
+nlohmann::ordered_json ReportToJson(const std::vector<Finding>& findings, const ReportInfo& info);
 void RenderJson(const std::vector<Finding>& findings, const ReportInfo& info, std::ostream& out);
 
 }  // namespace pyrace

@@ -11,6 +11,9 @@ namespace pyrace {
 struct ReportInfo {
   uint32_t pid = 0;    // the analysed program's pid; 0 = unknown
   bool color = false;  // ANSI colours in the text report
+  // A clean `run` prints nothing on the program's stderr, as TSan does; replay says
+  // "reported 0 warnings".
+  bool quiet_when_clean = false;
   uint32_t suppressed = 0;  // findings dropped by suppressions or ignore comments
   // Suppression lines that matched nothing ("race:worker_* (supp.txt:3)").
   std::vector<std::string> unused_suppressions;

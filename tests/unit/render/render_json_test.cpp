@@ -9,7 +9,7 @@ namespace pyrace {
 namespace {
 
 TEST(RenderJson, FindingCarriesKindLocationsStacksNotesCount) {
-  const nlohmann::json j = FindingToJson(test::MissedRelease("seed.py"));
+  const nlohmann::ordered_json j = FindingToJson(test::MissedRelease("seed.py"));
   EXPECT_EQ(j["kind"], "missed-release");
   EXPECT_EQ(j["severity"], "error");
   EXPECT_FALSE(j.contains("rule"));
@@ -31,7 +31,7 @@ TEST(RenderJson, LintFindingsKeepRuleAndColumns) {
   Finding f = test::Race("a.py");
   f.rule = "PYR004";
   f.primary.column = 5;
-  const nlohmann::json j = FindingToJson(f);
+  const nlohmann::ordered_json j = FindingToJson(f);
   EXPECT_EQ(j["rule"], "PYR004");
   EXPECT_EQ(j["locations"][0]["column"], 5);
 }

@@ -72,8 +72,13 @@ TEST(RenderText, TrailerCountsSuppressedAndListsUnusedSuppressions) {
   EXPECT_NE(text.find("pyrace: unused suppression: race:nothing (supp.txt:1)\n"), std::string::npos) << text;
 }
 
-TEST(RenderText, NoFindingsIsJustTheCountLine) {
+TEST(RenderText, NoFindingsIsJustTheCountLineOrNothing) {
   EXPECT_EQ(Render({}), "pyrace: reported 0 warnings\n");
+  ReportInfo quiet;
+  quiet.quiet_when_clean = true;
+  EXPECT_EQ(Render({}, quiet), "");
+  quiet.suppressed = 1;
+  EXPECT_EQ(Render({}, quiet), "pyrace: reported 0 warnings (1 suppressed)\n");
 }
 
 TEST(RenderText, ColourOnlyWhenAsked) {
