@@ -35,7 +35,7 @@ Event Make(EventKind k, Tid tid, uint64_t obj, StackId stack, uint64_t t, uint8_
   return e;
 }
 
-TEST(TraceRoundTrip, HeaderFields) {
+TEST(TraceRoundtrip, HeaderFields) {
   TraceHeader h;
   h.pid = 4242;
   h.start_unix_us = 1764059000123456;
@@ -57,7 +57,7 @@ TEST(TraceRoundTrip, HeaderFields) {
   EXPECT_EQ(st.bytes, bytes.size());
 }
 
-TEST(TraceRoundTrip, EveryEventKindAndExtremeFields) {
+TEST(TraceRoundtrip, EveryEventKindAndExtremeFields) {
   std::vector<Event> sent;
   uint64_t t = 0;
   for (EventKind k : kAllKinds) {
@@ -90,7 +90,7 @@ TEST(TraceRoundTrip, EveryEventKindAndExtremeFields) {
   EXPECT_EQ(st.events, sent.size());
 }
 
-TEST(TraceRoundTrip, Definitions) {
+TEST(TraceRoundtrip, Definitions) {
   std::vector<Frame> deep;
   for (uint32_t i = 0; i < 300; ++i) deep.push_back(Frame{1 + i % 3, 2, i * 1000});
   std::string big(200000, 'x');
@@ -140,7 +140,7 @@ TEST(TraceRoundTrip, Definitions) {
 }
 
 // Many random events over many small chunks: delta contexts restart per chunk.
-TEST(TraceRoundTrip, RandomEventsAcrossChunks) {
+TEST(TraceRoundtrip, RandomEventsAcrossChunks) {
   std::mt19937_64 rng(12345);
   std::vector<Event> sent;
   uint64_t t = 1000;
@@ -177,7 +177,7 @@ TEST(TraceRoundTrip, RandomEventsAcrossChunks) {
 }
 
 // The realistic lock-heavy mix stays within the 8 bytes/event budget.
-TEST(TraceRoundTrip, LockMixIsCompact) {
+TEST(TraceRoundtrip, LockMixIsCompact) {
   std::mt19937_64 rng(7);
   uint64_t t = 0;
   uint64_t n = 0;
@@ -204,7 +204,7 @@ TEST(TraceRoundTrip, LockMixIsCompact) {
   EXPECT_EQ(sink.events.size(), n);
 }
 
-TEST(TraceRoundTrip, UnknownRecordTypesAreSkippedByLength) {
+TEST(TraceRoundtrip, UnknownRecordTypesAreSkippedByLength) {
   auto bytes = testing::EmptyTrace();
   std::vector<uint8_t> payload;
   payload.push_back(static_cast<uint8_t>(EventKind::kThreadExit) | trace_format::kTagSameTid);
@@ -226,7 +226,7 @@ TEST(TraceRoundTrip, UnknownRecordTypesAreSkippedByLength) {
   EXPECT_EQ(sink.events[1].time_us, 2u);
 }
 
-TEST(TraceRoundTrip, NewerMinorVersionReads) {
+TEST(TraceRoundtrip, NewerMinorVersionReads) {
   auto bytes = testing::EmptyTrace();
   trace_format::PutU16(bytes.data() + 10, kTraceVersionMinor + 3);
   trace_format::PutU32(bytes.data() + 20, trace_format::Crc32(0, bytes.data(), 20));
@@ -237,7 +237,7 @@ TEST(TraceRoundTrip, NewerMinorVersionReads) {
   EXPECT_EQ(r.header().version_minor, kTraceVersionMinor + 3);
 }
 
-TEST(TraceRoundTrip, NothingWrittenBeforeFlushThenHeaderFirst) {
+TEST(TraceRoundtrip, NothingWrittenBeforeFlushThenHeaderFirst) {
   int fd = memfd_create("t", 0);
   {
     TraceWriter w(fd, TraceHeader{});
