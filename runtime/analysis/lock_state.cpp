@@ -56,6 +56,9 @@ void LockState::Apply(const Event& e, uint64_t seq, const Symbols& syms) {
     case EventKind::kLockRelease:
       if (e.obj < kMaxDenseId && !(e.flags & kFlagError)) OnRelease(e, syms);
       break;
+    case EventKind::kLockTryFailed:
+      if (e.obj < kMaxDenseId) OnTryFailed(e, syms);
+      break;
     default:
       break;
   }
@@ -76,6 +79,7 @@ void LockState::OnAcquired(const Event& e, uint64_t seq, const Symbols& syms) {
     ++rec.level;
     return;
   }
+  if (rec.holder == e.tid && rec.kind != LockKind::kRLock) rec.signal = true;
   // Any other acquire of a lock we think is held means we missed its release (a
   // trace cut short); the recorder's word wins.
   if (rec.holder != kNoTid) DropHeld(rec.holder, l);
@@ -83,7 +87,17 @@ void LockState::OnAcquired(const Event& e, uint64_t seq, const Symbols& syms) {
   rec.level = 1;
   rec.acquire_stack = e.stack;
   rec.acquire_seq = seq;
-  threads_[e.tid].held.push_back(HeldLock{l, e.stack, e.flags, seq});
+  if (!rec.signal) threads_[e.tid].held.push_back(HeldLock{l, e.stack, e.flags, seq});
+}
+
+// The holder itself trying a plain Lock again (Condition.wait with a timeout that
+// expired) waits for another thread's release: a signal, no longer a held mutex.
+void LockState::OnTryFailed(const Event& e, const Symbols& syms) {
+  LockId l = static_cast<LockId>(e.obj);
+  LockRecord& rec = LockAt(l, syms);
+  if (rec.holder != e.tid || rec.kind == LockKind::kRLock) return;
+  rec.signal = true;
+  DropHeld(e.tid, l);
 }
 
 // The recorder marks an RLock release that leaves it held with kFlagReentrant; any
@@ -92,6 +106,7 @@ void LockState::OnAcquired(const Event& e, uint64_t seq, const Symbols& syms) {
 void LockState::OnRelease(const Event& e, const Symbols& syms) {
   LockRecord& rec = LockAt(static_cast<LockId>(e.obj), syms);
   if (rec.holder == kNoTid) return;
+  if (rec.holder != e.tid && rec.kind != LockKind::kRLock) rec.signal = true;
   if ((e.flags & kFlagReentrant) && rec.level > 1) {
     --rec.level;
     return;

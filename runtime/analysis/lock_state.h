@@ -4,6 +4,9 @@
 // the state just *before* the event (the held set an acquire happens under, the
 // holder a release takes the lock from).
 //
+// A plain Lock used as a signal (see LockRecord::signal) keeps a nominal holder but
+// is not in anyone's held list: holding it orders nothing and forgetting it is normal.
+//
 // Dense vectors indexed by LockId and Tid; the acquire/release path does not allocate
 // once a thread's held list has reached its working size.
 #pragma once
@@ -34,6 +37,11 @@ struct LockRecord {
   uint32_t level = 0;  // RLock recursion level; 1 for a held plain Lock
   StackId acquire_stack = kNoStack;  // the outermost acquire of the current hold
   uint64_t acquire_seq = 0;
+  // Used as a binary semaphore, not a mutex: released by a thread that did not hold
+  // it, or acquired again by its own holder (which waits for someone else's release).
+  // Condition.wait's waiter locks work like that and are left locked when dropped.
+  // Signal locks never join a thread's held list and have no missed release.
+  bool signal = false;
 };
 
 class LockState {
@@ -66,6 +74,7 @@ class LockState {
   void OnCreate(const Event& e);
   void OnAcquired(const Event& e, uint64_t seq, const Symbols& syms);
   void OnRelease(const Event& e, const Symbols& syms);
+  void OnTryFailed(const Event& e, const Symbols& syms);
   void DropHeld(Tid t, LockId l);
 
   std::vector<LockRecord> locks_;

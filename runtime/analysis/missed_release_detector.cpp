@@ -73,13 +73,19 @@ bool MissedReleaseDetector::Covered(LockId l, uint64_t acquire_seq) const {
 
 void MissedReleaseDetector::Finish(const AnalysisContext& ctx, FindingSink& sink) {
   const Symbols& syms = *ctx.syms;
-  for (const Candidate& c : candidates_) {
-    if (c.pending) ReportFrameEnd(c, syms, sink);
-  }
   const LockState& state = *ctx.locks;
+  // A lock that turned out to be a signal (handed over, waited on by its holder) was
+  // never a missed release, whenever that became clear.
+  for (const Candidate& c : candidates_) {
+    const LockRecord* rec = state.Lock(c.lock);
+    if (c.pending && !(rec && rec->signal)) ReportFrameEnd(c, syms, sink);
+  }
   for (LockId l = 0; l < state.lock_count(); ++l) {
     const LockRecord* rec = state.Lock(l);
-    if (rec->holder == kNoTid || !state.Exited(rec->holder) || Covered(l, rec->acquire_seq)) continue;
+    if (rec->holder == kNoTid || rec->signal || !state.Exited(rec->holder) ||
+        Covered(l, rec->acquire_seq)) {
+      continue;
+    }
     ReportThreadEnded(l, state, syms, sink);
   }
 }
