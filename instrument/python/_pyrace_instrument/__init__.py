@@ -1,0 +1,264 @@
+"""pyrace's import hook: rewrites the user's own modules so their shared-state
+accesses reach the race detector (see rewriter.py for what is rewritten).
+
+The runtime's bootstrap, in race mode, calls
+
+    _pyrace_instrument.install(project_dir, patterns)
+    _pyrace_instrument.run_path(script, argv)      # pyrace run script.py args
+    _pyrace_instrument.run_module(module, argv)    # pyrace run -m module args
+
+Which modules are rewritten: the script, the -m target, modules whose file is under
+the project directory (the script's directory, or the current directory for -m) but
+not in the standard library or site-packages, and modules matching a pattern of the
+`instrument` option (fnmatch on the dotted name; "pkg.mod" also covers "pkg.mod.*").
+Rewritten bytecode is cached next to the ordinary one under its own name
+(__pycache__/mod.cpython-311.pyrace-<version>.pyc), so it never collides with it.
+"""
+
+import ast
+import builtins
+import fnmatch
+import hashlib
+import importlib.machinery
+import importlib.util
+import marshal
+import os
+import sys
+import sysconfig
+import types
+
+from . import rewriter
+
+__all__ = ["install", "uninstall", "run_path", "run_module", "compile_source", "should_instrument"]
+
+
+def _rewriter_version():
+    # Any change to the rewriter invalidates every cached rewrite.
+    h = hashlib.sha1()
+    for name in ("rewriter.py", "__init__.py"):
+        try:
+            with open(os.path.join(os.path.dirname(__file__), name), "rb") as f:
+                h.update(f.read())
+        except OSError:
+            pass
+    return h.hexdigest()[:12]
+
+
+VERSION = _rewriter_version()
+_CACHE_MAGIC = importlib.util.MAGIC_NUMBER + b"PYRC"
+
+
+def display_name(module_name, filename):
+    """How reports name a module: the script's file stem for __main__."""
+    if module_name == "__main__" and filename:
+        return os.path.splitext(os.path.basename(filename))[0]
+    return module_name
+
+
+def compile_source(source, filename, module_name):
+    """Source (bytes or str) -> the rewritten module's code object. A source that does
+    not parse raises the very SyntaxError Python itself would."""
+    tree = compile(source, filename, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    rewriter.rewrite(tree, filename, module_name, display_name(module_name, filename))
+    return compile(tree, filename, "exec", dont_inherit=True)
+
+
+# -- which modules -------------------------------------------------------------
+
+_state = {"project": None, "patterns": (), "excluded": ()}
+
+
+def _norm(path):
+    return os.path.normcase(os.path.realpath(path))
+
+
+def _excluded_dirs():
+    dirs = set()
+    paths = sysconfig.get_paths()
+    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+        if paths.get(key):
+            dirs.add(_norm(paths[key]))
+    for p in sys.path:
+        if p and ("site-packages" in p or "dist-packages" in p):
+            dirs.add(_norm(p))
+    dirs.add(_norm(os.path.dirname(os.path.dirname(__file__))))  # pyrace's own runtime dir
+    return tuple(sorted(dirs))
+
+
+def _under(path, directory):
+    return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
+
+
+def _matches(fullname, patterns):
+    for p in patterns:
+        if fnmatch.fnmatchcase(fullname, p) or fullname.startswith(p + "."):
+            return True
+    return False
+
+
+def should_instrument(fullname, origin):
+    if not origin or not origin.endswith(".py"):
+        return False
+    if _matches(fullname, _state["patterns"]):
+        return True
+    project = _state["project"]
+    if project is None:
+        return False
+    path = _norm(origin)
+    if not _under(path, project):
+        return False
+    return not any(_under(path, d) for d in _state["excluded"])
+
+
+# -- loading ---------------------------------------------------------------------
+
+
+def _cache_path(source_path):
+    base = importlib.util.cache_from_source(source_path)
+    root, ext = os.path.splitext(base)
+    return "%s.pyrace-%s%s" % (root, VERSION, ext)
+
+
+def _read_cache(path, st, module_name):
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return None
+    header = _CACHE_MAGIC + ("%d:%d:%s\n" % (st.st_mtime_ns, st.st_size, module_name)).encode()
+    if not data.startswith(header):
+        return None
+    try:
+        return marshal.loads(data[len(header):])
+    except (EOFError, ValueError, TypeError):
+        return None
+
+
+def _write_cache(path, st, module_name, code):
+    if sys.dont_write_bytecode:
+        return
+    header = _CACHE_MAGIC + ("%d:%d:%s\n" % (st.st_mtime_ns, st.st_size, module_name)).encode()
+    tmp = "%s.%d.tmp" % (path, os.getpid())
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(tmp, "wb") as f:
+            f.write(header + marshal.dumps(code))
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
+def load_code(fullname, path):
+    """The rewritten code of the source file at path, from the cache when it is fresh."""
+    st = os.stat(path)
+    cache = _cache_path(path)
+    code = _read_cache(cache, st, fullname)
+    if code is not None:
+        return code
+    with open(path, "rb") as f:
+        source = f.read()
+    code = compile_source(source, path, fullname)
+    _write_cache(cache, st, fullname, code)
+    return code
+
+
+class InstrumentingLoader(importlib.machinery.SourceFileLoader):
+    """The ordinary source loader, with the rewritten code in place of the plain one."""
+
+    def get_code(self, fullname):
+        return load_code(fullname, self.get_filename(fullname))
+
+
+class InstrumentingFinder:
+    """Meta path finder: asks the finders after it, and swaps the loader of a user module."""
+
+    @classmethod
+    def find_spec(cls, fullname, path=None, target=None):
+        for finder in sys.meta_path:
+            if finder is cls or finder is InstrumentingFinder:
+                continue
+            find = getattr(finder, "find_spec", None)
+            if find is None:
+                continue
+            spec = find(fullname, path, target)
+            if spec is None:
+                continue
+            if isinstance(spec.loader, importlib.machinery.SourceFileLoader) and \
+                    should_instrument(fullname, spec.origin):
+                spec.loader = InstrumentingLoader(fullname, spec.origin)
+            return spec
+        return None
+
+    @classmethod
+    def invalidate_caches(cls):
+        pass
+
+
+def install(project_dir, patterns=()):
+    """Starts rewriting user modules imported from now on."""
+    if isinstance(patterns, str):
+        patterns = [p.strip() for p in patterns.split(",")]
+    _state["project"] = _norm(project_dir) if project_dir else None
+    _state["patterns"] = tuple(p for p in patterns if p)
+    _state["excluded"] = _excluded_dirs()
+    if InstrumentingFinder not in sys.meta_path:
+        sys.meta_path.insert(0, InstrumentingFinder)
+
+
+def uninstall():
+    while InstrumentingFinder in sys.meta_path:
+        sys.meta_path.remove(InstrumentingFinder)
+
+
+# -- running the program -----------------------------------------------------------
+
+
+def _strip_own_frames(tb):
+    here = os.path.dirname(__file__)
+    while tb is not None and os.path.dirname(tb.tb_frame.f_code.co_filename) == here:
+        tb = tb.tb_next
+    return tb
+
+
+def _report_uncaught(exc):
+    # What the interpreter does for an uncaught exception, minus this module's frames.
+    sys.excepthook(type(exc), exc, _strip_own_frames(exc.__traceback__))
+    raise SystemExit(1)
+
+
+def run_path(path, argv=None):
+    """Runs a script as __main__, rewritten, like `python path args`."""
+    path = os.path.abspath(path)
+    main = types.ModuleType("__main__")
+    main.__file__ = path
+    main.__builtins__ = builtins
+    main.__loader__ = None
+    main.__spec__ = None
+    main.__cached__ = None
+    sys.modules["__main__"] = main
+    sys.argv[:] = list(argv) if argv is not None else [path]
+    sys.path[0:0] = [] if sys.path and sys.path[0] == os.path.dirname(path) else [os.path.dirname(path)]
+    with open(path, "rb") as f:
+        source = f.read()
+    code = compile_source(source, path, "__main__")
+    try:
+        exec(code, main.__dict__)
+    except (SystemExit, KeyboardInterrupt):
+        raise
+    except BaseException as exc:
+        _report_uncaught(exc)
+
+
+def run_module(module, argv=None):
+    """Runs a module as __main__, like `python -m module args`."""
+    import runpy
+    sys.argv[:] = [module] + list(argv or [])[1:] if argv is not None else [module]
+    try:
+        runpy._run_module_as_main(module, alter_argv=True)
+    except (SystemExit, KeyboardInterrupt):
+        raise
+    except BaseException as exc:
+        _report_uncaught(exc)

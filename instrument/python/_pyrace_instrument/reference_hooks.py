@@ -1,0 +1,99 @@
+"""Pure-Python hooks with the exact contract of the runtime's (access_hooks.cpp).
+
+The runtime's C++ hooks are what instrumented programs use. These do the same
+operations and log the accesses into a list instead of the trace, so the rewriter's
+tests can check semantics and the recorded sites on any interpreter without the
+extension. `access_hooks(...)` returns the hooks in rewriter.HOOKS order.
+"""
+
+import operator
+
+from . import rewriter as rw
+
+_KEYED_DICT_METHODS = frozenset(("get", "pop", "setdefault", "__contains__", "__getitem__"))
+_CONTAINERS = (dict, list, set, bytearray)
+
+
+class Log:
+    def __init__(self):
+        self.records = []  # (kind, line, name, text, detail)
+
+
+def access_hooks(names, module, filename, sites, log=None):
+    log = log if log is not None else Log()
+
+    def rec(k, detail=None):
+        kind, line, name, text = sites[k]
+        log.records.append((kind, line, name, text, detail))
+
+    def gr(value, k):
+        rec(k)
+        return value
+
+    def gw(k):
+        rec(k)
+
+    def ga(obj, k):
+        value = getattr(obj, sites[k][2])
+        rec(k)
+        return value
+
+    def sa(value, obj, k):
+        setattr(obj, sites[k][2], value)
+        rec(k)
+
+    def da(obj, k):
+        delattr(obj, sites[k][2])
+        rec(k)
+
+    def ra(obj, k):
+        rec(k)
+
+    def gi(obj, key, k):
+        value = obj[key]
+        rec(k, key)
+        return value
+
+    def si(value, obj, key, k):
+        obj[key] = value
+        rec(k, key)
+
+    def di(obj, key, k):
+        del obj[key]
+        rec(k, key)
+
+    def ri(obj, key, k):
+        rec(k, key)
+
+    def c(obj, k):
+        if isinstance(obj, _CONTAINERS):
+            rec(k)
+        return obj
+
+    def mc(obj, k, *args):
+        name = sites[k][2]
+        if isinstance(obj, _CONTAINERS):
+            rec(k, args[0] if isinstance(obj, dict) and name in _KEYED_DICT_METHODS and args else None)
+        return getattr(obj, name)(*args)
+
+    def in_(item, container, k):
+        result = operator.contains(container, item)
+        rec(k, item if isinstance(container, dict) else None)
+        return (not result) if sites[k][0] == rw.NOT_CONTAINS else result
+
+    class Token:
+        __slots__ = ("__weakref__",)
+
+    def ct(k):
+        return Token()
+
+    def nr(value, token, k):
+        rec(k)
+        return value
+
+    def nw(token, k):
+        rec(k)
+
+    table = {"gr": gr, "gw": gw, "ga": ga, "sa": sa, "da": da, "ra": ra, "gi": gi, "si": si, "di": di,
+             "ri": ri, "c": c, "mc": mc, "in": in_, "ct": ct, "nr": nr, "nw": nw}
+    return tuple(table[n] for n in names)

@@ -1,0 +1,713 @@
+"""The AST rewriter: makes a user module's shared-state accesses call the runtime.
+
+Every rewritten access calls one hook of the C++ runtime (runtime/python/access_hooks.cpp)
+with the object, the key when there is one, and a site number: an index into the
+module's site table, a constant tuple built here and registered once when the module
+starts running. The site says what the access is (global/attribute/item, read, write or
+read-modify-write), its line, and how to name the location in a report.
+
+What the rewritten code keeps exactly: evaluation order of the original expression,
+the exceptions it raises and their messages, and line/column positions (every new
+node copies the location of the node it replaces), so tracebacks read the same.
+"""
+
+import ast
+
+# Site kinds; the numbers are the runtime's (access_hooks.cpp, enum class SiteKind).
+GLOBAL_READ, GLOBAL_WRITE, GLOBAL_RMW = 0, 1, 2
+ATTR_READ, ATTR_WRITE, ATTR_RMW, ATTR_DEL = 3, 4, 5, 6
+ITEM_READ, ITEM_WRITE, ITEM_RMW, ITEM_DEL = 7, 8, 9, 10
+CONTAINER_READ, CONTAINER_WRITE = 11, 12
+METHOD_READ, METHOD_WRITE, METHOD_KEY_READ, METHOD_KEY_WRITE = 13, 14, 15, 16
+CONTAINS, NOT_CONTAINS = 17, 18
+CELL_READ, CELL_WRITE, CELL_RMW = 19, 20, 21
+
+# The hooks the rewritten module binds, in the order access_hooks() returns them.
+HOOKS = ("gr", "gw", "ga", "sa", "da", "ra", "gi", "si", "di", "ri", "c", "mc", "in", "ct", "nr", "nw")
+
+
+def hook_name(short):
+    # Dunder names are never mangled inside class bodies (a __x name would be).
+    return "__pyrace_%s__" % short
+
+
+# Methods of builtin containers. Writers change the container; the keyed ones touch
+# one dict key (their first argument), the rest the whole container.
+WRITE_METHODS = frozenset((
+    "append", "extend", "insert", "remove", "clear", "update", "add", "discard", "sort",
+    "reverse", "popitem", "difference_update", "intersection_update",
+    "symmetric_difference_update", "__setitem__", "__delitem__", "__iadd__",
+))
+KEY_WRITE_METHODS = frozenset(("pop", "setdefault"))
+READ_METHODS = frozenset(("keys", "values", "items", "copy", "index", "count", "__iter__", "__len__"))
+KEY_READ_METHODS = frozenset(("get", "__contains__", "__getitem__"))
+
+# Builtins whose first argument is iterated or measured: reads of the whole container.
+READING_BUILTINS = frozenset((
+    "len", "list", "tuple", "sorted", "sum", "min", "max", "any", "all", "enumerate",
+    "reversed", "iter", "set", "frozenset", "dict",
+))
+
+TEMP = "__pyrace_t%d__"
+CELL_TOKEN = "__pyrace_cell_%s__"
+
+
+def _loc(new, old):
+    return ast.copy_location(new, old)
+
+
+def _name(id_, old, ctx=None):
+    return _loc(ast.Name(id=id_, ctx=ctx or ast.Load()), old)
+
+
+def _call(short, args, old):
+    return _loc(ast.Call(func=_name(hook_name(short), old), args=args, keywords=[]), old)
+
+
+def _const(value, old):
+    return _loc(ast.Constant(value=value), old)
+
+
+def _expr_stmt(call, old):
+    return _loc(ast.Expr(value=call), old)
+
+
+def _text(node, limit=40):
+    try:
+        s = ast.unparse(node)
+    except Exception:  # pragma: no cover - unparse handles every expression node
+        return "?"
+    return s if len(s) <= limit else s[: limit - 3] + "..."
+
+
+def _is_simple(node):
+    """An expression that may be evaluated twice with no visible effect."""
+    return isinstance(node, ast.Constant) or (isinstance(node, ast.Name) and not node.id.startswith("__pyrace"))
+
+
+# ---------------------------------------------------------------------------
+# Scopes: which names are module globals worth watching, which are locals, cells.
+
+
+def _target_names(target, out):
+    if isinstance(target, ast.Name):
+        out.add(target.id)
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for elt in target.elts:
+            _target_names(elt, out)
+    elif isinstance(target, ast.Starred):
+        _target_names(target.value, out)
+
+
+class _Bindings(ast.NodeVisitor):
+    """Names a scope binds, without descending into nested scopes."""
+
+    def __init__(self):
+        self.assigned = set()   # by assignment-like statements (data)
+        self.defined = set()    # by import, def, class (code, rarely shared state)
+        self.globals = set()
+        self.nonlocals = set()
+
+    def scan(self, body):
+        for stmt in body:
+            self.visit(stmt)
+        return self
+
+    def visit_FunctionDef(self, node):
+        self.defined.add(node.name)
+        for d in node.decorator_list:
+            self.visit(d)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_ClassDef(self, node):
+        self.defined.add(node.name)
+
+    def visit_Lambda(self, node):
+        pass
+
+    def visit_ListComp(self, node):
+        # Only the walrus leaks out of a comprehension into the enclosing scope.
+        for n in ast.walk(node):
+            if isinstance(n, ast.NamedExpr) and isinstance(n.target, ast.Name):
+                self.assigned.add(n.target.id)
+
+    visit_SetComp = visit_DictComp = visit_GeneratorExp = visit_ListComp
+
+    def visit_Import(self, node):
+        for a in node.names:
+            self.defined.add((a.asname or a.name).split(".")[0])
+
+    visit_ImportFrom = visit_Import
+
+    def visit_Global(self, node):
+        self.globals.update(node.names)
+
+    def visit_Nonlocal(self, node):
+        self.nonlocals.update(node.names)
+
+    def visit_Name(self, node):
+        if isinstance(node.ctx, (ast.Store, ast.Del)):
+            self.assigned.add(node.id)
+
+    def visit_ExceptHandler(self, node):
+        if node.name:
+            self.assigned.add(node.name)
+        self.generic_visit(node)
+
+    def visit_MatchAs(self, node):
+        if node.name:
+            self.assigned.add(node.name)
+        self.generic_visit(node)
+
+    def visit_MatchStar(self, node):
+        if node.name:
+            self.assigned.add(node.name)
+
+    def visit_MatchMapping(self, node):
+        if node.rest:
+            self.assigned.add(node.rest)
+        self.generic_visit(node)
+
+
+def _args_names(args):
+    names = set()
+    for a in args.posonlyargs + args.args + args.kwonlyargs:
+        names.add(a.arg)
+    if args.vararg:
+        names.add(args.vararg.arg)
+    if args.kwarg:
+        names.add(args.kwarg.arg)
+    return names
+
+
+def _free_loads(func):
+    """Names read or written inside nested scopes of func (candidates for cells)."""
+    used = set()
+    declared_nonlocal = set()
+    for stmt in func.body:
+        for n in ast.walk(stmt):
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                for m in ast.walk(n):
+                    if isinstance(m, ast.Name):
+                        used.add(m.id)
+                    elif isinstance(m, ast.Nonlocal):
+                        declared_nonlocal.update(m.names)
+    return used, declared_nonlocal
+
+
+class _Scope:
+    def __init__(self, kind, qualname, parent, locals_=(), cells=(), nonlocals=(), globals_=(),
+                 cls_name=None):
+        self.kind = kind  # "module", "function", "class", "comprehension"
+        self.qualname = qualname
+        self.parent = parent
+        self.locals = set(locals_)
+        self.cells = dict(cells)        # name -> token name, for cells this scope owns
+        self.nonlocals = set(nonlocals)
+        self.globals = set(globals_)
+        self.cls_name = cls_name        # the class whose method this is ("self" names it)
+
+    def cell_token(self, name):
+        """The token variable of the watched cell `name` seen from here, or None."""
+        s = self
+        while s is not None and s.kind != "module":
+            if s.kind in ("function", "comprehension"):
+                if name in s.cells:
+                    return s.cells[name]
+                if name in s.locals and name not in s.nonlocals:
+                    return None  # a local of its own, or an unwatched one of an enclosing function
+            s = s.parent
+        return None
+
+
+# ---------------------------------------------------------------------------
+
+
+class Rewriter(ast.NodeTransformer):
+    """Rewrites one module. `sites` collects the site table as it goes."""
+
+    def __init__(self, module_name, display_name):
+        self.module_name = module_name
+        self.display_name = display_name  # how reports name the module ("counter")
+        self.sites = []
+        self.scope = None
+        self.data_globals = set()
+        self.shadowed_builtins = set()
+        self.temp_count = 0
+
+    # -- sites ---------------------------------------------------------------
+
+    def site(self, kind, node, name="", text=""):
+        self.sites.append((kind, getattr(node, "lineno", 0), name, text))
+        return len(self.sites) - 1
+
+    def _owner_text(self, node):
+        """How a report names the object of an access: `self.items` in a method of
+        Worker reads as Worker.items."""
+        text = _text(node)
+        cls = self._enclosing_class()
+        if cls and (text == "self" or text.startswith("self.")):
+            text = cls + text[4:]
+        return text
+
+    def _enclosing_class(self):
+        s = self.scope
+        while s is not None:
+            if s.cls_name:
+                return s.cls_name
+            if s.kind == "module":
+                return None
+            s = s.parent
+        return None
+
+    # -- names -----------------------------------------------------------------
+
+    def _is_watched_global(self, name):
+        s = self.scope
+        if s.kind == "module":
+            return name in self.data_globals
+        if s.kind == "class":
+            return False
+        if name in s.globals:
+            return True
+        while s is not None and s.kind != "module":
+            if s.kind in ("function", "comprehension") and (name in s.locals or name in s.nonlocals):
+                return False
+            s = s.parent
+        return name in self.data_globals
+
+    def _cell_token(self, name):
+        if self.scope.kind in ("module", "class"):
+            return None
+        if name in self.scope.globals:
+            return None
+        return self.scope.cell_token(name)
+
+    def visit_Name(self, node):
+        if not isinstance(node.ctx, ast.Load) or node.id.startswith("__pyrace"):
+            return node
+        if self._is_watched_global(node.id):
+            k = self.site(GLOBAL_READ, node, node.id)
+            return _call("gr", [node, _const(k, node)], node)
+        token = self._cell_token(node.id)
+        if token is not None:
+            k = self.site(CELL_READ, node, node.id)
+            return _call("nr", [node, _name(token, node), _const(k, node)], node)
+        return node
+
+    def _name_write_records(self, names, node, rmw=False):
+        out = []
+        for n in names:
+            if n.startswith("__pyrace"):
+                continue
+            if self._is_watched_global(n):
+                k = self.site(GLOBAL_RMW if rmw else GLOBAL_WRITE, node, n)
+                out.append(_expr_stmt(_call("gw", [_const(k, node)], node), node))
+                continue
+            token = self._cell_token(n)
+            if token is not None:
+                k = self.site(CELL_RMW if rmw else CELL_WRITE, node, n)
+                out.append(_expr_stmt(_call("nw", [_name(token, node), _const(k, node)], node), node))
+        return out
+
+    # -- scopes ----------------------------------------------------------------
+
+    def visit_Module(self, node):
+        b = _Bindings().scan(node.body)
+        for n in ast.walk(node):
+            if isinstance(n, ast.Global):
+                b.assigned.update(n.names)
+        self.data_globals = {n for n in b.assigned if not n.startswith("__")}
+        self.shadowed_builtins = (b.assigned | b.defined) & READING_BUILTINS
+        self.scope = _Scope("module", "<module>", None)
+        node.body = self._body(node.body)
+        return node
+
+    def _function(self, node, qual):
+        b = _Bindings().scan(node.body)
+        params = _args_names(node.args)
+        locals_ = (b.assigned | b.defined | params) - b.globals - b.nonlocals
+        used_inner, nonlocal_inner = _free_loads(node)
+        # Watch a cell when an inner function rebinds it (nonlocal) or this function
+        # rebinds it after creating one that reads it: only then can threads disagree.
+        cells = {}
+        for name in locals_ & used_inner:
+            if name in nonlocal_inner or self._assigned_twice(node, name):
+                cells[name] = CELL_TOKEN % name
+        parent = self.scope
+        cls = parent.cls_name if parent.kind == "class" else None
+        scope = _Scope("function", qual, parent, locals_ | set(cells.values()), cells,
+                       b.nonlocals, b.globals, cls_name=None)
+        if cls and (node.args.posonlyargs + node.args.args):
+            scope.cls_name = cls
+        return scope, cells
+
+    @staticmethod
+    def _assigned_twice(func, name):
+        count = 0
+        for n in ast.walk(func):
+            if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store):
+                count += 1
+            elif isinstance(n, ast.arg) and n.arg == name:
+                count += 1
+        return count >= 2
+
+    def visit_FunctionDef(self, node):
+        node.decorator_list = [self.visit(d) for d in node.decorator_list]
+        node.args = self._visit_defaults(node.args)
+        qual = node.name if self.scope.kind == "module" else self.scope.qualname + "." + node.name
+        saved = self.scope
+        self.scope, cells = self._function(node, qual)
+        body = self._body(node.body)
+        self.scope = saved
+        prologue = []
+        for name, token in sorted(cells.items()):
+            k = self.site(CELL_WRITE, node, name)
+            prologue.append(_loc(ast.Assign(targets=[_name(token, node, ast.Store())],
+                                            value=_call("ct", [_const(k, node)], node)), node))
+        if prologue:
+            first = body[0] if body else node
+            for p in prologue:
+                ast.copy_location(p, first)
+                for sub in ast.walk(p):
+                    ast.copy_location(sub, first)
+            doc = 1 if (body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                        and isinstance(body[0].value.value, str)) else 0
+            body = body[:doc] + prologue + body[doc:]
+        node.body = body
+        return node
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def _visit_defaults(self, args):
+        args.defaults = [self.visit(d) for d in args.defaults]
+        args.kw_defaults = [self.visit(d) if d is not None else None for d in args.kw_defaults]
+        return args
+
+    def visit_Lambda(self, node):
+        node.args = self._visit_defaults(node.args)
+        saved = self.scope
+        self.scope = _Scope("function", saved.qualname + ".<lambda>", saved, _args_names(node.args),
+                            cls_name=None)
+        node.body = self.visit(node.body)
+        self.scope = saved
+        return node
+
+    def visit_ClassDef(self, node):
+        # The class body runs once, at definition: only its methods are rewritten.
+        qual = node.name if self.scope.kind == "module" else self.scope.qualname + "." + node.name
+        saved = self.scope
+        self.scope = _Scope("class", qual, saved, cls_name=node.name)
+        node.body = [self.visit(s) if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                     else s for s in node.body]
+        self.scope = saved
+        return node
+
+    def _comprehension(self, node, parts):
+        # The first iterable is evaluated in the enclosing scope; the rest inside.
+        gens = node.generators
+        gens[0].iter = self._iterated(gens[0].iter)
+        saved = self.scope
+        names = set()
+        for g in gens:
+            _target_names(g.target, names)
+        self.scope = _Scope("comprehension", saved.qualname, saved, names, cls_name=None)
+        for i, g in enumerate(gens):
+            if i:
+                g.iter = self._iterated(g.iter)
+            g.ifs = [self.visit(x) for x in g.ifs]
+        for attr in parts:
+            setattr(node, attr, self.visit(getattr(node, attr)))
+        self.scope = saved
+        return node
+
+    def visit_ListComp(self, node):
+        return self._comprehension(node, ("elt",))
+
+    visit_SetComp = visit_GeneratorExp = visit_ListComp
+
+    def visit_DictComp(self, node):
+        return self._comprehension(node, ("key", "value"))
+
+    # -- statements ------------------------------------------------------------
+
+    def _body(self, stmts):
+        out = []
+        for s in stmts:
+            r = self.visit(s)
+            if isinstance(r, list):
+                out.extend(r)
+            elif r is not None:
+                out.append(r)
+        return out
+
+    def generic_visit(self, node):
+        # Statement lists (if/for/while/try/with bodies) may grow: one statement can
+        # become several.
+        for field, value in ast.iter_fields(node):
+            if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
+                setattr(node, field, self._body(value))
+            elif isinstance(value, list):
+                setattr(node, field, [self.visit(v) if isinstance(v, ast.AST) else v for v in value])
+            elif isinstance(value, ast.AST):
+                setattr(node, field, self.visit(value))
+        return node
+
+    def _temp(self, node):
+        self.temp_count += 1
+        return TEMP % self.temp_count
+
+    def visit_Assign(self, node):
+        node.value = self.visit(node.value)
+        if len(node.targets) == 1:
+            t = node.targets[0]
+            if isinstance(t, ast.Attribute):
+                k = self.site(ATTR_WRITE, t, t.attr, self._owner_text(t.value))
+                return _expr_stmt(_call("sa", [node.value, self.visit(t.value), _const(k, t)], node), node)
+            if isinstance(t, ast.Subscript) and not isinstance(t.slice, ast.Slice):
+                k = self.site(ITEM_WRITE, t, "", self._owner_text(t.value))
+                return _expr_stmt(_call("si", [node.value, self.visit(t.value), self.visit(t.slice),
+                                               _const(k, t)], node), node)
+        after = []
+        for t in node.targets:
+            after.extend(self._store_target(t, node))
+        node.targets = [self._visit_target(t) for t in node.targets]
+        return [node] + after
+
+    def visit_AnnAssign(self, node):
+        if node.value is None:
+            return node
+        node.value = self.visit(node.value)
+        after = self._store_target(node.target, node)
+        node.target = self._visit_target(node.target)
+        return [node] + after
+
+    def _visit_target(self, t):
+        """Visits the sub-expressions of a store target (not the store itself)."""
+        if isinstance(t, ast.Attribute):
+            t.value = self.visit(t.value)
+        elif isinstance(t, ast.Subscript):
+            t.value = self.visit(t.value)
+            t.slice = self.visit(t.slice)
+        elif isinstance(t, (ast.Tuple, ast.List)):
+            t.elts = [self._visit_target(e) for e in t.elts]
+        elif isinstance(t, ast.Starred):
+            t.value = self._visit_target(t.value)
+        return t
+
+    def _store_target(self, t, stmt, rmw=False):
+        """Record calls to run after a store that could not become a hook call itself.
+        Only re-evaluates what has no side effects (names, constants)."""
+        if isinstance(t, ast.Name):
+            return self._name_write_records([t.id], stmt, rmw)
+        if isinstance(t, ast.Attribute) and _is_simple(t.value):
+            k = self.site(ATTR_RMW if rmw else ATTR_WRITE, t, t.attr, self._owner_text(t.value))
+            return [_expr_stmt(_call("ra", [_name(t.value.id, t) if isinstance(t.value, ast.Name) else t.value,
+                                            _const(k, t)], stmt), stmt)]
+        if isinstance(t, ast.Subscript) and _is_simple(t.value) and _is_simple(t.slice):
+            k = self.site(ITEM_RMW if rmw else ITEM_WRITE, t, "", self._owner_text(t.value))
+            return [_expr_stmt(_call("ri", [_copy_simple(t.value), _copy_simple(t.slice), _const(k, t)],
+                                     stmt), stmt)]
+        if isinstance(t, (ast.Tuple, ast.List)):
+            out = []
+            for e in t.elts:
+                out.extend(self._store_target(e, stmt, rmw))
+            return out
+        if isinstance(t, ast.Starred):
+            return self._store_target(t.value, stmt, rmw)
+        return []
+
+    def visit_AugAssign(self, node):
+        node.value = self.visit(node.value)
+        t = node.target
+        if isinstance(t, ast.Name):
+            return [node] + self._name_write_records([t.id], node, rmw=True)
+        pre, post = [], []
+        if isinstance(t, ast.Attribute) and not _is_simple(t.value):
+            pre.append(self._bind_temp(t.value, node, "value"))
+            t.value = _name(pre[-1].targets[0].id, t.value)
+        if isinstance(t, ast.Subscript):
+            if not _is_simple(t.value):
+                pre.append(self._bind_temp(t.value, node, "value"))
+                t.value = _name(pre[-1].targets[0].id, t.value)
+            if isinstance(t.slice, ast.Slice):
+                t.slice = self.visit(t.slice)
+                k = self.site(CONTAINER_WRITE, t, "", self._owner_text(t.value))
+                post.append(_expr_stmt(_call("c", [_copy_simple(t.value), _const(k, t)], node), node))
+                return pre + [node] + post + self._del_temps(pre, node)
+            if not _is_simple(t.slice):
+                pre.append(self._bind_temp(t.slice, node, "slice"))
+                t.slice = _name(pre[-1].targets[0].id, t.slice)
+        post = self._store_target(t, node, rmw=True)
+        return pre + [node] + post + self._del_temps(pre, node)
+
+    def _bind_temp(self, expr, stmt, _what):
+        name = self._temp(stmt)
+        self.scope.locals.add(name)
+        return _loc(ast.Assign(targets=[_name(name, expr, ast.Store())], value=self.visit(expr)), stmt)
+
+    def _del_temps(self, pre, stmt):
+        # Temporaries must not keep objects alive longer than the original code did.
+        if not pre:
+            return []
+        return [_loc(ast.Delete(targets=[_name(p.targets[0].id, stmt, ast.Del()) for p in pre]), stmt)]
+
+    def visit_Delete(self, node):
+        out = []
+        for t in node.targets:
+            if isinstance(t, ast.Attribute):
+                k = self.site(ATTR_DEL, t, t.attr, self._owner_text(t.value))
+                out.append(_expr_stmt(_call("da", [self.visit(t.value), _const(k, t)], node), node))
+            elif isinstance(t, ast.Subscript) and not isinstance(t.slice, ast.Slice):
+                k = self.site(ITEM_DEL, t, "", self._owner_text(t.value))
+                out.append(_expr_stmt(_call("di", [self.visit(t.value), self.visit(t.slice), _const(k, t)],
+                                            node), node))
+            else:
+                d = _loc(ast.Delete(targets=[self._visit_target(t)]), node)
+                out.append(d)
+                if isinstance(t, ast.Name):
+                    out.extend(self._name_write_records([t.id], node))
+        return out
+
+    def visit_For(self, node):
+        node.iter = self._iterated(node.iter)
+        after = self._store_target(node.target, node)
+        node.target = self._visit_target(node.target)
+        node.body = after + self._body(node.body)
+        node.orelse = self._body(node.orelse)
+        return node
+
+    visit_AsyncFor = visit_For
+
+    def _iterated(self, old):
+        """Visits an expression whose value is iterated or measured: a read of the whole
+        container."""
+        if isinstance(old, (ast.Call, ast.Constant, ast.ListComp, ast.GeneratorExp, ast.Tuple, ast.List,
+                            ast.SetComp, ast.DictComp, ast.Dict, ast.Set, ast.JoinedStr)):
+            return self.visit(old)  # a fresh object (range(), a literal...): nobody else can see it
+        k = self.site(CONTAINER_READ, old, "", self._owner_text(old))
+        return _call("c", [self.visit(old), _const(k, old)], old)
+
+    def visit_match_case(self, node):
+        # Patterns are not expressions: Color.RED in a pattern must stay an attribute chain.
+        if node.guard is not None:
+            node.guard = self.visit(node.guard)
+        node.body = self._body(node.body)
+        return node
+
+    # -- expressions -----------------------------------------------------------
+
+    def visit_Attribute(self, node):
+        if not isinstance(node.ctx, ast.Load):
+            return self.generic_visit(node)
+        k = self.site(ATTR_READ, node, node.attr, self._owner_text(node.value))
+        return _call("ga", [self.visit(node.value), _const(k, node)], node)
+
+    def visit_Subscript(self, node):
+        if not isinstance(node.ctx, ast.Load):
+            return self.generic_visit(node)
+        if isinstance(node.slice, ast.Slice):
+            k = self.site(CONTAINER_READ, node, "", self._owner_text(node.value))
+            node.value = _call("c", [self.visit(node.value), _const(k, node)], node.value)
+            node.slice = self.visit(node.slice)
+            return node
+        k = self.site(ITEM_READ, node, "", self._owner_text(node.value))
+        return _call("gi", [self.visit(node.value), self.visit(node.slice), _const(k, node)], node)
+
+    def visit_Compare(self, node):
+        if len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn)):
+            kind = CONTAINS if isinstance(node.ops[0], ast.In) else NOT_CONTAINS
+            k = self.site(kind, node, "", self._owner_text(node.comparators[0]))
+            return _call("in", [self.visit(node.left), self.visit(node.comparators[0]), _const(k, node)], node)
+        return self.generic_visit(node)
+
+    def visit_Call(self, node):
+        f = node.func
+        plain = not node.keywords and not any(isinstance(a, ast.Starred) for a in node.args)
+        if isinstance(f, ast.Attribute) and plain and self._method_kind(f.attr, node.args) is not None:
+            kind = self._method_kind(f.attr, node.args)
+            k = self.site(kind, node, f.attr, self._owner_text(f.value))
+            args = [self.visit(f.value), _const(k, node)] + [self.visit(a) for a in node.args]
+            return _call("mc", args, node)
+        if isinstance(f, ast.Attribute):
+            # A method call: the method lookup is not a data access.
+            f.value = self.visit(f.value)
+        elif (isinstance(f, ast.Name) and f.id in READING_BUILTINS and f.id not in self.shadowed_builtins
+              and len(node.args) >= 1 and plain and self._builtin_visible(f.id)):
+            node.args = [self._iterated(node.args[0])] + [self.visit(a) for a in node.args[1:]]
+            return node
+        else:
+            node.func = self.visit(f)
+        node.args = [self.visit(a) for a in node.args]
+        node.keywords = [self.visit(kw) for kw in node.keywords]
+        return node
+
+    def _builtin_visible(self, name):
+        s = self.scope
+        while s is not None:
+            if s.kind in ("function", "comprehension") and name in s.locals:
+                return False
+            s = s.parent
+        return True
+
+    @staticmethod
+    def _method_kind(name, args):
+        if name in WRITE_METHODS:
+            return METHOD_WRITE
+        if name in KEY_WRITE_METHODS:
+            return METHOD_KEY_WRITE if args else METHOD_WRITE
+        if name in READ_METHODS:
+            return METHOD_READ
+        if name in KEY_READ_METHODS and args:
+            return METHOD_KEY_READ
+        return None
+
+    # Annotations are not accesses.
+    def visit_arg(self, node):
+        return node
+
+
+def _copy_simple(node):
+    if isinstance(node, ast.Name):
+        return ast.copy_location(ast.Name(id=node.id, ctx=ast.Load()), node)
+    return ast.copy_location(ast.Constant(value=node.value), node)
+
+
+def _insert_prologue(tree, prologue):
+    body = tree.body
+    i = 0
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+            and isinstance(body[0].value.value, str):
+        i = 1
+    while i < len(body) and isinstance(body[i], ast.ImportFrom) and body[i].module == "__future__":
+        i += 1
+    anchor = body[i] if i < len(body) else (body[-1] if body else None)
+    for p in prologue:
+        for n in ast.walk(p):
+            if anchor is not None:
+                ast.copy_location(n, anchor)
+            else:
+                n.lineno, n.col_offset, n.end_lineno, n.end_col_offset = 1, 0, 1, 0
+    tree.body = body[:i] + prologue + body[i:]
+
+
+def rewrite(tree, filename, module_name, display_name):
+    """Rewrites a parsed module in place and returns it, ready for compile()."""
+    rw = Rewriter(module_name, display_name)
+    rw.visit(tree)
+    if rw.sites:
+        names = [hook_name(h) for h in HOOKS]
+        # (__pyrace_gr__, ...) = __import__('_pyrace').access_hooks(names, module, file, sites)
+        call = ast.Call(
+            func=ast.Attribute(value=ast.Call(func=ast.Name(id="__import__", ctx=ast.Load()),
+                                              args=[ast.Constant(value="_pyrace")], keywords=[]),
+                               attr="access_hooks", ctx=ast.Load()),
+            args=[ast.Constant(value=tuple(HOOKS)), ast.Constant(value=display_name),
+                  ast.Constant(value=filename), ast.Constant(value=tuple(rw.sites))],
+            keywords=[])
+        assign = ast.Assign(targets=[ast.Tuple(elts=[ast.Name(id=n, ctx=ast.Store()) for n in names],
+                                               ctx=ast.Store())], value=call)
+        _insert_prologue(tree, [assign])
+    ast.fix_missing_locations(tree)
+    return tree

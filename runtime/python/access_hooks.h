@@ -1,0 +1,22 @@
+// The functions rewritten user code calls for every access to shared state
+// (instrument/python/_pyrace_instrument/rewriter.py writes the calls).
+//
+// A rewritten module starts with
+//   (__pyrace_gr__, ...) = _pyrace.access_hooks(names, module, filename, sites)
+// where sites is a tuple of (kind, line, name, text) built by the rewriter: each
+// access passes its site's index, so the per-access work is one vectorcall with
+// constant arguments. The hooks do the original operation (getattr, setitem, the
+// method call...) with its exact semantics and exceptions, then record a kAccess on
+// the location (object, key) -> LocId.
+#pragma once
+
+#include "runtime/python/py_compat.h"
+
+namespace pyrace::py {
+class Recorder;
+}
+
+// Called by the extension's bootstrap() after the lock and thread wrappers are in
+// place, before user code runs: adds access_hooks() and access_stats() to the module
+// and wraps the container deallocators. 0 = ok, -1 = exception set.
+int pyrace_access_init(PyObject* module, pyrace::py::Recorder* rec);

@@ -1,0 +1,110 @@
+// Shared-state locations of the running program, as the access hooks see them:
+// (object, key) -> LocId, with the object's death turned into kObjectFree so the
+// detector forgets its shadow state before CPython reuses the address.
+//
+// How a death is noticed:
+//   - objects that take weak references: a weakref whose callback forgets them;
+//   - dict, list, set, bytearray (no weak references, and the most shared state):
+//     their tp_dealloc is wrapped once at start-up;
+//   - anything else (instances with __slots__ and no __weakref__...): a strong
+//     reference in a bounded FIFO; the oldest is forgotten (kObjectFree) and released
+//     when it is full, which only ends tracking early, never invents a race.
+//
+// Everything here runs with the GIL held.
+#pragma once
+
+#include "runtime/python/py_compat.h"
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "runtime/model/event.h"
+
+namespace pyrace::py {
+
+class Recorder;
+
+// What the hooks remember per location to skip repeats: FastTrack's "same epoch"
+// rule applied before anything is written. An access by the thread that made the last
+// recorded one, with no synchronization event anywhere since, and no stronger than
+// it, cannot tell the detector anything new.
+struct LocRecord {
+  LocId id = 0;
+  Tid tid = kNoTid;
+  uint8_t flags = 0;
+  uint64_t mark = 0;
+};
+
+// Key tags: one object has attributes, items and the whole-container location.
+enum class KeyTag : uint8_t { kAttr = 1, kItem = 2, kWhole = 3 };
+
+struct ObjRec {
+  uint64_t id = 0;       // LocationInfo::object; kObjectFree names it
+  PyObject* object = nullptr;  // borrowed: the key of the registry
+  PyObject* weakref = nullptr; // owned, when the object takes weak references
+  bool strong = false;         // the registry owns a reference to object
+  std::unordered_map<uint64_t, LocRecord> locs;
+};
+
+class AccessRegistry {
+ public:
+  static AccessRegistry& Get();
+
+  // Installs the dealloc wrappers. Returns false with an exception set.
+  bool Init(Recorder* rec);
+
+  // The tracked record of obj, created (and its death watched) on first use.
+  // Null when obj cannot be tracked (an exception is never left set).
+  ObjRec* Track(PyObject* obj);
+  // A location of a tracked object; describe() is called only for a new one.
+  template <typename Describe>
+  LocRecord& Location(ObjRec* rec, KeyTag tag, uint64_t key, Describe&& describe);
+  // A location that lives as long as the process (module globals): "module.name".
+  LocRecord* Global(const std::string& description);
+
+  // Records one access (kAccess) unless it repeats the last one (see LocRecord).
+  void Record(LocRecord& loc, uint8_t flags);
+
+  // The object is going away: emit kObjectFree and drop its locations.
+  void Forget(PyObject* obj);
+  bool tracking(PyObject* obj) const { return !objects_.empty() && objects_.count(obj) != 0; }
+
+  uint64_t access_events() const { return access_events_; }
+
+ private:
+  AccessRegistry() = default;
+  LocId NewLocation(const std::string& description, uint64_t object);
+  bool WatchDeath(ObjRec* rec);
+  void Pin(ObjRec* rec);
+  void ReleasePending();
+
+  Recorder* rec_ = nullptr;
+  std::unordered_map<PyObject*, ObjRec*> objects_;
+  std::unordered_map<PyObject*, PyObject*> by_weakref_;  // weakref -> object
+  std::unordered_map<std::string, LocRecord*> globals_;
+  PyObject* last_obj_ = nullptr;  // one-entry cache: loops touch one object at a time
+  ObjRec* last_rec_ = nullptr;
+  PyObject* weakref_callback_ = nullptr;
+  uint64_t next_object_id_ = 1;  // 0 = "never freed" (globals)
+  uint64_t access_events_ = 0;
+  std::vector<PyObject*> pinned_;  // FIFO ring of strongly held objects
+  size_t pin_next_ = 0;
+  std::vector<PyObject*> pending_release_;
+};
+
+template <typename Describe>
+LocRecord& AccessRegistry::Location(ObjRec* rec, KeyTag tag, uint64_t key, Describe&& describe) {
+  uint64_t k = key * 4 + static_cast<uint64_t>(tag);
+  auto it = rec->locs.find(k);
+  if (it != rec->locs.end()) return it->second;
+  // describe() may run Python code (a key's repr) that frees objects: insert after it.
+  std::string d = describe();
+  LocId id = NewLocation(d, rec->id);
+  LocRecord& lr = rec->locs[k];
+  lr.id = id;
+  return lr;
+}
+
+}  // namespace pyrace::py
