@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Times plain python against the same program under pyrace, several runs each.
+
+usage: run_overhead.py [--pyrace BIN] [--runtime DIR] [--python PY] [--runs N] [prog.py ...]
+
+With --pyrace (the tool binary) the program runs as `pyrace run prog.py`. Without
+it, the runtime is driven directly, as the tool would: `python -c "import _pyrace;
+_pyrace.bootstrap()" prog.py` with PYTHONPATH=DIR and the trace written to a pipe
+drained by this script (so trace encoding and writing are part of the cost).
+Prints per-program medians and the ratio pyrace/plain.
+"""
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_PROGRAMS = ["lock_in_loop.py", "executor_map.py"]
+TARGETS = {"lock_in_loop.py": 1.5, "executor_map.py": 1.2}
+
+
+def run_plain(python, prog):
+    t0 = time.perf_counter()
+    subprocess.run([python, prog], check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
+def run_runtime(python, runtime_dir, prog):
+    r, w = os.pipe()
+    env = dict(os.environ)
+    env["PYTHONPATH"] = runtime_dir
+    env["PYRACE_RUNTIME_OPTIONS"] = "trace_fd=%d" % w
+    drained = [0]
+
+    def drain():
+        while True:
+            chunk = os.read(r, 1 << 20)
+            if not chunk:
+                break
+            drained[0] += len(chunk)
+
+    t = threading.Thread(target=drain)
+    t0 = time.perf_counter()
+    t.start()
+    subprocess.run([python, "-c", "import _pyrace; _pyrace.bootstrap()", prog], check=True,
+                   stdout=subprocess.DEVNULL, env=env, pass_fds=(w,))
+    os.close(w)
+    t.join()
+    elapsed = time.perf_counter() - t0
+    os.close(r)
+    return elapsed, drained[0]
+
+
+def run_tool(pyrace, python, prog):
+    t0 = time.perf_counter()
+    cmd = [pyrace, "run"] + (["--python", python] if python else []) + [prog]
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--pyrace")
+    ap.add_argument("--runtime", default=os.path.join(HERE, "..", "..", "build", "lib", "pyrace"))
+    ap.add_argument("--python", default=sys.executable)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("programs", nargs="*")
+    a = ap.parse_args()
+    progs = a.programs or [os.path.join(HERE, p) for p in DEFAULT_PROGRAMS]
+    print("python: %s  runs: %d  mode: %s" % (a.python, a.runs, "pyrace run" if a.pyrace else "runtime"))
+    for prog in progs:
+        plain, traced, sizes = [], [], []
+        for _ in range(a.runs):
+            plain.append(run_plain(a.python, prog))
+            if a.pyrace:
+                traced.append(run_tool(a.pyrace, a.python, prog))
+            else:
+                secs, size = run_runtime(a.python, os.path.abspath(a.runtime), prog)
+                traced.append(secs)
+                sizes.append(size)
+        mp, mt = statistics.median(plain), statistics.median(traced)
+        name = os.path.basename(prog)
+        target = TARGETS.get(name)
+        print("%-18s plain %.3fs  pyrace %.3fs  ratio %.2fx%s%s" % (
+            name, mp, mt, mt / mp,
+            "  (target <= %.1fx)" % target if target else "",
+            "  trace %.1f MB" % (statistics.median(sizes) / 1e6) if sizes else ""))
+
+
+if __name__ == "__main__":
+    main()

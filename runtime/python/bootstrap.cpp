@@ -1,0 +1,342 @@
+// _pyrace.bootstrap(): turns `python -c "import _pyrace; _pyrace.bootstrap()" ARGS`
+// into `python ARGS` under the runtime. ARGS is `script.py args...` or
+// `-m module args...`; sys.argv, sys.path[0], __main__ and the way errors print and
+// exit are those of the plain interpreter.
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "runtime/python/bootstrap.h"
+#include "runtime/python/lifecycle.h"
+#include "runtime/python/recorder.h"
+#include "runtime/python/threads.h"
+#include "runtime/python/watchdog.h"
+#include "runtime/python/wrappers.h"
+
+#if __has_include("runtime/python/access_hooks.h") && !defined(PYRACE_NO_ACCESS_HOOKS)
+#include "runtime/python/access_hooks.h"
+#define PYRACE_HAVE_ACCESS_HOOKS 1
+#endif
+
+namespace pyrace::py {
+
+namespace {
+
+bool g_bootstrapped = false;
+
+std::string Utf8(PyObject* o) {
+  Py_ssize_t n = 0;
+  const char* s = o != nullptr && PyUnicode_Check(o) ? PyUnicode_AsUTF8AndSize(o, &n) : nullptr;
+  if (s == nullptr) {
+    PyErr_Clear();
+    return std::string();
+  }
+  return std::string(s, static_cast<size_t>(n));
+}
+
+PyObject* SysAttr(const char* name) { return PySys_GetObject(name); }  // borrowed
+
+// Raises SystemExit(code), which the -c runner turns into the exit status after the
+// interpreter's normal finalization (threads joined, atexit run).
+PyObject* ExitWith(int code) {
+  PyObject* c = PyLong_FromLong(code);
+  if (c != nullptr) {
+    PyErr_SetObject(PyExc_SystemExit, c);
+    Py_DECREF(c);
+  }
+  return nullptr;
+}
+
+std::string ProgramName() {
+  PyObject* orig = SysAttr("orig_argv");
+  if (orig != nullptr && PyList_Check(orig) && PyList_GET_SIZE(orig) > 0) {
+    return Utf8(PyList_GET_ITEM(orig, 0));
+  }
+  return Utf8(SysAttr("executable"));
+}
+
+// What python prints for an uncaught exception (sys.excepthook), then exit status 1.
+// SystemExit passes through untouched; KeyboardInterrupt ends the process by SIGINT
+// like python does.
+PyObject* ReportUncaught() {
+  if (PyErr_ExceptionMatches(PyExc_SystemExit)) return nullptr;
+  bool sigint = PyErr_ExceptionMatches(PyExc_KeyboardInterrupt);
+  PyObject *type, *value, *tb;
+  PyErr_Fetch(&type, &value, &tb);
+  PyErr_NormalizeException(&type, &value, &tb);
+  if (tb != nullptr && value != nullptr) PyException_SetTraceback(value, tb);
+  PyObject* hook = SysAttr("excepthook");
+  PyObject* res = hook != nullptr ? PyObject_CallFunctionObjArgs(hook, type, value,
+                                                                 tb != nullptr ? tb : Py_None,
+                                                                 nullptr)
+                                  : nullptr;
+  if (res == nullptr) {
+    PyErr_Clear();
+    PyErr_Display(type, value, tb);
+  }
+  Py_XDECREF(res);
+  Py_XDECREF(type);
+  Py_XDECREF(value);
+  Py_XDECREF(tb);
+  if (sigint) ExitBySigintAtEnd();
+  return ExitWith(1);
+}
+
+bool SetArgv(const std::vector<PyObject*>& items) {
+  PyObject* argv = PyList_New(0);
+  if (argv == nullptr) return false;
+  for (PyObject* o : items) {
+    if (PyList_Append(argv, o) < 0) {
+      Py_DECREF(argv);
+      return false;
+    }
+  }
+  int rc = PySys_SetObject("argv", argv);
+  Py_DECREF(argv);
+  return rc == 0;
+}
+
+bool SafePath() {
+  PyObject* flags = SysAttr("flags");
+  PyObject* v = flags != nullptr ? PyObject_GetAttrString(flags, "safe_path") : nullptr;
+  if (v == nullptr) {
+    PyErr_Clear();
+    return false;
+  }
+  bool safe = PyObject_IsTrue(v) > 0;
+  Py_DECREF(v);
+  return safe;
+}
+
+// -c put '' first on sys.path; python would have put the script's directory or,
+// for -m, the working directory.
+bool SetPath0(PyObject* dir) {
+  if (SafePath()) return true;
+  PyObject* path = SysAttr("path");
+  if (path == nullptr || !PyList_Check(path)) return true;
+  if (PyList_GET_SIZE(path) > 0) return PyList_SetItem(path, 0, Py_NewRef(dir)) == 0;
+  return PyList_Insert(path, 0, dir) == 0;
+}
+
+PyObject* CallOsPath(const char* fn, PyObject* arg) {
+  PyObject* osp = PyImport_ImportModule("os.path");
+  if (osp == nullptr) return nullptr;
+  PyObject* r = PyObject_CallMethod(osp, fn, "O", arg);
+  Py_DECREF(osp);
+  return r;
+}
+
+// The __main__ namespace python gives a script: __file__, __cached__, __loader__,
+// and none of the names the -c runner left behind.
+PyObject* PrepareMain(PyObject* abspath, PyObject* module) {
+  PyObject* main = PyImport_AddModule("__main__");  // borrowed
+  if (main == nullptr) return nullptr;
+  PyObject* d = PyModule_GetDict(main);
+  PyObject* items = PyDict_Items(d);
+  if (items == nullptr) return nullptr;
+  for (Py_ssize_t i = 0; i < PyList_GET_SIZE(items); ++i) {
+    PyObject* kv = PyList_GET_ITEM(items, i);
+    if (PyTuple_GET_ITEM(kv, 1) == module) PyDict_DelItem(d, PyTuple_GET_ITEM(kv, 0));
+  }
+  Py_DECREF(items);
+  PyObject* machinery = PyImport_ImportModule("importlib.machinery");
+  PyObject* loader = machinery != nullptr
+                         ? PyObject_CallMethod(machinery, "SourceFileLoader", "sO", "__main__", abspath)
+                         : nullptr;
+  Py_XDECREF(machinery);
+  if (loader == nullptr || PyDict_SetItemString(d, "__file__", abspath) < 0 ||
+      PyDict_SetItemString(d, "__cached__", Py_None) < 0 ||
+      PyDict_SetItemString(d, "__loader__", loader) < 0) {
+    Py_XDECREF(loader);
+    return nullptr;
+  }
+  Py_DECREF(loader);
+  return d;
+}
+
+PyObject* ReadSource(PyObject* abspath) {
+  PyObject* io = PyImport_ImportModule("io");
+  if (io == nullptr) return nullptr;
+  PyObject* f = PyObject_CallMethod(io, "open_code", "O", abspath);
+  Py_DECREF(io);
+  if (f == nullptr) return nullptr;
+  PyObject* data = PyObject_CallMethod(f, "read", nullptr);
+  PyObject* closed = PyObject_CallMethod(f, "close", nullptr);
+  Py_XDECREF(closed);
+  Py_DECREF(f);
+  return data;
+}
+
+PyObject* RunScript(PyObject* module, PyObject* script, PyObject* rest) {
+  PyObject* abspath = CallOsPath("abspath", script);
+  if (abspath == nullptr) return nullptr;
+  PyObject* source = ReadSource(abspath);
+  if (source == nullptr) {
+    if (!PyErr_ExceptionMatches(PyExc_OSError)) {
+      Py_DECREF(abspath);
+      return nullptr;
+    }
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    PyObject* err = value != nullptr ? PyObject_GetAttrString(value, "errno") : nullptr;
+    PyObject* msg = value != nullptr ? PyObject_GetAttrString(value, "strerror") : nullptr;
+    PyErr_Clear();
+    PyObject* line = PyUnicode_FromFormat("%s: can't open file %R: [Errno %S] %S\n",
+                                          ProgramName().c_str(), abspath,
+                                          err != nullptr ? err : Py_None,
+                                          msg != nullptr ? msg : Py_None);
+    if (line != nullptr) PySys_FormatStderr("%U", line);
+    Py_XDECREF(line);
+    Py_XDECREF(err);
+    Py_XDECREF(msg);
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(tb);
+    Py_DECREF(abspath);
+    return ExitWith(2);
+  }
+  PyObject* real = CallOsPath("realpath", abspath);
+  PyObject* dir = real != nullptr ? CallOsPath("dirname", real) : nullptr;
+  Py_XDECREF(real);
+  PyObject* globals = nullptr;
+  PyObject* code = nullptr;
+  std::vector<PyObject*> argv{script};
+  for (Py_ssize_t i = 0; i < PyList_GET_SIZE(rest); ++i) argv.push_back(PyList_GET_ITEM(rest, i));
+  if (dir != nullptr && SetPath0(dir) && SetArgv(argv)) globals = PrepareMain(abspath, module);
+  Py_XDECREF(dir);
+  if (globals != nullptr) {
+    PyObject* builtins = PyEval_GetBuiltins();
+    PyObject* compile = PyDict_GetItemString(builtins, "compile");
+    code = PyObject_CallFunction(compile, "OOsii", source, abspath, "exec", 0, 1);
+  }
+  Py_DECREF(source);
+  Py_DECREF(abspath);
+  if (code == nullptr) {
+    if (globals != nullptr && PyErr_ExceptionMatches(PyExc_SyntaxError)) {
+      // python prints a SyntaxError in the script without a traceback.
+      PyObject *type, *value, *tb;
+      PyErr_Fetch(&type, &value, &tb);
+      PyErr_NormalizeException(&type, &value, &tb);
+      Py_XDECREF(tb);
+      PyErr_Restore(type, value, nullptr);
+      return ReportUncaught();
+    }
+    return nullptr;
+  }
+  PyObject* res = PyEval_EvalCode(code, globals, globals);
+  Py_DECREF(code);
+  if (res == nullptr) return ReportUncaught();
+  Py_DECREF(res);
+  Py_RETURN_NONE;
+}
+
+PyObject* RunModule(PyObject* name, PyObject* rest) {
+  PyObject* cwd = PyImport_ImportModule("os");
+  PyObject* dir = cwd != nullptr ? PyObject_CallMethod(cwd, "getcwd", nullptr) : nullptr;
+  Py_XDECREF(cwd);
+  if (dir == nullptr) return nullptr;
+  PyObject* dash_m = PyUnicode_FromString("-m");
+  std::vector<PyObject*> argv{dash_m};
+  for (Py_ssize_t i = 0; i < PyList_GET_SIZE(rest); ++i) argv.push_back(PyList_GET_ITEM(rest, i));
+  bool ok = dash_m != nullptr && SetPath0(dir) && SetArgv(argv);
+  Py_DECREF(dir);
+  Py_XDECREF(dash_m);
+  if (!ok) return nullptr;
+  PyObject* runpy = PyImport_ImportModule("runpy");
+  if (runpy == nullptr) return ReportUncaught();
+  PyObject* res = PyObject_CallMethod(runpy, "_run_module_as_main", "OO", name, Py_True);
+  Py_DECREF(runpy);
+  if (res == nullptr) return ReportUncaught();
+  Py_DECREF(res);
+  Py_RETURN_NONE;
+}
+
+bool ReadOptions(Options* opts) {
+  const char* env = getenv("PYRACE_RUNTIME_OPTIONS");
+  std::string error;
+  if (env != nullptr && !ParseOptionString(env, opts, &error)) {
+    PyErr_Format(PyExc_ValueError, "pyrace: bad PYRACE_RUNTIME_OPTIONS: %s", error.c_str());
+    return false;
+  }
+  return true;
+}
+
+TraceHeader MakeHeader(const std::vector<std::string>& argv) {
+  TraceHeader h;
+  h.pid = static_cast<uint32_t>(getpid());
+  timeval tv{};
+  gettimeofday(&tv, nullptr);
+  h.start_unix_us = static_cast<uint64_t>(tv.tv_sec) * 1000000ull + static_cast<uint64_t>(tv.tv_usec);
+  h.python_version = std::to_string(PY_MAJOR_VERSION) + "." + std::to_string(PY_MINOR_VERSION) +
+                     "." + std::to_string(PY_MICRO_VERSION);
+  h.argv = argv;
+  return h;
+}
+
+bool StartRecording(const Options& opts, PyObject* args) {
+  std::vector<std::string> argv;
+  for (Py_ssize_t i = 0; i < PyList_GET_SIZE(args); ++i) argv.push_back(Utf8(PyList_GET_ITEM(args, i)));
+  Recorder& rec = Recorder::Get();
+  if (!rec.Start(opts, MakeHeader(argv))) return false;
+  ThreadRec* main = rec.threads().Current();
+  if (rec.recording()) {
+    ThreadInfo info;
+    info.name = rec.InternString(main->name);
+    rec.writer()->DefineThread(main->tid, info);
+  }
+  return true;
+}
+
+bool InitAccessHooks(PyObject* module) {
+#ifdef PYRACE_HAVE_ACCESS_HOOKS
+  return pyrace_access_init(module, &Recorder::Get()) == 0;
+#else
+  (void)module;
+  return true;
+#endif
+}
+
+}  // namespace
+
+PyObject* Bootstrap(PyObject* module, PyObject*) {
+  if (g_bootstrapped) {
+    PyErr_SetString(PyExc_RuntimeError, "_pyrace.bootstrap() was already called");
+    return nullptr;
+  }
+  g_bootstrapped = true;
+  PyObject* sys_argv = SysAttr("argv");
+  if (sys_argv == nullptr || !PyList_Check(sys_argv) || PyList_GET_SIZE(sys_argv) < 2) {
+    PySys_WriteStderr("usage: python -c \"import _pyrace; _pyrace.bootstrap()\" script.py|-m module [args...]\n");
+    return ExitWith(2);
+  }
+  PyObject* args = PyList_GetSlice(sys_argv, 1, PyList_GET_SIZE(sys_argv));
+  if (args == nullptr) return nullptr;
+  bool is_module = Utf8(PyList_GET_ITEM(args, 0)) == "-m";
+  if (is_module && PyList_GET_SIZE(args) < 2) {
+    Py_DECREF(args);
+    PySys_WriteStderr("Argument expected for the -m option\n");
+    return ExitWith(2);
+  }
+  Options opts;
+  if (!ReadOptions(&opts) || !StartRecording(opts, args) || !InstallWrappers(module) ||
+      !InstallLifecycle(module, Originals()) ||
+      !InitAccessHooks(module)) {
+    Py_DECREF(args);
+    return nullptr;
+  }
+  StartWatchdog();
+  PyObject* target = PyList_GET_ITEM(args, is_module ? 1 : 0);
+  PyObject* rest = PyList_GetSlice(args, is_module ? 2 : 1, PyList_GET_SIZE(args));
+  PyObject* res = rest == nullptr ? nullptr
+                  : is_module    ? RunModule(target, rest)
+                                 : RunScript(module, target, rest);
+  Py_XDECREF(rest);
+  Py_DECREF(args);
+  return res;
+}
+
+}  // namespace pyrace::py

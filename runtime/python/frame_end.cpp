@@ -1,0 +1,139 @@
+// Missed releases: has the function activation that acquired a lock ended while the
+// lock is still held? The frame object kept at acquire answers it, and after the
+// fact it still knows its last line (the return or raise) and its callers.
+#include <vector>
+
+#include "runtime/python/holders.h"
+#include "runtime/python/lock_types.h"
+#include "runtime/python/recorder.h"
+#include "runtime/python/threads.h"
+
+namespace pyrace::py {
+
+namespace {
+
+int g_return_ops[2] = {-1, -1};  // RETURN_VALUE, RETURN_CONST (3.12+)
+
+#if PY_VERSION_HEX >= 0x030B0000
+// The newest frame of thread t (new reference), null when it runs no Python code.
+PyFrameObject* TopFrameOf(ThreadRec* t) {
+  if (t == Recorder::Get().threads().CurrentOrNull()) {
+    PyFrameObject* f = CurrentFrame();
+    Py_XINCREF(f);
+    return f;
+  }
+  if (t->tstate == nullptr) return nullptr;
+  return PyThreadState_GetFrame(t->tstate);
+}
+
+bool OnChain(PyFrameObject* frame, PyFrameObject* top) {
+  for (PyFrameObject* f = top; f != nullptr; f = FrameBack(f)) {
+    if (f == frame) return true;
+  }
+  return false;
+}
+
+// A generator or coroutine frame is suspended, not ended, while off the stack.
+bool GeneratorFinished(PyObject* gen) {
+  static const char* const kAttrs[] = {"gi_frame", "cr_frame", "ag_frame"};
+  for (const char* attr : kAttrs) {
+    PyObject* f = PyObject_GetAttrString(gen, attr);
+    if (f == nullptr) {
+      PyErr_Clear();
+      continue;
+    }
+    bool done = f == Py_None;
+    Py_DECREF(f);
+    return done;
+  }
+  return false;
+}
+#endif
+
+bool FrameFinished(PyFrameObject* frame, ThreadRec* holder) {
+#if PY_VERSION_HEX >= 0x030B0000
+  PyObject* gen = PyFrame_GetGenerator(frame);
+  if (gen != nullptr) {
+    bool done = GeneratorFinished(gen);
+    Py_DECREF(gen);
+    return done;
+  }
+  PyFrameObject* top = TopFrameOf(holder);
+  bool running = OnChain(frame, top);
+  Py_XDECREF(top);
+  return !running;
+#else
+  (void)holder;
+  return frame->f_state > 0;  // FRAME_RETURNED, FRAME_UNWINDING, FRAME_RAISED, FRAME_CLEARED
+#endif
+}
+
+bool FrameRaised(PyFrameObject* frame) {
+#if PY_VERSION_HEX >= 0x030B0000
+  PyCodeObject* code = FrameCode(frame);
+  PyObject* bytes = PyCode_GetCode(code);
+  if (bytes == nullptr) {
+    PyErr_Clear();
+    return false;
+  }
+  int lasti = FrameLasti(frame);
+  bool raised = true;
+  if (lasti >= 0 && lasti < PyBytes_GET_SIZE(bytes)) {
+    int op = static_cast<unsigned char>(PyBytes_AS_STRING(bytes)[lasti]);
+    raised = op != g_return_ops[0] && op != g_return_ops[1];
+  }
+  Py_DECREF(bytes);
+  return raised;
+#else
+  return frame->f_state == 3;  // FRAME_RAISED
+#endif
+}
+
+}  // namespace
+
+bool InitFrameEnd() {
+  PyObject* dis = PyImport_ImportModule("dis");
+  if (dis == nullptr) return false;
+  PyObject* opmap = PyObject_GetAttrString(dis, "opmap");
+  Py_DECREF(dis);
+  if (opmap == nullptr) return false;
+  const char* names[] = {"RETURN_VALUE", "RETURN_CONST"};
+  for (int i = 0; i < 2; ++i) {
+    PyObject* v = PyDict_GetItemString(opmap, names[i]);  // borrowed
+    g_return_ops[i] = v != nullptr ? static_cast<int>(PyLong_AsLong(v)) : -1;
+  }
+  Py_DECREF(opmap);
+  return !PyErr_Occurred();
+}
+
+void CheckFrameEnd(LockObject* l, bool holder_gone) {
+  if (l->acquire_frame == nullptr || l->frame_end_reported || l->holder == nullptr) return;
+  auto* frame = reinterpret_cast<PyFrameObject*>(l->acquire_frame);
+  if (!holder_gone && !FrameFinished(frame, l->holder)) return;
+  Recorder& rec = Recorder::Get();
+  l->frame_end_reported = true;
+  if (rec.recording()) {
+    Event e;
+    e.kind = EventKind::kLockHeldAtFrameEnd;
+    e.flags = FrameRaised(frame) ? kFlagRaised : 0;
+    e.tid = l->holder->tid;
+    e.obj = l->id;
+    e.stack = rec.CaptureStackFrom(frame);
+    rec.Emit(e);
+  }
+  // The frame has told what it knows; keeping it would keep its locals alive.
+  l->acquire_frame = nullptr;
+  Py_DECREF(frame);
+}
+
+void CheckHeldLocksAtThreadEnd(ThreadRec* t) {
+  // Copy: dropping a frame can free a lock, which edits t->held.
+  std::vector<LockObject*> held = t->held;
+  for (LockObject* l : held) Py_INCREF(l);
+  for (LockObject* l : held) {
+    if (l->holder == t) CheckFrameEnd(l, /*holder_gone=*/true);
+  }
+  for (LockObject* l : held) Py_DECREF(l);
+}
+
+}  // namespace pyrace::py

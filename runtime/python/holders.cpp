@@ -1,0 +1,123 @@
+#include "runtime/python/holders.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "runtime/python/lock_types.h"
+#include "runtime/python/recorder.h"
+#include "runtime/python/threads.h"
+
+namespace pyrace::py {
+
+namespace {
+
+void RemoveHeld(ThreadRec* t, LockObject* l) {
+  auto& held = t->held;
+  // Locks are mostly released in reverse order: search from the back.
+  for (size_t i = held.size(); i-- > 0;) {
+    if (held[i] == l) {
+      held.erase(held.begin() + static_cast<std::ptrdiff_t>(i));
+      return;
+    }
+  }
+}
+
+void EmitFor(Recorder& rec, EventKind kind, LockObject* l, StackId stack, uint8_t flags) {
+  rec.Emit(kind, l->id, flags, 0, stack);
+}
+
+}  // namespace
+
+void NoteCreated(LockObject* l) {
+  Recorder& rec = Recorder::Get();
+  l->id = rec.NextLockId();
+  if (!rec.recording()) return;
+  StackId stack = rec.CaptureStack();
+  rec.Emit(EventKind::kLockCreate, l->id, 0, static_cast<uint16_t>(l->kind), stack);
+}
+
+StackId CallSiteStack() {
+  Recorder& rec = Recorder::Get();
+  return rec.recording() ? rec.CaptureStack() : kNoStack;
+}
+
+void NoteAcquired(LockObject* l, StackId stack, uint8_t flags) {
+  Recorder& rec = Recorder::Get();
+  ThreadRec* t = rec.threads().Current();
+  // A plain lock taken again after another thread released it for us: the old record
+  // is already gone (release clears it), so this always starts a fresh one.
+  l->holder = t;
+  l->frame_end_reported = false;
+  PyObject* frame = reinterpret_cast<PyObject*>(CurrentFrame());
+  Py_XINCREF(frame);
+  Py_XSETREF(l->acquire_frame, frame);
+  t->held.push_back(l);
+  EmitFor(rec, EventKind::kLockAcquired, l, stack, flags);
+}
+
+void NoteReentered(LockObject* l, StackId stack, uint8_t flags) {
+  EmitFor(Recorder::Get(), EventKind::kLockAcquired, l, stack,
+          static_cast<uint8_t>(flags | kFlagReentrant));
+}
+
+void NoteTryFailed(LockObject* l, StackId stack, uint8_t flags) {
+  EmitFor(Recorder::Get(), EventKind::kLockTryFailed, l, stack, flags);
+}
+
+PyObject* NoteReleased(LockObject* l, StackId stack, uint8_t flags) {
+  Recorder& rec = Recorder::Get();
+  PyObject* frame = l->acquire_frame;
+  if (frame != nullptr && frame == reinterpret_cast<PyObject*>(CurrentFrame())) {
+    flags |= kFlagSameFrame;
+  }
+  l->acquire_frame = nullptr;
+  if (l->holder != nullptr) RemoveHeld(l->holder, l);
+  l->holder = nullptr;
+  EmitFor(rec, EventKind::kLockRelease, l, stack, flags);
+  return frame;
+}
+
+void NoteReleaseEvent(LockObject* l, StackId stack, uint8_t flags) {
+  EmitFor(Recorder::Get(), EventKind::kLockRelease, l, stack, flags);
+}
+
+PyObject* ForgetHolder(LockObject* l) {
+  if (l->holder != nullptr) RemoveHeld(l->holder, l);
+  l->holder = nullptr;
+  PyObject* frame = l->acquire_frame;
+  l->acquire_frame = nullptr;
+  return frame;
+}
+
+WaitScope::WaitScope(WaitKind kind, uint64_t obj, LockObject* lock, bool timed, StackId stack) {
+  Recorder& rec = Recorder::Get();
+  thread_ = rec.threads().Current();
+  WaitState& w = thread_->wait;
+  saved_active_ = w.active;
+  saved_kind_ = w.kind;
+  saved_obj_ = w.obj;
+  saved_lock_ = w.lock;
+  saved_timed_ = w.timed;
+  saved_since_ = w.since_us;
+  saved_stack_ = w.stack;
+  w.active = true;
+  w.kind = kind;
+  w.obj = obj;
+  w.lock = lock;
+  w.timed = timed;
+  w.since_us = rec.NowUs();
+  w.stack = stack;
+}
+
+WaitScope::~WaitScope() {
+  WaitState& w = thread_->wait;
+  w.active = saved_active_;
+  w.kind = saved_kind_;
+  w.obj = saved_obj_;
+  w.lock = saved_lock_;
+  w.timed = saved_timed_;
+  w.since_us = saved_since_;
+  w.stack = saved_stack_;
+}
+
+}  // namespace pyrace::py

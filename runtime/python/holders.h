@@ -1,0 +1,65 @@
+// Who holds which wrapped lock, what each thread waits on, and the lock events that
+// go with them. The lock types call these around the real lock operations; the
+// watchdog and thread exit read the state they keep. All under the GIL.
+#pragma once
+
+#include "runtime/python/py_compat.h"
+
+#include "runtime/model/event.h"
+
+namespace pyrace::py {
+
+struct LockObject;
+struct ThreadRec;
+struct WaitState;
+
+// LockCreate for a new lock (assigns its id).
+void NoteCreated(LockObject* l);
+
+// Stack of the calling code, or kNoStack when nothing is recorded. Call before the
+// real lock operation: capturing may allocate and so run arbitrary code.
+StackId CallSiteStack();
+
+// The lock was just taken by the calling thread (outermost level).
+void NoteAcquired(LockObject* l, StackId stack, uint8_t flags);
+// RLock re-entry by its owner.
+void NoteReentered(LockObject* l, StackId stack, uint8_t flags);
+void NoteTryFailed(LockObject* l, StackId stack, uint8_t flags);
+// The lock was released (outermost level). Returns the acquiring frame reference for
+// the caller to drop after the real release (dropping it may run arbitrary code).
+PyObject* NoteReleased(LockObject* l, StackId stack, uint8_t flags);
+// RLock inner release, or a release that raised (kFlagError).
+void NoteReleaseEvent(LockObject* l, StackId stack, uint8_t flags);
+// The lock is gone or re-initialized: forget it wherever it is recorded.
+PyObject* ForgetHolder(LockObject* l);
+
+// The calling thread starts blocking on something; restores the previous wait (a
+// signal handler can block inside another wait) when it ends.
+class WaitScope {
+ public:
+  WaitScope(WaitKind kind, uint64_t obj, LockObject* lock, bool timed, StackId stack);
+  ~WaitScope();
+  WaitScope(const WaitScope&) = delete;
+  WaitScope& operator=(const WaitScope&) = delete;
+
+ private:
+  ThreadRec* thread_;
+  bool saved_active_;
+  WaitKind saved_kind_;
+  uint64_t saved_obj_;
+  LockObject* saved_lock_;
+  bool saved_timed_;
+  uint64_t saved_since_;
+  StackId saved_stack_;
+};
+
+// kLockHeldAtFrameEnd for l if the activation that acquired it has ended, once per
+// acquisition. holder_gone: its thread has exited (every frame of it has ended).
+void CheckFrameEnd(LockObject* l, bool holder_gone);
+// At the end of a thread: every lock it still holds.
+void CheckHeldLocksAtThreadEnd(ThreadRec* t);
+
+// Must be called once at module init (reads opcode numbers from `dis`).
+bool InitFrameEnd();
+
+}  // namespace pyrace::py

@@ -1,0 +1,103 @@
+#include "runtime/python/lifecycle.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include "runtime/python/recorder.h"
+#include "runtime/python/watchdog.h"
+#include "runtime/python/wrappers.h"
+
+namespace pyrace::py {
+
+namespace {
+
+PyObject* g_orig_os_exit = nullptr;
+constexpr int kFatalSignals[] = {SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE};
+struct sigaction g_old_actions[sizeof(kFatalSignals) / sizeof(kFatalSignals[0])];
+
+PyObject* AtExit(PyObject*, PyObject*) {
+  StopWatchdog();
+  EndMainThread();
+  Recorder::Get().Stop();
+  Py_RETURN_NONE;
+}
+
+PyObject* OsExit(PyObject*, PyObject* args, PyObject* kwargs) {
+  Recorder::Get().Flush();
+  return PyObject_Call(g_orig_os_exit, args, kwargs);
+}
+
+void OnFatalSignal(int sig) {
+  Recorder::Get().FlushFromSignal();
+  for (size_t i = 0; i < sizeof(kFatalSignals) / sizeof(kFatalSignals[0]); ++i) {
+    if (kFatalSignals[i] == sig) sigaction(sig, &g_old_actions[i], nullptr);
+  }
+  raise(sig);
+}
+
+void AfterForkInChild() {
+  Recorder::Get().AbandonAfterFork();
+  ForgetWatchdogAfterFork();
+}
+
+void KillBySigint() {
+  signal(SIGINT, SIG_DFL);
+  kill(getpid(), SIGINT);
+}
+
+PyMethodDef g_atexit_def = {"_pyrace_atexit", AtExit, METH_NOARGS, nullptr};
+PyMethodDef g_os_exit_def = {
+    "_exit", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(OsExit)),
+    METH_VARARGS | METH_KEYWORDS, nullptr};
+
+bool RegisterAtExit() {
+  PyObject* atexit = PyImport_ImportModule("atexit");
+  if (atexit == nullptr) return false;
+  PyObject* fn = PyCFunction_NewEx(&g_atexit_def, nullptr, nullptr);
+  PyObject* res = fn != nullptr ? PyObject_CallMethod(atexit, "register", "O", fn) : nullptr;
+  Py_XDECREF(fn);
+  Py_DECREF(atexit);
+  Py_XDECREF(res);
+  return res != nullptr;
+}
+
+bool WrapOsExit(PyObject* originals) {
+  PyObject* os = PyImport_ImportModule("os");
+  if (os == nullptr) return false;
+  g_orig_os_exit = PyObject_GetAttrString(os, "_exit");
+  PyObject* fn = PyCFunction_NewEx(&g_os_exit_def, nullptr, nullptr);
+  bool ok = g_orig_os_exit != nullptr && fn != nullptr &&
+            PyDict_SetItemString(originals, "os._exit", g_orig_os_exit) == 0 &&
+            PyObject_SetAttrString(os, "_exit", fn) == 0;
+  Py_XDECREF(fn);
+  Py_DECREF(os);
+  return ok;
+}
+
+void InstallFatalSignalHandlers() {
+  for (size_t i = 0; i < sizeof(kFatalSignals) / sizeof(kFatalSignals[0]); ++i) {
+    struct sigaction sa {};
+    sa.sa_handler = OnFatalSignal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_ONSTACK | SA_NODEFER;
+    sigaction(kFatalSignals[i], &sa, &g_old_actions[i]);
+  }
+}
+
+}  // namespace
+
+bool InstallLifecycle(PyObject* /*module*/, PyObject* originals) {
+  if (!RegisterAtExit() || !WrapOsExit(originals)) return false;
+  InstallFatalSignalHandlers();
+  static bool atfork_done = false;
+  if (!atfork_done) {
+    pthread_atfork(nullptr, nullptr, AfterForkInChild);
+    atfork_done = true;
+  }
+  return true;
+}
+
+void ExitBySigintAtEnd() { Py_AtExit(KillBySigint); }
+
+}  // namespace pyrace::py

@@ -1,0 +1,44 @@
+// The wrapped lock types: _thread.lock (allocate_lock) and _thread.RLock with the full
+// API and CPython's exact semantics, built on PyThread locks like CPython <= 3.12's
+// own, plus the recorder's view of who holds each lock and from which frame.
+#pragma once
+
+#include "runtime/python/py_compat.h"
+
+
+#include "runtime/model/event.h"
+
+namespace pyrace::py {
+
+struct ThreadRec;
+
+struct LockObject {
+  PyObject_HEAD
+  PyThread_type_lock lock;
+  PyObject* weakreflist;
+  LockId id;
+  LockKind kind;
+  bool locked;            // the lock is taken (RLock: count > 0)
+  unsigned long owner;    // RLock: ident of the owning thread
+  unsigned long count;    // RLock: recursion level
+  // The recorder's view: the thread that took it (plain Lock: the last acquirer) and
+  // the Python frame that did (strong reference, dropped at release or once its end
+  // has been reported).
+  ThreadRec* holder;
+  PyObject* acquire_frame;
+  bool frame_end_reported;
+};
+
+// Creates the types; call once from module init. Returns false with an exception set.
+bool InitLockTypes(PyObject* module);
+PyTypeObject* LockType();
+PyTypeObject* RLockType();
+
+// allocate_lock(): a new wrapped plain lock.
+PyObject* NewLock();
+
+inline bool IsWrappedLock(PyObject* o) {
+  return Py_TYPE(o) == LockType() || PyObject_TypeCheck(o, RLockType());
+}
+
+}  // namespace pyrace::py

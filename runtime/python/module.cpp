@@ -1,0 +1,104 @@
+// The _pyrace extension module: types, the module functions that replace _thread's,
+// and bootstrap(). Importing it changes nothing; bootstrap() installs the wrappers.
+#include "runtime/python/bootstrap.h"
+#include "runtime/python/holders.h"
+#include "runtime/python/lock_types.h"
+#include "runtime/python/recorder.h"
+#include "runtime/python/threads.h"
+#include "runtime/python/wrappers.h"
+
+namespace pyrace::py {
+
+namespace {
+
+PyObject* g_originals = nullptr;  // what the wrappers replaced, by name
+
+PyObject* AllocateLock(PyObject*, PyObject*) { return NewLock(); }
+
+PyMethodDef g_allocate_lock_def = {"allocate_lock", AllocateLock, METH_NOARGS, nullptr};
+
+bool SetAndKeep(PyObject* obj, const char* name, PyObject* repl, const char* key) {
+  PyObject* orig = PyObject_GetAttrString(obj, name);
+  if (orig == nullptr) {
+    PyErr_Clear();
+    return true;
+  }
+  int rc = PyDict_GetItemString(g_originals, key) == nullptr
+               ? PyDict_SetItemString(g_originals, key, orig)
+               : 0;
+  Py_DECREF(orig);
+  return rc == 0 && PyObject_SetAttrString(obj, name, repl) == 0;
+}
+
+bool WrapThreadModuleLocks(PyObject* module) {
+  PyObject* thread_mod = PyImport_ImportModule("_thread");
+  if (thread_mod == nullptr) return false;
+  PyObject* alloc = PyObject_GetAttrString(module, "allocate_lock");
+  auto* lock_type = reinterpret_cast<PyObject*>(LockType());
+  auto* rlock_type = reinterpret_cast<PyObject*>(RLockType());
+  bool ok = alloc != nullptr && SetAndKeep(thread_mod, "allocate_lock", alloc, "allocate_lock") &&
+            SetAndKeep(thread_mod, "allocate", alloc, "allocate") &&
+            SetAndKeep(thread_mod, "LockType", lock_type, "LockType") &&
+            SetAndKeep(thread_mod, "RLock", rlock_type, "RLock");
+  if (ok && PyObject_HasAttrString(thread_mod, "lock")) {
+    ok = SetAndKeep(thread_mod, "lock", lock_type, "lock");
+  }
+  Py_XDECREF(alloc);
+  Py_DECREF(thread_mod);
+  return ok;
+}
+
+PyObject* ModuleBootstrap(PyObject* module, PyObject* args) { return Bootstrap(module, args); }
+
+PyMethodDef g_methods[] = {
+    {"bootstrap", ModuleBootstrap, METH_NOARGS,
+     "Run sys.argv[1:] (script.py args... or -m module args...) under the runtime."},
+    {nullptr, nullptr, 0, nullptr},
+};
+
+PyModuleDef g_module = {
+    PyModuleDef_HEAD_INIT, "_pyrace",
+    "pyrace's runtime: wrapped locks, threads and queues that record to a trace.", -1,
+    g_methods, nullptr, nullptr, nullptr, nullptr,
+};
+
+}  // namespace
+
+bool InstallWrappers(PyObject* module) {
+  if (!WrapThreadModuleLocks(module) || !InstallThreadWrappers(module, g_originals) ||
+      !InstallQueueWrapper(module, g_originals)) {
+    return false;
+  }
+  // Imported now if python has not already: either way it ends up using the
+  // wrapped names (patched below when it bound the originals at an earlier import).
+  PyObject* threading = PyImport_ImportModule("threading");
+  if (threading == nullptr) return false;
+  bool ok = PatchThreading(threading, g_originals);
+  Py_DECREF(threading);
+  return ok;
+}
+
+PyObject* Originals() { return g_originals; }
+
+}  // namespace pyrace::py
+
+PyMODINIT_FUNC PyInit__pyrace() {
+  using namespace pyrace::py;
+  PyObject* module = PyModule_Create(&g_module);
+  if (module == nullptr) return nullptr;
+  g_originals = PyDict_New();
+  PyObject* alloc = PyCFunction_NewEx(&g_allocate_lock_def, module, nullptr);
+  if (g_originals == nullptr || alloc == nullptr || !InitLockTypes(module) || !InitFrameEnd() ||
+      PyModule_AddObject(module, "allocate_lock", alloc) < 0 ||
+      PyModule_AddObject(module, "_originals", Py_NewRef(g_originals)) < 0) {
+    Py_XDECREF(alloc);
+    Py_DECREF(module);
+    return nullptr;
+  }
+  // The importing thread is the main thread: python -c imports it before anything else.
+  Recorder& rec = Recorder::Get();
+  if (rec.threads().CurrentOrNull() == nullptr) {
+    rec.threads().Attach(rec.threads().Create("MainThread", /*daemon=*/false));
+  }
+  return module;
+}

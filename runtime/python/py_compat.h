@@ -1,0 +1,70 @@
+// The few interpreter details that differ between CPython 3.10 and 3.13, behind
+// one set of names, so the rest of the runtime reads the same on every version.
+#pragma once
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <frameobject.h>
+
+#include <cstdint>
+
+namespace pyrace::py {
+
+// Borrowed code object of a frame. The frame keeps it alive.
+inline PyCodeObject* FrameCode(PyFrameObject* f) {
+#if PY_VERSION_HEX >= 0x030B0000
+  PyCodeObject* code = PyFrame_GetCode(f);  // new reference
+  Py_DECREF(code);
+  return code;
+#else
+  return f->f_code;
+#endif
+}
+
+// Byte offset of the last instruction the frame executed (or is executing).
+inline int FrameLasti(PyFrameObject* f) {
+#if PY_VERSION_HEX >= 0x030B0000
+  return PyFrame_GetLasti(f);
+#else
+  return f->f_lasti * 2;  // 3.10 counts code units
+#endif
+}
+
+// Borrowed caller frame. Callers stay alive while the callee's frame object does
+// (3.11+ links f_back when a frame object outlives its activation).
+inline PyFrameObject* FrameBack(PyFrameObject* f) {
+#if PY_VERSION_HEX >= 0x030B0000
+  PyFrameObject* back = PyFrame_GetBack(f);  // new reference
+  if (back != nullptr) Py_DECREF(back);
+  return back;
+#else
+  return f->f_back;
+#endif
+}
+
+// The line a code offset belongs to.
+inline int CodeLine(PyCodeObject* code, int lasti) {
+  return PyCode_Addr2Line(code, lasti < 0 ? 0 : lasti);
+}
+
+// "Class.method" on 3.11+, the bare name before.
+inline PyObject* CodeQualName(PyCodeObject* code) {
+#if PY_VERSION_HEX >= 0x030B0000
+  return code->co_qualname;
+#else
+  return code->co_name;
+#endif
+}
+
+inline bool IsFinalizing() {
+#if PY_VERSION_HEX >= 0x030D0000
+  return Py_IsFinalizing() != 0;
+#else
+  return _Py_IsFinalizing() != 0;
+#endif
+}
+
+// The frame of the running Python code (borrowed), or null when called from C only.
+inline PyFrameObject* CurrentFrame() { return PyEval_GetFrame(); }
+
+}  // namespace pyrace::py

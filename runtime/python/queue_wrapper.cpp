@@ -1,0 +1,142 @@
+// _queue.SimpleQueue with hand-off events: put -> get is a happens-before edge
+// (ThreadPoolExecutor hands work to its workers this way). The wrapper is a subclass
+// of the real type, so everything else (pickling errors, weakrefs, GC, generic
+// alias) behaves as before; it only adds a SyncId slot after the base's fields.
+#include "runtime/python/holders.h"
+#include "runtime/python/recorder.h"
+#include "runtime/python/wrappers.h"
+
+namespace pyrace::py {
+
+namespace {
+
+PyTypeObject* g_base = nullptr;
+PyObject* g_base_put = nullptr;
+PyObject* g_base_get = nullptr;
+Py_ssize_t g_sync_offset = 0;
+
+uint64_t SyncIdOf(PyObject* self) {
+  auto* slot = reinterpret_cast<uint64_t*>(reinterpret_cast<char*>(self) + g_sync_offset);
+  if (*slot == 0) *slot = Recorder::Get().NextSyncId();
+  return *slot;
+}
+
+// Calls the base method descriptor with self prepended.
+PyObject* CallBase(PyObject* descr, PyObject* self, PyObject* const* args, Py_ssize_t nargs,
+                   PyObject* kwnames) {
+  Py_ssize_t nkw = kwnames != nullptr ? PyTuple_GET_SIZE(kwnames) : 0;
+  PyObject* stack_args[8];
+  if (nargs + nkw + 1 > 8) {
+    PyErr_SetString(PyExc_TypeError, "too many arguments");
+    return nullptr;
+  }
+  stack_args[0] = self;
+  for (Py_ssize_t i = 0; i < nargs + nkw; ++i) stack_args[i + 1] = args[i];
+  return PyObject_Vectorcall(descr, stack_args, static_cast<size_t>(nargs + 1), kwnames);
+}
+
+bool GetIsTimed(PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames, bool* blocking) {
+  PyObject* block = nargs > 0 ? args[0] : nullptr;
+  PyObject* timeout = nargs > 1 ? args[1] : nullptr;
+  Py_ssize_t nkw = kwnames != nullptr ? PyTuple_GET_SIZE(kwnames) : 0;
+  for (Py_ssize_t i = 0; i < nkw; ++i) {
+    PyObject* name = PyTuple_GET_ITEM(kwnames, i);
+    if (PyUnicode_CompareWithASCIIString(name, "block") == 0) block = args[nargs + i];
+    if (PyUnicode_CompareWithASCIIString(name, "timeout") == 0) timeout = args[nargs + i];
+  }
+  *blocking = block == nullptr || PyObject_IsTrue(block) > 0;
+  PyErr_Clear();
+  return timeout != nullptr && timeout != Py_None;
+}
+
+PyObject* QueuePut(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  StackId stack = CallSiteStack();
+  PyObject* res = CallBase(g_base_put, self, args, nargs, kwnames);
+  if (res != nullptr) Recorder::Get().Emit(EventKind::kHandoffSend, SyncIdOf(self), 0, 0, stack);
+  return res;
+}
+
+PyObject* QueuePutNowait(PyObject* self, PyObject* item) {
+  return QueuePut(self, &item, 1, nullptr);
+}
+
+PyObject* QueueGet(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  StackId stack = CallSiteStack();
+  bool blocking = true;
+  bool timed = GetIsTimed(args, nargs, kwnames, &blocking);
+  uint64_t sync = SyncIdOf(self);
+  PyObject* res;
+  if (blocking) {
+    WaitScope wait(WaitKind::kHandoff, sync, nullptr, timed, stack);
+    res = CallBase(g_base_get, self, args, nargs, kwnames);
+  } else {
+    res = CallBase(g_base_get, self, args, nargs, kwnames);
+  }
+  if (res != nullptr) Recorder::Get().Emit(EventKind::kHandoffRecv, sync, 0, 0, stack);
+  return res;
+}
+
+PyObject* QueueGetNowait(PyObject* self, PyObject*) {
+  PyObject* no = Py_False;
+  return QueueGet(self, &no, 1, nullptr);
+}
+
+template <typename F>
+PyCFunction Meth(F f) {
+  return reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(f));
+}
+
+PyMethodDef g_methods[] = {
+    {"put", Meth(QueuePut), METH_FASTCALL | METH_KEYWORDS, nullptr},
+    {"put_nowait", QueuePutNowait, METH_O, nullptr},
+    {"get", Meth(QueueGet), METH_FASTCALL | METH_KEYWORDS, nullptr},
+    {"get_nowait", QueueGetNowait, METH_NOARGS, nullptr},
+    {nullptr, nullptr, 0, nullptr},
+};
+
+PyType_Slot g_slots[] = {
+    {Py_tp_methods, g_methods},
+    {0, nullptr},
+};
+
+}  // namespace
+
+bool InstallQueueWrapper(PyObject* module, PyObject* originals) {
+  PyObject* qmod = PyImport_ImportModule("_queue");
+  if (qmod == nullptr) {
+    PyErr_Clear();  // a Python without _queue: queue.py falls back to its own class
+    return true;
+  }
+  g_base = reinterpret_cast<PyTypeObject*>(PyObject_GetAttrString(qmod, "SimpleQueue"));
+  if (g_base == nullptr) {
+    Py_DECREF(qmod);
+    return false;
+  }
+  g_base_put = PyObject_GetAttrString(reinterpret_cast<PyObject*>(g_base), "put");
+  g_base_get = PyObject_GetAttrString(reinterpret_cast<PyObject*>(g_base), "get");
+  if (g_base_put == nullptr || g_base_get == nullptr) {
+    Py_DECREF(qmod);
+    return false;
+  }
+  g_sync_offset = g_base->tp_basicsize;
+  PyType_Spec spec = {"_queue.SimpleQueue", static_cast<int>(g_base->tp_basicsize + sizeof(uint64_t)),
+                      0, Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE, g_slots};
+  PyObject* type = PyType_FromSpecWithBases(&spec, reinterpret_cast<PyObject*>(g_base));
+  if (type == nullptr || PyDict_SetItemString(originals, "SimpleQueue", reinterpret_cast<PyObject*>(g_base)) < 0 ||
+      PyObject_SetAttrString(qmod, "SimpleQueue", type) < 0) {
+    Py_XDECREF(type);
+    Py_DECREF(qmod);
+    return false;
+  }
+  Py_DECREF(qmod);
+  // Already imported queue (rare at start-up) keeps the old name otherwise.
+  PyObject* modules = PyImport_GetModuleDict();
+  PyObject* queue = PyDict_GetItemString(modules, "queue");
+  if (queue != nullptr && PyObject_SetAttrString(queue, "SimpleQueue", type) < 0) {
+    Py_DECREF(type);
+    return false;
+  }
+  return PyModule_AddObject(module, "SimpleQueue", type) == 0;
+}
+
+}  // namespace pyrace::py

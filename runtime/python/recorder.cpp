@@ -1,0 +1,110 @@
+#include "runtime/python/recorder.h"
+
+#include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runtime/python/stack_depot.h"
+#include "runtime/python/threads.h"
+#include "runtime/trace/trace.h"
+
+namespace pyrace::py {
+
+namespace {
+
+uint64_t MonotonicNs() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+}  // namespace
+
+Recorder& Recorder::Get() {
+  // Never destroyed: daemon threads may still call in while the process exits.
+  static Recorder* rec = new Recorder();
+  return *rec;
+}
+
+Recorder::Recorder()
+    : start_ns_(MonotonicNs()),
+      threads_(std::make_unique<ThreadRegistry>()),
+      depot_(std::make_unique<StackDepot>(options_.stack_depth)) {}
+
+uint64_t Recorder::NowUs() const { return (MonotonicNs() - start_ns_) / 1000; }
+
+bool Recorder::Start(const Options& options, const TraceHeader& header) {
+  options_ = options;
+  depot_ = std::make_unique<StackDepot>(options_.stack_depth);
+  if (options_.trace_fd < 0) return true;
+  fd_ = options_.trace_fd;
+  if (fcntl(fd_, F_GETFD) < 0) {
+    PyErr_Format(PyExc_OSError, "pyrace: trace_fd=%d is not an open file descriptor", fd_);
+    return false;
+  }
+  // The program's own subprocesses must not keep the tool's pipe open.
+  fcntl(fd_, F_SETFD, fcntl(fd_, F_GETFD) | FD_CLOEXEC);
+  writer_ = new TraceWriter(fd_, header);
+  depot_->set_writer(writer_);
+  return true;
+}
+
+void Recorder::Stop() {
+  if (writer_ == nullptr) return;
+  writer_->Flush();
+  // Later events (daemon threads during finalization) go nowhere; the writer stays
+  // allocated because one of them may be between its recording() check and Emit.
+  depot_->set_writer(nullptr);
+  writer_ = nullptr;
+}
+
+void Recorder::AbandonAfterFork() {
+  if (writer_ == nullptr) return;
+  writer_ = nullptr;
+  depot_->set_writer(nullptr);
+  if (fd_ >= 0) close(fd_);
+  fd_ = -1;
+}
+
+void Recorder::FlushFromSignal() {
+  if (writer_ != nullptr) writer_->Flush();
+}
+
+void Recorder::Flush() {
+  if (writer_ != nullptr) writer_->Flush();
+}
+
+Tid Recorder::CurrentTid() { return threads_->Current()->tid; }
+
+StackId Recorder::CaptureStack() { return depot_->Capture(CurrentFrame()); }
+
+StackId Recorder::CaptureStackFrom(PyFrameObject* top) { return depot_->Capture(top); }
+
+StrId Recorder::InternString(std::string_view s) { return depot_->Intern(s); }
+
+LocId Recorder::DefineLocation(const LocationInfo& info) {
+  LocId id = next_loc_id_++;
+  if (writer_ != nullptr) writer_->DefineLocation(id, info);
+  return id;
+}
+
+void Recorder::Emit(Event e) {
+  if (writer_ == nullptr) return;
+  e.time_us = NowUs();
+  writer_->Emit(e);
+}
+
+void Recorder::Emit(EventKind kind, uint64_t obj, uint8_t flags, uint16_t aux, StackId stack) {
+  if (writer_ == nullptr) return;
+  Event e;
+  e.kind = kind;
+  e.flags = flags;
+  e.aux = aux;
+  e.tid = threads_->Current()->tid;
+  e.obj = obj;
+  e.stack = stack;
+  e.time_us = NowUs();
+  writer_->Emit(e);
+}
+
+}  // namespace pyrace::py

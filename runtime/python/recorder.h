@@ -1,0 +1,103 @@
+// The runtime's recording surface inside the user's interpreter: one Recorder per
+// process, created when _pyrace is imported, recording once bootstrap() has opened
+// the trace. Lock, thread and queue wrappers, the watchdog and the access hooks
+// (runtime/python/access_hooks.*) all record through it.
+//
+// Every method must be called with the GIL held: the GIL is what serializes the
+// trace writer, the stack depot and the thread registry.
+//
+// Stable API for other parts of the runtime (keep signatures unchanged):
+//   Recorder& rec = Recorder::Get();
+//   if (rec.recording()) {
+//     StackId s = rec.CaptureStack();            // calling thread's Python stack
+//     rec.Emit(EventKind::kAccess, loc, kFlagWrite, 0, s);
+//   }
+//   LocId loc = rec.DefineLocation({rec.InternString("counter.g_num"), object_id});
+//
+// Access hooks: a file runtime/python/access_hooks.h declaring
+//   int pyrace_access_init(PyObject* module, pyrace::py::Recorder* rec);
+// is picked up by the build; bootstrap() calls it after the lock and thread wrappers
+// are installed and before the user's program runs (0 = ok, -1 = exception set).
+#pragma once
+
+#include "runtime/python/py_compat.h"
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include "runtime/model/event.h"
+#include "runtime/model/symbols.h"
+#include "runtime/options/options.h"
+#include "runtime/trace/trace.h"
+
+namespace pyrace::py {
+
+class StackDepot;
+class ThreadRegistry;
+struct ThreadRec;
+
+class Recorder {
+ public:
+  static Recorder& Get();
+
+  // True while events reach a trace: after bootstrap() opened trace_fd, before the
+  // final flush at exit, and never in a forked child.
+  bool recording() const { return writer_ != nullptr; }
+  const Options& options() const { return options_; }
+
+  // The calling thread's id; threads pyrace did not start are registered on first use.
+  Tid CurrentTid();
+  // The calling thread's Python stack (options().stack_depth frames, innermost first),
+  // deduplicated and defined in the trace before it is returned.
+  StackId CaptureStack();
+  // Same, starting at a given frame (another thread's, a finished one...).
+  StackId CaptureStackFrom(PyFrameObject* top);
+  StrId InternString(std::string_view s);
+  // Hands out the next LocId and writes its definition.
+  LocId DefineLocation(const LocationInfo& info);
+
+  // Writes one event; time_us is filled in here.
+  void Emit(Event e);
+  // An event of the calling thread.
+  void Emit(EventKind kind, uint64_t obj, uint8_t flags = 0, uint16_t aux = 0,
+            StackId stack = kNoStack);
+
+  // Sends what is buffered to the trace now.
+  void Flush();
+  // Microseconds since the recorder started (the trace's clock).
+  uint64_t NowUs() const;
+
+  // --- for the runtime's own wrappers -------------------------------------------
+  // Starts recording to options.trace_fd (no trace when it is < 0: wrappers and the
+  // watchdog still run). Returns false with a Python exception set on failure.
+  bool Start(const Options& options, const TraceHeader& header);
+  // Final flush; later events are dropped (daemon threads may still run).
+  void Stop();
+  // In a forked child: forget the writer without flushing (the parent owns those
+  // bytes) and close the fd. Async-signal-safe enough for pthread_atfork.
+  void AbandonAfterFork();
+  // Flush for a fatal signal: no allocation, no GIL.
+  void FlushFromSignal();
+
+  ThreadRegistry& threads() { return *threads_; }
+  StackDepot& depot() { return *depot_; }
+  TraceWriter* writer() { return writer_; }
+  LockId NextLockId() { return next_lock_id_++; }
+  uint64_t NextSyncId() { return next_sync_id_++; }
+
+ private:
+  Recorder();
+
+  TraceWriter* writer_ = nullptr;  // leaked on purpose: daemon threads outlive exit
+  Options options_;
+  int fd_ = -1;
+  uint64_t start_ns_ = 0;
+  LockId next_lock_id_ = 1;  // 0 is the GIL
+  uint64_t next_sync_id_ = 1;
+  LocId next_loc_id_ = 0;
+  std::unique_ptr<ThreadRegistry> threads_;
+  std::unique_ptr<StackDepot> depot_;
+};
+
+}  // namespace pyrace::py

@@ -1,0 +1,101 @@
+#include "runtime/python/stack_depot.h"
+
+#include "runtime/trace/trace.h"
+
+namespace pyrace::py {
+
+namespace {
+
+inline size_t Mix(size_t h, uint64_t v) {
+  v *= 0x9E3779B97F4A7C15ull;
+  v ^= v >> 29;
+  return (h ^ v) * 0xBF58476D1CE4E5B9ull;
+}
+
+}  // namespace
+
+size_t StackDepot::KeyHash::operator()(const std::vector<uintptr_t>& k) const {
+  size_t h = k.size();
+  for (uintptr_t v : k) h = Mix(h, v);
+  return h;
+}
+
+size_t StackDepot::FramesHash::operator()(const std::vector<Frame>& k) const {
+  size_t h = k.size();
+  for (const Frame& f : k) h = Mix(Mix(Mix(h, f.file), f.function), f.line);
+  return h;
+}
+
+bool StackDepot::FramesEq::operator()(const std::vector<Frame>& a,
+                                      const std::vector<Frame>& b) const {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i].file != b[i].file || a[i].function != b[i].function || a[i].line != b[i].line) {
+      return false;
+    }
+  }
+  return true;
+}
+
+StackId StackDepot::Capture(PyFrameObject* top) {
+  scratch_.clear();
+  int depth = 0;
+  for (PyFrameObject* f = top; f != nullptr && depth < max_depth_; f = FrameBack(f), ++depth) {
+    scratch_.push_back(reinterpret_cast<uintptr_t>(FrameCode(f)));
+    scratch_.push_back(static_cast<uintptr_t>(FrameLasti(f)));
+  }
+  if (scratch_.empty()) return kNoStack;
+  auto it = by_key_.find(scratch_);
+  if (it != by_key_.end()) return it->second;
+  StackId id = Resolve(scratch_);
+  by_key_.emplace(scratch_, id);
+  return id;
+}
+
+StackId StackDepot::Resolve(const std::vector<uintptr_t>& key) {
+  std::vector<Frame> frames;
+  frames.reserve(key.size() / 2);
+  for (size_t i = 0; i < key.size(); i += 2) {
+    auto* code = reinterpret_cast<PyCodeObject*>(key[i]);
+    const CodeInfo& info = Code(code);
+    int line = CodeLine(code, static_cast<int>(key[i + 1]));
+    frames.push_back(Frame{info.file, info.function, static_cast<uint32_t>(line < 0 ? 0 : line)});
+  }
+  auto it = by_frames_.find(frames);
+  if (it != by_frames_.end()) return it->second;
+  StackId id = next_stack_++;
+  if (writer_ != nullptr) writer_->DefineStack(id, frames);
+  by_frames_.emplace(std::move(frames), id);
+  return id;
+}
+
+const StackDepot::CodeInfo& StackDepot::Code(PyCodeObject* code) {
+  auto it = codes_.find(code);
+  if (it != codes_.end()) return it->second;
+  Py_INCREF(code);  // pins the address: the key must never name another code object
+  CodeInfo info{InternPy(code->co_filename), InternPy(CodeQualName(code))};
+  return codes_.emplace(code, info).first->second;
+}
+
+StrId StackDepot::InternPy(PyObject* unicode) {
+  if (unicode == nullptr || !PyUnicode_Check(unicode)) return 0;
+  Py_ssize_t n = 0;
+  const char* s = PyUnicode_AsUTF8AndSize(unicode, &n);
+  if (s == nullptr) {
+    PyErr_Clear();
+    return 0;
+  }
+  return Intern(std::string_view(s, static_cast<size_t>(n)));
+}
+
+StrId StackDepot::Intern(std::string_view s) {
+  if (s.empty()) return 0;
+  auto it = strings_.find(std::string(s));
+  if (it != strings_.end()) return it->second;
+  StrId id = next_string_++;
+  if (writer_ != nullptr) writer_->DefineString(id, s);
+  strings_.emplace(std::string(s), id);
+  return id;
+}
+
+}  // namespace pyrace::py

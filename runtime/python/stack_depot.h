@@ -1,0 +1,67 @@
+// Python call stacks as dense StackIds, each defined in the trace once.
+//
+// A stack is keyed by its chain of (code object, instruction offset) pairs, which
+// is exactly what determines its (file, function, line) frames: a loop that
+// acquires a lock at the same place costs a frame walk and a hash lookup, never a
+// line-table decode or a string conversion. Code objects seen here are kept alive
+// so their addresses cannot be reused by other code.
+#pragma once
+
+#include "runtime/python/py_compat.h"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "runtime/model/event.h"
+#include "runtime/model/symbols.h"
+
+namespace pyrace {
+class TraceWriter;
+}
+
+namespace pyrace::py {
+
+class StackDepot {
+ public:
+  explicit StackDepot(int max_depth) : max_depth_(max_depth < 1 ? 1 : max_depth) {}
+
+  // Definitions go to this writer (null: ids are still handed out, nothing written).
+  void set_writer(TraceWriter* w) { writer_ = w; }
+
+  StackId Capture(PyFrameObject* top);
+  StrId Intern(std::string_view s);
+
+ private:
+  struct KeyHash {
+    size_t operator()(const std::vector<uintptr_t>& k) const;
+  };
+  struct FramesHash {
+    size_t operator()(const std::vector<Frame>& k) const;
+  };
+  struct FramesEq {
+    bool operator()(const std::vector<Frame>& a, const std::vector<Frame>& b) const;
+  };
+  struct CodeInfo {
+    StrId file = 0;
+    StrId function = 0;
+  };
+
+  StackId Resolve(const std::vector<uintptr_t>& key);
+  const CodeInfo& Code(PyCodeObject* code);
+  StrId InternPy(PyObject* unicode);
+
+  int max_depth_;
+  TraceWriter* writer_ = nullptr;
+  std::vector<uintptr_t> scratch_;  // reused key buffer: no allocation on a hit
+  std::unordered_map<std::vector<uintptr_t>, StackId, KeyHash> by_key_;
+  std::unordered_map<std::vector<Frame>, StackId, FramesHash, FramesEq> by_frames_;
+  std::unordered_map<PyCodeObject*, CodeInfo> codes_;
+  std::unordered_map<std::string, StrId> strings_;
+  StackId next_stack_ = 1;  // 0 = kNoStack
+  StrId next_string_ = 1;   // 0 = ""
+};
+
+}  // namespace pyrace::py

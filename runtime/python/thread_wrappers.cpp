@@ -1,0 +1,374 @@
+// Threads: the child's id, name and start stack are recorded by the parent when it
+// starts the thread (ThreadStart is the parent -> child edge); the child runs inside
+// an entry function that attaches its record and, when the target returns, checks
+// the locks it still holds and records ThreadExit. Thread.join and threading._shutdown
+// are wrapped so the watchdog sees who waits for which thread.
+
+#include <string>
+
+#include "runtime/python/holders.h"
+#include "runtime/python/lock_types.h"
+#include "runtime/python/recorder.h"
+#include "runtime/python/threads.h"
+#include "runtime/python/wrappers.h"
+
+namespace pyrace::py {
+
+namespace {
+
+PyObject* g_orig_start_new_thread = nullptr;
+PyObject* g_orig_start_joinable_thread = nullptr;
+PyObject* g_orig_join = nullptr;
+PyObject* g_orig_shutdown = nullptr;
+PyObject* g_thread_class = nullptr;  // threading.Thread
+PyObject* g_tid_attr = nullptr;      // "_pyrace_tid"
+
+std::string Utf8(PyObject* o) {
+  if (o == nullptr || !PyUnicode_Check(o)) return std::string();
+  Py_ssize_t n = 0;
+  const char* s = PyUnicode_AsUTF8AndSize(o, &n);
+  if (s == nullptr) {
+    PyErr_Clear();
+    return std::string();
+  }
+  return std::string(s, static_cast<size_t>(n));
+}
+
+// The threading.Thread a start_new_thread target belongs to (its bound _bootstrap),
+// or null for a raw _thread thread. Borrowed.
+PyObject* ThreadObjectOf(PyObject* func) {
+  if (g_thread_class == nullptr || !PyMethod_Check(func)) return nullptr;
+  PyObject* self = PyMethod_GET_SELF(func);
+  int is = PyObject_IsInstance(self, g_thread_class);
+  if (is < 0) PyErr_Clear();
+  return is > 0 ? self : nullptr;
+}
+
+std::string RawThreadName(PyObject* func, Tid tid) {
+  std::string name = "Dummy-" + std::to_string(tid);
+  PyObject* qn = PyObject_GetAttrString(func, "__qualname__");
+  if (qn == nullptr) {
+    PyErr_Clear();
+    return name;
+  }
+  std::string fn = Utf8(qn);
+  Py_DECREF(qn);
+  return fn.empty() ? name : name + " (" + fn + ")";
+}
+
+// Registers the child and records ThreadStart from the parent.
+ThreadRec* PrepareChild(PyObject* func, int daemon_arg) {
+  Recorder& rec = Recorder::Get();
+  ThreadRec* parent = rec.threads().Current();
+  PyObject* thread_obj = ThreadObjectOf(func);
+  bool daemon = daemon_arg > 0;
+  std::string name;
+  if (thread_obj != nullptr) {
+    PyObject* n = PyObject_GetAttrString(thread_obj, "name");
+    if (n != nullptr) {
+      name = Utf8(n);
+      Py_DECREF(n);
+    }
+    PyObject* d = PyObject_GetAttrString(thread_obj, "daemon");
+    if (d != nullptr) {
+      daemon = PyObject_IsTrue(d) > 0;
+      Py_DECREF(d);
+    }
+    PyErr_Clear();
+  }
+  ThreadRec* child = rec.threads().Create(std::string(), daemon);
+  child->name = name.empty() ? RawThreadName(func, child->tid) : name;
+  // Live from now on: its starter may block until it runs, and that is not a hang.
+  child->alive = true;
+  if (thread_obj != nullptr) {
+    PyObject* tid = PyLong_FromUnsignedLong(child->tid);
+    if (tid == nullptr || PyObject_GenericSetAttr(thread_obj, g_tid_attr, tid) < 0) PyErr_Clear();
+    Py_XDECREF(tid);
+  }
+  if (rec.recording()) {
+    ThreadInfo info;
+    info.name = rec.InternString(child->name);
+    info.parent = parent->tid;
+    info.start_stack = rec.CaptureStack();
+    rec.writer()->DefineThread(child->tid, info);
+    rec.Emit(EventKind::kThreadStart, child->tid, 0, 0, info.start_stack);
+  }
+  return child;
+}
+
+void StartFailed(ThreadRec* child) {
+  Recorder& rec = Recorder::Get();
+  child->alive = false;
+  if (rec.recording()) {
+    Event e;
+    e.kind = EventKind::kThreadExit;
+    e.tid = child->tid;
+    rec.Emit(e);
+  }
+}
+
+void EndThread(ThreadRec* t) {
+  Recorder& rec = Recorder::Get();
+  CheckHeldLocksAtThreadEnd(t);
+  rec.Emit(EventKind::kThreadExit, 0);
+  rec.threads().Detach(t);
+}
+
+void ReportThreadError(PyObject* func) {
+  if (PyErr_ExceptionMatches(PyExc_SystemExit)) {
+    PyErr_Clear();
+    return;
+  }
+#if PY_VERSION_HEX >= 0x030D0000
+  PyErr_FormatUnraisable("Exception ignored in thread started by %R", func);
+#else
+  _PyErr_WriteUnraisableMsg("in thread started by", func);
+#endif
+}
+
+// self = (tid, func, args, kwargs-or-None)
+PyObject* ThreadEntry(PyObject* self, PyObject*) {
+  Recorder& rec = Recorder::Get();
+  Tid tid = static_cast<Tid>(PyLong_AsUnsignedLong(PyTuple_GET_ITEM(self, 0)));
+  PyObject* func = PyTuple_GET_ITEM(self, 1);
+  PyObject* args = PyTuple_GET_ITEM(self, 2);
+  PyObject* kwargs = PyTuple_GET_ITEM(self, 3);
+  ThreadRec* t = rec.threads().Get(tid);
+  if (t != nullptr) rec.threads().Attach(t);
+  PyObject* res = PyObject_Call(func, args, kwargs == Py_None ? nullptr : kwargs);
+  if (res == nullptr) ReportThreadError(func);
+  Py_XDECREF(res);
+  if (t != nullptr) EndThread(t);
+  Py_RETURN_NONE;
+}
+
+PyMethodDef g_entry_def = {"_pyrace_thread_entry", ThreadEntry, METH_NOARGS, nullptr};
+
+PyObject* MakeEntry(ThreadRec* child, PyObject* func, PyObject* args, PyObject* kwargs) {
+  PyObject* self = Py_BuildValue("(kOOO)", static_cast<unsigned long>(child->tid), func, args,
+                                 kwargs != nullptr ? kwargs : Py_None);
+  if (self == nullptr) return nullptr;
+  PyObject* entry = PyCFunction_New(&g_entry_def, self);
+  Py_DECREF(self);
+  return entry;
+}
+
+// _thread.start_new_thread(function, args, kwargs=None), CPython's checks first.
+PyObject* StartNewThread(PyObject*, PyObject* args) {
+  PyObject* func = nullptr;
+  PyObject* fargs = nullptr;
+  PyObject* fkw = nullptr;
+  if (!PyArg_UnpackTuple(args, "start_new_thread", 2, 3, &func, &fargs, &fkw)) return nullptr;
+  if (!PyCallable_Check(func)) {
+    PyErr_SetString(PyExc_TypeError, "first arg must be callable");
+    return nullptr;
+  }
+  if (!PyTuple_Check(fargs)) {
+    PyErr_SetString(PyExc_TypeError, "2nd arg must be a tuple");
+    return nullptr;
+  }
+  if (fkw != nullptr && !PyDict_Check(fkw)) {
+    PyErr_SetString(PyExc_TypeError, "optional 3rd arg must be a dictionary");
+    return nullptr;
+  }
+  ThreadRec* child = PrepareChild(func, -1);
+  PyObject* entry = MakeEntry(child, func, fargs, fkw);
+  if (entry == nullptr) {
+    StartFailed(child);
+    return nullptr;
+  }
+  PyObject* res = PyObject_CallFunction(g_orig_start_new_thread, "(O())", entry);
+  Py_DECREF(entry);
+  if (res == nullptr) StartFailed(child);
+  return res;
+}
+
+// 3.13: _thread.start_joinable_thread(function, handle=None, daemon=True).
+PyObject* StartJoinableThread(PyObject*, PyObject* args, PyObject* kwargs) {
+  static const char* kwlist[] = {"function", "handle", "daemon", nullptr};
+  PyObject* func = nullptr;
+  PyObject* handle = Py_None;
+  int daemon = 1;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|Op:start_joinable_thread",
+                                   const_cast<char**>(kwlist), &func, &handle, &daemon)) {
+    return nullptr;
+  }
+  if (!PyCallable_Check(func)) {
+    PyErr_SetString(PyExc_TypeError, "thread function must be callable");
+    return nullptr;
+  }
+  ThreadRec* child = PrepareChild(func, daemon);
+  PyObject* empty = PyTuple_New(0);
+  PyObject* entry = empty != nullptr ? MakeEntry(child, func, empty, nullptr) : nullptr;
+  Py_XDECREF(empty);
+  if (entry == nullptr) {
+    StartFailed(child);
+    return nullptr;
+  }
+  PyObject* call_kw = Py_BuildValue("{sOsO}", "handle", handle, "daemon", daemon ? Py_True : Py_False);
+  PyObject* call_args = PyTuple_Pack(1, entry);
+  PyObject* res = nullptr;
+  if (call_kw != nullptr && call_args != nullptr) {
+    res = PyObject_Call(g_orig_start_joinable_thread, call_args, call_kw);
+  }
+  Py_XDECREF(call_kw);
+  Py_XDECREF(call_args);
+  Py_DECREF(entry);
+  if (res == nullptr) StartFailed(child);
+  return res;
+}
+
+bool JoinIsTimed(PyObject* args, PyObject* kwargs) {
+  PyObject* timeout = PyTuple_GET_SIZE(args) > 1 ? PyTuple_GET_ITEM(args, 1) : nullptr;
+  if (timeout == nullptr && kwargs != nullptr) timeout = PyDict_GetItemString(kwargs, "timeout");
+  return timeout != nullptr && timeout != Py_None;
+}
+
+// Thread.join(self, timeout=None), installed as a method.
+PyObject* ThreadJoin(PyObject*, PyObject* args, PyObject* kwargs) {
+  Recorder& rec = Recorder::Get();
+  if (PyTuple_GET_SIZE(args) < 1) return PyObject_Call(g_orig_join, args, kwargs);
+  PyObject* self = PyTuple_GET_ITEM(args, 0);
+  PyObject* tid_obj = PyObject_GenericGetAttr(self, g_tid_attr);
+  if (tid_obj == nullptr) {
+    PyErr_Clear();
+    return PyObject_Call(g_orig_join, args, kwargs);
+  }
+  Tid tid = static_cast<Tid>(PyLong_AsUnsignedLong(tid_obj));
+  Py_DECREF(tid_obj);
+  StackId stack = CallSiteStack();
+  PyObject* res;
+  {
+    WaitScope wait(WaitKind::kJoin, tid, nullptr, JoinIsTimed(args, kwargs), stack);
+    res = PyObject_Call(g_orig_join, args, kwargs);
+  }
+  ThreadRec* joined = rec.threads().Get(tid);
+  if (res != nullptr && joined != nullptr && !joined->alive) {
+    rec.Emit(EventKind::kThreadJoin, tid, 0, 0, stack);
+  }
+  return res;
+}
+
+// threading._shutdown(): the interpreter waiting for every non-daemon thread.
+PyObject* Shutdown(PyObject*, PyObject*) {
+  StackId stack = CallSiteStack();
+  WaitScope wait(WaitKind::kJoinAll, 0, nullptr, /*timed=*/false, stack);
+  return PyObject_CallNoArgs(g_orig_shutdown);
+}
+
+PyMethodDef g_start_new_thread_def = {"start_new_thread", StartNewThread, METH_VARARGS, nullptr};
+PyMethodDef g_start_joinable_def = {
+    "start_joinable_thread",
+    reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(StartJoinableThread)),
+    METH_VARARGS | METH_KEYWORDS, nullptr};
+PyMethodDef g_join_def = {
+    "join", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(ThreadJoin)),
+    METH_VARARGS | METH_KEYWORDS, nullptr};
+PyMethodDef g_shutdown_def = {"_shutdown", Shutdown, METH_NOARGS, nullptr};
+
+// Replaces obj.name with repl, remembering the original under key in originals.
+bool Replace(PyObject* obj, const char* name, PyObject* repl, PyObject* originals, const char* key,
+             PyObject** keep) {
+  PyObject* orig = PyObject_GetAttrString(obj, name);
+  if (orig == nullptr) {
+    PyErr_Clear();
+    return true;  // not on this version
+  }
+  if (keep != nullptr && *keep == nullptr) {
+    *keep = orig;
+    Py_INCREF(orig);
+  }
+  if (originals != nullptr && PyDict_GetItemString(originals, key) == nullptr &&
+      PyDict_SetItemString(originals, key, orig) < 0) {
+    Py_DECREF(orig);
+    return false;
+  }
+  Py_DECREF(orig);
+  return PyObject_SetAttrString(obj, name, repl) == 0;
+}
+
+}  // namespace
+
+bool InstallThreadWrappers(PyObject* module, PyObject* originals) {
+  g_tid_attr = PyUnicode_InternFromString("_pyrace_tid");
+  PyObject* thread_mod = PyImport_ImportModule("_thread");
+  if (thread_mod == nullptr || g_tid_attr == nullptr) return false;
+  bool ok = true;
+  PyObject* snt = PyCFunction_NewEx(&g_start_new_thread_def, nullptr, nullptr);
+  ok = snt != nullptr &&
+       Replace(thread_mod, "start_new_thread", snt, originals, "start_new_thread",
+               &g_orig_start_new_thread) &&
+       Replace(thread_mod, "start_new", snt, originals, "start_new", nullptr);
+  Py_XDECREF(snt);
+  if (ok && PyObject_HasAttrString(thread_mod, "start_joinable_thread")) {
+    PyObject* sjt = PyCFunction_NewEx(&g_start_joinable_def, nullptr, nullptr);
+    ok = sjt != nullptr && Replace(thread_mod, "start_joinable_thread", sjt, originals,
+                                   "start_joinable_thread", &g_orig_start_joinable_thread);
+    Py_XDECREF(sjt);
+  }
+  Py_DECREF(thread_mod);
+  (void)module;
+  return ok;
+}
+
+// threading is imported by now and bound the wrapped _thread names if it was
+// imported after InstallThreadWrappers; otherwise its module globals are patched.
+bool PatchThreading(PyObject* threading, PyObject* originals) {
+  PyObject* thread_mod = PyImport_ImportModule("_thread");
+  if (thread_mod == nullptr) return false;
+  struct Alias {
+    const char* threading_name;
+    const char* thread_name;
+  };
+  const Alias aliases[] = {
+      {"_start_new_thread", "start_new_thread"},
+      {"_start_joinable_thread", "start_joinable_thread"},
+      {"_allocate_lock", "allocate_lock"},
+      {"_CRLock", "RLock"},
+      {"_LockType", "LockType"},
+  };
+  bool ok = true;
+  for (const Alias& a : aliases) {
+    if (!ok) break;
+    if (!PyObject_HasAttrString(threading, a.threading_name)) continue;
+    PyObject* v = PyObject_GetAttrString(thread_mod, a.thread_name);
+    ok = v != nullptr && PyObject_SetAttrString(threading, a.threading_name, v) == 0;
+    Py_XDECREF(v);
+  }
+  // threading.Lock is _allocate_lock (<= 3.12) or _LockType (3.13).
+  if (ok) {
+    const char* src = PyObject_HasAttrString(thread_mod, "start_joinable_thread") ? "LockType"
+                                                                                   : "allocate_lock";
+    PyObject* v = PyObject_GetAttrString(thread_mod, src);
+    ok = v != nullptr && PyObject_SetAttrString(threading, "Lock", v) == 0;
+    Py_XDECREF(v);
+  }
+  Py_DECREF(thread_mod);
+  if (!ok) return false;
+
+  g_thread_class = PyObject_GetAttrString(threading, "Thread");
+  if (g_thread_class == nullptr) return false;
+  PyObject* join_fn = PyCFunction_NewEx(&g_join_def, nullptr, nullptr);
+  PyObject* join_meth = join_fn != nullptr ? PyInstanceMethod_New(join_fn) : nullptr;
+  Py_XDECREF(join_fn);
+  ok = join_meth != nullptr &&
+       Replace(g_thread_class, "join", join_meth, originals, "Thread.join", &g_orig_join);
+  Py_XDECREF(join_meth);
+  if (!ok) return false;
+  PyObject* shutdown = PyCFunction_NewEx(&g_shutdown_def, nullptr, nullptr);
+  ok = shutdown != nullptr &&
+       Replace(threading, "_shutdown", shutdown, originals, "threading._shutdown", &g_orig_shutdown);
+  Py_XDECREF(shutdown);
+  return ok;
+}
+
+void EndMainThread() {
+  Recorder& rec = Recorder::Get();
+  ThreadRec* t = rec.threads().CurrentOrNull();
+  if (t == nullptr || !t->alive) return;
+  CheckHeldLocksAtThreadEnd(t);
+  rec.Emit(EventKind::kThreadExit, 0);
+  t->alive = false;
+}
+
+}  // namespace pyrace::py

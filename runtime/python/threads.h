@@ -1,0 +1,63 @@
+// Per-thread state of the runtime: the dense thread id, what the thread currently
+// blocks on (the watchdog's wait-for graph is built from these) and which wrapped
+// locks it holds (checked for missed releases when the thread ends).
+#pragma once
+
+#include "runtime/python/py_compat.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/model/event.h"
+
+namespace pyrace::py {
+
+struct LockObject;
+
+struct WaitState {
+  bool active = false;
+  WaitKind kind = WaitKind::kLock;
+  uint64_t obj = 0;            // LockId, Tid or SyncId by kind
+  LockObject* lock = nullptr;  // kLock: the lock (kept alive by the waiting call)
+  bool timed = false;          // a timeout bounds the wait: never part of a deadlock
+  uint64_t since_us = 0;
+  StackId stack = kNoStack;    // where the thread waits
+};
+
+struct ThreadRec {
+  Tid tid = 0;
+  unsigned long ident = 0;        // PyThread_get_thread_ident()
+  PyThreadState* tstate = nullptr;  // valid while alive
+  bool alive = false;
+  bool daemon = false;
+  std::string name;
+  std::vector<LockObject*> held;  // wrapped locks this thread acquired and holds
+  WaitState wait;
+};
+
+// Owns every ThreadRec (never freed: ids and pointers stay valid for the run). GIL.
+class ThreadRegistry {
+ public:
+  // The calling thread's record, registering a thread pyrace did not start.
+  ThreadRec* Current() {
+    ThreadRec* t = current_;
+    return t != nullptr ? t : RegisterForeign();
+  }
+  ThreadRec* CurrentOrNull() const { return current_; }
+  // A record for a thread about to be started; it becomes current in the child.
+  ThreadRec* Create(std::string name, bool daemon);
+  // Called first thing in the new thread (or for the main thread at bootstrap).
+  void Attach(ThreadRec* t);
+  // Called last thing in an ending thread.
+  void Detach(ThreadRec* t);
+  ThreadRec* Get(Tid tid) { return tid < all_.size() ? all_[tid].get() : nullptr; }
+  const std::vector<std::unique_ptr<ThreadRec>>& all() const { return all_; }
+
+ private:
+  ThreadRec* RegisterForeign();
+  std::vector<std::unique_ptr<ThreadRec>> all_;
+  static thread_local ThreadRec* current_;
+};
+
+}  // namespace pyrace::py

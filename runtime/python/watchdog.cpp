@@ -1,0 +1,211 @@
+#include "runtime/python/watchdog.h"
+
+#include <pthread.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <set>
+#include <tuple>
+#include <vector>
+
+#include "runtime/analysis/wait_for.h"
+#include "runtime/python/lock_types.h"
+#include "runtime/python/py_compat.h"
+#include "runtime/python/recorder.h"
+#include "runtime/python/threads.h"
+
+namespace pyrace::py {
+
+namespace {
+
+constexpr int kFlushMs = 100;
+
+pthread_t g_thread;
+std::atomic<bool> g_running{false};
+std::atomic<bool> g_stop{false};
+pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
+pthread_cond_t g_cv;
+uint64_t g_last_check_us = 0;
+// Deadlocks already reported (on_deadlock=continue): the stuck waits' identities.
+std::set<std::vector<std::tuple<Tid, int, uint64_t>>> g_reported;
+
+unsigned long ThreadIdOf(PyThreadState* ts) {
+#if PY_VERSION_HEX >= 0x030D0000
+  return static_cast<unsigned long>(ts->thread_id);
+#else
+  return ts->thread_id;
+#endif
+}
+
+// Live Python threads that are neither registered nor the watchdog itself.
+int CountUnknownThreads(const std::vector<unsigned long>& known) {
+  PyThreadState* self = PyThreadState_Get();
+  int n = 0;
+  for (PyThreadState* ts = PyInterpreterState_ThreadHead(PyThreadState_GetInterpreter(self));
+       ts != nullptr; ts = PyThreadState_Next(ts)) {
+    if (ts == self) continue;
+    if (std::find(known.begin(), known.end(), ThreadIdOf(ts)) == known.end()) ++n;
+  }
+  return n;
+}
+
+wait_for::Snapshot TakeSnapshot(Recorder& rec) {
+  wait_for::Snapshot snap;
+  snap.now_us = rec.NowUs();
+  std::vector<unsigned long> known;
+  for (const auto& t : rec.threads().all()) {
+    if (!t->alive) continue;
+    if (t->tstate != nullptr) known.push_back(t->ident);
+    wait_for::ThreadState s;
+    s.tid = t->tid;
+    s.daemon = t->daemon;
+    s.waiting = t->wait.active;
+    s.kind = t->wait.kind;
+    s.obj = t->wait.obj;
+    s.timed = t->wait.timed;
+    s.since_us = t->wait.since_us;
+    snap.threads.push_back(s);
+    if (t->wait.active && t->wait.kind == WaitKind::kLock && t->wait.lock != nullptr) {
+      LockObject* l = t->wait.lock;
+      wait_for::LockState ls;
+      ls.id = l->id;
+      ls.kind = l->kind;
+      ls.held = l->locked && l->holder != nullptr;
+      ls.holder = l->holder != nullptr ? l->holder->tid : kNoTid;
+      snap.locks.push_back(ls);
+    }
+  }
+  snap.unknown_running = CountUnknownThreads(known);
+  return snap;
+}
+
+StackId StackOfThread(Recorder& rec, ThreadRec* t) {
+  if (t->tstate == nullptr) return kNoStack;
+  PyFrameObject* top = PyThreadState_GetFrame(t->tstate);
+  StackId s = rec.CaptureStackFrom(top);
+  Py_XDECREF(top);
+  return s;
+}
+
+void EmitAt(Recorder& rec, EventKind kind, Tid tid, uint64_t obj, uint16_t aux, StackId stack) {
+  Event e;
+  e.kind = kind;
+  e.tid = tid;
+  e.obj = obj;
+  e.aux = aux;
+  e.stack = stack;
+  rec.Emit(e);
+}
+
+// The kDeadlock* group: the stuck threads' waits, then every other live thread.
+void RecordDeadlock(Recorder& rec, const wait_for::Verdict& v) {
+  EmitAt(rec, EventKind::kDeadlockBegin, v.stuck.front(), static_cast<uint64_t>(v.reason),
+         static_cast<uint16_t>(v.stuck.size()), kNoStack);
+  for (Tid tid : v.stuck) {
+    ThreadRec* t = rec.threads().Get(tid);
+    EmitAt(rec, EventKind::kDeadlockWait, tid, t->wait.obj, static_cast<uint16_t>(t->wait.kind),
+           t->wait.stack);
+  }
+  for (const auto& t : rec.threads().all()) {
+    if (!t->alive || std::find(v.stuck.begin(), v.stuck.end(), t->tid) != v.stuck.end()) continue;
+    EmitAt(rec, EventKind::kThreadStack, t->tid, 0, 0, StackOfThread(rec, t.get()));
+  }
+  EmitAt(rec, EventKind::kDeadlockEnd, v.stuck.front(), 0, 0, kNoStack);
+  rec.Flush();
+}
+
+bool AlreadyReported(Recorder& rec, const wait_for::Verdict& v) {
+  std::vector<std::tuple<Tid, int, uint64_t>> key;
+  for (Tid tid : v.stuck) {
+    ThreadRec* t = rec.threads().Get(tid);
+    key.emplace_back(tid, static_cast<int>(t->wait.kind), t->wait.obj);
+  }
+  std::sort(key.begin(), key.end());
+  return !g_reported.insert(key).second;
+}
+
+void Check(Recorder& rec) {
+  const Options& o = rec.options();
+  wait_for::Verdict v =
+      wait_for::Analyze(TakeSnapshot(rec), static_cast<uint64_t>(o.deadlock_grace_ms) * 1000);
+  if (!v.deadlock() || AlreadyReported(rec, v)) return;
+  RecordDeadlock(rec, v);
+  if (o.on_deadlock == "continue") return;
+  static const char kNote[] = "pyrace: deadlock detected, ending the run; see the report\n";
+  ssize_t ignored = write(2, kNote, sizeof(kNote) - 1);
+  (void)ignored;
+  _exit(o.exitcode);
+}
+
+void Tick() {
+  PyGILState_STATE gil = PyGILState_Ensure();
+  Recorder& rec = Recorder::Get();
+  if (!g_stop.load() && !IsFinalizing()) {
+    rec.Flush();
+    int interval = std::max(1, rec.options().watchdog_interval_ms);
+    uint64_t now = rec.NowUs();
+    if (now - g_last_check_us >= static_cast<uint64_t>(interval) * 1000) {
+      g_last_check_us = now;
+      Check(rec);
+    }
+  }
+  PyGILState_Release(gil);
+}
+
+void* Main(void*) {
+  int interval = std::max(1, Recorder::Get().options().watchdog_interval_ms);
+  int tick_ms = std::min(kFlushMs, interval);
+  pthread_mutex_lock(&g_mu);
+  while (!g_stop.load()) {
+    timespec deadline{};
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_nsec += static_cast<long>(tick_ms) * 1000000L;
+    deadline.tv_sec += deadline.tv_nsec / 1000000000L;
+    deadline.tv_nsec %= 1000000000L;
+    int rc = 0;
+    while (!g_stop.load() && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&g_cv, &g_mu, &deadline);
+    if (g_stop.load()) break;
+    pthread_mutex_unlock(&g_mu);
+    Tick();
+    pthread_mutex_lock(&g_mu);
+  }
+  pthread_mutex_unlock(&g_mu);
+  return nullptr;
+}
+
+}  // namespace
+
+void StartWatchdog() {
+  if (g_running.load()) return;
+  pthread_condattr_t attr;
+  pthread_condattr_init(&attr);
+  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+  pthread_cond_init(&g_cv, &attr);
+  pthread_condattr_destroy(&attr);
+  g_stop.store(false);
+  g_last_check_us = Recorder::Get().NowUs();
+  if (pthread_create(&g_thread, nullptr, Main, nullptr) == 0) g_running.store(true);
+}
+
+void StopWatchdog() {
+  if (!g_running.load()) return;
+  pthread_mutex_lock(&g_mu);
+  g_stop.store(true);
+  pthread_cond_signal(&g_cv);
+  pthread_mutex_unlock(&g_mu);
+  // It may be waiting for the GIL we hold.
+  Py_BEGIN_ALLOW_THREADS
+  pthread_join(g_thread, nullptr);
+  Py_END_ALLOW_THREADS
+  g_running.store(false);
+}
+
+void ForgetWatchdogAfterFork() {
+  g_running.store(false);
+  g_stop.store(true);
+}
+
+}  // namespace pyrace::py
