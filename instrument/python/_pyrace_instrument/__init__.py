@@ -216,16 +216,20 @@ def uninstall():
 # -- running the program -----------------------------------------------------------
 
 
-def _strip_own_frames(tb):
-    here = os.path.dirname(__file__)
-    while tb is not None and os.path.dirname(tb.tb_frame.f_code.co_filename) == here:
-        tb = tb.tb_next
-    return tb
+def _strip_until(tb, first):
+    """Drops the bootstrap's frames: the traceback starts where `python script.py`
+    (or -m) would start it."""
+    t = tb
+    while t is not None and not first(t.tb_frame.f_code):
+        t = t.tb_next
+    return t if t is not None else tb
 
 
-def _report_uncaught(exc):
-    # What the interpreter does for an uncaught exception, minus this module's frames.
-    sys.excepthook(type(exc), exc, _strip_own_frames(exc.__traceback__))
+def _report_uncaught(exc, first):
+    # What the interpreter does for an uncaught exception, minus the bootstrap's frames.
+    tb = _strip_until(exc.__traceback__, first)
+    exc.__traceback__ = tb  # the default hook prints the exception's own traceback
+    sys.excepthook(type(exc), exc, tb)
     raise SystemExit(1)
 
 
@@ -249,7 +253,7 @@ def run_path(path, argv=None):
     except (SystemExit, KeyboardInterrupt):
         raise
     except BaseException as exc:
-        _report_uncaught(exc)
+        _report_uncaught(exc, lambda code: code.co_filename == path)
 
 
 def run_module(module, argv=None):
@@ -261,4 +265,4 @@ def run_module(module, argv=None):
     except (SystemExit, KeyboardInterrupt):
         raise
     except BaseException as exc:
-        _report_uncaught(exc)
+        _report_uncaught(exc, lambda code: code.co_name == "_run_module_as_main")

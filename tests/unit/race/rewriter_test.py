@@ -1,0 +1,310 @@
+"""The AST rewriter and import hook, with the reference hooks standing in for the
+runtime (same contract, accesses logged to a list). Run: python3 rewriter_test.py"""
+
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import traceback
+import types
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "instrument", "python"))
+
+import _pyrace_instrument as inst  # noqa: E402
+from _pyrace_instrument import reference_hooks, rewriter as rw  # noqa: E402
+
+LOG = reference_hooks.Log()
+sys.modules["_pyrace"] = types.SimpleNamespace(
+    access_hooks=lambda *a: reference_hooks.access_hooks(*a, log=LOG))
+
+
+def run_rewritten(src, name="__main__", filename="/tmp/prog.py"):
+    LOG.records.clear()
+    code = inst.compile_source(textwrap.dedent(src), filename, name)
+    ns = {"__name__": name}
+    exec(code, ns)
+    return ns
+
+
+def run_plain(src):
+    ns = {"__name__": "__main__"}
+    exec(compile(textwrap.dedent(src), "/tmp/prog.py", "exec"), ns)
+    return ns
+
+
+def kinds(line=None):
+    return [(r[0], r[2] or r[3]) for r in LOG.records if line is None or r[1] == line]
+
+
+class Semantics(unittest.TestCase):
+    PROGRAMS = [
+        """
+        class A:
+            def __init__(self): self.x = 1; self.d = {'a': [1, 2]}
+        a = A()
+        a.x += 2; a.d['a'][0] += 5; a.d['b'] = a.d.get('b', 0) + 1
+        del a.d['b']
+        out = (a.x, a.d, 'a' in a.d, 'z' not in a.d, len(a.d), sorted(a.d))
+        """,
+        """
+        g = [0] * 4
+        def f(i):
+            global g
+            g[i] += i
+            g = g + [i]
+            return g[-1]
+        out = [f(i) for i in range(3)], g[1:3], g[::-1]
+        """,
+        """
+        def outer():
+            n = 0
+            def inc(k):
+                nonlocal n
+                n += k
+                return n
+            inc(2); inc(3)
+            n = n * 10
+            return n, inc(1)
+        out = outer()
+        """,
+        """
+        import collections
+        c = collections.Counter('hello'); c['l'] += 1
+        s = set(); s.add(1); s.discard(2)
+        d = {}; d.setdefault('k', []).append(1); v = d.pop('k')
+        out = (c['l'], s, v, d, [x * 2 for x in v if x in s])
+        """,
+        """
+        class P:
+            __slots__ = ('a',)
+        p = P(); p.a = 3; p.a **= 2
+        t = {}
+        t[1, 2] = 'tuple key'
+        out = (p.a, t[1, 2], t.get((1, 2)))
+        """,
+        """
+        match_val = {'k': 1}
+        def m(v):
+            match v:
+                case {'k': 1}: return 'one'
+                case _: return 'other'
+        out = m(match_val), m({})
+        """,
+    ]
+
+    def test_rewritten_programs_compute_the_same(self):
+        for src in self.PROGRAMS:
+            with self.subTest(src=src.strip().splitlines()[0]):
+                self.assertEqual(run_rewritten(src)["out"], run_plain(src)["out"])
+
+    def test_augmented_assignment_evaluates_its_target_once(self):
+        ns = run_rewritten("""
+        calls = []
+        class O: pass
+        o = O(); o.v = 1
+        box = {'o': o, 'l': [10]}
+        def get(k):
+            calls.append(k)
+            return box[k]
+        get('o').v += 1
+        get('l')[0] += 1
+        get('l')[len(calls) - 3] *= 3
+        out = (o.v, box['l'], calls)
+        """)
+        self.assertEqual(ns["out"], (2, [33], ["o", "l", "l"]))
+
+    def test_exceptions_and_traceback_lines_are_unchanged(self):
+        src = """
+        class A: pass
+        def f(a):
+            return a.missing
+        def g(d):
+            return d['nope']
+        """
+        ns = run_rewritten(src)
+        for fn, arg, exc, line in ((ns["f"], ns["A"](), AttributeError, 4), (ns["g"], {}, KeyError, 6)):
+            try:
+                fn(arg)
+                self.fail("no exception")
+            except exc as e:
+                # The reference hooks are Python and add a frame; the runtime's do not.
+                frames = [f for f in traceback.extract_tb(e.__traceback__) if f.filename == "/tmp/prog.py"]
+                self.assertEqual(frames[-1].lineno, line)
+        with self.assertRaises(AttributeError) as cm:
+            ns["f"](ns["A"]())
+        self.assertIn("'A' object has no attribute 'missing'", str(cm.exception))
+
+    def test_syntax_errors_are_pythons_own(self):
+        with self.assertRaises(SyntaxError) as cm:
+            inst.compile_source(b"def f(:\n  pass\n", "/tmp/bad.py", "bad")
+        self.assertEqual(cm.exception.lineno, 1)
+        self.assertEqual(cm.exception.filename, "/tmp/bad.py")
+
+    def test_future_imports_and_docstring_stay_first(self):
+        ns = run_rewritten('''"""doc"""
+from __future__ import annotations
+x = 1
+def f() -> Undefined:
+    return x
+out = (__doc__, f())
+''')
+        self.assertEqual(ns["out"], ("doc", 1))
+
+    def test_names_are_not_mangled_in_class_bodies(self):
+        ns = run_rewritten("""
+        class K:
+            def __init__(self): self.__private = 1
+            def get(self): return self.__private
+        out = K().get()
+        """)
+        self.assertEqual(ns["out"], 1)
+
+
+class Sites(unittest.TestCase):
+    def test_counter_update_is_one_read_modify_write_of_the_global(self):
+        run_rewritten("""
+        g_num = 0
+        def work():
+            global g_num
+            for i in range(3):
+                g_num += 1
+        work()
+        """)
+        self.assertEqual(kinds(6), [(rw.GLOBAL_RMW, "g_num")] * 3)
+
+    def test_attribute_and_item_accesses(self):
+        run_rewritten("""
+        class Account:
+            def __init__(self):
+                self.balance = 0
+                self.log = {}
+            def deposit(self, n):
+                self.balance += n
+                if n not in self.log:
+                    self.log[n] = 1
+        Account().deposit(5)
+        """)
+        self.assertEqual(kinds(4), [(rw.ATTR_WRITE, "balance")])
+        self.assertEqual(kinds(7), [(rw.ATTR_RMW, "balance")])
+        self.assertEqual(kinds(8), [(rw.ATTR_READ, "log"), (rw.NOT_CONTAINS, "Account.log")])
+        self.assertEqual(kinds(9), [(rw.ATTR_READ, "log"), (rw.ITEM_WRITE, "Account.log")])
+
+    def test_container_methods_iteration_and_len(self):
+        run_rewritten("""
+        items = []
+        def produce(): items.append(1)
+        def consume():
+            n = len(items)
+            for x in items: pass
+            items.clear()
+            return n
+        produce(); consume()
+        """)
+        self.assertEqual(kinds(3), [(rw.GLOBAL_READ, "items"), (rw.METHOD_WRITE, "append")])
+        self.assertEqual(kinds(5), [(rw.GLOBAL_READ, "items"), (rw.CONTAINER_READ, "items")])
+        self.assertEqual(kinds(6), [(rw.GLOBAL_READ, "items"), (rw.CONTAINER_READ, "items")])
+        self.assertEqual(kinds(7), [(rw.GLOBAL_READ, "items"), (rw.METHOD_WRITE, "clear")])
+
+    def test_locals_imports_and_method_lookups_are_not_accesses(self):
+        run_rewritten("""
+        import threading
+        def f():
+            lock = threading.Lock()
+            x = [1]
+            with lock:
+                x = x + x
+            return x
+        f()
+        """)
+        self.assertEqual(kinds(4), [])
+        self.assertEqual(kinds(7), [])
+
+    def test_closure_cells_written_by_inner_functions_are_watched(self):
+        run_rewritten("""
+        def outer():
+            done = False
+            def worker():
+                nonlocal done
+                done = True
+            worker()
+            return done
+        outer()
+        """)
+        self.assertEqual(kinds(6), [(rw.CELL_WRITE, "done")])
+        self.assertEqual(kinds(8), [(rw.CELL_READ, "done")])
+
+
+class ImportHook(unittest.TestCase):
+    def test_project_modules_are_rewritten_and_cached_under_their_own_name(self):
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "shared_mod.py"), "w") as f:
+                f.write("counter = 0\ndef bump():\n    global counter\n    counter += 1\n")
+            inst.install(d)
+            sys.path.insert(0, d)
+            saved, sys.dont_write_bytecode = sys.dont_write_bytecode, False
+            try:
+                import shared_mod
+                self.assertIsInstance(shared_mod.__loader__, inst.InstrumentingLoader)
+                LOG.records.clear()
+                shared_mod.bump()
+                self.assertEqual(kinds(4), [(rw.GLOBAL_RMW, "counter")])
+                cached = os.listdir(os.path.join(d, "__pycache__"))
+                self.assertTrue(any(".pyrace-" + inst.VERSION in c for c in cached), cached)
+                self.assertFalse(any(c.endswith(sys.implementation.cache_tag + ".pyc") for c in cached), cached)
+                import json
+                self.assertNotIsInstance(json.__loader__, inst.InstrumentingLoader)
+            finally:
+                sys.path.remove(d)
+                sys.dont_write_bytecode = saved
+                inst.uninstall()
+                sys.modules.pop("shared_mod", None)
+
+    def test_patterns_select_stdlib_modules(self):
+        self.assertFalse(inst.should_instrument("json.decoder", __import__("json.decoder").decoder.__file__))
+        inst.install(None, "json.*")
+        try:
+            import json.decoder
+            self.assertTrue(inst.should_instrument("json.decoder", json.decoder.__file__))
+        finally:
+            inst.uninstall()
+            inst.install(None, "")
+            inst.uninstall()
+
+
+class RunPath(unittest.TestCase):
+    def test_script_runs_as_main_with_argv_and_exit_code(self):
+        with tempfile.TemporaryDirectory() as d:
+            script = os.path.join(d, "s.py")
+            with open(script, "w") as f:
+                f.write("import sys\nprint(__name__, sys.argv[1:])\nraise SystemExit(3)\n")
+            boot = ("import sys, types; sys.path.insert(0, %r); "
+                    "sys.modules['_pyrace'] = types.SimpleNamespace(access_hooks=lambda *a: "
+                    "__import__('_pyrace_instrument.reference_hooks').reference_hooks.access_hooks(*a)); "
+                    "import _pyrace_instrument as i; i.run_path(%r, [%r, 'x'])"
+                    % (os.path.join(HERE, "..", "..", "..", "instrument", "python"), script, script))
+            p = subprocess.run([sys.executable, "-c", boot], capture_output=True, text=True)
+            self.assertEqual(p.returncode, 3)
+            self.assertEqual(p.stdout, "__main__ ['x']\n")
+
+    def test_uncaught_exception_traceback_starts_at_the_script(self):
+        with tempfile.TemporaryDirectory() as d:
+            script = os.path.join(d, "s.py")
+            with open(script, "w") as f:
+                f.write("def f():\n    raise ValueError('boom')\nf()\n")
+            boot = ("import sys, types; sys.path.insert(0, %r); "
+                    "sys.modules['_pyrace'] = types.SimpleNamespace(access_hooks=None); "
+                    "import _pyrace_instrument as i; i.run_path(%r, [%r])"
+                    % (os.path.join(HERE, "..", "..", "..", "instrument", "python"), script, script))
+            p = subprocess.run([sys.executable, "-c", boot], capture_output=True, text=True)
+            self.assertEqual(p.returncode, 1)
+            lines = p.stderr.splitlines()
+            self.assertEqual(lines[0], "Traceback (most recent call last):")
+            self.assertIn('s.py", line 3, in <module>', lines[1])
+            self.assertEqual(lines[-1], "ValueError: boom")
+
+
+if __name__ == "__main__":
+    unittest.main()
