@@ -54,7 +54,9 @@ class TraceWriter {
 
   uint64_t events_written() const;
   uint64_t bytes_written() const;
-  bool failed() const;  // a write error happened (EPIPE...): further output is dropped
+  // A write error happened (EPIPE...), or a Flush() from a signal handler that
+  // interrupted the writer closed it: further output is dropped.
+  bool failed() const;
 
  private:
   struct Impl;

@@ -88,7 +88,14 @@ struct TraceWriter::Impl {
   uint64_t bytes = 0;
   // Set while a record is being encoded, so a signal handler's Flush() can tell.
   volatile sig_atomic_t busy = 0;
-  volatile sig_atomic_t failed = 0;
+  // Set while a chunk is going out, so a signal handler's Flush() does not write it twice.
+  volatile sig_atomic_t writing = 0;
+  volatile sig_atomic_t failed = 0;  // a write error: nothing more can be written
+  // Closed by a re-entrant Flush(): no new records, but a chunk already going out
+  // is finished by the write it interrupted.
+  volatile sig_atomic_t closed = 0;
+
+  bool done() const { return failed || closed; }
 
   void ResetChunk() {
     pos = committed = kChunkHeaderBytes;
@@ -118,6 +125,7 @@ struct TraceWriter::Impl {
 
   void WriteAll(const uint8_t* data, size_t n);
   void WriteChunkUpTo(size_t end);
+  void WriteChunkBytes(size_t end);
   void WriteChunk() {
     WriteChunkUpTo(committed);
     ResetChunk();
@@ -184,7 +192,15 @@ void TraceWriter::Impl::WriteAll(const uint8_t* data, size_t n) {
 }
 
 void TraceWriter::Impl::WriteChunkUpTo(size_t end) {
+  writing = 1;
+  std::atomic_signal_fence(std::memory_order_seq_cst);
   WriteHeaderOnce();
+  WriteChunkBytes(end);
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  writing = 0;
+}
+
+void TraceWriter::Impl::WriteChunkBytes(size_t end) {
   if (end <= kChunkHeaderBytes) return;
   uint8_t* h = buf.data();
   size_t payload = end - kChunkHeaderBytes;
@@ -212,7 +228,7 @@ TraceWriter::~TraceWriter() {
 
 void TraceWriter::DefineString(StrId id, std::string_view s) {
   Impl& w = *impl_;
-  if (w.failed) return;
+  if (w.done()) return;
   size_t n = std::min<size_t>(s.size(), kMaxStringBytes);
   w.Begin();
   uint8_t* p = w.Reserve(1 + 5 + 5 + n);
@@ -228,7 +244,7 @@ void TraceWriter::DefineString(StrId id, std::string_view s) {
 
 void TraceWriter::DefineStack(StackId id, std::span<const Frame> frames) {
   Impl& w = *impl_;
-  if (w.failed) return;
+  if (w.done()) return;
   size_t n = std::min<size_t>(frames.size(), kMaxStackFrames);
   w.Begin();
   uint8_t* p = w.Reserve(1 + 5 + 5 + n * 15);
@@ -247,7 +263,7 @@ void TraceWriter::DefineStack(StackId id, std::span<const Frame> frames) {
 
 void TraceWriter::DefineThread(Tid tid, const ThreadInfo& info) {
   Impl& w = *impl_;
-  if (w.failed) return;
+  if (w.done()) return;
   w.Begin();
   uint8_t* p = w.Reserve(1 + 4 * 5);
   uint8_t* start = p;
@@ -262,7 +278,7 @@ void TraceWriter::DefineThread(Tid tid, const ThreadInfo& info) {
 
 void TraceWriter::DefineLocation(LocId id, const LocationInfo& info) {
   Impl& w = *impl_;
-  if (w.failed) return;
+  if (w.done()) return;
   w.Begin();
   uint8_t* p = w.Reserve(1 + 10 + 5 + 10);
   uint8_t* start = p;
@@ -278,7 +294,7 @@ void TraceWriter::Emit(const Event& e) {
   Impl& w = *impl_;
   uint8_t type = static_cast<uint8_t>(e.kind);
   // An unknown kind would be read back as a length-prefixed record: never write one.
-  if (w.failed || !IsEventType(type)) return;
+  if (w.done() || !IsEventType(type)) return;
   w.Begin();
   uint8_t* p = w.Reserve(kMaxEventBytes);
   uint8_t* start = p;
@@ -305,11 +321,17 @@ void TraceWriter::Emit(const Event& e) {
 
 void TraceWriter::Flush() {
   Impl& w = *impl_;
-  if (w.failed) return;
+  if (w.done()) return;
+  if (w.writing) {
+    // Re-entered from a signal handler while a chunk is going out: the interrupted
+    // write finishes it if the process lives on; nothing more is written either way.
+    w.closed = 1;
+    return;
+  }
   if (w.busy) {
     // Re-entered from a signal handler mid-record: keep what is whole, then close.
     w.WriteChunkUpTo(w.committed);
-    w.failed = 1;
+    w.closed = 1;
     return;
   }
   w.WriteChunk();
@@ -317,6 +339,6 @@ void TraceWriter::Flush() {
 
 uint64_t TraceWriter::events_written() const { return impl_->events; }
 uint64_t TraceWriter::bytes_written() const { return impl_->bytes; }
-bool TraceWriter::failed() const { return impl_->failed != 0; }
+bool TraceWriter::failed() const { return impl_->done(); }
 
 }  // namespace pyrace
