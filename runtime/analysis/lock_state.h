@@ -38,7 +38,8 @@ struct LockRecord {
   StackId acquire_stack = kNoStack;  // the outermost acquire of the current hold
   uint64_t acquire_seq = 0;
   // Used as a binary semaphore, not a mutex: released by a thread that did not hold
-  // it, or acquired again by its own holder (which waits for someone else's release).
+  // it, or acquired (or tried: a failed try counts too) again by its own holder,
+  // which waits for someone else's release.
   // Condition.wait's waiter locks work like that and are left locked when dropped.
   // Signal locks never join a thread's held list and have no missed release.
   bool signal = false;
