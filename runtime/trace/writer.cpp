@@ -124,12 +124,8 @@ struct TraceWriter::Impl {
   }
 
   void WriteAll(const uint8_t* data, size_t n);
-  void WriteChunkUpTo(size_t end);
   void WriteChunkBytes(size_t end);
-  void WriteChunk() {
-    WriteChunkUpTo(committed);
-    ResetChunk();
-  }
+  void WriteChunk();
   void WriteHeaderOnce() {
     if (header_written) return;
     header_written = true;
@@ -191,11 +187,19 @@ void TraceWriter::Impl::WriteAll(const uint8_t* data, size_t n) {
   }
 }
 
-void TraceWriter::Impl::WriteChunkUpTo(size_t end) {
+// Writes the pending chunk and starts the next. `writing` covers the reset too: a
+// signal handler's Flush() between the write and the reset would send the chunk twice.
+void TraceWriter::Impl::WriteChunk() {
   writing = 1;
   std::atomic_signal_fence(std::memory_order_seq_cst);
+  // A handler that ran before `writing` was set may have written this chunk already.
+  if (closed) {
+    writing = 0;
+    return;
+  }
   WriteHeaderOnce();
-  WriteChunkBytes(end);
+  WriteChunkBytes(committed);
+  ResetChunk();
   std::atomic_signal_fence(std::memory_order_seq_cst);
   writing = 0;
 }
@@ -330,7 +334,8 @@ void TraceWriter::Flush() {
   }
   if (w.busy) {
     // Re-entered from a signal handler mid-record: keep what is whole, then close.
-    w.WriteChunkUpTo(w.committed);
+    w.WriteHeaderOnce();
+    w.WriteChunkBytes(w.committed);
     w.closed = 1;
     return;
   }
