@@ -41,7 +41,8 @@ NodeId LockGraph::NodeOf(LockId l, const Symbols& syms) {
 void LockGraph::OnCreate(LockId l, const Symbols& syms) { NodeOf(l, syms); }
 
 void LockGraph::OnAcquire(Tid tid, LockId to, StackId stack, uint8_t flags,
-                          std::span<const HeldLock> held, uint64_t seq, const Symbols& syms) {
+                          std::span<const HeldLock> held, bool gil_released_while_waiting,
+                          uint64_t seq, const Symbols& syms) {
   if (held.empty()) return;
   if (held.size() > kMaxHeldScanned) held = held.subspan(held.size() - kMaxHeldScanned);
   held_nodes_.clear();
@@ -51,6 +52,7 @@ void LockGraph::OnAcquire(Tid tid, LockId to, StackId stack, uint8_t flags,
   for (size_t i = 0; i < held.size(); ++i) {
     NodeId from = held_nodes_[i];
     if (from == ctx.to_node) continue;  // another instance of the same class
+    if (gil_released_while_waiting && held[i].lock == kGilLock) continue;
     const uint32_t* found = edge_index_.Find(EdgeKey(from, ctx.to_node));
     if (found) {
       UpdateEdge(edges_[*found], ctx, i);

@@ -49,8 +49,11 @@ class LockGraph {
 
   void OnCreate(LockId l, const Symbols& syms);
   // An acquire of `to` by tid under `held` (the thread's held locks, oldest first).
+  // gil_released_while_waiting: the acquire cannot block while holding the GIL (a
+  // Python lock's acquire lets the GIL go), so the GIL is not an edge source.
   void OnAcquire(Tid tid, LockId to, StackId stack, uint8_t flags,
-                 std::span<const HeldLock> held, uint64_t seq, const Symbols& syms);
+                 std::span<const HeldLock> held, bool gil_released_while_waiting,
+                 uint64_t seq, const Symbols& syms);
 
   NodeId NodeOf(LockId l, const Symbols& syms);
   size_t node_count() const { return node_lock_.size(); }

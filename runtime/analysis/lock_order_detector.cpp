@@ -113,7 +113,9 @@ void LockOrderDetector::OnEvent(const Event& e, const AnalysisContext& ctx) {
   if (e.flags & (kFlagTry | kFlagReentrant)) return;
   const LockState& state = *ctx.locks;
   if (state.Holder(l) == e.tid) return;  // re-entry the recorder did not flag
-  graph_.OnAcquire(e.tid, l, e.stack, e.flags, state.Held(e.tid), ctx.seq, *ctx.syms);
+  LockKind kind = state.Kind(l, *ctx.syms);
+  bool python_lock = kind == LockKind::kLock || kind == LockKind::kRLock;
+  graph_.OnAcquire(e.tid, l, e.stack, e.flags, state.Held(e.tid), python_lock, ctx.seq, *ctx.syms);
 }
 
 void LockOrderDetector::Finish(const AnalysisContext& ctx, FindingSink& sink) {

@@ -319,3 +319,31 @@ TEST(LockOrder, LongCycleThroughManyThreads) {
 
 }  // namespace
 }  // namespace pyrace::testing
+
+namespace pyrace::testing {
+namespace {
+
+TEST(LockOrder, GilAgainstACMutexIsACycle) {
+  // C code holding the GIL blocks on a mutex; another thread holding the mutex waits
+  // for the GIL.
+  Script s;
+  LockId m = s.NewLock("ext.c", 10, LockKind::kCMutex);
+  s.T(1).Lock(kGilLock).At("ext.c", 20, "call").Lock(m).At("ext.c", 21, "call").Unlock(m).Unlock(kGilLock);
+  s.T(2).Lock(m).At("ext.c", 30, "worker").Lock(kGilLock).At("ext.c", 31, "worker");
+  s.T(2).Unlock(kGilLock).Unlock(m);
+  auto found = OfKind(s.Analyze(), FindingKind::kLockOrderInversion);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(Primary(found[0]), "ext.c:31");
+  EXPECT_NE(found[0].message.find("GIL"), std::string::npos) << found[0].message;
+}
+
+TEST(LockOrder, PythonLockAcquiresLetTheGilGo) {
+  Script s;
+  LockId l = s.NewLock("a.py", 1);
+  s.T(1).Lock(kGilLock).At("ext.c", 20).Lock(l).At("a.py", 5).Unlock(l).Unlock(kGilLock);
+  s.T(2).Lock(l).At("a.py", 8).Lock(kGilLock).At("ext.c", 31).Unlock(kGilLock).Unlock(l);
+  EXPECT_TRUE(OfKind(s.Analyze(), FindingKind::kLockOrderInversion).empty());
+}
+
+}  // namespace
+}  // namespace pyrace::testing
