@@ -14,7 +14,6 @@
 namespace pyrace {
 namespace {
 
-constexpr int kThreads = 4;
 constexpr int kLocks = 8;
 constexpr int kSites = 16;
 
@@ -29,14 +28,15 @@ Event Make(EventKind k, Tid tid, uint64_t obj, StackId stack, uint64_t t, uint8_
   return e;
 }
 
-const std::vector<Event>& LockMix() {
-  static const std::vector<Event> events = [] {
+// threads: 4 (a typical worker pool) or more (many short bursts, more tid changes).
+std::vector<Event> MakeLockMix(int threads) {
+  {
     std::vector<Event> out;
     std::mt19937_64 rng(2026);
     uint64_t t = 0;
     Tid tid = 0;
     while (out.size() < 1'000'000) {
-      tid = static_cast<Tid>(rng() % kThreads);
+      tid = static_cast<Tid>(rng() % static_cast<uint64_t>(threads));
       int burst = 1 + static_cast<int>(rng() % 50);
       for (int i = 0; i < burst; ++i) {
         LockId a = 1 + static_cast<LockId>(rng() % kLocks);
@@ -54,8 +54,13 @@ const std::vector<Event>& LockMix() {
       }
     }
     return out;
-  }();
-  return events;
+  }
+}
+
+const std::vector<Event>& LockMix(int threads) {
+  static const std::vector<Event> four = MakeLockMix(4);
+  static const std::vector<Event> many = MakeLockMix(32);
+  return threads == 4 ? four : many;
 }
 
 void DefineSymbols(TraceWriter& w) {
@@ -81,7 +86,7 @@ std::vector<uint8_t> Encode(const std::vector<Event>& events) {
 }
 
 void BM_Encode(benchmark::State& state) {
-  const auto& events = LockMix();
+  const auto& events = LockMix(static_cast<int>(state.range(0)));
   int fd = open("/dev/null", O_WRONLY);
   for (auto _ : state) {
     TraceWriter w(fd, TraceHeader{});
@@ -93,7 +98,7 @@ void BM_Encode(benchmark::State& state) {
   close(fd);
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(events.size()));
 }
-BENCHMARK(BM_Encode)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Encode)->Arg(4)->Arg(32)->Unit(benchmark::kMillisecond);
 
 struct CountSink : EventSink {
   uint64_t n = 0;
@@ -105,7 +110,7 @@ struct CountSink : EventSink {
 };
 
 void BM_Decode(benchmark::State& state) {
-  const auto& events = LockMix();
+  const auto& events = LockMix(static_cast<int>(state.range(0)));
   std::vector<uint8_t> bytes = Encode(events);
   for (auto _ : state) {
     TraceReader r;
@@ -119,11 +124,11 @@ void BM_Decode(benchmark::State& state) {
   state.counters["bytes_per_event"] =
       static_cast<double>(bytes.size()) / static_cast<double>(events.size());
 }
-BENCHMARK(BM_Decode)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Decode)->Arg(4)->Arg(32)->Unit(benchmark::kMillisecond);
 
 // The same, from a file descriptor (the replay path: read(2) into the reader's buffer).
 void BM_DecodeFd(benchmark::State& state) {
-  const auto& events = LockMix();
+  const auto& events = LockMix(4);
   std::vector<uint8_t> bytes = Encode(events);
   int fd = memfd_create("bench", 0);
   if (write(fd, bytes.data(), bytes.size()) != static_cast<ssize_t>(bytes.size())) {
