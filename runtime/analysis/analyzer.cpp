@@ -23,6 +23,8 @@ struct Analyzer::Impl {
   std::vector<std::unique_ptr<Detector>> detectors;
   std::array<std::vector<Detector*>, kDispatchKinds> by_kind;
   uint64_t seq = 0;
+  bool finished = false;
+  std::vector<Finding> findings;  // Finish's result, handed out again on later calls
 
   explicit Impl(const AnalysisOptions& o) : opts(o) {
     if (opts.deadlocks) {
@@ -60,11 +62,17 @@ void Analyzer::OnEvent(const Event& e, const Symbols& syms) {
   ++im.seq;
 }
 
+// Detectors hand their findings over once; a second call returns the same list.
 std::vector<Finding> Analyzer::Finish(const Symbols& syms) {
-  FindingSink sink;
-  AnalysisContext ctx = impl_->Context(syms);
-  for (const auto& d : impl_->detectors) d->Finish(ctx, sink);
-  return sink.Take(impl_->opts.max_findings);
+  Impl& im = *impl_;
+  if (!im.finished) {
+    FindingSink sink;
+    AnalysisContext ctx = im.Context(syms);
+    for (const auto& d : im.detectors) d->Finish(ctx, sink);
+    im.findings = sink.Take(im.opts.max_findings);
+    im.finished = true;
+  }
+  return im.findings;
 }
 
 }  // namespace pyrace

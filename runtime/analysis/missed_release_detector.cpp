@@ -57,11 +57,10 @@ void MissedReleaseDetector::OnFrameEnd(const Event& e, const AnalysisContext& ct
 
 // Only a release that frees the lock ends the hold: an RLock's inner release (level
 // 2 -> 1) leaves it held by the same activation's caller chain.
-void MissedReleaseDetector::OnRelease(const Event& e, const AnalysisContext& ctx) {
+void MissedReleaseDetector::OnRelease(const Event& e, const AnalysisContext&) {
   LockId l = static_cast<LockId>(e.obj);
   if (l >= pending_.size() || pending_[l] == kNone || (e.flags & kFlagError)) return;
-  const LockRecord* rec = ctx.locks->Lock(l);
-  if ((e.flags & kFlagReentrant) && rec && rec->level > 1) return;
+  if (e.flags & kFlagReentrant) return;
   candidates_[pending_[l]].pending = false;
   pending_[l] = kNone;
 }

@@ -84,3 +84,24 @@ TEST(Analyzer, FingerprintsAreStableAndDistinct) {
 
 }  // namespace
 }  // namespace pyrace::testing
+
+namespace pyrace::testing {
+namespace {
+
+TEST(Analyzer, FinishTwiceReturnsTheSameFindings) {
+  Script s;
+  LockId l = s.NewLock();
+  s.T(1).BadUnlock(l).At("a.py", 1);
+  s.T(1).Lock(l).At("a.py", 2).FrameEnd(l).At("a.py", 3);
+  Analyzer analyzer(AnalysisOptions{});
+  for (const Event& e : s.events()) analyzer.OnEvent(e, s.symbols());
+  std::vector<Finding> first = analyzer.Finish(s.symbols());
+  std::vector<Finding> second = analyzer.Finish(s.symbols());
+  ASSERT_EQ(first.size(), 2u);
+  ASSERT_EQ(second.size(), 2u);
+  EXPECT_EQ(first[0].fingerprint, second[0].fingerprint);
+  EXPECT_EQ(first[1].fingerprint, second[1].fingerprint);
+}
+
+}  // namespace
+}  // namespace pyrace::testing

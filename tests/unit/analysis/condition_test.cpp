@@ -71,3 +71,29 @@ TEST(Condition, AMutexLeftHeldIsStillMissedNextToConditionWaits) {
 
 }  // namespace
 }  // namespace pyrace::testing
+
+namespace pyrace::testing {
+namespace {
+
+TEST(Condition, RLockRestoredByAcquireRestoreStaysHeldThroughInnerReleases) {
+  // with r: with r: cond.wait()  — _release_save frees both levels, _acquire_restore
+  // takes them back in one acquire event; the inner `with` exit is a re-entrant release.
+  Script s;
+  LockId r = s.NewRLock("app.py", 1), other = s.NewLock("app.py", 2);
+  s.T(1).Lock(r).At("app.py", 10).ReLock(r).At("app.py", 11);
+  s.T(1).Unlock(r).At("threading.py", 322, "Condition._release_save");
+  s.T(1).Lock(r).At("threading.py", 330, "Condition._acquire_restore");
+  s.T(1).ReUnlock(r).At("app.py", 12);
+  s.T(1).Lock(other).At("app.py", 13).Unlock(other);  // still under r
+  s.T(1).Unlock(r).At("app.py", 14).Exit();
+  s.T(2).Lock(other).At("app.py", 20).Lock(r).At("app.py", 21).Unlock(r).Unlock(other).Exit();
+  auto all = s.Analyze();
+  auto found = OfKind(all, FindingKind::kLockOrderInversion);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(Primary(found[0]), "app.py:21");
+  EXPECT_TRUE(OfKind(all, FindingKind::kBadRelease).empty());
+  EXPECT_TRUE(OfKind(all, FindingKind::kMissedRelease).empty());
+}
+
+}  // namespace
+}  // namespace pyrace::testing
