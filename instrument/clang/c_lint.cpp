@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <tuple>
 
@@ -113,6 +114,16 @@ class GilConsumer : public clang::ASTConsumer {
     if (ctx.getDiagnostics().hasErrorOccurred()) return;
     clint::TuContext tu(ctx, pyinc_);
     tu.Run();
+    if (std::getenv("PYRACE_CLINT_STATS")) {
+      const auto& s = tu.stats();
+      std::fprintf(stderr, "pyrace-clang: %s: %zu functions, %zu states, %zu capped, %zu rewalked\n",
+                   ctx.getSourceManager()
+                       .getFileEntryForID(ctx.getSourceManager().getMainFileID())
+                       ->getName()
+                       .str()
+                       .c_str(),
+                   s.functions, s.states, s.capped, s.rewalked);
+    }
     for (Finding& f : tu.TakeFindings()) out_->push_back(std::move(f));
   }
 

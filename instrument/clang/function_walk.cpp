@@ -57,6 +57,57 @@ bool IsRefcountMember(const clang::Expr* e) {
   return me && me->getMemberDecl()->getName() == "ob_refcnt";
 }
 
+// A pure expression of locals as a fact key: "v0x..;", "v0x..;->lock", "(v0x..;&#4)".
+// Anything with a call or a global in it has no key: its value may change under us.
+std::optional<std::string> FactKey(const clang::Expr* e, const clang::ASTContext& ctx) {
+  e = Strip(e);
+  if (!e) return std::nullopt;
+  if (const auto* dre = dyn_cast<clang::DeclRefExpr>(e)) {
+    const auto* vd = dyn_cast<clang::VarDecl>(dre->getDecl());
+    if (vd && vd->hasLocalStorage()) return VarToken(vd);
+    return std::nullopt;
+  }
+  if (const auto* me = dyn_cast<clang::MemberExpr>(e)) {
+    std::optional<std::string> base = FactKey(me->getBase(), ctx);
+    if (!base) return std::nullopt;
+    return *base + (me->isArrow() ? "->" : ".") + me->getMemberDecl()->getNameAsString();
+  }
+  if (const auto* u = dyn_cast<clang::UnaryOperator>(e); u && u->getOpcode() == clang::UO_Deref) {
+    std::optional<std::string> sub = FactKey(u->getSubExpr(), ctx);
+    if (!sub) return std::nullopt;
+    return "*" + *sub;
+  }
+  if (const auto* b = dyn_cast<clang::BinaryOperator>(e)) {
+    if (!b->isBitwiseOp() && !b->isAdditiveOp() && !b->isShiftOp() && !b->isMultiplicativeOp()) {
+      return std::nullopt;
+    }
+    std::optional<std::string> l = FactKey(b->getLHS(), ctx);
+    std::optional<std::string> r = FactKey(b->getRHS(), ctx);
+    if (!l || !r) return std::nullopt;
+    return "(" + *l + b->getOpcodeStr().str() + *r + ")";
+  }
+  if (!e->isValueDependent() && e->getType()->isIntegralOrEnumerationType()) {
+    clang::Expr::EvalResult r;
+    if (e->EvaluateAsInt(r, ctx)) return "#" + std::to_string(r.Val.getInt().getExtValue());
+  }
+  return std::nullopt;
+}
+
+std::string ExprToken(const clang::Expr* e) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "e%p", static_cast<const void*>(e));
+  return buf;
+}
+
+// Terminators inside one expression (?:, &&, ||): their operand values flow on to the
+// enclosing condition, so the path remembers them until the statement ends.
+bool IsExpressionBranch(const clang::Stmt* t) {
+  if (!t) return false;
+  if (clang::isa<clang::AbstractConditionalOperator>(t)) return true;
+  const auto* b = dyn_cast<clang::BinaryOperator>(t);
+  return b && b->isLogicalOp();
+}
+
 // A branch condition reduced to "base is truthy" or "base == constant", possibly negated.
 struct Atom {
   const clang::Expr* base = nullptr;
@@ -151,7 +202,7 @@ class Walker {
 
   // ---- setup
   void Prescan();
-  void CountConditionVar(const clang::Expr* cond, std::map<const clang::VarDecl*, int>* n);
+  void CountConditionKey(const clang::Expr* cond, std::map<std::string, int>* n);
 
   // ---- transfer
   bool Element(const clang::Stmt* s, PathState& st);  // false: the path ends here
@@ -163,16 +214,20 @@ class Walker {
   void LockAcquire(const clang::CallExpr* ce, PathState& st);
   void LockTry(const clang::CallExpr* ce, const std::string& name, PathState& st);
   void LockRelease(const clang::CallExpr* ce, PathState& st);
+  void LockDestroy(const clang::CallExpr* ce, PathState& st);
   void HelperCall(const clang::CallExpr* ce, const clang::FunctionDecl* callee, PathState& st);
   void Assign(const clang::VarDecl* var, const clang::Expr* lhs, const clang::Expr* rhs,
               PathState& st);
   void RefcountWrite(const clang::Expr* e, PathState& st);
+  void Written(const clang::Expr* lhs, PathState& st);  // forget facts about what changed
+  void HandOff(const clang::Expr* rhs, PathState& st);  // a held lock stored for someone else
   void Return(const clang::ReturnStmt* rs, PathState& st);
   void ExitChecks(unsigned loc, PathState& st);
   void EmitMissedReleases();
   void Goto(const clang::GotoStmt* g, PathState& st);
   void Successors(const clang::CFGBlock* b, PathState st);
-  std::optional<PathState> Refine(const clang::Expr* cond, bool branch, PathState st);
+  std::optional<PathState> Refine(const clang::Expr* cond, const clang::Stmt* terminator,
+                                  bool branch, PathState st);
 
   // ---- helpers
   unsigned Raw(clang::SourceLocation l) const { return l.getRawEncoding(); }
@@ -181,8 +236,16 @@ class Walker {
   }
   bool InAssert(clang::SourceLocation l) const;
   std::string WrittenName(const clang::CallExpr* ce, llvm::StringRef callee) const;
-  HeldLock LockOf(const clang::Expr* arg, unsigned loc) const;
-  bool Tracked(const clang::VarDecl* v) const { return tracked_.count(v) > 0; }
+  HeldLock LockOf(const clang::Expr* arg, unsigned loc) const {
+    return LockOfExpr(ctx_, fd_, arg, loc);
+  }
+  std::string LockOfVar(const clang::VarDecl* v) const {
+    return v->hasLocalStorage() ? "fn:" + fd_->getNameAsString() + ":" + v->getNameAsString()
+                                : v->getNameAsString();
+  }
+  void ThreadStart(const clang::CallExpr* ce, PathState& st);
+  bool Tracked(const std::string& key) const { return tracked_.count(key) > 0; }
+  std::optional<bool> Eval(const clang::Expr* e, const PathState& st) const;
   void Emit(FindingKind kind, const char* rule, unsigned primary, std::string message,
             std::vector<std::pair<std::string, unsigned>> sections, std::string note);
 
@@ -192,7 +255,7 @@ class Walker {
   const clang::FunctionDecl* fd_;
   Gil entry_;
   std::unique_ptr<clang::CFG> cfg_;
-  std::unordered_set<const clang::VarDecl*> tracked_;
+  std::unordered_set<std::string> tracked_;  // fact keys worth a path split
   std::set<std::string> released_locks_;  // lock ids this function releases somewhere
   const clang::CallExpr* last_save_ = nullptr;
   const clang::CallExpr* last_ensure_ = nullptr;
@@ -221,8 +284,12 @@ WalkResult Walker::Run() {
     Item it = std::move(work.front());
     work.pop_front();
     auto& s = seen[it.block->getBlockID()];
-    if (s.size() >= kMaxStatesPerBlock) continue;
+    if (s.size() >= kMaxStatesPerBlock) {
+      result_.capped = true;
+      continue;
+    }
     if (!s.insert(it.state.Key()).second) continue;
+    ++result_.states;
     PathState st = it.state;
     bool alive = true;
     for (const clang::CFGElement& el : *it.block) {
@@ -247,11 +314,14 @@ WalkResult Walker::Run() {
       for (const clang::CFGBlock::AdjacentBlock& succ : it.block->succs()) {
         bool branch = i++ == 0;
         if (!succ.getReachableBlock()) continue;
-        if (std::optional<PathState> ns = Refine(cond, branch, st)) {
+        if (std::optional<PathState> ns = Refine(cond, it.block->getTerminatorStmt(), branch, st)) {
           work.push_back({succ.getReachableBlock(), std::move(*ns)});
         }
       }
       continue;
+    }
+    if (it.block->getTerminatorStmt() && !IsExpressionBranch(it.block->getTerminatorStmt())) {
+      st.ClearExpressionFacts();
     }
     for (const clang::CFGBlock::AdjacentBlock& succ : it.block->succs()) {
       if (succ.getReachableBlock()) work.push_back({succ.getReachableBlock(), st});
@@ -268,9 +338,9 @@ WalkResult Walker::Run() {
 // Branch variables worth tracking: those tested more than once (their second test is
 // correlated with the first) and those holding a saved thread state.
 void Walker::Prescan() {
-  std::map<const clang::VarDecl*, int> n;
+  std::map<std::string, int> n;
   for (const clang::CFGBlock* b : *cfg_) {
-    if (const clang::Expr* c = b->getLastCondition()) CountConditionVar(c, &n);
+    if (const clang::Expr* c = b->getLastCondition()) CountConditionKey(c, &n);
     for (const clang::CFGElement& el : *b) {
       auto cs = el.getAs<clang::CFGStmt>();
       if (!cs) continue;
@@ -283,8 +353,13 @@ void Walker::Prescan() {
     }
     for (const clang::CFGElement& el : *b) {
       auto cs = el.getAs<clang::CFGStmt>();
+      const auto* bo = cs ? dyn_cast<clang::BinaryOperator>(cs->getStmt()) : nullptr;
+      if (bo && bo->getOpcode() == clang::BO_Assign && ConstantOf(Strip(bo->getRHS()), ctx_)) {
+        // `*pmutex = NULL; ... if (*pmutex == NULL)`: a constant store decides a later test
+        if (std::optional<std::string> k = FactKey(bo->getLHS(), ctx_)) ++n[*k];
+      }
       if (const clang::VarDecl* v = cs ? SavedStateVar(cs->getStmt()) : nullptr) {
-        n[v] += 2;  // `if (_save) PyEval_RestoreThread(_save)` depends on its assignments
+        n[VarToken(v)] += 2;  // `if (_save) PyEval_RestoreThread(_save)` follows its assignments
       }
     }
   }
@@ -293,9 +368,9 @@ void Walker::Prescan() {
   }
 }
 
-void Walker::CountConditionVar(const clang::Expr* cond, std::map<const clang::VarDecl*, int>* n) {
+void Walker::CountConditionKey(const clang::Expr* cond, std::map<std::string, int>* n) {
   Atom a = ParseAtom(cond, ctx_);
-  if (const clang::VarDecl* v = LocalVar(a.base)) ++(*n)[v];
+  if (std::optional<std::string> k = FactKey(a.base, ctx_)) ++(*n)[*k];
 }
 
 bool Walker::Element(const clang::Stmt* s, PathState& st) {
@@ -318,14 +393,14 @@ bool Walker::Element(const clang::Stmt* s, PathState& st) {
     if (bo->getOpcode() == clang::BO_Assign) {
       Assign(LocalVar(bo->getLHS()), bo->getLHS(), bo->getRHS(), st);
     } else if (bo->isCompoundAssignmentOp()) {
-      if (const clang::VarDecl* v = LocalVar(bo->getLHS())) st.KillVar(v);
+      Written(bo->getLHS(), st);
       RefcountWrite(bo->getLHS(), st);
     }
     return true;
   }
   if (const auto* uo = dyn_cast<clang::UnaryOperator>(s)) {
     if (uo->isIncrementDecrementOp() || uo->getOpcode() == clang::UO_AddrOf) {
-      if (const clang::VarDecl* v = LocalVar(uo->getSubExpr())) st.KillVar(v);
+      Written(uo->getSubExpr(), st);
     }
     if (uo->isIncrementDecrementOp()) RefcountWrite(uo->getSubExpr(), st);
   }
@@ -373,8 +448,9 @@ void Walker::Call(const clang::CallExpr* ce, PathState& st) {
     case CallRole::kLockAcquire: LockAcquire(ce, st); return;
     case CallRole::kLockTryAcquire: LockTry(ce, name.str(), st); return;
     case CallRole::kLockRelease: LockRelease(ce, st); return;
-    case CallRole::kGilFree:
-    case CallRole::kThreadStart: return;
+    case CallRole::kLockDestroy: LockDestroy(ce, st); return;
+    case CallRole::kThreadStart: ThreadStart(ce, st); return;
+    case CallRole::kGilFree: return;
     case CallRole::kOther: break;
   }
   const clang::FunctionDecl* def = callee->getDefinition();
@@ -453,40 +529,12 @@ void Walker::GilStateRelease(PathState& st) {
   st.ensures.pop_back();
 }
 
-HeldLock Walker::LockOf(const clang::Expr* arg, unsigned loc) const {
-  HeldLock l;
-  l.acquire = loc;
-  l.text = clang::Lexer::getSourceText(sm_.getExpansionRange(arg->getSourceRange()), sm_,
-                                       ctx_.getLangOpts())
-               .str();
-  const clang::Expr* e = Strip(arg);
-  if (const auto* u = dyn_cast<clang::UnaryOperator>(e); u && u->getOpcode() == clang::UO_AddrOf) {
-    e = Strip(u->getSubExpr());
-  }
-  if (const auto* me = dyn_cast<clang::MemberExpr>(e)) {
-    clang::QualType t = me->getBase()->getType();
-    if (me->isArrow() && t->isPointerType()) t = t->getPointeeType();
-    std::string type = t.getUnqualifiedType().getAsString();
-    if (type.rfind("struct ", 0) == 0) type = type.substr(7);
-    l.id = type + "." + me->getMemberDecl()->getNameAsString();
-    return l;
-  }
-  if (const auto* dre = dyn_cast<clang::DeclRefExpr>(e)) {
-    const auto* vd = dyn_cast<clang::VarDecl>(dre->getDecl());
-    if (vd && !vd->hasLocalStorage()) {
-      l.id = vd->getNameAsString();
-      return l;
-    }
-  }
-  l.id = "fn:" + fd_->getNameAsString() + ":" + l.text;
-  return l;
-}
-
 void Walker::LockAcquire(const clang::CallExpr* ce, PathState& st) {
   if (ce->getNumArgs() == 0) return;
   unsigned loc = CallLoc(ce);
   HeldLock l = LockOf(ce->getArg(0), loc);
-  if (l.id.rfind("fn:", 0) != 0) {
+  bool fresh = std::find(st.fresh.begin(), st.fresh.end(), l.id) != st.fresh.end();
+  if (l.id.rfind("fn:", 0) != 0 && !fresh) {  // a lock nobody else has seen cannot block
     if (st.gil == Gil::kAssumed) result_.summary.blocking_locks.push_back({l.id, loc});
     if (st.gil == Gil::kAssumed || st.gil == Gil::kHeld) {
       result_.edges.push_back({true, l.id, l.text, loc, 0, fd_});
@@ -524,14 +572,44 @@ void Walker::LockTry(const clang::CallExpr* ce, const std::string& name, PathSta
 void Walker::LockRelease(const clang::CallExpr* ce, PathState& st) {
   if (ce->getNumArgs() == 0) return;
   std::string id = LockOf(ce->getArg(0), 0).id;
+  size_t pending = st.tries.size();
+  std::erase_if(st.tries, [&](const PendingTry& t) { return t.lock.id == id; });
+  bool was_pending = st.tries.size() != pending;
+  if (!st.RemoveLock(id) && !was_pending &&
+      std::find(st.released_unheld.begin(), st.released_unheld.end(), id) ==
+          st.released_unheld.end()) {
+    // Held on entry (a semaphore-style hand-off): taking it again before returning is
+    // how this function restores what it found.
+    st.released_unheld.push_back(id);
+  }
+}
+
+void Walker::LockDestroy(const clang::CallExpr* ce, PathState& st) {
+  if (ce->getNumArgs() == 0) return;
+  std::string id = LockOf(ce->getArg(0), 0).id;
   st.RemoveLock(id);
   std::erase_if(st.tries, [&](const PendingTry& t) { return t.lock.id == id; });
+}
+
+// Locks held when a thread starts whose function releases them are handed to that thread.
+void Walker::ThreadStart(const clang::CallExpr* ce, PathState& st) {
+  st.fresh.clear();
+  int idx = ThreadFunctionArgIndex(ce->getDirectCallee()->getName());
+  if (idx < 0 || static_cast<unsigned>(idx) >= ce->getNumArgs()) return;
+  const clang::Expr* arg = Strip(ce->getArg(static_cast<unsigned>(idx)));
+  if (const auto* u = dyn_cast<clang::UnaryOperator>(arg)) arg = Strip(u->getSubExpr());
+  const auto* dre = dyn_cast<clang::DeclRefExpr>(arg);
+  const auto* fn = dre ? dyn_cast<clang::FunctionDecl>(dre->getDecl()) : nullptr;
+  if (!fn || !fn->getDefinition()) return;
+  const std::set<std::string>& released = tu_.LockReleasesIn(fn->getDefinition());
+  std::erase_if(st.locks, [&](const HeldLock& l) { return released.count(l.id) > 0; });
 }
 
 void Walker::HelperCall(const clang::CallExpr* ce, const clang::FunctionDecl* callee,
                         PathState& st) {
   const Summary& s = tu_.SummaryOf(callee);
   unsigned loc = CallLoc(ce);
+  st.fresh.clear();  // the helper may share any lock created so far
   if (s.needs_gil && st.gil == Gil::kAssumed && !result_.summary.needs_gil) {
     result_.summary.needs_gil = true;
     result_.summary.need_loc = loc;
@@ -575,13 +653,21 @@ void Walker::Assign(const clang::VarDecl* var, const clang::Expr* lhs, const cla
   const clang::Expr* r = Strip(rhs);
   if (lhs && IsRefcountMember(lhs)) RefcountWrite(lhs, st);
   if (var) st.KillVar(var);
+  if (lhs && !var) Written(lhs, st);
   bool local = var && var->hasLocalStorage();
+  if (!local && !st.locks.empty()) HandOff(r, st);
+  if (const auto* call = dyn_cast_or_null<clang::CallExpr>(r); call && (var || lhs)) {
+    const clang::FunctionDecl* callee = call->getDirectCallee();
+    if (callee && callee->getIdentifier() && callee->getName() == "PyThread_allocate_lock") {
+      st.fresh.push_back(var ? LockOfVar(var) : LockOf(lhs, 0).id);
+    }
+  }
   if (r == last_save_ && last_save_) {
     if (local) {
       st.token = var;
       st.token_escaped = false;
-      tracked_.insert(var);
-      st.SetFact(var, true);
+      tracked_.insert(VarToken(var));
+      st.SetFact(VarToken(var), true);
     }
     return;
   }
@@ -597,9 +683,27 @@ void Walker::Assign(const clang::VarDecl* var, const clang::Expr* lhs, const cla
     }
   }
   if (st.token && LocalVar(r) == st.token && !local) st.token_escaped = true;
-  if (local && Tracked(var)) {
-    if (std::optional<int64_t> c = ConstantOf(r, ctx_)) st.SetFact(var, *c != 0);
+  std::optional<std::string> key = var ? std::optional<std::string>(VarToken(var))
+                                       : (lhs ? FactKey(lhs, ctx_) : std::nullopt);
+  if (key && Tracked(*key)) {
+    if (std::optional<int64_t> c = ConstantOf(r, ctx_)) st.SetFact(*key, *c != 0);
   }
+}
+
+void Walker::Written(const clang::Expr* lhs, PathState& st) {
+  if (const clang::VarDecl* v = LocalVar(lhs)) {
+    st.KillVar(v);
+  } else if (std::optional<std::string> k = FactKey(lhs, ctx_)) {
+    st.KillKeysContaining(*k);
+  }
+}
+
+// `*pmutex = channels->mutex`: the lock now belongs to whoever reads it there.
+void Walker::HandOff(const clang::Expr* rhs, PathState& st) {
+  const clang::Expr* e = Strip(rhs);
+  if (!clang::isa<clang::MemberExpr, clang::DeclRefExpr>(e)) return;
+  if (!e->getType()->isPointerType()) return;
+  st.RemoveLock(LockOf(e, 0).id);
 }
 
 void Walker::RefcountWrite(const clang::Expr* e, PathState& st) {
@@ -652,6 +756,10 @@ void Walker::ExitChecks(unsigned loc, PathState& st) {
   }
   for (const HeldLock& l : st.locks) {
     if (!released_locks_.count(l.id)) continue;  // a lock helper: its caller releases
+    if (std::find(st.released_unheld.begin(), st.released_unheld.end(), l.id) !=
+        st.released_unheld.end()) {
+      continue;  // released first, taken again: it leaves as it came
+    }
     auto [it, fresh] = missed_.try_emplace(l.id, l, loc);
     if (!fresh && sm_.isBeforeInTranslationUnit(
                       clang::SourceLocation::getFromRawEncoding(l.acquire),
@@ -696,7 +804,64 @@ void Walker::Goto(const clang::GotoStmt* g, PathState& st) {
   st.gil = Gil::kHeld;  // reported once; the code after the label is judged as if fixed
 }
 
-std::optional<PathState> Walker::Refine(const clang::Expr* cond, bool branch, PathState st) {
+// The truth value of a condition on this path, when the facts decide it.
+std::optional<bool> Walker::Eval(const clang::Expr* e, const PathState& st) const {
+  e = Strip(e);
+  if (!e) return std::nullopt;
+  if (const bool* f = st.Fact(ExprToken(e))) return *f;
+  if (std::optional<int64_t> c = ConstantOf(e, ctx_)) return *c != 0;
+  if (const auto* u = dyn_cast<clang::UnaryOperator>(e); u && u->getOpcode() == clang::UO_LNot) {
+    std::optional<bool> v = Eval(u->getSubExpr(), st);
+    return v ? std::optional<bool>(!*v) : std::nullopt;
+  }
+  if (const auto* c = dyn_cast<clang::ConditionalOperator>(e)) {
+    std::optional<bool> v = Eval(c->getCond(), st);
+    if (!v) return std::nullopt;
+    return Eval(*v ? c->getTrueExpr() : c->getFalseExpr(), st);
+  }
+  if (const auto* b = dyn_cast<clang::BinaryOperator>(e)) {
+    if (b->getOpcode() == clang::BO_Comma) return Eval(b->getRHS(), st);
+    if (b->isLogicalOp()) {
+      bool is_and = b->getOpcode() == clang::BO_LAnd;
+      std::optional<bool> l = Eval(b->getLHS(), st);
+      if (l && *l != is_and) return !is_and;  // short-circuit decides
+      std::optional<bool> r = Eval(b->getRHS(), st);
+      if (l) return r;
+      if (r && *r != is_and) return !is_and;
+      return std::nullopt;
+    }
+    if (b->getOpcode() == clang::BO_EQ || b->getOpcode() == clang::BO_NE) {
+      bool ne = b->getOpcode() == clang::BO_NE;
+      const clang::Expr* other = nullptr;
+      if (std::optional<int64_t> c = ConstantOf(b->getRHS(), ctx_); c && *c == 0) other = b->getLHS();
+      if (std::optional<int64_t> c = ConstantOf(b->getLHS(), ctx_); c && *c == 0) other = b->getRHS();
+      if (!other) return std::nullopt;
+      std::optional<bool> v = Eval(other, st);
+      return v ? std::optional<bool>(*v == ne) : std::nullopt;
+    }
+  }
+  if (std::optional<std::string> k = FactKey(e, ctx_)) {
+    if (const bool* f = st.Fact(*k)) return *f;
+  }
+  return std::nullopt;
+}
+
+std::optional<PathState> Walker::Refine(const clang::Expr* cond, const clang::Stmt* terminator,
+                                        bool branch, PathState st) {
+  if (std::optional<bool> known = Eval(cond, st)) {
+    if (*known != branch) return std::nullopt;  // contradicts what this path decided
+    if (!IsExpressionBranch(terminator)) st.ClearExpressionFacts();
+    return st;
+  }
+  if (IsExpressionBranch(terminator)) {
+    st.SetFact(ExprToken(Strip(cond)), branch);
+    const auto* lop = dyn_cast<clang::BinaryOperator>(terminator);
+    if (lop && lop->isLogicalOp() && branch == (lop->getOpcode() == clang::BO_LOr)) {
+      st.SetFact(ExprToken(lop), branch);  // the short circuit decided the whole operator
+    }
+  } else {
+    st.ClearExpressionFacts();
+  }
   Atom a = ParseAtom(cond, ctx_);
   bool holds = branch != a.negated;
   const clang::VarDecl* v = LocalVar(a.base);
@@ -710,7 +875,8 @@ std::optional<PathState> Walker::Refine(const clang::Expr* cond, bool branch, Pa
     if (*ok) st.AddLock(std::move(l));
     return st;
   }
-  if (!v || !Tracked(v)) return st;
+  std::optional<std::string> key = FactKey(a.base, ctx_);
+  if (!key || !Tracked(*key)) return st;
   std::optional<bool> value;
   if (!a.eq) {
     value = holds;
@@ -718,11 +884,11 @@ std::optional<PathState> Walker::Refine(const clang::Expr* cond, bool branch, Pa
     value = a.constant != 0;
   }
   if (!value) return st;
-  if (const bool* known = st.Fact(v)) {
+  if (const bool* known = st.Fact(*key)) {
     if (*known != *value) return std::nullopt;  // contradicts an earlier test: infeasible
     return st;
   }
-  st.SetFact(v, *value);
+  st.SetFact(*key, *value);
   return st;
 }
 
@@ -743,6 +909,36 @@ void Walker::Emit(FindingKind kind, const char* rule, unsigned primary, std::str
 }
 
 }  // namespace
+
+HeldLock LockOfExpr(const clang::ASTContext& ctx, const clang::FunctionDecl* fd,
+                    const clang::Expr* arg, unsigned loc) {
+  const clang::SourceManager& sm = ctx.getSourceManager();
+  HeldLock l;
+  l.acquire = loc;
+  const clang::Expr* e = Strip(arg);
+  if (const auto* u = dyn_cast<clang::UnaryOperator>(e); u && u->getOpcode() == clang::UO_AddrOf) {
+    e = Strip(u->getSubExpr());
+  }
+  if (const auto* me = dyn_cast<clang::MemberExpr>(e)) {
+    clang::QualType t = me->getBase()->getType();
+    if (me->isArrow() && t->isPointerType()) t = t->getPointeeType();
+    std::string type = t.getUnqualifiedType().getAsString();
+    if (type.rfind("struct ", 0) == 0) type = type.substr(7);
+    l.id = type + "." + me->getMemberDecl()->getNameAsString();
+  } else if (const auto* dre = dyn_cast<clang::DeclRefExpr>(e)) {
+    const auto* vd = dyn_cast<clang::VarDecl>(dre->getDecl());
+    if (vd && !vd->hasLocalStorage()) l.id = vd->getNameAsString();
+  }
+  if (arg->getBeginLoc().isMacroID() && !l.id.empty()) {
+    l.text = l.id;  // written inside a macro: the expansion's text would be the macro call
+  } else {
+    l.text = clang::Lexer::getSourceText(sm.getExpansionRange(arg->getSourceRange()), sm,
+                                         ctx.getLangOpts())
+                 .str();
+  }
+  if (l.id.empty()) l.id = "fn:" + fd->getNameAsString() + ":" + l.text;
+  return l;
+}
 
 WalkResult WalkFunction(TuContext& tu, const clang::FunctionDecl* fd, Gil entry) {
   return Walker(tu, fd, entry).Run();

@@ -57,6 +57,34 @@ constexpr GilFreeEntry kGilFree[] = {
     {"_PyTime_*", "Python/pytime.c: arithmetic on _PyTime_t and OS clocks (raising variants "
                   "are *Object / AsTimeval / AsTimespec without _clamp: see kApiTimeRaising)"},
     {"_PyDeadline_*", "Python/pytime.c: clock arithmetic"},
+    {"Py_AddPendingCall", "c-api/init.html#c.Py_AddPendingCall: \"doesn't need the global "
+                          "interpreter lock\""},
+    {"PyTraceMalloc_Track", "Modules/_tracemalloc.c: takes the GIL itself (PyGILState_Ensure)"},
+    {"PyTraceMalloc_Untrack", "Modules/_tracemalloc.c: takes the GIL itself (PyGILState_Ensure)"},
+    {"_Py_fstat_noraise", "Python/fileutils.c: sets errno, never raises: made for code without the GIL"},
+    {"_Py_write_noraise", "Python/fileutils.c: sets errno, never raises: made for code without the GIL"},
+    {"_Py_open_noraise", "Python/fileutils.c: sets errno, never raises: made for code without the GIL"},
+    {"_Py_closerange", "Python/fileutils.c: close() loop, async-signal-safe, never raises"},
+    {"_Py_Dump*", "Include/internal/pycore_traceback.h: \"This function is signal safe\""},
+    {"_Py_hashtable_*", "Include/internal/pycore_hashtable.h: plain C table on the raw allocator; "
+                        "its users bring their own lock"},
+    {"_PyThreadState_SetCurrent", "Python/pystate.c: binds a new OS thread to its state before "
+                                  "that thread takes the GIL (thread bootstrap)"},
+    // Field reads of an immutable object the caller owns a reference to: no reference
+    // count change, no allocation, no exception; the object cannot change or go away.
+    {"Py_TYPE", "Include/object.h: reads ob_type, fixed for the object's life"},
+    {"PyBytes_AS_STRING", "Include/cpython/bytesobject.h: bytes are immutable"},
+    {"PyBytes_GET_SIZE", "Include/cpython/bytesobject.h: bytes are immutable"},
+    {"PyTuple_GET_SIZE", "Include/cpython/tupleobject.h: tuples are immutable"},
+    {"PyTuple_GET_ITEM", "Include/cpython/tupleobject.h: tuples are immutable (borrowed item)"},
+    {"PyUnicode_GET_LENGTH", "Include/cpython/unicodeobject.h: str is immutable"},
+    {"PyUnicode_KIND", "Include/cpython/unicodeobject.h: str is immutable"},
+    {"PyUnicode_DATA", "Include/cpython/unicodeobject.h: str is immutable"},
+    {"PyUnicode_READ", "Include/cpython/unicodeobject.h: str is immutable"},
+    {"PyUnicode_READ_CHAR", "Include/cpython/unicodeobject.h: str is immutable"},
+    {"PyUnicode_1BYTE_DATA", "Include/cpython/unicodeobject.h: str is immutable"},
+    {"PyUnicode_2BYTE_DATA", "Include/cpython/unicodeobject.h: str is immutable"},
+    {"PyUnicode_4BYTE_DATA", "Include/cpython/unicodeobject.h: str is immutable"},
 };
 
 // _PyTime_* functions that build or raise Python exceptions: these need the GIL.
@@ -126,6 +154,10 @@ CallRole ClassifyByName(std::string_view name) {
       name == "pthread_spin_unlock" || name == "LeaveCriticalSection" ||
       name == "ReleaseSRWLockExclusive") {
     return CallRole::kLockRelease;
+  }
+  if (name == "PyThread_free_lock" || name == "pthread_mutex_destroy" ||
+      name == "pthread_rwlock_destroy") {
+    return CallRole::kLockDestroy;
   }
   if (name == "pthread_create" || name == "PyThread_start_new_thread" ||
       name == "PyThread_start_joinable_thread") {

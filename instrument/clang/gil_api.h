@@ -19,6 +19,7 @@ enum class CallRole {
   kLockAcquire,    // blocking C lock acquire (pthread_mutex_lock, PyMutex_Lock, ...)
   kLockTryAcquire, // may fail: pthread_mutex_trylock, PyThread_acquire_lock(l, 0), ...
   kLockRelease,
+  kLockDestroy,    // PyThread_free_lock / pthread_mutex_destroy: the lock's life ends
   kThreadStart,    // pthread_create / PyThread_start_new_thread: a function runs without the GIL
 };
 

@@ -1,6 +1,7 @@
 #include "instrument/clang/path_state.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 namespace pyrace::clint {
@@ -45,9 +46,20 @@ std::string PathState::Key() const {
     k += t.lock.id;
     k.push_back('\0');
   }
-  for (const auto& [v, b] : facts) {
+  for (const auto& [key, b] : facts) {
     k.push_back(b ? 'F' : 'f');
-    Put(&k, v);
+    k += key;
+    k.push_back('\0');
+  }
+  for (const std::string& r : released_unheld) {
+    k.push_back('R');
+    k += r;
+    k.push_back('\0');
+  }
+  for (const std::string& r : fresh) {
+    k.push_back('N');
+    k += r;
+    k.push_back('\0');
   }
   return k;
 }
@@ -66,26 +78,40 @@ bool PathState::RemoveLock(const std::string& id) {
   return true;
 }
 
-const bool* PathState::Fact(const clang::VarDecl* v) const {
+const bool* PathState::Fact(const std::string& key) const {
   for (const auto& f : facts) {
-    if (f.first == v) return &f.second;
+    if (f.first == key) return &f.second;
   }
   return nullptr;
 }
 
-void PathState::SetFact(const clang::VarDecl* v, bool value) {
-  auto it = std::lower_bound(facts.begin(), facts.end(), v,
-                             [](const auto& a, const clang::VarDecl* b) { return a.first < b; });
-  if (it != facts.end() && it->first == v) {
+void PathState::SetFact(const std::string& key, bool value) {
+  auto it = std::lower_bound(facts.begin(), facts.end(), key,
+                             [](const auto& a, const std::string& b) { return a.first < b; });
+  if (it != facts.end() && it->first == key) {
     it->second = value;
   } else {
-    facts.insert(it, {v, value});
+    facts.insert(it, {key, value});
   }
 }
 
+void PathState::KillKeysContaining(const std::string& part) {
+  std::erase_if(facts, [&](const auto& f) { return f.first.find(part) != std::string::npos; });
+}
+
 void PathState::KillVar(const clang::VarDecl* v) {
-  std::erase_if(facts, [&](const auto& f) { return f.first == v; });
+  KillKeysContaining(VarToken(v));
   std::erase_if(tries, [&](const PendingTry& t) { return t.var == v; });
+}
+
+void PathState::ClearExpressionFacts() {
+  std::erase_if(facts, [](const auto& f) { return !f.first.empty() && f.first[0] == 'e'; });
+}
+
+std::string VarToken(const clang::VarDecl* v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "v%p;", static_cast<const void*>(v));
+  return buf;
 }
 
 }  // namespace pyrace::clint

@@ -16,6 +16,8 @@ class VarDecl;
 
 namespace pyrace::clint {
 
+std::string VarToken(const clang::VarDecl* v);  // "v0x..": the variable inside fact keys
+
 enum class Gil : uint8_t {
   kAssumed,   // function entry: the caller holds it (the usual case for extension code)
   kHeld,      // taken explicitly on this path
@@ -62,14 +64,21 @@ struct PathState {
   std::vector<EnsureEntry> ensures;    // innermost last; capped
   std::vector<HeldLock> locks;         // sorted by id
   std::vector<PendingTry> tries;
-  std::vector<std::pair<const clang::VarDecl*, bool>> facts;  // sorted by var
+  // Truth of branch conditions decided on this path, keyed by FactKey (pure expressions
+  // of locals: "v0x..", "v0x..->lock", "(v0x..&4)") or by an expression's address ("e0x..",
+  // kept only within one full expression: the values of ?:, && and || operands).
+  std::vector<std::pair<std::string, bool>> facts;  // sorted by key
+  std::vector<std::string> released_unheld;  // locks released before being taken here
+  std::vector<std::string> fresh;            // locks created on this path, not yet shared
 
   std::string Key() const;
   void AddLock(HeldLock l);
   bool RemoveLock(const std::string& id);
-  const bool* Fact(const clang::VarDecl* v) const;
-  void SetFact(const clang::VarDecl* v, bool value);
+  const bool* Fact(const std::string& key) const;
+  void SetFact(const std::string& key, bool value);
+  void KillKeysContaining(const std::string& part);  // something in them was written
   void KillVar(const clang::VarDecl* v);  // the variable was written: forget what we knew
+  void ClearExpressionFacts();            // a statement boundary: "e.." facts expire
 };
 
 }  // namespace pyrace::clint

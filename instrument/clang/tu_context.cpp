@@ -50,7 +50,35 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
   std::vector<const clang::FunctionDecl*>* out_;
 };
 
+class ReleaseFinder : public clang::RecursiveASTVisitor<ReleaseFinder> {
+ public:
+  ReleaseFinder(const clang::ASTContext& ctx, const clang::FunctionDecl* fd,
+                std::set<std::string>* out)
+      : ctx_(ctx), fd_(fd), out_(out) {}
+  bool VisitCallExpr(clang::CallExpr* ce) {
+    const clang::FunctionDecl* callee = ce->getDirectCallee();
+    if (!callee || !callee->getIdentifier() || ce->getNumArgs() == 0) return true;
+    if (ClassifyCall(callee->getName(), false) == CallRole::kLockRelease) {
+      out_->insert(LockOfExpr(ctx_, fd_, ce->getArg(0), 0).id);
+    }
+    return true;
+  }
+
+ private:
+  const clang::ASTContext& ctx_;
+  const clang::FunctionDecl* fd_;
+  std::set<std::string>* out_;
+};
+
 }  // namespace
+
+const std::set<std::string>& TuContext::LockReleasesIn(const clang::FunctionDecl* fd) {
+  auto it = lock_releases_.find(fd);
+  if (it != lock_releases_.end()) return it->second;
+  std::set<std::string>& out = lock_releases_[fd];
+  if (fd->getBody()) ReleaseFinder(ctx_, fd, &out).TraverseStmt(fd->getBody());
+  return out;
+}
 
 TuContext::TuContext(clang::ASTContext& ctx, std::string python_include_dir)
     : ctx_(ctx), python_include_dir_(std::move(python_include_dir)) {}
@@ -118,7 +146,11 @@ const Summary& TuContext::SummaryOf(const clang::FunctionDecl* fd) {
     // It takes the GIL itself, so it is called without it: judge it from that start.
     r = WalkFunction(*this, fd, Gil::kUnknown);
     r.summary.needs_gil = false;
+    ++stats_.rewalked;
   }
+  ++stats_.functions;
+  stats_.states += r.states;
+  stats_.capped += r.capped ? 1 : 0;
   computing_.erase(fd);
   for (auto& [f, raw] : r.findings) Report(std::move(f), raw);
   for (LockEdge& e : r.edges) AddEdge(std::move(e));

@@ -49,6 +49,11 @@ class TuContext {
   void Run();  // walks every function of the TU, then the lock-order check
   std::vector<Finding> TakeFindings() { return std::move(findings_); }
 
+  struct Stats {
+    size_t functions = 0, states = 0, capped = 0, rewalked = 0;
+  };
+  const Stats& stats() const { return stats_; }
+
   clang::ASTContext& ctx() const { return ctx_; }
   clang::SourceManager& sm() const;
 
@@ -56,6 +61,7 @@ class TuContext {
   bool Analyzable(const clang::FunctionDecl* fd) const;
   bool IsThreadEntry(const clang::FunctionDecl* fd) const { return thread_entries_.count(fd) > 0; }
   const Summary& SummaryOf(const clang::FunctionDecl* fd);
+  const std::set<std::string>& LockReleasesIn(const clang::FunctionDecl* fd);  // lock ids
 
   SourceLocation Loc(unsigned raw, const clang::FunctionDecl* fn) const;
   std::string TextAt(unsigned raw) const;  // the token written at a location ("Py_CLEAR")
@@ -73,8 +79,10 @@ class TuContext {
   std::map<const clang::FunctionDecl*, Summary> summaries_;
   std::set<const clang::FunctionDecl*> computing_;
   std::set<const clang::FunctionDecl*> thread_entries_;
+  std::map<const clang::FunctionDecl*, std::set<std::string>> lock_releases_;
   std::vector<LockEdge> edges_;
   std::vector<Finding> findings_;
+  Stats stats_;
   std::set<std::string> reported_;
 };
 
