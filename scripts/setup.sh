@@ -11,6 +11,7 @@ APT_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev libtomlplusplus-dev libtree-sitter-dev zlib1g-dev
   python3 python3-dev
+  libgdbm-dev libgdbm-compat-dev uuid-dev libtirpc-dev tcl-dev libssl-dev libsqlite3-dev
   nodejs
 )
 
