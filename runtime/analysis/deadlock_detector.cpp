@@ -150,8 +150,7 @@ void AddLockSections(const Scene& s, Finding& f) {
     locks.push_back(l);
     Tid holder = s.state.Holder(l);
     if (holder == kNoTid || s.WaitOf(holder)) continue;
-    const HeldLock* h = s.state.FindHeld(holder, l);
-    f.sections.push_back(StackSection(s.syms, h ? h->acquire_stack : kNoStack,
+    f.sections.push_back(StackSection(s.syms, s.state.Lock(l)->acquire_stack,
                                       "Lock " + LockName(l) + " was acquired by thread " +
                                           ThreadLabel(s.syms, holder) +
                                           (s.state.Exited(holder) ? ", which has exited," : "") +
@@ -213,8 +212,23 @@ void DeadlockDetector::OnEvent(const Event& e, const AnalysisContext& ctx) {
   }
 }
 
+// Lock waits explain a hang; joins, hand-offs and the shutdown join follow from
+// them. The report leads with them (keeping the watchdog's order within each kind),
+// so "where the first stuck thread waits" is a lock acquire whenever there is one.
+static int WaitRank(const Wait& w) {
+  switch (w.kind) {
+    case WaitKind::kLock: return 0;
+    case WaitKind::kJoin: return 1;
+    case WaitKind::kHandoff: return 2;
+    case WaitKind::kJoinAll: return 3;
+  }
+  return 4;
+}
+
 void DeadlockDetector::Report(const AnalysisContext& ctx, FindingSink& sink) {
   if (group_.waits.empty()) return;
+  std::stable_sort(group_.waits.begin(), group_.waits.end(),
+                   [](const Wait& a, const Wait& b) { return WaitRank(a) < WaitRank(b); });
   Scene s{*ctx.syms, *ctx.locks, group_};
   Finding f;
   f.kind = FindingKind::kDeadlock;

@@ -87,10 +87,25 @@ TEST(Deadlock, ShutdownWaitingForAStuckThread) {
   s.DeadlockEnd();
   auto found = Deadlocks(s);
   ASSERT_EQ(found.size(), 1u);
+  // The lock wait explains the hang and leads; the shutdown join follows.
+  EXPECT_EQ(Primary(found[0]), "seed.py:12");
+  EXPECT_EQ(found[0].message,
+            "deadlock: Thread-6 waits for lock L1 held by Thread-5, which has exited; 1 more thread is stuck");
+  EXPECT_NE(Titles(found[0]).find("Thread T0 (MainThread) waits for every non-daemon thread to finish"),
+            std::string::npos);
+}
+
+TEST(Deadlock, OnlyTheShutdownJoinAndAHandOff) {
+  Script s;
+  s.DeadlockBegin();
+  s.T(0).WaitsAll().At("threading.py", 1590, "_shutdown");
+  s.T(1).StackHere().At("w.py", 4, "worker");
+  s.DeadlockEnd();
+  auto found = Deadlocks(s);
+  ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(Primary(found[0]), "threading.py:1590");
   EXPECT_EQ(found[0].message,
-            "deadlock: MainThread waits for every non-daemon thread to finish (interpreter shutdown), "
-            "and Thread-6 waits for lock L1 held by Thread-5, which has exited");
+            "deadlock: MainThread waits for every non-daemon thread to finish (interpreter shutdown)");
 }
 
 TEST(Deadlock, JoinWhileHolding) {
@@ -103,9 +118,9 @@ TEST(Deadlock, JoinWhileHolding) {
   s.DeadlockEnd();
   auto found = Deadlocks(s);
   ASSERT_EQ(found.size(), 1u);
-  EXPECT_EQ(Primary(found[0]), "j.py:7");
+  EXPECT_EQ(Primary(found[0]), "j.py:3");
   EXPECT_EQ(found[0].message,
-            "deadlock: MainThread waits for Thread-1 to finish, which waits for lock L1 held by MainThread");
+            "deadlock: Thread-1 waits for lock L1 held by MainThread, which waits for Thread-1 to finish");
 }
 
 TEST(Deadlock, SameHangReportedTwiceIsCounted) {
