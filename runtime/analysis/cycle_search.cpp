@@ -7,6 +7,7 @@ namespace pyrace {
 namespace {
 
 constexpr uint32_t kUnvisited = UINT32_MAX;
+constexpr uint64_t kEnumerateSteps = 20'000;  // per closing edge, after the BFS
 
 // Iterative Tarjan: component id per node.
 std::vector<uint32_t> StronglyConnected(const LockGraph& g) {
@@ -87,11 +88,20 @@ class ClosingEdgeSearch {
 
   bool Run(uint32_t closing, LockCycle* out) {
     closing_ = closing;
+    const std::vector<EdgeTaker>& takers = g_.edges()[closing].takers;
+    sole_taker_ = takers.size() == 1 ? takers[0].tid : kNoTid;
     ++stamp_;
     std::vector<uint32_t> path;
     if (!ShortestPath(&path)) return false;
     if (Accept(path, out)) return true;
-    return EnumeratePaths(out);
+    // Dense graphs have exponentially many simple paths: give each closing edge a
+    // share of the budget, not all of it.
+    uint64_t share = std::min<uint64_t>(budget_, kEnumerateSteps);
+    uint64_t rest = budget_ - share;
+    budget_ = share;
+    bool found = EnumeratePaths(out);
+    budget_ += rest;
+    return found;
   }
 
  private:
@@ -101,9 +111,14 @@ class ClosingEdgeSearch {
     return true;
   }
 
+  // An older edge of the component. When one thread alone took the closing edge, an
+  // edge only that thread took cannot be in the same deadlock (one thread, one wait).
   bool Usable(uint32_t edge) const {
     const LockEdge& e = g_.edges()[edge];
-    return edge < closing_ && comp_[e.to] == comp_[g_.edges()[closing_].from];
+    if (edge >= closing_ || comp_[e.to] != comp_[g_.edges()[closing_].from]) return false;
+    if (sole_taker_ == kNoTid) return true;
+    return std::any_of(e.takers.begin(), e.takers.end(),
+                       [&](const EdgeTaker& t) { return t.tid != sole_taker_; });
   }
 
   bool ShortestPath(std::vector<uint32_t>* path) {
@@ -177,6 +192,7 @@ class ClosingEdgeSearch {
   std::vector<uint32_t> parent_;  // BFS: the edge a node was reached by
   uint32_t stamp_ = 0;
   uint32_t closing_ = 0;
+  Tid sole_taker_ = kNoTid;
 };
 
 }  // namespace

@@ -67,14 +67,16 @@ void AddEdgeSections(const Symbols& syms, const EdgeTaker& t, Finding& f) {
   f.sections.push_back(StackSection(syms, t.from_stack, LockName(t.from_lock) + " was acquired here:"));
 }
 
-// The acquire sites of every edge, rotated to start at the smallest, so the same cycle
-// found over other lock instances (or closed by another edge) counts as a repeat.
+// The set of (outer acquire site, inner acquire site) pairs of the edges: the same
+// cycle over other lock instances, or a longer cycle through the same code (transfers
+// between many accounts), counts as a repeat of one finding.
 std::string DedupKey(const Symbols& syms, const CycleView& c) {
   std::vector<std::string> sites;
   for (size_t i = 0; i < c.size(); ++i) {
     sites.push_back(SiteKey(syms, c.taker(i).from_stack) + ">" + SiteKey(syms, c.taker(i).to_stack));
   }
-  std::rotate(sites.begin(), std::min_element(sites.begin(), sites.end()), sites.end());
+  std::sort(sites.begin(), sites.end());
+  sites.erase(std::unique(sites.begin(), sites.end()), sites.end());
   std::string key;
   for (const std::string& s : sites) key += s + ";";
   return key;
@@ -121,8 +123,9 @@ void LockOrderDetector::OnEvent(const Event& e, const AnalysisContext& ctx) {
 void LockOrderDetector::Finish(const AnalysisContext& ctx, FindingSink& sink) {
   for (const LockCycle& cycle : FindDeadlockCycles(graph_, kCycleSearchBudget)) {
     CycleView view{graph_, cycle};
-    sink.Add(BuildFinding(*ctx.syms, view), DedupKey(*ctx.syms, view),
-             graph_.edges()[cycle.edges[0]].seq);
+    std::string key = DedupKey(*ctx.syms, view);
+    if (sink.Bump(FindingKind::kLockOrderInversion, key)) continue;
+    sink.Add(BuildFinding(*ctx.syms, view), key, graph_.edges()[cycle.edges[0]].seq);
   }
 }
 

@@ -3,6 +3,8 @@
 // after another, so the cycle must be predicted) and their safe twins.
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "tests/unit/analysis/script.h"
 
 namespace pyrace::testing {
@@ -343,6 +345,31 @@ TEST(LockOrder, PythonLockAcquiresLetTheGilGo) {
   s.T(1).Lock(kGilLock).At("ext.c", 20).Lock(l).At("a.py", 5).Unlock(l).Unlock(kGilLock);
   s.T(2).Lock(l).At("a.py", 8).Lock(kGilLock).At("ext.c", 31).Unlock(kGilLock).Unlock(l);
   EXPECT_TRUE(OfKind(s.Analyze(), FindingKind::kLockOrderInversion).empty());
+}
+
+}  // namespace
+}  // namespace pyrace::testing
+
+namespace pyrace::testing {
+namespace {
+
+TEST(LockOrder, ManyAccountsTransferringBothWaysAreOneFinding) {
+  // transfer(src, dst): with src.lock: with dst.lock — random pairs, four threads.
+  Script s;
+  std::vector<LockId> accounts;
+  for (int i = 0; i < 100; ++i) accounts.push_back(s.NewLock("bank.py", 4));
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 1000; ++i) {
+    LockId src = accounts[rng() % accounts.size()], dst = accounts[rng() % accounts.size()];
+    if (src == dst) continue;
+    Tid t = 1 + static_cast<Tid>(rng() % 4);
+    s.T(t).Lock(src).At("bank.py", 10, "transfer").Lock(dst).At("bank.py", 11, "transfer");
+    s.T(t).Unlock(dst).Unlock(src);
+  }
+  auto found = OfKind(s.Analyze(), FindingKind::kLockOrderInversion);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(Primary(found[0]), "bank.py:11");
+  EXPECT_GT(found[0].count, 10u);
 }
 
 }  // namespace
