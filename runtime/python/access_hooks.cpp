@@ -594,10 +594,45 @@ bool ReadyTypes() {
 }  // namespace
 }  // namespace pyrace::py
 
+namespace pyrace::py {
+namespace {
+
+bool g_races = false;
+
+bool RacesEnabled(const Options& opts) { return opts.detect.find("races") != std::string::npos; }
+
+// _pyrace_instrument.install_for_argv(sys.argv, patterns): the import hook.
+bool InstallImportHook(const Options& opts) {
+  PyObject* inst = PyImport_ImportModule("_pyrace_instrument");
+  if (inst == nullptr) return false;
+  PyObject* argv = PySys_GetObject("argv");  // borrowed
+  PyObject* r = PyObject_CallMethod(inst, "install_for_argv", "Os", argv != nullptr ? argv : Py_None,
+                                    opts.instrument.c_str());
+  Py_DECREF(inst);
+  Py_XDECREF(r);
+  return r != nullptr;
+}
+
+}  // namespace
+}  // namespace pyrace::py
+
 int pyrace_access_init(PyObject* module, pyrace::py::Recorder* rec) {
   using namespace pyrace::py;
   g_rec = rec;
   if (g_hook_type == nullptr && !ReadyTypes()) return -1;
   if (!AccessRegistry::Get().Init(rec)) return -1;
-  return PyModule_AddFunctions(module, g_functions);
+  if (PyModule_AddFunctions(module, g_functions) < 0) return -1;
+  g_races = RacesEnabled(rec->options());
+  if (g_races && !InstallImportHook(rec->options())) return -1;
+  return 0;
+}
+
+PyObject* pyrace_access_compile_main(PyObject* source, PyObject* path) {
+  using namespace pyrace::py;
+  if (!g_races) return nullptr;
+  PyObject* inst = PyImport_ImportModule("_pyrace_instrument");
+  if (inst == nullptr) return nullptr;
+  PyObject* code = PyObject_CallMethod(inst, "compile_source", "OOs", source, path, "__main__");
+  Py_DECREF(inst);
+  return code;
 }

@@ -19,4 +19,11 @@ class Recorder;
 // Called by the extension's bootstrap() after the lock and thread wrappers are in
 // place, before user code runs: adds access_hooks() and access_stats() to the module
 // and wraps the container deallocators. 0 = ok, -1 = exception set.
+// In race mode (option detect has "races") it also installs the import hook of
+// instrument/python/_pyrace_instrument for the program named by sys.argv.
 int pyrace_access_init(PyObject* module, pyrace::py::Recorder* rec);
+
+// The main script's code, rewritten for race detection: a new reference, or null with
+// an exception set (a SyntaxError is Python's own). Null with no exception set when
+// races are not detected: the caller compiles the script as usual.
+PyObject* pyrace_access_compile_main(PyObject* source, PyObject* path);

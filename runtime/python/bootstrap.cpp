@@ -209,9 +209,15 @@ PyObject* RunScript(PyObject* module, PyObject* script, PyObject* rest) {
   if (dir != nullptr && SetPath0(dir) && SetArgv(argv)) globals = PrepareMain(abspath, module);
   Py_XDECREF(dir);
   if (globals != nullptr) {
-    PyObject* builtins = PyEval_GetBuiltins();
-    PyObject* compile = PyDict_GetItemString(builtins, "compile");
-    code = PyObject_CallFunction(compile, "OOsii", source, abspath, "exec", 0, 1);
+#ifdef PYRACE_HAVE_ACCESS_HOOKS
+    // Race mode: the script's accesses to shared state call the access hooks.
+    code = pyrace_access_compile_main(source, abspath);
+#endif
+    if (code == nullptr && !PyErr_Occurred()) {
+      PyObject* builtins = PyEval_GetBuiltins();
+      PyObject* compile = PyDict_GetItemString(builtins, "compile");
+      code = PyObject_CallFunction(compile, "OOsii", source, abspath, "exec", 0, 1);
+    }
   }
   Py_DECREF(source);
   Py_DECREF(abspath);
@@ -329,11 +335,13 @@ PyObject* Bootstrap(PyObject* module, PyObject*) {
     return nullptr;
   }
   StartWatchdog();
+  Recorder::Get().depot().set_floor(CurrentFrame());
   PyObject* target = PyList_GET_ITEM(args, is_module ? 1 : 0);
   PyObject* rest = PyList_GetSlice(args, is_module ? 2 : 1, PyList_GET_SIZE(args));
   PyObject* res = rest == nullptr ? nullptr
                   : is_module    ? RunModule(target, rest)
                                  : RunScript(module, target, rest);
+  Recorder::Get().depot().set_floor(nullptr);
   Py_XDECREF(rest);
   Py_DECREF(args);
   return res;

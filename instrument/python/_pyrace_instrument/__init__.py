@@ -29,7 +29,7 @@ import types
 
 from . import rewriter
 
-__all__ = ["install", "uninstall", "run_path", "run_module", "compile_source", "should_instrument"]
+__all__ = ["install", "install_for_argv", "uninstall", "run_path", "run_module", "compile_source", "should_instrument"]
 
 
 def _rewriter_version():
@@ -206,6 +206,19 @@ def install(project_dir, patterns=()):
     _state["excluded"] = _excluded_dirs()
     if InstrumentingFinder not in sys.meta_path:
         sys.meta_path.insert(0, InstrumentingFinder)
+
+
+def install_for_argv(argv, patterns=""):
+    """install() for `python -c ... script.py args` or `... -m module args`: the project
+    is the script's directory, or the current directory for -m."""
+    args = list(argv or [])[1:]
+    if args and args[0] == "-m":
+        project = os.getcwd()
+    elif args:
+        project = os.path.dirname(os.path.realpath(args[0]))
+    else:
+        project = None
+    install(project, patterns)
 
 
 def uninstall():
