@@ -57,15 +57,17 @@ bool IsRefcountMember(const clang::Expr* e) {
   return me && me->getMemberDecl()->getName() == "ob_refcnt";
 }
 
-// A pure expression of locals as a fact key: "v0x..;", "v0x..;->lock", "(v0x..;&#4)".
-// Anything with a call or a global in it has no key: its value may change under us.
+// A pure expression of variables as a fact key: "v0x..;", "v0x..;->lock", "(v0x..;&#4)".
+// Anything with a call in it has no key: its value may change under us.
 std::optional<std::string> FactKey(const clang::Expr* e, const clang::ASTContext& ctx) {
   e = Strip(e);
   if (!e) return std::nullopt;
   if (const auto* dre = dyn_cast<clang::DeclRefExpr>(e)) {
     const auto* vd = dyn_cast<clang::VarDecl>(dre->getDecl());
-    if (vd && vd->hasLocalStorage()) return VarToken(vd);
-    return std::nullopt;
+    if (!vd || vd->getType().isVolatileQualified()) return std::nullopt;
+    // Globals too: `if (tcl_lock) acquire(tcl_lock); ... if (tcl_lock) release(tcl_lock);`
+    // assumes, like the code, that nobody swaps the global in between.
+    return VarToken(vd);
   }
   if (const auto* me = dyn_cast<clang::MemberExpr>(e)) {
     std::optional<std::string> base = FactKey(me->getBase(), ctx);
@@ -630,12 +632,12 @@ void Walker::HelperCall(const clang::CallExpr* ce, const clang::FunctionDecl* ca
   if (s.takes_gil) {
     for (const HeldLock& l : st.locks) {
       if (l.id.rfind("fn:", 0) == 0) continue;
-      result_.edges.push_back({false, l.id, l.text, loc, l.acquire, fd_});
+      result_.edges.push_back({false, l.id, l.text, loc, l.acquire, fd_, true});
     }
   }
   if (st.gil == Gil::kAssumed || st.gil == Gil::kHeld) {
     for (const auto& [id, at] : s.blocking_locks) {
-      result_.edges.push_back({true, id, id, loc, at, fd_});
+      result_.edges.push_back({true, id, id, loc, at, fd_, true});
     }
   }
   if (s.effect == Summary::Effect::kReleases) {

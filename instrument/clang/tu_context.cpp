@@ -204,11 +204,12 @@ void TuContext::CheckLockOrder() {
   for (const LockEdge& e : edges_) {
     auto& m = e.gil_then_lock ? gil_then_lock : lock_then_gil;
     const LockEdge*& slot = m[e.lock_id];
-    if (!slot || sm().isBeforeInTranslationUnit(
-                     clang::SourceLocation::getFromRawEncoding(e.loc),
-                     clang::SourceLocation::getFromRawEncoding(slot->loc))) {
-      slot = &e;
-    }
+    // The representative: a direct acquire over one seen through a call, then the first.
+    bool better = !slot || (slot->via_call && !e.via_call) ||
+                  (slot->via_call == e.via_call &&
+                   sm().isBeforeInTranslationUnit(clang::SourceLocation::getFromRawEncoding(e.loc),
+                                                  clang::SourceLocation::getFromRawEncoding(slot->loc)));
+    if (better) slot = &e;
   }
   for (const auto& [id, first] : gil_then_lock) {
     auto it = lock_then_gil.find(id);

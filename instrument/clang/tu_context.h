@@ -40,6 +40,7 @@ struct LockEdge {
   unsigned loc = 0;       // the acquire that makes the edge
   unsigned held_loc = 0;  // where the held lock was taken (lock->GIL edges)
   const clang::FunctionDecl* fn = nullptr;
+  bool via_call = false;  // through a callee's summary (the call site, not the acquire)
 };
 
 class TuContext {
