@@ -12,6 +12,7 @@
 #include "runtime/python/bootstrap.h"
 #include "runtime/python/lifecycle.h"
 #include "runtime/python/recorder.h"
+#include "runtime/python/stack_depot.h"
 #include "runtime/python/threads.h"
 #include "runtime/python/watchdog.h"
 #include "runtime/python/wrappers.h"

@@ -179,10 +179,12 @@ PyObject* RLockIsOwned(PyObject* self, PyObject*) {
   return PyBool_FromLong(l->count > 0 && l->owner == PyThread_get_thread_ident());
 }
 
+#if PY_VERSION_HEX >= 0x030B0000
 PyObject* RLockRecursionCount(PyObject* self, PyObject*) {
   LockObject* l = AsLock(self);
   return PyLong_FromUnsignedLong(l->owner == PyThread_get_thread_ident() ? l->count : 0);
 }
+#endif
 
 // Condition.wait: release every level at once and hand back (count, owner).
 PyObject* RLockReleaseSave(PyObject* self, PyObject*) {
@@ -206,11 +208,11 @@ PyObject* RLockReleaseSave(PyObject* self, PyObject*) {
   return Py_BuildValue("(kk)", count, owner);
 }
 
-PyObject* RLockAcquireRestore(PyObject* self, PyObject* state) {
+PyObject* RLockAcquireRestore(PyObject* self, PyObject* args) {
   LockObject* l = AsLock(self);
   unsigned long count = 0;
   unsigned long owner = 0;
-  if (!PyArg_ParseTuple(state, "(kk):_acquire_restore", &count, &owner)) return nullptr;
+  if (!PyArg_ParseTuple(args, "(kk):_acquire_restore", &count, &owner)) return nullptr;
   StackId stack = CallSiteStack();
   if (!PyThread_acquire_lock(l->lock, 0)) {
     WaitScope wait(WaitKind::kLock, l->id, l, /*timed=*/false, stack);
@@ -277,7 +279,7 @@ PyMethodDef g_rlock_methods[] = {
     {"__exit__", LockExit, METH_VARARGS, nullptr},
     {"_is_owned", RLockIsOwned, METH_NOARGS, nullptr},
     {"_release_save", RLockReleaseSave, METH_NOARGS, nullptr},
-    {"_acquire_restore", RLockAcquireRestore, METH_O, nullptr},
+    {"_acquire_restore", RLockAcquireRestore, METH_VARARGS, nullptr},
 #if PY_VERSION_HEX >= 0x030B0000
     {"_recursion_count", RLockRecursionCount, METH_NOARGS, nullptr},
 #endif

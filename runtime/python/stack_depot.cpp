@@ -1,5 +1,7 @@
 #include "runtime/python/stack_depot.h"
 
+#include <cstring>
+
 #include "runtime/trace/trace.h"
 
 namespace pyrace::py {
@@ -40,15 +42,36 @@ bool StackDepot::FramesEq::operator()(const std::vector<Frame>& a,
 StackId StackDepot::Capture(PyFrameObject* top) {
   scratch_.clear();
   int depth = 0;
-  for (PyFrameObject* f = top; f != nullptr && depth < max_depth_; f = FrameBack(f), ++depth) {
-    scratch_.push_back(reinterpret_cast<uintptr_t>(FrameCode(f)));
-    scratch_.push_back(static_cast<uintptr_t>(FrameLasti(f)));
+  uint64_t hash = 0;
+  for (PyFrameObject* f = top; f != nullptr && f != floor_ && depth < max_depth_;
+       f = FrameBack(f), ++depth) {
+    auto code = reinterpret_cast<uintptr_t>(FrameCode(f));
+    auto lasti = static_cast<uintptr_t>(FrameLasti(f));
+    scratch_.push_back(code);
+    scratch_.push_back(lasti);
+    hash = Mix(Mix(hash, code), lasti);
   }
   if (scratch_.empty()) return kNoStack;
+  size_t len = scratch_.size();
+  CacheSlot& slot = cache_[hash % kCacheSlots];
+  if (slot.len == len && slot.hash == hash &&
+      std::memcmp(slot.key, scratch_.data(), len * sizeof(uintptr_t)) == 0) {
+    return slot.id;
+  }
+  StackId id;
   auto it = by_key_.find(scratch_);
-  if (it != by_key_.end()) return it->second;
-  StackId id = Resolve(scratch_);
-  by_key_.emplace(scratch_, id);
+  if (it != by_key_.end()) {
+    id = it->second;
+  } else {
+    id = Resolve(scratch_);
+    by_key_.emplace(scratch_, id);
+  }
+  if (len <= kCacheWords) {
+    slot.hash = hash;
+    slot.len = static_cast<uint32_t>(len);
+    slot.id = id;
+    std::memcpy(slot.key, scratch_.data(), len * sizeof(uintptr_t));
+  }
   return id;
 }
 

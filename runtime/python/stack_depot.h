@@ -34,6 +34,10 @@ class StackDepot {
   StackId Capture(PyFrameObject* top);
   StrId Intern(std::string_view s);
 
+  // Walks stop below this frame (the `python -c` runner's own frame while the
+  // program runs), so reports start at the user's code. Null: walk to the bottom.
+  void set_floor(PyFrameObject* f) { floor_ = f; }
+
  private:
   struct KeyHash {
     size_t operator()(const std::vector<uintptr_t>& k) const;
@@ -49,12 +53,25 @@ class StackDepot {
     StrId function = 0;
   };
 
+  // A small direct-mapped cache in front of by_key_: a hit costs one compare of the
+  // key words, no hashing of a std::vector and no allocation.
+  static constexpr size_t kCacheSlots = 512;
+  static constexpr size_t kCacheWords = 24;  // 12 frames
+  struct CacheSlot {
+    uint64_t hash = 0;
+    uint32_t len = 0;  // 0 = empty
+    StackId id = kNoStack;
+    uintptr_t key[kCacheWords];
+  };
+
   StackId Resolve(const std::vector<uintptr_t>& key);
   const CodeInfo& Code(PyCodeObject* code);
   StrId InternPy(PyObject* unicode);
 
   int max_depth_;
   TraceWriter* writer_ = nullptr;
+  PyFrameObject* floor_ = nullptr;
+  std::vector<CacheSlot> cache_ = std::vector<CacheSlot>(kCacheSlots);
   std::vector<uintptr_t> scratch_;  // reused key buffer: no allocation on a hit
   std::unordered_map<std::vector<uintptr_t>, StackId, KeyHash> by_key_;
   std::unordered_map<std::vector<Frame>, StackId, FramesHash, FramesEq> by_frames_;

@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""unit.runtime.py3XX: drives the built _pyrace through bootstrap() the way the
+pyrace tool does, with the trace on a pipe, and checks what the program and the
+runtime do: lock semantics (lock_semantics.py), the program runner (argv, path,
+errors and exit codes equal to plain python), the watchdog on real hangs and its
+silence on normal waits, and a trace that survives os._exit and fork.
+
+usage: run_tests.py RUNTIME_DIR    (run with the interpreter under test)
+"""
+import os
+import subprocess
+import sys
+import threading
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROGS = os.path.join(HERE, "programs")
+RUNTIME = None
+# Fast watchdog so hangs end quickly; the rules are the same as with the defaults.
+OPTS = "deadlock_grace_ms=400 watchdog_interval_ms=50"
+BOOT = "import _pyrace; _pyrace.bootstrap()"
+
+
+def run(args, cwd=PROGS, opts=OPTS, timeout=60):
+    """Runs python -c BOOT args with a trace pipe; returns (rc, out, err, trace bytes)."""
+    r, w = os.pipe()
+    env = dict(os.environ, PYTHONPATH=RUNTIME,
+               PYRACE_RUNTIME_OPTIONS="trace_fd=%d %s" % (w, opts))
+    chunks = []
+
+    def drain():
+        while True:
+            data = os.read(r, 65536)
+            if not data:
+                return
+            chunks.append(data)
+    reader = threading.Thread(target=drain)
+    reader.start()
+    try:
+        p = subprocess.run([sys.executable, "-c", BOOT] + args, cwd=cwd, env=env, pass_fds=(w,),
+                           capture_output=True, text=True, timeout=timeout)
+    finally:
+        os.close(w)
+        reader.join()
+        os.close(r)
+    return p.returncode, p.stdout, p.stderr, b"".join(chunks)
+
+
+def plain(args, cwd=PROGS):
+    p = subprocess.run([sys.executable] + args, cwd=cwd, capture_output=True, text=True, timeout=60)
+    return p.returncode, p.stdout, p.stderr
+
+
+class Semantics(unittest.TestCase):
+    def test_lock_semantics_suite(self):
+        rc, out, err, trace = run([os.path.join(HERE, "lock_semantics.py")], timeout=120)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("OK", err)
+        self.assertGreater(len(trace), 0)
+
+
+class Runner(unittest.TestCase):
+    def test_script_argv_path_globals_equal_python(self):
+        args = ["argv_report.py", "a", "-b"]
+        self.assertEqual(run(args)[:2], plain(args)[:2])
+
+    def test_module_argv_equal_python(self):
+        args = ["-m", "pkg", "x"]
+        self.assertEqual(run(args)[:2], plain(args)[:2])
+
+    def test_missing_script(self):
+        rc, _, err, _ = run(["no_such_file.py"])
+        prc, _, perr = plain(["no_such_file.py"])
+        self.assertEqual(rc, prc)
+        self.assertEqual(rc, 2)
+        self.assertIn("can't open file", err)
+        self.assertIn("no_such_file.py': [Errno 2] No such file or directory", err)
+
+    def test_missing_module(self):
+        rc, _, err, _ = run(["-m", "no_such_module_xyz"])
+        self.assertEqual(rc, 1)
+        self.assertIn("No module named no_such_module_xyz", err)
+
+    def test_syntax_error_prints_like_python(self):
+        rc, _, err, _ = run(["syntax_error.py"])
+        prc, _, perr = plain(["syntax_error.py"])
+        self.assertEqual((rc, err), (prc, perr))
+
+    def test_uncaught_exception_prints_like_python(self):
+        rc, _, err, _ = run(["raises.py"])
+        prc, _, perr = plain(["raises.py"])
+        self.assertEqual((rc, err), (prc, perr))
+        self.assertNotIn("<string>", err)
+
+    def test_sys_exit_code_passes_through(self):
+        for code in ("0", "3", "42"):
+            self.assertEqual(run(["exits.py", code])[0], int(code))
+
+    def test_os_exit_keeps_the_trace(self):
+        rc, _, _, trace = run(["os_exit.py"])
+        self.assertEqual(rc, 7)
+        self.assertGreater(len(trace), 0)
+
+    def test_fork_child_does_not_write_the_parent_trace(self):
+        rc, out, err, trace = run(["fork_child.py"])
+        self.assertEqual(rc, 0, err)
+        self.assertIn("child 0", out)
+        self.assertGreater(len(trace), 0)
+
+
+class Watchdog(unittest.TestCase):
+    def assertDeadlock(self, prog):
+        rc, _, err, trace = run([prog])
+        self.assertEqual(rc, 66, err)
+        self.assertIn("pyrace: deadlock detected, ending the run; see the report", err)
+        self.assertGreater(len(trace), 0)
+
+    def test_seed_get_value_ends(self):
+        self.assertDeadlock("seed_get_value.py")
+
+    def test_abba_cycle_ends(self):
+        self.assertDeadlock("abba.py")
+
+    def test_self_wait_ends(self):
+        self.assertDeadlock("self_wait.py")
+
+    def test_exitcode_option(self):
+        rc, _, _, _ = run(["self_wait.py"], opts=OPTS + " exitcode=9")
+        self.assertEqual(rc, 9)
+
+    def test_normal_waits_are_not_deadlocks(self):
+        rc, out, err, _ = run(["busy_clean.py"])
+        self.assertEqual((rc, out.strip()), (0, "clean"), err)
+
+
+if __name__ == "__main__":
+    RUNTIME = os.path.abspath(sys.argv.pop(1))
+    unittest.main(verbosity=2)
