@@ -1,5 +1,7 @@
 // The command line of `pyrace run`: usage errors, exit codes, argument pass-through,
 // `-m module`, options from PYRACE_OPTIONS and the command line.
+#include <signal.h>
+
 #include <gtest/gtest.h>
 
 #include "tests/e2e/harness.h"
@@ -79,6 +81,15 @@ TEST(Cli, SelfKilledProgramExits128PlusSignal) {
   const ToolResult r = RunPyrace({"run", Testdata("exit_self_sigkill.py")});
   EXPECT_EQ(r.exit_code, 128 + 9) << r.err;
   EXPECT_NE(r.err.find("pyrace: the program was killed by SIGKILL; analysed "), std::string::npos) << r.err;
+}
+
+TEST(Cli, SignalsToPyraceGoToTheProgram) {
+  // The program dies of the forwarded SIGTERM; pyrace reports that as 128+15.
+  EXPECT_EQ(SignalPyraceWhenReady({"run", Testdata("wait_for_signal.py")}, "ready", SIGTERM), 128 + 15);
+  // SIGINT raises KeyboardInterrupt in the program: its traceback, exit code 1... unless
+  // it dies of the signal; either way it is the program's outcome, not pyrace's.
+  const int rc = SignalPyraceWhenReady({"run", Testdata("wait_for_signal.py")}, "ready", SIGINT);
+  EXPECT_TRUE(rc == 1 || rc == 128 + 2) << rc;
 }
 
 TEST(Cli, ProgramStdoutStaysClean) {

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <glob.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -82,6 +83,36 @@ ToolResult RunPyrace(const std::vector<std::string>& args, const std::vector<std
   r.out = ReadText(out_path);
   r.err = ReadText(err_path);
   return r;
+}
+
+int SignalPyraceWhenReady(const std::vector<std::string>& args, const std::string& line, int sig) {
+  int fds[2];
+  if (pipe(fds) != 0) return -1;
+  std::vector<std::string> argv_s = {PYRACE_BIN};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& s : argv_s) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    // Its own process group: the signal must come from pyrace, not from a shared group.
+    setpgid(0, 0);
+    dup2(fds[1], 1);
+    close(fds[0]);
+    close(fds[1]);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(fds[1]);
+  std::string out;
+  char buf[256];
+  ssize_t n;
+  while (out.find(line) == std::string::npos && (n = read(fds[0], buf, sizeof buf)) > 0) out.append(buf, n);
+  kill(pid, sig);
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 std::string Canonical(const std::string& path) {

@@ -36,6 +36,10 @@ struct ToolResult {
 ToolResult RunPyrace(const std::vector<std::string>& args, const std::vector<std::string>& env = {},
                      const std::string& cwd = "");
 
+// Starts `pyrace args...` with its stdout on a pipe, waits until the program prints
+// `line`, sends sig to pyrace and returns pyrace's exit code (128+N when killed by N).
+int SignalPyraceWhenReady(const std::vector<std::string>& args, const std::string& line, int sig);
+
 // (kind, canonical file, line)
 using Expected = std::tuple<std::string, std::string, int>;
 using FindingSet = std::set<Expected>;

@@ -27,7 +27,7 @@ TEST_P(Interpreter, LockOrderInversionIsPredictedTheSameWay) {
   const std::string report = tmp.File("report.json");
   const std::string prog = Testdata("lockdep_abbcca.py");
   const ToolResult r =
-      RunPyrace({"run", "--python", python, "--format", "json", "--output", report, prog, "Condition"});
+      RunPyrace({"run", "--python", python, "--format", "json", "--output", report, prog, "RLock"});
   EXPECT_EQ(r.exit_code, 66) << r.err;
   EXPECT_EQ(FindingsOf(ReadJson(report)), Annotations(prog)) << r.err;
 }

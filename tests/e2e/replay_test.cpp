@@ -87,23 +87,40 @@ TEST(Replay, MissingFileIsAnInputError) {
   EXPECT_NE(r.err.find("nothing.pyrt"), std::string::npos) << r.err;
 }
 
+// The first 12 bytes (magic, major, minor) keep their layout across major versions
+// (docs/trace-format.md), so a newer trace is one with a larger major there.
 TEST(Replay, TraceFromANewerMajorVersionIsAnInputError) {
   TempDir tmp;
   const std::string path = tmp.File("future.pyrt");
   const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   ASSERT_GE(fd, 0);
   {
-    TraceHeader header;
-    header.version_major = kTraceVersionMajor + 1;
-    TraceWriter writer(fd, header);
+    TraceWriter writer(fd, TraceHeader{});
     Event e;
     e.kind = EventKind::kThreadExit;
     writer.Emit(e);
   }
   close(fd);
+  std::string bytes = ReadText(path);
+  ASSERT_GT(bytes.size(), 12u);
+  bytes[8] = static_cast<char>(kTraceVersionMajor + 1);
+  bytes[9] = 0;
+  WriteText(path, bytes);
   const ToolResult r = RunPyrace({"replay", path});
   EXPECT_EQ(r.exit_code, 2) << r.err;
-  EXPECT_NE(r.err.find("pyrace: cannot replay"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("pyrace: cannot replay '" + path + "': trace format version " +
+                       std::to_string(kTraceVersionMajor + 1) + ".0 is newer"),
+            std::string::npos)
+      << r.err;
+}
+
+TEST(Replay, EmptyFileIsAnInputError) {
+  TempDir tmp;
+  const std::string path = tmp.File("empty.pyrt");
+  WriteText(path, "");
+  const ToolResult r = RunPyrace({"replay", path});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("pyrace: cannot replay '" + path + "'"), std::string::npos) << r.err;
 }
 
 }  // namespace

@@ -55,5 +55,31 @@ TEST(Report, BadSuppressionsFileStopsBeforeRunning) {
   EXPECT_NE(r.err.find(supp + ":1: unknown suppression type 'rase'"), std::string::npos) << r.err;
 }
 
+TEST(Report, SarifNamesTheKindAndThePrimaryLine) {
+#ifndef PYRACE_E2E_HAVE_SARIF
+  GTEST_SKIP() << "built without the SARIF renderer (tool/lint)";
+#endif
+  TempDir tmp;
+  const std::string report = tmp.File("report.sarif");
+  const std::string prog = Testdata("lockdep_abba.py");
+  const ToolResult r = RunPyrace({"run", "--format", "sarif", "--output", report, prog});
+  EXPECT_EQ(r.exit_code, 66) << r.err;
+  const nlohmann::json j = ReadJson(report);
+  EXPECT_EQ(j["version"], "2.1.0");
+  ASSERT_EQ(j["runs"][0]["results"].size(), 1u) << j.dump(2);
+  const auto& result = j["runs"][0]["results"][0];
+  EXPECT_EQ(result["ruleId"], "lock-order-inversion");
+  EXPECT_EQ(result["locations"][0]["physicalLocation"]["region"]["startLine"],
+            std::get<2>(*Annotations(prog).begin()));
+}
+
+TEST(Report, LintIsDispatched) {
+#ifndef PYRACE_E2E_HAVE_LINT
+  GTEST_SKIP() << "built without the linter (tool/lint)";
+#endif
+  const ToolResult r = RunPyrace({"lint", "--help"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
 }  // namespace
 }  // namespace pyrace::e2e

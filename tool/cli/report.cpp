@@ -9,6 +9,9 @@
 #include "tool/render/json.h"
 #include "tool/render/text.h"
 #include "tool/suppress/ignore_comment.h"
+#ifdef PYRACE_HAVE_SARIF
+#include "tool/render/sarif.h"
+#endif
 
 namespace pyrace {
 namespace {

@@ -1,0 +1,8 @@
+# Says it is ready, then sleeps: the end-to-end tests signal pyrace and check that the
+# program, not pyrace, receives the signal.
+import sys
+import time
+
+print("ready", flush=True)
+time.sleep(60)
+sys.exit(9)
