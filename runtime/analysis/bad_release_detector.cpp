@@ -47,7 +47,7 @@ Finding BadReleaseDetector::Build(const Event& e, const AnalysisContext& ctx, Ti
   Finding f;
   f.kind = FindingKind::kBadRelease;
   f.message = Message(syms, l, kind, e.tid, owner);
-  f.primary = TopLocation(syms, e.stack);
+  f.primary = PrimaryLocation(syms, e.stack);
   f.sections.push_back(StackSection(syms, e.stack, "Release of " + LockName(l) + " by thread " +
                                                        ThreadLabel(syms, e.tid) + ":"));
   if (owner != kNoTid && owner != e.tid) {

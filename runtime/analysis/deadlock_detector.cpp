@@ -233,7 +233,7 @@ void DeadlockDetector::Report(const AnalysisContext& ctx, FindingSink& sink) {
   Finding f;
   f.kind = FindingKind::kDeadlock;
   f.message = Message(s);
-  f.primary = TopLocation(s.syms, group_.waits.front().stack);
+  f.primary = PrimaryLocation(s.syms, group_.waits.front().stack);
   AddStuckSections(s, f);
   AddLockSections(s, f);
   for (const ThreadAt& t : group_.others) {

@@ -15,6 +15,25 @@ SourceLocation TopLocation(const Symbols& syms, StackId stack) {
   return frames.empty() ? SourceLocation{} : FrameLocation(syms, frames.front());
 }
 
+bool IsSyncMachinery(std::string_view file) {
+  static constexpr std::string_view kModules[] = {
+      "/threading.py", "/queue.py", "/concurrent/futures/_base.py", "/concurrent/futures/thread.py"};
+  bool in_stdlib = file.find("/lib/python3") != std::string_view::npos ||
+                   file.find("/Lib/") != std::string_view::npos;
+  if (!in_stdlib) return false;
+  for (std::string_view m : kModules) {
+    if (file.ends_with(m)) return true;
+  }
+  return false;
+}
+
+SourceLocation PrimaryLocation(const Symbols& syms, StackId stack) {
+  for (const Frame& f : syms.stack(stack)) {
+    if (!IsSyncMachinery(syms.str(f.file))) return FrameLocation(syms, f);
+  }
+  return TopLocation(syms, stack);
+}
+
 Section StackSection(const Symbols& syms, StackId stack, std::string title) {
   Section s;
   s.title = std::move(title);
@@ -30,9 +49,9 @@ std::string ShortLocation(const SourceLocation& loc) {
 }
 
 std::string SiteKey(const Symbols& syms, StackId stack) {
-  const std::vector<Frame>& frames = syms.stack(stack);
-  if (frames.empty()) return "?";
-  return std::string(syms.str(frames.front().file)) + ":" + std::to_string(frames.front().line);
+  SourceLocation at = PrimaryLocation(syms, stack);
+  if (at.file.empty()) return "?";
+  return at.file + ":" + std::to_string(at.line);
 }
 
 std::string LockName(LockId l) {
@@ -46,7 +65,7 @@ StackId LockCreateStack(const Symbols& syms, LockId l) {
 std::string LockDescription(const Symbols& syms, LockId l) {
   StackId created = LockCreateStack(syms, l);
   if (created == kNoStack || syms.stack(created).empty()) return LockName(l);
-  return LockName(l) + " (created at " + ShortLocation(TopLocation(syms, created)) + ")";
+  return LockName(l) + " (created at " + ShortLocation(PrimaryLocation(syms, created)) + ")";
 }
 
 std::string ThreadName(const Symbols& syms, Tid t) {

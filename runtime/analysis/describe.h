@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "runtime/model/event.h"
 #include "runtime/model/finding.h"
@@ -14,11 +15,20 @@ namespace pyrace {
 SourceLocation FrameLocation(const Symbols& syms, const Frame& f);
 // The innermost frame of a stack; an empty location for an unknown stack.
 SourceLocation TopLocation(const Symbols& syms, StackId stack);
+
+// The standard library's synchronization modules (threading, queue,
+// concurrent.futures) implement the lock API: `with cond:` acquires inside
+// Condition.__enter__, `t.join()` waits inside Thread._wait_for_tstate_lock.
+bool IsSyncMachinery(std::string_view file);
+// Where the user's code performed the operation: the innermost frame outside that
+// machinery (the top frame when every frame is machinery). Primary locations, the
+// sites in messages and dedup keys use it; sections keep every frame.
+SourceLocation PrimaryLocation(const Symbols& syms, StackId stack);
 Section StackSection(const Symbols& syms, StackId stack, std::string title);
 
 // "a.py:3" with the file's base name; "?" when unknown.
 std::string ShortLocation(const SourceLocation& loc);
-// "/full/path/a.py:3": the top frame as a dedup key component (stable across runs).
+// "/full/path/a.py:3": the primary frame as a dedup key component (stable across runs).
 std::string SiteKey(const Symbols& syms, StackId stack);
 
 std::string LockName(LockId l);                         // "L1"; "GIL" for lock 0

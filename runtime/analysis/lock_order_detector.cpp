@@ -89,7 +89,7 @@ Finding BuildFinding(const Symbols& syms, const CycleView& c) {
   for (size_t i = 0; i < c.size(); ++i) any_timed = any_timed || c.taker(i).timed;
   f.severity = any_timed ? Severity::kWarning : Severity::kError;
   f.message = Message(syms, c);
-  f.primary = TopLocation(syms, c.taker(0).to_stack);
+  f.primary = PrimaryLocation(syms, c.taker(0).to_stack);
   for (size_t i = 0; i < c.size(); ++i) AddEdgeSections(syms, c.taker(i), f);
   for (size_t i = 0; i < c.size(); ++i) AddLockCreatedSection(syms, c.taker(i).from_lock, f);
   std::vector<Tid> shown;

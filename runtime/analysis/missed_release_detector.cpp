@@ -13,7 +13,7 @@ constexpr const char* kFixNote =
 // "lock L1 acquired in get_value at seed.py:12": the part both messages share.
 std::string AcquiredPart(const Symbols& syms, LockId l, StackId acquire_stack) {
   std::string out = "lock " + LockDescription(syms, l);
-  SourceLocation at = TopLocation(syms, acquire_stack);
+  SourceLocation at = PrimaryLocation(syms, acquire_stack);
   if (at.file.empty()) return out;
   if (!at.function.empty()) out += " acquired in " + at.function;
   return out + " at " + ShortLocation(at);
@@ -98,7 +98,7 @@ void MissedReleaseDetector::ReportFrameEnd(const Candidate& c, const Symbols& sy
   f.kind = FindingKind::kMissedRelease;
   f.message = AcquiredPart(syms, c.lock, c.acquire_stack) + " is still held: " + function + verb +
               " at " + ShortLocation(end) + " without releasing it";
-  f.primary = c.acquire_stack != kNoStack ? TopLocation(syms, c.acquire_stack) : end;
+  f.primary = c.acquire_stack != kNoStack ? PrimaryLocation(syms, c.acquire_stack) : end;
   if (c.acquire_stack != kNoStack) {
     f.sections.push_back(StackSection(syms, c.acquire_stack, "Lock " + LockName(c.lock) +
                                       " acquired here by thread " + ThreadLabel(syms, c.tid) + ":"));
@@ -118,7 +118,7 @@ void MissedReleaseDetector::ReportThreadEnded(LockId l, const LockState& state,
   f.kind = FindingKind::kMissedRelease;
   f.message = AcquiredPart(syms, l, rec->acquire_stack) + " is still held: thread " +
               ThreadLabel(syms, rec->holder) + " ended without releasing it";
-  f.primary = TopLocation(syms, rec->acquire_stack);
+  f.primary = PrimaryLocation(syms, rec->acquire_stack);
   f.sections.push_back(StackSection(syms, rec->acquire_stack, "Lock " + LockName(l) +
                                     " acquired here by thread " + ThreadLabel(syms, rec->holder) + ":"));
   AddLockCreatedSection(syms, l, f);

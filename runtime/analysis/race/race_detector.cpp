@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <string>
 #include <unordered_map>
 
@@ -47,6 +48,7 @@ struct RaceDetector::Impl {
   std::unordered_map<SyncId, VectorClock> channels;
   std::vector<RaceRecord> records;
   std::map<std::string, size_t> record_index;  // dedup key -> records[i]
+  std::set<std::string> absorbed;              // keys told by a check-then-act report
   uint64_t seq = 0;
   uint64_t accesses = 0;
   uint64_t races = 0;
@@ -176,6 +178,7 @@ struct RaceDetector::Impl {
       return;
     }
     RaceRecord r;
+    r.absorbed = absorbed.count(key) != 0;
     r.loc = loc;
     r.description = desc;
     r.cls = cls;
@@ -189,6 +192,7 @@ struct RaceDetector::Impl {
   // The read of a check-then-act was itself reported against the same earlier write; the
   // check-then-act report shows that read, so the separate report would only repeat it.
   void Absorb(const std::string& key) {
+    absorbed.insert(key);  // also for a later read at the same sites (another key of a dict)
     auto it = record_index.find(key);
     if (it != record_index.end()) records[it->second].absorbed = true;
   }

@@ -5,6 +5,7 @@
 
 #include <random>
 
+#include "runtime/analysis/describe.h"
 #include "tests/unit/analysis/script.h"
 
 namespace pyrace::testing {
@@ -370,6 +371,39 @@ TEST(LockOrder, ManyAccountsTransferringBothWaysAreOneFinding) {
   ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(Primary(found[0]), "bank.py:11");
   EXPECT_GT(found[0].count, 10u);
+}
+
+}  // namespace
+}  // namespace pyrace::testing
+
+namespace pyrace::testing {
+namespace {
+
+TEST(LockOrder, ConditionAcquiresPointAtTheUsersWithStatement) {
+  // `with cond:` acquires inside threading's Condition.__enter__; the user's line is
+  // the primary location, the site of the message and of deduplication.
+  const std::string threading = "/usr/lib/python3.11/threading.py";
+  Script s;
+  LockId a = s.NewRLock(), b = s.NewRLock();
+  s.T(1).Lock(a).At({{threading, 272, "Condition.__enter__"}, {"app.py", 10, "ab"}});
+  s.T(1).Lock(b).At({{threading, 272, "Condition.__enter__"}, {"app.py", 11, "ab"}});
+  s.T(1).Unlock(b).Unlock(a);
+  s.T(2).Lock(b).At({{threading, 272, "Condition.__enter__"}, {"app.py", 20, "ba"}});
+  s.T(2).Lock(a).At({{threading, 272, "Condition.__enter__"}, {"app.py", 21, "ba"}});
+  s.T(2).Unlock(a).Unlock(b);
+  auto found = OfKind(s.Analyze(), FindingKind::kLockOrderInversion);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(Primary(found[0]), "app.py:21");
+  EXPECT_EQ(found[0].primary.function, "ba");
+  EXPECT_EQ(found[0].sections[0].frames.at(0).file, threading);  // the full stack stays
+}
+
+TEST(LockOrder, MachineryFramesOutsideTheStdlibAreTheUsers) {
+  EXPECT_TRUE(IsSyncMachinery("/usr/lib/python3.11/threading.py"));
+  EXPECT_TRUE(IsSyncMachinery("/root/.pyenv/versions/3.12.1/lib/python3.12/concurrent/futures/_base.py"));
+  EXPECT_TRUE(IsSyncMachinery("/src/cpython/Lib/queue.py"));
+  EXPECT_FALSE(IsSyncMachinery("/home/me/project/threading.py"));
+  EXPECT_FALSE(IsSyncMachinery("/usr/lib/python3.11/logging/__init__.py"));
 }
 
 }  // namespace
