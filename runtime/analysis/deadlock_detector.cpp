@@ -28,6 +28,19 @@ struct Scene {
   }
 };
 
+// "Thread-7, Thread-8, Thread-9, Thread-10 and 21 more": a hang of many threads at
+// one place must stay readable.
+std::string Names(const Scene& s, const std::vector<Tid>& tids) {
+  constexpr size_t kShown = 4;
+  std::string out;
+  for (size_t k = 0; k < tids.size() && k < kShown; ++k) {
+    if (k > 0) out += k + 1 == tids.size() ? " and " : ", ";
+    out += ThreadName(s.syms, tids[k]);
+  }
+  if (tids.size() > kShown) out += " and " + std::to_string(tids.size() - kShown) + " more";
+  return out;
+}
+
 std::string WhatItWaitsFor(const Wait& w) {
   switch (w.kind) {
     case WaitKind::kLock: return "lock " + LockName(static_cast<LockId>(w.obj));
@@ -130,9 +143,7 @@ void AddStuckSections(const Scene& s, Finding& f) {
     std::string title = "Thread " + ThreadLabel(s.syms, w.tid) + " waits for " + WhatItWaitsFor(w) +
                         TargetSuffix(s, w);
     if (!same.empty()) {
-      title += ", and so do " + std::to_string(same.size()) + " more threads (";
-      for (size_t k = 0; k < same.size(); ++k) title += (k ? ", " : "") + ThreadName(s.syms, same[k]);
-      title += ")";
+      title += ", and so do " + std::to_string(same.size()) + " more threads (" + Names(s, same) + ")";
     }
     f.sections.push_back(StackSection(s.syms, w.stack, title + " here:"));
     AddHeldSections(s, w.tid, f);
@@ -159,10 +170,21 @@ void AddLockSections(const Scene& s, Finding& f) {
   for (LockId l : locks) AddLockCreatedSection(s.syms, l, f);
 }
 
+// One edge per waited-on object: "Thread-6, Thread-7 and 23 more -> L1 -> Thread-5 (exited)".
 std::string GraphNote(const Scene& s) {
   std::string note = "wait-for graph:";
-  for (const Wait& w : s.group.waits) {
-    note += " " + ThreadName(s.syms, w.tid) + " -> ";
+  std::vector<bool> done(s.group.waits.size(), false);
+  for (size_t i = 0; i < s.group.waits.size(); ++i) {
+    if (done[i]) continue;
+    const Wait& w = s.group.waits[i];
+    std::vector<Tid> waiters;
+    for (size_t j = i; j < s.group.waits.size(); ++j) {
+      const Wait& o = s.group.waits[j];
+      if (done[j] || o.kind != w.kind || o.obj != w.obj) continue;
+      done[j] = true;
+      waiters.push_back(o.tid);
+    }
+    note += " " + Names(s, waiters) + " -> ";
     note += w.kind == WaitKind::kLock ? LockName(static_cast<LockId>(w.obj)) : WhatItWaitsFor(w);
     Tid target = WaitTarget(s, w);
     if (w.kind == WaitKind::kLock && target != kNoTid) {

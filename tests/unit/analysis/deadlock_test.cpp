@@ -67,14 +67,34 @@ TEST(Deadlock, SeedWaitersOnALockWhoseHolderExited) {
             "are stuck");
   std::string titles = Titles(found[0]);
   EXPECT_NE(titles.find("Thread T6 (Thread-6) waits for lock L1 (held by thread T5 (Thread-5), which "
-                        "has exited), and so do 2 more threads (Thread-7, Thread-8) here:"),
+                        "has exited), and so do 2 more threads (Thread-7 and Thread-8) here:"),
             std::string::npos)
       << titles;
   EXPECT_NE(titles.find("Lock L1 was acquired by thread T5 (Thread-5), which has exited, here:"),
             std::string::npos)
       << titles;
+  EXPECT_NE(found[0].notes[0].find("wait-for graph: Thread-6, Thread-7 and Thread-8 -> L1 -> Thread-5 (exited)"),
+            std::string::npos)
+      << found[0].notes[0];
   // The early return is reported too.
   EXPECT_EQ(OfKind(all, FindingKind::kMissedRelease).size(), 1u);
+}
+
+TEST(Deadlock, ManyThreadsStuckAtOnePlaceStayReadable) {
+  Script s;
+  LockId l = s.NewLock("seed.py", 3);
+  s.T(1).Lock(l).At("seed.py", 12).Exit();
+  s.DeadlockBegin();
+  for (Tid t = 2; t <= 30; ++t) s.T(t).WaitsLock(l).At("seed.py", 12);
+  s.DeadlockEnd();
+  auto found = Deadlocks(s);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_NE(Titles(found[0]).find("and so do 28 more threads (Thread-3, Thread-4, Thread-5, Thread-6 and 24 more) here:"),
+            std::string::npos)
+      << Titles(found[0]);
+  EXPECT_NE(found[0].notes[0].find("Thread-2, Thread-3, Thread-4, Thread-5 and 25 more -> L1 -> Thread-1 (exited)"),
+            std::string::npos)
+      << found[0].notes[0];
 }
 
 TEST(Deadlock, ShutdownWaitingForAStuckThread) {
