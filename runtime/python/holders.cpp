@@ -5,6 +5,7 @@
 
 #include "runtime/python/lock_types.h"
 #include "runtime/python/recorder.h"
+#include "runtime/python/stack_depot.h"
 #include "runtime/python/threads.h"
 
 namespace pyrace::py {
@@ -41,6 +42,16 @@ StackId CallSiteStack() {
   return rec.recording() ? rec.CaptureStack() : kNoStack;
 }
 
+StackId ReleaseSiteStack(LockObject* l) {
+  Recorder& rec = Recorder::Get();
+  if (!rec.recording()) return kNoStack;
+  PyFrameObject* frame = CurrentFrame();
+  if (frame != nullptr && reinterpret_cast<PyObject*>(frame) == l->acquire_frame) {
+    return rec.depot().SameFrame(l->acquire_stack, frame);
+  }
+  return rec.CaptureStack();
+}
+
 void NoteAcquired(LockObject* l, StackId stack, uint8_t flags) {
   Recorder& rec = Recorder::Get();
   ThreadRec* t = rec.threads().Current();
@@ -51,6 +62,7 @@ void NoteAcquired(LockObject* l, StackId stack, uint8_t flags) {
   PyObject* frame = reinterpret_cast<PyObject*>(CurrentFrame());
   Py_XINCREF(frame);
   Py_XSETREF(l->acquire_frame, frame);
+  l->acquire_stack = stack;
   t->held.push_back(l);
   EmitFor(rec, EventKind::kLockAcquired, l, stack, flags);
 }

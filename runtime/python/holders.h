@@ -20,6 +20,10 @@ void NoteCreated(LockObject* l);
 // real lock operation: capturing may allocate and so run arbitrary code.
 StackId CallSiteStack();
 
+// Stack of a release of l: derived from the acquire's when the acquiring frame
+// releases (the common case), captured otherwise.
+StackId ReleaseSiteStack(LockObject* l);
+
 // The lock was just taken by the calling thread (outermost level).
 void NoteAcquired(LockObject* l, StackId stack, uint8_t flags);
 // RLock re-entry by its owner.

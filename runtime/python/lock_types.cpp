@@ -26,6 +26,7 @@ bool InitFields(LockObject* l, LockKind kind) {
   l->count = 0;
   l->holder = nullptr;
   l->acquire_frame = nullptr;
+  l->acquire_stack = kNoStack;
   l->frame_end_reported = false;
   l->id = 0;
   if (l->lock == nullptr) {
@@ -109,7 +110,7 @@ void ReleaseOutermost(LockObject* l, StackId stack) {
 }
 
 PyObject* PlainRelease(LockObject* l) {
-  StackId stack = CallSiteStack();
+  StackId stack = ReleaseSiteStack(l);
   if (!l->locked) {
     NoteReleaseEvent(l, stack, kFlagError);
     PyErr_SetString(PyExc_RuntimeError, "release unlocked lock");
@@ -120,7 +121,7 @@ PyObject* PlainRelease(LockObject* l) {
 }
 
 PyObject* RLockRelease(LockObject* l) {
-  StackId stack = CallSiteStack();
+  StackId stack = ReleaseSiteStack(l);
   if (l->count == 0 || l->owner != PyThread_get_thread_ident()) {
     NoteReleaseEvent(l, stack, kFlagError);
     PyErr_SetString(PyExc_RuntimeError, "cannot release un-acquired lock");

@@ -26,6 +26,7 @@ struct LockObject {
   // has been reported).
   ThreadRec* holder;
   PyObject* acquire_frame;
+  StackId acquire_stack;  // where acquire_frame took it
   bool frame_end_reported;
 };
 

@@ -14,6 +14,13 @@ inline size_t Mix(size_t h, uint64_t v) {
   return (h ^ v) * 0xBF58476D1CE4E5B9ull;
 }
 
+inline bool SameWords(const uintptr_t* a, const uintptr_t* b, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 size_t StackDepot::KeyHash::operator()(const std::vector<uintptr_t>& k) const {
@@ -54,8 +61,7 @@ StackId StackDepot::Capture(PyFrameObject* top) {
   if (scratch_.empty()) return kNoStack;
   size_t len = scratch_.size();
   CacheSlot& slot = cache_[hash % kCacheSlots];
-  if (slot.len == len && slot.hash == hash &&
-      std::memcmp(slot.key, scratch_.data(), len * sizeof(uintptr_t)) == 0) {
+  if (slot.len == len && slot.hash == hash && SameWords(slot.key, scratch_.data(), len)) {
     return slot.id;
   }
   StackId id;
@@ -84,11 +90,39 @@ StackId StackDepot::Resolve(const std::vector<uintptr_t>& key) {
     int line = CodeLine(code, static_cast<int>(key[i + 1]));
     frames.push_back(Frame{info.file, info.function, static_cast<uint32_t>(line < 0 ? 0 : line)});
   }
+  return Define(std::move(frames));
+}
+
+StackId StackDepot::Define(std::vector<Frame> frames) {
   auto it = by_frames_.find(frames);
   if (it != by_frames_.end()) return it->second;
   StackId id = next_stack_++;
   if (writer_ != nullptr) writer_->DefineStack(id, frames);
-  by_frames_.emplace(std::move(frames), id);
+  auto ins = by_frames_.emplace(std::move(frames), id).first;
+  if (frames_of_.size() <= id) frames_of_.resize(id + 1, nullptr);
+  frames_of_[id] = &ins->first;
+  return id;
+}
+
+StackId StackDepot::SameFrame(StackId base, PyFrameObject* top) {
+  if (base == kNoStack || base >= frames_of_.size() || frames_of_[base] == nullptr) {
+    return Capture(top);
+  }
+  PyCodeObject* code = FrameCode(top);
+  // A generator or coroutine resumes from whichever caller calls next()/send().
+  if (code->co_flags & (CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR | CO_ITERABLE_COROUTINE)) {
+    return Capture(top);
+  }
+  int lasti = FrameLasti(top);
+  auto code_word = reinterpret_cast<uintptr_t>(code);
+  SameFrameSlot& slot = same_frame_[Mix(Mix(base, code_word), static_cast<uint64_t>(lasti)) % kCacheSlots];
+  if (slot.base == base && slot.code == code_word && slot.lasti == lasti) return slot.id;
+  std::vector<Frame> frames = *frames_of_[base];
+  const CodeInfo& info = Code(code);
+  int line = CodeLine(code, lasti);
+  frames[0] = Frame{info.file, info.function, static_cast<uint32_t>(line < 0 ? 0 : line)};
+  StackId id = Define(std::move(frames));
+  slot = SameFrameSlot{base, code_word, lasti, id};
   return id;
 }
 

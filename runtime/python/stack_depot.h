@@ -32,6 +32,11 @@ class StackDepot {
   void set_writer(TraceWriter* w) { writer_ = w; }
 
   StackId Capture(PyFrameObject* top);
+  // The stack of `top` when `base` is a stack captured earlier in the same frame
+  // activation (a release in the frame that acquired): the callers of a function
+  // activation never change, so only the top line is new and there is no frame walk.
+  // Generator and coroutine frames are walked, since each resumption has its caller.
+  StackId SameFrame(StackId base, PyFrameObject* top);
   StrId Intern(std::string_view s);
 
   // Walks stop below this frame (the `python -c` runner's own frame while the
@@ -64,7 +69,15 @@ class StackDepot {
     uintptr_t key[kCacheWords];
   };
 
+  struct SameFrameSlot {
+    StackId base = kNoStack;
+    uintptr_t code = 0;
+    int lasti = -1;
+    StackId id = kNoStack;
+  };
+
   StackId Resolve(const std::vector<uintptr_t>& key);
+  StackId Define(std::vector<Frame> frames);
   const CodeInfo& Code(PyCodeObject* code);
   StrId InternPy(PyObject* unicode);
 
@@ -72,6 +85,8 @@ class StackDepot {
   TraceWriter* writer_ = nullptr;
   PyFrameObject* floor_ = nullptr;
   std::vector<CacheSlot> cache_ = std::vector<CacheSlot>(kCacheSlots);
+  std::vector<SameFrameSlot> same_frame_ = std::vector<SameFrameSlot>(kCacheSlots);
+  std::vector<const std::vector<Frame>*> frames_of_;  // by StackId, keys of by_frames_
   std::vector<uintptr_t> scratch_;  // reused key buffer: no allocation on a hit
   std::unordered_map<std::vector<uintptr_t>, StackId, KeyHash> by_key_;
   std::unordered_map<std::vector<Frame>, StackId, FramesHash, FramesEq> by_frames_;
