@@ -130,19 +130,29 @@ PyObject* CallOsPath(const char* fn, PyObject* arg) {
   return r;
 }
 
-// The __main__ namespace python gives a script: __file__, __cached__, __loader__,
-// and none of the names the -c runner left behind.
-PyObject* PrepareMain(PyObject* abspath, PyObject* module) {
+// __main__ as python starts it: only its dunder names. The -c runner bound its own
+// (sys, _pyrace...) there, and the program must not see them.
+PyObject* CleanMain() {
   PyObject* main = PyImport_AddModule("__main__");  // borrowed
   if (main == nullptr) return nullptr;
   PyObject* d = PyModule_GetDict(main);
-  PyObject* items = PyDict_Items(d);
-  if (items == nullptr) return nullptr;
-  for (Py_ssize_t i = 0; i < PyList_GET_SIZE(items); ++i) {
-    PyObject* kv = PyList_GET_ITEM(items, i);
-    if (PyTuple_GET_ITEM(kv, 1) == module) PyDict_DelItem(d, PyTuple_GET_ITEM(kv, 0));
+  PyObject* keys = PyDict_Keys(d);
+  if (keys == nullptr) return nullptr;
+  for (Py_ssize_t i = 0; i < PyList_GET_SIZE(keys); ++i) {
+    PyObject* k = PyList_GET_ITEM(keys, i);
+    std::string name = Utf8(k);
+    bool dunder = name.size() > 4 && name.rfind("__", 0) == 0 &&
+                  name.compare(name.size() - 2, 2, "__") == 0;
+    if (!dunder && PyDict_DelItem(d, k) < 0) PyErr_Clear();
   }
-  Py_DECREF(items);
+  Py_DECREF(keys);
+  return d;
+}
+
+// The __main__ namespace python gives a script: __file__, __cached__, __loader__.
+PyObject* PrepareMain(PyObject* abspath) {
+  PyObject* d = CleanMain();
+  if (d == nullptr) return nullptr;
   PyObject* machinery = PyImport_ImportModule("importlib.machinery");
   PyObject* loader = machinery != nullptr
                          ? PyObject_CallMethod(machinery, "SourceFileLoader", "sO", "__main__", abspath)
@@ -171,7 +181,7 @@ PyObject* ReadSource(PyObject* abspath) {
   return data;
 }
 
-PyObject* RunScript(PyObject* module, PyObject* script, PyObject* rest) {
+PyObject* RunScript(PyObject* script, PyObject* rest) {
   PyObject* abspath = CallOsPath("abspath", script);
   if (abspath == nullptr) return nullptr;
   PyObject* source = ReadSource(abspath);
@@ -207,7 +217,7 @@ PyObject* RunScript(PyObject* module, PyObject* script, PyObject* rest) {
   PyObject* code = nullptr;
   std::vector<PyObject*> argv{script};
   for (Py_ssize_t i = 0; i < PyList_GET_SIZE(rest); ++i) argv.push_back(PyList_GET_ITEM(rest, i));
-  if (dir != nullptr && SetPath0(dir) && SetArgv(argv)) globals = PrepareMain(abspath, module);
+  if (dir != nullptr && SetPath0(dir) && SetArgv(argv)) globals = PrepareMain(abspath);
   Py_XDECREF(dir);
   if (globals != nullptr) {
 #ifdef PYRACE_HAVE_ACCESS_HOOKS
@@ -249,7 +259,7 @@ PyObject* RunModule(PyObject* name, PyObject* rest) {
   PyObject* dash_m = PyUnicode_FromString("-m");
   std::vector<PyObject*> argv{dash_m};
   for (Py_ssize_t i = 0; i < PyList_GET_SIZE(rest); ++i) argv.push_back(PyList_GET_ITEM(rest, i));
-  bool ok = dash_m != nullptr && SetPath0(dir) && SetArgv(argv);
+  bool ok = dash_m != nullptr && SetPath0(dir) && SetArgv(argv) && CleanMain() != nullptr;
   Py_DECREF(dir);
   Py_XDECREF(dash_m);
   if (!ok) return nullptr;
@@ -341,7 +351,7 @@ PyObject* Bootstrap(PyObject* module, PyObject*) {
   PyObject* rest = PyList_GetSlice(args, is_module ? 2 : 1, PyList_GET_SIZE(args));
   PyObject* res = rest == nullptr ? nullptr
                   : is_module    ? RunModule(target, rest)
-                                 : RunScript(module, target, rest);
+                                 : RunScript(target, rest);
   Recorder::Get().depot().set_floor(nullptr);
   Py_XDECREF(rest);
   Py_DECREF(args);

@@ -18,7 +18,10 @@ PROGS = os.path.join(HERE, "programs")
 RUNTIME = None
 # Fast watchdog so hangs end quickly; the rules are the same as with the defaults.
 OPTS = "deadlock_grace_ms=400 watchdog_interval_ms=50"
-BOOT = "import _pyrace; _pyrace.bootstrap()"
+# The same shape as the tool's runner (tool/cli/interpreter.cpp): it binds names in
+# __main__ that the program must not see.
+BOOT = ("import sys\ntry:\n    import _pyrace\nexcept ImportError as e:\n"
+        "    sys.stderr.write('no runtime: %s\\n' % e)\n    sys.exit(121)\n_pyrace.bootstrap()\n")
 
 
 def run(args, cwd=PROGS, opts=OPTS, timeout=60):
@@ -63,6 +66,13 @@ class Runner(unittest.TestCase):
     def test_script_argv_path_globals_equal_python(self):
         args = ["argv_report.py", "a", "-b"]
         self.assertEqual(run(args)[:2], plain(args)[:2])
+
+    def test_missing_runtime_exit_code(self):
+        env = dict(os.environ, PYTHONPATH="/nonexistent")
+        p = subprocess.run([sys.executable, "-c", BOOT, "argv_report.py"], cwd=PROGS, env=env,
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 121)
+        self.assertIn("no runtime", p.stderr)
 
     def test_module_argv_equal_python(self):
         args = ["-m", "pkg", "x"]
