@@ -675,7 +675,14 @@ void Walker::Assign(const clang::VarDecl* var, const clang::Expr* lhs, const cla
   }
   if (r == last_ensure_ && last_ensure_ && local && !st.ensures.empty()) {
     st.ensures.back().escaped = false;
+    st.ensures.back().var = var;
     return;
+  }
+  if (!local) {
+    // The PyGILState_STATE stored for someone else to release.
+    for (EnsureEntry& e : st.ensures) {
+      if (e.var && LocalVar(r) == e.var) e.escaped = true;
+    }
   }
   for (PendingTry& t : st.tries) {
     if (t.call == r && local) {
@@ -733,6 +740,9 @@ void Walker::Return(const clang::ReturnStmt* rs, PathState& st) {
     st.token_escaped = true;
   }
   if (v && v == last_ensure_ && !st.ensures.empty()) st.ensures.back().escaped = true;
+  for (EnsureEntry& e : st.ensures) {
+    if (v && e.var && LocalVar(v) == e.var) e.escaped = true;  // a wrapper: its caller releases
+  }
   ExitChecks(Raw(sm_.getExpansionLoc(rs->getBeginLoc())), st);
 }
 

@@ -52,6 +52,9 @@ constexpr GilFreeEntry kGilFree[] = {
     {"PyInterpreterState_Get", "c-api/init.html: reads the thread state pointer"},
     {"PyThreadState_GetInterpreter", "c-api/init.html#c.PyThreadState_GetInterpreter"},
     {"_PyThreadState_GET", "Include/internal/pycore_pystate.h: reads the thread state pointer"},
+    {"_PyThreadState_UncheckedGet", "Include/cpython/pystate.h: reads the current thread state "
+                                    "without checks; how code asks whether it holds the GIL"},
+    {"PyThreadState_GetUnchecked", "c-api/init.html (3.13): the public _PyThreadState_UncheckedGet"},
     {"_PyRuntimeState_GetThreadState", "Include/internal/pycore_pystate.h: atomic read"},
     {"_Py_atomic_*", "Include/internal/pycore_atomic.h: atomic operations"},
     {"_PyTime_*", "Python/pytime.c: arithmetic on _PyTime_t and OS clocks (raising variants "

@@ -32,6 +32,7 @@ std::string PathState::Key() const {
     k.push_back(static_cast<char>(e.before));
     k.push_back(e.escaped ? 1 : 0);
     Put(&k, e.loc);
+    Put(&k, e.var);
   }
   for (const HeldLock& l : locks) {
     k.push_back('L');

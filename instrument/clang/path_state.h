@@ -53,6 +53,7 @@ struct EnsureEntry {
   Gil before{};
   unsigned loc = 0;
   bool escaped = false;  // the PyGILState_STATE left the function (stored or returned)
+  const clang::VarDecl* var = nullptr;  // the local holding it
   bool operator==(const EnsureEntry&) const = default;
 };
 
