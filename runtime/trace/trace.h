@@ -30,6 +30,12 @@ struct TraceHeader {
   std::vector<std::string> argv;   // the program's sys.argv
 };
 
+// Encodes records into a preallocated chunk buffer and writes whole chunks to fd.
+//
+// Thread safety: none of its own, by design. The runtime calls it only while holding
+// the GIL, which serializes the many threads that record; a caller without the GIL
+// must bring its own lock. The one permitted re-entry is Flush() from a signal handler
+// (see Flush()).
 class TraceWriter {
  public:
   // Writes to fd, which it does not own. Nothing is written until the first chunk
@@ -48,8 +54,10 @@ class TraceWriter {
   void Emit(const Event& e);
 
   // Writes the pending chunk now: before the process may die (os._exit, fatal signal,
-  // watchdog exit), before blocking, and at exit. Async-signal-safe when no other
-  // thread is inside the writer.
+  // watchdog exit), before blocking, and at exit. Does not allocate and makes only
+  // async-signal-safe calls. From a signal handler that interrupted the writer in the
+  // middle of a record or of a chunk write, it keeps what is whole and closes the
+  // writer (failed() becomes true): meant for handlers after which the process dies.
   void Flush();
 
   uint64_t events_written() const;
