@@ -57,6 +57,19 @@ Tid WaitTarget(const Scene& s, const Wait& w) {
   return s.HolderOf(w);
 }
 
+// A wait inside threading/queue machinery that only another thread's action can end
+// (Condition.wait on its waiter lock, Queue.get, Event.wait): names the API the user
+// called rather than the internal lock. Empty for an ordinary lock wait.
+std::string SignalWait(const Scene& s, const Wait& w, Tid target) {
+  std::string api = MachineryApi(s.syms, w.stack);
+  if (api.empty()) return "";
+  if (w.kind == WaitKind::kHandoff) return api;
+  if (w.kind != WaitKind::kLock) return "";
+  const LockRecord* rec = s.state.Lock(static_cast<LockId>(w.obj));
+  bool signal = rec && (rec->signal || target == w.tid) && rec->kind != LockKind::kRLock;
+  return signal ? api : "";
+}
+
 // "waits for lock L2 held by Thread-2, which waits for lock L1 held by Thread-1".
 // Follows the chain until it closes, reaches an exited or running thread, or a
 // self-wait; visited records the threads it named.
@@ -66,6 +79,10 @@ std::string Chain(const Scene& s, const Wait& first, std::vector<Tid>& visited) 
   while (w) {
     visited.push_back(w->tid);
     Tid target = WaitTarget(s, *w);
+    if (std::string api = SignalWait(s, *w, target); !api.empty()) {
+      return out + "waits in " + api + " at " + ShortLocation(PrimaryLocation(s.syms, w->stack)) +
+             " for another thread to notify, set, put or release, and every other thread is stuck";
+    }
     if (w->kind == WaitKind::kLock && target == w->tid) {
       return out + "waits for " + WhatItWaitsFor(*w) + " that it holds itself";
     }

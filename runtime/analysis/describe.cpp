@@ -34,6 +34,14 @@ SourceLocation PrimaryLocation(const Symbols& syms, StackId stack) {
   return TopLocation(syms, stack);
 }
 
+std::string MachineryApi(const Symbols& syms, StackId stack) {
+  const std::vector<Frame>& frames = syms.stack(stack);
+  size_t i = 0;
+  while (i < frames.size() && IsSyncMachinery(syms.str(frames[i].file))) ++i;
+  if (i == 0) return "";
+  return std::string(syms.str(frames[i - 1].function));
+}
+
 Section StackSection(const Symbols& syms, StackId stack, std::string title) {
   Section s;
   s.title = std::move(title);

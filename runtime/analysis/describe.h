@@ -24,6 +24,10 @@ bool IsSyncMachinery(std::string_view file);
 // machinery (the top frame when every frame is machinery). Primary locations, the
 // sites in messages and dedup keys use it; sections keep every frame.
 SourceLocation PrimaryLocation(const Symbols& syms, StackId stack);
+// The synchronization API the user's code called when the stack's top is inside the
+// machinery ("Barrier.wait" for [Condition.wait, Barrier._wait, Barrier.wait, user]);
+// empty when the top frame is the user's own.
+std::string MachineryApi(const Symbols& syms, StackId stack);
 Section StackSection(const Symbols& syms, StackId stack, std::string title);
 
 // "a.py:3" with the file's base name; "?" when unknown.

@@ -105,6 +105,20 @@ TEST(Cli, MissingInterpreterIsAUsageError) {
   EXPECT_NE(r.err.find("/nonexistent/python3"), std::string::npos) << r.err;
 }
 
+TEST(Cli, InterpreterThatIsNotPythonIsAUsageError) {
+  const ToolResult r = RunPyrace({"run", "--python", "/bin/true", Testdata("exit_sys_exit.py")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("pyrace: the runtime did not start in '/bin/true' (it exited with code 0"), std::string::npos)
+      << r.err;
+}
+
+TEST(Cli, RecordNeedsAWritableTraceFile) {
+  EXPECT_EQ(RunPyrace({"record", Testdata("exit_sys_exit.py")}).exit_code, 2);
+  const ToolResult r = RunPyrace({"record", "-o", "/nonexistent/dir/t.pyrt", Testdata("exit_sys_exit.py")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("cannot write the trace to '/nonexistent/dir/t.pyrt'"), std::string::npos) << r.err;
+}
+
 TEST(Cli, MissingRuntimeDirIsAUsageError) {
   const ToolResult r = RunPyrace({"run", Testdata("exit_sys_exit.py")}, {"PYRACE_RUNTIME_DIR=/nonexistent/rt"});
   EXPECT_EQ(r.exit_code, 2);

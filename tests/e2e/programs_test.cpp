@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <ostream>
-#include <set>
 
 #include "tests/e2e/harness.h"
 
@@ -15,16 +14,7 @@ struct Program {
   std::string file;
   std::vector<std::string> args;
   int clean_exit = 0;  // the program's own exit code, used when it has no findings
-  // A known defect elsewhere that moves the primary line: the kinds must still match,
-  // and the test is skipped (with this reason) instead of failed while lines differ.
-  std::string known_issue = {};
 };
-
-std::multiset<std::string> Kinds(const FindingSet& s) {
-  std::multiset<std::string> out;
-  for (const auto& f : s) out.insert(std::get<0>(f));
-  return out;
-}
 
 // Readable names in ctest output instead of the struct's bytes.
 void PrintTo(const Program& p, std::ostream* os) {
@@ -50,9 +40,6 @@ TEST_P(RunProgram, FindingsEqualAnnotationsAndExitCodeFollows) {
   const FindingSet expected = Annotations(Testdata(p.file));
   const FindingSet actual = FindingsOf(ReadJson(report));
   EXPECT_EQ(r.exit_code, expected.empty() ? p.clean_exit : 66) << r.err;
-  if (actual != expected && !p.known_issue.empty() && Kinds(actual) == Kinds(expected)) {
-    GTEST_SKIP() << "known issue: " << p.known_issue;
-  }
   EXPECT_EQ(actual, expected) << "expected:\n" << Describe(expected) << "actual:\n" << Describe(actual)
                               << "stderr:\n" << r.err;
 }
@@ -64,18 +51,13 @@ std::vector<Program> Seeds() {
           {"seed_early_return_fixed.py", {}, 0}};
 }
 
-// `with cond:` acquires inside threading.py (Condition.__enter__); the report's primary
-// frame must still be the user's `with` line.
-const char kConditionFrames[] =
-    "the primary frame is threading.py's Condition.__enter__, not the user's `with` line "
-    "(stacks of lock operations should start at the caller of threading's wrappers)";
-
 std::vector<Program> LockdepPatterns() {
   std::vector<Program> out;
   for (const char* f : {"lockdep_abba.py", "lockdep_abbcca.py", "lockdep_abcabc.py", "lockdep_abbccdda.py",
                         "lockdep_abcdbdda.py", "lockdep_abcdbcda.py"}) {
-    for (const char* kind : {"Lock", "RLock"}) out.push_back({f, {kind}, 0});
-    out.push_back({f, {"Condition"}, 0, kConditionFrames});
+    // Condition: `with cond:` acquires inside threading.py, yet the finding must point
+    // at the user's `with` line.
+    for (const char* kind : {"Lock", "RLock", "Condition"}) out.push_back({f, {kind}, 0});
   }
   out.push_back({"lockdep_aa_lock.py", {}, 0});
   return out;

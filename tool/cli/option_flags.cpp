@@ -67,7 +67,7 @@ void AddOptionFlags(CLI::App& app, OptionArgs* args) {
     std::string& slot = (*args)[d.name];
     if (std::strcmp(d.type, "bool") == 0) {
       // `--color` alone means true; `--color=false` is accepted too.
-      app.add_flag(flag + "{true}", slot, help);
+      app.add_flag(flag, slot, help);
     } else {
       app.add_option(flag, slot, help)->type_name(std::strcmp(d.type, "int") == 0 ? "INT" : "TEXT");
     }

@@ -166,8 +166,14 @@ int RunProgram(const RunRequest& req) {
   RestoreSignals();
   if (tee_fd >= 0) close(tee_fd);
 
-  if (!exit.signaled && exit.code == kRuntimeMissingExit && status.bytes == 0) {
-    return Fail("the runtime directory " + runtime_dir + " has builds for: " + JoinLines(RuntimeBuilds(runtime_dir)));
+  // The runtime writes its trace header before the program runs, so no bytes at all
+  // means it never started: no build for this interpreter, or not a Python.
+  if (!exit.signaled && status.bytes == 0) {
+    if (exit.code == kRuntimeMissingExit) {
+      return Fail("the runtime directory " + runtime_dir + " has builds for: " + JoinLines(RuntimeBuilds(runtime_dir)));
+    }
+    return Fail("the runtime did not start in '" + python + "' (it exited with code " + std::to_string(exit.code) +
+                " before writing a trace); is it a CPython 3.10-3.13 interpreter?");
   }
   const int program_code = ProgramExitCode(exit, status);
   NoteTraceStatus(status, exit);

@@ -132,8 +132,12 @@ struct RaceDetector::Impl {
   void OnWrite(Cell& c, const Access& cur, const ThreadState& ts, LocId loc, const Symbols& syms) {
     if (c.write.tid == cur.tid && c.write.clock == cur.clock && c.reads.empty()) return;
     Access check;
-    for (const Access& r : c.reads) {
-      if (r.tid == cur.tid) check = r;
+    for (auto it = c.checks.begin(); it != c.checks.end(); ++it) {
+      if (it->tid == cur.tid) {
+        check = *it;
+        c.checks.erase(it);
+        break;
+      }
     }
     if (c.write.valid() && c.write.tid != cur.tid && !ts.clock.covers(c.write.epoch())) {
       Report(c, loc, cur, c.write, check, syms);
@@ -155,12 +159,15 @@ struct RaceDetector::Impl {
     // Reads ordered before this one can no longer race with a write this one cannot.
     std::erase_if(c.reads, [&](const Access& r) { return ts.clock.covers(r.epoch()); });
     c.reads.push_back(cur);
+    std::erase_if(c.checks, [&](const Access& r) { return r.tid == cur.tid; });
+    c.checks.push_back(cur);
   }
 
-  std::string Key(StrId desc, const Access& a, const Access& b, const Symbols& syms) const {
-    std::string sa = SiteKey(syms, a.stack), sb = SiteKey(syms, b.stack);
-    if (sb < sa) std::swap(sa, sb);
-    return LocationClass(syms.str(desc)) + "\x1f" + sa + "\x1f" + sb;
+  // Ordered: the later access's site first. The report's primary location is the
+  // later access, so a key has one primary whatever the interleaving.
+  std::string Key(StrId desc, const Access& later, const Access& earlier, const Symbols& syms) const {
+    return LocationClass(syms.str(desc)) + "\x1f" + SiteKey(syms, later.stack) + "\x1f" +
+           SiteKey(syms, earlier.stack);
   }
 
   void Report(const Cell& c, LocId loc, const Access& cur, const Access& prev, const Access& check,
@@ -168,7 +175,9 @@ struct RaceDetector::Impl {
     ++races;
     StrId desc = loc < syms.locations.size() ? syms.locations[loc].description : 0;
     RaceClass cls = Classify(cur, prev, check);
-    if (cls == RaceClass::kCheckThenAct) Absorb(Key(desc, check, prev, syms));
+    // Another thread's check racing with a write at this site is the same bug seen from
+    // the other side (it found the key this write stored).
+    if (cls == RaceClass::kCheckThenAct) Absorb(Key(desc, check, cur, syms));
     std::string key = Key(desc, cur, prev, syms);
     auto [it, inserted] = record_index.try_emplace(key, records.size());
     if (!inserted) {

@@ -7,7 +7,8 @@
 // reads; a pair not ordered by those edges, one of them a write, is a race.
 //
 // Feed events in stream order with OnEvent, then Finish for the findings: one per
-// location (keys collapsed: cache[...]) and pair of access sites, with a count.
+// location (keys collapsed: cache[...]) and ordered pair of access sites (later, earlier),
+// with a count.
 #pragma once
 
 #include <cstdint>

@@ -166,7 +166,6 @@ Finding BuildRaceFinding(const RaceRecord& r, const LocksetTable& locksets, cons
   f.notes.push_back(GuardNote(r, where, locksets, syms));
   f.count = r.count;
   std::string fa = At(syms, r.current.stack), fb = At(syms, r.previous.stack);
-  if (fb < fa) std::swap(fa, fb);
   f.fingerprint = "data-race:" + LocationClass(where) + ":" + fa + ":" + fb;
   return f;
 }

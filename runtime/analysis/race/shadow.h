@@ -34,6 +34,9 @@ inline constexpr LocksetId kGuardUnset = UINT32_MAX;
 struct Cell {
   Access write;
   std::vector<Access> reads;  // reads since the last write that are not ordered with each other
+  // Per thread, its last read not yet followed by its own write: the "check" of a
+  // check-then-act, kept across other threads' writes (which clear `reads`).
+  std::vector<Access> checks;
   // Intersection of the non-empty lock sets held at this location's accesses: the lock
   // that would fix a race when some accesses forgot it.
   LocksetId guard = kGuardUnset;

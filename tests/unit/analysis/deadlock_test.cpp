@@ -171,3 +171,30 @@ TEST(Deadlock, GroupCutByTheEndOfTheTraceIsStillReported) {
 
 }  // namespace
 }  // namespace pyrace::testing
+
+namespace pyrace::testing {
+namespace {
+
+TEST(Deadlock, WaitInsideConditionMachineryNamesTheApiCalled) {
+  // Semaphore(2) holders wait at a Barrier(3) whose third party waits for the
+  // semaphore: the waits are on Condition waiter locks the waiters hold themselves.
+  const std::string threading = "/usr/lib/python3.11/threading.py";
+  Script s;
+  LockId waiter = s.NewLock(threading, 318);
+  s.T(1).Lock(waiter).At(threading, 320, "Condition.wait");
+  s.DeadlockBegin();
+  s.T(1).WaitsLock(waiter).At({{threading, 324, "Condition.wait"},
+                               {threading, 700, "Barrier._wait"},
+                               {threading, 680, "Barrier.wait"},
+                               {"prog.py", 33, "w"}});
+  s.DeadlockEnd();
+  auto found = Deadlocks(s);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(Primary(found[0]), "prog.py:33");
+  EXPECT_EQ(found[0].message,
+            "deadlock: Thread-1 waits in Barrier.wait at prog.py:33 for another thread to notify, set, "
+            "put or release, and every other thread is stuck");
+}
+
+}  // namespace
+}  // namespace pyrace::testing
