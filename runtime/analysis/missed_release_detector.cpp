@@ -30,7 +30,12 @@ void MissedReleaseDetector::OnEvent(const Event& e, const AnalysisContext& ctx) 
   }
 }
 
+// A lock API implemented in Python (threading's _RLock.acquire, Condition.__enter__,
+// Semaphore) returns holding the lock by design: its frame ending says nothing about
+// the user's code. If the user never releases it, the thread-end check reports it.
 void MissedReleaseDetector::OnFrameEnd(const Event& e, const AnalysisContext& ctx) {
+  const std::vector<Frame>& ended = ctx.syms->stack(e.stack);
+  if (!ended.empty() && IsSyncMachinery(ctx.syms->str(ended.front().file))) return;
   LockId l = static_cast<LockId>(e.obj);
   const LockState& state = *ctx.locks;
   const LockRecord* rec = state.Lock(l);

@@ -4,8 +4,10 @@
 // __exit__; a lock passed to a worker that releases it). Whatever is still pending at
 // the end of the stream is reported, deduplicated by (acquire site, end site).
 //
-// For producers without frame-end events: a lock still held at the end whose holder
-// thread has exited is reported as "thread ended holding it".
+// A lock still held at the end whose holder thread has exited, and whose hold had no
+// (usable) frame-end event, is reported as "thread ended holding it": producers
+// without frame-end events, locks acquired through a Python-level lock API
+// (threading's _RLock, Condition.__enter__), locks destroyed while held.
 #pragma once
 
 #include <vector>

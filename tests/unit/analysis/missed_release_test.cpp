@@ -144,3 +144,29 @@ TEST(MissedRelease, FrameEndAndThreadEndOfOneHoldAreOneFinding) {
 
 }  // namespace
 }  // namespace pyrace::testing
+
+namespace pyrace::testing {
+namespace {
+
+TEST(MissedRelease, FrameEndOfAPythonLevelLockApiIsNotTheUsersReturn) {
+  // threading's pure-Python _RLock.acquire returns holding its inner lock by design.
+  const std::string threading = "/usr/lib/python3.11/threading.py";
+  Script s;
+  LockId inner = s.NewLock(threading, 130);
+  s.T(1).Lock(inner).At({{threading, 170, "_RLock.acquire"}, {"app.py", 5, "work"}});
+  s.T(1).FrameEnd(inner).At({{threading, 172, "_RLock.acquire"}});
+  s.T(1).Unlock(inner).At({{threading, 190, "_RLock.release"}, {"app.py", 7, "work"}}).Exit();
+  EXPECT_TRUE(Missed(s).empty());
+  // Never released: reported when the thread ends, at the user's acquire.
+  Script leak;
+  LockId l = leak.NewLock(threading, 130);
+  leak.T(1).Lock(l).At({{threading, 170, "_RLock.acquire"}, {"app.py", 5, "work"}});
+  leak.T(1).FrameEnd(l).At({{threading, 172, "_RLock.acquire"}}).Exit();
+  auto found = Missed(leak);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(Primary(found[0]), "app.py:5");
+  EXPECT_NE(found[0].message.find("ended without releasing it"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace pyrace::testing
