@@ -307,9 +307,14 @@ ReadStatus TraceReader::ReadFd(int fd, EventSink& sink, int tee_fd) {
   src.Drain();
   // Everything that was read has been analysed; losing the copy is still an error
   // the user must hear about (record -o would leave a short file).
-  if (src.tee_errno() && st.code == ReadStatus::kOk) {
-    st.code = ReadStatus::kIoError;
-    st.message = std::string("could not write the trace copy: ") + strerror(src.tee_errno());
+  if (src.tee_errno()) {
+    std::string lost = std::string("could not write the trace copy: ") + strerror(src.tee_errno());
+    if (st.code == ReadStatus::kOk) {
+      st.code = ReadStatus::kIoError;
+      st.message = lost;
+    } else {
+      st.message += "; " + lost;
+    }
   }
   return st;
 }

@@ -114,6 +114,24 @@ TEST(TraceStream, ReaderDrainsAfterCorruption) {
   EXPECT_EQ(st.code, ReadStatus::kBadHeader);
 }
 
+// A tee that cannot be written is reported, and the analysis still gets everything.
+TEST(TraceStream, FailedTeeIsReported) {
+  auto bytes = testing::WriteTrace([](TraceWriter& w) { WriteLockEvents(w, 1000, 0); });
+  int src = memfd_create("src", 0);
+  ASSERT_EQ(write(src, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
+  lseek(src, 0, SEEK_SET);
+  int full = open("/dev/full", O_WRONLY);
+  ASSERT_GE(full, 0);
+  TraceReader r;
+  CollectSink sink;
+  ReadStatus st = r.ReadFd(src, sink, full);
+  EXPECT_EQ(st.code, ReadStatus::kIoError);
+  EXPECT_NE(st.message.find("trace copy"), std::string::npos) << st.message;
+  EXPECT_EQ(sink.events.size(), 1000u);
+  close(full);
+  close(src);
+}
+
 TEST(TraceStream, WriterFailsQuietlyWhenReaderIsGone) {
   int p[2];
   ASSERT_EQ(pipe(p), 0);
