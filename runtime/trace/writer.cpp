@@ -40,25 +40,27 @@ std::vector<uint8_t> EncodeFileHeader(const TraceHeader& h) {
     uint8_t* e = PutVarint(tmp, v);
     payload.insert(payload.end(), tmp, e);
   };
-  auto put_string = [&](const std::string& s) {
-    size_t n = std::min<size_t>(s.size(), kMaxStringBytes);
+  auto put_string = [&](const std::string& s, size_t cap) {
+    size_t n = std::min(s.size(), cap);
     put_varint(n);
     payload.insert(payload.end(), s.begin(), s.begin() + static_cast<ptrdiff_t>(n));
   };
+  // Header fields are informational: cap them so the header stays under its limit.
+  constexpr size_t kVersionCap = 1024;
   put_varint(h.pid);
   put_varint(h.start_unix_us);
-  put_string(h.python_version);
-  // argv is informational: keep the header under its cap by dropping trailing args.
+  put_string(h.python_version, kVersionCap);
+  // Leading args up to the budget; the rest are dropped.
+  size_t budget = kMaxHeaderPayload - kVersionCap - 64;
   size_t argc = std::min<size_t>(h.argv.size(), kMaxArgs);
-  size_t budget = kMaxHeaderPayload - 64 - std::min<size_t>(h.python_version.size(), kMaxStringBytes);
   size_t used = 0;
   size_t keep = 0;
   for (; keep < argc; ++keep) {
-    used += std::min<size_t>(h.argv[keep].size(), kMaxStringBytes) + 10;
+    used += h.argv[keep].size() + 10;
     if (used > budget) break;
   }
   put_varint(keep);
-  for (size_t i = 0; i < keep; ++i) put_string(h.argv[i]);
+  for (size_t i = 0; i < keep; ++i) put_string(h.argv[i], kMaxStringBytes);
 
   std::vector<uint8_t> out(kFileFixedBytes);
   std::memcpy(out.data(), kFileMagic, sizeof kFileMagic);

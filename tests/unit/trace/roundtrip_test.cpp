@@ -57,6 +57,21 @@ TEST(TraceRoundtrip, HeaderFields) {
   EXPECT_EQ(st.bytes, bytes.size());
 }
 
+// Oversized header fields are cut so the header stays readable.
+TEST(TraceRoundtrip, OversizedHeaderStaysReadable) {
+  TraceHeader h;
+  h.python_version = std::string(3 << 20, 'v');
+  h.argv = {"a.py", std::string(600000, 'x'), std::string(600000, 'y'), "tail"};
+  auto bytes = WriteTrace([](TraceWriter& w) { w.Flush(); }, 4096, h);
+  TraceReader r;
+  CollectSink sink;
+  ReadStatus st = r.ReadBuffer(bytes, sink);
+  ASSERT_EQ(st.code, ReadStatus::kOk) << st.message;
+  EXPECT_EQ(r.header().python_version, std::string(1024, 'v'));
+  ASSERT_EQ(r.header().argv.size(), 2u);  // the leading args that fit
+  EXPECT_EQ(r.header().argv[1], h.argv[1]);
+}
+
 TEST(TraceRoundtrip, EveryEventKindAndExtremeFields) {
   std::vector<Event> sent;
   uint64_t t = 0;
