@@ -184,6 +184,13 @@ int WriteSeeds(const std::string& dir) {
       {"ok-long-string", WriteTrace([](TraceWriter& w) {
          w.DefineString(1, std::string(3000, 's'));
        })},
+      // The fuzzer's first finding (a contract check that was too strict): one lock id
+      // created twice in a chunk; both events see the later definition.
+      {"ok-lock-created-twice", WriteTrace([](TraceWriter& w) {
+         DefineBasics(w);
+         w.Emit(Make(EventKind::kLockCreate, 0, 1, 1, 5, 0, 0));
+         w.Emit(Make(EventKind::kLockCreate, 1, 1, 2, 6, 0, 1));
+       })},
       {"truncated-empty", {}},
       {"truncated-in-magic", Cut(mix, 5)},
       {"truncated-in-header", Cut(mix, c0 - 3)},
