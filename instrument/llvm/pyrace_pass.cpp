@@ -35,6 +35,7 @@ class Instrumenter {
  private:
   bool InPythonHeaders(const llvm::Function& f);
   void InstrumentCall(llvm::CallBase* cb, llvm::StringRef name);
+  bool InstrumentAnnotation(llvm::CallBase* cb, llvm::StringRef name);
   void InstrumentStore(llvm::StoreInst* st);
   void AddInit(llvm::Function& pyinit);
 
@@ -185,7 +186,29 @@ void Instrumenter::CallHook(llvm::IRBuilder<>& b, int slot, llvm::Instruction* a
   c->setDebugLoc(at->getDebugLoc());
 }
 
+// runtime/capi/pyrace_annotations.h: the author's own locks, arguments passed through.
+bool Instrumenter::InstrumentAnnotation(llvm::CallBase* cb, llvm::StringRef name) {
+  static const std::map<std::string, int> kSlots = {
+      {"pyrace_mutex_create", PYRACE_SLOT_MUTEX_CREATE},
+      {"pyrace_mutex_destroy", PYRACE_SLOT_MUTEX_DESTROY},
+      {"pyrace_mutex_pre_lock", PYRACE_SLOT_MUTEX_PRE_LOCK},
+      {"pyrace_mutex_post_lock", PYRACE_SLOT_MUTEX_POST_LOCK},
+      {"pyrace_mutex_pre_unlock", PYRACE_SLOT_MUTEX_PRE_UNLOCK},
+  };
+  auto it = kSlots.find(name.str());
+  if (it == kSlots.end()) return false;
+  llvm::IRBuilder<> b(cb);
+  std::vector<llvm::Value*> args;
+  for (unsigned i = 0; i < cb->arg_size(); ++i) {
+    llvm::Value* a = cb->getArgOperand(i);
+    args.push_back(a->getType()->isPointerTy() ? AsPtr(b, a) : AsInt(b, a));
+  }
+  CallHook(b, it->second, cb, name, args);
+  return true;
+}
+
 void Instrumenter::InstrumentCall(llvm::CallBase* cb, llvm::StringRef name) {
+  if (InstrumentAnnotation(cb, name)) return;
   CallRole role = pyrace::clint::ClassifyCall(name, name.startswith("Py") || name.startswith("_Py"));
   llvm::IRBuilder<> before(cb);
   llvm::IRBuilder<> after(cb->getNextNode());

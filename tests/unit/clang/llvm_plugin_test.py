@@ -53,6 +53,14 @@ else:
     check(("lock", "gil_mutex_order_bug.c", 26, "pthread_mutex_lock") in ev, f"lock at 26: {ev}")
     check(("unlock", "gil_mutex_order_bug.c", 28, "pthread_mutex_unlock") in ev, f"unlock at 28: {ev}")
 
+    # The author's own lock, described with pyrace_annotations.h.
+    ann = importlib.import_module("annotated_lock_ok")
+    capi_recorder.clear()
+    check(ann.bump() == 1, "recorded: annotated_lock_ok.bump")
+    ev = capi_recorder.events()
+    check(("lock", "annotated_lock_ok.c", 15, "pyrace_mutex_post_lock") in ev, f"annotated lock: {ev}")
+    check(("unlock", "annotated_lock_ok.c", 19, "pyrace_mutex_pre_unlock") in ev, f"annotated unlock: {ev}")
+
 if failures:
     print("\n".join("FAIL: " + f for f in failures))
     sys.exit(1)

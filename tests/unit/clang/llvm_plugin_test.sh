@@ -12,7 +12,7 @@ CLANG=$(command -v clang-14 || command -v clang)
 INC=$("$PY" -c "import sysconfig; print(sysconfig.get_paths()['include'])")
 SUFFIX=$("$PY" -c "import sysconfig; print(sysconfig.get_config_var('EXT_SUFFIX'))")
 mkdir -p "$WORK"
-for name in decref_nogil_bug decref_nogil_ok gil_mutex_order_bug gil_mutex_order_ok; do
+for name in decref_nogil_bug decref_nogil_ok gil_mutex_order_bug gil_mutex_order_ok annotated_lock_ok; do
   "$CLANG" -g -O1 -fPIC -shared -w -fpass-plugin="$PLUGIN" -I"$INC" \
     "$REPO/testdata/cext/$name.c" -o "$WORK/$name$SUFFIX"
 done
