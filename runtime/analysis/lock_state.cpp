@@ -1,5 +1,7 @@
 #include "runtime/analysis/lock_state.h"
 
+#include "runtime/analysis/describe.h"
+
 namespace pyrace {
 
 LockKind LockState::Kind(LockId l, const Symbols& syms) const {
@@ -40,6 +42,15 @@ LockState::ThreadRecord& LockState::ThreadAt(Tid t) {
 void LockState::Apply(const Event& e, uint64_t seq, const Symbols& syms) {
   if (e.tid >= kMaxDenseId) return;
   switch (e.kind) {
+    case EventKind::kAccess:
+    case EventKind::kObjectFree:
+      return;  // `done = Lock()` writes `done` between the create and the acquire
+    default:
+      break;
+  }
+  LockId just_created = e.tid < threads_.size() ? threads_[e.tid].just_created : UINT32_MAX;
+  if (e.tid < threads_.size()) threads_[e.tid].just_created = UINT32_MAX;
+  switch (e.kind) {
     case EventKind::kThreadStart:
       ThreadAt(e.tid).started = true;
       if (e.obj < kMaxDenseId) ThreadAt(static_cast<Tid>(e.obj)).started = true;
@@ -48,10 +59,13 @@ void LockState::Apply(const Event& e, uint64_t seq, const Symbols& syms) {
       ThreadAt(e.tid).exited = true;
       break;
     case EventKind::kLockCreate:
-      if (e.obj < kMaxDenseId) OnCreate(e);
+      if (e.obj < kMaxDenseId) {
+        OnCreate(e);
+        ThreadAt(e.tid).just_created = static_cast<LockId>(e.obj);
+      }
       break;
     case EventKind::kLockAcquired:
-      if (e.obj < kMaxDenseId) OnAcquired(e, seq, syms);
+      if (e.obj < kMaxDenseId) OnAcquired(e, seq, syms, just_created == e.obj);
       break;
     case EventKind::kLockRelease:
       if (e.obj < kMaxDenseId && !(e.flags & kFlagError)) OnRelease(e, syms);
@@ -71,7 +85,7 @@ void LockState::OnCreate(const Event& e) {
   locks_[l].kind = static_cast<LockKind>(e.aux);
 }
 
-void LockState::OnAcquired(const Event& e, uint64_t seq, const Symbols& syms) {
+void LockState::OnAcquired(const Event& e, uint64_t seq, const Symbols& syms, bool just_created) {
   LockId l = static_cast<LockId>(e.obj);
   LockRecord& rec = LockAt(l, syms);
   ThreadAt(e.tid);
@@ -79,7 +93,11 @@ void LockState::OnAcquired(const Event& e, uint64_t seq, const Symbols& syms) {
     ++rec.level;
     return;
   }
-  if (rec.holder == e.tid && rec.kind != LockKind::kRLock) rec.signal = true;
+  if (rec.kind == LockKind::kLock) {
+    bool created_locked = just_created && !rec.ever_acquired && CreatedLocked(e, syms);
+    if (rec.holder == e.tid || created_locked) rec.signal = true;
+  }
+  rec.ever_acquired = true;
   // Any other acquire of a lock we think is held means we missed its release (a
   // trace cut short); the recorder's word wins.
   if (rec.holder != kNoTid) DropHeld(rec.holder, l);
@@ -88,6 +106,18 @@ void LockState::OnAcquired(const Event& e, uint64_t seq, const Symbols& syms) {
   rec.acquire_stack = e.stack;
   rec.acquire_seq = seq;
   if (!rec.signal) threads_[e.tid].held.push_back(HeldLock{l, e.stack, e.flags, seq});
+}
+
+// The acquire right after the create (checked by the caller), by the creating thread,
+// in the function that created the lock (the frames the user wrote: threading's
+// factories are skipped).
+bool LockState::CreatedLocked(const Event& e, const Symbols& syms) {
+  LockId l = static_cast<LockId>(e.obj);
+  if (l >= syms.locks.size() || syms.locks[l].creator != e.tid) return false;
+  SourceLocation created = PrimaryLocation(syms, syms.locks[l].create_stack);
+  SourceLocation acquired = PrimaryLocation(syms, e.stack);
+  return !created.file.empty() && created.file == acquired.file &&
+         created.function == acquired.function;
 }
 
 // The holder itself trying a plain Lock again (Condition.wait with a timeout that

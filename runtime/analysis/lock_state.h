@@ -39,10 +39,12 @@ struct LockRecord {
   uint64_t acquire_seq = 0;
   // Used as a binary semaphore, not a mutex: released by a thread that did not hold
   // it, or acquired (or tried: a failed try counts too) again by its own holder,
-  // which waits for someone else's release.
+  // which waits for someone else's release, or "created locked" (`done = Lock();
+  // done.acquire()`: the creating thread's next lock operation, in the same function).
   // Condition.wait's waiter locks work like that and are left locked when dropped.
   // Signal locks never join a thread's held list and have no missed release.
   bool signal = false;
+  bool ever_acquired = false;
 };
 
 class LockState {
@@ -68,15 +70,17 @@ class LockState {
     std::vector<HeldLock> held;
     bool started = false;
     bool exited = false;
+    LockId just_created = UINT32_MAX;  // created by the thread's last lock operation
   };
 
   LockRecord& LockAt(LockId l, const Symbols& syms);
   ThreadRecord& ThreadAt(Tid t);
   void OnCreate(const Event& e);
-  void OnAcquired(const Event& e, uint64_t seq, const Symbols& syms);
+  void OnAcquired(const Event& e, uint64_t seq, const Symbols& syms, bool just_created);
   void OnRelease(const Event& e, const Symbols& syms);
   void OnTryFailed(const Event& e, const Symbols& syms);
   void DropHeld(Tid t, LockId l);
+  static bool CreatedLocked(const Event& e, const Symbols& syms);
 
   std::vector<LockRecord> locks_;
   std::vector<ThreadRecord> threads_;

@@ -408,3 +408,18 @@ TEST(LockOrder, MachineryFramesOutsideTheStdlibAreTheUsers) {
 
 }  // namespace
 }  // namespace pyrace::testing
+
+namespace pyrace::testing {
+namespace {
+
+TEST(LockOrder, ModuleLevelNestingIsAnEdge) {
+  // A = Lock(); B = Lock(); with A: with B: ... at module level, then a thread takes B, A.
+  Script s;
+  LockId a = s.NewLock("m.py", 1), b = s.NewLock("m.py", 2);
+  s.T(0).Lock(a).At("m.py", 5, "<module>").Lock(b).At("m.py", 6, "<module>").Unlock(b).Unlock(a);
+  Nest(s, 1, b, a, 20);
+  EXPECT_EQ(Inversions(s).size(), 1u);
+}
+
+}  // namespace
+}  // namespace pyrace::testing

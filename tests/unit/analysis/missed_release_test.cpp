@@ -170,3 +170,35 @@ TEST(MissedRelease, FrameEndOfAPythonLevelLockApiIsNotTheUsersReturn) {
 
 }  // namespace
 }  // namespace pyrace::testing
+
+namespace pyrace::testing {
+namespace {
+
+TEST(MissedRelease, ALockCreatedLockedIsASignal) {
+  // setUp: self.done = allocate_lock(); self.done.acquire() — "not done yet", released
+  // by a worker when there is one; left locked when the test did not need it.
+  Script s;
+  LockId done = s.NewLock("t.py", 30);  // created by MainThread in t.py <module>
+  s.T(0).Lock(done).At("t.py", 31, "<module>");
+  s.T(0).Exit();
+  EXPECT_TRUE(s.Analyze().empty());
+}
+
+TEST(MissedRelease, ModuleLevelMutexesAreMutexes) {
+  // A = Lock(); B = Lock(); A.acquire() at module level: not created locked.
+  Script s;
+  LockId a = s.NewLock("t.py", 30);
+  s.NewLock("t.py", 31);
+  s.T(0).Lock(a).At("t.py", 40, "<module>").Exit();
+  EXPECT_EQ(Missed(s).size(), 1u);
+}
+
+TEST(MissedRelease, ALockCreatedElsewhereIsAMutex) {
+  Script s;
+  LockId l = s.NewLock("t.py", 30);
+  s.T(0).Lock(l).At("t.py", 31, "helper").Exit();
+  EXPECT_EQ(Missed(s).size(), 1u);
+}
+
+}  // namespace
+}  // namespace pyrace::testing
