@@ -1,0 +1,254 @@
+#include "tool/lint/driver.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <sstream>
+#include <thread>
+
+#include "tool/lint/extract.h"
+#include "tool/lint/facts.h"
+#include "tool/lint/files.h"
+#include "tool/lint/project.h"
+#include "tool/lint/rule.h"
+#include "tool/lint/source.h"
+
+#ifdef PYRACE_HAVE_CLANG_LINT
+#include "instrument/clang/c_lint.h"
+#endif
+
+namespace pyrace::lint {
+namespace {
+
+bool Matches(const std::string& sel, const std::string& code, const std::string& name) {
+  if (sel == "ALL" || sel == name) return true;
+  return !sel.empty() && code.rfind(sel, 0) == 0;  // "PYR00" selects PYR001..PYR009
+}
+
+std::string Upper(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// The codes listed after a marker: "[PYR001, PYR002]" or ": PYR001,PYR002 trailing".
+std::vector<std::string> CodesAfter(std::string_view rest, bool bracketed) {
+  std::vector<std::string> codes;
+  std::string cur;
+  for (char c : rest) {
+    if (bracketed && c == ']') break;
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') {
+      cur += c;
+    } else if (c == ',' || c == ' ' || c == '\t') {
+      if (!cur.empty()) codes.push_back(cur);
+      cur.clear();
+      if (!bracketed && c != ',' && !codes.empty()) {
+        // "# noqa: PYR001 some words": codes end at the first space after a code
+        // unless a comma follows.
+      }
+    } else {
+      break;
+    }
+  }
+  if (!cur.empty()) codes.push_back(cur);
+  return codes;
+}
+
+bool ReadFile(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  *out = ss.str();
+  return static_cast<bool>(in) || in.eof();
+}
+
+struct Parsed {
+  FileFacts facts;
+  std::string text;
+  size_t lines = 0;
+};
+
+void ProcessFile(const std::string& path, Parsed& p) {
+  p.facts.path = path;
+  if (!ReadFile(path, &p.text)) {
+    p.facts.read_error = true;
+    p.facts.read_error_message = path + ": cannot read file";
+    return;
+  }
+  p.lines = static_cast<size_t>(std::count(p.text.begin(), p.text.end(), '\n'));
+  Source src(path, p.text);
+  if (!src.Parse()) {
+    p.facts.read_error = true;
+    p.facts.read_error_message = path + ": parser failure";
+    return;
+  }
+  p.facts.syntax_errors = src.SyntaxErrors();
+  ExtractFile(src, ModuleNameOf(path), p.facts);
+}
+
+bool FindingLess(const Finding& a, const Finding& b) {
+  if (a.primary.file != b.primary.file) return a.primary.file < b.primary.file;
+  if (a.primary.line != b.primary.line) return a.primary.line < b.primary.line;
+  if (a.primary.column != b.primary.column) return a.primary.column < b.primary.column;
+  if (a.rule != b.rule) return a.rule < b.rule;
+  return a.message < b.message;
+}
+
+std::string_view LineOf(const std::string& text, uint32_t line) {
+  if (line == 0) return {};
+  size_t pos = 0;
+  for (uint32_t i = 1; i < line; ++i) {
+    pos = text.find('\n', pos);
+    if (pos == std::string::npos) return {};
+    ++pos;
+  }
+  size_t end = text.find('\n', pos);
+  std::string_view v = std::string_view(text).substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+  if (!v.empty() && v.back() == '\r') v.remove_suffix(1);
+  return v;
+}
+
+}  // namespace
+
+std::string_view LintOutcome::Line(const std::string& file, uint32_t line) const {
+  auto it = texts.find(file);
+  return it == texts.end() ? std::string_view{} : LineOf(it->second, line);
+}
+
+bool RuleEnabled(const std::string& code, const std::string& name, const std::vector<std::string>& select,
+                 const std::vector<std::string>& ignore) {
+  bool on = select.empty();
+  for (const auto& s : select) on |= Matches(Upper(s) == s ? s : s, code, name) || Matches(Upper(s), code, name);
+  for (const auto& s : ignore) {
+    if (Matches(s, code, name) || Matches(Upper(s), code, name)) on = false;
+  }
+  return on;
+}
+
+bool SuppressedByComment(std::string_view line, const std::string& code, const std::string& name) {
+  size_t hash = line.find('#');
+  while (hash != std::string_view::npos) {
+    std::string_view c = line.substr(hash + 1);
+    while (!c.empty() && c.front() == ' ') c.remove_prefix(1);
+    auto listed = [&](const std::vector<std::string>& codes) {
+      for (const auto& k : codes) {
+        if (k == code || k == name || Upper(k) == code) return true;
+      }
+      return false;
+    };
+    if (c.rfind("pyrace:", 0) == 0) {
+      std::string_view r = c.substr(7);
+      while (!r.empty() && r.front() == ' ') r.remove_prefix(1);
+      if (r.rfind("ignore", 0) == 0) {
+        r.remove_prefix(6);
+        if (r.empty() || r.front() != '[') return true;
+        if (listed(CodesAfter(r.substr(1), true))) return true;
+      }
+    } else if (c.rfind("noqa", 0) == 0 || c.rfind("NOQA", 0) == 0) {
+      std::string_view r = c.substr(4);
+      if (r.empty() || r.front() != ':') return true;
+      r.remove_prefix(1);
+      while (!r.empty() && r.front() == ' ') r.remove_prefix(1);
+      if (listed(CodesAfter(r, false))) return true;
+    }
+    hash = line.find('#', hash + 1);
+  }
+  return false;
+}
+
+LintOutcome RunLint(const LintRequest& req) {
+  LintOutcome out;
+  FileSet files = CollectFiles(req.paths, req.exclude, req.respect_gitignore);
+  out.errors = files.errors;
+  out.python_files = files.python.size();
+  out.native_files = files.native.size();
+
+  std::vector<Parsed> parsed(files.python.size());
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i = next++; i < parsed.size(); i = next++) ProcessFile(files.python[i], parsed[i]);
+  };
+  unsigned jobs = std::max(1u, std::min<unsigned>(req.jobs, static_cast<unsigned>(parsed.size())));
+  std::vector<std::thread> pool;
+  for (unsigned j = 1; j < jobs; ++j) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+
+  std::vector<FileFacts> facts;
+  facts.reserve(parsed.size());
+  std::map<std::string, std::string> texts;
+  for (auto& p : parsed) {
+    out.lines += p.lines;
+    if (p.facts.read_error) {
+      out.errors.push_back(p.facts.read_error_message);
+      continue;
+    }
+    texts[p.facts.path] = std::move(p.text);
+    facts.push_back(std::move(p.facts));
+  }
+  parsed.clear();
+
+  std::vector<Finding> findings;
+  {
+    Project project(facts);
+    for (const auto& rule : AllRules()) {
+      const RuleInfo& info = rule->info();
+      if (!RuleEnabled(info.code, info.name, req.select, req.ignore)) continue;
+      rule->Check(project, findings);
+    }
+  }
+
+#ifdef PYRACE_HAVE_CLANG_LINT
+  if (!files.native.empty()) {
+    CLintOptions copts;
+    copts.compile_commands_dir = req.compile_commands_dir;
+    copts.extra_args = req.clang_args;
+    std::vector<std::string> cerrors;
+    std::vector<Finding> cf = LintCFiles(files.native, copts, &cerrors);
+    for (auto& e : cerrors) out.errors.push_back(e);
+    for (auto& f : cf) {
+      if (!RuleEnabled(f.rule.empty() ? FindingKindId(f.kind) : f.rule, FindingKindId(f.kind), req.select, req.ignore)) continue;
+      if (!texts.count(f.primary.file)) {
+        std::string t;
+        if (ReadFile(f.primary.file, &t)) texts[f.primary.file] = std::move(t);
+      }
+      findings.push_back(std::move(f));
+    }
+  }
+#else
+  for (const auto& n : files.native) {
+    out.errors.push_back(n + ": C/C++ sources need the Clang checks, which this build does not include");
+  }
+#endif
+
+  std::sort(findings.begin(), findings.end(), FindingLess);
+  findings.erase(std::unique(findings.begin(), findings.end(),
+                             [](const Finding& a, const Finding& b) {
+                               return a.rule == b.rule && a.primary.file == b.primary.file &&
+                                      a.primary.line == b.primary.line && a.primary.column == b.primary.column &&
+                                      a.message == b.message;
+                             }),
+                 findings.end());
+  for (auto& f : findings) {
+    auto it = texts.find(f.primary.file);
+    std::string_view line = it == texts.end() ? std::string_view{} : LineOf(it->second, f.primary.line);
+    const Rule* r = FindRule(f.rule);
+    std::string name = r ? r->info().name : FindingKindId(f.kind);
+    if (SuppressedByComment(line, f.rule.empty() ? std::string(FindingKindId(f.kind)) : f.rule, name)) {
+      ++out.suppressed;
+      continue;
+    }
+    out.line_texts.emplace_back(line);
+    out.findings.push_back(std::move(f));
+  }
+  for (const auto& f : out.findings) {
+    auto it = texts.find(f.primary.file);
+    if (it != texts.end() && !out.texts.count(f.primary.file)) out.texts.emplace(f.primary.file, it->second);
+  }
+  return out;
+}
+
+}  // namespace pyrace::lint

@@ -1,0 +1,352 @@
+#include "tool/lint/project.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace pyrace::lint {
+
+bool LockishName(const std::string& name) {
+  std::string lower;
+  for (char c : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  // Split on '_' and digits: "_active_limbo_lock" -> active, limbo, lock.
+  std::vector<std::string> toks;
+  std::string cur;
+  for (char c : lower) {
+    if (std::isalpha(static_cast<unsigned char>(c))) {
+      cur += c;
+    } else {
+      if (!cur.empty()) toks.push_back(cur);
+      cur.clear();
+    }
+  }
+  if (!cur.empty()) toks.push_back(cur);
+  for (const auto& t : toks) {
+    if (t == "lock" || t == "rlock" || t == "mutex" || t == "mtx" || t == "cond" || t == "condition" ||
+        t == "cv" || t == "lck" || t == "wlock" || t == "rwlock") {
+      return true;
+    }
+    if (t.size() > 4 && t.compare(t.size() - 4, 4, "lock") == 0 && t != "block" && t != "clock" &&
+        t != "deadlock" && t != "unlock" && t != "flock" && t != "livelock" && t != "gridlock") {
+      return true;
+    }
+  }
+  return false;
+}
+
+namespace {
+
+std::string LastComponent(const std::string& s) {
+  size_t p = s.find_last_of(".:");
+  return p == std::string::npos ? s : s.substr(p + 1);
+}
+
+}  // namespace
+
+Project::Project(const std::vector<FileFacts>& files) : files_(files) {
+  for (const auto& f : files_) {
+    if (!modules_.count(f.module)) modules_[f.module] = &f;
+    for (const auto& fn : f.functions) {
+      file_of_[&fn] = &f;
+      functions_.emplace(std::make_pair(f.module, fn.qualname), &fn);
+    }
+  }
+  for (const auto& f : files_) {
+    for (const auto& fn : f.functions) {
+      for (const auto& c : fn.calls) {
+        if (const FunctionFacts* callee = ResolveCall(fn, c.callee)) callers_[callee].push_back({&fn, &c});
+      }
+      for (const auto& r : fn.releases) releasers_[Resolve(fn, r).key].insert(&fn);
+    }
+  }
+  ComputeTargets();
+}
+
+const FileFacts* Project::FileOf(const FunctionFacts& fn) const {
+  auto it = file_of_.find(&fn);
+  return it == file_of_.end() ? nullptr : it->second;
+}
+
+const FunctionFacts* Project::Function(const std::string& module, const std::string& qualname) const {
+  auto it = functions_.find({module, qualname});
+  return it == functions_.end() ? nullptr : it->second;
+}
+
+Project::ClassRef Project::FindClass(const FileFacts* file, const std::string& name, int depth) const {
+  if (!file || depth > 4) return {};
+  auto it = file->classes.find(name);
+  if (it != file->classes.end()) return {file, &it->second};
+  auto im = file->imports.find(name);
+  if (im != file->imports.end() && !im->second.name.empty()) {
+    auto m = modules_.find(im->second.module);
+    if (m != modules_.end()) return FindClass(m->second, im->second.name, depth + 1);
+  }
+  return {};
+}
+
+Project::ClassRef Project::FindBase(const FileFacts* file, const std::string& base) const {
+  size_t dot = base.rfind('.');
+  if (dot == std::string::npos) return FindClass(file, base);
+  std::string head = base.substr(0, dot), name = base.substr(dot + 1);
+  auto im = file->imports.find(head);
+  std::string mod = head;
+  if (im != file->imports.end()) mod = im->second.name.empty() ? im->second.module : im->second.module + "." + im->second.name;
+  auto m = modules_.find(mod);
+  if (m == modules_.end()) return {};
+  return FindClass(m->second, name);
+}
+
+bool Project::FindAttr(ClassRef c, const std::string& attr, ClassRef* where, CtorInfo* ctor, int depth) const {
+  if (!c.cls || depth > 8) return false;
+  auto it = c.cls->attrs.find(attr);
+  if (it != c.cls->attrs.end()) {
+    *where = c;
+    *ctor = it->second;
+    return true;
+  }
+  for (const auto& b : c.cls->bases) {
+    if (FindAttr(FindBase(c.file, b), attr, where, ctor, depth + 1)) return true;
+  }
+  return false;
+}
+
+std::string Project::ClassKey(const std::string& module, const std::string& cls, const std::string& attr) const {
+  auto m = modules_.find(module);
+  ClassRef c = m == modules_.end() ? ClassRef{} : FindClass(m->second, cls);
+  ClassRef where;
+  CtorInfo ci;
+  if (FindAttr(c, attr, &where, &ci)) return where.file->module + "." + where.cls->name + "." + attr;
+  return module + "." + cls + "." + attr;
+}
+
+LockId Project::FromCtor(const FileFacts* file, const std::string& class_name, const std::string& qualname,
+                         const std::string& key, const std::string& display, const CtorInfo& ci,
+                         int depth) const {
+  LockId id;
+  id.key = key;
+  id.display = display;
+  id.ctor = ci.kind;
+  id.bounded = ci.bounded;
+  id.reentrant = ci.kind == Ctor::kRLock || ci.kind == Ctor::kCondition;
+  if (ci.kind == Ctor::kCondition && ci.arg && depth < 6) {
+    // A Condition is its lock: holding the lock holds every condition built on it.
+    LockId under = ResolveIn(file, class_name, qualname, *ci.arg, depth + 1);
+    id.key = under.key;
+    id.reentrant = under.ctor != Ctor::kLock;
+    id.local = under.local;
+  }
+  return id;
+}
+
+LockId Project::ResolveIn(const FileFacts* file, const std::string& class_name, const std::string& qualname,
+                          const Ref& r, int depth) const {
+  LockId id;
+  id.display = r.text;
+  const std::string mod = file ? file->module : "";
+  switch (r.kind) {
+    case RefKind::kGlobal: {
+      id.key = mod + "." + r.a;
+      id.lockish = LockishName(r.a);
+      if (!file) return id;
+      auto g = file->globals.find(r.a);
+      if (g != file->globals.end()) return FromCtor(file, "", "<module>", id.key, r.text, g->second, depth);
+      auto im = file->imports.find(r.a);
+      if (im != file->imports.end() && !im->second.name.empty() && depth < 6) {
+        auto m = modules_.find(im->second.module);
+        Ref g2{RefKind::kGlobal, im->second.name, "", r.text};
+        if (m != modules_.end()) return ResolveIn(m->second, "", "<module>", g2, depth + 1);
+        id.key = im->second.module + "." + im->second.name;
+      }
+      return id;
+    }
+    case RefKind::kSelfAttr:
+    case RefKind::kClassAttr: {
+      std::string cls = r.kind == RefKind::kSelfAttr ? class_name : r.a;
+      std::string attr = r.kind == RefKind::kSelfAttr ? r.a : r.b;
+      id.lockish = LockishName(attr);
+      ClassRef c = FindClass(file, cls);
+      ClassRef where;
+      CtorInfo ci;
+      if (FindAttr(c, attr, &where, &ci)) {
+        std::string key = where.file->module + "." + where.cls->name + "." + attr;
+        LockId l = FromCtor(where.file, where.cls->name, where.cls->name, key, r.text, ci, depth);
+        l.lockish = id.lockish;
+        return l;
+      }
+      id.key = mod + "." + cls + "." + attr;
+      return id;
+    }
+    case RefKind::kModuleAttr: {
+      id.lockish = LockishName(r.b);
+      auto m = modules_.find(r.a);
+      if (m != modules_.end() && depth < 6) {
+        Ref g{RefKind::kGlobal, r.b, "", r.text};
+        return ResolveIn(m->second, "", "<module>", g, depth + 1);
+      }
+      id.key = r.a + "." + r.b;
+      return id;
+    }
+    case RefKind::kLocal: {
+      id.key = mod + "." + r.a;
+      std::string name = LastComponent(r.a);
+      id.lockish = LockishName(name);
+      id.local = r.b != "closure";
+      std::string owner = r.a.substr(0, r.a.find(':'));
+      if (const FunctionFacts* f = Function(mod, owner)) {
+        auto it = f->local_ctors.find(name);
+        if (it != f->local_ctors.end()) {
+          LockId l = FromCtor(file, class_name, owner, id.key, r.text, it->second, depth);
+          l.lockish = id.lockish;
+          l.local = l.local || id.local;
+          return l;
+        }
+      }
+      return id;
+    }
+    case RefKind::kOther:
+      id.key = mod + "." + r.a;
+      id.local = true;
+      id.lockish = LockishName(r.text.substr(r.text.find_last_of('.') == std::string::npos ? 0 : r.text.find_last_of('.') + 1));
+      return id;
+  }
+  (void)qualname;
+  return id;
+}
+
+LockId Project::Resolve(const FunctionFacts& fn, const Ref& r) const {
+  return ResolveIn(FileOf(fn), fn.class_name.empty() ? ClassOfNested(fn) : fn.class_name, fn.qualname, r, 0);
+}
+
+std::string Project::ClassOfNested(const FunctionFacts& fn) const {
+  // A function nested in a method sees that method's self: its class is the prefix.
+  if (fn.enclosing.empty()) return "";
+  const FunctionFacts* p = Function(fn.module, fn.enclosing);
+  while (p) {
+    if (!p->class_name.empty()) return p->class_name;
+    if (p->enclosing.empty()) break;
+    p = Function(p->module, p->enclosing);
+  }
+  return "";
+}
+
+const FunctionFacts* Project::ResolveCall(const FunctionFacts& caller, const Callee& c) const {
+  const FileFacts* file = FileOf(caller);
+  if (!file) return nullptr;
+  switch (c.kind) {
+    case CalleeKind::kName: {
+      // Nested definitions of the caller and its enclosing functions, then the module.
+      for (std::string scope = caller.qualname;;) {
+        if (const FunctionFacts* f = Function(file->module, scope + "." + c.a)) return f;
+        const FunctionFacts* s = Function(file->module, scope);
+        if (!s || s->enclosing.empty()) break;
+        scope = s->enclosing;
+      }
+      if (const FunctionFacts* f = Function(file->module, c.a)) return f;
+      auto im = file->imports.find(c.a);
+      if (im != file->imports.end() && !im->second.name.empty()) return Function(im->second.module, im->second.name);
+      return nullptr;
+    }
+    case CalleeKind::kSelfMethod:
+    case CalleeKind::kClassMethod: {
+      std::string cls = c.kind == CalleeKind::kSelfMethod ? (caller.class_name.empty() ? ClassOfNested(caller) : caller.class_name) : c.a;
+      std::string m = c.kind == CalleeKind::kSelfMethod ? c.a : c.b;
+      ClassRef cr = FindClass(file, cls);
+      for (int depth = 0; cr.cls && depth < 8; ++depth) {
+        if (std::find(cr.cls->methods.begin(), cr.cls->methods.end(), m) != cr.cls->methods.end()) {
+          return Function(cr.file->module, cr.cls->name + "." + m);
+        }
+        ClassRef next;
+        for (const auto& b : cr.cls->bases) {
+          next = FindBase(cr.file, b);
+          if (next.cls) break;
+        }
+        cr = next;
+      }
+      return nullptr;
+    }
+    case CalleeKind::kModuleAttr:
+      return Function(c.a, c.b);
+  }
+  return nullptr;
+}
+
+bool Project::IsThreadClass(ClassRef c, int depth) const {
+  if (!c.cls || depth > 8) return false;
+  for (const auto& b : c.cls->bases) {
+    if (b == "Thread" || b == "threading.Thread" || b == "_thread.Thread") {
+      auto im = c.file->imports.find("Thread");
+      if (b != "Thread" || (im != c.file->imports.end() && im->second.module == "threading") ||
+          c.file->module == "threading") {
+        return true;
+      }
+    }
+    if (IsThreadClass(FindBase(c.file, b), depth + 1)) return true;
+  }
+  return false;
+}
+
+bool Project::IsThreadClassMethod(const FunctionFacts& f) const {
+  if (f.class_name.empty()) return false;
+  return IsThreadClass(FindClass(FileOf(f), f.class_name));
+}
+
+void Project::ComputeTargets() {
+  for (const auto& file : files_) {
+    for (const auto& fn : file.functions) {
+      for (const auto& t : fn.targets) {
+        if (t.kind == TargetKind::kExecutor && t.executor) {
+          LockId ex = Resolve(fn, *t.executor);
+          if (ex.ctor == Ctor::kProcessExecutor) continue;
+          if (t.method == "map" && ex.ctor != Ctor::kThreadExecutor) continue;
+        }
+        if (const FunctionFacts* f = ResolveCall(fn, t.callee)) targets_.insert(f);
+      }
+      if (fn.name == "run" && IsThreadClassMethod(fn)) targets_.insert(&fn);
+    }
+  }
+  std::vector<const FunctionFacts*> work(targets_.begin(), targets_.end());
+  reachable_ = targets_;
+  while (!work.empty()) {
+    const FunctionFacts* f = work.back();
+    work.pop_back();
+    for (const auto& c : f->calls) {
+      const FunctionFacts* g = ResolveCall(*f, c.callee);
+      if (g && reachable_.insert(g).second) work.push_back(g);
+    }
+  }
+}
+
+const std::vector<Project::CallSite>& Project::CallersOf(const FunctionFacts* f) const {
+  static const std::vector<CallSite> kNone;
+  auto it = callers_.find(f);
+  return it == callers_.end() ? kNone : it->second;
+}
+
+const std::set<const FunctionFacts*>& Project::ReleasersOf(const std::string& key) const {
+  static const std::set<const FunctionFacts*> kNone;
+  auto it = releasers_.find(key);
+  return it == releasers_.end() ? kNone : it->second;
+}
+
+std::vector<Project::Acquired> Project::AcquiresThrough(const FunctionFacts* f, int depth) const {
+  std::vector<Acquired> out;
+  std::set<const FunctionFacts*> seen;
+  std::vector<std::pair<const FunctionFacts*, int>> work{{f, 0}};
+  while (!work.empty()) {
+    auto [g, d] = work.back();
+    work.pop_back();
+    if (!seen.insert(g).second) continue;
+    for (const auto& a : g->acquires) {
+      if (!a.blocking) continue;  // a try-acquire cannot deadlock
+      LockId l = Resolve(*g, a.ref);
+      if (l.IsSharedLock()) out.push_back({l, a.pos, g});
+    }
+    if (d < depth) {
+      for (const auto& c : g->calls) {
+        if (const FunctionFacts* h = ResolveCall(*g, c.callee)) work.push_back({h, d + 1});
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace pyrace::lint

@@ -1,0 +1,99 @@
+// The project pass: resolves the symbolic facts of every file into project-wide identities
+// (which lock a `self._lock` is, of what type, across base classes and imports), resolves
+// calls one file could not, and finds the code reachable from thread targets.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tool/lint/facts.h"
+
+namespace pyrace::lint {
+
+struct LockId {
+  std::string key;        // "pkg.mod.Class.attr", "pkg.mod.name"; per-call locks get a scoped key
+  std::string display;    // as written at the use site
+  Ctor ctor = Ctor::kNone;
+  bool reentrant = false;  // RLock, or a Condition over one (the default)
+  bool lockish = false;    // untyped but named like a lock
+  bool local = false;      // created per call or otherwise function-scoped
+  bool bounded = false;    // a Queue with a maxsize
+  bool IsLock() const {
+    return ctor == Ctor::kLock || ctor == Ctor::kRLock || ctor == Ctor::kCondition ||
+           (ctor == Ctor::kNone && lockish);
+  }
+  // A lock other threads can contend on (module, class or closure scoped).
+  bool IsSharedLock() const { return IsLock() && !local; }
+};
+
+struct FileContext {
+  const FileFacts* file = nullptr;
+};
+
+class Project {
+ public:
+  explicit Project(const std::vector<FileFacts>& files);
+
+  const std::vector<FileFacts>& files() const { return files_; }
+
+  LockId Resolve(const FunctionFacts& fn, const Ref& r) const;
+  const FunctionFacts* ResolveCall(const FunctionFacts& caller, const Callee& c) const;
+  const FileFacts* FileOf(const FunctionFacts& fn) const;
+
+  bool IsThreadTarget(const FunctionFacts* f) const { return targets_.count(f) > 0; }
+  bool IsThreadReachable(const FunctionFacts* f) const { return reachable_.count(f) > 0; }
+  bool IsThreadClassMethod(const FunctionFacts& f) const;
+
+  struct CallSite {
+    const FunctionFacts* caller;
+    const CallFact* call;
+  };
+  const std::vector<CallSite>& CallersOf(const FunctionFacts* f) const;
+
+  // Locks a function acquires itself or through up to `depth` levels of project calls,
+  // with where (the acquire in the callee) for reports.
+  struct Acquired {
+    LockId lock;
+    Pos pos;
+    const FunctionFacts* in;
+  };
+  std::vector<Acquired> AcquiresThrough(const FunctionFacts* f, int depth) const;
+
+  // Every function that releases this lock (by key): hand-offs make a second acquire legal.
+  const std::set<const FunctionFacts*>& ReleasersOf(const std::string& key) const;
+
+  // Names of the module's class in which attribute `attr` is declared, walking bases.
+  std::string ClassKey(const std::string& module, const std::string& cls, const std::string& attr) const;
+
+ private:
+  struct ClassRef {
+    const FileFacts* file = nullptr;
+    const ClassFacts* cls = nullptr;
+  };
+  ClassRef FindClass(const FileFacts* file, const std::string& name, int depth = 0) const;
+  ClassRef FindBase(const FileFacts* file, const std::string& base_text) const;
+  bool FindAttr(ClassRef c, const std::string& attr, ClassRef* where, CtorInfo* ctor, int depth = 0) const;
+  LockId ResolveIn(const FileFacts* file, const std::string& class_name, const std::string& qualname,
+                   const Ref& r, int depth) const;
+  LockId FromCtor(const FileFacts* file, const std::string& class_name, const std::string& qualname,
+                  const std::string& key, const std::string& display, const CtorInfo& ci, int depth) const;
+  const FunctionFacts* Function(const std::string& module, const std::string& qualname) const;
+  std::string ClassOfNested(const FunctionFacts& fn) const;
+  bool IsThreadClass(ClassRef c, int depth = 0) const;
+  void ComputeTargets();
+
+  const std::vector<FileFacts>& files_;
+  std::map<std::string, const FileFacts*> modules_;
+  std::map<const FunctionFacts*, const FileFacts*> file_of_;
+  std::map<std::pair<std::string, std::string>, const FunctionFacts*> functions_;
+  std::set<const FunctionFacts*> targets_, reachable_;
+  std::map<const FunctionFacts*, std::vector<CallSite>> callers_;
+  std::map<std::string, std::set<const FunctionFacts*>> releasers_;
+};
+
+// Whether a name looks like a lock: `_lock`, `mutex`, `rlock2`, `cond`, `not_empty_lock`.
+bool LockishName(const std::string& name);
+
+}  // namespace pyrace::lint

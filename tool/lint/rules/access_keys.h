@@ -1,0 +1,24 @@
+// The project-wide name of a data access target, shared by the data-race rules.
+#pragma once
+
+#include <string>
+
+#include "tool/lint/project.h"
+
+namespace pyrace::lint {
+
+inline std::string AccessKey(const Project& project, const FunctionFacts& fn, const AccessFact& a,
+                             const std::string& cls) {
+  switch (a.target) {
+    case AccessTarget::kSelfAttr: return project.ClassKey(fn.module, cls, a.name);
+    case AccessTarget::kGlobal: return fn.module + "." + a.name;
+    case AccessTarget::kNonlocal: return fn.module + "." + fn.enclosing + ":" + a.name;
+  }
+  return a.name;
+}
+
+inline std::string AccessDisplay(const AccessFact& a) {
+  return a.target == AccessTarget::kSelfAttr ? "self." + a.name : a.name;
+}
+
+}  // namespace pyrace::lint

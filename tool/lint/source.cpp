@@ -1,0 +1,202 @@
+#include "tool/lint/source.h"
+
+#include <cstring>
+
+extern "C" const TSLanguage* tree_sitter_python();
+
+namespace pyrace::lint {
+
+const TSLanguage* PythonLanguage() { return tree_sitter_python(); }
+
+Source::Source(std::string path, std::string text)
+    : path_(std::move(path)), text_(std::move(text)) {
+  line_starts_.push_back(0);
+  for (uint32_t i = 0; i < text_.size(); ++i) {
+    if (text_[i] == '\n') line_starts_.push_back(i + 1);
+  }
+}
+
+Source::~Source() {
+  if (tree_) ts_tree_delete(tree_);
+}
+
+namespace {
+
+size_t Indent(const std::string& t, size_t line_start) {
+  size_t i = line_start;
+  while (i < t.size() && (t[i] == ' ' || t[i] == '\t')) ++i;
+  return i - line_start;
+}
+
+// tree-sitter-python's scanner emits a DEDENT for a continuation line inside brackets
+// that is indented less than the statement it continues (legal Python, e.g. CPython's
+// test_compile.py). Python ignores that indentation, so re-indenting such lines to the
+// statement's indentation changes nothing but columns on those lines. Used only for
+// files that fail to parse as written.
+std::string IndentContinuationLines(const std::string& t) {
+  std::string out;
+  out.reserve(t.size() + 256);
+  int depth = 0;
+  size_t stmt_indent = 0;
+  char quote = 0;
+  bool triple = false;
+  size_t i = 0;
+  while (i < t.size()) {
+    // At a line start.
+    size_t ind = Indent(t, i);
+    if (depth > 0 && quote == 0) {
+      if (ind < stmt_indent) out.append(stmt_indent - ind, ' ');
+    } else if (quote == 0) {
+      stmt_indent = ind;
+    }
+    for (; i < t.size(); ++i) {
+      char c = t[i];
+      out += c;
+      if (c == '\n') {
+        ++i;
+        break;
+      }
+      if (quote) {
+        if (c == '\\' && i + 1 < t.size()) {
+          out += t[++i];
+          if (t[i] == '\n') { ++i; break; }
+          continue;
+        }
+        if (c == quote) {
+          if (!triple) {
+            quote = 0;
+          } else if (i + 2 < t.size() && t[i + 1] == quote && t[i + 2] == quote) {
+            out += t[i + 1];
+            out += t[i + 2];
+            i += 2;
+            quote = 0;
+          }
+        }
+        continue;
+      }
+      if (c == '#') {
+        while (i + 1 < t.size() && t[i + 1] != '\n') out += t[++i];
+        continue;
+      }
+      if (c == '\'' || c == '"') {
+        quote = c;
+        triple = i + 2 < t.size() && t[i + 1] == c && t[i + 2] == c;
+        if (triple) {
+          out += t[i + 1];
+          out += t[i + 2];
+          i += 2;
+        }
+        continue;
+      }
+      if (c == '(' || c == '[' || c == '{') ++depth;
+      if ((c == ')' || c == ']' || c == '}') && depth > 0) --depth;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+bool Source::Parse() {
+  TSParser* parser = ts_parser_new();
+  if (!ts_parser_set_language(parser, PythonLanguage())) {
+    ts_parser_delete(parser);
+    return false;
+  }
+  tree_ = ts_parser_parse_string(parser, nullptr, text_.data(), static_cast<uint32_t>(text_.size()));
+  if (tree_ && ts_node_has_error(ts_tree_root_node(tree_))) {
+    std::string alt = IndentContinuationLines(text_);
+    if (alt != text_) {
+      TSTree* t2 = ts_parser_parse_string(parser, nullptr, alt.data(), static_cast<uint32_t>(alt.size()));
+      if (t2 && !ts_node_has_error(ts_tree_root_node(t2))) {
+        ts_tree_delete(tree_);
+        tree_ = t2;
+        text_ = std::move(alt);
+        line_starts_.assign(1, 0);
+        for (uint32_t i = 0; i < text_.size(); ++i) {
+          if (text_[i] == '\n') line_starts_.push_back(i + 1);
+        }
+      } else if (t2) {
+        ts_tree_delete(t2);
+      }
+    }
+  }
+  ts_parser_delete(parser);
+  return tree_ != nullptr;
+}
+
+std::string_view Source::Text(TSNode n) const {
+  if (ts_node_is_null(n)) return {};
+  uint32_t b = ts_node_start_byte(n), e = ts_node_end_byte(n);
+  if (b > text_.size() || e > text_.size() || e < b) return {};
+  return std::string_view(text_).substr(b, e - b);
+}
+
+uint32_t Source::ColumnOf(uint32_t row, uint32_t byte_col) const {
+  if (row >= line_starts_.size()) return byte_col + 1;
+  uint32_t start = line_starts_[row];
+  uint32_t col = 1;
+  for (uint32_t i = start; i < start + byte_col && i < text_.size(); ++i) {
+    // Count code points: every byte that is not a UTF-8 continuation byte.
+    if ((static_cast<unsigned char>(text_[i]) & 0xC0) != 0x80) ++col;
+  }
+  return col;
+}
+
+Pos Source::PosOf(TSNode n) const {
+  if (ts_node_is_null(n)) return {};
+  TSPoint s = ts_node_start_point(n), e = ts_node_end_point(n);
+  return Pos{s.row + 1, ColumnOf(s.row, s.column), e.row + 1, ColumnOf(e.row, e.column)};
+}
+
+std::string_view Source::Line(uint32_t line) const {
+  if (line == 0 || line > line_starts_.size()) return {};
+  uint32_t b = line_starts_[line - 1];
+  uint32_t e = line < line_starts_.size() ? line_starts_[line] - 1 : static_cast<uint32_t>(text_.size());
+  std::string_view v = std::string_view(text_).substr(b, e - b);
+  if (!v.empty() && v.back() == '\r') v.remove_suffix(1);
+  return v;
+}
+
+// The innermost erroneous node: tree-sitter wraps what it could not parse in ERROR nodes
+// that may span far more than the culprit, so descend to the deepest one.
+static bool FindError(TSNode n, TSNode* out) {
+  if (!ts_node_has_error(n)) return false;
+  if (ts_node_is_missing(n)) {
+    *out = n;
+    return true;
+  }
+  uint32_t c = ts_node_child_count(n);
+  for (uint32_t i = 0; i < c; ++i) {
+    if (FindError(ts_node_child(n, i), out)) return true;
+  }
+  *out = n;
+  return true;
+}
+
+std::vector<SyntaxError> Source::SyntaxErrors() const {
+  std::vector<SyntaxError> out;
+  TSNode err;
+  if (!FindError(root(), &err)) return out;
+  SyntaxError e;
+  e.pos = PosOf(err);
+  if (ts_node_is_missing(err)) {
+    e.message = std::string("syntax error: missing '") + ts_node_type(err) + "'";
+  } else {
+    std::string_view t = Text(err);
+    size_t nl = t.find('\n');
+    if (nl != std::string_view::npos) t = t.substr(0, nl);
+    if (t.size() > 40) t = t.substr(0, 40);
+    e.message = "syntax error: cannot parse '" + std::string(t) + "'";
+  }
+  out.push_back(std::move(e));
+  return out;
+}
+
+
+TSNode Unparen(TSNode n) {
+  while (Is<"parenthesized_expression">(n) && NamedCount(n) == 1) n = NamedChild(n, 0);
+  return n;
+}
+
+}  // namespace pyrace::lint

@@ -1,0 +1,221 @@
+#include "tool/render/sarif.h"
+
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <map>
+#include <nlohmann/json.hpp>
+
+namespace pyrace {
+namespace {
+
+using nlohmann::ordered_json;
+
+#ifndef PYRACE_VERSION
+#define PYRACE_VERSION "0.1.0"
+#endif
+
+std::string PercentEncode(const std::string& path) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : path) {
+    if (std::isalnum(c) || c == '/' || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string Cwd() {
+  char buf[4096];
+  if (getcwd(buf, sizeof buf)) return buf;
+  return "/";
+}
+
+const char* Level(Severity s) {
+  switch (s) {
+    case Severity::kError: return "error";
+    case Severity::kWarning: return "warning";
+    case Severity::kNote: return "note";
+  }
+  return "error";
+}
+
+std::string Sentence(std::string s) {
+  if (!s.empty() && s.back() != '.' && s.back() != '!' && s.back() != '?') s += '.';
+  return s;
+}
+
+ordered_json ArtifactLocation(const std::string& file) {
+  ordered_json a;
+  if (!file.empty() && file[0] == '/') {
+    a["uri"] = "file://" + PercentEncode(file);
+  } else {
+    std::string f = file;
+    while (f.rfind("./", 0) == 0) f = f.substr(2);
+    a["uri"] = PercentEncode(f);
+    a["uriBaseId"] = "%SRCROOT%";
+  }
+  return a;
+}
+
+ordered_json PhysicalLocation(const SourceLocation& l) {
+  ordered_json p;
+  p["artifactLocation"] = ArtifactLocation(l.file);
+  if (l.line > 0) {
+    ordered_json r;
+    r["startLine"] = l.line;
+    if (l.column > 0) r["startColumn"] = l.column;
+    if (l.end_line >= l.line && l.end_line > 0) {
+      r["endLine"] = l.end_line;
+      if (l.end_column > 0 && (l.end_line > l.line || l.end_column > l.column)) r["endColumn"] = l.end_column;
+    }
+    p["region"] = r;
+  }
+  return p;
+}
+
+ordered_json Location(const SourceLocation& l) {
+  ordered_json loc;
+  loc["physicalLocation"] = PhysicalLocation(l);
+  if (!l.function.empty()) {
+    loc["logicalLocations"] = ordered_json::array({{{"fullyQualifiedName", l.function}, {"kind", "function"}}});
+  }
+  return loc;
+}
+
+uint64_t Fnv1a(const std::string& s) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+std::string Hex(uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+SarifRule RuleForKind(FindingKind k) {
+  SarifRule r;
+  r.id = FindingKindId(k);
+  r.name = r.id;
+  r.kind = r.id;
+  r.short_description = "pyrace run-time finding: " + r.id;
+  r.full_description = "A " + r.id + " observed (or predicted from the observed events) while running the program under pyrace.";
+  return r;
+}
+
+ordered_json RuleJson(const SarifRule& r) {
+  ordered_json j;
+  j["id"] = r.id;
+  // SARIF wants rule names in PascalCase-free "friendly" form; the kebab id is kept as is.
+  j["name"] = r.name;
+  j["shortDescription"] = {{"text", Sentence(r.short_description)}};
+  j["fullDescription"] = {{"text", Sentence(r.full_description)}};
+  j["help"] = {{"text", Sentence(r.full_description)}};
+  if (!r.help_uri.empty()) j["helpUri"] = r.help_uri;
+  j["defaultConfiguration"] = {{"level", Level(r.default_level)}};
+  ordered_json props;
+  props["tags"] = ordered_json::array({"concurrency"});
+  if (!r.kind.empty()) props["kind"] = r.kind;
+  props["precision"] = "high";
+  j["properties"] = props;
+  return j;
+}
+
+}  // namespace
+
+void RenderSarif(const std::vector<Finding>& findings, const SarifOptions& options, std::ostream& out) {
+  std::vector<SarifRule> rules = options.rules;
+  std::map<std::string, size_t> index;
+  for (size_t i = 0; i < rules.size(); ++i) index[rules[i].id] = i;
+  auto rule_id = [](const Finding& f) { return f.rule.empty() ? std::string(FindingKindId(f.kind)) : f.rule; };
+  for (const auto& f : findings) {
+    std::string id = rule_id(f);
+    if (!index.count(id)) {
+      SarifRule r = RuleForKind(f.kind);
+      r.id = id;
+      index[id] = rules.size();
+      rules.push_back(r);
+    }
+  }
+
+  ordered_json driver;
+  driver["name"] = options.tool_name;
+  driver["version"] = options.version.empty() ? std::string(PYRACE_VERSION) : options.version;
+  driver["semanticVersion"] = options.version.empty() ? std::string(PYRACE_VERSION) : options.version;
+  if (!options.information_uri.empty()) driver["informationUri"] = options.information_uri;
+  ordered_json jrules = ordered_json::array();
+  for (const auto& r : rules) jrules.push_back(RuleJson(r));
+  driver["rules"] = jrules;
+
+  ordered_json results = ordered_json::array();
+  std::map<std::string, int> occurrences;
+  for (const auto& f : findings) {
+    std::string id = rule_id(f);
+    ordered_json r;
+    r["ruleId"] = id;
+    r["ruleIndex"] = index[id];
+    r["level"] = Level(f.severity);
+    std::string text = Sentence(f.message);
+    for (const auto& n : f.notes) text += " " + Sentence("Fix: " + n);
+    r["message"] = {{"text", text}};
+    r["locations"] = ordered_json::array({Location(f.primary)});
+    ordered_json related = ordered_json::array();
+    ordered_json stacks = ordered_json::array();
+    int next_id = 1;
+    for (const auto& s : f.sections) {
+      if (f.rule.empty()) {
+        ordered_json frames = ordered_json::array();
+        for (const auto& fr : s.frames) frames.push_back({{"location", Location(fr)}});
+        if (!frames.empty()) stacks.push_back({{"message", {{"text", Sentence(s.title)}}}, {"frames", frames}});
+      } else {
+        for (const auto& fr : s.frames) {
+          ordered_json rl = Location(fr);
+          rl["id"] = next_id++;
+          rl["message"] = {{"text", Sentence(s.title)}};
+          related.push_back(rl);
+        }
+      }
+    }
+    if (!related.empty()) r["relatedLocations"] = related;
+    if (!stacks.empty()) r["stacks"] = stacks;
+    std::string fp = f.fingerprint;
+    if (fp.empty()) {
+      std::string basis = id + "|" + f.primary.file + "|" + f.primary.function + "|" + f.message;
+      fp = Hex(Fnv1a(basis)) + ":" + std::to_string(++occurrences[basis]);
+    }
+    r["partialFingerprints"] = {{"primaryLocationLineHash", fp}};
+    if (f.count > 1) r["occurrenceCount"] = f.count;
+    results.push_back(r);
+  }
+
+  ordered_json run;
+  run["tool"] = {{"driver", driver}};
+  std::string root = options.source_root.empty() ? Cwd() : options.source_root;
+  if (root.empty() || root.back() != '/') root += '/';
+  run["originalUriBaseIds"] = {{"%SRCROOT%", {{"uri", "file://" + PercentEncode(root)}}}};
+  run["results"] = results;
+  run["columnKind"] = "unicodeCodePoints";
+
+  ordered_json log;
+  log["$schema"] = "https://json.schemastore.org/sarif-2.1.0.json";
+  log["version"] = "2.1.0";
+  log["runs"] = ordered_json::array({run});
+  out << log.dump(2) << "\n";
+}
+
+void RenderSarif(const std::vector<Finding>& findings, std::ostream& out) {
+  RenderSarif(findings, SarifOptions{}, out);
+}
+
+}  // namespace pyrace
