@@ -149,7 +149,10 @@ void RecordGlobal(SiteTable& table, Site& site, uint8_t flags) {
   AccessRegistry::Get().Record(*site.global, flags);
 }
 
+PyTypeObject* g_thread_local_type = nullptr;  // _thread._local: each thread sees its own attributes
+
 void RecordAttr(PyObject* obj, const Site& site, uint8_t flags) {
+  if (g_thread_local_type != nullptr && PyObject_TypeCheck(obj, g_thread_local_type)) return;
   AccessRegistry& reg = AccessRegistry::Get();
   if (PyModule_Check(obj)) {
     const char* mod = PyModule_GetName(obj);
@@ -623,6 +626,14 @@ int pyrace_access_init(PyObject* module, pyrace::py::Recorder* rec) {
   if (!AccessRegistry::Get().Init(rec)) return -1;
   if (PyModule_AddFunctions(module, g_functions) < 0) return -1;
   g_races = RacesEnabled(rec->options());
+  if (g_thread_local_type == nullptr) {
+    PyObject* thread = PyImport_ImportModule("_thread");
+    PyObject* local = thread != nullptr ? PyObject_GetAttrString(thread, "_local") : nullptr;
+    Py_XDECREF(thread);
+    if (local == nullptr) return -1;
+    if (PyType_Check(local)) g_thread_local_type = reinterpret_cast<PyTypeObject*>(local);  // kept
+    else Py_DECREF(local);
+  }
   if (g_races && !InstallImportHook(rec->options())) return -1;
   return 0;
 }

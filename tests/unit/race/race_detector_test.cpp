@@ -245,6 +245,23 @@ TEST(RaceDetector, CheckThenActOnADictKeyIsOneReport) {
   EXPECT_EQ(fs[0].sections[2].frames.at(0).line, 7u);
 }
 
+TEST(RaceDetector, AChecksRaceWithoutTheActIsTheCheckThenActOfAnotherKey) {
+  Script s;
+  Tid t1 = s.Start(0, "Thread-1"), t2 = s.Start(0, "Thread-2");
+  LocId a = s.Location("cache[<str 'a'>]", 9), b = s.Location("cache[<str 'b'>]", 9);
+  // Key a: both check before either acts: a check-then-act at the write.
+  s.Read(t1, a, 7);
+  s.Read(t2, a, 7);
+  s.Write(t1, a, 8);
+  // Key b: t2 checks after t1 acted and finds it: the check's race is the same bug.
+  s.Read(t1, b, 7);
+  s.Write(t1, b, 8);
+  s.Read(t2, b, 7);
+  auto fs = s.Finish();
+  ASSERT_EQ(Lines(fs), std::vector<uint32_t>{8});
+  EXPECT_TRUE(Contains(fs[0].message, "check-then-act")) << fs[0].message;
+}
+
 TEST(RaceDetector, KeysOfOneDictAtOneSitePairAreOneReportWithACount) {
   Script s;
   Tid t1 = s.Start(0, "Thread-1"), t2 = s.Start(0, "Thread-2");
