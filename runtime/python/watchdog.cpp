@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <initializer_list>
 #include <atomic>
 #include <cerrno>
 #include <set>
@@ -127,6 +128,18 @@ bool AlreadyReported(Recorder& rec, const wait_for::Verdict& v) {
   return !g_reported.insert(key).second;
 }
 
+// What the program printed so far must not die in its stdio buffers with _exit.
+// The stuck threads wait in lock wrappers, never inside a write, so the buffer locks
+// are free or about to be.
+void FlushStdio() {
+  for (const char* name : {"stdout", "stderr"}) {
+    PyObject* f = PySys_GetObject(name);  // borrowed
+    PyObject* r = f != nullptr && f != Py_None ? PyObject_CallMethod(f, "flush", nullptr) : nullptr;
+    Py_XDECREF(r);
+    PyErr_Clear();
+  }
+}
+
 void Check(Recorder& rec) {
   const Options& o = rec.options();
   wait_for::Verdict v =
@@ -134,6 +147,7 @@ void Check(Recorder& rec) {
   if (!v.deadlock() || AlreadyReported(rec, v)) return;
   RecordDeadlock(rec, v);
   if (o.on_deadlock == "continue") return;
+  FlushStdio();
   static const char kNote[] = "pyrace: deadlock detected, ending the run; see the report\n";
   ssize_t ignored = write(2, kNote, sizeof(kNote) - 1);
   (void)ignored;
