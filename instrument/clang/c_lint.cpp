@@ -191,6 +191,7 @@ std::vector<Finding> LintCFiles(const std::vector<std::string>& files, const CLi
   if (std::string res = ClangResourceDir(); !res.empty()) tail.push_back("-resource-dir=" + res);
   tail.push_back("-w");  // the compiler's own warnings are not ours to report
   tail.push_back("-Wno-error");
+  tail.push_back("-fno-caret-diagnostics");  // also stops "N errors generated." on stderr
 
   std::vector<Finding> out;
   for (const std::string& file : files) {
@@ -203,11 +204,19 @@ std::vector<Finding> LintCFiles(const std::vector<std::string>& files, const CLi
         tooling::getInsertArgumentAdjuster(tail, tooling::ArgumentInsertPosition::END));
     CollectErrors diags;
     tool.setDiagnosticConsumer(&diags);
+    tool.setPrintErrorMessage(false);  // reported through *errors instead
     GilActionFactory factory(pyinc, &out);
     int rc = tool.run(&factory);
     if ((rc != 0 || diags.getNumErrors() > 0) && errors) {
-      errors->push_back(diags.first().empty() ? file + ": error: could not be parsed"
-                                              : file + ": " + diags.first());
+      // "path:line: error: ..." already names the file; a location-less error does not.
+      const std::string& first = diags.first();
+      if (first.empty()) {
+        errors->push_back(file + ": error: could not be parsed");
+      } else if (first.rfind("error: ", 0) == 0) {
+        errors->push_back(file + ": " + first);
+      } else {
+        errors->push_back(first);
+      }
     }
   }
   SortAndDedup(&out);
