@@ -208,11 +208,11 @@ std::vector<Finding> LintCFiles(const std::vector<std::string>& files, const CLi
     GilActionFactory factory(pyinc, &out);
     int rc = tool.run(&factory);
     if ((rc != 0 || diags.getNumErrors() > 0) && errors) {
-      // "path:line: error: ..." already names the file; a location-less error does not.
+      // "file.c:line: error: ..." names the file; other errors get it as a prefix.
       const std::string& first = diags.first();
       if (first.empty()) {
         errors->push_back(file + ": error: could not be parsed");
-      } else if (first.rfind("error: ", 0) == 0) {
+      } else if (first.rfind(file, 0) != 0) {  // location-less, or in an included file
         errors->push_back(file + ": " + first);
       } else {
         errors->push_back(first);
