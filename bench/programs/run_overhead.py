@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Times plain python against the same program under pyrace, several runs each.
 
-usage: run_overhead.py [--pyrace BIN] [--runtime DIR] [--python PY] [--runs N] [prog.py ...]
+usage: run_overhead.py [--pyrace BIN] [--runtime DIR] [--python PY] [--runs N]
+                       [--detect races,deadlocks|deadlocks] [prog.py ...]
 
 With --pyrace (the tool binary) the program runs as `pyrace run prog.py`. Without
 it, the runtime is driven directly, as the tool would: `python -c "import _pyrace;
 _pyrace.bootstrap()" prog.py` with PYTHONPATH=DIR and the trace written to a pipe
 drained by this script (so trace encoding and writing are part of the cost).
+--detect=deadlocks is the lock-only mode the 1.5x / 1.2x targets are for; the
+default (races too) adds the race instrumentation of the program's own code.
 Prints per-program medians and the ratio pyrace/plain.
 """
 import argparse
@@ -28,11 +31,11 @@ def run_plain(python, prog):
     return time.perf_counter() - t0
 
 
-def run_runtime(python, runtime_dir, prog):
+def run_runtime(python, runtime_dir, prog, detect):
     r, w = os.pipe()
     env = dict(os.environ)
     env["PYTHONPATH"] = runtime_dir
-    env["PYRACE_RUNTIME_OPTIONS"] = "trace_fd=%d" % w
+    env["PYRACE_RUNTIME_OPTIONS"] = "trace_fd=%d detect=%s" % (w, detect)
     drained = [0]
 
     def drain():
@@ -54,9 +57,9 @@ def run_runtime(python, runtime_dir, prog):
     return elapsed, drained[0]
 
 
-def run_tool(pyrace, python, prog):
+def run_tool(pyrace, python, prog, detect):
     t0 = time.perf_counter()
-    cmd = [pyrace, "run"] + (["--python", python] if python else []) + [prog]
+    cmd = [pyrace, "run", "--detect", detect] + (["--python", python] if python else []) + [prog]
     subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - t0
 
@@ -67,18 +70,20 @@ def main():
     ap.add_argument("--runtime", default=os.path.join(HERE, "..", "..", "build", "lib", "pyrace"))
     ap.add_argument("--python", default=sys.executable)
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--detect", default="deadlocks")
     ap.add_argument("programs", nargs="*")
     a = ap.parse_args()
     progs = a.programs or [os.path.join(HERE, p) for p in DEFAULT_PROGRAMS]
-    print("python: %s  runs: %d  mode: %s" % (a.python, a.runs, "pyrace run" if a.pyrace else "runtime"))
+    print("python: %s  runs: %d  mode: %s  detect: %s" % (
+        a.python, a.runs, "pyrace run" if a.pyrace else "runtime", a.detect))
     for prog in progs:
         plain, traced, sizes = [], [], []
         for _ in range(a.runs):
             plain.append(run_plain(a.python, prog))
             if a.pyrace:
-                traced.append(run_tool(a.pyrace, a.python, prog))
+                traced.append(run_tool(a.pyrace, a.python, prog, a.detect))
             else:
-                secs, size = run_runtime(a.python, os.path.abspath(a.runtime), prog)
+                secs, size = run_runtime(a.python, os.path.abspath(a.runtime), prog, a.detect)
                 traced.append(secs)
                 sizes.append(size)
         mp, mt = statistics.median(plain), statistics.median(traced)

@@ -46,7 +46,26 @@ void KillBySigint() {
   kill(getpid(), SIGINT);
 }
 
+// The watchdog is an OS thread: os.fork() on 3.12+ would count it and warn that the
+// process is multi-threaded. It is stopped around the fork (its state would be
+// meaningless in the child anyway) and restarted in the parent.
+bool g_watchdog_before_fork = false;
+
+PyObject* BeforeFork(PyObject*, PyObject*) {
+  g_watchdog_before_fork = WatchdogRunning();
+  StopWatchdog();
+  Py_RETURN_NONE;
+}
+
+PyObject* AfterForkInParent(PyObject*, PyObject*) {
+  if (g_watchdog_before_fork) StartWatchdog();
+  Py_RETURN_NONE;
+}
+
 PyMethodDef g_atexit_def = {"_pyrace_atexit", AtExit, METH_NOARGS, nullptr};
+PyMethodDef g_before_fork_def = {"_pyrace_before_fork", BeforeFork, METH_NOARGS, nullptr};
+PyMethodDef g_after_fork_parent_def = {"_pyrace_after_fork_in_parent", AfterForkInParent,
+                                       METH_NOARGS, nullptr};
 PyMethodDef g_os_exit_def = {
     "_exit", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(OsExit)),
     METH_VARARGS | METH_KEYWORDS, nullptr};
@@ -75,6 +94,31 @@ bool WrapOsExit(PyObject* originals) {
   return ok;
 }
 
+bool RegisterForkHooks() {
+  PyObject* os = PyImport_ImportModule("os");
+  if (os == nullptr) return false;
+  PyObject* reg = PyObject_GetAttrString(os, "register_at_fork");
+  Py_DECREF(os);
+  if (reg == nullptr) {
+    PyErr_Clear();  // no fork on this platform
+    return true;
+  }
+  PyObject* before = PyCFunction_NewEx(&g_before_fork_def, nullptr, nullptr);
+  PyObject* after = PyCFunction_NewEx(&g_after_fork_parent_def, nullptr, nullptr);
+  PyObject* kw = before != nullptr && after != nullptr
+                     ? Py_BuildValue("{sOsO}", "before", before, "after_in_parent", after)
+                     : nullptr;
+  PyObject* args = PyTuple_New(0);
+  PyObject* res = kw != nullptr && args != nullptr ? PyObject_Call(reg, args, kw) : nullptr;
+  Py_XDECREF(res);
+  Py_XDECREF(args);
+  Py_XDECREF(kw);
+  Py_XDECREF(before);
+  Py_XDECREF(after);
+  Py_DECREF(reg);
+  return res != nullptr;
+}
+
 void InstallFatalSignalHandlers() {
   for (size_t i = 0; i < sizeof(kFatalSignals) / sizeof(kFatalSignals[0]); ++i) {
     struct sigaction sa {};
@@ -88,7 +132,7 @@ void InstallFatalSignalHandlers() {
 }  // namespace
 
 bool InstallLifecycle(PyObject* /*module*/, PyObject* originals) {
-  if (!RegisterAtExit() || !WrapOsExit(originals)) return false;
+  if (!RegisterAtExit() || !WrapOsExit(originals) || !RegisterForkHooks()) return false;
   InstallFatalSignalHandlers();
   static bool atfork_done = false;
   if (!atfork_done) {

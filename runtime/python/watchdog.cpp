@@ -217,6 +217,8 @@ void StopWatchdog() {
   g_running.store(false);
 }
 
+bool WatchdogRunning() { return g_running.load(); }
+
 void ForgetWatchdogAfterFork() {
   g_running.store(false);
   g_stop.store(true);

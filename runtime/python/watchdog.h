@@ -12,5 +12,6 @@ void StartWatchdog();
 void StopWatchdog();
 // In a forked child the thread does not exist: forget it without touching its state.
 void ForgetWatchdogAfterFork();
+bool WatchdogRunning();
 
 }  // namespace pyrace::py
