@@ -115,6 +115,7 @@ class Runner(unittest.TestCase):
         rc, out, err, trace = run(["fork_child.py"])
         self.assertEqual(rc, 0, err)
         self.assertIn("child 0", out)
+        self.assertNotIn("multi-threaded", err)  # the watchdog thread must not count
         self.assertGreater(len(trace), 0)
 
 

@@ -1,7 +1,7 @@
 import os
 import threading
 import warnings
-warnings.simplefilter("error")  # 3.12+ warns on fork() in a multi-threaded process
+warnings.simplefilter("always")  # 3.12+ warns on fork() in a multi-threaded process
 lock = threading.Lock()
 pid = os.fork()
 if pid == 0:
