@@ -115,6 +115,9 @@ void LockOrderDetector::OnEvent(const Event& e, const AnalysisContext& ctx) {
   if (e.flags & (kFlagTry | kFlagReentrant)) return;
   const LockState& state = *ctx.locks;
   if (state.Holder(l) == e.tid) return;  // re-entry the recorder did not flag
+  // A signal lock (Condition's waiter) is never in a held list, so never on a cycle:
+  // edges into it would only grow the graph by one per Condition.wait.
+  if (state.AcquireMakesSignal(e, *ctx.syms)) return;
   LockKind kind = state.Kind(l, *ctx.syms);
   bool python_lock = kind == LockKind::kLock || kind == LockKind::kRLock;
   graph_.OnAcquire(e.tid, l, e.stack, e.flags, state.Held(e.tid), python_lock, ctx.seq, *ctx.syms);

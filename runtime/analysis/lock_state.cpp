@@ -41,15 +41,9 @@ LockState::ThreadRecord& LockState::ThreadAt(Tid t) {
 
 void LockState::Apply(const Event& e, uint64_t seq, const Symbols& syms) {
   if (e.tid >= kMaxDenseId) return;
-  switch (e.kind) {
-    case EventKind::kAccess:
-    case EventKind::kObjectFree:
-      return;  // `done = Lock()` writes `done` between the create and the acquire
-    default:
-      break;
-  }
-  LockId just_created = e.tid < threads_.size() ? threads_[e.tid].just_created : UINT32_MAX;
-  if (e.tid < threads_.size()) threads_[e.tid].just_created = UINT32_MAX;
+  // Not lock operations: `done = Lock()` writes `done` between the create and the
+  // acquire, and must not hide that the acquire came right after the create.
+  if (e.kind == EventKind::kAccess || e.kind == EventKind::kObjectFree) return;
   switch (e.kind) {
     case EventKind::kThreadStart:
       ThreadAt(e.tid).started = true;
@@ -59,13 +53,11 @@ void LockState::Apply(const Event& e, uint64_t seq, const Symbols& syms) {
       ThreadAt(e.tid).exited = true;
       break;
     case EventKind::kLockCreate:
-      if (e.obj < kMaxDenseId) {
-        OnCreate(e);
-        ThreadAt(e.tid).just_created = static_cast<LockId>(e.obj);
-      }
+      ThreadAt(e.tid);
+      if (e.obj < kMaxDenseId) OnCreate(e);
       break;
     case EventKind::kLockAcquired:
-      if (e.obj < kMaxDenseId) OnAcquired(e, seq, syms, just_created == e.obj);
+      if (e.obj < kMaxDenseId) OnAcquired(e, seq, syms);
       break;
     case EventKind::kLockRelease:
       if (e.obj < kMaxDenseId && !(e.flags & kFlagError)) OnRelease(e, syms);
@@ -76,6 +68,11 @@ void LockState::Apply(const Event& e, uint64_t seq, const Symbols& syms) {
     default:
       break;
   }
+  // Set after OnAcquired has used it: only the very next lock operation counts.
+  if (e.tid < threads_.size()) {
+    bool created = e.kind == EventKind::kLockCreate && e.obj < kMaxDenseId;
+    threads_[e.tid].just_created = created ? static_cast<LockId>(e.obj) : UINT32_MAX;
+  }
 }
 
 void LockState::OnCreate(const Event& e) {
@@ -85,7 +82,15 @@ void LockState::OnCreate(const Event& e) {
   locks_[l].kind = static_cast<LockKind>(e.aux);
 }
 
-void LockState::OnAcquired(const Event& e, uint64_t seq, const Symbols& syms, bool just_created) {
+bool LockState::AcquireMakesSignal(const Event& e, const Symbols& syms) const {
+  if (e.obj >= locks_.size() || e.tid >= threads_.size()) return false;
+  const LockRecord& rec = locks_[e.obj];
+  if (rec.kind != LockKind::kLock || rec.signal) return rec.signal;
+  if (rec.holder == e.tid) return true;
+  return threads_[e.tid].just_created == e.obj && !rec.ever_acquired && CreatedLocked(e, syms);
+}
+
+void LockState::OnAcquired(const Event& e, uint64_t seq, const Symbols& syms) {
   LockId l = static_cast<LockId>(e.obj);
   LockRecord& rec = LockAt(l, syms);
   ThreadAt(e.tid);
@@ -93,10 +98,7 @@ void LockState::OnAcquired(const Event& e, uint64_t seq, const Symbols& syms, bo
     ++rec.level;
     return;
   }
-  if (rec.kind == LockKind::kLock) {
-    bool created_locked = just_created && !rec.ever_acquired && CreatedLocked(e, syms);
-    if (rec.holder == e.tid || created_locked) rec.signal = true;
-  }
+  if (!rec.signal && AcquireMakesSignal(e, syms)) rec.signal = true;
   rec.ever_acquired = true;
   // Any other acquire of a lock we think is held means we missed its release (a
   // trace cut short); the recorder's word wins.

@@ -59,6 +59,10 @@ class LockState {
   std::span<const HeldLock> Held(Tid t) const;
   const HeldLock* FindHeld(Tid t, LockId l) const;
 
+  // Whether this acquire shows the lock is (or now becomes) a signal, judged on the
+  // state before it: detectors skip such acquires (a semaphore's token orders nothing).
+  bool AcquireMakesSignal(const Event& e, const Symbols& syms) const;
+
   bool Started(Tid t) const { return t < threads_.size() && threads_[t].started; }
   bool Exited(Tid t) const { return t < threads_.size() && threads_[t].exited; }
 
@@ -76,7 +80,7 @@ class LockState {
   LockRecord& LockAt(LockId l, const Symbols& syms);
   ThreadRecord& ThreadAt(Tid t);
   void OnCreate(const Event& e);
-  void OnAcquired(const Event& e, uint64_t seq, const Symbols& syms, bool just_created);
+  void OnAcquired(const Event& e, uint64_t seq, const Symbols& syms);
   void OnRelease(const Event& e, const Symbols& syms);
   void OnTryFailed(const Event& e, const Symbols& syms);
   void DropHeld(Tid t, LockId l);

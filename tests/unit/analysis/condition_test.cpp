@@ -4,6 +4,7 @@
 // must not pile up in the waiter's held list.
 #include <gtest/gtest.h>
 
+#include "runtime/analysis/lock_graph.h"
 #include "runtime/analysis/lock_state.h"
 #include "tests/unit/analysis/script.h"
 
@@ -93,6 +94,38 @@ TEST(Condition, RLockRestoredByAcquireRestoreStaysHeldThroughInnerReleases) {
   EXPECT_EQ(Primary(found[0]), "app.py:21");
   EXPECT_TRUE(OfKind(all, FindingKind::kBadRelease).empty());
   EXPECT_TRUE(OfKind(all, FindingKind::kMissedRelease).empty());
+}
+
+}  // namespace
+}  // namespace pyrace::testing
+
+namespace pyrace::testing {
+namespace {
+
+TEST(Condition, WaiterLocksAddNoGraphEdges) {
+  // Each Condition.wait creates a waiter and takes it under the condition's lock; a
+  // signal lock is never held, so it can never be on a cycle and needs no edge.
+  Script s;
+  LockId cond = s.NewLock("app.py", 1);
+  for (int i = 0; i < 50; ++i) {
+    s.T(1).Lock(cond).At("app.py", 10, "consume");
+    LockId waiter = s.NewLockBy(1, "app.py", 11, "consume");
+    s.T(1).Lock(waiter).At("app.py", 11, "consume");  // creator's next operation, same function
+    s.T(1).Unlock(cond).At("app.py", 12, "consume");
+    s.T(2).Unlock(waiter).At("app.py", 20, "produce");
+  }
+  LockState state;
+  LockGraph graph(false);
+  // Drive the graph the way LockOrderDetector does.
+  for (size_t i = 0; i < s.events().size(); ++i) {
+    const Event& e = s.events()[i];
+    if (e.kind == EventKind::kLockAcquired && !state.AcquireMakesSignal(e, s.symbols())) {
+      graph.OnAcquire(e.tid, static_cast<LockId>(e.obj), e.stack, e.flags, state.Held(e.tid), true, i,
+                      s.symbols());
+    }
+    state.Apply(e, i, s.symbols());
+  }
+  EXPECT_EQ(graph.edges().size(), 0u);
 }
 
 }  // namespace

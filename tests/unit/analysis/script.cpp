@@ -99,11 +99,16 @@ void Script::Name(Tid t, const std::string& name) {
 }
 
 LockId Script::NewLock(const std::string& file, uint32_t line, LockKind kind) {
+  if (line == 0) line = 100 + static_cast<uint32_t>(syms_.locks.size());
+  return NewLockBy(0, file, line, "<module>", kind);
+}
+
+LockId Script::NewLockBy(Tid t, const std::string& file, uint32_t line, const std::string& function,
+                         LockKind kind) {
   LockId id = static_cast<LockId>(syms_.locks.size());
-  if (line == 0) line = 100 + id;
-  StackId created = InternStack({Frame{Intern(file), Intern("<module>"), line}});
-  syms_.locks.push_back(LockInfo{kind, 0, created});
-  T(0).Emit(EventKind::kLockCreate, id, 0, static_cast<uint16_t>(kind));
+  StackId created = InternStack({Frame{Intern(file), Intern(function), line}});
+  syms_.locks.push_back(LockInfo{kind, t, created});
+  T(t).Emit(EventKind::kLockCreate, id, 0, static_cast<uint16_t>(kind));
   events_.back().stack = created;
   return id;
 }

@@ -64,6 +64,9 @@ class Script {
   // A lock created by the main thread at file:line.
   LockId NewLock(const std::string& file = "t.py", uint32_t line = 0,
                  LockKind kind = LockKind::kLock);
+  // A lock created by thread t inside function (Condition.wait making its waiter).
+  LockId NewLockBy(Tid t, const std::string& file, uint32_t line, const std::string& function,
+                   LockKind kind = LockKind::kLock);
   LockId NewRLock(const std::string& file = "t.py", uint32_t line = 0) {
     return NewLock(file, line, LockKind::kRLock);
   }
