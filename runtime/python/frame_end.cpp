@@ -108,19 +108,20 @@ bool InitFrameEnd() {
 
 void CheckFrameEnd(LockObject* l, bool holder_gone) {
   if (l->acquire_frame == nullptr || l->frame_end_reported || l->holder == nullptr) return;
+  Recorder& rec = Recorder::Get();
+  // Nothing to report into (exit, forked child); and threads ended by finalization
+  // leave thread states that must not be looked at.
+  if (!rec.recording()) return;
   auto* frame = reinterpret_cast<PyFrameObject*>(l->acquire_frame);
   if (!holder_gone && !FrameFinished(frame, l->holder)) return;
-  Recorder& rec = Recorder::Get();
   l->frame_end_reported = true;
-  if (rec.recording()) {
-    Event e;
-    e.kind = EventKind::kLockHeldAtFrameEnd;
-    e.flags = FrameRaised(frame) ? kFlagRaised : 0;
-    e.tid = l->holder->tid;
-    e.obj = l->id;
-    e.stack = rec.CaptureStackFrom(frame);
-    rec.Emit(e);
-  }
+  Event e;
+  e.kind = EventKind::kLockHeldAtFrameEnd;
+  e.flags = FrameRaised(frame) ? kFlagRaised : 0;
+  e.tid = l->holder->tid;
+  e.obj = l->id;
+  e.stack = rec.CaptureStackFrom(frame);
+  rec.Emit(e);
   // The frame has told what it knows; keeping it would keep its locals alive.
   l->acquire_frame = nullptr;
   Py_DECREF(frame);

@@ -110,9 +110,12 @@ void RecordDeadlock(Recorder& rec, const wait_for::Verdict& v) {
     EmitAt(rec, EventKind::kDeadlockWait, tid, t->wait.obj, static_cast<uint16_t>(t->wait.kind),
            t->wait.stack);
   }
-  for (const auto& t : rec.threads().all()) {
+  // By index: capturing a stack may run a finalizer that registers a new thread.
+  const auto& all = rec.threads().all();
+  for (size_t i = 0; i < all.size(); ++i) {
+    ThreadRec* t = all[i].get();
     if (!t->alive || std::find(v.stuck.begin(), v.stuck.end(), t->tid) != v.stuck.end()) continue;
-    EmitAt(rec, EventKind::kThreadStack, t->tid, 0, 0, StackOfThread(rec, t.get()));
+    EmitAt(rec, EventKind::kThreadStack, t->tid, 0, 0, StackOfThread(rec, t));
   }
   EmitAt(rec, EventKind::kDeadlockEnd, v.stuck.front(), 0, 0, kNoStack);
   rec.Flush();
