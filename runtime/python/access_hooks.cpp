@@ -117,8 +117,16 @@ std::string SiteOwner(const Site& site, PyObject* obj) {
 // recorded (their writes are).
 bool IsSyncOrCode(PyObject* v) {
   static std::unordered_map<PyTypeObject*, bool> cache;
+  static PyTypeObject* last_type = nullptr;  // the ints and dicts of a hot loop
+  static bool last_answer = false;
   PyTypeObject* t = Py_TYPE(v);
+  if (t == last_type) return last_answer;
   auto it = cache.find(t);
+  if (it != cache.end()) {
+    last_type = t;
+    last_answer = it->second;
+    return last_answer;
+  }
   if (it != cache.end()) return it->second;
   bool skip = PyType_Check(v) || PyModule_Check(v) || PyFunction_Check(v) || PyMethod_Check(v) ||
               PyCFunction_Check(v) || IsWrappedLock(v);
@@ -131,6 +139,8 @@ bool IsSyncOrCode(PyObject* v) {
            m == "concurrent.futures.thread" || m == "multiprocessing.synchronize";
   }
   cache.emplace(t, skip);
+  last_type = t;
+  last_answer = skip;
   return skip;
 }
 

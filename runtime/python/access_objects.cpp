@@ -77,7 +77,8 @@ LocRecord* AccessRegistry::Global(const std::string& description) {
 }
 
 ObjRec* AccessRegistry::Track(PyObject* obj) {
-  if (obj == last_obj_) return last_rec_;
+  CacheEntry& slot = cache_[Slot(obj)];
+  if (slot.obj == obj) return slot.rec;
   ReleasePending();
   auto it = objects_.find(obj);
   ObjRec* rec;
@@ -93,8 +94,8 @@ ObjRec* AccessRegistry::Track(PyObject* obj) {
     }
     objects_.emplace(obj, rec);
   }
-  last_obj_ = obj;
-  last_rec_ = rec;
+  slot.obj = obj;
+  slot.rec = rec;
   return rec;
 }
 
@@ -135,7 +136,8 @@ void AccessRegistry::Forget(PyObject* key) {
   if (it == objects_.end()) return;
   ObjRec* rec = it->second;
   objects_.erase(it);
-  if (last_obj_ == obj) last_obj_ = nullptr, last_rec_ = nullptr;
+  CacheEntry& slot = cache_[Slot(obj)];
+  if (slot.obj == obj) slot = CacheEntry{};
   if (rec_ != nullptr && rec_->recording() && !IsFinalizing()) {
     rec_->Emit(EventKind::kObjectFree, rec->id);
   }

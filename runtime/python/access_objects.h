@@ -84,8 +84,14 @@ class AccessRegistry {
   std::unordered_map<PyObject*, ObjRec*> objects_;
   std::unordered_map<PyObject*, PyObject*> by_weakref_;  // weakref -> object
   std::unordered_map<std::string, LocRecord*> globals_;
-  PyObject* last_obj_ = nullptr;  // one-entry cache: loops touch one object at a time
-  ObjRec* last_rec_ = nullptr;
+  // Direct-mapped cache in front of objects_: a loop touches a few objects over and over.
+  static constexpr size_t kCacheSize = 32;
+  struct CacheEntry {
+    PyObject* obj = nullptr;
+    ObjRec* rec = nullptr;
+  };
+  static size_t Slot(PyObject* o) { return (reinterpret_cast<uintptr_t>(o) >> 4) % kCacheSize; }
+  CacheEntry cache_[kCacheSize];
   PyObject* weakref_callback_ = nullptr;
   uint64_t next_object_id_ = 1;  // 0 = "never freed" (globals)
   uint64_t access_events_ = 0;

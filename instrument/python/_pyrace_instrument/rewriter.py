@@ -570,6 +570,22 @@ class Rewriter(ast.NodeTransformer):
                     out.extend(self._name_write_records([t.id], node))
         return out
 
+    def visit_With(self, node):
+        # `with self.lock:` reads a lock (or a file, a context manager), not shared data:
+        # the context expression itself is not an access, its parts still are.
+        for item in node.items:
+            e = item.context_expr
+            if isinstance(e, ast.Attribute):
+                e.value = self.visit(e.value)
+            elif not isinstance(e, ast.Name):
+                item.context_expr = self.visit(e)
+            if item.optional_vars is not None:
+                item.optional_vars = self._visit_target(item.optional_vars)
+        node.body = self._body(node.body)
+        return node
+
+    visit_AsyncWith = visit_With
+
     def visit_For(self, node):
         node.iter = self._iterated(node.iter)
         after = self._store_target(node.target, node)
