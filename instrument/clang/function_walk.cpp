@@ -218,6 +218,9 @@ class Walker {
   void LockRelease(const clang::CallExpr* ce, PathState& st);
   void LockDestroy(const clang::CallExpr* ce, PathState& st);
   void HelperCall(const clang::CallExpr* ce, const clang::FunctionDecl* callee, PathState& st);
+  void HelperAt(unsigned loc, const clang::FunctionDecl* callee, PathState& st);
+  void Constructed(const clang::CXXConstructExpr* cc, PathState& st);
+  void Destroyed(const clang::CFGImplicitDtor& d, PathState& st);
   void Assign(const clang::VarDecl* var, const clang::Expr* lhs, const clang::Expr* rhs,
               PathState& st);
   void RefcountWrite(const clang::Expr* e, PathState& st);
@@ -271,8 +274,8 @@ class Walker {
 WalkResult Walker::Run() {
   clang::CFG::BuildOptions bo;
   bo.setAllAlwaysAdd();
-  bo.AddImplicitDtors = false;
-  bo.AddInitializers = false;
+  bo.AddImplicitDtors = true;  // C++ scope guards release/take the GIL in destructors
+  bo.AddInitializers = true;
   cfg_ = clang::CFG::buildCFG(fd_, fd_->getBody(), &ctx_, bo);
   if (!cfg_) return std::move(result_);
   Prescan();
@@ -300,6 +303,8 @@ WalkResult Walker::Run() {
           alive = false;
           break;
         }
+      } else if (auto dtor = el.getAs<clang::CFGImplicitDtor>()) {
+        Destroyed(*dtor, st);
       }
     }
     if (!alive || it.block->hasNoReturnElement()) continue;
@@ -378,6 +383,10 @@ void Walker::CountConditionKey(const clang::Expr* cond, std::map<std::string, in
 bool Walker::Element(const clang::Stmt* s, PathState& st) {
   if (const auto* ce = dyn_cast<clang::CallExpr>(s)) {
     Call(ce, st);
+    return true;
+  }
+  if (const auto* cc = dyn_cast<clang::CXXConstructExpr>(s)) {
+    Constructed(cc, st);
     return true;
   }
   if (const auto* rs = dyn_cast<clang::ReturnStmt>(s)) {
@@ -609,8 +618,28 @@ void Walker::ThreadStart(const clang::CallExpr* ce, PathState& st) {
 
 void Walker::HelperCall(const clang::CallExpr* ce, const clang::FunctionDecl* callee,
                         PathState& st) {
+  HelperAt(CallLoc(ce), callee, st);
+}
+
+// C++ objects: a constructor or destructor of this TU acts like any other helper, so a
+// guard that releases the GIL in its constructor and takes it back in its destructor
+// (pybind11's gil_scoped_release shape) opens and closes a region at the braces.
+void Walker::Constructed(const clang::CXXConstructExpr* cc, PathState& st) {
+  const clang::FunctionDecl* def = cc->getConstructor()->getDefinition();
+  if (def && def != fd_ && tu_.Analyzable(def)) HelperAt(CallLoc(cc), def, st);
+}
+
+void Walker::Destroyed(const clang::CFGImplicitDtor& d, PathState& st) {
+  const clang::CXXDestructorDecl* dd = d.getDestructorDecl(ctx_);
+  const clang::FunctionDecl* def = dd ? dd->getDefinition() : nullptr;
+  if (!def || def == fd_ || !tu_.Analyzable(def)) return;
+  clang::SourceLocation at = fd_->getBody()->getEndLoc();
+  if (auto a = d.getAs<clang::CFGAutomaticObjDtor>()) at = a->getTriggerStmt()->getEndLoc();
+  HelperAt(Raw(sm_.getExpansionLoc(at)), def, st);
+}
+
+void Walker::HelperAt(unsigned loc, const clang::FunctionDecl* callee, PathState& st) {
   const Summary& s = tu_.SummaryOf(callee);
-  unsigned loc = CallLoc(ce);
   st.fresh.clear();  // the helper may share any lock created so far
   if (s.needs_gil && st.gil == Gil::kAssumed && !result_.summary.needs_gil) {
     result_.summary.needs_gil = true;

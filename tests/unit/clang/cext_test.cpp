@@ -53,7 +53,9 @@ std::string Show(const std::set<Key>& s) {
 std::vector<std::string> CextFiles() {
   std::vector<std::string> out;
   for (const auto& e : fs::directory_iterator(PYRACE_TESTDATA_DIR "/cext")) {
-    if (e.path().extension() == ".c") out.push_back(e.path().string());
+    if (e.path().extension() == ".c" || e.path().extension() == ".cpp") {
+      out.push_back(e.path().string());
+    }
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -68,10 +70,10 @@ TEST_P(CextTest, FindingsMatchAnnotations) {
   std::set<Key> want = Expected(GetParam());
   std::set<Key> got = Actual(fs);
   EXPECT_EQ(got, want) << "expected:\n" << Show(want) << "got:\n" << Show(got);
-  if (GetParam().find("_ok.c") != std::string::npos) {
+  if (GetParam().find("_ok.") != std::string::npos) {
     EXPECT_TRUE(got.empty());
   }
-  if (GetParam().find("_bug.c") != std::string::npos) {
+  if (GetParam().find("_bug.") != std::string::npos) {
     EXPECT_FALSE(want.empty());
   }
 }
