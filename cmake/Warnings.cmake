@@ -1,6 +1,10 @@
 # pyrace_warnings(target): the project's warning set, errors in CI (PYRACE_WERROR).
 function(pyrace_warnings target)
-  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow=local)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
+  # -Wshadow=local is GCC's spelling; clang (fuzzing builds) has no such flag.
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    target_compile_options(${target} PRIVATE -Wshadow=local)
+  endif()
   if(PYRACE_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
