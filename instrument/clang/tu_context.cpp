@@ -192,7 +192,13 @@ void TuContext::Report(Finding f, unsigned primary_raw) {
   std::string key = f.rule + ":" + f.primary.file + ":" + std::to_string(f.primary.line) + ":" +
                     std::to_string(f.primary.column);
   if (!reported_.insert(key).second) return;
-  f.fingerprint = f.rule + ":" + f.primary.function + ":" + f.message;
+  // Stable across edits that move code: no line numbers, an ordinal for repeats.
+  std::string msg;
+  for (char c : f.message) {
+    if (c < '0' || c > '9') msg.push_back(c);
+  }
+  std::string base = f.rule + ":" + f.primary.function + ":" + msg;
+  f.fingerprint = base + "#" + std::to_string(fingerprint_seen_[base]++);
   findings_.push_back(std::move(f));
 }
 
