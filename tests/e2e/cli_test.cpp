@@ -119,6 +119,19 @@ TEST(Cli, RecordNeedsAWritableTraceFile) {
   EXPECT_NE(r.err.find("cannot write the trace to '/nonexistent/dir/t.pyrt'"), std::string::npos) << r.err;
 }
 
+TEST(Cli, RecordSaysWhenTheTraceCopyIsLost) {
+  const ToolResult r = RunPyrace({"record", "-o", "/dev/full", Testdata("lockdep_abba.py")});
+  EXPECT_EQ(r.exit_code, 66) << r.err;
+  EXPECT_NE(r.err.find("could not write the trace copy: No space left on device"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("WARNING: pyrace: lock-order-inversion"), std::string::npos) << r.err;
+}
+
+TEST(Cli, MissingModuleIsTheProgramsOwnError) {
+  const ToolResult r = RunPyrace({"run", "-m", "no_such_module_for_pyrace"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("No module named no_such_module_for_pyrace"), std::string::npos) << r.err;
+}
+
 TEST(Cli, MissingRuntimeDirIsAUsageError) {
   const ToolResult r = RunPyrace({"run", Testdata("exit_sys_exit.py")}, {"PYRACE_RUNTIME_DIR=/nonexistent/rt"});
   EXPECT_EQ(r.exit_code, 2);
