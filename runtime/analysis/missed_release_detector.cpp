@@ -52,27 +52,24 @@ void MissedReleaseDetector::OnFrameEnd(const Event& e, const AnalysisContext& ct
     c.acquire_stack = rec->acquire_stack;
     c.acquire_seq = rec->acquire_seq;
   }
-  if (l >= pending_.size()) pending_.resize(static_cast<size_t>(l) + 1, kNone);
-  uint32_t& slot = pending_[l];
+  c.pending = true;
+  if (l >= candidates_.size()) candidates_.resize(static_cast<size_t>(l) + 1);
+  Candidate& slot = candidates_[l];
   // The recorder promises one event per acquisition; a repeat changes nothing.
-  if (slot != kNone && candidates_[slot].acquire_seq == c.acquire_seq) return;
-  slot = static_cast<uint32_t>(candidates_.size());
-  candidates_.push_back(c);
+  if (slot.pending && slot.acquire_seq == c.acquire_seq) return;
+  slot = c;
 }
 
 // Only a release that frees the lock ends the hold: an RLock's inner release (level
 // 2 -> 1) leaves it held by the same activation's caller chain.
 void MissedReleaseDetector::OnRelease(const Event& e, const AnalysisContext&) {
   LockId l = static_cast<LockId>(e.obj);
-  if (l >= pending_.size() || pending_[l] == kNone || (e.flags & kFlagError)) return;
-  if (e.flags & kFlagReentrant) return;
-  candidates_[pending_[l]].pending = false;
-  pending_[l] = kNone;
+  if (l >= candidates_.size() || (e.flags & (kFlagError | kFlagReentrant))) return;
+  candidates_[l].pending = false;
 }
 
 bool MissedReleaseDetector::Covered(LockId l, uint64_t acquire_seq) const {
-  if (l >= pending_.size() || pending_[l] == kNone) return false;
-  return candidates_[pending_[l]].acquire_seq == acquire_seq;
+  return l < candidates_.size() && candidates_[l].pending && candidates_[l].acquire_seq == acquire_seq;
 }
 
 void MissedReleaseDetector::Finish(const AnalysisContext& ctx, FindingSink& sink) {

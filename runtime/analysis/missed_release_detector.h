@@ -31,11 +31,10 @@ class MissedReleaseDetector : public Detector {
     StackId acquire_stack = kNoStack;
     StackId end_stack = kNoStack;
     bool raised = false;
-    bool pending = true;  // not released since
+    bool pending = false;  // a frame-end event, and no release since
     uint64_t acquire_seq = 0;
     uint64_t seq = 0;
   };
-  static constexpr uint32_t kNone = UINT32_MAX;
 
   void OnFrameEnd(const Event& e, const AnalysisContext& ctx);
   void OnRelease(const Event& e, const AnalysisContext& ctx);
@@ -44,8 +43,9 @@ class MissedReleaseDetector : public Detector {
                          FindingSink& sink) const;
   bool Covered(LockId l, uint64_t acquire_seq) const;
 
+  // By LockId. A lock has at most one pending candidate: a new hold needs a release
+  // first, and the release ends the candidate. Memory stays O(locks), not O(events).
   std::vector<Candidate> candidates_;
-  std::vector<uint32_t> pending_;  // LockId -> candidates_ index, kNone when none
 };
 
 }  // namespace pyrace
