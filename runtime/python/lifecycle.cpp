@@ -46,26 +46,47 @@ void KillBySigint() {
   kill(getpid(), SIGINT);
 }
 
-// The watchdog is an OS thread: os.fork() on 3.12+ would count it and warn that the
-// process is multi-threaded. It is stopped around the fork (its state would be
-// meaningless in the child anyway) and restarted in the parent.
+// The watchdog is an OS thread: os.fork() on 3.12+ counts the process's threads and
+// warns that it is multi-threaded (3.13 after the after_in_parent hooks). So it is
+// stopped before any fork (register_at_fork) and restarted once os.fork() has
+// returned in the parent; forks that bypass the os.fork wrapper restart it from the
+// after_in_parent hook.
 bool g_watchdog_before_fork = false;
+bool g_in_fork_wrapper = false;
+PyObject* g_orig_os_fork = nullptr;
 
 PyObject* BeforeFork(PyObject*, PyObject*) {
-  g_watchdog_before_fork = WatchdogRunning();
-  StopWatchdog();
+  if (WatchdogRunning()) {
+    g_watchdog_before_fork = true;
+    StopWatchdog();
+  }
   Py_RETURN_NONE;
 }
 
-PyObject* AfterForkInParent(PyObject*, PyObject*) {
+void RestartAfterFork() {
   if (g_watchdog_before_fork) StartWatchdog();
+  g_watchdog_before_fork = false;
+}
+
+PyObject* AfterForkInParent(PyObject*, PyObject*) {
+  if (!g_in_fork_wrapper) RestartAfterFork();
   Py_RETURN_NONE;
+}
+
+PyObject* OsFork(PyObject*, PyObject*) {
+  g_in_fork_wrapper = true;
+  PyObject* pid = PyObject_CallNoArgs(g_orig_os_fork);
+  g_in_fork_wrapper = false;
+  // In the child (pid 0) there is nothing to restart: the child is not recorded.
+  if (pid == nullptr || PyLong_AsLong(pid) != 0) RestartAfterFork();
+  return pid;
 }
 
 PyMethodDef g_atexit_def = {"_pyrace_atexit", AtExit, METH_NOARGS, nullptr};
 PyMethodDef g_before_fork_def = {"_pyrace_before_fork", BeforeFork, METH_NOARGS, nullptr};
 PyMethodDef g_after_fork_parent_def = {"_pyrace_after_fork_in_parent", AfterForkInParent,
                                        METH_NOARGS, nullptr};
+PyMethodDef g_os_fork_def = {"fork", OsFork, METH_NOARGS, nullptr};
 PyMethodDef g_os_exit_def = {
     "_exit", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(OsExit)),
     METH_VARARGS | METH_KEYWORDS, nullptr};
@@ -94,9 +115,21 @@ bool WrapOsExit(PyObject* originals) {
   return ok;
 }
 
-bool RegisterForkHooks() {
+bool RegisterForkHooks(PyObject* originals) {
   PyObject* os = PyImport_ImportModule("os");
   if (os == nullptr) return false;
+  g_orig_os_fork = PyObject_GetAttrString(os, "fork");
+  if (g_orig_os_fork != nullptr) {
+    PyObject* fn = PyCFunction_NewEx(&g_os_fork_def, nullptr, nullptr);
+    bool ok = fn != nullptr && PyDict_SetItemString(originals, "os.fork", g_orig_os_fork) == 0 &&
+              PyObject_SetAttrString(os, "fork", fn) == 0;
+    Py_XDECREF(fn);
+    if (!ok) {
+      Py_DECREF(os);
+      return false;
+    }
+  }
+  PyErr_Clear();
   PyObject* reg = PyObject_GetAttrString(os, "register_at_fork");
   Py_DECREF(os);
   if (reg == nullptr) {
@@ -132,7 +165,7 @@ void InstallFatalSignalHandlers() {
 }  // namespace
 
 bool InstallLifecycle(PyObject* /*module*/, PyObject* originals) {
-  if (!RegisterAtExit() || !WrapOsExit(originals) || !RegisterForkHooks()) return false;
+  if (!RegisterAtExit() || !WrapOsExit(originals) || !RegisterForkHooks(originals)) return false;
   InstallFatalSignalHandlers();
   static bool atfork_done = false;
   if (!atfork_done) {
