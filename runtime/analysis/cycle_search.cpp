@@ -8,6 +8,9 @@ namespace {
 
 constexpr uint32_t kUnvisited = UINT32_MAX;
 constexpr uint64_t kEnumerateSteps = 20'000;  // per closing edge, after the BFS
+// A deadlock needs one blocked thread per edge; rings of more than 64 threads each
+// holding one lock are not worth the search (lockdep stops at 48 held locks).
+constexpr size_t kMaxCycleEdges = 64;
 
 // Iterative Tarjan: component id per node.
 std::vector<uint32_t> StronglyConnected(const LockGraph& g) {
@@ -92,7 +95,7 @@ class ClosingEdgeSearch {
     sole_taker_ = takers.size() == 1 ? takers[0].tid : kNoTid;
     ++stamp_;
     std::vector<uint32_t> path;
-    if (!ShortestPath(&path)) return false;
+    if (!ShortestPath(&path) || path.size() + 1 > kMaxCycleEdges) return false;
     if (Accept(path, out)) return true;
     // Dense graphs have exponentially many simple paths: give each closing edge a
     // share of the budget, not all of it.
@@ -164,6 +167,10 @@ class ClosingEdgeSearch {
       NodeId w = g_.edges()[edge].to;
       if (!Usable(edge) || mark_[w] == stamp_) continue;
       path.push_back(edge);
+      if (path.size() + 1 > kMaxCycleEdges) {
+        path.pop_back();
+        continue;
+      }
       if (w == c.from) {
         if (Accept(path, out)) return true;
         path.pop_back();

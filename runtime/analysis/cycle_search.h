@@ -22,8 +22,8 @@ struct LockCycle {
   std::vector<size_t> takers;   // per edge, the taker (distinct threads) it is shown with
 };
 
-// At most one cycle per closing edge (the shortest valid one the search meets);
-// step_budget bounds the total path-search work.
+// At most one cycle per closing edge (the shortest valid one the search meets), of at
+// most 64 edges; step_budget bounds the total path-search work.
 std::vector<LockCycle> FindDeadlockCycles(const LockGraph& g, uint64_t step_budget);
 
 // (a) above: a system of distinct representatives over the edges' taker threads.

@@ -423,3 +423,22 @@ TEST(LockOrder, ModuleLevelNestingIsAnEdge) {
 
 }  // namespace
 }  // namespace pyrace::testing
+
+namespace pyrace::testing {
+namespace {
+
+TEST(LockOrder, RingsLongerThanTheSearchLimitAreNotSearched) {
+  // 64 threads, 64 locks: found. 65: beyond the limit (no thread ring that long).
+  for (int n : {64, 65}) {
+    Script s;
+    std::vector<LockId> locks;
+    for (int i = 0; i < n; ++i) locks.push_back(s.NewLock());
+    for (int t = 0; t < n; ++t) {
+      Nest(s, static_cast<Tid>(t + 1), locks[t], locks[(t + 1) % n], 10 * (t + 1));
+    }
+    EXPECT_EQ(Inversions(s).size(), n <= 64 ? 1u : 0u) << n;
+  }
+}
+
+}  // namespace
+}  // namespace pyrace::testing
