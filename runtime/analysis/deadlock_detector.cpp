@@ -227,6 +227,19 @@ const char* FixNote(const Scene& s) {
   return "acquire locks in one global order, and do not join a thread while holding a lock it needs";
 }
 
+// Lock waits explain a hang; joins, hand-offs and the shutdown join follow from
+// them. The report leads with them (keeping the watchdog's order within each kind),
+// so "where the first stuck thread waits" is a lock acquire whenever there is one.
+int WaitRank(const Wait& w) {
+  switch (w.kind) {
+    case WaitKind::kLock: return 0;
+    case WaitKind::kJoin: return 1;
+    case WaitKind::kHandoff: return 2;
+    case WaitKind::kJoinAll: return 3;
+  }
+  return 4;
+}
+
 }  // namespace
 
 void DeadlockDetector::OnEvent(const Event& e, const AnalysisContext& ctx) {
@@ -249,19 +262,6 @@ void DeadlockDetector::OnEvent(const Event& e, const AnalysisContext& ctx) {
     default:
       break;
   }
-}
-
-// Lock waits explain a hang; joins, hand-offs and the shutdown join follow from
-// them. The report leads with them (keeping the watchdog's order within each kind),
-// so "where the first stuck thread waits" is a lock acquire whenever there is one.
-static int WaitRank(const Wait& w) {
-  switch (w.kind) {
-    case WaitKind::kLock: return 0;
-    case WaitKind::kJoin: return 1;
-    case WaitKind::kHandoff: return 2;
-    case WaitKind::kJoinAll: return 3;
-  }
-  return 4;
 }
 
 void DeadlockDetector::Report(const AnalysisContext& ctx, FindingSink& sink) {
