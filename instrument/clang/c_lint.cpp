@@ -116,13 +116,15 @@ class GilConsumer : public clang::ASTConsumer {
     tu.Run();
     if (std::getenv("PYRACE_CLINT_STATS")) {
       const auto& s = tu.stats();
-      std::fprintf(stderr, "pyrace-clang: %s: %zu functions, %zu states, %zu capped, %zu rewalked\n",
+      std::fprintf(stderr,
+                   "pyrace-clang: %s: %zu functions, %zu states, %zu capped, %zu rewalked, "
+                   "%zu GIL-release sites reached\n",
                    ctx.getSourceManager()
                        .getFileEntryForID(ctx.getSourceManager().getMainFileID())
                        ->getName()
                        .str()
                        .c_str(),
-                   s.functions, s.states, s.capped, s.rewalked);
+                   s.functions, s.states, s.capped, s.rewalked, s.release_sites.size());
     }
     for (Finding& f : tu.TakeFindings()) out_->push_back(std::move(f));
   }

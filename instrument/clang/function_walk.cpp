@@ -504,6 +504,7 @@ void Walker::SaveThread(const clang::CallExpr* ce, PathState& st) {
   st.gil_released_at = loc;
   st.token = nullptr;
   st.token_escaped = true;  // until bound to a local by the assignment that follows
+  result_.release_sites.insert(loc);
   last_save_ = ce;
 }
 

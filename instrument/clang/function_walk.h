@@ -2,6 +2,8 @@
 // assignments, branches and exits update it and report what breaks GIL discipline.
 #pragma once
 
+#include <set>
+
 #include "instrument/clang/path_state.h"
 #include "instrument/clang/tu_context.h"
 
@@ -19,6 +21,7 @@ struct WalkResult {
   std::vector<std::pair<Finding, unsigned>> findings;  // with the raw primary location
   std::vector<LockEdge> edges;
   size_t states = 0;    // (block, state) pairs walked
+  std::set<unsigned> release_sites;  // GIL releases reached (for coverage statistics)
   bool capped = false;  // some block hit kMaxStatesPerBlock: paths were dropped
 };
 
