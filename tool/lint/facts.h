@@ -153,6 +153,7 @@ struct FunctionFacts {
   std::map<std::string, CtorInfo> local_ctors;  // locals assigned from constructors
   std::vector<AcquireFact> acquires;
   std::vector<Ref> releases;
+  std::vector<Ref> signal_releases;  // released without being acquired here (a hand-off)
   std::vector<CallFact> calls;
   std::vector<AccessFact> accesses;
   std::vector<BlockingFact> blocking;

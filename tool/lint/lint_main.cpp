@@ -49,9 +49,9 @@ int LintMain(int argc, char** argv) {
   bool list_rules = false, no_gitignore = false, color = false, quiet = false;
   unsigned jobs = 2;
   app.add_option("paths", paths, "Files and directories to lint");
-  app.add_option("--select", select, "Rule codes, prefixes or names to enable (comma-separated)");
-  app.add_option("--ignore", ignore, "Rule codes, prefixes or names to disable (comma-separated)");
-  app.add_option("--exclude", exclude, "Glob patterns of paths to skip (in addition to .gitignore)");
+  app.add_option("--select", select, "Rule codes, prefixes or names to enable (comma-separated)")->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--ignore", ignore, "Rule codes, prefixes or names to disable (comma-separated)")->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--exclude", exclude, "Glob patterns of paths to skip (in addition to .gitignore)")->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--format", format, "Output format")->check(CLI::IsMember({"text", "json", "sarif", "github"}));
   app.add_option("-o,--output", output_path, "Write the report to FILE instead of stdout");
   app.add_option("--baseline", baseline, "Hide findings recorded in this baseline file");

@@ -365,7 +365,7 @@ class FunctionAnalysis {
         if (Is<"attribute">(base)) {
           if (!SelfAccess(base, true, false)) Visit(base);
         } else if (Is<"identifier">(base)) {
-          GlobalWrite(base, false);
+          GlobalAccess(base, true, false, true);
         } else {
           Visit(base);
         }
@@ -441,14 +441,18 @@ class FunctionAnalysis {
     return true;
   }
 
-  void GlobalAccess(TSNode id, bool write, bool aug) {
+  // `container`: d[k] = v or d.append(x) mutates the object d names, which needs no
+  // `global` declaration.
+  void GlobalAccess(TSNode id, bool write, bool aug, bool container = false) {
     if (s_.is_module) return;
     std::string name(src_.Text(id));
     Op op;
     op.kind = OpKind::kAccess;
+    bool bare_ok = !write || container;
     if (s_.nonlocals.count(name)) {
       op.access.target = AccessTarget::kNonlocal;
-    } else if (s_.globals.count(name) || (!write && !s_.IsLocal(name) && !IsEnclosingLocal(name) && s_.IsModuleName(name))) {
+    } else if (s_.globals.count(name) ||
+               (bare_ok && !s_.IsLocal(name) && !IsEnclosingLocal(name) && s_.IsModuleName(name))) {
       op.access.target = AccessTarget::kGlobal;
     } else {
       return;
@@ -477,6 +481,10 @@ class FunctionAnalysis {
       std::string_view m = src_.Text(Field<"attribute">(fn));
       // The receiver of a mutator is written; of anything else, read.
       bool mutates = IsMutator(m) && SelfAccess(recv, true, false);
+      if (!mutates && IsMutator(m) && Is<"identifier">(recv)) {
+        GlobalAccess(recv, true, false, true);
+        mutates = true;
+      }
       if (!mutates && !(Is<"identifier">(recv) && src_.Text(recv) == s_.self_name)) Visit(recv);
       VisitArgs(call);
       MethodCall(call, recv, m, a);
@@ -725,12 +733,14 @@ class FunctionAnalysis {
   // The node's effect on its in-states, recording acquire ordinals in op order.
   StateSet Transfer(int id, const StateSet& in) {
     StateSet out = in;
+    // An assignment first invalidates what tests said about its target; an
+    // `ok = lock.acquire(...)` in the same statement then records the new fact.
+    Forget(out, info_[id].assigned);
     for (const Op& op : info_[id].ops) {
       if (op.kind == OpKind::kAcquire || op.kind == OpKind::kAcquireAssign || op.kind == OpKind::kRelease) {
         ApplyOp(op, out, SiteOrdinal(op));
       }
     }
-    Forget(out, info_[id].assigned);
     Normalize(out);
     return out;
   }
@@ -915,20 +925,15 @@ class FunctionAnalysis {
           for (const auto& p : states) {
             if (!(p.known & (1u << op.lock))) {
               borrowed_any_[op.lock] = true;
-              if (lock_acquired_[op.lock]) handoff_protocol_ = true;
+              if (p.held & p.known & ~(1u << op.lock)) handoff_protocol_ = true;
             }
           }
         }
         ApplyOp(op, states, SiteOrdinal(op));
       }
     }
-    // A borrowed release of one lock on a path that leaves another held: a hand-off.
     for (size_t l = 0; l < locks_.size(); ++l) {
-      if (borrowed_any_[l] && !lock_acquired_[l]) {
-        for (size_t k = 0; k < locks_.size(); ++k) {
-          if (k != l && lock_acquired_[k]) handoff_protocol_ = true;
-        }
-      }
+      if (lock_released_[l] && !lock_acquired_[l]) out_.signal_releases.push_back(locks_[l]);
     }
   }
 
@@ -1039,19 +1044,22 @@ class FunctionAnalysis {
     if (!lock_acquired_[op.lock]) return;  // a release helper: the caller acquired it
     if (AnyWithHolds(id, op.ref)) return;
     if (handoff_protocol_) return;
-    bool unheld = false, after_release = true;
+    bool unheld = false, after_release = true, unknown = false;
     for (const auto& p : states) {
       uint32_t b = 1u << op.lock;
       if ((p.known & b) && !(p.held & b)) {
         unheld = true;
         after_release &= (p.released & b) != 0;
+      } else if (!(p.known & b)) {
+        unknown = true;
       }
     }
-    if (!unheld) return;
+    if (!unheld && !unknown) return;
     UnheldReleaseFact f;
     f.ref = op.ref;
     f.release = op.pos;
-    f.after_release = after_release;
+    f.after_release = unheld && after_release;
+    f.never_acquired_here = !unheld;  // only paths that never touched it: maybe the caller's
     // acquire() inside the try whose finally/except releases: if it raises (or anything
     // before it in the try does), the handler releases a lock that is not held.
     int t = cfg_.nodes[id].try_stmt;

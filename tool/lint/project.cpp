@@ -56,6 +56,7 @@ Project::Project(const std::vector<FileFacts>& files) : files_(files) {
         if (const FunctionFacts* callee = ResolveCall(fn, c.callee)) callers_[callee].push_back({&fn, &c});
       }
       for (const auto& r : fn.releases) releasers_[Resolve(fn, r).key].insert(&fn);
+      for (const auto& r : fn.signal_releases) signalers_[Resolve(fn, r).key].insert(&fn);
     }
   }
   ComputeTargets();
@@ -319,6 +320,12 @@ const std::vector<Project::CallSite>& Project::CallersOf(const FunctionFacts* f)
   static const std::vector<CallSite> kNone;
   auto it = callers_.find(f);
   return it == callers_.end() ? kNone : it->second;
+}
+
+const std::set<const FunctionFacts*>& Project::SignalersOf(const std::string& key) const {
+  static const std::set<const FunctionFacts*> kNone;
+  auto it = signalers_.find(key);
+  return it == signalers_.end() ? kNone : it->second;
 }
 
 const std::set<const FunctionFacts*>& Project::ReleasersOf(const std::string& key) const {

@@ -63,6 +63,8 @@ class Project {
 
   // Every function that releases this lock (by key): hand-offs make a second acquire legal.
   const std::set<const FunctionFacts*>& ReleasersOf(const std::string& key) const;
+  // Functions that release the lock without acquiring it: a Lock used as a signal.
+  const std::set<const FunctionFacts*>& SignalersOf(const std::string& key) const;
 
   // Names of the module's class in which attribute `attr` is declared, walking bases.
   std::string ClassKey(const std::string& module, const std::string& cls, const std::string& attr) const;
@@ -90,7 +92,7 @@ class Project {
   std::map<std::pair<std::string, std::string>, const FunctionFacts*> functions_;
   std::set<const FunctionFacts*> targets_, reachable_;
   std::map<const FunctionFacts*, std::vector<CallSite>> callers_;
-  std::map<std::string, std::set<const FunctionFacts*>> releasers_;
+  std::map<std::string, std::set<const FunctionFacts*>> releasers_, signalers_;
 };
 
 // Whether a name looks like a lock: `_lock`, `mutex`, `rlock2`, `cond`, `not_empty_lock`.

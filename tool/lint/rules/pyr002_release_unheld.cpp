@@ -24,11 +24,17 @@ class ReleaseUnheldRule : public Rule {
           if (!lock.IsLock()) continue;
           // Releasing twice is legal for an RLock acquired twice; only a plain Lock says so.
           if (f.after_release && lock.ctor != Ctor::kLock) continue;
+          // A path that never took it: a plain Lock the function also acquires cannot
+          // have been held by the caller (the acquire would deadlock); others may be.
+          if (f.never_acquired_here && lock.ctor != Ctor::kLock) continue;
           std::string msg;
           if (f.try_acquire) {
             msg = "'" + lock.display + ".release()' may run without the lock: the acquire() at line " +
                   std::to_string(f.acquire.line) +
-                  " is inside the try, so if it raises, this release fails; acquire before 'try:'";
+                  " is inside the try, so if it (or anything before it in the try) raises, this release "
+                  "fails with RuntimeError; acquire before 'try:'";
+          } else if (f.after_release) {
+            msg = "'" + lock.display + "' is released again here: it was already released on this path";
           } else {
             msg = "'" + lock.display + "' is released here on a path where it was not acquired";
           }

@@ -39,7 +39,7 @@ class DoubleAcquireRule : public Rule {
       if (!seen.insert({d.second.line, d.second.col}).second) continue;
       // A Lock released by another function may be a hand-off signal, not a self-deadlock.
       bool handed_off = false;
-      for (const FunctionFacts* r : project.ReleasersOf(lock.key)) handed_off |= r != &fn;
+      for (const FunctionFacts* r : project.SignalersOf(lock.key)) handed_off |= r != &fn;
       if (handed_off && !d.via_with) continue;
       Finding x = MakeFinding(kInfo, file, &fn, d.second,
                               "'" + lock.display + "' is a non-reentrant Lock already held here" +

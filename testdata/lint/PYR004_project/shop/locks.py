@@ -1,0 +1,4 @@
+import threading
+
+stock_lock = threading.Lock()
+orders_lock = threading.Lock()

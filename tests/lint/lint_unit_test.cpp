@@ -1,0 +1,64 @@
+// Unit tests of the linter's small pieces: suppression comments, rule selection,
+// .gitignore globs and the lock-name heuristic.
+#include <gtest/gtest.h>
+
+#include "tool/lint/driver.h"
+#include "tool/lint/files.h"
+#include "tool/lint/project.h"
+
+namespace pyrace::lint {
+namespace {
+
+TEST(Suppression, PyraceIgnoreWithCodes) {
+  EXPECT_TRUE(SuppressedByComment("lock.acquire()  # pyrace: ignore[PYR001]", "PYR001", "missed-release"));
+  EXPECT_TRUE(SuppressedByComment("x  # pyrace: ignore[PYR002, PYR001]", "PYR001", "missed-release"));
+  EXPECT_TRUE(SuppressedByComment("x  # pyrace: ignore[missed-release]", "PYR001", "missed-release"));
+  EXPECT_FALSE(SuppressedByComment("x  # pyrace: ignore[PYR002]", "PYR001", "missed-release"));
+  EXPECT_TRUE(SuppressedByComment("x  # pyrace: ignore", "PYR001", "missed-release"));
+}
+
+TEST(Suppression, Noqa) {
+  EXPECT_TRUE(SuppressedByComment("x  # noqa: PYR001", "PYR001", "n"));
+  EXPECT_TRUE(SuppressedByComment("x  # noqa: E501,PYR001", "PYR001", "n"));
+  EXPECT_TRUE(SuppressedByComment("x  # noqa", "PYR001", "n"));
+  EXPECT_FALSE(SuppressedByComment("x  # noqa: E501", "PYR001", "n"));
+  EXPECT_FALSE(SuppressedByComment("x = '# noqa: E501'", "PYR001", "n"));
+  EXPECT_FALSE(SuppressedByComment("x  # a comment", "PYR001", "n"));
+}
+
+TEST(Selection, CodesPrefixesNames) {
+  EXPECT_TRUE(RuleEnabled("PYR001", "missed-release", {}, {}));
+  EXPECT_TRUE(RuleEnabled("PYR001", "missed-release", {"PYR0"}, {}));
+  EXPECT_FALSE(RuleEnabled("PYR001", "missed-release", {"PYR002"}, {}));
+  EXPECT_TRUE(RuleEnabled("PYR001", "missed-release", {"missed-release"}, {}));
+  EXPECT_FALSE(RuleEnabled("PYR001", "missed-release", {}, {"PYR001"}));
+  EXPECT_FALSE(RuleEnabled("PYR001", "missed-release", {"ALL"}, {"missed-release"}));
+}
+
+TEST(Gitignore, Globs) {
+  EXPECT_TRUE(GlobMatch("*.py", "a/b/c.py", false));
+  EXPECT_TRUE(GlobMatch("build", "build", true));
+  EXPECT_TRUE(GlobMatch("build", "src/build", true));
+  EXPECT_TRUE(GlobMatch("/build", "build", true));
+  EXPECT_FALSE(GlobMatch("/build", "src/build", true));
+  EXPECT_TRUE(GlobMatch("docs/*.py", "docs/conf.py", false));
+  EXPECT_FALSE(GlobMatch("docs/*.py", "docs/sub/conf.py", false));
+  EXPECT_TRUE(GlobMatch("**/gen", "a/b/gen", true));
+}
+
+TEST(LockNames, Heuristic) {
+  EXPECT_TRUE(LockishName("_lock"));
+  EXPECT_TRUE(LockishName("mutex"));
+  EXPECT_TRUE(LockishName("_active_limbo_lock"));
+  EXPECT_TRUE(LockishName("rlock2"));
+  EXPECT_TRUE(LockishName("iolock"));
+  EXPECT_TRUE(LockishName("not_empty_cond"));
+  EXPECT_FALSE(LockishName("block"));
+  EXPECT_FALSE(LockishName("clock"));
+  EXPECT_FALSE(LockishName("deadlock_timeout"));
+  EXPECT_FALSE(LockishName("unlock"));
+  EXPECT_FALSE(LockishName("data"));
+}
+
+}  // namespace
+}  // namespace pyrace::lint
