@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Times `pyrace lint` over the default interpreter's whole standard library (lib/python3.X
+# without site-packages, test/ included; C sources excluded) and reports the median wall
+# time and peak RSS of N runs, with -j2 (the default) and -j1.
+#   bench/lint/stdlib_bench.sh [LINT_BINARY] [RUNS]
+set -euo pipefail
+BIN=${1:-build/bin/pyrace-lint}
+RUNS=${2:-5}
+STDLIB=$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')
+FILES=$(find "$STDLIB" -name '*.py' -not -path '*/site-packages/*' -not -path '*/__pycache__/*' | wc -l)
+LINES=$(find "$STDLIB" -name '*.py' -not -path '*/site-packages/*' -not -path '*/__pycache__/*' -print0 | xargs -0 cat | wc -l)
+echo "stdlib: $STDLIB ($FILES files, $LINES lines); load: $(cut -d' ' -f1-3 /proc/loadavg)"
+for jobs in 2 1; do
+  walls=(); rss=()
+  for _ in $(seq "$RUNS"); do
+    out=$( { /usr/bin/time -f '%e %M' "$BIN" "$STDLIB" --exclude '*.c' -j "$jobs" --format json -o /dev/null; } 2>&1 >/dev/null | tail -1 || true)
+    walls+=("${out% *}"); rss+=("${out#* }")
+  done
+  med_wall=$(printf '%s\n' "${walls[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  max_rss=$(printf '%s\n' "${rss[@]}" | sort -n | tail -1)
+  echo "-j$jobs: median wall ${med_wall} s over $RUNS runs (all: ${walls[*]}), peak RSS $((max_rss / 1024)) MiB"
+done
