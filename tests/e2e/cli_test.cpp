@@ -108,7 +108,8 @@ TEST(Cli, MissingInterpreterIsAUsageError) {
 TEST(Cli, InterpreterThatIsNotPythonIsAUsageError) {
   const ToolResult r = RunPyrace({"run", "--python", "/bin/true", Testdata("exit_sys_exit.py")});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("pyrace: the runtime did not start in '/bin/true' (it exited with code 0"), std::string::npos)
+  EXPECT_NE(r.err.find("pyrace: no trace came from '/bin/true' (it exited with code 0): the runtime did not start"),
+            std::string::npos)
       << r.err;
 }
 

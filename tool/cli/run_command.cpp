@@ -127,7 +127,54 @@ void NoteTraceStatus(const ReadStatus& status, const ExitInfo& exit) {
   if (status.code == ReadStatus::kOk) return;
   // A killed child's trace ends mid-chunk by nature; the kill note says enough.
   if (status.code == ReadStatus::kTruncated && exit.signaled) return;
-  (void)Fail("trace from the runtime: " + status.message + "; analysed " + std::to_string(status.events) + " events");
+  Fail("trace from the runtime: " + status.message + "; analysed " + std::to_string(status.events) + " events");
+}
+
+struct Outcome {
+  ReadStatus status;
+  ExitInfo exit;
+};
+
+// Spawns the program with the trace pipe, analyses the trace while it runs, waits.
+bool RunAndAnalyse(const RunRequest& req, const std::string& python, const std::string& runtime_dir, int tee_fd,
+                   Analyzer& analyzer, TraceReader& reader, Outcome* out) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) {
+    Fail(std::string("pipe: ") + std::strerror(errno));
+    return false;
+  }
+  pid_t pid = 0;
+  std::string error;
+  if (!SpawnChild(MakeChildSpec(req, python, runtime_dir, fds[1]), &pid, &error)) {
+    close(fds[0]);
+    close(fds[1]);
+    Fail(error);
+    return false;
+  }
+  close(fds[1]);
+  ForwardSignalsTo(pid);
+  {
+    ChildWaiter waiter(pid, fds[0], kDrainGrace);
+    out->status = reader.ReadFd(fds[0], analyzer, tee_fd);
+    waiter.ReaderDone();
+    out->exit = DecodeStatus(waiter.Status());
+  }
+  RestoreSignals();
+  close(fds[0]);
+  return true;
+}
+
+// No trace bytes at all: the runtime never started (no build for this interpreter, or
+// not a Python), or the program replaced itself with exec before the runtime's first
+// flush. Returns the exit code to use, or -1 when the run is an ordinary one.
+int NoTraceExitCode(const Outcome& o, const std::string& python, const std::string& runtime_dir) {
+  if (o.exit.signaled || o.status.bytes != 0) return -1;
+  if (o.exit.code == kRuntimeMissingExit) {
+    return Fail("the runtime directory " + runtime_dir + " has builds for: " + JoinLines(RuntimeBuilds(runtime_dir)));
+  }
+  return Fail("no trace came from '" + python + "' (it exited with code " + std::to_string(o.exit.code) +
+              "): the runtime did not start (is it a CPython 3.10-3.13 interpreter?) or the program exec'd "
+              "another one before the runtime wrote anything");
 }
 
 int RunProgram(const RunRequest& req) {
@@ -138,45 +185,21 @@ int RunProgram(const RunRequest& req) {
   std::string python, runtime_dir;
   if (!FindInterpreter(req.opts.python, &python, &error)) return Fail(error);
   if (!FindRuntimeDir(&runtime_dir, &error)) return Fail(error);
-
   int tee_fd = -1;
   if (!req.trace_file.empty()) {
     tee_fd = open(req.trace_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (tee_fd < 0) return Fail("cannot write the trace to '" + req.trace_file + "': " + std::strerror(errno));
   }
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return Fail(std::string("pipe: ") + std::strerror(errno));
-
-  pid_t pid = 0;
-  if (!SpawnChild(MakeChildSpec(req, python, runtime_dir, fds[1]), &pid, &error)) return Fail(error);
-  close(fds[1]);
-  ForwardSignalsTo(pid);
 
   Analyzer analyzer(ToAnalysisOptions(req.opts));
   TraceReader reader;
-  ReadStatus status;
-  ExitInfo exit;
-  {
-    ChildWaiter waiter(pid, fds[0], kDrainGrace);
-    status = reader.ReadFd(fds[0], analyzer, tee_fd);
-    waiter.ReaderDone();
-    exit = DecodeStatus(waiter.Status());
-  }
-  close(fds[0]);
-  RestoreSignals();
+  Outcome outcome;
+  const bool ran = RunAndAnalyse(req, python, runtime_dir, tee_fd, analyzer, reader, &outcome);
   if (tee_fd >= 0) close(tee_fd);
-
-  // The runtime writes its trace header before the program runs, so no bytes at all
-  // means it never started: no build for this interpreter, or not a Python.
-  if (!exit.signaled && status.bytes == 0) {
-    if (exit.code == kRuntimeMissingExit) {
-      return Fail("the runtime directory " + runtime_dir + " has builds for: " + JoinLines(RuntimeBuilds(runtime_dir)));
-    }
-    return Fail("the runtime did not start in '" + python + "' (it exited with code " + std::to_string(exit.code) +
-                " before writing a trace); is it a CPython 3.10-3.13 interpreter?");
-  }
-  const int program_code = ProgramExitCode(exit, status);
-  NoteTraceStatus(status, exit);
+  if (!ran) return kExitUsage;
+  if (const int rc = NoTraceExitCode(outcome, python, runtime_dir); rc >= 0) return rc;
+  const int program_code = ProgramExitCode(outcome.exit, outcome.status);
+  NoteTraceStatus(outcome.status, outcome.exit);
 
   const int reported = reporter.Emit(analyzer.Finish(reader.symbols()), reader.header().pid, stderr, &error);
   if (reported < 0) return Fail(error);
