@@ -60,6 +60,7 @@ std::vector<Program> LockdepPatterns() {
     for (const char* kind : {"Lock", "RLock", "Condition"}) out.push_back({f, {kind}, 0});
   }
   out.push_back({"lockdep_aa_lock.py", {}, 0});
+  out.push_back({"lockdep_abba_timed.py", {}, 0});
   return out;
 }
 
