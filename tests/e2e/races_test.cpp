@@ -1,0 +1,143 @@
+// Data races end to end: every testdata/races program under `pyrace run --format json`
+// must report exactly its `# expect: data-race` lines (the later access of each racing
+// pair), clean programs nothing; the reports say what kind of race and which lock
+// fixes it; record -> replay finds the same races; the lock-only mode finds none.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "tests/e2e/harness.h"
+
+namespace pyrace::e2e {
+namespace {
+
+std::string Races(const std::string& name) { return std::string(PYRACE_RACE_TESTDATA) + "/" + name; }
+
+nlohmann::json RunJson(const std::vector<std::string>& extra, const std::string& program, TempDir& tmp,
+                       ToolResult* result) {
+  const std::string report = tmp.File("report.json");
+  std::vector<std::string> args = {"run", "--format", "json", "--output", report};
+  args.insert(args.end(), extra.begin(), extra.end());
+  args.push_back(program);
+  *result = RunPyrace(args);
+  return ReadJson(report);
+}
+
+class RaceProgram : public testing::TestWithParam<std::string> {};
+
+TEST_P(RaceProgram, FindingsEqualAnnotationsAndExitCodeFollows) {
+  TempDir tmp;
+  ToolResult r;
+  const nlohmann::json report = RunJson({}, Races(GetParam()), tmp, &r);
+  const FindingSet expected = Annotations(Races(GetParam()));
+  const FindingSet actual = FindingsOf(report);
+  EXPECT_EQ(actual, expected) << "expected:\n" << Describe(expected) << "actual:\n" << Describe(actual)
+                              << "stderr:\n" << r.err;
+  EXPECT_EQ(r.exit_code, expected.empty() ? 0 : 66) << r.err;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Races, RaceProgram,
+    testing::Values("counter_unlocked.py", "counter_locked.py", "counter_partly_locked.py",
+                    "check_then_act_dict.py", "producer_consumer_unlocked.py", "producer_consumer_locked.py",
+                    "clean_queue_handoff.py", "clean_simplequeue_handoff.py", "clean_executor.py",
+                    "clean_event.py", "clean_condition.py", "clean_barrier.py", "clean_join.py",
+                    "clean_distinct_slots.py", "clean_thread_local.py", "clean_one_thread_objects.py"),
+    [](const testing::TestParamInfo<std::string>& info) {
+      return info.param.substr(0, info.param.size() - 3);
+    });
+
+const nlohmann::json& OnlyFinding(const nlohmann::json& report) {
+  static const nlohmann::json none;
+  if (report["findings"].size() != 1) return none;
+  return report["findings"][0];
+}
+
+bool Has(const nlohmann::json& s, const std::string& part) {
+  return s.is_string() && s.get<std::string>().find(part) != std::string::npos;
+}
+
+TEST(RaceReport, UnlockedCounterIsALostUpdateOfTheGlobalByName) {
+  TempDir tmp;
+  ToolResult r;
+  const nlohmann::json& f = OnlyFinding(RunJson({}, Races("counter_unlocked.py"), tmp, &r));
+  ASSERT_FALSE(f.is_null()) << r.err;
+  EXPECT_TRUE(Has(f["message"], "lost update")) << f["message"];
+  EXPECT_TRUE(Has(f["message"], "counter_unlocked.g_num")) << f["message"];
+  EXPECT_EQ(f["locations"][0]["function"], "work");
+  ASSERT_GE(f["stacks"].size(), 4u);
+  EXPECT_TRUE(Has(f["stacks"][0]["title"], "holding no locks")) << f["stacks"][0]["title"];
+  EXPECT_TRUE(Has(f["stacks"][2]["title"], "started at")) << f["stacks"][2]["title"];
+}
+
+TEST(RaceReport, PartlyLockedUpdateNamesTheLockTheWriteForgot) {
+  TempDir tmp;
+  ToolResult r;
+  const nlohmann::json& f = OnlyFinding(RunJson({}, Races("counter_partly_locked.py"), tmp, &r));
+  ASSERT_FALSE(f.is_null()) << r.err;
+  EXPECT_TRUE(Has(f["message"], "check-then-act")) << f["message"];
+  ASSERT_EQ(f["notes"].size(), 1u);
+  // mutex = threading.Lock() is line 9; the unguarded write is line 17.
+  EXPECT_TRUE(Has(f["notes"][0], "counter_partly_locked.py:9) guards the other accesses")) << f["notes"][0];
+  EXPECT_TRUE(Has(f["notes"][0], "hold it at " + Canonical(Races("counter_partly_locked.py")) + ":17"))
+      << f["notes"][0];
+}
+
+TEST(RaceReport, CheckThenActShowsTheCheck) {
+  TempDir tmp;
+  ToolResult r;
+  const nlohmann::json& f = OnlyFinding(RunJson({}, Races("check_then_act_dict.py"), tmp, &r));
+  ASSERT_FALSE(f.is_null()) << r.err;
+  EXPECT_TRUE(Has(f["message"], "check-then-act on cache[")) << f["message"];
+  bool shown = false;
+  for (const auto& s : f["stacks"]) {
+    if (Has(s["title"], "Checked by")) shown = s["frames"][0]["line"] == 16;
+  }
+  EXPECT_TRUE(shown) << f.dump(2);
+}
+
+TEST(RaceModes, LockOnlyModeDoesNotLookForRaces) {
+  TempDir tmp;
+  ToolResult r;
+  const nlohmann::json report = RunJson({"--detect", "deadlocks"}, Races("counter_unlocked.py"), tmp, &r);
+  EXPECT_TRUE(report["findings"].empty()) << report.dump(2);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+TEST(RaceModes, ReplayFindsTheRecordedRaces) {
+  TempDir tmp;
+  const std::string trace = tmp.File("run.pyrt"), live = tmp.File("live.json"), offline = tmp.File("off.json");
+  const ToolResult rec = RunPyrace({"record", "-o", trace, "--format", "json", "--output", live,
+                                    Races("producer_consumer_unlocked.py")});
+  ASSERT_EQ(rec.exit_code, 66) << rec.err;
+  const ToolResult rep = RunPyrace({"replay", trace, "--format", "json", "--output", offline});
+  EXPECT_EQ(rep.exit_code, 1) << rep.err;
+  EXPECT_EQ(ReadJson(offline)["findings"], ReadJson(live)["findings"]);
+  EXPECT_EQ(FindingsOf(ReadJson(offline)), Annotations(Races("producer_consumer_unlocked.py")));
+}
+
+TEST(RaceModes, IgnoreCommentSilencesTheRace) {
+  TempDir tmp;
+  std::string src = ReadText(Races("counter_unlocked.py"));
+  const std::string marker = "# expect: data-race";
+  src.replace(src.find(marker), marker.size(), "# pyrace: ignore[data-race]");
+  WriteText(tmp.File("counter.py"), src);
+  ToolResult r;
+  const nlohmann::json report = RunJson({}, tmp.File("counter.py"), tmp, &r);
+  EXPECT_TRUE(report["findings"].empty()) << report.dump(2);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+TEST(RaceModes, SuppressionByQualifiedNameMatchesRaceFrames) {
+  TempDir tmp;
+  WriteText(tmp.File("supp.txt"), "race_top:^work$\n");
+  ToolResult r;
+  const nlohmann::json report =
+      RunJson({"--suppressions", tmp.File("supp.txt")}, Races("counter_unlocked.py"), tmp, &r);
+  EXPECT_TRUE(report["findings"].empty()) << report.dump(2);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+}  // namespace
+}  // namespace pyrace::e2e
