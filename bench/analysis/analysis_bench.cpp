@@ -1,7 +1,7 @@
 // Events per second of the Analyzer on a realistic lock-event mix: a few threads
 // taking turns (bursts between GIL switches) over a few dozen locks, mostly single
-// acquire/release pairs, sometimes nested in a consistent order (an occasional
-// inversion keeps the cycle search busy), some RLock re-entry and try-locks, call
+// acquire/release pairs, sometimes nested in lock-id order (one nesting in 512 is
+// reversed, which keeps the cycle search busy), some RLock re-entry and try-locks, call
 // sites repeating. Finish() (cycle search, reports) is inside the timed loop.
 #include <benchmark/benchmark.h>
 
@@ -20,9 +20,16 @@
 namespace pyrace {
 namespace {
 
-constexpr Tid kThreads = 4;
-constexpr LockId kLocks = 32;  // 1..kLocks; every 8th is an RLock
 constexpr StackId kSites = 64;
+
+// The default mix: 4 threads over 32 locks; the wide one: 32 threads over 4096 locks
+// (bigger graph and held-lock tables, fewer cache hits).
+struct Shape {
+  Tid threads;
+  LockId locks;  // 1..locks; every 8th is an RLock
+};
+constexpr Shape kDefault{4, 32};
+constexpr Shape kWide{32, 4096};
 
 bool IsRLock(LockId l) { return l % 8 == 0; }
 
@@ -44,14 +51,14 @@ Event Make(EventKind k, Tid tid, uint64_t obj, StackId stack, uint64_t t, uint8_
   return e;
 }
 
-void DefineSymbols(Symbols& syms) {
+void DefineSymbols(Symbols& syms, Shape shape) {
   syms.strings = {"", "bench.py", "worker", "<module>"};
   syms.stacks.assign(1, {});
   for (StackId s = 1; s <= kSites; ++s) syms.stacks.push_back({Frame{1, 2, 10 + s}, Frame{1, 2, 200}});
   syms.stacks.push_back({Frame{1, 3, 5}});  // kSites + 1: creation / start site
-  for (Tid t = 0; t <= kThreads; ++t) syms.threads.push_back(ThreadInfo{2, 0, kSites + 1});
+  for (Tid t = 0; t <= shape.threads; ++t) syms.threads.push_back(ThreadInfo{2, 0, kSites + 1});
   syms.locks.push_back(LockInfo{LockKind::kGil, 0, kNoStack});
-  for (LockId l = 1; l <= kLocks; ++l) {
+  for (LockId l = 1; l <= shape.locks; ++l) {
     syms.locks.push_back(LockInfo{IsRLock(l) ? LockKind::kRLock : LockKind::kLock, 0, kSites + 1});
   }
 }
@@ -59,13 +66,14 @@ void DefineSymbols(Symbols& syms) {
 StackId SiteOf(LockId l, std::mt19937_64& rng) { return 1 + static_cast<StackId>((l * 2 + rng() % 2) % kSites); }
 
 // One critical section of thread tid on lock a, maybe with a nested one inside.
-void Section(std::vector<Event>& out, std::mt19937_64& rng, Tid tid, LockId a, uint64_t& t) {
+void Section(std::vector<Event>& out, std::mt19937_64& rng, Shape shape, Tid tid, LockId a,
+             uint64_t& t) {
   StackId site = SiteOf(a, rng);
   bool try_lock = rng() % 20 == 0;
   out.push_back(Make(EventKind::kLockAcquired, tid, a, site, t += rng() % 8, try_lock ? kFlagTry : 0));
   uint64_t roll = rng() % 16;
   if (roll < 2) {  // nested, in lock-id order except for a rare inversion
-    LockId b = 1 + static_cast<LockId>(rng() % kLocks);
+    LockId b = 1 + static_cast<LockId>(rng() % shape.locks);
     bool ordered = b > a || rng() % 512 == 0;
     if (b != a && ordered) {
       StackId inner = SiteOf(b, rng);
@@ -80,30 +88,38 @@ void Section(std::vector<Event>& out, std::mt19937_64& rng, Tid tid, LockId a, u
   out.push_back(Make(EventKind::kLockRelease, tid, a, site, t += rng() % 8, kFlagSameFrame));
 }
 
+Mix MakeMix(Shape shape) {
+  Mix m;
+  DefineSymbols(m.syms, shape);
+  std::mt19937_64 rng(2026);
+  uint64_t t = 0;
+  for (LockId l = 1; l <= shape.locks; ++l) {
+    m.events.push_back(Make(EventKind::kLockCreate, 0, l, kSites + 1, ++t, 0,
+                            static_cast<uint16_t>(m.syms.locks[l].kind)));
+  }
+  for (Tid c = 1; c <= shape.threads; ++c) m.events.push_back(Make(EventKind::kThreadStart, 0, c, kSites + 1, ++t));
+  while (m.events.size() < 1'000'000) {
+    Tid tid = 1 + static_cast<Tid>(rng() % shape.threads);
+    int burst = 1 + static_cast<int>(rng() % 50);
+    for (int i = 0; i < burst; ++i) {
+      Section(m.events, rng, shape, tid, 1 + static_cast<LockId>(rng() % shape.locks), t);
+    }
+  }
+  for (Tid c = 1; c <= shape.threads; ++c) m.events.push_back(Make(EventKind::kThreadExit, c, 0, kNoStack, ++t));
+  return m;
+}
+
 const Mix& LockMix() {
-  static const Mix mix = [] {
-    Mix m;
-    DefineSymbols(m.syms);
-    std::mt19937_64 rng(2026);
-    uint64_t t = 0;
-    for (LockId l = 1; l <= kLocks; ++l) {
-      m.events.push_back(Make(EventKind::kLockCreate, 0, l, kSites + 1, ++t, 0,
-                              static_cast<uint16_t>(m.syms.locks[l].kind)));
-    }
-    for (Tid c = 1; c <= kThreads; ++c) m.events.push_back(Make(EventKind::kThreadStart, 0, c, kSites + 1, ++t));
-    while (m.events.size() < 1'000'000) {
-      Tid tid = 1 + static_cast<Tid>(rng() % kThreads);
-      int burst = 1 + static_cast<int>(rng() % 50);
-      for (int i = 0; i < burst; ++i) Section(m.events, rng, tid, 1 + static_cast<LockId>(rng() % kLocks), t);
-    }
-    for (Tid c = 1; c <= kThreads; ++c) m.events.push_back(Make(EventKind::kThreadExit, c, 0, kNoStack, ++t));
-    return m;
-  }();
+  static const Mix mix = MakeMix(kDefault);
   return mix;
 }
 
-void Analyze(benchmark::State& state, const AnalysisOptions& opts) {
-  const Mix& mix = LockMix();
+const Mix& WideMix() {
+  static const Mix mix = MakeMix(kWide);
+  return mix;
+}
+
+void Analyze(benchmark::State& state, const AnalysisOptions& opts, const Mix& mix) {
   size_t findings = 0;
   for (auto _ : state) {
     Analyzer analyzer(opts);
@@ -118,12 +134,19 @@ void Analyze(benchmark::State& state, const AnalysisOptions& opts) {
 void BM_AnalyzeLockDetectors(benchmark::State& state) {
   AnalysisOptions opts;
   opts.races = false;
-  Analyze(state, opts);
+  Analyze(state, opts, LockMix());
 }
 BENCHMARK(BM_AnalyzeLockDetectors)->Unit(benchmark::kMillisecond);
 
-void BM_AnalyzeAllDetectors(benchmark::State& state) { Analyze(state, AnalysisOptions{}); }
+void BM_AnalyzeAllDetectors(benchmark::State& state) { Analyze(state, AnalysisOptions{}, LockMix()); }
 BENCHMARK(BM_AnalyzeAllDetectors)->Unit(benchmark::kMillisecond);
+
+void BM_AnalyzeLockDetectorsWide(benchmark::State& state) {
+  AnalysisOptions opts;
+  opts.races = false;
+  Analyze(state, opts, WideMix());
+}
+BENCHMARK(BM_AnalyzeLockDetectorsWide)->Unit(benchmark::kMillisecond);
 
 #ifdef PYRACE_BENCH_TRACE
 std::vector<uint8_t> Encode(const Mix& mix) {

@@ -7,7 +7,7 @@ namespace pyrace {
 namespace {
 
 constexpr uint32_t kUnvisited = UINT32_MAX;
-constexpr uint64_t kEnumerateSteps = 20'000;  // per closing edge, after the BFS
+constexpr uint64_t kEnumerateSteps = 2'000;  // per closing edge, after the BFS
 // A deadlock needs one blocked thread per edge; rings of more than 64 threads each
 // holding one lock are not worth the search (lockdep stops at 48 held locks).
 constexpr size_t kMaxCycleEdges = 64;
@@ -85,17 +85,31 @@ bool TryAssign(const LockGraph& g, std::span<const uint32_t> edges, size_t e,
 // if that one is not a real deadlock, enumerate simple paths depth-first.
 class ClosingEdgeSearch {
  public:
+  // The search touches every edge many times: it reads compact copies of what it
+  // needs (head node, sole taker) instead of the graph's edge records.
   ClosingEdgeSearch(const LockGraph& g, const std::vector<uint32_t>& comp, uint64_t& budget)
       : g_(g), comp_(comp), budget_(budget), mark_(g.node_count(), 0),
-        parent_(g.node_count(), 0) {}
+        parent_(g.node_count(), 0) {
+    to_.reserve(g.edges().size());
+    from_.reserve(g.edges().size());
+    only_tid_.reserve(g.edges().size());
+    for (const LockEdge& e : g.edges()) {
+      to_.push_back(e.to);
+      from_.push_back(e.from);
+      only_tid_.push_back(e.takers.size() == 1 ? e.takers[0].tid : kNoTid);
+    }
+  }
 
-  bool Run(uint32_t closing, LockCycle* out) {
+  // max_edges: no cycle through this edge can be longer (distinct threads available).
+  bool Run(uint32_t closing, size_t max_edges, LockCycle* out) {
     closing_ = closing;
-    const std::vector<EdgeTaker>& takers = g_.edges()[closing].takers;
-    sole_taker_ = takers.size() == 1 ? takers[0].tid : kNoTid;
+    closing_comp_ = comp_[from_[closing]];
+    max_edges_ = std::min(max_edges, kMaxCycleEdges);
+    sole_taker_ = only_tid_[closing];
     ++stamp_;
     std::vector<uint32_t> path;
-    if (!ShortestPath(&path) || path.size() + 1 > kMaxCycleEdges) return false;
+    // Every other cycle through this edge is at least as long as the shortest one.
+    if (!ShortestPath(&path) || path.size() + 1 > max_edges_) return false;
     if (Accept(path, out)) return true;
     // Dense graphs have exponentially many simple paths: give each closing edge a
     // share of the budget, not all of it.
@@ -117,42 +131,41 @@ class ClosingEdgeSearch {
   // An older edge of the component. When one thread alone took the closing edge, an
   // edge only that thread took cannot be in the same deadlock (one thread, one wait).
   bool Usable(uint32_t edge) const {
-    const LockEdge& e = g_.edges()[edge];
-    if (edge >= closing_ || comp_[e.to] != comp_[g_.edges()[closing_].from]) return false;
-    if (sole_taker_ == kNoTid) return true;
-    return std::any_of(e.takers.begin(), e.takers.end(),
-                       [&](const EdgeTaker& t) { return t.tid != sole_taker_; });
+    if (edge >= closing_ || comp_[to_[edge]] != closing_comp_) return false;
+    return sole_taker_ == kNoTid || only_tid_[edge] != sole_taker_;
   }
 
   bool ShortestPath(std::vector<uint32_t>* path) {
-    const LockEdge& c = g_.edges()[closing_];
-    std::vector<NodeId> queue{c.to};
-    mark_[c.to] = stamp_;
-    for (size_t head = 0; head < queue.size(); ++head) {
-      NodeId v = queue[head];
-      if (v == c.from) {
-        for (NodeId n = v; n != c.to; n = g_.edges()[parent_[n]].from) path->push_back(parent_[n]);
+    NodeId head_node = to_[closing_], tail_node = from_[closing_];
+    queue_.clear();
+    queue_.push_back(head_node);
+    mark_[head_node] = stamp_;
+    for (size_t head = 0; head < queue_.size(); ++head) {
+      NodeId v = queue_[head];
+      if (v == tail_node) {
+        for (NodeId n = v; n != head_node; n = from_[parent_[n]]) path->push_back(parent_[n]);
         std::reverse(path->begin(), path->end());
         return true;
       }
       for (uint32_t edge : g_.OutEdges(v)) {
+        if (edge >= closing_) break;  // out-edges are in creation order
         if (!Spend()) return false;
-        NodeId w = g_.edges()[edge].to;
+        NodeId w = to_[edge];
         if (!Usable(edge) || mark_[w] == stamp_) continue;
         mark_[w] = stamp_;
         parent_[w] = edge;
-        queue.push_back(w);
+        queue_.push_back(w);
       }
     }
     return false;
   }
 
   bool EnumeratePaths(LockCycle* out) {
-    const LockEdge& c = g_.edges()[closing_];
+    NodeId head_node = to_[closing_], tail_node = from_[closing_];
     ++stamp_;  // mark_ == stamp_: on the current path
     std::vector<uint32_t> path;
-    std::vector<std::pair<NodeId, size_t>> work{{c.to, 0}};
-    mark_[c.to] = stamp_;
+    std::vector<std::pair<NodeId, size_t>> work{{head_node, 0}};
+    mark_[head_node] = stamp_;
     while (!work.empty()) {
       auto& [v, pos] = work.back();
       const std::vector<uint32_t>& outs = g_.OutEdges(v);
@@ -164,14 +177,14 @@ class ClosingEdgeSearch {
       }
       uint32_t edge = outs[pos++];
       if (!Spend()) return false;
-      NodeId w = g_.edges()[edge].to;
+      NodeId w = to_[edge];
       if (!Usable(edge) || mark_[w] == stamp_) continue;
       path.push_back(edge);
-      if (path.size() + 1 > kMaxCycleEdges) {
+      if (path.size() + 1 > max_edges_) {
         path.pop_back();
         continue;
       }
-      if (w == c.from) {
+      if (w == tail_node) {
         if (Accept(path, out)) return true;
         path.pop_back();
         continue;
@@ -198,9 +211,30 @@ class ClosingEdgeSearch {
   std::vector<uint32_t> mark_;
   std::vector<uint32_t> parent_;  // BFS: the edge a node was reached by
   uint32_t stamp_ = 0;
+  std::vector<NodeId> to_, from_;  // per edge
+  std::vector<Tid> only_tid_;      // per edge: its one taker, kNoTid when several
+  std::vector<NodeId> queue_;      // BFS scratch
   uint32_t closing_ = 0;
+  uint32_t closing_comp_ = 0;
+  size_t max_edges_ = kMaxCycleEdges;
   Tid sole_taker_ = kNoTid;
 };
+
+// How many distinct threads took edges inside each component: a cycle needs one
+// thread per edge, so none can be longer.
+std::vector<size_t> ThreadsPerComponent(const LockGraph& g, const std::vector<uint32_t>& comp) {
+  std::vector<std::vector<Tid>> tids(g.node_count());
+  for (const LockEdge& e : g.edges()) {
+    if (comp[e.from] != comp[e.to]) continue;
+    for (const EdgeTaker& t : e.takers) tids[comp[e.from]].push_back(t.tid);
+  }
+  std::vector<size_t> count(g.node_count(), 0);
+  for (size_t c = 0; c < tids.size(); ++c) {
+    std::sort(tids[c].begin(), tids[c].end());
+    count[c] = static_cast<size_t>(std::unique(tids[c].begin(), tids[c].end()) - tids[c].begin());
+  }
+  return count;
+}
 
 }  // namespace
 
@@ -232,12 +266,13 @@ std::vector<LockCycle> FindDeadlockCycles(const LockGraph& g, uint64_t step_budg
   std::vector<LockCycle> cycles;
   if (g.edges().empty()) return cycles;
   std::vector<uint32_t> comp = StronglyConnected(g);
+  std::vector<size_t> threads = ThreadsPerComponent(g, comp);
   ClosingEdgeSearch search(g, comp, step_budget);
   for (uint32_t e = 0; e < g.edges().size() && step_budget > 0; ++e) {
     const LockEdge& edge = g.edges()[e];
-    if (comp[edge.from] != comp[edge.to]) continue;
+    if (comp[edge.from] != comp[edge.to] || threads[comp[edge.from]] < 2) continue;
     LockCycle cycle;
-    if (search.Run(e, &cycle)) cycles.push_back(std::move(cycle));
+    if (search.Run(e, threads[comp[edge.from]], &cycle)) cycles.push_back(std::move(cycle));
   }
   return cycles;
 }
