@@ -27,11 +27,17 @@ bool IsSyncMachinery(std::string_view file) {
   return false;
 }
 
-SourceLocation PrimaryLocation(const Symbols& syms, StackId stack) {
-  for (const Frame& f : syms.stack(stack)) {
-    if (!IsSyncMachinery(syms.str(f.file))) return FrameLocation(syms, f);
+const Frame* PrimaryFrame(const Symbols& syms, StackId stack) {
+  const std::vector<Frame>& frames = syms.stack(stack);
+  for (const Frame& f : frames) {
+    if (!IsSyncMachinery(syms.str(f.file))) return &f;
   }
-  return TopLocation(syms, stack);
+  return frames.empty() ? nullptr : &frames.front();
+}
+
+SourceLocation PrimaryLocation(const Symbols& syms, StackId stack) {
+  const Frame* f = PrimaryFrame(syms, stack);
+  return f ? FrameLocation(syms, *f) : SourceLocation{};
 }
 
 std::string MachineryApi(const Symbols& syms, StackId stack) {

@@ -24,6 +24,8 @@ bool IsSyncMachinery(std::string_view file);
 // machinery (the top frame when every frame is machinery). Primary locations, the
 // sites in messages and dedup keys use it; sections keep every frame.
 SourceLocation PrimaryLocation(const Symbols& syms, StackId stack);
+// The same frame, by reference; nullptr for an empty stack.
+const Frame* PrimaryFrame(const Symbols& syms, StackId stack);
 // The synchronization API the user's code called when the stack's top is inside the
 // machinery ("Barrier.wait" for [Condition.wait, Barrier._wait, Barrier.wait, user]);
 // empty when the top frame is the user's own.

@@ -442,3 +442,26 @@ TEST(LockOrder, RingsLongerThanTheSearchLimitAreNotSearched) {
 
 }  // namespace
 }  // namespace pyrace::testing
+
+namespace pyrace::testing {
+namespace {
+
+TEST(LockOrder, LockClassIsTheCreationSiteWhoeverCalls) {
+  // Bank and Account locks, created in their __init__ from different callers; one
+  // thread takes bank1 -> account1, another account2 -> bank2.
+  Script s;
+  auto make = [&](uint32_t line, const char* init, uint32_t caller_line) {
+    return s.NewLockWithStack(0, {{"bank.py", line, init}, {"main.py", caller_line, "<module>"}});
+  };
+  LockId bank1 = make(5, "Bank.__init__", 50), bank2 = make(5, "Bank.__init__", 51);
+  LockId acct1 = make(15, "Account.__init__", 52), acct2 = make(15, "Account.__init__", 53);
+  Nest(s, 1, bank1, acct1, 30);
+  Nest(s, 2, acct2, bank2, 40);
+  AnalysisOptions by_class;
+  by_class.lock_class_view = true;
+  EXPECT_EQ(Inversions(s, by_class).size(), 1u);
+  EXPECT_TRUE(Inversions(s).empty());
+}
+
+}  // namespace
+}  // namespace pyrace::testing

@@ -105,8 +105,16 @@ LockId Script::NewLock(const std::string& file, uint32_t line, LockKind kind) {
 
 LockId Script::NewLockBy(Tid t, const std::string& file, uint32_t line, const std::string& function,
                          LockKind kind) {
+  return NewLockWithStack(t, {{file, line, function}}, kind);
+}
+
+LockId Script::NewLockWithStack(Tid t,
+                                const std::vector<std::tuple<std::string, uint32_t, std::string>>& frames,
+                                LockKind kind) {
   LockId id = static_cast<LockId>(syms_.locks.size());
-  StackId created = InternStack({Frame{Intern(file), Intern(function), line}});
+  std::vector<Frame> stack;
+  for (const auto& [file, line, function] : frames) stack.push_back(Frame{Intern(file), Intern(function), line});
+  StackId created = InternStack(stack);
   syms_.locks.push_back(LockInfo{kind, t, created});
   T(t).Emit(EventKind::kLockCreate, id, 0, static_cast<uint16_t>(kind));
   events_.back().stack = created;

@@ -67,6 +67,9 @@ class Script {
   // A lock created by thread t inside function (Condition.wait making its waiter).
   LockId NewLockBy(Tid t, const std::string& file, uint32_t line, const std::string& function,
                    LockKind kind = LockKind::kLock);
+  // A lock created by thread t with this creation stack (innermost first).
+  LockId NewLockWithStack(Tid t, const std::vector<std::tuple<std::string, uint32_t, std::string>>& frames,
+                          LockKind kind = LockKind::kLock);
   LockId NewRLock(const std::string& file = "t.py", uint32_t line = 0) {
     return NewLock(file, line, LockKind::kRLock);
   }
