@@ -14,6 +14,7 @@ Prints per-program medians and the ratio pyrace/plain.
 """
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -25,10 +26,28 @@ DEFAULT_PROGRAMS = ["lock_in_loop.py", "executor_map.py"]
 TARGETS = {"lock_in_loop.py": 1.5, "executor_map.py": 1.2}
 
 
+def child_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+class Timed:
+    """Wall time and the CPU time of the child processes (user + sys): the machine
+    may be shared, and CPU time is less disturbed by other load than wall time."""
+
+    def __enter__(self):
+        self.t0, self.c0 = time.perf_counter(), child_cpu()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall = time.perf_counter() - self.t0
+        self.cpu = child_cpu() - self.c0
+
+
 def run_plain(python, prog):
-    t0 = time.perf_counter()
-    subprocess.run([python, prog], check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - t0
+    with Timed() as t:
+        subprocess.run([python, prog], check=True, stdout=subprocess.DEVNULL)
+    return t
 
 
 def run_runtime(python, runtime_dir, prog, detect):
@@ -45,23 +64,22 @@ def run_runtime(python, runtime_dir, prog, detect):
                 break
             drained[0] += len(chunk)
 
-    t = threading.Thread(target=drain)
-    t0 = time.perf_counter()
-    t.start()
-    subprocess.run([python, "-c", "import _pyrace; _pyrace.bootstrap()", prog], check=True,
-                   stdout=subprocess.DEVNULL, env=env, pass_fds=(w,))
-    os.close(w)
-    t.join()
-    elapsed = time.perf_counter() - t0
+    reader = threading.Thread(target=drain)
+    with Timed() as t:
+        reader.start()
+        subprocess.run([python, "-c", "import _pyrace; _pyrace.bootstrap()", prog], check=True,
+                       stdout=subprocess.DEVNULL, env=env, pass_fds=(w,))
+        os.close(w)
+        reader.join()
     os.close(r)
-    return elapsed, drained[0]
+    return t, drained[0]
 
 
 def run_tool(pyrace, python, prog, detect):
-    t0 = time.perf_counter()
     cmd = [pyrace, "run", "--detect", detect] + (["--python", python] if python else []) + [prog]
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - t0
+    with Timed() as t:
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return t
 
 
 def main():
@@ -86,13 +104,15 @@ def main():
                 secs, size = run_runtime(a.python, os.path.abspath(a.runtime), prog, a.detect)
                 traced.append(secs)
                 sizes.append(size)
-        mp, mt = statistics.median(plain), statistics.median(traced)
         name = os.path.basename(prog)
         target = TARGETS.get(name)
-        print("%-18s plain %.3fs  pyrace %.3fs  ratio %.2fx%s%s" % (
-            name, mp, mt, mt / mp,
-            "  (target <= %.1fx)" % target if target else "",
-            "  trace %.1f MB" % (statistics.median(sizes) / 1e6) if sizes else ""))
+        for what in ("wall", "cpu"):
+            mp = statistics.median(getattr(t, what) for t in plain)
+            mt = statistics.median(getattr(t, what) for t in traced)
+            print("%-18s %-4s plain %.3fs  pyrace %.3fs  ratio %.2fx%s%s" % (
+                name, what, mp, mt, mt / mp,
+                "  (target <= %.1fx)" % target if target else "",
+                "  trace %.1f MB" % (statistics.median(sizes) / 1e6) if sizes and what == "wall" else ""))
 
 
 if __name__ == "__main__":
