@@ -45,7 +45,15 @@ std::vector<char*> CStrings(std::vector<std::string>& v) {
   return out;
 }
 
-[[noreturn]] void ExecChild(const ChildSpec& spec, char** argv, char** envp) {
+sigset_t ForwardedSet() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int sig : kForwarded) sigaddset(&set, sig);
+  return set;
+}
+
+[[noreturn]] void ExecChild(const ChildSpec& spec, char** argv, char** envp, const sigset_t& old_mask) {
+  sigprocmask(SIG_SETMASK, &old_mask, nullptr);
   if (spec.keep_fd >= 0) fcntl(spec.keep_fd, F_SETFD, 0);
   execve(spec.exe.c_str(), argv, envp);
   const std::string msg = "pyrace: cannot run '" + spec.exe + "': " + std::strerror(errno) + "\n";
@@ -62,12 +70,18 @@ bool SpawnChild(const ChildSpec& spec, pid_t* pid, std::string* error) {
   std::vector<std::string> env_s = MergedEnv(spec.env);
   std::vector<char*> argv = CStrings(argv_s);
   std::vector<char*> envp = CStrings(env_s);
+  // Signals for the child stay pending in the tool until ForwardSignalsTo() can send
+  // them on, so none is lost or kills the tool in between.
+  const sigset_t forwarded = ForwardedSet();
+  sigset_t old_mask;
+  sigprocmask(SIG_BLOCK, &forwarded, &old_mask);
   const pid_t p = fork();
+  if (p == 0) ExecChild(spec, argv.data(), envp.data(), old_mask);
   if (p < 0) {
     *error = std::string("fork failed: ") + std::strerror(errno);
+    sigprocmask(SIG_SETMASK, &old_mask, nullptr);
     return false;
   }
-  if (p == 0) ExecChild(spec, argv.data(), envp.data());
   *pid = p;
   return true;
 }
@@ -81,6 +95,8 @@ void ForwardSignalsTo(pid_t child) {
     sigemptyset(&sa.sa_mask);
     sigaction(kForwarded[i], &sa, &g_saved[i]);
   }
+  const sigset_t forwarded = ForwardedSet();
+  sigprocmask(SIG_UNBLOCK, &forwarded, nullptr);
 }
 
 void RestoreSignals() {

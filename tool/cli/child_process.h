@@ -17,7 +17,8 @@ struct ChildSpec {
 };
 
 // fork + exec. False with *error when fork fails; an exec failure shows up as exit
-// code 127 after a message on the child's stderr.
+// code 127 after a message on the child's stderr. On success the forwarded signals
+// stay blocked in the tool until ForwardSignalsTo().
 bool SpawnChild(const ChildSpec& spec, pid_t* pid, std::string* error);
 
 // Until RestoreSignals(): SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to the tool (kill,
