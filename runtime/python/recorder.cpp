@@ -59,9 +59,6 @@ bool Recorder::Start(const Options& options, const TraceHeader& header) {
   }
   // The program's own subprocesses must not keep the tool's pipe open.
   fcntl(fd_, F_SETFD, fcntl(fd_, F_GETFD) | FD_CLOEXEC);
-  // A pipe to the tool: a larger buffer absorbs bursts while the tool analyses, so
-  // the program (which writes holding the GIL) stalls less. Not a pipe: no effect.
-  fcntl(fd_, F_SETPIPE_SZ, 1 << 20);
   writer_ = new TraceWriter(fd_, header);
   depot_->set_writer(writer_);
   return true;
