@@ -30,6 +30,12 @@ TEST(Report, OutputFileTakesTheReport) {
   EXPECT_NE(ReadText(report).find("WARNING: pyrace: lock-order-inversion"), std::string::npos);
 }
 
+TEST(Report, OutputDashIsStandardOutput) {
+  const ToolResult r = RunPyrace({"run", "--format", "json", "--output", "-", Testdata("lockdep_abba.py")});
+  EXPECT_EQ(r.exit_code, 66);
+  EXPECT_EQ(FindingsOf(nlohmann::json::parse(r.out)), Annotations(Testdata("lockdep_abba.py"))) << r.out;
+}
+
 TEST(Report, SuppressionsDropFindingsAndListUnusedOnes) {
   TempDir tmp;
   const std::string supp = tmp.File("supp.txt");

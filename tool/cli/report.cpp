@@ -65,10 +65,10 @@ int Reporter::Emit(std::vector<Finding> findings, uint32_t pid, FILE* default_st
     }
   }
   info.unused_suppressions = suppressions_.Unused();
-  if (!opts_.output.empty()) info.color = false;
+  if (!opts_.output.empty() && opts_.output != "-") info.color = false;
   const std::string text = Render(kept, info, opts_.format, sources);
-  if (opts_.output.empty()) {
-    WriteAll(default_stream, text);
+  if (opts_.output.empty() || opts_.output == "-") {
+    WriteAll(opts_.output.empty() ? default_stream : stdout, text);
     return static_cast<int>(kept.size());
   }
   FILE* f = std::fopen(opts_.output.c_str(), "wb");

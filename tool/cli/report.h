@@ -19,8 +19,8 @@ class Reporter {
   // quiet_when_clean: print nothing in text format when there is nothing to report.
   bool Prepare(const Options& opts, bool quiet_when_clean, std::string* error);
 
-  // Filters, renders and writes the report: to --output when given, else to
-  // default_stream. Returns the number of findings reported, -1 when the report could
+  // Filters, renders and writes the report: to --output when given ("-" is standard
+  // output), else to default_stream. Returns the number of findings reported, -1 when the report could
   // not be written (*error says why).
   int Emit(std::vector<Finding> findings, uint32_t pid, FILE* default_stream, std::string* error);
 
