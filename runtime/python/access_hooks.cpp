@@ -49,6 +49,10 @@ uint8_t Flags(SiteKind k) {
       return kFlagWrite;
     case SiteKind::kGlobalRmw: case SiteKind::kAttrRmw: case SiteKind::kItemRmw: case SiteKind::kCellRmw:
       return kFlagWrite | kFlagReadModifyWrite;
+    // A check (`k in d`, `d.get(k)`): a read that decides a write, the first half of a
+    // check-then-act. event.h: kFlagReadModifyWrite without kFlagWrite.
+    case SiteKind::kContains: case SiteKind::kNotContains: case SiteKind::kMethodKeyRead:
+      return kFlagReadModifyWrite;
     default:
       return 0;
   }
@@ -403,9 +407,9 @@ PyObject* HookContains(HOOK_ARGS) {
   if (r < 0) return nullptr;
   if (Recording() && IsContainer(args[1])) {
     if (PyDict_Check(args[1])) {
-      RecordItem(args[1], args[0], *s, 0);
+      RecordItem(args[1], args[0], *s, Flags(s->kind));
     } else {
-      RecordWhole(args[1], *s, 0);
+      RecordWhole(args[1], *s, Flags(s->kind));
     }
   }
   bool result = s->kind == SiteKind::kNotContains ? r == 0 : r == 1;

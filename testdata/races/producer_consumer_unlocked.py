@@ -2,6 +2,7 @@
 # checks and the pops are unordered writes and reads of the same list.
 import sys
 import threading
+import time
 
 sys.setswitchinterval(1e-5)
 items = []
@@ -11,6 +12,8 @@ done = threading.Event()
 def produce(n):
     for i in range(n):
         items.append(i)  # expect: data-race
+        if i % 100 == 0:
+            time.sleep(0.001)  # let the consumer in: sleeping orders nothing
     done.set()
 
 

@@ -26,6 +26,8 @@ struct LockState {
 
 bool IsWrite(const Access& a) { return (a.flags & kFlagWrite) != 0; }
 bool IsRmw(const Access& a) { return (a.flags & kFlagReadModifyWrite) != 0; }
+// `k in d`, `d.get(k)`: a read that decides whether to write (RMW flag on a read).
+bool IsCheck(const Access& a) { return IsRmw(a) && !IsWrite(a); }
 
 RaceClass Classify(const Access& cur, const Access& prev, const Access& check) {
   bool both_write = IsWrite(cur) && IsWrite(prev);
@@ -146,6 +148,7 @@ struct RaceDetector::Impl {
       if (r.tid != cur.tid && !ts.clock.covers(r.epoch())) Report(c, loc, cur, r, check, syms);
     }
     c.write = cur;
+    c.write_check = check;
     c.reads.clear();
   }
 
@@ -154,7 +157,13 @@ struct RaceDetector::Impl {
       if (r.tid == cur.tid && r.clock == cur.clock) return;  // same epoch: nothing new
     }
     if (c.write.valid() && c.write.tid != cur.tid && !ts.clock.covers(c.write.epoch())) {
-      Report(c, loc, cur, c.write, Access{}, syms);
+      if (IsCheck(cur) && c.write_check.valid()) {
+        // Both threads check then act; this one found what the other stored. The bug is
+        // the other's act, whichever thread got there first: report it there.
+        Report(c, loc, c.write, cur, c.write_check, syms);
+      } else {
+        Report(c, loc, cur, c.write, Access{}, syms);
+      }
     }
     // Reads ordered before this one can no longer race with a write this one cannot.
     std::erase_if(c.reads, [&](const Access& r) { return ts.clock.covers(r.epoch()); });
@@ -178,7 +187,10 @@ struct RaceDetector::Impl {
     // Another thread's check racing with a write at this site is the same bug seen from
     // the other side (it found the key this write stored).
     if (cls == RaceClass::kCheckThenAct) Absorb(Key(desc, check, cur, syms));
-    std::string key = Key(desc, cur, prev, syms);
+    // A check-then-act is one bug per (act, check) sites, whichever access it raced with
+    // (the other thread's check or its act).
+    std::string key = cls == RaceClass::kCheckThenAct ? Key(desc, cur, check, syms) + "\x1f" "cta"
+                                                      : Key(desc, cur, prev, syms);
     auto [it, inserted] = record_index.try_emplace(key, records.size());
     if (!inserted) {
       RaceRecord& r = records[it->second];

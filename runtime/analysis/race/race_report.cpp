@@ -47,8 +47,8 @@ std::string LockList(const LocksetTable& locksets, LocksetId set) {
 }
 
 const char* AccessWord(const Access& a) {
-  if (a.flags & kFlagReadModifyWrite) return "Read-modify-write";
-  return (a.flags & kFlagWrite) ? "Write" : "Read";
+  if (!(a.flags & kFlagWrite)) return (a.flags & kFlagReadModifyWrite) ? "Check" : "Read";
+  return (a.flags & kFlagReadModifyWrite) ? "Read-modify-write" : "Write";
 }
 
 std::string Lower(std::string s) {

@@ -33,6 +33,7 @@ inline constexpr LocksetId kGuardUnset = UINT32_MAX;
 
 struct Cell {
   Access write;
+  Access write_check;  // the writer's own read just before that write: it acted on a check
   std::vector<Access> reads;  // reads since the last write that are not ordered with each other
   // Per thread, its last read not yet followed by its own write: the "check" of a
   // check-then-act, kept across other threads' writes (which clear `reads`).

@@ -51,6 +51,8 @@ class Script {
   void Send(Tid t, SyncId s) { Emit(EventKind::kHandoffSend, t, s, 0, kNoStack); }
   void Recv(Tid t, SyncId s) { Emit(EventKind::kHandoffRecv, t, s, 0, kNoStack); }
   void Read(Tid t, LocId loc, uint32_t line) { Emit(EventKind::kAccess, t, loc, 0, At(line)); }
+  // `k in d`: a read that decides a write.
+  void Check(Tid t, LocId loc, uint32_t line) { Emit(EventKind::kAccess, t, loc, kFlagReadModifyWrite, At(line)); }
   void Write(Tid t, LocId loc, uint32_t line) { Emit(EventKind::kAccess, t, loc, kFlagWrite, At(line)); }
   void Update(Tid t, LocId loc, uint32_t line) {
     Emit(EventKind::kAccess, t, loc, kFlagWrite | kFlagReadModifyWrite, At(line));
@@ -233,33 +235,47 @@ TEST(RaceDetector, CheckThenActOnADictKeyIsOneReport) {
   Script s;
   LocId k = s.Location("cache[<str 'k'>]", 9);
   Tid t1 = s.Start(0, "Thread-1"), t2 = s.Start(0, "Thread-2");
-  s.Read(t1, k, 7);   // if key not in cache:
-  s.Write(t1, k, 8);  //     cache[key] = compute()
-  s.Read(t2, k, 7);
+  s.Check(t1, k, 7);  // if key not in cache:
+  s.Write(t1, k, 8);   //     cache[key] = compute()
+  s.Check(t2, k, 7);
   s.Write(t2, k, 8);
   auto fs = s.Finish();
   ASSERT_EQ(Lines(fs), std::vector<uint32_t>{8});
   EXPECT_TRUE(Contains(fs[0].message, "check-then-act")) << fs[0].message;
   ASSERT_GE(fs[0].sections.size(), 3u);
-  EXPECT_TRUE(Contains(fs[0].sections[2].title, "Checked by thread T2")) << fs[0].sections[2].title;
+  // First seen when T2 checked after T1 acted: T1's act, with T1's check.
+  EXPECT_TRUE(Contains(fs[0].sections[2].title, "Checked by thread T1")) << fs[0].sections[2].title;
   EXPECT_EQ(fs[0].sections[2].frames.at(0).line, 7u);
 }
 
-TEST(RaceDetector, AChecksRaceWithoutTheActIsTheCheckThenActOfAnotherKey) {
+TEST(RaceDetector, CheckThenActIsReportedAtTheActWhicheverThreadWasFirst) {
   Script s;
   Tid t1 = s.Start(0, "Thread-1"), t2 = s.Start(0, "Thread-2");
   LocId a = s.Location("cache[<str 'a'>]", 9), b = s.Location("cache[<str 'b'>]", 9);
-  // Key a: both check before either acts: a check-then-act at the write.
-  s.Read(t1, a, 7);
-  s.Read(t2, a, 7);
+  // Key a: both check before either acts.
+  s.Check(t1, a, 7);
+  s.Check(t2, a, 7);
   s.Write(t1, a, 8);
-  // Key b: t2 checks after t1 acted and finds it: the check's race is the same bug.
-  s.Read(t1, b, 7);
+  // Key b: t2 checks after t1 acted, finds the key and does not act: the same bug.
+  s.Check(t1, b, 7);
   s.Write(t1, b, 8);
-  s.Read(t2, b, 7);
+  s.Check(t2, b, 7);
   auto fs = s.Finish();
-  ASSERT_EQ(Lines(fs), std::vector<uint32_t>{8});
+  ASSERT_EQ(Lines(fs), (std::vector<uint32_t>{8}));
   EXPECT_TRUE(Contains(fs[0].message, "check-then-act")) << fs[0].message;
+  EXPECT_EQ(fs[0].count, 2u);
+}
+
+TEST(RaceDetector, OnlyTheCheckSeenIsACheckThenActAtTheCheck) {
+  Script s;
+  Tid t1 = s.Start(0, "Thread-1"), t2 = s.Start(0, "Thread-2");
+  LocId b = s.Location("cache[<str 'b'>]", 9);
+  s.Write(t1, b, 8);  // a blind store: no check before it
+  s.Check(t2, b, 7);
+  auto fs = s.Finish();
+  ASSERT_EQ(Lines(fs), (std::vector<uint32_t>{7}));
+  EXPECT_TRUE(Contains(fs[0].message, "unsynchronized publication")) << fs[0].message;
+  EXPECT_TRUE(Contains(fs[0].sections[0].title, "Check of cache")) << fs[0].sections[0].title;
 }
 
 TEST(RaceDetector, KeysOfOneDictAtOneSitePairAreOneReportWithACount) {
