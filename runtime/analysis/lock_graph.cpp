@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include "runtime/analysis/describe.h"
-
 namespace pyrace {
 
 namespace {
@@ -22,18 +20,17 @@ NodeId LockGraph::NewNode(LockId representative) {
   return static_cast<NodeId>(node_lock_.size() - 1);
 }
 
-// In the class view every lock created at the same site (the user's line, like
-// lockdep's static key: `self.lock = Lock()` in Account.__init__, whoever creates the
-// Account) is one node, so an order taken on one pair of instances and reversed on
-// another pair still closes a cycle.
+// In the class view every lock created at the same creation stack is one node (the
+// lead's choice over lockdep's single line: locks made by one factory helper for
+// different callers stay apart), so an order taken on one pair of instances and
+// reversed on another pair still closes a cycle.
 NodeId LockGraph::NodeOf(LockId l, const Symbols& syms) {
   if (l < lock_node_.size() && lock_node_[l] != kNoNode) return lock_node_[l];
   if (l >= lock_node_.size()) lock_node_.resize(static_cast<size_t>(l) + 1, kNoNode);
   StackId created = l < syms.locks.size() ? syms.locks[l].create_stack : kNoStack;
-  const Frame* site = class_view_ ? PrimaryFrame(syms, created) : nullptr;
   NodeId n;
-  if (site) {
-    uint64_t key = (uint64_t{site->file} << 32) | site->line;
+  if (class_view_ && created != kNoStack) {
+    uint64_t key = created;
     auto [it, inserted] = class_node_.try_emplace(key, 0);
     if (inserted) it->second = NewNode(l);
     n = it->second;

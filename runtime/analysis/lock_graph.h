@@ -1,5 +1,5 @@
-// The lock graph: a node per lock instance (or per creation site — the user's line
-// — in the lock-class view), an edge from -> to for "to was acquired while from was held". Each edge keeps
+// The lock graph: a node per lock instance (or per creation stack in the lock-class
+// view), an edge from -> to for "to was acquired while from was held". Each edge keeps
 // up to kMaxTakers distinct threads that took it, with both acquire stacks, and its
 // gate set: the locks held at *every* occurrence besides `from` (a lock common to all
 // edges of a cycle serializes them, so the cycle cannot deadlock).
@@ -87,7 +87,7 @@ class LockGraph {
   std::vector<NodeId> lock_node_;  // LockId -> NodeId; kNoNode until seen
   std::vector<LockId> node_lock_;
   std::vector<std::vector<uint32_t>> out_;
-  std::unordered_map<uint64_t, NodeId> class_node_;  // creation file << 32 | line (class view)
+  std::unordered_map<uint64_t, NodeId> class_node_;  // creation StackId -> node (class view)
   std::vector<LockEdge> edges_;
   FlatMap64 edge_index_;  // (from << 32 | to) -> edges_ index
   std::vector<NodeId> held_nodes_;  // scratch, reused across acquires
