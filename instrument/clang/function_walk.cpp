@@ -228,6 +228,7 @@ class Walker {
   void HandOff(const clang::Expr* rhs, PathState& st);  // a held lock stored for someone else
   void Return(const clang::ReturnStmt* rs, PathState& st);
   void ExitChecks(unsigned loc, PathState& st);
+  void ExitLocks(const PathState& st);
   void EmitMissedReleases();
   void Goto(const clang::GotoStmt* g, PathState& st);
   void Successors(const clang::CFGBlock* b, PathState st);
@@ -268,6 +269,8 @@ class Walker {
   bool all_exits_released_ = true;
   bool all_exits_held_ = true;
   bool any_exit_ = false;
+  std::map<std::string, std::string> exit_held_;  // lock id -> text, held on every exit
+  std::set<std::string> exit_released_;           // released unheld on every exit
   std::map<std::string, std::pair<HeldLock, unsigned>> missed_;  // lock id -> (lock, exit)
 };
 
@@ -335,6 +338,8 @@ WalkResult Walker::Run() {
     }
   }
   EmitMissedReleases();
+  for (const auto& [id, text] : exit_held_) result_.summary.net_acquires.push_back({id, text});
+  result_.summary.net_releases.assign(exit_released_.begin(), exit_released_.end());
   if (any_exit_ && all_exits_released_) result_.summary.effect = Summary::Effect::kReleases;
   if (any_exit_ && all_exits_held_ && entry_ == Gil::kUnknown) {
     result_.summary.effect = Summary::Effect::kAcquires;
@@ -353,9 +358,14 @@ void Walker::Prescan() {
       if (!cs) continue;
       const auto* ce = dyn_cast<clang::CallExpr>(cs->getStmt());
       const clang::FunctionDecl* callee = ce ? ce->getDirectCallee() : nullptr;
-      if (!callee || !callee->getIdentifier() || ce->getNumArgs() == 0) continue;
-      if (ClassifyCall(callee->getName(), false) == CallRole::kLockRelease) {
+      if (!callee || !callee->getIdentifier()) continue;
+      if (ce->getNumArgs() > 0 &&
+          ClassifyCall(callee->getName(), false) == CallRole::kLockRelease) {
         released_locks_.insert(LockOf(ce->getArg(0), 0).id);
+      }
+      const clang::FunctionDecl* def = callee->getDefinition();
+      if (def && def != fd_ && tu_.Analyzable(def)) {  // an unlock helper
+        for (const std::string& id : tu_.SummaryOf(def).net_releases) released_locks_.insert(id);
       }
     }
     for (const clang::CFGElement& el : *b) {
@@ -670,6 +680,15 @@ void Walker::HelperAt(unsigned loc, const clang::FunctionDecl* callee, PathState
       result_.edges.push_back({true, id, id, loc, at, fd_, true});
     }
   }
+  for (const std::string& id : s.net_releases) {
+    if (!st.RemoveLock(id) && std::find(st.released_unheld.begin(), st.released_unheld.end(),
+                                        id) == st.released_unheld.end()) {
+      st.released_unheld.push_back(id);
+    }
+  }
+  for (const auto& [id, text] : s.net_acquires) {
+    st.AddLock({id, text + " (taken by " + callee->getNameAsString() + "())", loc});
+  }
   if (s.effect == Summary::Effect::kReleases) {
     st.gil = Gil::kReleased;
     st.gil_released_at = loc;
@@ -776,7 +795,25 @@ void Walker::Return(const clang::ReturnStmt* rs, PathState& st) {
   ExitChecks(Raw(sm_.getExpansionLoc(rs->getBeginLoc())), st);
 }
 
+// What every exit agrees on about C locks, for the caller's summary.
+void Walker::ExitLocks(const PathState& st) {
+  std::map<std::string, std::string> held;
+  for (const HeldLock& l : st.locks) {
+    if (l.id.rfind("fn:", 0) != 0) held[l.id] = l.text;
+  }
+  std::set<std::string> released(st.released_unheld.begin(), st.released_unheld.end());
+  std::erase_if(released, [](const std::string& id) { return id.rfind("fn:", 0) == 0; });
+  if (!any_exit_) {
+    exit_held_ = held;
+    exit_released_ = released;
+    return;
+  }
+  std::erase_if(exit_held_, [&](const auto& kv) { return !held.count(kv.first); });
+  std::erase_if(exit_released_, [&](const std::string& id) { return !released.count(id); });
+}
+
 void Walker::ExitChecks(unsigned loc, PathState& st) {
+  ExitLocks(st);
   any_exit_ = true;
   if (st.gil != Gil::kReleased) all_exits_released_ = false;
   if (st.gil != Gil::kHeld) all_exits_held_ = false;

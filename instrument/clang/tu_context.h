@@ -30,6 +30,10 @@ struct Summary {
   bool takes_gil = false;    // may block taking the GIL (Ensure / RestoreThread)
   unsigned takes_gil_loc = 0;
   std::vector<std::pair<std::string, unsigned>> blocking_locks;  // C locks it blocks on
+  // Lock helpers: C locks (TU-wide identities) held on every exit, having been taken
+  // here (id, text), and locks released on every exit without being taken here.
+  std::vector<std::pair<std::string, std::string>> net_acquires;
+  std::vector<std::string> net_releases;
 };
 
 // "from is held while to is taken", for the GIL-vs-C-lock cycle check.
