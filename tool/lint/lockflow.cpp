@@ -98,6 +98,10 @@ struct Args {
 Args ArgsOf(const Source& src, TSNode call) {
   Args a;
   TSNode al = Field<"arguments">(call);
+  if (Is<"generator_expression">(al)) {
+    a.positional.push_back(al);  // f(x for x in y): one positional argument
+    return a;
+  }
   if (!Is<"argument_list">(al)) return a;
   for (uint32_t i = 0; i < NamedCount(al); ++i) {
     TSNode ch = NamedChild(al, i);

@@ -57,6 +57,16 @@ Project::Project(const std::vector<FileFacts>& files) : files_(files) {
       }
       for (const auto& r : fn.releases) releasers_[Resolve(fn, r).key].insert(&fn);
       for (const auto& r : fn.signal_releases) signalers_[Resolve(fn, r).key].insert(&fn);
+      std::set<std::string> released;
+      for (const auto& r : fn.releases) released.insert(Resolve(fn, r).key);
+      for (const auto& a : fn.acquires) {
+        std::string key = Resolve(fn, a.ref).key;
+        if (a.via_with) {
+          releasers_[key].insert(&fn);  // a with-block releases what it takes
+        } else if (!released.count(key) && fn.name != "__enter__" && fn.name != "__aenter__") {
+          holders_[key].insert(&fn);
+        }
+      }
     }
   }
   ComputeTargets();
@@ -320,6 +330,12 @@ const std::vector<Project::CallSite>& Project::CallersOf(const FunctionFacts* f)
   static const std::vector<CallSite> kNone;
   auto it = callers_.find(f);
   return it == callers_.end() ? kNone : it->second;
+}
+
+const std::set<const FunctionFacts*>& Project::HoldersOf(const std::string& key) const {
+  static const std::set<const FunctionFacts*> kNone;
+  auto it = holders_.find(key);
+  return it == holders_.end() ? kNone : it->second;
 }
 
 const std::set<const FunctionFacts*>& Project::SignalersOf(const std::string& key) const {

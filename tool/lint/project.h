@@ -65,6 +65,11 @@ class Project {
   const std::set<const FunctionFacts*>& ReleasersOf(const std::string& key) const;
   // Functions that release the lock without acquiring it: a Lock used as a signal.
   const std::set<const FunctionFacts*>& SignalersOf(const std::string& key) const;
+  // Functions that acquire the lock and never release it (other than __enter__): the lock
+  // is handed to whoever releases it later, possibly another thread or task.
+  const std::set<const FunctionFacts*>& HoldersOf(const std::string& key) const;
+  // A lock passed between functions or threads rather than held around a critical section.
+  bool IsHandedOff(const std::string& key) const { return !SignalersOf(key).empty() || !HoldersOf(key).empty(); }
 
   // Names of the module's class in which attribute `attr` is declared, walking bases.
   std::string ClassKey(const std::string& module, const std::string& cls, const std::string& attr) const;
@@ -92,7 +97,7 @@ class Project {
   std::map<std::pair<std::string, std::string>, const FunctionFacts*> functions_;
   std::set<const FunctionFacts*> targets_, reachable_;
   std::map<const FunctionFacts*, std::vector<CallSite>> callers_;
-  std::map<std::string, std::set<const FunctionFacts*>> releasers_, signalers_;
+  std::map<std::string, std::set<const FunctionFacts*>> releasers_, signalers_, holders_;
 };
 
 // Whether a name looks like a lock: `_lock`, `mutex`, `rlock2`, `cond`, `not_empty_lock`.

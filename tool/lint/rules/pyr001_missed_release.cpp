@@ -29,7 +29,8 @@ int Priority(ExitKind k) {
 bool AcquiresByDesign(const std::string& name) {
   // __enter__/acquire()/lock() wrappers hand the held lock to their caller.
   return name == "__enter__" || name == "__aenter__" || name.find("acquire") != std::string::npos ||
-         name.find("lock") != std::string::npos || name == "__init__";
+         name == "lock" || name == "_lock" || name.rfind("lock_", 0) == 0 || name.rfind("_lock_", 0) == 0 ||
+         name == "__init__";
 }
 
 std::string Message(const MissedReleaseFact& f, const LockId& lock) {
@@ -75,10 +76,10 @@ class MissedReleaseRule : public Rule {
     }
     for (const auto& [key, f] : best) {
       LockId lock = project.Resolve(fn, f->ref);
-      if (!lock.IsLock() || lock.local) continue;
+      if (!lock.IsLock() || lock.local || AcquiresByDesign(fn.name)) continue;
       if (!f->function_releases) {
         // Never released here: only a bug if nothing in the project releases it either.
-        if (lock.ctor == Ctor::kNone || AcquiresByDesign(fn.name)) continue;
+        if (lock.ctor == Ctor::kNone) continue;
         if (!project.ReleasersOf(lock.key).empty()) continue;
         Finding x = MakeFinding(kInfo, file, &fn, f->acquire,
                                 "'" + lock.display + "' is acquired here and never released");

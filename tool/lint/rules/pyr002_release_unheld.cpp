@@ -23,7 +23,7 @@ class ReleaseUnheldRule : public Rule {
           LockId lock = project.Resolve(fn, f.ref);
           if (!lock.IsLock()) continue;
           // Releasing twice is legal for an RLock acquired twice; only a plain Lock says so.
-          if (f.after_release && lock.ctor != Ctor::kLock) continue;
+          if (f.after_release && (lock.ctor != Ctor::kLock || !project.HoldersOf(lock.key).empty())) continue;
           // A path that never took it: a plain Lock the function also acquires cannot
           // have been held by the caller (the acquire would deadlock); others may be.
           if (f.never_acquired_here && lock.ctor != Ctor::kLock) continue;

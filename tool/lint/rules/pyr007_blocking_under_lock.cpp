@@ -46,7 +46,9 @@ class BlockingUnderLockRule : public Rule {
     std::vector<LockId> held;
     for (const auto& h : b.held) {
       LockId l = project.Resolve(fn, h);
-      if (l.IsSharedLock()) held.push_back(std::move(l));
+      // A Lock used as a signal (released elsewhere without being acquired there)
+      // guards nothing: waiting while "holding" it blocks no critical section.
+      if (l.IsSharedLock() && project.SignalersOf(l.key).empty()) held.push_back(std::move(l));
     }
     if (held.empty()) return;
     LockId recv;
