@@ -49,7 +49,7 @@ nlohmann::json ReadJson(const std::string& path) {
 }
 
 ToolResult RunPyrace(const std::vector<std::string>& args, const std::vector<std::string>& env,
-                     const std::string& cwd) {
+                     const std::string& cwd, const std::string& stdin_file) {
   TempDir io;
   const std::string out_path = io.File("stdout"), err_path = io.File("stderr");
   std::vector<std::string> argv_s = {PYRACE_BIN};
@@ -67,7 +67,7 @@ ToolResult RunPyrace(const std::vector<std::string>& args, const std::vector<std
   const pid_t pid = fork();
   if (pid == 0) {
     if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
-    const int in = open("/dev/null", O_RDONLY);
+    const int in = open(stdin_file.c_str(), O_RDONLY);
     const int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     dup2(in, 0);

@@ -32,9 +32,9 @@ struct ToolResult {
 };
 
 // Runs `pyrace args...` with extra environment entries ("NAME=value"), in cwd when
-// given, with stdin from /dev/null.
+// given, with stdin from stdin_file (default /dev/null).
 ToolResult RunPyrace(const std::vector<std::string>& args, const std::vector<std::string>& env = {},
-                     const std::string& cwd = "");
+                     const std::string& cwd = "", const std::string& stdin_file = "/dev/null");
 
 // Starts `pyrace args...` with its stdout on a pipe, waits until the program prints
 // `line`, sends sig to pyrace and returns pyrace's exit code (128+N when killed by N).

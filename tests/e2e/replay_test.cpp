@@ -48,6 +48,14 @@ TEST(Replay, WritesTheReportToStandardOutput) {
   EXPECT_EQ(FindingsOf(j), Annotations(Testdata("lockdep_abba.py")));
 }
 
+TEST(Replay, ReadsStandardInputForDash) {
+  Recorded rec;
+  Record("lockdep_abba.py", &rec);
+  const ToolResult r = RunPyrace({"replay", "-", "--format", "json"}, {}, "", rec.trace);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(FindingsOf(nlohmann::json::parse(r.out)), Annotations(Testdata("lockdep_abba.py"))) << r.out;
+}
+
 TEST(Replay, OtherOptionsApplyOffline) {
   Recorded rec;
   Record("lockdep_abba.py", &rec);

@@ -1,5 +1,7 @@
 #include "tool/cli/replay_command.h"
 
+#include <unistd.h>
+
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -38,7 +40,7 @@ int ReplayMain(int argc, char** argv) {
              "The report goes to standard output unless --output is given.\n"
              "Exit code: 0 clean, 1 findings, 2 usage error or unreadable trace.");
   std::string path;
-  app.add_option("trace", path, "The trace file")->required();
+  app.add_option("trace", path, "The trace file (- for standard input)")->required();
   OptionArgs args;
   AddOptionFlags(app, &args);
   try {
@@ -56,7 +58,7 @@ int ReplayMain(int argc, char** argv) {
 
   Analyzer analyzer(ToAnalysisOptions(opts));
   TraceReader reader;
-  const ReadStatus status = reader.ReadFile(path, analyzer);
+  const ReadStatus status = path == "-" ? reader.ReadFd(STDIN_FILENO, analyzer) : reader.ReadFile(path, analyzer);
   if (IsFatal(status)) {
     return Fail("cannot replay '" + path + "': " + (status.message.empty() ? "no trace header" : status.message));
   }
