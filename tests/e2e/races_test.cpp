@@ -12,6 +12,10 @@
 namespace pyrace::e2e {
 namespace {
 
+std::string ProgramName(const testing::TestParamInfo<std::string>& p) {
+  return p.param.substr(0, p.param.size() - 3);
+}
+
 std::string Races(const std::string& name) { return std::string(PYRACE_RACE_TESTDATA) + "/" + name; }
 
 nlohmann::json RunJson(const std::vector<std::string>& extra, const std::string& program, TempDir& tmp,
@@ -44,13 +48,11 @@ INSTANTIATE_TEST_SUITE_P(
                     "clean_queue_handoff.py", "clean_simplequeue_handoff.py", "clean_executor.py",
                     "clean_event.py", "clean_condition.py", "clean_barrier.py", "clean_join.py",
                     "clean_distinct_slots.py", "clean_thread_local.py", "clean_one_thread_objects.py"),
-    [](const testing::TestParamInfo<std::string>& info) {
-      return info.param.substr(0, info.param.size() - 3);
-    });
+    ProgramName);
 
-const nlohmann::json& OnlyFinding(const nlohmann::json& report) {
-  static const nlohmann::json none;
-  if (report["findings"].size() != 1) return none;
+// The single finding of a report, or null.
+nlohmann::json OnlyFinding(const nlohmann::json& report) {
+  if (report["findings"].size() != 1) return nullptr;
   return report["findings"][0];
 }
 
@@ -61,7 +63,7 @@ bool Has(const nlohmann::json& s, const std::string& part) {
 TEST(RaceReport, UnlockedCounterIsALostUpdateOfTheGlobalByName) {
   TempDir tmp;
   ToolResult r;
-  const nlohmann::json& f = OnlyFinding(RunJson({}, Races("counter_unlocked.py"), tmp, &r));
+  const nlohmann::json f = OnlyFinding(RunJson({}, Races("counter_unlocked.py"), tmp, &r));
   ASSERT_FALSE(f.is_null()) << r.err;
   EXPECT_TRUE(Has(f["message"], "lost update")) << f["message"];
   EXPECT_TRUE(Has(f["message"], "counter_unlocked.g_num")) << f["message"];
@@ -74,7 +76,7 @@ TEST(RaceReport, UnlockedCounterIsALostUpdateOfTheGlobalByName) {
 TEST(RaceReport, PartlyLockedUpdateNamesTheLockTheWriteForgot) {
   TempDir tmp;
   ToolResult r;
-  const nlohmann::json& f = OnlyFinding(RunJson({}, Races("counter_partly_locked.py"), tmp, &r));
+  const nlohmann::json f = OnlyFinding(RunJson({}, Races("counter_partly_locked.py"), tmp, &r));
   ASSERT_FALSE(f.is_null()) << r.err;
   EXPECT_TRUE(Has(f["message"], "check-then-act")) << f["message"];
   ASSERT_EQ(f["notes"].size(), 1u);
@@ -87,9 +89,9 @@ TEST(RaceReport, PartlyLockedUpdateNamesTheLockTheWriteForgot) {
 TEST(RaceReport, CheckThenActShowsTheCheck) {
   TempDir tmp;
   ToolResult r;
-  const nlohmann::json& f = OnlyFinding(RunJson({}, Races("check_then_act_dict.py"), tmp, &r));
+  const nlohmann::json f = OnlyFinding(RunJson({}, Races("check_then_act_dict.py"), tmp, &r));
   ASSERT_FALSE(f.is_null()) << r.err;
-  EXPECT_TRUE(Has(f["message"], "check-then-act on cache[")) << f["message"];
+  EXPECT_TRUE(Has(f["message"], "(check-then-act) on cache[")) << f["message"];
   bool shown = false;
   for (const auto& s : f["stacks"]) {
     if (Has(s["title"], "Checked by")) shown = s["frames"][0]["line"] == 16;
