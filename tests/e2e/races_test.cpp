@@ -80,9 +80,9 @@ TEST(RaceReport, PartlyLockedUpdateNamesTheLockTheWriteForgot) {
   ASSERT_FALSE(f.is_null()) << r.err;
   EXPECT_TRUE(Has(f["message"], "check-then-act")) << f["message"];
   ASSERT_EQ(f["notes"].size(), 1u);
-  // mutex = threading.Lock() is line 9; the unguarded write is line 17.
-  EXPECT_TRUE(Has(f["notes"][0], "counter_partly_locked.py:9) guards the other accesses")) << f["notes"][0];
-  EXPECT_TRUE(Has(f["notes"][0], "hold it at " + Canonical(Races("counter_partly_locked.py")) + ":17"))
+  // mutex = threading.Lock() is line 10; the unguarded write is line 18.
+  EXPECT_TRUE(Has(f["notes"][0], "counter_partly_locked.py:10) guards the other accesses")) << f["notes"][0];
+  EXPECT_TRUE(Has(f["notes"][0], "hold it at " + Canonical(Races("counter_partly_locked.py")) + ":18"))
       << f["notes"][0];
 }
 
