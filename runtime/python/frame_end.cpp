@@ -109,10 +109,17 @@ bool InitFrameEnd() {
 void CheckFrameEnd(LockObject* l, bool holder_gone) {
   if (l->acquire_frame == nullptr || l->frame_end_reported || l->holder == nullptr) return;
   Recorder& rec = Recorder::Get();
-  // Nothing to report into (exit, forked child); and threads ended by finalization
-  // leave thread states that must not be looked at.
-  if (!rec.recording()) return;
   auto* frame = reinterpret_cast<PyFrameObject*>(l->acquire_frame);
+  if (!rec.recording()) {
+    // Nothing to report into (no trace, exit, forked child), and threads ended by
+    // finalization leave thread states that must not be looked at; an ended thread's
+    // frames are still let go.
+    if (holder_gone) {
+      l->acquire_frame = nullptr;
+      Py_DECREF(frame);
+    }
+    return;
+  }
   if (!holder_gone && !FrameFinished(frame, l->holder)) return;
   l->frame_end_reported = true;
   Event e;

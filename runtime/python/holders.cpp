@@ -59,7 +59,7 @@ void NoteAcquired(LockObject* l, StackId stack, uint8_t flags) {
   // is already gone (release clears it), so this always starts a fresh one.
   l->holder = t;
   l->frame_end_reported = false;
-  PyObject* frame = reinterpret_cast<PyObject*>(CurrentFrame());
+  PyObject* frame = l->is_signal ? nullptr : reinterpret_cast<PyObject*>(CurrentFrame());
   Py_XINCREF(frame);
   Py_XSETREF(l->acquire_frame, frame);
   l->acquire_stack = stack;

@@ -35,7 +35,8 @@ bool SecondsToNs(PyObject* obj, int64_t* ns) {
     }
     double v = d * 1e9;
     v = v >= 0 ? std::ceil(v) : std::floor(v);
-    if (!(v >= -9.2e18 && v <= 9.2e18)) {
+    // The int64 range exactly: TIMEOUT_MAX (9223372036.0 s) must still convert.
+    if (!(v >= -9223372036854775808.0 && v < 9223372036854775808.0)) {
       SetTimeOverflow();
       return false;
     }

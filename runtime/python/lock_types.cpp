@@ -7,6 +7,7 @@
 #include "runtime/python/holders.h"
 #include "runtime/python/lock_args.h"
 #include "runtime/python/recorder.h"
+#include "runtime/python/threads.h"
 
 namespace pyrace::py {
 
@@ -28,6 +29,7 @@ bool InitFields(LockObject* l, LockKind kind) {
   l->acquire_frame = nullptr;
   l->acquire_stack = kNoStack;
   l->frame_end_reported = false;
+  l->is_signal = false;
   l->id = 0;
   if (l->lock == nullptr) {
     PyErr_SetString(PyExc_MemoryError, "can't allocate lock");
@@ -37,9 +39,24 @@ bool InitFields(LockObject* l, LockKind kind) {
   return true;
 }
 
+// The acquiring frame is the one reference a lock holds. It can close a cycle (the
+// frame's locals hold the lock: a Condition's waiter lock is left held when a wait
+// ends), so the collector must see it.
+int LockTraverse(PyObject* self, visitproc visit, void* arg) {
+  Py_VISIT(Py_TYPE(self));
+  Py_VISIT(AsLock(self)->acquire_frame);
+  return 0;
+}
+
+int LockClear(PyObject* self) {
+  Py_CLEAR(AsLock(self)->acquire_frame);
+  return 0;
+}
+
 void LockDealloc(PyObject* self) {
   LockObject* l = AsLock(self);
   PyTypeObject* tp = Py_TYPE(self);
+  PyObject_GC_UnTrack(self);
   if (l->weakreflist != nullptr) PyObject_ClearWeakRefs(self);
   if (l->acquire_frame != nullptr) CheckFrameEnd(l, /*holder_gone=*/false);
   PyObject* frame = ForgetHolder(l);
@@ -71,6 +88,13 @@ PyObject* Acquire(LockObject* l, const AcquireArgs& a) {
     }
   }
   PyLockStatus r = PyThread_acquire_lock_timed(l->lock, 0, 0);
+  if (r != PY_LOCK_ACQUIRED && l->kind == LockKind::kLock && l->holder != nullptr &&
+      l->holder == Recorder::Get().threads().CurrentOrNull()) {
+    // Its holder taking it again waits for another thread's release: a signal, not a
+    // mutex a frame forgot. Its frame is let go now and no later one is kept.
+    l->is_signal = true;
+    Py_CLEAR(l->acquire_frame);
+  }
   if (r != PY_LOCK_ACQUIRED && a.timeout_ns != 0) {
     if (l->acquire_frame != nullptr) CheckFrameEnd(l, /*holder_gone=*/false);
     WaitScope wait(WaitKind::kLock, l->id, l, a.timed, stack);
@@ -296,6 +320,8 @@ PyMemberDef g_members[] = {
 
 PyType_Slot g_lock_slots[] = {
     {Py_tp_dealloc, reinterpret_cast<void*>(LockDealloc)},
+    {Py_tp_traverse, reinterpret_cast<void*>(LockTraverse)},
+    {Py_tp_clear, reinterpret_cast<void*>(LockClear)},
     {Py_tp_repr, reinterpret_cast<void*>(LockRepr)},
     {Py_tp_methods, g_lock_methods},
     {Py_tp_members, g_members},
@@ -307,6 +333,8 @@ PyType_Slot g_lock_slots[] = {
 
 PyType_Slot g_rlock_slots[] = {
     {Py_tp_dealloc, reinterpret_cast<void*>(LockDealloc)},
+    {Py_tp_traverse, reinterpret_cast<void*>(LockTraverse)},
+    {Py_tp_clear, reinterpret_cast<void*>(LockClear)},
     {Py_tp_repr, reinterpret_cast<void*>(RLockRepr)},
     {Py_tp_methods, g_rlock_methods},
     {Py_tp_members, g_members},
@@ -317,14 +345,15 @@ PyType_Slot g_rlock_slots[] = {
 PyType_Spec g_lock_spec = {
     "_thread.lock", sizeof(LockObject), 0,
 #if PY_VERSION_HEX >= 0x030D0000
-    Py_TPFLAGS_DEFAULT,
+    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
 #else
-    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_DISALLOW_INSTANTIATION,
+    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_DISALLOW_INSTANTIATION,
 #endif
     g_lock_slots};
 
 PyType_Spec g_rlock_spec = {"_thread.RLock", sizeof(LockObject), 0,
-                            Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE, g_rlock_slots};
+                            Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
+                            g_rlock_slots};
 
 }  // namespace
 

@@ -28,6 +28,10 @@ struct LockObject {
   PyObject* acquire_frame;
   StackId acquire_stack;  // where acquire_frame took it
   bool frame_end_reported;
+  // A plain lock its holder has tried to take again: it waits for another thread's
+  // release (a Condition's waiter lock, an event made of a lock). Such a lock keeps
+  // no frames: they would outlive their function through it.
+  bool is_signal;
 };
 
 // Creates the types; call once from module init. Returns false with an exception set.

@@ -87,7 +87,11 @@ PyMODINIT_FUNC PyInit__pyrace() {
   PyObject* module = PyModule_Create(&g_module);
   if (module == nullptr) return nullptr;
   g_originals = PyDict_New();
-  PyObject* alloc = PyCFunction_NewEx(&g_allocate_lock_def, module, nullptr);
+  // Named as _thread's own: code that sorts names by __module__ (the stdlib's
+  // __all__ checks) must see threading.Lock where it was.
+  PyObject* thread_name = PyUnicode_FromString("_thread");
+  PyObject* alloc = thread_name != nullptr ? PyCFunction_NewEx(&g_allocate_lock_def, module, thread_name) : nullptr;
+  Py_XDECREF(thread_name);
   if (g_originals == nullptr || alloc == nullptr || !InitLockTypes(module) || !InitFrameEnd() ||
       PyModule_AddObject(module, "allocate_lock", alloc) < 0 ||
       PyModule_AddObject(module, "_originals", Py_NewRef(g_originals)) < 0) {

@@ -294,19 +294,22 @@ bool InstallThreadWrappers(PyObject* module, PyObject* originals) {
   PyObject* thread_mod = PyImport_ImportModule("_thread");
   if (thread_mod == nullptr || g_tid_attr == nullptr) return false;
   bool ok = true;
-  PyObject* snt = PyCFunction_NewEx(&g_start_new_thread_def, nullptr, nullptr);
+  PyObject* thread_name = PyUnicode_FromString("_thread");
+  if (thread_name == nullptr) return false;
+  PyObject* snt = PyCFunction_NewEx(&g_start_new_thread_def, nullptr, thread_name);
   ok = snt != nullptr &&
        Replace(thread_mod, "start_new_thread", snt, originals, "start_new_thread",
                &g_orig_start_new_thread) &&
        Replace(thread_mod, "start_new", snt, originals, "start_new", nullptr);
   Py_XDECREF(snt);
   if (ok && PyObject_HasAttrString(thread_mod, "start_joinable_thread")) {
-    PyObject* sjt = PyCFunction_NewEx(&g_start_joinable_def, nullptr, nullptr);
+    PyObject* sjt = PyCFunction_NewEx(&g_start_joinable_def, nullptr, thread_name);
     ok = sjt != nullptr && Replace(thread_mod, "start_joinable_thread", sjt, originals,
                                    "start_joinable_thread", &g_orig_start_joinable_thread);
     Py_XDECREF(sjt);
   }
   Py_DECREF(thread_mod);
+  Py_DECREF(thread_name);
   (void)module;
   return ok;
 }

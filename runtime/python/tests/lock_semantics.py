@@ -61,6 +61,8 @@ class LockSemantics(unittest.TestCase):
             lambda l: l.acquire(timeout=float("nan")),
             lambda l: l.acquire(timeout=1e300),
             lambda l: l.acquire(timeout=1e10),
+            lambda l: (l.acquire(timeout=_thread.TIMEOUT_MAX), l.release()),
+            lambda l: l.acquire(timeout=_thread.TIMEOUT_MAX + 1),
             lambda l: l.acquire(timeout="x"),
             lambda l: l.acquire(1, 2, 3),
             lambda l: l.acquire(foo=1),
@@ -258,6 +260,30 @@ class Threads(unittest.TestCase):
         t = threading.Thread(target=lambda: None)
         self.assertEqual(outcome(t.join)[0], "RuntimeError")
         self.assertEqual(outcome(threading.current_thread().join)[0], "RuntimeError")
+
+    def test_no_refcycle_through_condition_waits(self):
+        # test_threading's check: objects reachable from a started and joined thread
+        # die by reference counting alone, even though Thread.start waited on a
+        # Condition (whose waiter lock stays held) and join used a timeout.
+        class Owner:
+            def __init__(self):
+                self.thread = threading.Thread(target=self.run)
+                self.thread.start()
+
+            def run(self):
+                ev = threading.Event()
+                ev.wait(0.01)
+
+        owner = Owner()
+        ref = weakref.ref(owner)
+        owner.thread.join(5)
+        owner.thread.join()
+        del owner
+        self.assertIsNone(ref())
+
+    def test_replacements_keep_their_module(self):
+        self.assertEqual(threading.Lock.__module__, "_thread")
+        self.assertEqual(_thread.start_new_thread.__module__, "_thread")
 
     def test_join_timeout(self):
         ev = threading.Event()
