@@ -4,6 +4,7 @@ import sys
 import threading
 
 sys.setswitchinterval(1e-5)
+start = threading.Barrier(2)
 cache = {}
 
 
@@ -12,6 +13,7 @@ def expensive(key):
 
 
 def lookup_all(keys):
+    start.wait()  # both threads run at once (a start line: it orders nothing after it)
     for key in keys:
         if key not in cache:
             cache[key] = expensive(key)  # expect: data-race

@@ -6,12 +6,14 @@ import sys
 import threading
 
 sys.setswitchinterval(1e-5)
+start = threading.Barrier(2)
 g_num = 0
 mutex = threading.Lock()
 
 
 def work(n):
     global g_num
+    start.wait()  # both threads run at once (a start line: it orders nothing after it)
     for _ in range(n):
         with mutex:
             current = g_num

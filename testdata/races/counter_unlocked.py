@@ -4,11 +4,13 @@ import sys
 import threading
 
 sys.setswitchinterval(1e-5)  # switch often: nothing below may depend on the interleaving
+start = threading.Barrier(2)
 g_num = 0
 
 
 def work(n):
     global g_num
+    start.wait()  # both threads run at once (a start line: it orders nothing after it)
     for _ in range(n):
         g_num += 1  # expect: data-race
 

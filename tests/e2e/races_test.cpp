@@ -80,9 +80,9 @@ TEST(RaceReport, PartlyLockedUpdateNamesTheLockTheWriteForgot) {
   ASSERT_FALSE(f.is_null()) << r.err;
   EXPECT_TRUE(Has(f["message"], "check-then-act")) << f["message"];
   ASSERT_EQ(f["notes"].size(), 1u);
-  // mutex = threading.Lock() is line 10; the unguarded write is line 18.
-  EXPECT_TRUE(Has(f["notes"][0], "counter_partly_locked.py:10) guards the other accesses")) << f["notes"][0];
-  EXPECT_TRUE(Has(f["notes"][0], "hold it at " + Canonical(Races("counter_partly_locked.py")) + ":18"))
+  // mutex = threading.Lock() is line 11; the unguarded write is line 20.
+  EXPECT_TRUE(Has(f["notes"][0], "counter_partly_locked.py:11) guards the other accesses")) << f["notes"][0];
+  EXPECT_TRUE(Has(f["notes"][0], "hold it at " + Canonical(Races("counter_partly_locked.py")) + ":20"))
       << f["notes"][0];
 }
 
@@ -94,7 +94,7 @@ TEST(RaceReport, CheckThenActShowsTheCheck) {
   EXPECT_TRUE(Has(f["message"], "(check-then-act) on cache[")) << f["message"];
   bool shown = false;
   for (const auto& s : f["stacks"]) {
-    if (Has(s["title"], "Checked by")) shown = s["frames"][0]["line"] == 16;
+    if (Has(s["title"], "Checked by")) shown = s["frames"][0]["line"] == 18;
   }
   EXPECT_TRUE(shown) << f.dump(2);
 }

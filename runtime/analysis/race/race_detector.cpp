@@ -22,6 +22,10 @@ struct ThreadState {
 struct LockState {
   VectorClock released;  // the releasing thread's clock at the last release
   Tid holder = kNoTid;
+  // Released by another thread than the one that took it: a plain Lock used as a
+  // signal (Condition.wait's waiter locks), not a mutex guarding data. Its edges
+  // count; it is never in a lock set.
+  bool signal = false;
 };
 
 bool IsWrite(const Access& a) { return (a.flags & kFlagWrite) != 0; }
@@ -87,7 +91,7 @@ struct RaceDetector::Impl {
     ts.clock.join(ls.released);
     if (e.flags & kFlagReentrant) return;
     ls.holder = e.tid;
-    ts.locks = locksets.With(ts.locks, static_cast<LockId>(e.obj));
+    if (!ls.signal) ts.locks = locksets.With(ts.locks, static_cast<LockId>(e.obj));
   }
   void OnLockRelease(const Event& e) {
     if (e.flags & kFlagError) return;  // nothing was released
@@ -98,6 +102,7 @@ struct RaceDetector::Impl {
     if (e.flags & kFlagReentrant) return;
     // A plain Lock may be released by another thread than its holder.
     Tid holder = Lock(id).holder;
+    if (holder != kNoTid && holder != e.tid) Lock(id).signal = true;
     if (holder != kNoTid) Thread(holder).locks = locksets.Without(Thread(holder).locks, id);
     Lock(id).holder = kNoTid;
   }

@@ -317,6 +317,22 @@ TEST(RaceDetector, LockReleasedByAnotherThreadStillOrders) {
   EXPECT_TRUE(s.Finish().empty());
 }
 
+TEST(RaceDetector, ALockUsedAsASignalIsNeverAGuard) {
+  Script s;
+  LocId g = s.Location("counter.g_num");
+  Tid t1 = s.Start(0, "Thread-1"), t2 = s.Start(0, "Thread-2");
+  LockId waiter = s.NewLock(3);  // Condition.wait: acquire, acquire again, notify releases
+  s.Acquire(t1, waiter);
+  s.Release(t2, waiter);
+  s.Acquire(t1, waiter);  // t1 is woken and never releases it
+  s.Update(t1, g, 12);
+  s.Update(t2, g, 12);
+  auto fs = s.Finish();
+  ASSERT_EQ(fs.size(), 1u);
+  EXPECT_EQ(fs[0].sections[1].title,
+            "Previous read-modify-write of counter.g_num by thread T1 (Thread-1), holding no locks:");
+}
+
 TEST(RaceDetector, ReentrantAcquireKeepsTheLockHeldUntilTheOuterRelease) {
   Script s;
   LockId r = s.NewLock(3, LockKind::kRLock);
