@@ -5,9 +5,35 @@
 #include "tool/lint/driver.h"
 #include "tool/lint/files.h"
 #include "tool/lint/project.h"
+#include "tool/lint/source.h"
 
 namespace pyrace::lint {
 namespace {
+
+// The npm grammar is generated for ABI 14; Debian's libtree-sitter 0.20.7 accepts 13-14.
+TEST(Grammar, Abi14WorksWithTheSystemLibrary) {
+  EXPECT_EQ(ts_language_version(PythonLanguage()), 14u);
+  EXPECT_LE(ts_language_version(PythonLanguage()), static_cast<uint32_t>(TREE_SITTER_LANGUAGE_VERSION));
+  Source src("t.py", "def f[T](x: T) -> T:\n    match x:\n        case [a, *_]:\n            return a\n");
+  ASSERT_TRUE(src.Parse());
+  EXPECT_TRUE(src.SyntaxErrors().empty());
+  EXPECT_TRUE(Is<"function_definition">(NamedChild(src.root(), 0)));
+}
+
+TEST(Grammar, ContinuationLineDedentInsideBrackets) {
+  // Legal Python that tree-sitter-python's scanner mis-tokenizes as written.
+  Source src("t.py", "def f():\n    (bar.\nbaz)\n    return 1\n");
+  ASSERT_TRUE(src.Parse());
+  EXPECT_TRUE(src.SyntaxErrors().empty());
+}
+
+TEST(Grammar, RealSyntaxErrorHasItsPosition) {
+  Source src("t.py", "x = 1\ndef broken(:\n    pass\n");
+  ASSERT_TRUE(src.Parse());
+  auto errors = src.SyntaxErrors();
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].pos.line, 2u);
+}
 
 TEST(Suppression, PyraceIgnoreWithCodes) {
   EXPECT_TRUE(SuppressedByComment("lock.acquire()  # pyrace: ignore[PYR001]", "PYR001", "missed-release"));
