@@ -102,7 +102,11 @@ void TuContext::FindThreadEntries() {
 // A header belongs to Python when Python.h sits beside it or one level up
 // (Include/, Include/cpython/, Include/internal/, /usr/include/python3.X/...).
 bool TuContext::InPythonHeaders(const clang::FunctionDecl* fd) {
-  clang::SourceLocation l = sm().getExpansionLoc(fd->getFirstDecl()->getLocation());
+  return InPythonHeaderFile(fd->getFirstDecl()->getLocation());
+}
+
+bool TuContext::InPythonHeaderFile(clang::SourceLocation loc) {
+  clang::SourceLocation l = sm().getExpansionLoc(loc);
   clang::FileID fid = sm().getFileID(l);
   unsigned key = fid.getHashValue();
   auto it = python_header_file_.find(key);
@@ -131,7 +135,9 @@ bool TuContext::Analyzable(const clang::FunctionDecl* fd) const {
   if (!fd->doesThisDeclarationHaveABody()) return false;
   clang::SourceLocation l = sm().getExpansionLoc(fd->getLocation());
   if (l.isInvalid() || sm().isInSystemHeader(l)) return false;
-  return !const_cast<TuContext*>(this)->InPythonHeaders(fd);
+  // Where the body is written, not where the function is declared: CPython's own
+  // modules define API functions (PyErr_CheckSignals, PyObject_GC_*) whose bodies count.
+  return !const_cast<TuContext*>(this)->InPythonHeaderFile(fd->getLocation());
 }
 
 const Summary& TuContext::SummaryOf(const clang::FunctionDecl* fd) {

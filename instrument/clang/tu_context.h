@@ -63,7 +63,8 @@ class TuContext {
   clang::ASTContext& ctx() const { return ctx_; }
   clang::SourceManager& sm() const;
 
-  bool InPythonHeaders(const clang::FunctionDecl* fd);
+  bool InPythonHeaders(const clang::FunctionDecl* fd);  // declared there: the C API
+  bool InPythonHeaderFile(clang::SourceLocation loc);
   bool Analyzable(const clang::FunctionDecl* fd) const;
   bool IsThreadEntry(const clang::FunctionDecl* fd) const { return thread_entries_.count(fd) > 0; }
   const Summary& SummaryOf(const clang::FunctionDecl* fd);
