@@ -15,6 +15,25 @@ namespace pyrace {
 
 namespace {
 constexpr size_t kDispatchKinds = 64;  // EventBit() covers kinds 0..63
+
+// Detectors index per-thread and per-lock state by dense id. A damaged or hostile trace
+// can carry any 32/64-bit value there; such an event cannot belong to a real run, so it
+// is dropped here once instead of every detector guarding its own vectors.
+bool HasUsableIds(const Event& e) {
+  if (e.tid >= kMaxDenseId) return false;
+  switch (e.kind) {
+    case EventKind::kThreadStart:
+    case EventKind::kThreadJoin:
+    case EventKind::kLockCreate:
+    case EventKind::kLockAcquired:
+    case EventKind::kLockTryFailed:
+    case EventKind::kLockRelease:
+    case EventKind::kLockHeldAtFrameEnd:
+      return e.obj < kMaxDenseId;
+    default:
+      return true;
+  }
+}
 }  // namespace
 
 struct Analyzer::Impl {
@@ -53,6 +72,7 @@ Analyzer::~Analyzer() = default;
 
 void Analyzer::OnEvent(const Event& e, const Symbols& syms) {
   Impl& im = *impl_;
+  if (!HasUsableIds(e)) return;
   size_t kind = static_cast<size_t>(e.kind);
   if (kind < kDispatchKinds && !im.by_kind[kind].empty()) {
     AnalysisContext ctx = im.Context(syms);

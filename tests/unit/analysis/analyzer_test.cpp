@@ -42,8 +42,7 @@ TEST(Analyzer, DeadlocksOffDisablesTheLockDetectors) {
 
 TEST(Analyzer, ToleratesEventsForUnknownAndAbsurdIds) {
   Symbols syms;
-  AnalysisOptions opts;
-  opts.races = false;  // the lock detectors' robustness; the race detector has its own tests
+  AnalysisOptions opts;  // every detector, the race detector included
   Analyzer analyzer(opts);
   Event e;
   e.kind = EventKind::kLockAcquired;
@@ -55,6 +54,14 @@ TEST(Analyzer, ToleratesEventsForUnknownAndAbsurdIds) {
   analyzer.OnEvent(e, syms);
   e.tid = 0xFFFFFFF0u;
   analyzer.OnEvent(e, syms);
+  e.kind = EventKind::kThreadStart;  // a child id no run could have
+  e.tid = 0;
+  e.obj = 0xFFFFFFFEu;
+  analyzer.OnEvent(e, syms);
+  e.kind = EventKind::kAccess;
+  e.tid = 0xFFFFFFF0u;
+  analyzer.OnEvent(e, syms);
+  e.kind = EventKind::kLockAcquired;
   e.kind = EventKind::kLockRelease;
   e.flags = kFlagError;
   e.tid = 3;
