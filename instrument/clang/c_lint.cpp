@@ -125,6 +125,9 @@ class GilConsumer : public clang::ASTConsumer {
                        .str()
                        .c_str(),
                    s.functions, s.states, s.capped, s.rewalked, s.release_sites.size());
+      for (const std::string& fn : s.capped_functions) {
+        std::fprintf(stderr, "pyrace-clang:   capped: %s\n", fn.c_str());
+      }
     }
     for (Finding& f : tu.TakeFindings()) out_->push_back(std::move(f));
   }

@@ -157,6 +157,7 @@ const Summary& TuContext::SummaryOf(const clang::FunctionDecl* fd) {
   ++stats_.functions;
   stats_.states += r.states;
   stats_.capped += r.capped ? 1 : 0;
+  if (r.capped) stats_.capped_functions.push_back(fd->getNameAsString());
   stats_.release_sites.insert(r.release_sites.begin(), r.release_sites.end());
   computing_.erase(fd);
   for (auto& [f, raw] : r.findings) Report(std::move(f), raw);

@@ -57,6 +57,7 @@ class TuContext {
   struct Stats {
     size_t functions = 0, states = 0, capped = 0, rewalked = 0;
     std::set<unsigned> release_sites;  // distinct GIL-release sites reached
+    std::vector<std::string> capped_functions;
   };
   const Stats& stats() const { return stats_; }
 
