@@ -13,7 +13,7 @@ echo "stdlib: $STDLIB ($FILES files, $LINES lines); load: $(cut -d' ' -f1-3 /pro
 for jobs in 2 1; do
   walls=(); rss=()
   for _ in $(seq "$RUNS"); do
-    out=$( { /usr/bin/time -f '%e %M' "$BIN" "$STDLIB" --exclude '*.c' -j "$jobs" --format json -o /dev/null; } 2>&1 >/dev/null | tail -1 || true)
+    out=$( { /usr/bin/time -f '%e %M' "$BIN" "$STDLIB" --exclude '*.c' --exclude '*.cpp' -j "$jobs" --format json -o /dev/null; } 2>&1 >/dev/null | tail -1 || true)
     walls+=("${out% *}"); rss+=("${out#* }")
   done
   med_wall=$(printf '%s\n' "${walls[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
