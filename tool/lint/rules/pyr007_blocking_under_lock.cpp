@@ -46,9 +46,9 @@ class BlockingUnderLockRule : public Rule {
     std::vector<LockId> held;
     for (const auto& h : b.held) {
       LockId l = project.Resolve(fn, h);
-      // A Lock used as a signal (released elsewhere without being acquired there)
-      // guards nothing: waiting while "holding" it blocks no critical section.
-      if (l.IsSharedLock() && project.SignalersOf(l.key).empty()) held.push_back(std::move(l));
+      // A Lock used as a signal between threads (released where it was not taken, or
+      // taken and left for another to release) guards no critical section.
+      if (l.IsSharedLock() && !project.IsHandedOff(l.key)) held.push_back(std::move(l));
     }
     if (held.empty()) return;
     LockId recv;
