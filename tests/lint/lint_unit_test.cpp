@@ -2,10 +2,14 @@
 // .gitignore globs and the lock-name heuristic.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+#include <sstream>
+
 #include "tool/lint/driver.h"
 #include "tool/lint/files.h"
 #include "tool/lint/project.h"
 #include "tool/lint/source.h"
+#include "tool/render/sarif.h"
 
 namespace pyrace::lint {
 namespace {
@@ -84,6 +88,30 @@ TEST(LockNames, Heuristic) {
   EXPECT_FALSE(LockishName("deadlock_timeout"));
   EXPECT_FALSE(LockishName("unlock"));
   EXPECT_FALSE(LockishName("data"));
+}
+
+// run/replay findings have no lint rule: the kind is the rule id and stacks stay stacks.
+TEST(Sarif, RunTimeFindingsUseKindsAndStacks) {
+  Finding f;
+  f.kind = FindingKind::kLockOrderInversion;
+  f.message = "lock-order-inversion between L1 and L2";
+  f.primary = SourceLocation{"app/main.py", 12, 0, 0, 0, "worker"};
+  f.sections.push_back(Section{"Mutex L2 acquired here while holding L1:",
+                               {SourceLocation{"app/main.py", 12, 0, 0, 0, "worker"},
+                                SourceLocation{"/abs/lib.py", 3, 0, 0, 0, "helper"}}});
+  std::ostringstream out;
+  RenderSarif({f}, out);
+  auto j = nlohmann::json::parse(out.str());
+  EXPECT_EQ(j["version"], "2.1.0");
+  const auto& run = j["runs"][0];
+  EXPECT_EQ(run["tool"]["driver"]["rules"][0]["id"], "lock-order-inversion");
+  const auto& r = run["results"][0];
+  EXPECT_EQ(r["ruleId"], "lock-order-inversion");
+  EXPECT_EQ(r["locations"][0]["physicalLocation"]["region"]["startLine"], 12);
+  EXPECT_EQ(r["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"], "%SRCROOT%");
+  ASSERT_EQ(r["stacks"][0]["frames"].size(), 2u);
+  EXPECT_EQ(r["stacks"][0]["frames"][1]["location"]["physicalLocation"]["artifactLocation"]["uri"], "file:///abs/lib.py");
+  EXPECT_TRUE(r.contains("partialFingerprints"));
 }
 
 }  // namespace
