@@ -30,6 +30,14 @@ TEST(Report, OutputFileTakesTheReport) {
   EXPECT_NE(ReadText(report).find("WARNING: pyrace: lock-order-inversion"), std::string::npos);
 }
 
+TEST(Report, UnwritableOutputStopsBeforeRunning) {
+  const ToolResult r =
+      RunPyrace({"run", "--output", "/nonexistent/dir/report.txt", Testdata("echo_argv.py"), "ran"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("cannot write the report to '/nonexistent/dir/report.txt'"), std::string::npos) << r.err;
+}
+
 TEST(Report, OutputDashIsStandardOutput) {
   const ToolResult r = RunPyrace({"run", "--format", "json", "--output", "-", Testdata("lockdep_abba.py")});
   EXPECT_EQ(r.exit_code, 66);

@@ -47,6 +47,15 @@ bool Reporter::Prepare(const Options& opts, bool quiet_when_clean, std::string* 
   }
 #endif
   if (!opts.suppressions.empty() && !suppressions_.LoadFile(opts.suppressions, error)) return false;
+  // A report that cannot be written would lose the whole run: find out now.
+  if (!opts.output.empty() && opts.output != "-") {
+    FILE* f = std::fopen(opts.output.c_str(), "ab");
+    if (f == nullptr) {
+      *error = "cannot write the report to '" + opts.output + "': " + std::strerror(errno);
+      return false;
+    }
+    std::fclose(f);
+  }
   return true;
 }
 
