@@ -98,6 +98,22 @@ class AccessRegistry {
   std::vector<PyObject*> pinned_;  // FIFO ring of strongly held objects
   size_t pin_next_ = 0;
   std::vector<PyObject*> pending_release_;
+
+  // Stacks of recent access sites. A frame's callers are suspended at fixed call sites
+  // while it runs, so (frame, code, offset, caller, caller's offset) names one stack;
+  // a frame object reused by the next call of the same function from the same place
+  // has the very same stack.
+  StackId Stack();
+  struct StackEntry {
+    PyFrameObject* frame = nullptr;
+    PyCodeObject* code = nullptr;
+    PyFrameObject* back = nullptr;
+    int lasti = -1;
+    int back_lasti = -1;
+    StackId stack = kNoStack;
+  };
+  static constexpr size_t kStackCacheSize = 256;
+  StackEntry stack_cache_[kStackCacheSize];
 };
 
 template <typename Describe>
