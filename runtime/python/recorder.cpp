@@ -4,6 +4,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "runtime/python/capi_bridge.h"
 #include "runtime/python/stack_depot.h"
 #include "runtime/python/threads.h"
 #include "runtime/trace/trace.h"
@@ -65,6 +66,7 @@ bool Recorder::Start(const Options& options, const TraceHeader& header) {
 }
 
 void Recorder::Stop() {
+  EndCapiRecording(*this);
   if (writer_ == nullptr) return;
   writer_->Flush();
   // Later events (daemon threads during finalization) go nowhere; the writer stays
@@ -86,6 +88,7 @@ void Recorder::FlushFromSignal() {
 }
 
 void Recorder::Flush() {
+  DrainCapiPending(*this);  // the watchdog's periodic flush writes what C code queued
   if (writer_ != nullptr) writer_->Flush();
 }
 
@@ -104,12 +107,14 @@ LocId Recorder::DefineLocation(const LocationInfo& info) {
 }
 
 void Recorder::Emit(Event e) {
+  DrainCapiPending(*this);  // C extensions' GIL-free events come first, in order
   if (writer_ == nullptr) return;
   e.time_us = NowUs();
   writer_->Emit(e);
 }
 
 void Recorder::Emit(EventKind kind, uint64_t obj, uint8_t flags, uint16_t aux, StackId stack) {
+  DrainCapiPending(*this);
   if (writer_ == nullptr) return;
   Event e;
   e.kind = kind;

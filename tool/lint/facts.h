@@ -86,7 +86,6 @@ struct AccessFact {
   bool augmented = false;  // x += ...: a read-modify-write
   Pos pos;
   std::vector<Ref> held;
-  bool in_lock_checked_if = false;  // the `if` test of a double-checked locking pattern
 };
 
 enum class BlockKind : uint8_t { kSleep, kJoin, kQueueGet, kQueuePut, kWait, kResult };

@@ -1114,11 +1114,6 @@ class FunctionAnalysis {
             if (!lock_released_in_handler_[l]) continue;
             f.exit_kind = ExitKind::kImplicitRaise;
           }
-          if (f.exit_kind == ExitKind::kFallOff && n.kind == CfgKind::kFinallyExit) f.exit = src_.PosOf(n.stmt);
-          if (f.exit_kind == ExitKind::kFallOff) {
-            // The end of the function: point at its last line.
-            f.exit = src_.PosOf(n.stmt);
-          }
           out_.missed.push_back(std::move(f));
         }
       }

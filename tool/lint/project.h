@@ -28,10 +28,6 @@ struct LockId {
   bool IsSharedLock() const { return IsLock() && !local; }
 };
 
-struct FileContext {
-  const FileFacts* file = nullptr;
-};
-
 class Project {
  public:
   explicit Project(const std::vector<FileFacts>& files);
