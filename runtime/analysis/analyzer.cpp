@@ -7,6 +7,7 @@
 
 #include "runtime/analysis/bad_release_detector.h"
 #include "runtime/analysis/deadlock_detector.h"
+#include "runtime/analysis/gil_not_held_detector.h"
 #include "runtime/analysis/detector.h"
 #include "runtime/analysis/lock_order_detector.h"
 #include "runtime/analysis/missed_release_detector.h"
@@ -51,6 +52,7 @@ struct Analyzer::Impl {
       detectors.push_back(std::make_unique<DeadlockDetector>());
       detectors.push_back(std::make_unique<MissedReleaseDetector>());
       detectors.push_back(std::make_unique<BadReleaseDetector>());
+      detectors.push_back(std::make_unique<GilNotHeldDetector>());
     }
 #ifdef PYRACE_HAVE_RACE_DETECTOR
     if (opts.races) detectors.push_back(MakeRaceDetector(opts));

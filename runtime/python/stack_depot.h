@@ -38,6 +38,12 @@ class StackDepot {
   // Generator and coroutine frames are walked, since each resumption has its caller.
   StackId SameFrame(StackId base, PyFrameObject* top);
   StrId Intern(std::string_view s);
+  // A stack of given frames (a C extension's call site above a captured Python stack).
+  StackId DefineFrames(std::vector<Frame> frames) { return Define(std::move(frames)); }
+  // The frames of a stack handed out here; empty for kNoStack or an unknown id.
+  std::vector<Frame> FramesOf(StackId id) const {
+    return id < frames_of_.size() && frames_of_[id] != nullptr ? *frames_of_[id] : std::vector<Frame>();
+  }
 
   // Walks stop below this frame (the `python -c` runner's own frame while the
   // program runs), so reports start at the user's code. Null: walk to the bottom.
