@@ -4,6 +4,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <string>
+
 #include "runtime/python/recorder.h"
 #include "runtime/python/watchdog.h"
 #include "runtime/python/wrappers.h"
@@ -12,7 +14,6 @@ namespace pyrace::py {
 
 namespace {
 
-PyObject* g_orig_os_exit = nullptr;
 constexpr int kFatalSignals[] = {SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE};
 struct sigaction g_old_actions[sizeof(kFatalSignals) / sizeof(kFatalSignals[0])];
 
@@ -23,9 +24,11 @@ PyObject* AtExit(PyObject*, PyObject*) {
   Py_RETURN_NONE;
 }
 
-PyObject* OsExit(PyObject*, PyObject* args, PyObject* kwargs) {
+// os._exit and the exec family end the interpreter without atexit: write what was
+// recorded first. `original` is the wrapped os function, bound as the wrapper's self.
+PyObject* FlushThenCall(PyObject* original, PyObject* args, PyObject* kwargs) {
   Recorder::Get().Flush();
-  return PyObject_Call(g_orig_os_exit, args, kwargs);
+  return PyObject_Call(original, args, kwargs);
 }
 
 void OnFatalSignal(int sig) {
@@ -87,8 +90,9 @@ PyMethodDef g_before_fork_def = {"_pyrace_before_fork", BeforeFork, METH_NOARGS,
 PyMethodDef g_after_fork_parent_def = {"_pyrace_after_fork_in_parent", AfterForkInParent,
                                        METH_NOARGS, nullptr};
 PyMethodDef g_os_fork_def = {"fork", OsFork, METH_NOARGS, nullptr};
-PyMethodDef g_os_exit_def = {
-    "_exit", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(OsExit)),
+PyMethodDef g_flush_then_call_def = {
+    "_pyrace_flush_then_call",
+    reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(FlushThenCall)),
     METH_VARARGS | METH_KEYWORDS, nullptr};
 
 bool RegisterAtExit() {
@@ -103,14 +107,25 @@ bool RegisterAtExit() {
 }
 
 bool WrapOsExit(PyObject* originals) {
+  // execv/execve are the primitives the other os.exec* functions call.
+  static const char* const kNames[] = {"_exit", "execv", "execve"};
   PyObject* os = PyImport_ImportModule("os");
   if (os == nullptr) return false;
-  g_orig_os_exit = PyObject_GetAttrString(os, "_exit");
-  PyObject* fn = PyCFunction_NewEx(&g_os_exit_def, nullptr, nullptr);
-  bool ok = g_orig_os_exit != nullptr && fn != nullptr &&
-            PyDict_SetItemString(originals, "os._exit", g_orig_os_exit) == 0 &&
-            PyObject_SetAttrString(os, "_exit", fn) == 0;
-  Py_XDECREF(fn);
+  bool ok = true;
+  for (const char* name : kNames) {
+    PyObject* orig = PyObject_GetAttrString(os, name);
+    if (orig == nullptr) {
+      ok = false;
+      break;
+    }
+    PyObject* fn = PyCFunction_NewEx(&g_flush_then_call_def, orig, nullptr);
+    std::string key = std::string("os.") + name;
+    ok = fn != nullptr && PyDict_SetItemString(originals, key.c_str(), orig) == 0 &&
+         PyObject_SetAttrString(os, name, fn) == 0;
+    Py_XDECREF(fn);
+    Py_DECREF(orig);
+    if (!ok) break;
+  }
   Py_DECREF(os);
   return ok;
 }

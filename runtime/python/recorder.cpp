@@ -62,6 +62,9 @@ bool Recorder::Start(const Options& options, const TraceHeader& header) {
   fcntl(fd_, F_SETFD, fcntl(fd_, F_GETFD) | FD_CLOEXEC);
   writer_ = new TraceWriter(fd_, header);
   depot_->set_writer(writer_);
+  // The header goes out now: a program that execs or is killed before the first
+  // periodic flush still leaves a trace the tool can read (with no events).
+  writer_->Flush();
   return true;
 }
 
