@@ -1,0 +1,111 @@
+// e2e.cext.*: a testdata/cext extension built with clang 14 and the LLVM pass plugin,
+// imported by a small driver under `pyrace run --format json`: the exact set of
+// (kind, C file, line) must equal the source's `// expect:` annotations, and the exit
+// code is 66 with findings, 0 without.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <ostream>
+#include <sstream>
+
+#include "tests/e2e/harness.h"
+
+namespace pyrace::e2e {
+namespace {
+
+struct Case {
+  std::string module;  // testdata/cext/<module>.c
+  std::string driver;  // Python source; argv[1] is the module's name
+};
+
+void PrintTo(const Case& c, std::ostream* os) { *os << c.module; }
+
+std::string CaseName(const testing::TestParamInfo<Case>& info) { return info.param.module; }
+
+// A checksum call: the bug twin drops a reference inside Py_BEGIN_ALLOW_THREADS.
+const char kChecksumDriver[] = R"(import importlib, sys
+m = importlib.import_module(sys.argv[1])
+assert m.checksum(b"abc") == 294
+)";
+
+// The C thread takes the mutex then the GIL; later the main thread, holding the GIL,
+// takes the mutex. Run one after the other, so the order is reported, not hit.
+const char kOrderDriver[] = R"(import importlib, sys, threading
+m = importlib.import_module(sys.argv[1])
+done = threading.Event()
+m.start(done.set)
+assert done.wait(60)
+m.pending_count()
+)";
+
+std::string CommandOutput(const std::string& cmd) {
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return out;
+  char buf[512];
+  while (fgets(buf, sizeof buf, p) != nullptr) out += buf;
+  pclose(p);
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
+}
+
+std::string PythonConfig(const std::string& expr) {
+  return CommandOutput(std::string(PYRACE_CEXT_PYTHON) + " -c \"import sysconfig; print(" + expr + ")\"");
+}
+
+// `// expect: kind[, kind...]` on the line of the finding's primary location.
+FindingSet CAnnotations(const std::string& source) {
+  FindingSet out;
+  std::ifstream in(source);
+  std::string line;
+  int lineno = 0;
+  const std::string marker = "// expect:";
+  while (std::getline(in, line)) {
+    ++lineno;
+    size_t at = line.find(marker);
+    if (at == std::string::npos) continue;
+    std::stringstream kinds(line.substr(at + marker.size()));
+    std::string kind;
+    while (std::getline(kinds, kind, ',')) {
+      kind.erase(0, kind.find_first_not_of(" \t"));
+      kind.erase(kind.find_last_not_of(" \t") + 1);
+      if (!kind.empty()) out.emplace(kind, Canonical(source), lineno);
+    }
+  }
+  return out;
+}
+
+class CextRun : public testing::TestWithParam<Case> {};
+
+TEST_P(CextRun, FindingsEqualAnnotations) {
+  const Case& c = GetParam();
+  TempDir tmp;
+  const std::string source = std::string(PYRACE_CEXT_DIR) + "/" + c.module + ".c";
+  const std::string ext = tmp.File(c.module + PythonConfig("sysconfig.get_config_var('EXT_SUFFIX')"));
+  const std::string build = std::string(PYRACE_CEXT_CLANG) + " -g -O1 -fPIC -shared -w -fpass-plugin=" +
+                            PYRACE_LLVM_PLUGIN + " -I" + PythonConfig("sysconfig.get_paths()['include']") +
+                            " " + source + " -o " + ext + " -lpthread";
+  ASSERT_EQ(std::system(build.c_str()), 0) << build;
+  const std::string driver = tmp.File("driver.py");
+  WriteText(driver, c.driver);
+  const std::string report = tmp.File("report.json");
+  const ToolResult r = RunPyrace({"run", "--python", PYRACE_CEXT_PYTHON, "--format", "json", "--output", report,
+                                  driver, c.module});
+  const FindingSet expected = CAnnotations(source);
+  const FindingSet actual = FindingsOf(ReadJson(report));
+  EXPECT_EQ(r.exit_code, expected.empty() ? 0 : 66) << r.err;
+  EXPECT_EQ(actual, expected) << "expected:\n" << Describe(expected) << "actual:\n" << Describe(actual)
+                              << "stderr:\n" << r.err << "\nreport:\n" << ReadText(report);
+}
+
+INSTANTIATE_TEST_SUITE_P(Cext, CextRun,
+                         testing::Values(Case{"decref_nogil_bug", kChecksumDriver},
+                                         Case{"decref_nogil_ok", kChecksumDriver},
+                                         Case{"gil_mutex_order_bug", kOrderDriver},
+                                         Case{"gil_mutex_order_ok", kOrderDriver}),
+                         CaseName);
+
+}  // namespace
+}  // namespace pyrace::e2e

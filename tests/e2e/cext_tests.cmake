@@ -1,0 +1,23 @@
+# e2e.cext.*: testdata/cext extensions built with clang 14 and the LLVM pass plugin,
+# run under `pyrace run`; their `// expect:` annotations must equal the C findings.
+# Included from tests/e2e/CMakeLists.txt (needs its e2e harness and the pyrace target).
+find_program(PYRACE_CEXT_CLANG NAMES clang-14 clang)
+find_program(PYRACE_CEXT_PYTHON NAMES python3)
+if(NOT TARGET pyrace_llvm OR NOT PYRACE_CEXT_CLANG OR NOT PYRACE_CEXT_PYTHON)
+  return()
+endif()
+add_executable(e2e_cext_test ${CMAKE_CURRENT_LIST_DIR}/cext_test.cpp ${CMAKE_CURRENT_LIST_DIR}/harness.cpp)
+target_link_libraries(e2e_cext_test PRIVATE GTest::gtest_main nlohmann_json::nlohmann_json)
+target_compile_definitions(e2e_cext_test PRIVATE
+  PYRACE_BIN="$<TARGET_FILE:pyrace>"
+  PYRACE_TESTDATA="${PROJECT_SOURCE_DIR}/testdata/runtime"
+  PYRACE_CEXT_DIR="${PROJECT_SOURCE_DIR}/testdata/cext"
+  PYRACE_LLVM_PLUGIN="$<TARGET_FILE:pyrace_llvm>"
+  PYRACE_CEXT_CLANG="${PYRACE_CEXT_CLANG}"
+  PYRACE_CEXT_PYTHON="${PYRACE_CEXT_PYTHON}")
+pyrace_warnings(e2e_cext_test)
+add_dependencies(e2e_cext_test pyrace pyrace_llvm)
+if(TARGET pyrace_runtime)
+  add_dependencies(e2e_cext_test pyrace_runtime)
+endif()
+gtest_discover_tests(e2e_cext_test TEST_PREFIX e2e.cext. DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 120)
