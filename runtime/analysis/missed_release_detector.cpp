@@ -91,6 +91,20 @@ void MissedReleaseDetector::Finish(const AnalysisContext& ctx, FindingSink& sink
   }
 }
 
+// The ended activation's callers are those of its acquire: they cannot have moved while
+// it ran. The runtime may notice the end only later (at thread exit), when its stack's
+// caller lines have moved on to cleanup code, so the callers come from the acquire stack.
+Section MissedReleaseDetector::EndSection(const Symbols& syms, const Candidate& c, std::string title) {
+  Section end = StackSection(syms, c.end_stack, std::move(title));
+  Section acquire = StackSection(syms, c.acquire_stack, "");
+  if (end.frames.empty() || acquire.frames.empty()) return end;
+  const SourceLocation& top = end.frames.front();
+  if (top.file != acquire.frames.front().file || top.function != acquire.frames.front().function) return end;
+  end.frames.resize(1);
+  end.frames.insert(end.frames.end(), acquire.frames.begin() + 1, acquire.frames.end());
+  return end;
+}
+
 void MissedReleaseDetector::ReportFrameEnd(const Candidate& c, const Symbols& syms,
                                            FindingSink& sink) const {
   SourceLocation end = TopLocation(syms, c.end_stack);
@@ -105,8 +119,7 @@ void MissedReleaseDetector::ReportFrameEnd(const Candidate& c, const Symbols& sy
     f.sections.push_back(StackSection(syms, c.acquire_stack, "Lock " + LockName(c.lock) +
                                       " acquired here by thread " + ThreadLabel(syms, c.tid) + ":"));
   }
-  f.sections.push_back(StackSection(syms, c.end_stack, function + verb + " here still holding " +
-                                                            LockName(c.lock) + ":"));
+  f.sections.push_back(EndSection(syms, c, function + verb + " here still holding " + LockName(c.lock) + ":"));
   AddLockCreatedSection(syms, c.lock, f);
   AddThreadStartedSection(syms, c.tid, f);
   f.notes.push_back(kFixNote);

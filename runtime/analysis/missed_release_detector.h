@@ -39,6 +39,7 @@ class MissedReleaseDetector : public Detector {
   void OnFrameEnd(const Event& e, const AnalysisContext& ctx);
   void OnRelease(const Event& e, const AnalysisContext& ctx);
   void ReportFrameEnd(const Candidate& c, const Symbols& syms, FindingSink& sink) const;
+  static Section EndSection(const Symbols& syms, const Candidate& c, std::string title);
   void ReportThreadEnded(LockId l, const LockState& state, const Symbols& syms,
                          FindingSink& sink) const;
   bool Covered(LockId l, uint64_t acquire_seq) const;

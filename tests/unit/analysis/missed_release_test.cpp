@@ -39,6 +39,23 @@ TEST(MissedRelease, EarlyReturnReportsAcquireAndReturnLines) {
   EXPECT_EQ(f.sections[3].frames.at(0).line, 30u);
 }
 
+// Noticed at thread exit, the end stack's callers are in cleanup code (threading.py
+// 1049); the report shows the callers as they were while get_value ran.
+TEST(MissedRelease, ReturnedHereKeepsTheCallersOfTheActivation) {
+  Script s;
+  LockId l = s.NewLock("seed.py", 3);
+  s.T(5).Lock(l).At({{"seed.py", 12, "get_value"}, {"threading.py", 1010, "Thread.run"}});
+  s.T(5).FrameEnd(l).At({{"seed.py", 19, "get_value"}, {"threading.py", 1049, "Thread._bootstrap_inner"}});
+  s.T(5).Exit();
+  auto found = Missed(s);
+  ASSERT_EQ(found.size(), 1u);
+  const Section& end = found[0].sections.at(1);
+  ASSERT_EQ(end.frames.size(), 2u);
+  EXPECT_EQ(end.frames[0].line, 19u);
+  EXPECT_EQ(end.frames[1].function, "Thread.run");
+  EXPECT_EQ(end.frames[1].line, 1010u);
+}
+
 TEST(MissedRelease, RaisedSaysRaised) {
   Script s;
   LockId l = s.NewLock("a.py", 1);
