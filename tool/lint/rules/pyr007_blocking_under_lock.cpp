@@ -85,10 +85,13 @@ class BlockingUnderLockRule : public Rule {
         if (recv.ctor != Ctor::kFuture && !(recv.ctor == Ctor::kNone && NameHas(rtext, {"fut"}))) return;
         break;
     }
+    // A sleep always ends; the other calls have no timeout and may never return.
+    const bool sleep = b.kind == BlockKind::kSleep;
     Finding x = MakeFinding(kInfo, file, &fn, b.pos,
-                            "'" + b.callee_text + "()' may block indefinitely while holding '" + held[0].display +
-                                "': every thread that needs the lock waits too");
-    x.notes.push_back("release '" + held[0].display + "' before blocking, or pass a timeout");
+                            "'" + b.callee_text + "()' " + (sleep ? "sleeps" : "may block indefinitely") +
+                                " while holding '" + held[0].display + "': every thread that needs the lock waits too");
+    x.notes.push_back(sleep ? "release '" + held[0].display + "' before sleeping"
+                            : "release '" + held[0].display + "' before blocking, or pass a timeout");
     out.push_back(std::move(x));
   }
 };
