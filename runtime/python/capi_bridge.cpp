@@ -53,6 +53,7 @@ struct Pending {
 // Bounded so a hook never allocates; a full buffer drops (and counts) events rather
 // than blocking C code that may hold its own locks.
 constexpr size_t kPendingCapacity = 2048;
+constexpr size_t kPendingReserved = kPendingCapacity * 3 / 4;  // the rest: releases only
 std::mutex g_mu;
 std::array<Pending, kPendingCapacity> g_queue;
 size_t g_queued = 0;
@@ -86,6 +87,11 @@ struct SiteInfo {
 std::unordered_map<const PyraceCSite*, SiteInfo> g_sites;
 uint64_t g_cthreads = 0;
 
+// A lost release would leave a lock held in the trace (false lock-order edges); a
+// lost acquire costs nothing worse than a missed report. So the last part of the
+// buffer only takes releases.
+bool IsRelease(Op op) { return op == Op::kMutexRelease || op == Op::kGilRelease; }
+
 void Queue(Op op, const PyraceCSite& site, void* lock = nullptr, uint8_t flags = 0) {
   Pending p;
   p.op = op;
@@ -100,7 +106,7 @@ void Queue(Op op, const PyraceCSite& site, void* lock = nullptr, uint8_t flags =
     p.cthread = t_cthread;
   }
   std::lock_guard<std::mutex> guard(g_mu);
-  if (g_queued == kPendingCapacity) {
+  if (g_queued >= (IsRelease(op) ? kPendingCapacity : kPendingReserved)) {
     g_dropped.fetch_add(1, std::memory_order_relaxed);
     return;
   }
