@@ -50,8 +50,8 @@ struct Pending {
   uint64_t interval = 0;       // the thread's GIL-free interval (see t_interval)
 };
 
-// Bounded so a hook never allocates; a full buffer drops (and counts) events rather
-// than blocking C code that may hold its own locks.
+// Preallocated and bounded: a full buffer drops (and counts) events rather than
+// growing inside a hook or blocking C code that may hold its own locks.
 constexpr size_t kPendingCapacity = 2048;
 constexpr size_t kPendingReserved = kPendingCapacity * 3 / 4;  // the rest: releases only
 std::mutex g_mu;
