@@ -77,27 +77,51 @@ FindingSet CAnnotations(const std::string& source) {
   return out;
 }
 
+std::string CextSource(const std::string& module) { return std::string(PYRACE_CEXT_DIR) + "/" + module + ".c"; }
+
+// Builds testdata/cext/<module>.c with the plugin next to driver.py (sys.path[0]),
+// then runs the driver under pyrace with a JSON report in tmp/report.json.
+ToolResult BuildAndRun(const TempDir& tmp, const Case& c) {
+  const std::string ext = tmp.File(c.module + PythonConfig("sysconfig.get_config_var('EXT_SUFFIX')"));
+  const std::string build = std::string(PYRACE_CEXT_CLANG) + " -g -O1 -fPIC -shared -w -fpass-plugin=" +
+                            PYRACE_LLVM_PLUGIN + " -I" + PythonConfig("sysconfig.get_paths()['include']") +
+                            " " + CextSource(c.module) + " -o " + ext + " -lpthread";
+  if (std::system(build.c_str()) != 0) return ToolResult{-1, "", "build failed: " + build};
+  const std::string driver = tmp.File("driver.py");
+  WriteText(driver, c.driver);
+  return RunPyrace({"run", "--python", PYRACE_CEXT_PYTHON, "--format", "json", "--output", tmp.File("report.json"),
+                    driver, c.module});
+}
+
 class CextRun : public testing::TestWithParam<Case> {};
 
 TEST_P(CextRun, FindingsEqualAnnotations) {
   const Case& c = GetParam();
   TempDir tmp;
-  const std::string source = std::string(PYRACE_CEXT_DIR) + "/" + c.module + ".c";
-  const std::string ext = tmp.File(c.module + PythonConfig("sysconfig.get_config_var('EXT_SUFFIX')"));
-  const std::string build = std::string(PYRACE_CEXT_CLANG) + " -g -O1 -fPIC -shared -w -fpass-plugin=" +
-                            PYRACE_LLVM_PLUGIN + " -I" + PythonConfig("sysconfig.get_paths()['include']") +
-                            " " + source + " -o " + ext + " -lpthread";
-  ASSERT_EQ(std::system(build.c_str()), 0) << build;
-  const std::string driver = tmp.File("driver.py");
-  WriteText(driver, c.driver);
+  const ToolResult r = BuildAndRun(tmp, c);
   const std::string report = tmp.File("report.json");
-  const ToolResult r = RunPyrace({"run", "--python", PYRACE_CEXT_PYTHON, "--format", "json", "--output", report,
-                                  driver, c.module});
-  const FindingSet expected = CAnnotations(source);
+  const FindingSet expected = CAnnotations(CextSource(c.module));
   const FindingSet actual = FindingsOf(ReadJson(report));
   EXPECT_EQ(r.exit_code, expected.empty() ? 0 : 66) << r.err;
   EXPECT_EQ(actual, expected) << "expected:\n" << Describe(expected) << "actual:\n" << Describe(actual)
                               << "stderr:\n" << r.err << "\nreport:\n" << ReadText(report);
+}
+
+// The report names the operation and points at the C line, with the Python code that
+// called into the extension as a second stack.
+TEST(Cext, GilNotHeldReportCarriesTheOperationAndThePythonStack) {
+  TempDir tmp;
+  const ToolResult r = BuildAndRun(tmp, Case{"decref_nogil_bug", kChecksumDriver});
+  ASSERT_EQ(r.exit_code, 66) << r.err;
+  const nlohmann::json report = ReadJson(tmp.File("report.json"));
+  ASSERT_EQ(report.at("findings").size(), 1u) << report.dump(2);
+  const nlohmann::json& f = report.at("findings").at(0);
+  EXPECT_EQ(f.at("message"), "Py_DECREF (reference count change) without the GIL in checksum at decref_nogil_bug.c:15");
+  ASSERT_EQ(f.at("stacks").size(), 2u) << f.dump(2);
+  const nlohmann::json& python = f.at("stacks").at(1).at("frames");
+  ASSERT_EQ(python.size(), 1u) << f.dump(2);
+  EXPECT_EQ(Canonical(python.at(0).at("file")), Canonical(tmp.File("driver.py")));
+  EXPECT_EQ(python.at(0).at("line"), 3);
 }
 
 INSTANTIATE_TEST_SUITE_P(Cext, CextRun,
