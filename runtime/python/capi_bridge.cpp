@@ -1,5 +1,6 @@
 #include "runtime/python/capi_bridge.h"
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <array>
@@ -177,11 +178,12 @@ void EmitAs(Recorder& rec, Tid tid, EventKind kind, uint64_t obj, uint8_t flags,
 }
 
 // The GIL is lock 0; its kind tells the analysis that it is an edge source for C
-// mutexes only (a Python lock's acquire lets the GIL go while it waits).
-void EnsureGilCreated(Recorder& rec, Tid tid, StackId stack) {
+// mutexes only (a Python lock's acquire lets the GIL go while it waits). It has no
+// creation site worth showing.
+void EnsureGilCreated(Recorder& rec, Tid tid) {
   if (g_gil_created) return;
   g_gil_created = true;
-  EmitAs(rec, tid, EventKind::kLockCreate, kGilLock, 0, static_cast<uint16_t>(LockKind::kGil), stack);
+  EmitAs(rec, tid, EventKind::kLockCreate, kGilLock, 0, static_cast<uint16_t>(LockKind::kGil), kNoStack);
 }
 
 // Only releases of a hold the trace shows: a release of a lock held by another
@@ -196,7 +198,7 @@ void RecordGilRelease(Recorder& rec, Tid tid, StackId stack) {
 // C event that shows the hold records it.
 void RecordGilHeld(Recorder& rec, Tid tid, StackId stack) {
   if (g_gil_holder == tid) return;
-  EnsureGilCreated(rec, tid, stack);
+  EnsureGilCreated(rec, tid);
   g_gil_holder = tid;
   EmitAs(rec, tid, EventKind::kLockAcquired, kGilLock, 0, 0, stack);
 }
@@ -208,10 +210,12 @@ LockId CreateMutex(Recorder& rec, void* lock, Tid tid, StackId stack) {
   return id;
 }
 
-// Statically initialised mutexes (PTHREAD_MUTEX_INITIALIZER) have no create call.
-LockId MutexId(Recorder& rec, void* lock, Tid tid, StackId stack) {
+// Statically initialised mutexes (PTHREAD_MUTEX_INITIALIZER) have no create call:
+// known from their first use, they get no creation site, which also keeps them
+// apart in the lock-order graph's class view (keyed by creation stack).
+LockId MutexId(Recorder& rec, void* lock, Tid tid) {
   auto it = g_locks.find(lock);
-  return it != g_locks.end() ? it->second : CreateMutex(rec, lock, tid, stack);
+  return it != g_locks.end() ? it->second : CreateMutex(rec, lock, tid, kNoStack);
 }
 
 // One C event of thread `tid` at the C site, with `stack` its full stack. `gil`:
@@ -240,13 +244,13 @@ void Record(Recorder& rec, Op op, const PyraceCSite* site, Tid tid, void* lock, 
       g_locks.erase(lock);  // the address may be reused by a new mutex
       break;
     case Op::kMutexAcquired:
-      EmitAs(rec, tid, EventKind::kLockAcquired, MutexId(rec, lock, tid, stack), flags, 0, stack);
+      EmitAs(rec, tid, EventKind::kLockAcquired, MutexId(rec, lock, tid), flags, 0, stack);
       break;
     case Op::kMutexTryFailed:
-      EmitAs(rec, tid, EventKind::kLockTryFailed, MutexId(rec, lock, tid, stack), kFlagTry, 0, stack);
+      EmitAs(rec, tid, EventKind::kLockTryFailed, MutexId(rec, lock, tid), kFlagTry, 0, stack);
       break;
     case Op::kMutexRelease:
-      EmitAs(rec, tid, EventKind::kLockRelease, MutexId(rec, lock, tid, stack), 0, 0, stack);
+      EmitAs(rec, tid, EventKind::kLockRelease, MutexId(rec, lock, tid), 0, 0, stack);
       break;
   }
 }
@@ -346,8 +350,25 @@ void EndCapiRecording(Recorder& rec) {
 
 uint64_t CapiDroppedEvents() { return g_dropped.load(std::memory_order_relaxed); }
 
+namespace {
+
+// A fork while another thread holds g_mu would leave the child's hooks blocked
+// forever: the forking thread holds it across fork. The child does not write the
+// parent's queued events (its recorder abandons the parent's trace).
+void LockBeforeFork() { g_mu.lock(); }
+void UnlockInParent() { g_mu.unlock(); }
+void ResetInChild() {
+  g_queued = 0;
+  capi_detail::g_pending.store(false, std::memory_order_relaxed);
+  g_mu.unlock();
+}
+
+}  // namespace
+
 bool InitCapiBridge(PyObject* module) {
   static BridgeSink sink;
+  static bool at_fork = pthread_atfork(&LockBeforeFork, &UnlockInParent, &ResetInChild) == 0;
+  (void)at_fork;
   capi::Install(&sink, &PyGILState_Check);
   PyObject* capsule =
       PyCapsule_New(const_cast<PyraceCapiTable*>(capi::Table()), PYRACE_CAPI_CAPSULE, nullptr);
