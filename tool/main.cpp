@@ -5,6 +5,7 @@
 #include <cstring>
 #include <string>
 
+#include "tool/cli/cflags_command.h"
 #include "tool/cli/exit_codes.h"
 #include "tool/cli/replay_command.h"
 #include "tool/cli/run_command.h"
@@ -23,6 +24,7 @@ constexpr const char* kUsage =
     "  pyrace record -o FILE [options] script.py    the same, keeping the event trace in FILE\n"
     "  pyrace replay FILE [options]                 analyse a recorded trace\n"
     "  pyrace lint [options] PATH...                static checks of Python and C sources\n"
+    "  pyrace cflags                                CFLAGS that instrument a C extension\n"
     "  pyrace --version\n"
     "\n"
     "`pyrace <command> --help` lists each command's options.\n";
@@ -51,6 +53,7 @@ int main(int argc, char** argv) {
   if (cmd == "record") return pyrace::RecordMain(argc - 1, argv + 1);
   if (cmd == "replay") return pyrace::ReplayMain(argc - 1, argv + 1);
   if (cmd == "lint") return Lint(argc - 1, argv + 1);
+  if (cmd == "cflags") return pyrace::CflagsMain(argc - 1, argv + 1);
   if (cmd == "--version" || cmd == "version") {
     std::printf("pyrace %s\n", PYRACE_VERSION);
     return 0;

@@ -1,6 +1,7 @@
 // The command line of `pyrace run`: usage errors, exit codes, argument pass-through,
 // `-m module`, options from PYRACE_OPTIONS and the command line.
 #include <signal.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -41,6 +42,18 @@ TEST(Cli, HelpListsTheOptionsTable) {
   EXPECT_EQ(r.out.find("--trace-fd"), std::string::npos) << "internal option shown";
   EXPECT_EQ(RunPyrace({"replay", "--help"}).exit_code, 0);
   EXPECT_EQ(RunPyrace({"record", "--help"}).exit_code, 0);
+}
+
+TEST(Cli, CflagsNamesTheBuiltPassPlugin) {
+  const ToolResult r = RunPyrace({"cflags"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string flag = "-fpass-plugin=";
+  const size_t at = r.out.find(flag);
+  ASSERT_NE(at, std::string::npos) << r.out;
+  std::string plugin = r.out.substr(at + flag.size());
+  plugin = plugin.substr(0, plugin.find_first_of(" \n"));
+  EXPECT_EQ(access(plugin.c_str(), R_OK), 0) << plugin;
+  EXPECT_EQ(RunPyrace({"cflags", "extra"}).exit_code, 2);
 }
 
 TEST(Cli, VersionPrintsTheVersion) {
