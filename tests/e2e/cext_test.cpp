@@ -6,9 +6,7 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <ostream>
-#include <sstream>
 
 #include "tests/e2e/harness.h"
 
@@ -56,26 +54,7 @@ std::string PythonConfig(const std::string& expr) {
 }
 
 // `// expect: kind[, kind...]` on the line of the finding's primary location.
-FindingSet CAnnotations(const std::string& source) {
-  FindingSet out;
-  std::ifstream in(source);
-  std::string line;
-  int lineno = 0;
-  const std::string marker = "// expect:";
-  while (std::getline(in, line)) {
-    ++lineno;
-    size_t at = line.find(marker);
-    if (at == std::string::npos) continue;
-    std::stringstream kinds(line.substr(at + marker.size()));
-    std::string kind;
-    while (std::getline(kinds, kind, ',')) {
-      kind.erase(0, kind.find_first_not_of(" \t"));
-      kind.erase(kind.find_last_not_of(" \t") + 1);
-      if (!kind.empty()) out.emplace(kind, Canonical(source), lineno);
-    }
-  }
-  return out;
-}
+FindingSet CAnnotations(const std::string& source) { return Annotations(source, "// expect:"); }
 
 std::string CextSource(const std::string& module) { return std::string(PYRACE_CEXT_DIR) + "/" + module + ".c"; }
 

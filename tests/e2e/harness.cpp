@@ -123,12 +123,11 @@ std::string Canonical(const std::string& path) {
 
 std::string Testdata(const std::string& name) { return Canonical(std::string(PYRACE_TESTDATA) + "/" + name); }
 
-FindingSet Annotations(const std::string& program) {
+FindingSet Annotations(const std::string& program, const std::string& marker) {
   FindingSet out;
   std::ifstream in(program);
   std::string line;
   int lineno = 0;
-  const std::string marker = "# expect:";
   while (std::getline(in, line)) {
     ++lineno;
     size_t at = line.find(marker);

@@ -44,8 +44,8 @@ int SignalPyraceWhenReady(const std::vector<std::string>& args, const std::strin
 using Expected = std::tuple<std::string, std::string, int>;
 using FindingSet = std::set<Expected>;
 
-// The `# expect: kind[, kind...]` annotations of a program.
-FindingSet Annotations(const std::string& program);
+// The `# expect: kind[, kind...]` annotations of a program (`// expect:` in C sources).
+FindingSet Annotations(const std::string& program, const std::string& marker = "# expect:");
 
 // The primary locations of a JSON report's findings.
 FindingSet FindingsOf(const nlohmann::json& report);
