@@ -38,19 +38,6 @@ struct Mix {
   std::vector<Event> events;
 };
 
-Event Make(EventKind k, Tid tid, uint64_t obj, StackId stack, uint64_t t, uint8_t flags = 0,
-           uint16_t aux = 0) {
-  Event e;
-  e.kind = k;
-  e.tid = tid;
-  e.obj = obj;
-  e.stack = stack;
-  e.time_us = t;
-  e.flags = flags;
-  e.aux = aux;
-  return e;
-}
-
 void DefineSymbols(Symbols& syms, Shape shape) {
   syms.strings = {"", "bench.py", "worker", "<module>"};
   syms.stacks.assign(1, {});
@@ -70,22 +57,22 @@ void Section(std::vector<Event>& out, std::mt19937_64& rng, Shape shape, Tid tid
              uint64_t& t) {
   StackId site = SiteOf(a, rng);
   bool try_lock = rng() % 20 == 0;
-  out.push_back(Make(EventKind::kLockAcquired, tid, a, site, t += rng() % 8, try_lock ? kFlagTry : 0));
+  out.push_back(MakeEvent(EventKind::kLockAcquired, tid, a, site, t += rng() % 8, try_lock ? kFlagTry : 0));
   uint64_t roll = rng() % 16;
   if (roll < 2) {  // nested, in lock-id order except for a rare inversion
     LockId b = 1 + static_cast<LockId>(rng() % shape.locks);
     bool ordered = b > a || rng() % 512 == 0;
     if (b != a && ordered) {
       StackId inner = SiteOf(b, rng);
-      out.push_back(Make(EventKind::kLockAcquired, tid, b, inner, t += rng() % 4));
-      out.push_back(Make(EventKind::kLockRelease, tid, b, inner, t += rng() % 4, kFlagSameFrame));
+      out.push_back(MakeEvent(EventKind::kLockAcquired, tid, b, inner, t += rng() % 4));
+      out.push_back(MakeEvent(EventKind::kLockRelease, tid, b, inner, t += rng() % 4, kFlagSameFrame));
     }
   } else if (roll == 2 && IsRLock(a)) {  // re-entry
-    out.push_back(Make(EventKind::kLockAcquired, tid, a, site + 1, t += 1, kFlagReentrant));
-    out.push_back(Make(EventKind::kLockRelease, tid, a, site + 1, t += 1,
+    out.push_back(MakeEvent(EventKind::kLockAcquired, tid, a, site + 1, t += 1, kFlagReentrant));
+    out.push_back(MakeEvent(EventKind::kLockRelease, tid, a, site + 1, t += 1,
                        kFlagSameFrame | kFlagReentrant));
   }
-  out.push_back(Make(EventKind::kLockRelease, tid, a, site, t += rng() % 8, kFlagSameFrame));
+  out.push_back(MakeEvent(EventKind::kLockRelease, tid, a, site, t += rng() % 8, kFlagSameFrame));
 }
 
 Mix MakeMix(Shape shape) {
@@ -94,10 +81,10 @@ Mix MakeMix(Shape shape) {
   std::mt19937_64 rng(2026);
   uint64_t t = 0;
   for (LockId l = 1; l <= shape.locks; ++l) {
-    m.events.push_back(Make(EventKind::kLockCreate, 0, l, kSites + 1, ++t, 0,
+    m.events.push_back(MakeEvent(EventKind::kLockCreate, 0, l, kSites + 1, ++t, 0,
                             static_cast<uint16_t>(m.syms.locks[l].kind)));
   }
-  for (Tid c = 1; c <= shape.threads; ++c) m.events.push_back(Make(EventKind::kThreadStart, 0, c, kSites + 1, ++t));
+  for (Tid c = 1; c <= shape.threads; ++c) m.events.push_back(MakeEvent(EventKind::kThreadStart, 0, c, kSites + 1, ++t));
   while (m.events.size() < 1'000'000) {
     Tid tid = 1 + static_cast<Tid>(rng() % shape.threads);
     int burst = 1 + static_cast<int>(rng() % 50);
@@ -105,7 +92,7 @@ Mix MakeMix(Shape shape) {
       Section(m.events, rng, shape, tid, 1 + static_cast<LockId>(rng() % shape.locks), t);
     }
   }
-  for (Tid c = 1; c <= shape.threads; ++c) m.events.push_back(Make(EventKind::kThreadExit, c, 0, kNoStack, ++t));
+  for (Tid c = 1; c <= shape.threads; ++c) m.events.push_back(MakeEvent(EventKind::kThreadExit, c, 0, kNoStack, ++t));
   return m;
 }
 

@@ -17,17 +17,6 @@ namespace {
 constexpr int kLocks = 8;
 constexpr int kSites = 16;
 
-Event Make(EventKind k, Tid tid, uint64_t obj, StackId stack, uint64_t t, uint8_t flags) {
-  Event e;
-  e.kind = k;
-  e.tid = tid;
-  e.obj = obj;
-  e.stack = stack;
-  e.time_us = t;
-  e.flags = flags;
-  return e;
-}
-
 // threads: 4 (a typical worker pool) or more (many short bursts, more tid changes).
 std::vector<Event> MakeLockMix(int threads) {
   {
@@ -41,16 +30,16 @@ std::vector<Event> MakeLockMix(int threads) {
       for (int i = 0; i < burst; ++i) {
         LockId a = 1 + static_cast<LockId>(rng() % kLocks);
         StackId site = 1 + static_cast<StackId>((a * 2 + rng() % 2) % kSites);
-        out.push_back(Make(EventKind::kLockAcquired, tid, a, site, t += rng() % 8, 0));
+        out.push_back(MakeEvent(EventKind::kLockAcquired, tid, a, site, t += rng() % 8, 0));
         if (rng() % 8 == 0) {  // nested: take a second lock inside
           LockId b = 1 + static_cast<LockId>(rng() % kLocks);
           if (b != a) {
-            out.push_back(Make(EventKind::kLockAcquired, tid, b, site + 1, t += rng() % 4, 0));
-            out.push_back(Make(EventKind::kLockRelease, tid, b, site + 1, t += rng() % 4,
+            out.push_back(MakeEvent(EventKind::kLockAcquired, tid, b, site + 1, t += rng() % 4, 0));
+            out.push_back(MakeEvent(EventKind::kLockRelease, tid, b, site + 1, t += rng() % 4,
                                kFlagSameFrame));
           }
         }
-        out.push_back(Make(EventKind::kLockRelease, tid, a, site, t += rng() % 8, kFlagSameFrame));
+        out.push_back(MakeEvent(EventKind::kLockRelease, tid, a, site, t += rng() % 8, kFlagSameFrame));
       }
     }
     return out;

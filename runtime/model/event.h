@@ -98,4 +98,18 @@ struct Event {
   uint64_t time_us = 0;  // microseconds since the process started
 };
 
+// An event in one expression (tests, benchmarks, generators).
+inline Event MakeEvent(EventKind kind, Tid tid, uint64_t obj, StackId stack, uint64_t time_us,
+                       uint8_t flags = 0, uint16_t aux = 0) {
+  Event e;
+  e.kind = kind;
+  e.flags = flags;
+  e.aux = aux;
+  e.tid = tid;
+  e.obj = obj;
+  e.stack = stack;
+  e.time_us = time_us;
+  return e;
+}
+
 }  // namespace pyrace

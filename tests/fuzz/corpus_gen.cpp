@@ -43,19 +43,6 @@ Bytes WriteTrace(const std::function<void(TraceWriter&)>& fn, size_t chunk_bytes
   return out;
 }
 
-Event Make(EventKind k, Tid tid, uint64_t obj, StackId stack, uint64_t t, uint8_t flags = 0,
-           uint16_t aux = 0) {
-  Event e;
-  e.kind = k;
-  e.tid = tid;
-  e.obj = obj;
-  e.stack = stack;
-  e.time_us = t;
-  e.flags = flags;
-  e.aux = aux;
-  return e;
-}
-
 void DefineBasics(TraceWriter& w) {
   w.DefineString(1, "seed.py");
   w.DefineString(2, "worker");
@@ -72,18 +59,18 @@ void DefineBasics(TraceWriter& w) {
 Bytes LockMix() {
   return WriteTrace([](TraceWriter& w) {
     DefineBasics(w);
-    w.Emit(Make(EventKind::kLockCreate, 0, 1, 1, 5, 0, 0));
-    w.Emit(Make(EventKind::kLockCreate, 0, 2, 2, 6, 0, 1));
-    w.Emit(Make(EventKind::kThreadStart, 0, 1, 2, 7));
+    w.Emit(MakeEvent(EventKind::kLockCreate, 0, 1, 1, 5, 0, 0));
+    w.Emit(MakeEvent(EventKind::kLockCreate, 0, 2, 2, 6, 0, 1));
+    w.Emit(MakeEvent(EventKind::kThreadStart, 0, 1, 2, 7));
     uint64_t t = 10;
     for (int i = 0; i < 120; ++i) {
       Tid tid = static_cast<Tid>((i / 7) % 2);
       uint64_t lock = 1 + static_cast<uint64_t>(i % 2);
-      w.Emit(Make(EventKind::kLockAcquired, tid, lock, 1, t += 3));
-      w.Emit(Make(EventKind::kLockRelease, tid, lock, 2, t += 2, kFlagSameFrame));
+      w.Emit(MakeEvent(EventKind::kLockAcquired, tid, lock, 1, t += 3));
+      w.Emit(MakeEvent(EventKind::kLockRelease, tid, lock, 2, t += 2, kFlagSameFrame));
     }
-    w.Emit(Make(EventKind::kThreadExit, 1, 0, 0, t += 1));
-    w.Emit(Make(EventKind::kThreadJoin, 0, 1, 1, t += 1));
+    w.Emit(MakeEvent(EventKind::kThreadExit, 1, 0, 0, t += 1));
+    w.Emit(MakeEvent(EventKind::kThreadJoin, 0, 1, 1, t += 1));
   });
 }
 
@@ -100,8 +87,8 @@ Bytes AllKinds() {
             EventKind::kThreadStack,   EventKind::kDeadlockEnd,  EventKind::kGilNotHeld};
         uint64_t t = 0;
         for (EventKind k : kinds) {
-          w.Emit(Make(k, 1, 3, 1, t += 100, kFlagTry | kFlagRaised, 2));
-          w.Emit(Make(k, 0, k == EventKind::kLockCreate ? 9 : UINT64_MAX - 1, 2, t += 1));
+          w.Emit(MakeEvent(k, 1, 3, 1, t += 100, kFlagTry | kFlagRaised, 2));
+          w.Emit(MakeEvent(k, 0, k == EventKind::kLockCreate ? 9 : UINT64_MAX - 1, 2, t += 1));
         }
       },
       64 * 1024);
@@ -188,8 +175,8 @@ int WriteSeeds(const std::string& dir) {
       // created twice in a chunk; both events see the later definition.
       {"ok-lock-created-twice", WriteTrace([](TraceWriter& w) {
          DefineBasics(w);
-         w.Emit(Make(EventKind::kLockCreate, 0, 1, 1, 5, 0, 0));
-         w.Emit(Make(EventKind::kLockCreate, 1, 1, 2, 6, 0, 1));
+         w.Emit(MakeEvent(EventKind::kLockCreate, 0, 1, 1, 5, 0, 0));
+         w.Emit(MakeEvent(EventKind::kLockCreate, 1, 1, 2, 6, 0, 1));
        })},
       {"truncated-empty", {}},
       {"truncated-in-magic", Cut(mix, 5)},

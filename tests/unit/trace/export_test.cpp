@@ -10,19 +10,6 @@
 namespace pyrace {
 namespace {
 
-Event Make(EventKind k, Tid tid, uint64_t obj, StackId stack, uint64_t t, uint8_t flags = 0,
-           uint16_t aux = 0) {
-  Event e;
-  e.kind = k;
-  e.tid = tid;
-  e.obj = obj;
-  e.stack = stack;
-  e.time_us = t;
-  e.flags = flags;
-  e.aux = aux;
-  return e;
-}
-
 Symbols MakeSymbols() {
   Symbols s;
   s.strings = {"", "app.py", "worker", "MainThread", "Thread-1 \"w\"\n", "bad\xff"};
@@ -34,21 +21,21 @@ Symbols MakeSymbols() {
 
 std::vector<Event> Events() {
   return {
-      Make(EventKind::kThreadStart, 0, 1, 1, 5),
-      Make(EventKind::kLockAcquired, 1, 2, 1, 10),                    // RLock 2
-      Make(EventKind::kLockAcquired, 1, 2, 1, 11, kFlagReentrant),    // re-entry
-      Make(EventKind::kLockRelease, 1, 2, 2, 12, kFlagReentrant),
-      Make(EventKind::kLockRelease, 1, 2, 2, 20, kFlagSameFrame),     // hold 10..20
-      Make(EventKind::kLockAcquired, 0, 1, 3, 30),                    // Lock 1 by main
-      Make(EventKind::kLockRelease, 1, 1, 2, 45),                     // released by T1
-      Make(EventKind::kLockTryFailed, 1, 2, 1, 46, kFlagTry),
-      Make(EventKind::kLockRelease, 0, 1, 1, 47, kFlagError),         // bad release
-      Make(EventKind::kAccess, 1, 9, 1, 48, kFlagWrite),
-      Make(EventKind::kAccess, 0, 9, 2, 49, kFlagReadModifyWrite),
-      Make(EventKind::kHandoffSend, 0, 77, 1, 50),
-      Make(EventKind::kHandoffRecv, 1, 77, 1, 51),
-      Make(EventKind::kLockAcquired, 1, 1, 1, 60),                    // never released
-      Make(EventKind::kThreadJoin, 0, 1, 2, 70),
+      MakeEvent(EventKind::kThreadStart, 0, 1, 1, 5),
+      MakeEvent(EventKind::kLockAcquired, 1, 2, 1, 10),                    // RLock 2
+      MakeEvent(EventKind::kLockAcquired, 1, 2, 1, 11, kFlagReentrant),    // re-entry
+      MakeEvent(EventKind::kLockRelease, 1, 2, 2, 12, kFlagReentrant),
+      MakeEvent(EventKind::kLockRelease, 1, 2, 2, 20, kFlagSameFrame),     // hold 10..20
+      MakeEvent(EventKind::kLockAcquired, 0, 1, 3, 30),                    // Lock 1 by main
+      MakeEvent(EventKind::kLockRelease, 1, 1, 2, 45),                     // released by T1
+      MakeEvent(EventKind::kLockTryFailed, 1, 2, 1, 46, kFlagTry),
+      MakeEvent(EventKind::kLockRelease, 0, 1, 1, 47, kFlagError),         // bad release
+      MakeEvent(EventKind::kAccess, 1, 9, 1, 48, kFlagWrite),
+      MakeEvent(EventKind::kAccess, 0, 9, 2, 49, kFlagReadModifyWrite),
+      MakeEvent(EventKind::kHandoffSend, 0, 77, 1, 50),
+      MakeEvent(EventKind::kHandoffRecv, 1, 77, 1, 51),
+      MakeEvent(EventKind::kLockAcquired, 1, 1, 1, 60),                    // never released
+      MakeEvent(EventKind::kThreadJoin, 0, 1, 2, 70),
   };
 }
 

@@ -22,19 +22,6 @@ constexpr EventKind kAllKinds[] = {
     EventKind::kDeadlockEnd,   EventKind::kGilNotHeld,
 };
 
-Event Make(EventKind k, Tid tid, uint64_t obj, StackId stack, uint64_t t, uint8_t flags = 0,
-           uint16_t aux = 0) {
-  Event e;
-  e.kind = k;
-  e.tid = tid;
-  e.obj = obj;
-  e.stack = stack;
-  e.time_us = t;
-  e.flags = flags;
-  e.aux = aux;
-  return e;
-}
-
 TEST(TraceRoundtrip, HeaderFields) {
   TraceHeader h;
   h.pid = 4242;
@@ -76,15 +63,15 @@ TEST(TraceRoundtrip, EveryEventKindAndExtremeFields) {
   std::vector<Event> sent;
   uint64_t t = 0;
   for (EventKind k : kAllKinds) {
-    sent.push_back(Make(k, 0, 1, 1, t += 3));
-    sent.push_back(Make(k, 7, 2, 2, t += 1000000, 0xff, 0xffff));
-    sent.push_back(Make(k, kNoTid - 1, 1, 1, t, kFlagSameFrame));
-    sent.push_back(Make(k, 3, 0, kNoStack, t - 5, 0, 3));  // time going backwards
+    sent.push_back(MakeEvent(k, 0, 1, 1, t += 3));
+    sent.push_back(MakeEvent(k, 7, 2, 2, t += 1000000, 0xff, 0xffff));
+    sent.push_back(MakeEvent(k, kNoTid - 1, 1, 1, t, kFlagSameFrame));
+    sent.push_back(MakeEvent(k, 3, 0, kNoStack, t - 5, 0, 3));  // time going backwards
   }
   // obj spans the whole 64-bit range (LocIds, SyncIds); lock ids stay 32-bit.
-  sent.push_back(Make(EventKind::kAccess, 1, UINT64_MAX, 2, UINT64_MAX, kFlagWrite));
-  sent.push_back(Make(EventKind::kHandoffSend, 1, 0x8000000000000000ull, 0, 0));
-  sent.push_back(Make(EventKind::kAccess, 1, 0, 1, 1));
+  sent.push_back(MakeEvent(EventKind::kAccess, 1, UINT64_MAX, 2, UINT64_MAX, kFlagWrite));
+  sent.push_back(MakeEvent(EventKind::kHandoffSend, 1, 0x8000000000000000ull, 0, 0));
+  sent.push_back(MakeEvent(EventKind::kAccess, 1, 0, 1, 1));
   auto bytes = WriteTrace([&](TraceWriter& w) {
     w.DefineString(1, "a.py");
     w.DefineString(2, "f");
@@ -121,9 +108,9 @@ TEST(TraceRoundtrip, Definitions) {
         w.DefineThread(0, ThreadInfo{3, kNoTid, kNoStack});
         w.DefineThread(5, ThreadInfo{3, 0, 1});
         w.DefineLocation(9, LocationInfo{2, 0x7f00deadbeefull});
-        w.Emit(Make(EventKind::kLockCreate, 5, 3, 1, 10, 0,
+        w.Emit(MakeEvent(EventKind::kLockCreate, 5, 3, 1, 10, 0,
                     static_cast<uint16_t>(LockKind::kRLock)));
-        w.Emit(Make(EventKind::kLockCreate, 0, 1, 2, 11, 0,
+        w.Emit(MakeEvent(EventKind::kLockCreate, 0, 1, 2, 11, 0,
                     static_cast<uint16_t>(LockKind::kLock)));
       },
       4096);
@@ -164,7 +151,7 @@ TEST(TraceRoundtrip, RandomEventsAcrossChunks) {
     int r = static_cast<int>(rng() % 4);
     uint64_t obj = r == 0 ? rng() : rng() % 16;
     t += rng() % 50;
-    sent.push_back(Make(k, static_cast<Tid>(rng() % 5), obj, static_cast<StackId>(rng() % 20),
+    sent.push_back(MakeEvent(k, static_cast<Tid>(rng() % 5), obj, static_cast<StackId>(rng() % 20),
                         t, static_cast<uint8_t>(rng() % 4 == 0 ? rng() : 0),
                         static_cast<uint16_t>(rng() % 8 == 0 ? rng() : 0)));
     if (k == EventKind::kLockCreate) sent.back().obj %= 1000;
@@ -206,8 +193,8 @@ TEST(TraceRoundtrip, LockMixIsCompact) {
       Tid tid = static_cast<Tid>(rng() % 4);
       LockId lock = 1 + static_cast<LockId>(rng() % 3);
       StackId site = 1 + static_cast<StackId>(rng() % 4);
-      w.Emit(Make(EventKind::kLockAcquired, tid, lock, site, t += rng() % 20));
-      w.Emit(Make(EventKind::kLockRelease, tid, lock, site + 4, t += rng() % 20, kFlagSameFrame));
+      w.Emit(MakeEvent(EventKind::kLockAcquired, tid, lock, site, t += rng() % 20));
+      w.Emit(MakeEvent(EventKind::kLockRelease, tid, lock, site + 4, t += rng() % 20, kFlagSameFrame));
       n += 2;
     }
   });
@@ -256,7 +243,7 @@ TEST(TraceRoundtrip, NothingWrittenBeforeFlushThenHeaderFirst) {
   int fd = memfd_create("t", 0);
   {
     TraceWriter w(fd, TraceHeader{});
-    w.Emit(Make(EventKind::kThreadExit, 0, 0, 0, 1));
+    w.Emit(MakeEvent(EventKind::kThreadExit, 0, 0, 0, 1));
     EXPECT_EQ(lseek(fd, 0, SEEK_END), 0);
     w.Flush();
     EXPECT_GT(w.bytes_written(), 20u);
