@@ -186,6 +186,48 @@ class RLockSemantics(unittest.TestCase):
             self.assertTrue(m._is_owned())
 
 
+class ContendedAcquire(unittest.TestCase):
+    """A blocked acquire first only waits for the lock to be free (lock_args.cpp)."""
+
+    def test_mutual_exclusion_under_contention(self):
+        for lock in (threading.Lock(), threading.RLock()):
+            inside, seen, count = [0], [], [0]
+
+            def work():
+                for _ in range(2000):
+                    with lock:
+                        inside[0] += 1
+                        seen.append(inside[0])  # a call: the GIL may switch here
+                        count[0] += 1
+                        inside[0] -= 1
+
+            threads = [threading.Thread(target=work) for _ in range(4)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            self.assertEqual(count[0], 8000)
+            self.assertEqual(set(seen), {1})
+
+    def test_waiter_is_not_starved_by_a_holder_that_retakes_the_lock(self):
+        lock = threading.Lock()
+        got = threading.Event()
+        give_up = time.monotonic() + 60  # a hang guard, not a timing assertion
+
+        def holder():
+            while not got.is_set() and time.monotonic() < give_up:
+                with lock:
+                    sum(range(200))  # long critical sections with calls in them
+
+        t = threading.Thread(target=holder)
+        t.start()
+        time.sleep(0.01)
+        with lock:
+            got.set()
+        t.join()
+        self.assertTrue(got.is_set())
+
+
 class Signals(unittest.TestCase):
     def test_ctrl_c_interrupts_a_blocked_acquire(self):
         lock = threading.Lock()
