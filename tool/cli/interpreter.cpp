@@ -16,13 +16,6 @@ bool IsExecutableFile(const std::string& p) {
   return fs::is_regular_file(p, ec) && access(p.c_str(), X_OK) == 0;
 }
 
-std::string SelfDir() {
-  std::error_code ec;
-  fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) return ".";
-  return self.parent_path().string();
-}
-
 // Python string literal for an arbitrary path.
 std::string PyQuote(const std::string& s) {
   std::string out = "'";
@@ -34,6 +27,13 @@ std::string PyQuote(const std::string& s) {
 }
 
 }  // namespace
+
+std::string SelfDir() {
+  std::error_code ec;
+  fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return ".";
+  return self.parent_path().string();
+}
 
 bool FindInterpreter(const std::string& requested, std::string* path, std::string* error) {
   const std::string name = requested.empty() ? "python3" : requested;

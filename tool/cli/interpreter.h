@@ -21,6 +21,9 @@ bool FindInterpreter(const std::string& requested, std::string* path, std::strin
 // *error when the directory does not exist.
 bool FindRuntimeDir(std::string* dir, std::string* error);
 
+// The directory of the running pyrace executable ("." when /proc is not there).
+std::string SelfDir();
+
 // The _pyrace builds present in dir ("cpython-311-x86_64-linux-gnu", ...).
 std::vector<std::string> RuntimeBuilds(const std::string& dir);
 
