@@ -75,6 +75,10 @@ struct RaceDetector::Impl {
     return e.obj < syms.locks.size() && syms.locks[e.obj].kind == LockKind::kGil;
   }
 
+  static bool IsPlain(const Event& e, const Symbols& syms) {
+    return e.obj < syms.locks.size() && syms.locks[e.obj].kind == LockKind::kLock;
+  }
+
   void OnThreadStart(const Event& e) {
     Tid child = static_cast<Tid>(e.obj);
     VectorClock parent = Thread(e.tid).clock;
@@ -85,11 +89,13 @@ struct RaceDetector::Impl {
     VectorClock child = Thread(static_cast<Tid>(e.obj)).clock;
     Thread(e.tid).clock.join(child);
   }
-  void OnLockAcquired(const Event& e) {
+  void OnLockAcquired(const Event& e, bool plain) {
     LockState& ls = Lock(static_cast<LockId>(e.obj));
     ThreadState& ts = Thread(e.tid);
     ts.clock.join(ls.released);
     if (e.flags & kFlagReentrant) return;
+    // Its own holder taking a plain Lock again waits for another thread's release.
+    if (plain && ls.holder == e.tid) BecomesSignal(ls, static_cast<LockId>(e.obj));
     ls.holder = e.tid;
     if (!ls.signal) ts.locks = locksets.With(ts.locks, static_cast<LockId>(e.obj));
   }
@@ -105,6 +111,17 @@ struct RaceDetector::Impl {
     if (holder != kNoTid && holder != e.tid) Lock(id).signal = true;
     if (holder != kNoTid) Thread(holder).locks = locksets.Without(Thread(holder).locks, id);
     Lock(id).holder = kNoTid;
+  }
+  // The holder's own failed try of a plain Lock: Condition.wait's waiter after a
+  // timeout. Such locks are then dropped still locked, one per timed-out wait; left in
+  // the lock set they would grow it without bound (lock_state.h has the same rules).
+  void OnLockTryFailed(const Event& e, bool plain) {
+    LockState& ls = Lock(static_cast<LockId>(e.obj));
+    if (plain && ls.holder == e.tid) BecomesSignal(ls, static_cast<LockId>(e.obj));
+  }
+  void BecomesSignal(LockState& ls, LockId id) {
+    ls.signal = true;
+    if (ls.holder != kNoTid) Thread(ls.holder).locks = locksets.Without(Thread(ls.holder).locks, id);
   }
   void OnHandoffSend(const Event& e) {
     ThreadState& ts = Thread(e.tid);
@@ -233,7 +250,10 @@ void RaceDetector::OnEvent(const Event& e, const Symbols& syms) {
     case EventKind::kThreadStart: s.OnThreadStart(e); break;
     case EventKind::kThreadJoin: s.OnThreadJoin(e); break;
     case EventKind::kLockAcquired:
-      if (!Impl::IsGil(e, syms)) s.OnLockAcquired(e);
+      if (!Impl::IsGil(e, syms)) s.OnLockAcquired(e, Impl::IsPlain(e, syms));
+      break;
+    case EventKind::kLockTryFailed:
+      if (!Impl::IsGil(e, syms)) s.OnLockTryFailed(e, Impl::IsPlain(e, syms));
       break;
     case EventKind::kLockRelease:
       if (!Impl::IsGil(e, syms)) s.OnLockRelease(e);

@@ -15,6 +15,7 @@ class RaceDetectorAdapter : public Detector {
   uint64_t InterestMask() const override {
     return EventBit(EventKind::kThreadStart) | EventBit(EventKind::kThreadJoin) |
            EventBit(EventKind::kLockAcquired) | EventBit(EventKind::kLockRelease) |
+           EventBit(EventKind::kLockTryFailed) |
            EventBit(EventKind::kHandoffSend) | EventBit(EventKind::kHandoffRecv) |
            EventBit(EventKind::kAccess) | EventBit(EventKind::kObjectFree);
   }

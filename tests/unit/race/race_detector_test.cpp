@@ -48,6 +48,7 @@ class Script {
   void Exit(Tid t) { Emit(EventKind::kThreadExit, t, 0, 0, kNoStack); }
   void Acquire(Tid t, LockId l, uint8_t flags = 0) { Emit(EventKind::kLockAcquired, t, l, flags, kNoStack); }
   void Release(Tid t, LockId l, uint8_t flags = 0) { Emit(EventKind::kLockRelease, t, l, flags, kNoStack); }
+  void TryFailed(Tid t, LockId l) { Emit(EventKind::kLockTryFailed, t, l, kFlagTimed, kNoStack); }
   void Send(Tid t, SyncId s) { Emit(EventKind::kHandoffSend, t, s, 0, kNoStack); }
   void Recv(Tid t, SyncId s) { Emit(EventKind::kHandoffRecv, t, s, 0, kNoStack); }
   void Read(Tid t, LocId loc, uint32_t line) { Emit(EventKind::kAccess, t, loc, 0, At(line)); }
@@ -101,6 +102,22 @@ TEST(RaceDetector, UnlockedCounterIsALostUpdate) {
   EXPECT_TRUE(Contains(fs[0].message, "lost update")) << fs[0].message;
   EXPECT_TRUE(Contains(fs[0].message, "counter.g_num")) << fs[0].message;
   EXPECT_EQ(fs[0].count, 5u);  // every update after the first races with the other thread's
+  EXPECT_TRUE(Contains(fs[0].notes[0], "No lock is held")) << fs[0].notes[0];
+}
+
+// Condition.wait(timeout) that times out leaves its waiter Lock locked and drops it:
+// the waiting thread does not hold a mutex afterwards.
+TEST(RaceDetector, TimedOutConditionWaiterIsNotAHeldLock) {
+  Script s;
+  LocId g = s.Location("counter.g_num");
+  Tid t1 = s.Start(0, "Thread-1"), t2 = s.Start(0, "Thread-2");
+  LockId waiter = s.NewLock(320);
+  s.Acquire(t1, waiter);
+  s.TryFailed(t1, waiter);
+  s.Update(t1, g, 12);
+  s.Update(t2, g, 12);
+  auto fs = s.Finish();
+  ASSERT_EQ(fs.size(), 1u);
   EXPECT_TRUE(Contains(fs[0].notes[0], "No lock is held")) << fs[0].notes[0];
 }
 
