@@ -161,22 +161,7 @@ void AccessRegistry::ReleasePending() {
   }
 }
 
-StackId AccessRegistry::Stack() {
-  PyFrameObject* f = CurrentFrame();
-  if (f == nullptr) return rec_->CaptureStack();
-  PyCodeObject* code = FrameCode(f);
-  int lasti = FrameLasti(f);
-  PyFrameObject* back = FrameBack(f);
-  int back_lasti = back != nullptr ? FrameLasti(back) : -1;
-  size_t slot = ((reinterpret_cast<uintptr_t>(f) >> 4) ^ static_cast<uintptr_t>(lasti)) % kStackCacheSize;
-  StackEntry& e = stack_cache_[slot];
-  if (e.frame == f && e.code == code && e.lasti == lasti && e.back == back && e.back_lasti == back_lasti) {
-    return e.stack;
-  }
-  StackId stack = rec_->CaptureStackFrom(f);
-  e = StackEntry{f, code, back, lasti, back_lasti, stack};
-  return stack;
-}
+StackId AccessRegistry::Stack() { return rec_->CaptureStack(); }
 
 void AccessRegistry::Record(LocRecord& loc, uint8_t flags) {
   Recorder& rec = *rec_;

@@ -346,13 +346,13 @@ PyObject* Bootstrap(PyObject* module, PyObject*) {
     return nullptr;
   }
   StartWatchdog();
-  Recorder::Get().depot().set_floor(CurrentFrame());
+  Recorder::Get().depot().SetFloorHere();
   PyObject* target = PyList_GET_ITEM(args, is_module ? 1 : 0);
   PyObject* rest = PyList_GetSlice(args, is_module ? 2 : 1, PyList_GET_SIZE(args));
   PyObject* res = rest == nullptr ? nullptr
                   : is_module    ? RunModule(target, rest)
                                  : RunScript(target, rest);
-  Recorder::Get().depot().set_floor(nullptr);
+  Recorder::Get().depot().ClearFloor();
   Py_XDECREF(rest);
   Py_DECREF(args);
   return res;

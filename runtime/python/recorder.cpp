@@ -97,7 +97,7 @@ void Recorder::Flush() {
 
 Tid Recorder::CurrentTid() { return threads_->Current()->tid; }
 
-StackId Recorder::CaptureStack() { return depot_->Capture(CurrentFrame()); }
+StackId Recorder::CaptureStack() { return depot_->CaptureCurrent(); }
 
 StackId Recorder::CaptureStackFrom(PyFrameObject* top) { return depot_->Capture(top); }
 

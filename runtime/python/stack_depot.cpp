@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "runtime/python/frame_walk.h"
 #include "runtime/trace/trace.h"
 
 namespace pyrace::py {
@@ -46,19 +47,47 @@ bool StackDepot::FramesEq::operator()(const std::vector<Frame>& a,
   return true;
 }
 
-StackId StackDepot::Capture(PyFrameObject* top) {
-  scratch_.clear();
+void StackDepot::AddFrame(PyCodeObject* code, int lasti) {
+  auto code_word = reinterpret_cast<uintptr_t>(code);
+  auto lasti_word = static_cast<uintptr_t>(lasti);
+  scratch_.push_back(code_word);
+  scratch_.push_back(lasti_word);
+  scratch_hash_ = Mix(Mix(scratch_hash_, code_word), lasti_word);
+}
+
+StackId StackDepot::CaptureCurrent() {
+  BeginKey();
   int depth = 0;
-  uint64_t hash = 0;
+  for (RawFrame f = TopRawFrame(); f != nullptr && f != raw_floor_ && depth < max_depth_;
+       f = RawBack(f), ++depth) {
+    AddFrame(RawCode(f), RawLasti(f));
+  }
+  return LookupKey();
+}
+
+StackId StackDepot::Capture(PyFrameObject* top) {
+  BeginKey();
+  int depth = 0;
   for (PyFrameObject* f = top; f != nullptr && f != floor_ && depth < max_depth_;
        f = FrameBack(f), ++depth) {
-    auto code = reinterpret_cast<uintptr_t>(FrameCode(f));
-    auto lasti = static_cast<uintptr_t>(FrameLasti(f));
-    scratch_.push_back(code);
-    scratch_.push_back(lasti);
-    hash = Mix(Mix(hash, code), lasti);
+    AddFrame(FrameCode(f), FrameLasti(f));
   }
+  return LookupKey();
+}
+
+void StackDepot::SetFloorHere() {
+  floor_ = CurrentFrame();
+  raw_floor_ = TopRawFrame();
+}
+
+void StackDepot::ClearFloor() {
+  floor_ = nullptr;
+  raw_floor_ = nullptr;
+}
+
+StackId StackDepot::LookupKey() {
   if (scratch_.empty()) return kNoStack;
+  uint64_t hash = scratch_hash_;
   size_t len = scratch_.size();
   CacheSlot& slot = cache_[hash % kCacheSlots];
   if (slot.len == len && slot.hash == hash && SameWords(slot.key, scratch_.data(), len)) {

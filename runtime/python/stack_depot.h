@@ -31,6 +31,9 @@ class StackDepot {
   // Definitions go to this writer (null: ids are still handed out, nothing written).
   void set_writer(TraceWriter* w) { writer_ = w; }
 
+  // The calling thread's stack, walked without creating frame objects (frame_walk.h).
+  StackId CaptureCurrent();
+  // The stack from a given frame object (another thread's, a finished activation's).
   StackId Capture(PyFrameObject* top);
   // The stack of `top` when `base` is a stack captured earlier in the same frame
   // activation (a release in the frame that acquired): the callers of a function
@@ -45,9 +48,10 @@ class StackDepot {
     return id < frames_of_.size() && frames_of_[id] != nullptr ? *frames_of_[id] : std::vector<Frame>();
   }
 
-  // Walks stop below this frame (the `python -c` runner's own frame while the
-  // program runs), so reports start at the user's code. Null: walk to the bottom.
-  void set_floor(PyFrameObject* f) { floor_ = f; }
+  // Walks stop below the calling frame (the `python -c` runner's own frame while the
+  // program runs), so reports start at the user's code.
+  void SetFloorHere();
+  void ClearFloor();
 
  private:
   struct KeyHash {
@@ -82,6 +86,13 @@ class StackDepot {
     StackId id = kNoStack;
   };
 
+  // Building the key of a stack: (code, byte offset) per frame, innermost first.
+  void BeginKey() {
+    scratch_.clear();
+    scratch_hash_ = 0;
+  }
+  void AddFrame(PyCodeObject* code, int lasti);
+  StackId LookupKey();
   StackId Resolve(const std::vector<uintptr_t>& key);
   StackId Define(std::vector<Frame> frames);
   const CodeInfo& Code(PyCodeObject* code);
@@ -90,6 +101,8 @@ class StackDepot {
   int max_depth_;
   TraceWriter* writer_ = nullptr;
   PyFrameObject* floor_ = nullptr;
+  const void* raw_floor_ = nullptr;  // the same frame in the interpreter's frame chain
+  uint64_t scratch_hash_ = 0;
   std::vector<CacheSlot> cache_ = std::vector<CacheSlot>(kCacheSlots);
   std::vector<SameFrameSlot> same_frame_ = std::vector<SameFrameSlot>(kCacheSlots);
   std::vector<const std::vector<Frame>*> frames_of_;  // by StackId, keys of by_frames_
