@@ -99,21 +99,9 @@ class AccessRegistry {
   size_t pin_next_ = 0;
   std::vector<PyObject*> pending_release_;
 
-  // Stacks of recent access sites. A frame's callers are suspended at fixed call sites
-  // while it runs, so (frame, code, offset, caller, caller's offset) names one stack;
-  // a frame object reused by the next call of the same function from the same place
-  // has the very same stack.
+  // The access's stack: the depot's frame walk and its cache (no cache of its own:
+  // a cache keyed by frame addresses could hand out another activation's callers).
   StackId Stack();
-  struct StackEntry {
-    PyFrameObject* frame = nullptr;
-    PyCodeObject* code = nullptr;
-    PyFrameObject* back = nullptr;
-    int lasti = -1;
-    int back_lasti = -1;
-    StackId stack = kNoStack;
-  };
-  static constexpr size_t kStackCacheSize = 256;
-  StackEntry stack_cache_[kStackCacheSize];
 };
 
 template <typename Describe>
