@@ -79,6 +79,38 @@ TEST(Replay, TruncatedTraceReplaysWithANote) {
   EXPECT_FALSE(nlohmann::json::parse(r.out, nullptr, false).is_discarded()) << r.out;
 }
 
+TEST(Replay, ExportsAChromeTimelineInsteadOfAReport) {
+  Recorded rec;
+  Record("lockdep_abba.py", &rec);
+  const std::string out = rec.dir.File("timeline.json");
+  const ToolResult r = RunPyrace({"replay", rec.trace, "--export", "chrome", "--output", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json doc = ReadJson(out);
+  int slices = 0, thread_names = 0;
+  for (const auto& e : doc.at("traceEvents")) {
+    if (e.at("ph") == "X") ++slices;
+    if (e.at("ph") == "M" && e.at("name") == "thread_name") ++thread_names;
+  }
+  EXPECT_GE(slices, 4) << out;  // both threads hold both locks at least once
+  EXPECT_GE(thread_names, 3);   // MainThread and the two workers
+}
+
+TEST(Replay, ExportsRapidStdLines) {
+  Recorded rec;
+  Record("lockdep_abba.py", &rec);
+  const ToolResult r = RunPyrace({"replay", rec.trace, "--export", "std"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("|acq(L"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("|rel(L"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("|fork(T"), std::string::npos) << r.out;
+}
+
+TEST(Replay, ExportOfAnUnknownFormatIsAUsageError) {
+  Recorded rec;
+  Record("lockdep_abba.py", &rec);
+  EXPECT_EQ(RunPyrace({"replay", rec.trace, "--export", "xml"}).exit_code, 2);
+}
+
 TEST(Replay, GarbageIsAnInputError) {
   TempDir tmp;
   const std::string garbage = tmp.File("garbage.pyrt");

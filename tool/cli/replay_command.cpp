@@ -2,11 +2,15 @@
 
 #include <unistd.h>
 
+#include <fstream>
+#include <iostream>
+#include <memory>
 #include <string>
 
 #include <CLI/CLI.hpp>
 
 #include "runtime/analysis/analyzer.h"
+#include "runtime/trace/export/export.h"
 #include "runtime/trace/trace.h"
 #include "tool/cli/exit_codes.h"
 #include "tool/cli/option_flags.h"
@@ -32,6 +36,35 @@ void NotePartialTrace(const ReadStatus& s) {
   }
 }
 
+// `--export chrome|std`: the trace's events in another tool's format instead of a
+// report, to --output or standard output. A damaged trace exports up to its damage.
+int Export(const std::string& path, const std::string& format, const std::string& output) {
+  std::ofstream file;
+  if (!output.empty()) {
+    file.open(output, std::ios::binary);
+    if (!file) return Fail("cannot write '" + output + "'");
+  }
+  std::ostream& out = output.empty() ? std::cout : file;
+  TraceReader reader;
+  ReadStatus status;
+  if (format == "chrome") {
+    ChromeTraceExporter exporter(out);
+    status = path == "-" ? reader.ReadFd(STDIN_FILENO, exporter) : reader.ReadFile(path, exporter);
+    if (!IsFatal(status)) exporter.Finish(reader.symbols());
+  } else {
+    StdExporter exporter(out);
+    status = path == "-" ? reader.ReadFd(STDIN_FILENO, exporter) : reader.ReadFile(path, exporter);
+    if (!IsFatal(status)) exporter.Finish(reader.symbols());
+  }
+  if (IsFatal(status)) {
+    return Fail("cannot export '" + path + "': " + (status.message.empty() ? "no trace header" : status.message));
+  }
+  NotePartialTrace(status);
+  out.flush();
+  if (!out) return Fail("writing the export failed");
+  return kExitClean;
+}
+
 }  // namespace
 
 int ReplayMain(int argc, char** argv) {
@@ -41,6 +74,11 @@ int ReplayMain(int argc, char** argv) {
              "Exit code: 0 clean, 1 findings, 2 usage error or unreadable trace.");
   std::string path;
   app.add_option("trace", path, "The trace file (- for standard input)")->required();
+  std::string export_format;
+  app.add_option("--export", export_format,
+                 "Write the trace's events instead of a report: chrome (chrome://tracing, Perfetto) or std "
+                 "(RAPID's STD format), to --output or standard output.")
+      ->check(CLI::IsMember({"chrome", "std"}));
   OptionArgs args;
   AddOptionFlags(app, &args);
   try {
@@ -53,6 +91,7 @@ int ReplayMain(int argc, char** argv) {
   Options opts;
   std::string error;
   if (!ResolveOptions(args, &opts, &error)) return Fail(error);
+  if (!export_format.empty()) return Export(path, export_format, opts.output);
   Reporter reporter;
   if (!reporter.Prepare(opts, /*quiet_when_clean=*/false, &error)) return Fail(error);
 
