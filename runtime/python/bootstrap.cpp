@@ -181,9 +181,44 @@ PyObject* ReadSource(PyObject* abspath) {
   return data;
 }
 
+// `python DIR` and `python app.pyz`: a directory or zip archive holding __main__.py is
+// put first on sys.path and its __main__ module run, argv[0] as given.
+bool IsMainPackage(PyObject* abspath) {
+  PyObject* isdir = CallOsPath("isdir", abspath);
+  if (isdir == nullptr) return false;
+  bool dir = isdir == Py_True;
+  Py_DECREF(isdir);
+  if (dir) return true;
+  PyObject* zipfile = PyImport_ImportModule("zipfile");
+  PyObject* is_zip = zipfile != nullptr ? PyObject_CallMethod(zipfile, "is_zipfile", "O", abspath) : nullptr;
+  Py_XDECREF(zipfile);
+  bool zip = is_zip == Py_True;
+  Py_XDECREF(is_zip);
+  PyErr_Clear();
+  return zip;
+}
+
+PyObject* RunMainPackage(PyObject* script, PyObject* abspath, PyObject* rest) {
+  std::vector<PyObject*> argv{script};
+  for (Py_ssize_t i = 0; i < PyList_GET_SIZE(rest); ++i) argv.push_back(PyList_GET_ITEM(rest, i));
+  if (!SetPath0(abspath) || !SetArgv(argv) || CleanMain() == nullptr) return nullptr;
+  PyObject* runpy = PyImport_ImportModule("runpy");
+  if (runpy == nullptr) return ReportUncaught();
+  PyObject* res = PyObject_CallMethod(runpy, "_run_module_as_main", "sO", "__main__", Py_False);
+  Py_DECREF(runpy);
+  if (res == nullptr) return ReportUncaught();
+  Py_DECREF(res);
+  Py_RETURN_NONE;
+}
+
 PyObject* RunScript(PyObject* script, PyObject* rest) {
   PyObject* abspath = CallOsPath("abspath", script);
   if (abspath == nullptr) return nullptr;
+  if (IsMainPackage(abspath)) {
+    PyObject* res = RunMainPackage(script, abspath, rest);
+    Py_DECREF(abspath);
+    return res;
+  }
   PyObject* source = ReadSource(abspath);
   if (source == nullptr) {
     if (!PyErr_ExceptionMatches(PyExc_OSError)) {

@@ -19,6 +19,19 @@ TEST(Cli, MissingScriptIsAUsageError) {
       << r.err;
 }
 
+// `pyrace run DIR` is `python DIR`: DIR/__main__.py runs with DIR first on sys.path,
+// and the modules beside it are the user's code (instrumented for races).
+TEST(Cli, RunsADirectoryWithMainPy) {
+  TempDir tmp;
+  const std::string report = tmp.File("report.json");
+  const ToolResult r = RunPyrace({"run", "--format", "json", "--output", report, Testdata("app_dir")});
+  EXPECT_EQ(r.exit_code, 66) << r.err;
+  FindingSet expected = Annotations(Testdata("app_dir/__main__.py"));
+  expected.merge(Annotations(Testdata("app_dir/worker.py")));
+  ASSERT_EQ(expected.size(), 2u);
+  EXPECT_EQ(FindingsOf(ReadJson(report)), expected) << r.err;
+}
+
 TEST(Cli, NoProgramIsAUsageError) {
   const ToolResult r = RunPyrace({"run"});
   EXPECT_EQ(r.exit_code, 2);

@@ -214,6 +214,8 @@ def install_for_argv(argv, patterns=""):
     args = list(argv or [])[1:]
     if args and args[0] == "-m":
         project = os.getcwd()
+    elif args and os.path.isdir(args[0]):  # `pyrace run DIR`: DIR/__main__.py and its modules
+        project = os.path.realpath(args[0])
     elif args:
         project = os.path.dirname(os.path.realpath(args[0]))
     else:
