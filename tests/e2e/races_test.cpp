@@ -47,7 +47,8 @@ INSTANTIATE_TEST_SUITE_P(
                     "check_then_act_dict.py", "producer_consumer_unlocked.py", "producer_consumer_locked.py",
                     "clean_queue_handoff.py", "clean_simplequeue_handoff.py", "clean_executor.py",
                     "clean_event.py", "clean_condition.py", "clean_barrier.py", "clean_join.py",
-                    "clean_distinct_slots.py", "clean_thread_local.py", "clean_one_thread_objects.py"),
+                    "clean_distinct_slots.py", "clean_thread_local.py", "clean_one_thread_objects.py",
+                    "stats_dict_via_attribute.py"),
     ProgramName);
 
 // The single finding of a report, or null.

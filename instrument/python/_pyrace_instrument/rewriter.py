@@ -85,6 +85,11 @@ def _is_simple(node):
     return isinstance(node, ast.Constant) or (isinstance(node, ast.Name) and not node.id.startswith("__pyrace"))
 
 
+def _reusable(node):
+    """Simple, or a temporary this statement bound: both can be read again after the store."""
+    return _is_simple(node) or (isinstance(node, ast.Name) and node.id.startswith(TEMP.split("%")[0]))
+
+
 # ---------------------------------------------------------------------------
 # Scopes: which names are module globals worth watching, which are locals, cells.
 
@@ -496,17 +501,20 @@ class Rewriter(ast.NodeTransformer):
             t.value = self._visit_target(t.value)
         return t
 
-    def _store_target(self, t, stmt, rmw=False):
+    def _store_target(self, t, stmt, rmw=False, owner=None):
         """Record calls to run after a store that could not become a hook call itself.
-        Only re-evaluates what has no side effects (names, constants)."""
+        Only re-evaluates what has no side effects (names, constants, the statement's own
+        temporaries). owner: how the report names the object when t.value was replaced
+        by a temporary."""
         if isinstance(t, ast.Name):
             return self._name_write_records([t.id], stmt, rmw)
-        if isinstance(t, ast.Attribute) and _is_simple(t.value):
-            k = self.site(ATTR_RMW if rmw else ATTR_WRITE, t, t.attr, self._owner_text(t.value))
-            return [_expr_stmt(_call("ra", [_name(t.value.id, t) if isinstance(t.value, ast.Name) else t.value,
-                                            _const(k, t)], stmt), stmt)]
-        if isinstance(t, ast.Subscript) and _is_simple(t.value) and _is_simple(t.slice):
-            k = self.site(ITEM_RMW if rmw else ITEM_WRITE, t, "", self._owner_text(t.value))
+        if owner is None and isinstance(t, (ast.Attribute, ast.Subscript)):
+            owner = self._owner_text(t.value)
+        if isinstance(t, ast.Attribute) and _reusable(t.value):
+            k = self.site(ATTR_RMW if rmw else ATTR_WRITE, t, t.attr, owner)
+            return [_expr_stmt(_call("ra", [_copy_simple(t.value), _const(k, t)], stmt), stmt)]
+        if isinstance(t, ast.Subscript) and _reusable(t.value) and _reusable(t.slice):
+            k = self.site(ITEM_RMW if rmw else ITEM_WRITE, t, "", owner)
             return [_expr_stmt(_call("ri", [_copy_simple(t.value), _copy_simple(t.slice), _const(k, t)],
                                      stmt), stmt)]
         if isinstance(t, (ast.Tuple, ast.List)):
@@ -524,6 +532,9 @@ class Rewriter(ast.NodeTransformer):
         if isinstance(t, ast.Name):
             return [node] + self._name_write_records([t.id], node, rmw=True)
         pre, post = [], []
+        # Named before the parts are replaced by temporaries: `self.by_key[k] += v`
+        # is an update of Stats.by_key[k], not of a temporary.
+        owner = self._owner_text(t.value) if isinstance(t, (ast.Attribute, ast.Subscript)) else None
         if isinstance(t, ast.Attribute) and not _is_simple(t.value):
             pre.append(self._bind_temp(t.value, node, "value"))
             t.value = _name(pre[-1].targets[0].id, t.value)
@@ -533,13 +544,13 @@ class Rewriter(ast.NodeTransformer):
                 t.value = _name(pre[-1].targets[0].id, t.value)
             if isinstance(t.slice, ast.Slice):
                 t.slice = self.visit(t.slice)
-                k = self.site(CONTAINER_WRITE, t, "", self._owner_text(t.value))
+                k = self.site(CONTAINER_WRITE, t, "", owner)
                 post.append(_expr_stmt(_call("c", [_copy_simple(t.value), _const(k, t)], node), node))
                 return pre + [node] + post + self._del_temps(pre, node)
             if not _is_simple(t.slice):
                 pre.append(self._bind_temp(t.slice, node, "slice"))
                 t.slice = _name(pre[-1].targets[0].id, t.slice)
-        post = self._store_target(t, node, rmw=True)
+        post = self._store_target(t, node, rmw=True, owner=owner)
         return pre + [node] + post + self._del_temps(pre, node)
 
     def _bind_temp(self, expr, stmt, _what):

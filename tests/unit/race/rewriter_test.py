@@ -192,6 +192,21 @@ class Sites(unittest.TestCase):
         self.assertEqual(kinds(8), [(rw.ATTR_READ, "log"), (rw.NOT_CONTAINS, "Account.log")])
         self.assertEqual(kinds(9), [(rw.ATTR_READ, "log"), (rw.ITEM_WRITE, "Account.log")])
 
+    def test_updates_through_an_attribute_chain_record_the_update(self):
+        run_rewritten("""
+        class Stats:
+            def __init__(self):
+                self.by_key = {'a': 0}
+                self.inner = Stats.__new__(Stats) if False else type('I', (), {})()
+                self.inner.n = 0
+            def add(self, key):
+                self.by_key[key] += 1
+                self.inner.n += 2
+        Stats().add('a')
+        """)
+        self.assertEqual(kinds(8), [(rw.ATTR_READ, "by_key"), (rw.ITEM_RMW, "Stats.by_key")])
+        self.assertEqual(kinds(9), [(rw.ATTR_READ, "inner"), (rw.ATTR_RMW, "n")])
+
     def test_container_methods_iteration_and_len(self):
         run_rewritten("""
         items = []
