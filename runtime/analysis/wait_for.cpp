@@ -77,6 +77,9 @@ class Solver {
         const LockState* l = Lock(t.obj);
         if (l == nullptr || !l->held) return false;  // being handed over right now
         bool holder_live = IsLive(l->holder);
+        // Only a live holder releases the GIL; one the snapshot does not list is not
+        // known to be stuck.
+        if (l->kind == LockKind::kGil) return l->holder == t.tid || (holder_live && IsStuck(l->holder));
         if (l->kind == LockKind::kRLock) {
           if (l->holder == t.tid) return false;  // re-entry never blocks
           return holder_live ? IsStuck(l->holder) : true;
@@ -147,6 +150,7 @@ class Solver {
       if (t == nullptr || t->kind != WaitKind::kLock) continue;
       const LockState* l = Lock(t->obj);
       if (l == nullptr) continue;
+      if (l->kind == LockKind::kGil && l->holder == tid) return Reason::kSelfWait;
       if (!IsLive(l->holder)) {
         if (l->kind == LockKind::kRLock) return Reason::kRLockOwnerExited;
         best = Reason::kLockHolderExited;

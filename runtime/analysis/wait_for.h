@@ -13,6 +13,12 @@
 //     (queue get), or joining all threads at shutdown: stuck only while every other
 //     live thread is stuck, since any thread may release a plain Lock (a Condition's
 //     waiter lock is released by the notifier), put to a queue or finish.
+//   - waiting for the GIL (LockKind::kGil, a C thread in PyGILState_Ensure): stuck
+//     while the GIL's one live holder is stuck, or when it is the waiter itself; a GIL
+//     whose holder is not known (held by a thread running Python) is not a wait
+//     anyone is stuck on;
+//   - C mutexes (LockKind::kCMutex) follow the plain Lock rules: a PyThread lock may
+//     be released by any thread.
 // Threads the runtime does not know (started by C code) and threads waiting with a
 // timeout are never stuck and count as able to run.
 #pragma once
@@ -41,6 +47,8 @@ struct LockState {
   bool held = false;
   Tid holder = kNoTid;       // meaningful when held; may be a thread no longer live
 };
+// The GIL is LockState{kGilLock, LockKind::kGil, held, holder}: held only when its
+// holder is known for certain (a thread blocked in C with the GIL held).
 
 struct Snapshot {
   uint64_t now_us = 0;

@@ -3,7 +3,10 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <condition_variable>
+#include <cstring>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -88,6 +91,12 @@ struct SiteInfo {
 std::unordered_map<const PyraceCSite*, SiteInfo> g_sites;
 uint64_t g_cthreads = 0;
 
+// Leaked on purpose: queued events and the wait record may outlive the thread.
+CThread* OwnCThread() {
+  if (t_cthread == nullptr) t_cthread = new CThread();
+  return t_cthread;
+}
+
 // A lost release would leave a lock held in the trace (false lock-order edges); a
 // lost acquire costs nothing worse than a missed report. So the last part of the
 // buffer only takes releases.
@@ -101,11 +110,7 @@ void Queue(Op op, const PyraceCSite& site, void* lock = nullptr, uint8_t flags =
   p.lock = lock;
   p.interval = t_interval;
   p.rec = Recorder::Get().threads().CurrentOrNull();  // a thread_local read: no GIL needed
-  if (p.rec == nullptr) {
-    // Leaked on purpose: queued events may outlive the thread.
-    if (t_cthread == nullptr) t_cthread = new CThread();
-    p.cthread = t_cthread;
-  }
+  if (p.rec == nullptr) p.cthread = OwnCThread();
   std::lock_guard<std::mutex> guard(g_mu);
   if (g_queued >= (IsRelease(op) ? kPendingCapacity : kPendingReserved)) {
     g_dropped.fetch_add(1, std::memory_order_relaxed);
@@ -271,12 +276,126 @@ void ReportDrops() {
   (void)ignored;
 }
 
+// The stack a blocking C lock call's pre-lock hook captured with the GIL held: its
+// post-lock event reuses it (no Python ran in between).
+thread_local const PyraceCSite* t_prelock_site = nullptr;
+thread_local StackId t_prelock_stack = kNoStack;
+
+StackId PreLockStack(const PyraceCSite& site) {
+  Recorder& rec = Recorder::Get();
+  t_prelock_site = &site;
+  t_prelock_stack = CStack(rec, &site, rec.CaptureStack());
+  return t_prelock_stack;
+}
+
 // A hook called with the GIL: earlier queued events first, then this one.
 void Direct(Op op, const PyraceCSite& site, void* lock = nullptr, uint8_t flags = 0) {
   Recorder& rec = Recorder::Get();
   DrainCapiPending(rec);
   Tid tid = CurrentTid(rec);
-  Record(rec, op, &site, tid, lock, flags, CStack(rec, &site, rec.CaptureStack()), /*gil=*/true);
+  bool after_prelock = (op == Op::kMutexAcquired || op == Op::kMutexTryFailed) && t_prelock_site == &site;
+  StackId stack = after_prelock ? t_prelock_stack : CStack(rec, &site, rec.CaptureStack());
+  t_prelock_site = nullptr;
+  Record(rec, op, &site, tid, lock, flags, stack, /*gil=*/true);
+}
+
+// --- The GIL-free record of C-level waits (see capi_bridge.h) ---------------------
+
+enum class CWait : uint8_t { kNone, kMutex, kGil };
+
+// One per native thread that reached a lock or GIL hook. Leaked on purpose: the
+// monitor may read it after the thread ended.
+struct NativeThread {
+  ThreadRec* rec = nullptr;    // pyrace's record of the thread, when it has one
+  CThread* cthread = nullptr;  // otherwise
+  bool alive = true;
+  CWait wait = CWait::kNone;
+  void* lock = nullptr;  // kMutex: its address
+  const PyraceCSite* site = nullptr;
+  uint64_t since_us = 0;
+  bool holds_gil = false;    // blocked on the C mutex with the GIL held
+  StackId stack = kNoStack;  // C site + Python stack, when it had the GIL at the pre-lock
+};
+
+// Not the GIL: C threads block here without it. Taken before g_mu when both are.
+std::mutex g_wait_mu;
+std::vector<NativeThread*> g_natives;
+std::unordered_map<void*, NativeThread*> g_holders;  // C mutex address -> holder
+bool g_frozen = false;
+std::condition_variable g_thaw;
+thread_local NativeThread* t_native = nullptr;
+
+struct NativeExit {
+  ~NativeExit() {
+    if (t_native == nullptr) return;
+    std::lock_guard<std::mutex> guard(g_wait_mu);
+    t_native->alive = false;
+  }
+};
+thread_local NativeExit t_native_exit;
+
+NativeThread* Native() {
+  if (t_native != nullptr) return t_native;
+  (void)&t_native_exit;  // constructs it, so its destructor runs at thread exit
+  auto* n = new NativeThread();
+  std::lock_guard<std::mutex> guard(g_wait_mu);
+  g_natives.push_back(n);
+  t_native = n;
+  return n;
+}
+
+// g_wait_mu held. A C thread's record becomes its pyrace record once it runs Python.
+void BindIdentity(NativeThread* n) {
+  if (ThreadRec* r = Recorder::Get().threads().CurrentOrNull()) {
+    n->rec = r;
+  } else if (n->rec == nullptr) {
+    n->cthread = OwnCThread();
+  }
+}
+
+// A read-write lock has many holders, which one holder per lock cannot say: its
+// waits are left out of the graph (never stuck).
+bool Tracked(const PyraceCSite& site) {
+  return site.what == nullptr || std::strncmp(site.what, "pthread_rwlock", 14) != 0;
+}
+
+// PyMutex_Lock (3.13) detaches the thread state, letting the GIL go, when it has to wait.
+bool LetsGilGoWhileWaiting(const PyraceCSite& site) {
+  return site.what != nullptr &&
+         (std::strcmp(site.what, "PyMutex_Lock") == 0 || std::strcmp(site.what, "_PyMutex_Lock") == 0);
+}
+
+void EnterWait(CWait kind, const PyraceCSite& site, void* lock, bool holds_gil, StackId stack) {
+  NativeThread* n = Native();
+  uint64_t now = Recorder::Get().NowUs();
+  std::lock_guard<std::mutex> guard(g_wait_mu);
+  BindIdentity(n);
+  n->wait = kind;
+  n->lock = lock;
+  n->site = &site;
+  n->since_us = now;
+  n->holds_gil = holds_gil;
+  n->stack = stack;
+}
+
+// The thread's wait is over (it got `acquired`, or the GIL, or gave up). While the
+// monitor has the recorder (frozen), a thread that holds the GIL parks here, before
+// its hook touches anything: it is the only kind of thread that could write.
+void LeaveWait(void* acquired) {
+  NativeThread* n = Native();
+  std::unique_lock<std::mutex> guard(g_wait_mu);
+  BindIdentity(n);
+  n->wait = CWait::kNone;
+  n->holds_gil = false;
+  n->stack = kNoStack;
+  if (acquired != nullptr) g_holders[acquired] = n;
+  if (g_frozen && PyGILState_Check()) g_thaw.wait(guard, [] { return !g_frozen; });
+}
+
+// Any thread may release a PyThread lock, so the release ends the hold, whoever did it.
+void Released(void* lock) {
+  std::lock_guard<std::mutex> guard(g_wait_mu);
+  g_holders.erase(lock);
 }
 
 void Route(Op op, const PyraceCSite& site, void* lock = nullptr, uint8_t flags = 0) {
@@ -297,8 +416,12 @@ class BridgeSink final : public capi::CapiSink {
     Queue(Op::kGilRelease, site);
   }
   // The table calls this only when the thread does not hold the GIL.
-  void GilWaiting(const PyraceCSite&) override { t_waited = true; }
+  void GilWaiting(const PyraceCSite& site) override {
+    t_waited = true;
+    EnterWait(CWait::kGil, site, nullptr, /*holds_gil=*/false, kNoStack);
+  }
   void GilAcquired(const PyraceCSite& site) override {
+    LeaveWait(nullptr);
     Recorder& rec = Recorder::Get();
     Tid tid = CurrentTid(rec);  // adopts a C thread's record before its events are written
     if (t_waited) {
@@ -311,14 +434,29 @@ class BridgeSink final : public capi::CapiSink {
     RecordGilHeld(rec, tid, CStack(rec, &site, rec.CaptureStack()));
   }
   void MutexCreated(const PyraceCSite& site, void* lock) override { Route(Op::kMutexCreate, site, lock); }
-  void MutexDestroyed(const PyraceCSite& site, void* lock) override { Route(Op::kMutexDestroy, site, lock); }
-  // Waits on C mutexes are not in the watchdog's wait-for graph yet.
-  void MutexWaiting(const PyraceCSite&, void*, bool) override {}
+  void MutexDestroyed(const PyraceCSite& site, void* lock) override {
+    Released(lock);
+    Route(Op::kMutexDestroy, site, lock);
+  }
+  // Only blocking waits can be stuck; a try or timed attempt ends by itself.
+  void MutexWaiting(const PyraceCSite& site, void* lock, bool try_lock) override {
+    if (try_lock || !Tracked(site)) return;
+    bool gil = PyGILState_Check() != 0;
+    StackId stack = gil ? PreLockStack(site) : kNoStack;
+    EnterWait(CWait::kMutex, site, lock, gil && !LetsGilGoWhileWaiting(site), stack);
+  }
   void MutexAcquired(const PyraceCSite& site, void* lock, bool try_lock) override {
+    if (Tracked(site)) LeaveWait(lock);
     Route(Op::kMutexAcquired, site, lock, try_lock ? kFlagTry : 0);
   }
-  void MutexTryFailed(const PyraceCSite& site, void* lock) override { Route(Op::kMutexTryFailed, site, lock); }
-  void MutexReleasing(const PyraceCSite& site, void* lock) override { Route(Op::kMutexRelease, site, lock); }
+  void MutexTryFailed(const PyraceCSite& site, void* lock) override {
+    if (Tracked(site)) LeaveWait(nullptr);
+    Route(Op::kMutexTryFailed, site, lock);
+  }
+  void MutexReleasing(const PyraceCSite& site, void* lock) override {
+    if (Tracked(site)) Released(lock);
+    Route(Op::kMutexRelease, site, lock);
+  }
 };
 
 }  // namespace
@@ -352,15 +490,133 @@ uint64_t CapiDroppedEvents() { return g_dropped.load(std::memory_order_relaxed);
 
 namespace {
 
+// Frozen (see capi_bridge.h): the recorder is the caller's.
+Tid NativeTid(Recorder& rec, NativeThread* n) {
+  return n->rec != nullptr ? n->rec->tid : RecordOf(rec, n->cthread)->tid;
+}
+
+wait_for::ThreadState& SnapshotEntry(wait_for::Snapshot& snap, Tid tid) {
+  for (wait_for::ThreadState& t : snap.threads) {
+    if (t.tid == tid) return t;
+  }
+  wait_for::ThreadState t;
+  t.tid = tid;
+  t.daemon = true;  // a C thread: the interpreter does not wait for it at exit
+  snap.threads.push_back(t);
+  return snap.threads.back();
+}
+
+wait_for::LockState CMutexState(Recorder& rec, void* lock, Tid waiter) {
+  wait_for::LockState l;
+  l.id = MutexId(rec, lock, waiter);
+  l.kind = LockKind::kCMutex;
+  auto it = g_holders.find(lock);
+  if (it != g_holders.end()) {
+    l.held = true;
+    l.holder = NativeTid(rec, it->second);
+  }
+  return l;
+}
+
+}  // namespace
+
+bool FreezeCWaits(uint64_t now_us, uint64_t grace_us) {
+  std::lock_guard<std::mutex> guard(g_wait_mu);
+  for (const NativeThread* n : g_natives) {
+    if (n->alive && n->wait == CWait::kMutex && n->holds_gil && now_us >= n->since_us &&
+        now_us - n->since_us >= grace_us) {
+      g_frozen = true;
+      return true;
+    }
+  }
+  return false;
+}
+
+void ThawCWaits() {
+  {
+    std::lock_guard<std::mutex> guard(g_wait_mu);
+    g_frozen = false;
+  }
+  g_thaw.notify_all();
+}
+
+void AddCWaits(Recorder& rec, wait_for::Snapshot& snap) {
+  DrainCapiPending(rec);
+  std::lock_guard<std::mutex> guard(g_wait_mu);
+  wait_for::LockState gil;
+  gil.id = kGilLock;
+  gil.kind = LockKind::kGil;
+  int gil_holders = 0;
+  std::vector<std::pair<void*, Tid>> waited;  // each C mutex once, with a waiter
+  for (NativeThread* n : g_natives) {
+    if (!n->alive) continue;
+    Tid tid = NativeTid(rec, n);
+    wait_for::ThreadState& t = SnapshotEntry(snap, tid);
+    if (n->wait == CWait::kNone) continue;  // its Python-level state, if any, stands
+    t.waiting = true;
+    t.kind = WaitKind::kLock;
+    t.timed = false;
+    t.since_us = n->since_us;
+    t.obj = n->wait == CWait::kGil ? kGilLock : MutexId(rec, n->lock, tid);
+    if (n->holds_gil) {
+      ++gil_holders;
+      gil.holder = tid;
+    }
+    bool seen = std::any_of(waited.begin(), waited.end(), [n](const auto& w) { return w.first == n->lock; });
+    if (n->wait == CWait::kMutex && !seen) waited.emplace_back(n->lock, tid);
+  }
+  // Two "holders" would mean the record is wrong somewhere: then nobody is known.
+  gil.held = gil_holders == 1;
+  snap.locks.push_back(gil);
+  for (const auto& [lock, waiter] : waited) snap.locks.push_back(CMutexState(rec, lock, waiter));
+}
+
+bool CWaitOf(Recorder& rec, Tid tid, uint64_t* obj, StackId* stack) {
+  std::lock_guard<std::mutex> guard(g_wait_mu);
+  for (NativeThread* n : g_natives) {
+    if (!n->alive || n->wait == CWait::kNone || NativeTid(rec, n) != tid) continue;
+    *obj = n->wait == CWait::kGil ? kGilLock : MutexId(rec, n->lock, tid);
+    *stack = n->stack != kNoStack ? n->stack : CStack(rec, n->site, kNoStack);
+    if (n->holds_gil) {
+      // The trace may still show an earlier holder that let the GIL go in code the
+      // pass did not instrument (the eval loop's switch interval).
+      if (g_gil_holder != kNoTid && g_gil_holder != tid) RecordGilRelease(rec, g_gil_holder, kNoStack);
+      RecordGilHeld(rec, tid, *stack);
+    }
+    return true;
+  }
+  return false;
+}
+
+namespace {
+
 // A fork while another thread holds g_mu would leave the child's hooks blocked
 // forever: the forking thread holds it across fork. The child does not write the
 // parent's queued events (its recorder abandons the parent's trace).
-void LockBeforeFork() { g_mu.lock(); }
-void UnlockInParent() { g_mu.unlock(); }
+void LockBeforeFork() {
+  g_wait_mu.lock();
+  g_mu.lock();
+}
+void UnlockInParent() {
+  g_mu.unlock();
+  g_wait_mu.unlock();
+}
+// Only the forking thread lives on in the child: the others' waits and holds are gone.
+void ForgetOtherThreadsInChild() {
+  for (NativeThread* n : g_natives) {
+    if (n != t_native) n->alive = false;
+  }
+  for (auto it = g_holders.begin(); it != g_holders.end();) {
+    it = it->second == t_native ? std::next(it) : g_holders.erase(it);
+  }
+  g_frozen = false;
+}
 void ResetInChild() {
   g_queued = 0;
   capi_detail::g_pending.store(false, std::memory_order_relaxed);
+  ForgetOtherThreadsInChild();
   g_mu.unlock();
+  g_wait_mu.unlock();
 }
 
 }  // namespace

@@ -13,6 +13,9 @@
 #include <atomic>
 #include <cstdint>
 
+#include "runtime/analysis/wait_for.h"
+#include "runtime/model/event.h"
+
 namespace pyrace::py {
 
 class Recorder;
@@ -39,5 +42,38 @@ void EndCapiRecording(Recorder& rec);
 
 // Events lost because the pending buffer was full.
 uint64_t CapiDroppedEvents();
+
+// --- C-level waits, for the watchdog's GIL monitor --------------------------------
+// The hooks keep, under a small native mutex (not the GIL), per native thread: the
+// C mutex or the GIL it blocks on, since when and at which C site, and which C
+// mutexes each thread holds. A thread that blocks on a C mutex with the GIL held
+// (pthread_mutex_lock in a Python-called function) keeps the GIL while it waits: it
+// is the one thread known for certain to hold the GIL, and its stack (C site +
+// Python) is captured at the pre-lock, while it could still be.
+//
+// The monitor, which runs without the GIL while the watchdog cannot get it:
+//   if (FreezeCWaits(rec.NowUs(), grace_us)) {  // a GIL holder blocked >= grace
+//     ... AddCWaits(rec, snap); Analyze; CWaitOf(...) per stuck thread; emit ...
+//     ThawCWaits();                              // or _exit while frozen
+//   }
+// Between Freeze and Thaw the caller has the recorder (and this bridge's GIL-side
+// state) to itself, without the GIL: every use of the recorder needs the GIL, the
+// GIL's holder is blocked in its C mutex wait, and a thread that comes out of a C
+// wait or gets the GIL while frozen parks in its hook, before touching anything,
+// until the thaw. So nothing that writes can run.
+
+// True (and frozen) when a thread has been blocked on a C mutex with the GIL held
+// for at least grace_us.
+bool FreezeCWaits(uint64_t now_us, uint64_t grace_us);
+// Frozen: writes the queued events, then puts the C-level waits into snap: threads
+// blocked on a C mutex or on the GIL (their C wait replaces their Python-level
+// state), every other thread the hooks know as running, the waited C mutexes with
+// their holders, and the GIL (held when its blocked holder is known).
+void AddCWaits(Recorder& rec, wait_for::Snapshot& snap);
+// Frozen: the C-level wait of tid, if it has one: the LockId it waits on and where
+// (C site above the Python stack when it held the GIL). For the GIL's blocked holder
+// the GIL hold is written to the trace first, so the report can name it.
+bool CWaitOf(Recorder& rec, Tid tid, uint64_t* obj, StackId* stack);
+void ThawCWaits();
 
 }  // namespace pyrace::py

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "runtime/analysis/wait_for.h"
+#include "runtime/python/capi_bridge.h"
 #include "runtime/python/lock_types.h"
 #include "runtime/python/py_compat.h"
 #include "runtime/python/recorder.h"
@@ -53,10 +54,9 @@ int CountUnknownThreads(const std::vector<unsigned long>& known) {
   return n;
 }
 
-wait_for::Snapshot TakeSnapshot(Recorder& rec) {
-  wait_for::Snapshot snap;
-  snap.now_us = rec.NowUs();
-  std::vector<unsigned long> known;
+// The wait states the wrappers keep, for every live thread. `known` gets the idents
+// of the threads with a thread state.
+void AddPythonWaits(Recorder& rec, wait_for::Snapshot& snap, std::vector<unsigned long>& known) {
   for (const auto& t : rec.threads().all()) {
     if (!t->alive) continue;
     if (t->tstate != nullptr) known.push_back(t->ident);
@@ -79,6 +79,13 @@ wait_for::Snapshot TakeSnapshot(Recorder& rec) {
       snap.locks.push_back(ls);
     }
   }
+}
+
+wait_for::Snapshot TakeSnapshot(Recorder& rec) {
+  wait_for::Snapshot snap;
+  snap.now_us = rec.NowUs();
+  std::vector<unsigned long> known;
+  AddPythonWaits(rec, snap, known);
   snap.unknown_running = CountUnknownThreads(known);
   return snap;
 }
@@ -157,8 +164,124 @@ void Check(Recorder& rec) {
   _exit(o.exitcode);
 }
 
+// --- The GIL monitor --------------------------------------------------------------
+// The watchdog needs the GIL; a GIL-vs-C-mutex hang keeps it from ever getting it (the
+// GIL's holder is blocked in C on a mutex whose holder waits for the GIL). A second
+// native thread, which never takes the GIL, watches how long the watchdog has been
+// waiting for it and then decides from the C-level waits the capi bridge keeps.
+
+std::atomic<uint64_t> g_gil_wait_since_us{0};  // NowUs()+1 while Tick waits for the GIL
+pthread_t g_monitor;
+bool g_monitor_running = false;
+
+struct StuckWait {
+  Tid tid;
+  WaitKind kind;
+  uint64_t obj;
+  StackId stack;  // where it waits
+};
+
+// Frozen (capi_bridge.h): what each stuck thread waits on, its C-level wait first.
+std::vector<StuckWait> StuckWaits(Recorder& rec, const wait_for::Verdict& v) {
+  std::vector<StuckWait> waits;
+  for (Tid tid : v.stuck) {
+    StuckWait w{tid, WaitKind::kLock, 0, kNoStack};
+    if (!CWaitOf(rec, tid, &w.obj, &w.stack)) {
+      const ThreadRec* t = rec.threads().Get(tid);
+      w.kind = t->wait.kind;
+      w.obj = t->wait.obj;
+      w.stack = t->wait.stack;
+    }
+    waits.push_back(w);
+  }
+  return waits;
+}
+
+// The kDeadlock* group of a hang found without the GIL. Unlike RecordDeadlock it has
+// no kThreadStack for the other threads: walking their frames could create frame
+// objects, which needs the interpreter.
+void RecordCDeadlock(Recorder& rec, const wait_for::Verdict& v, const std::vector<StuckWait>& waits) {
+  EmitAt(rec, EventKind::kDeadlockBegin, v.stuck.front(), static_cast<uint64_t>(v.reason),
+         static_cast<uint16_t>(v.stuck.size()), kNoStack);
+  for (const StuckWait& w : waits) {
+    EmitAt(rec, EventKind::kDeadlockWait, w.tid, w.obj, static_cast<uint16_t>(w.kind), w.stack);
+  }
+  EmitAt(rec, EventKind::kDeadlockEnd, v.stuck.front(), 0, 0, kNoStack);
+  rec.Flush();
+}
+
+// Runs frozen: between FreezeCWaits and ThawCWaits this thread has the recorder to
+// itself without the GIL. That is only safe because every thread that could write
+// is stuck: writing needs the GIL, the GIL's holder is blocked in its C mutex wait,
+// and a thread leaving a C wait with the GIL parks in the bridge's hook until the
+// thaw (or the _exit below). The Python-level wait states read here only change
+// under the GIL, which nobody else has had since the holder blocked.
+void CheckGilHang(Recorder& rec) {
+  const Options& o = rec.options();
+  uint64_t grace_us = static_cast<uint64_t>(o.deadlock_grace_ms) * 1000;
+  if (!FreezeCWaits(rec.NowUs(), grace_us)) return;
+  wait_for::Snapshot snap;
+  snap.now_us = rec.NowUs();
+  std::vector<unsigned long> known;
+  AddPythonWaits(rec, snap, known);
+  AddCWaits(rec, snap);
+  // Python threads the runtime does not know cannot be listed without the GIL, so
+  // "every other thread is stuck" is never assumed here: only cycles (and waits no
+  // one else could end) are reported.
+  snap.unknown_running = 1;
+  wait_for::Verdict v = wait_for::Analyze(snap, grace_us);
+  if (v.deadlock()) {
+    std::vector<StuckWait> waits = StuckWaits(rec, v);
+    std::vector<std::tuple<Tid, int, uint64_t>> key;
+    for (const StuckWait& w : waits) key.emplace_back(w.tid, static_cast<int>(w.kind), w.obj);
+    std::sort(key.begin(), key.end());
+    if (g_reported.insert(key).second) {
+      RecordCDeadlock(rec, v, waits);
+      if (o.on_deadlock != "continue") {
+        // sys.stdout cannot be flushed without the GIL: what the program printed to a
+        // pipe and left in Python's buffers is lost.
+        static const char kNote[] =
+            "pyrace: deadlock detected (the GIL and a C lock), ending the run; see the report\n";
+        ssize_t ignored = write(2, kNote, sizeof(kNote) - 1);
+        (void)ignored;
+        _exit(o.exitcode);
+      }
+    }
+  }
+  ThawCWaits();
+}
+
+void MonitorTick() {
+  uint64_t since = g_gil_wait_since_us.load(std::memory_order_acquire);
+  if (since == 0) return;
+  Recorder& rec = Recorder::Get();
+  uint64_t grace_us = static_cast<uint64_t>(rec.options().deadlock_grace_ms) * 1000;
+  if (rec.NowUs() + 1 - since >= grace_us) CheckGilHang(rec);
+}
+
+void* MonitorMain(void*) {
+  pthread_mutex_lock(&g_mu);
+  while (!g_stop.load()) {
+    timespec deadline{};
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_nsec += static_cast<long>(kFlushMs) * 1000000L;
+    deadline.tv_sec += deadline.tv_nsec / 1000000000L;
+    deadline.tv_nsec %= 1000000000L;
+    int rc = 0;
+    while (!g_stop.load() && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&g_cv, &g_mu, &deadline);
+    if (g_stop.load()) break;
+    pthread_mutex_unlock(&g_mu);
+    MonitorTick();
+    pthread_mutex_lock(&g_mu);
+  }
+  pthread_mutex_unlock(&g_mu);
+  return nullptr;
+}
+
 void Tick() {
+  g_gil_wait_since_us.store(Recorder::Get().NowUs() + 1, std::memory_order_release);
   PyGILState_STATE gil = PyGILState_Ensure();
+  g_gil_wait_since_us.store(0, std::memory_order_release);
   Recorder& rec = Recorder::Get();
   if (!g_stop.load() && !IsFinalizing()) {
     rec.Flush();
@@ -204,25 +327,30 @@ void StartWatchdog() {
   pthread_condattr_destroy(&attr);
   g_stop.store(false);
   g_last_check_us = Recorder::Get().NowUs();
+  g_gil_wait_since_us.store(0);
   if (pthread_create(&g_thread, nullptr, Main, nullptr) == 0) g_running.store(true);
+  g_monitor_running = g_running.load() && pthread_create(&g_monitor, nullptr, MonitorMain, nullptr) == 0;
 }
 
 void StopWatchdog() {
   if (!g_running.load()) return;
   pthread_mutex_lock(&g_mu);
   g_stop.store(true);
-  pthread_cond_signal(&g_cv);
+  pthread_cond_broadcast(&g_cv);  // the watchdog and the monitor
   pthread_mutex_unlock(&g_mu);
   // It may be waiting for the GIL we hold.
   Py_BEGIN_ALLOW_THREADS
   pthread_join(g_thread, nullptr);
+  if (g_monitor_running) pthread_join(g_monitor, nullptr);
   Py_END_ALLOW_THREADS
+  g_monitor_running = false;
   g_running.store(false);
 }
 
 bool WatchdogRunning() { return g_running.load(); }
 
 void ForgetWatchdogAfterFork() {
+  g_monitor_running = false;
   g_running.store(false);
   g_stop.store(true);
 }

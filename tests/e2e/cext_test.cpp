@@ -14,8 +14,9 @@ namespace pyrace::e2e {
 namespace {
 
 struct Case {
-  std::string module;  // testdata/cext/<module>.c
+  std::string module;  // testdata/cext/<dir>/<module>.c
   std::string driver;  // Python source; argv[1] is the module's name
+  std::string dir = "";  // "run": run-time testdata, which the static lint test does not read
 };
 
 void PrintTo(const Case& c, std::ostream* os) { *os << c.module; }
@@ -38,6 +39,38 @@ assert done.wait(60)
 m.pending_count()
 )";
 
+// gil_mutex_hang_bug: the C thread holds the mutex; then the main thread, holding the
+// GIL, blocks on it and the C thread asks for the GIL. faulthandler's timer is a hang
+// guard that needs no GIL: if pyrace missed the hang, the run ends with exit 1.
+const char kHangDriver[] = R"(import faulthandler, importlib, sys, time
+faulthandler.dump_traceback_later(60, exit=True)
+m = importlib.import_module(sys.argv[1])
+m.start(lambda: None)
+while not m.worker_holds():
+    time.sleep(0.01)
+print(m.pending_count())
+)";
+
+// slow_holder_ok: blocks with the GIL on a mutex a sleeping C thread holds.
+const char kSlowHolderDriver[] = R"(import importlib, sys
+m = importlib.import_module(sys.argv[1])
+m.start()
+assert m.read_value() == 42
+)";
+
+// gil_busy_ok: C computation holding the GIL, then Python computation, while a C
+// thread keeps waiting for the GIL.
+const char kGilBusyDriver[] = R"(import importlib, sys, time
+m = importlib.import_module(sys.argv[1])
+m.start()
+m.busy(2.5)
+end = time.monotonic() + 1.5
+n = 0
+while time.monotonic() < end:
+    n += sum(range(1000))
+assert m.finish() > 0
+)";
+
 std::string CommandOutput(const std::string& cmd) {
   std::string out;
   FILE* p = popen(cmd.c_str(), "r");
@@ -56,7 +89,9 @@ std::string PythonConfig(const std::string& expr) {
 // `// expect: kind[, kind...]` on the line of the finding's primary location.
 FindingSet CAnnotations(const std::string& source) { return Annotations(source, "// expect:"); }
 
-std::string CextSource(const std::string& module) { return std::string(PYRACE_CEXT_DIR) + "/" + module + ".c"; }
+std::string CextSource(const Case& c) {
+  return std::string(PYRACE_CEXT_DIR) + "/" + (c.dir.empty() ? "" : c.dir + "/") + c.module + ".c";
+}
 
 // Builds testdata/cext/<module>.c with the plugin next to driver.py (sys.path[0]),
 // then runs the driver under pyrace with a JSON report in tmp/report.json.
@@ -64,7 +99,7 @@ ToolResult BuildAndRun(const TempDir& tmp, const Case& c) {
   const std::string ext = tmp.File(c.module + PythonConfig("sysconfig.get_config_var('EXT_SUFFIX')"));
   const std::string build = std::string(PYRACE_CEXT_CLANG) + " -g -O1 -fPIC -shared -w -fpass-plugin=" +
                             PYRACE_LLVM_PLUGIN + " -I" + PythonConfig("sysconfig.get_paths()['include']") +
-                            " " + CextSource(c.module) + " -o " + ext + " -lpthread";
+                            " " + CextSource(c) + " -o " + ext + " -lpthread";
   if (std::system(build.c_str()) != 0) return ToolResult{-1, "", "build failed: " + build};
   const std::string driver = tmp.File("driver.py");
   WriteText(driver, c.driver);
@@ -79,7 +114,7 @@ TEST_P(CextRun, FindingsEqualAnnotations) {
   TempDir tmp;
   const ToolResult r = BuildAndRun(tmp, c);
   const std::string report = tmp.File("report.json");
-  const FindingSet expected = CAnnotations(CextSource(c.module));
+  const FindingSet expected = CAnnotations(CextSource(c));
   const FindingSet actual = FindingsOf(ReadJson(report));
   EXPECT_EQ(r.exit_code, expected.empty() ? 0 : 66) << r.err;
   EXPECT_EQ(actual, expected) << "expected:\n" << Describe(expected) << "actual:\n" << Describe(actual)
@@ -107,7 +142,10 @@ INSTANTIATE_TEST_SUITE_P(Cext, CextRun,
                          testing::Values(Case{"decref_nogil_bug", kChecksumDriver},
                                          Case{"decref_nogil_ok", kChecksumDriver},
                                          Case{"gil_mutex_order_bug", kOrderDriver},
-                                         Case{"gil_mutex_order_ok", kOrderDriver}),
+                                         Case{"gil_mutex_order_ok", kOrderDriver},
+                                         Case{"gil_mutex_hang_bug", kHangDriver, "run"},
+                                         Case{"slow_holder_ok", kSlowHolderDriver, "run"},
+                                         Case{"gil_busy_ok", kGilBusyDriver, "run"}),
                          CaseName);
 
 }  // namespace

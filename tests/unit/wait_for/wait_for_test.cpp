@@ -177,5 +177,86 @@ TEST(WaitFor, ChainIntoACycleReportsTheCycleFirst) {
   EXPECT_EQ(v.stuck, (std::vector<Tid>{2, 3, 1}));
 }
 
+// The GIL is lock kGilLock of kind kGil, held only when the snapshot knows its holder
+// for certain: a Python-called C function blocked on a C mutex with the GIL held.
+LockState Gil(Tid holder) { return Held(kGilLock, holder, LockKind::kGil); }
+LockState CMutex(LockId id, Tid holder) { return Held(id, holder, LockKind::kCMutex); }
+
+TEST(WaitFor, GilVsCMutexIsACycle) {
+  // Main holds the GIL and blocks on mutex 20 held by C thread 3, which waits for the GIL.
+  Verdict v = Analyze(Snap({Waits(0, WaitKind::kLock, 20), Waits(3, WaitKind::kLock, kGilLock)},
+                           {Gil(0), CMutex(20, 3)}),
+                      kGrace);
+  EXPECT_EQ(v.reason, Reason::kCycle);
+  EXPECT_EQ(v.cycle, (std::vector<Tid>{0, 3}));
+  EXPECT_EQ(v.stuck, (std::vector<Tid>{0, 3}));
+}
+
+TEST(WaitFor, GilWaitersBehindAStuckHolderAreStuckToo) {
+  // A second C thread waiting for the GIL is part of the hang, not of the cycle.
+  Verdict v = Analyze(Snap({Waits(0, WaitKind::kLock, 20), Waits(3, WaitKind::kLock, kGilLock),
+                            Waits(4, WaitKind::kLock, kGilLock)},
+                           {Gil(0), CMutex(20, 3)}),
+                      kGrace);
+  EXPECT_EQ(v.reason, Reason::kCycle);
+  EXPECT_EQ(v.stuck, (std::vector<Tid>{0, 3, 4}));
+}
+
+TEST(WaitFor, GilCMutexAndPythonLockCycle) {
+  // Main (GIL) waits on mutex 20 held by T1; T1 released the GIL and waits on Python
+  // lock 10 held by T2; T2 waits for the GIL.
+  Verdict v = Analyze(Snap({Waits(0, WaitKind::kLock, 20), Waits(1, WaitKind::kLock, 10),
+                            Waits(2, WaitKind::kLock, kGilLock)},
+                           {Gil(0), CMutex(20, 1), Held(10, 2)}),
+                      kGrace);
+  EXPECT_EQ(v.reason, Reason::kCycle);
+  EXPECT_EQ(v.cycle, (std::vector<Tid>{0, 1, 2}));
+}
+
+TEST(WaitFor, CThreadWaitingForTheGilWhilePythonRunsIsNotStuck) {
+  // Nobody is known to hold the GIL blocked: whoever runs Python will let it go.
+  LockState gil;
+  gil.id = kGilLock;
+  gil.kind = LockKind::kGil;
+  Verdict v = Analyze(Snap({Running(0), Waits(3, WaitKind::kLock, kGilLock)}, {gil}), kGrace);
+  EXPECT_FALSE(v.deadlock());
+}
+
+TEST(WaitFor, GilHolderBlockedOnAMutexOfARunningThreadIsNotStuck) {
+  // A slow C thread holds the mutex and will release it; the C thread waiting for the
+  // GIL waits behind the holder, which is not stuck.
+  Verdict v = Analyze(Snap({Waits(0, WaitKind::kLock, 20), Running(3), Waits(4, WaitKind::kLock, kGilLock)},
+                           {Gil(0), CMutex(20, 3)}),
+                      kGrace);
+  EXPECT_FALSE(v.deadlock());
+}
+
+TEST(WaitFor, GilHolderThatIsNotInTheSnapshotFreesNoOneButIsNotStuck) {
+  Verdict v = Analyze(Snap({Waits(3, WaitKind::kLock, kGilLock)}, {Gil(9)}), kGrace);
+  EXPECT_FALSE(v.deadlock());
+}
+
+TEST(WaitFor, WaitingForTheGilItHoldsIsASelfWait) {
+  // PyEval_RestoreThread with the GIL held blocks forever, whoever else runs.
+  Verdict v = Analyze(Snap({Running(0), Waits(3, WaitKind::kLock, kGilLock)}, {Gil(3)}), kGrace);
+  EXPECT_EQ(v.reason, Reason::kSelfWait);
+  EXPECT_EQ(v.stuck, (std::vector<Tid>{3}));
+}
+
+TEST(WaitFor, CMutexWithExitedHolderWaitsForEveryoneElse) {
+  // A PyThread lock may be released by any thread, like a plain Lock.
+  Snapshot s = Snap({Running(0), Waits(3, WaitKind::kLock, 20)}, {CMutex(20, 9)});
+  EXPECT_FALSE(Analyze(s, kGrace).deadlock());
+  s.threads[0] = Waits(0, WaitKind::kLock, 20);
+  EXPECT_EQ(Analyze(s, kGrace).reason, Reason::kLockHolderExited);
+}
+
+TEST(WaitFor, GilCycleWaitsShorterThanGraceDoNotCount) {
+  Verdict v = Analyze(Snap({Waits(0, WaitKind::kLock, 20, kNow - 500000), Waits(3, WaitKind::kLock, kGilLock)},
+                           {Gil(0), CMutex(20, 3)}),
+                      kGrace);
+  EXPECT_FALSE(v.deadlock());
+}
+
 }  // namespace
 }  // namespace pyrace::wait_for
