@@ -32,7 +32,26 @@ struct Site {
   PyObject* name = nullptr;  // interned attribute / global / method name (owned)
   std::string text;          // how the accessed object reads in the source ("self.items")
   LocRecord* global = nullptr;  // globals: resolved on first use
+  // The location this site touched last: a loop updates the same object's attribute
+  // (or entry) again and again, and this skips the registry's two hash lookups. Valid
+  // while the registry has forgotten no object since (AccessRegistry::generation()).
+  PyObject* last_obj = nullptr;
+  uint64_t last_key = 0;
+  uint64_t last_generation = 0;
+  LocRecord* last_loc = nullptr;
 };
+
+LocRecord* CachedLocation(const Site& site, PyObject* obj, uint64_t key) {
+  if (site.last_obj != obj || site.last_key != key) return nullptr;
+  return site.last_generation == AccessRegistry::Get().generation() ? site.last_loc : nullptr;
+}
+
+void RememberLocation(Site& site, PyObject* obj, uint64_t key, LocRecord* loc) {
+  site.last_obj = obj;
+  site.last_key = key;
+  site.last_generation = AccessRegistry::Get().generation();
+  site.last_loc = loc;
+}
 
 // One per rewritten module, alive for the process: the module's code refers to it
 // through its hooks for as long as any of its functions may run.
@@ -165,9 +184,22 @@ void RecordGlobal(SiteTable& table, Site& site, uint8_t flags) {
 
 PyTypeObject* g_thread_local_type = nullptr;  // _thread._local: each thread sees its own attributes
 
-void RecordAttr(PyObject* obj, const Site& site, uint8_t flags) {
-  if (g_thread_local_type != nullptr && PyObject_TypeCheck(obj, g_thread_local_type)) return;
+// One type remembered: a hot loop updates the attributes of one class, whose MRO
+// PyObject_TypeCheck would walk on every access.
+bool IsThreadLocal(PyObject* obj) {
+  static PyTypeObject* last_type = nullptr;
+  static bool last_answer = false;
+  PyTypeObject* t = Py_TYPE(obj);
+  if (t == last_type) return last_answer;
+  last_answer = g_thread_local_type != nullptr && PyType_IsSubtype(t, g_thread_local_type);
+  last_type = t;
+  return last_answer;
+}
+
+void RecordAttr(PyObject* obj, Site& site, uint8_t flags) {
   AccessRegistry& reg = AccessRegistry::Get();
+  if (LocRecord* cached = CachedLocation(site, obj, 0)) return reg.Record(*cached, flags);
+  if (IsThreadLocal(obj)) return;
   if (PyModule_Check(obj)) {
     const char* mod = PyModule_GetName(obj);
     if (mod == nullptr) {
@@ -182,10 +214,11 @@ void RecordAttr(PyObject* obj, const Site& site, uint8_t flags) {
   uint64_t key = reinterpret_cast<uintptr_t>(site.name);
   LocRecord& loc = reg.Location(rec, KeyTag::kAttr, key,
                                 [&] { return OwnerName(obj) + "." + Utf8(site.name); });
+  RememberLocation(site, obj, 0, &loc);
   reg.Record(loc, flags);
 }
 
-void RecordWhole(PyObject* obj, const Site& site, uint8_t flags) {
+void RecordWhole(PyObject* obj, Site& site, uint8_t flags) {
   AccessRegistry& reg = AccessRegistry::Get();
   ObjRec* rec = reg.Track(obj);
   if (rec == nullptr) return;
@@ -195,7 +228,7 @@ void RecordWhole(PyObject* obj, const Site& site, uint8_t flags) {
 
 // Items: a list slot by its index, a dict (or other) entry by its key's hash. What has
 // no stable key (an unhashable key, a slice) is the whole container.
-void RecordItem(PyObject* obj, PyObject* key, const Site& site, uint8_t flags) {
+void RecordItem(PyObject* obj, PyObject* key, Site& site, uint8_t flags) {
   uint64_t k = 0;
   if (PyList_Check(obj) || PyByteArray_Check(obj)) {
     if (!PyLong_Check(key)) return RecordWhole(obj, site, flags);
@@ -215,10 +248,15 @@ void RecordItem(PyObject* obj, PyObject* key, const Site& site, uint8_t flags) {
     k = static_cast<uint64_t>(h);
   }
   AccessRegistry& reg = AccessRegistry::Get();
+  // The key's tag bit keeps an entry apart from the attribute cached at key 0.
+  if (LocRecord* cached = CachedLocation(site, obj, k | (uint64_t{1} << 63))) {
+    return reg.Record(*cached, flags);
+  }
   ObjRec* rec = reg.Track(obj);
   if (rec == nullptr) return;
   LocRecord& loc = reg.Location(rec, KeyTag::kItem, k,
                                 [&] { return SiteOwner(site, obj) + "[" + KeyText(key) + "]"; });
+  RememberLocation(site, obj, k | (uint64_t{1} << 63), &loc);
   reg.Record(loc, flags);
 }
 

@@ -136,6 +136,7 @@ void AccessRegistry::Forget(PyObject* key) {
   if (it == objects_.end()) return;
   ObjRec* rec = it->second;
   objects_.erase(it);
+  ++generation_;
   CacheEntry& slot = cache_[Slot(obj)];
   if (slot.obj == obj) slot = CacheEntry{};
   if (rec_ != nullptr && rec_->recording() && !IsFinalizing()) {

@@ -72,6 +72,9 @@ class AccessRegistry {
   bool tracking(PyObject* obj) const { return !objects_.empty() && objects_.count(obj) != 0; }
 
   uint64_t access_events() const { return access_events_; }
+  // Changes whenever an object is forgotten: a LocRecord* kept outside the registry
+  // is valid while this stays the same.
+  uint64_t generation() const { return generation_; }
 
  private:
   AccessRegistry() = default;
@@ -95,6 +98,7 @@ class AccessRegistry {
   PyObject* weakref_callback_ = nullptr;
   uint64_t next_object_id_ = 1;  // 0 = "never freed" (globals)
   uint64_t access_events_ = 0;
+  uint64_t generation_ = 1;
   std::vector<PyObject*> pinned_;  // FIFO ring of strongly held objects
   size_t pin_next_ = 0;
   std::vector<PyObject*> pending_release_;

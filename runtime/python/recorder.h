@@ -89,7 +89,11 @@ class Recorder {
  private:
   Recorder();
 
+  uint64_t EventTime(EventKind kind);
+
   TraceWriter* writer_ = nullptr;  // leaked on purpose: daemon threads outlive exit
+  uint64_t last_time_us_ = 0;
+  uint64_t accesses_since_clock_ = 0;
   Options options_;
   int fd_ = -1;
   uint64_t start_ns_ = 0;

@@ -15,6 +15,19 @@ inline size_t Mix(size_t h, uint64_t v) {
   return (h ^ v) * 0xBF58476D1CE4E5B9ull;
 }
 
+// The cache key's hash, built frame by frame: a rotate and xor per word keeps the
+// walk free of multiply chains (they were most of its cost); Finish spreads the
+// bits over the cache slots once.
+inline uint64_t Step(uint64_t h, uint64_t v) { return ((h << 7) | (h >> 57)) ^ v; }
+
+// splitmix64's finalizer: every bit of the key reaches the low bits the slot uses.
+inline uint64_t Finish(uint64_t h, uint64_t len) {
+  h ^= len;
+  h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ull;
+  h = (h ^ (h >> 27)) * 0x94D049BB133111EBull;
+  return h ^ (h >> 31);
+}
+
 inline bool SameWords(const uintptr_t* a, const uintptr_t* b, size_t n) {
   for (size_t i = 0; i < n; ++i) {
     if (a[i] != b[i]) return false;
@@ -52,17 +65,26 @@ void StackDepot::AddFrame(PyCodeObject* code, int lasti) {
   auto lasti_word = static_cast<uintptr_t>(lasti);
   scratch_.push_back(code_word);
   scratch_.push_back(lasti_word);
-  scratch_hash_ = Mix(Mix(scratch_hash_, code_word), lasti_word);
+  scratch_hash_ = Step(Step(scratch_hash_, code_word), lasti_word);
 }
 
+// The hot path (every lock operation and recorded access): the key is written in
+// place into a buffer sized once, and only copied into a vector on a cache miss.
 StackId StackDepot::CaptureCurrent() {
-  BeginKey();
+  if (walk_.size() < 2 * static_cast<size_t>(max_depth_)) walk_.resize(2 * static_cast<size_t>(max_depth_));
+  uintptr_t* key = walk_.data();
+  uint64_t hash = 0;
+  size_t n = 0;
   int depth = 0;
   for (RawFrame f = TopRawFrame(); f != nullptr && f != raw_floor_ && depth < max_depth_;
        f = RawBack(f), ++depth) {
-    AddFrame(RawCode(f), RawLasti(f));
+    auto code = reinterpret_cast<uintptr_t>(RawCode(f));
+    auto lasti = static_cast<uintptr_t>(RawLasti(f));
+    key[n++] = code;
+    key[n++] = lasti;
+    hash = Step(Step(hash, code), lasti);
   }
-  return LookupKey();
+  return LookupKey(key, n, Finish(hash, n));
 }
 
 StackId StackDepot::Capture(PyFrameObject* top) {
@@ -72,7 +94,7 @@ StackId StackDepot::Capture(PyFrameObject* top) {
        f = FrameBack(f), ++depth) {
     AddFrame(FrameCode(f), FrameLasti(f));
   }
-  return LookupKey();
+  return LookupKey(scratch_.data(), scratch_.size(), Finish(scratch_hash_, scratch_.size()));
 }
 
 void StackDepot::SetFloorHere() {
@@ -85,14 +107,11 @@ void StackDepot::ClearFloor() {
   raw_floor_ = nullptr;
 }
 
-StackId StackDepot::LookupKey() {
-  if (scratch_.empty()) return kNoStack;
-  uint64_t hash = scratch_hash_;
-  size_t len = scratch_.size();
+StackId StackDepot::LookupKey(const uintptr_t* key, size_t len, uint64_t hash) {
+  if (len == 0) return kNoStack;
   CacheSlot& slot = cache_[hash % kCacheSlots];
-  if (slot.len == len && slot.hash == hash && SameWords(slot.key, scratch_.data(), len)) {
-    return slot.id;
-  }
+  if (slot.len == len && slot.hash == hash && SameWords(slot.key, key, len)) return slot.id;
+  if (key != scratch_.data()) scratch_.assign(key, key + len);
   StackId id;
   auto it = by_key_.find(scratch_);
   if (it != by_key_.end()) {
@@ -105,7 +124,7 @@ StackId StackDepot::LookupKey() {
     slot.hash = hash;
     slot.len = static_cast<uint32_t>(len);
     slot.id = id;
-    std::memcpy(slot.key, scratch_.data(), len * sizeof(uintptr_t));
+    std::memcpy(slot.key, key, len * sizeof(uintptr_t));
   }
   return id;
 }

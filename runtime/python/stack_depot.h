@@ -92,7 +92,7 @@ class StackDepot {
     scratch_hash_ = 0;
   }
   void AddFrame(PyCodeObject* code, int lasti);
-  StackId LookupKey();
+  StackId LookupKey(const uintptr_t* key, size_t len, uint64_t hash);
   StackId Resolve(const std::vector<uintptr_t>& key);
   StackId Define(std::vector<Frame> frames);
   const CodeInfo& Code(PyCodeObject* code);
@@ -107,6 +107,7 @@ class StackDepot {
   std::vector<SameFrameSlot> same_frame_ = std::vector<SameFrameSlot>(kCacheSlots);
   std::vector<const std::vector<Frame>*> frames_of_;  // by StackId, keys of by_frames_
   std::vector<uintptr_t> scratch_;  // reused key buffer: no allocation on a hit
+  std::vector<uintptr_t> walk_;     // CaptureCurrent's key, 2 * max_depth_ words
   std::unordered_map<std::vector<uintptr_t>, StackId, KeyHash> by_key_;
   std::unordered_map<std::vector<Frame>, StackId, FramesHash, FramesEq> by_frames_;
   std::unordered_map<PyCodeObject*, CodeInfo> codes_;
