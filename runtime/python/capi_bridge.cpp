@@ -571,6 +571,17 @@ void AddCWaits(Recorder& rec, wait_for::Snapshot& snap) {
   for (const auto& [lock, waiter] : waited) snap.locks.push_back(CMutexState(rec, lock, waiter));
 }
 
+void EndGilHoldOfWaiters(Recorder& rec, const std::vector<Tid>& stuck) {
+  if (g_gil_holder == kNoTid || std::find(stuck.begin(), stuck.end(), g_gil_holder) == stuck.end()) return;
+  {
+    std::lock_guard<std::mutex> guard(g_wait_mu);
+    for (NativeThread* n : g_natives) {
+      if (n->alive && n->holds_gil && NativeTid(rec, n) == g_gil_holder) return;
+    }
+  }
+  RecordGilRelease(rec, g_gil_holder, kNoStack);
+}
+
 bool CWaitOf(Recorder& rec, Tid tid, uint64_t* obj, StackId* stack) {
   std::lock_guard<std::mutex> guard(g_wait_mu);
   for (NativeThread* n : g_natives) {

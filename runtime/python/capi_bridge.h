@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <vector>
 
 #include "runtime/analysis/wait_for.h"
 #include "runtime/model/event.h"
@@ -75,5 +76,10 @@ void AddCWaits(Recorder& rec, wait_for::Snapshot& snap);
 // the GIL hold is written to the trace first, so the report can name it.
 bool CWaitOf(Recorder& rec, Tid tid, uint64_t* obj, StackId* stack);
 void ThawCWaits();
+// Before a deadlock report (GIL held, or frozen): a stuck thread that the trace still
+// shows holding the GIL let it go in code the pass did not see (a wrapped lock's
+// wait, the eval loop); the release is written so the report does not list the GIL
+// among its held locks. The GIL's blocked holder keeps it.
+void EndGilHoldOfWaiters(Recorder& rec, const std::vector<Tid>& stuck);
 
 }  // namespace pyrace::py

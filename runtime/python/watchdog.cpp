@@ -86,6 +86,10 @@ wait_for::Snapshot TakeSnapshot(Recorder& rec) {
   snap.now_us = rec.NowUs();
   std::vector<unsigned long> known;
   AddPythonWaits(rec, snap, known);
+  // Waits in instrumented C code too (a thread blocked on a C mutex after letting the
+  // GIL go), so a cycle through a C mutex and a Python lock is seen. The GIL itself is
+  // the watchdog's now, so no one is stuck waiting for it.
+  AddCWaits(rec, snap);
   snap.unknown_running = CountUnknownThreads(known);
   return snap;
 }
@@ -108,15 +112,43 @@ void EmitAt(Recorder& rec, EventKind kind, Tid tid, uint64_t obj, uint16_t aux, 
   rec.Emit(e);
 }
 
-// The kDeadlock* group: the stuck threads' waits, then every other live thread.
-void RecordDeadlock(Recorder& rec, const wait_for::Verdict& v) {
+struct StuckWait {
+  Tid tid;
+  WaitKind kind;
+  uint64_t obj;
+  StackId stack;  // where it waits
+};
+
+// What each stuck thread waits on: its wait in instrumented C code (a C mutex, the
+// GIL), else the one the wrappers keep.
+std::vector<StuckWait> StuckWaits(Recorder& rec, const wait_for::Verdict& v) {
+  std::vector<StuckWait> waits;
+  for (Tid tid : v.stuck) {
+    StuckWait w{tid, WaitKind::kLock, 0, kNoStack};
+    if (!CWaitOf(rec, tid, &w.obj, &w.stack)) {
+      if (const ThreadRec* t = rec.threads().Get(tid)) {
+        w.kind = t->wait.kind;
+        w.obj = t->wait.obj;
+        w.stack = t->wait.stack;
+      }
+    }
+    waits.push_back(w);
+  }
+  return waits;
+}
+
+void EmitWaits(Recorder& rec, const wait_for::Verdict& v, const std::vector<StuckWait>& waits) {
+  EndGilHoldOfWaiters(rec, v.stuck);
   EmitAt(rec, EventKind::kDeadlockBegin, v.stuck.front(), static_cast<uint64_t>(v.reason),
          static_cast<uint16_t>(v.stuck.size()), kNoStack);
-  for (Tid tid : v.stuck) {
-    ThreadRec* t = rec.threads().Get(tid);
-    EmitAt(rec, EventKind::kDeadlockWait, tid, t->wait.obj, static_cast<uint16_t>(t->wait.kind),
-           t->wait.stack);
+  for (const StuckWait& w : waits) {
+    EmitAt(rec, EventKind::kDeadlockWait, w.tid, w.obj, static_cast<uint16_t>(w.kind), w.stack);
   }
+}
+
+// The kDeadlock* group: the stuck threads' waits, then every other live thread.
+void RecordDeadlock(Recorder& rec, const wait_for::Verdict& v, const std::vector<StuckWait>& waits) {
+  EmitWaits(rec, v, waits);
   // By index: capturing a stack may run a finalizer that registers a new thread.
   const auto& all = rec.threads().all();
   for (size_t i = 0; i < all.size(); ++i) {
@@ -128,12 +160,9 @@ void RecordDeadlock(Recorder& rec, const wait_for::Verdict& v) {
   rec.Flush();
 }
 
-bool AlreadyReported(Recorder& rec, const wait_for::Verdict& v) {
+bool AlreadyReported(const std::vector<StuckWait>& waits) {
   std::vector<std::tuple<Tid, int, uint64_t>> key;
-  for (Tid tid : v.stuck) {
-    ThreadRec* t = rec.threads().Get(tid);
-    key.emplace_back(tid, static_cast<int>(t->wait.kind), t->wait.obj);
-  }
+  for (const StuckWait& w : waits) key.emplace_back(w.tid, static_cast<int>(w.kind), w.obj);
   std::sort(key.begin(), key.end());
   return !g_reported.insert(key).second;
 }
@@ -154,8 +183,10 @@ void Check(Recorder& rec) {
   const Options& o = rec.options();
   wait_for::Verdict v =
       wait_for::Analyze(TakeSnapshot(rec), static_cast<uint64_t>(o.deadlock_grace_ms) * 1000);
-  if (!v.deadlock() || AlreadyReported(rec, v)) return;
-  RecordDeadlock(rec, v);
+  if (!v.deadlock()) return;
+  std::vector<StuckWait> waits = StuckWaits(rec, v);
+  if (AlreadyReported(waits)) return;
+  RecordDeadlock(rec, v, waits);
   if (o.on_deadlock == "continue") return;
   FlushStdio();
   static const char kNote[] = "pyrace: deadlock detected, ending the run; see the report\n";
@@ -174,38 +205,11 @@ std::atomic<uint64_t> g_gil_wait_since_us{0};  // NowUs()+1 while Tick waits for
 pthread_t g_monitor;
 bool g_monitor_running = false;
 
-struct StuckWait {
-  Tid tid;
-  WaitKind kind;
-  uint64_t obj;
-  StackId stack;  // where it waits
-};
-
-// Frozen (capi_bridge.h): what each stuck thread waits on, its C-level wait first.
-std::vector<StuckWait> StuckWaits(Recorder& rec, const wait_for::Verdict& v) {
-  std::vector<StuckWait> waits;
-  for (Tid tid : v.stuck) {
-    StuckWait w{tid, WaitKind::kLock, 0, kNoStack};
-    if (!CWaitOf(rec, tid, &w.obj, &w.stack)) {
-      const ThreadRec* t = rec.threads().Get(tid);
-      w.kind = t->wait.kind;
-      w.obj = t->wait.obj;
-      w.stack = t->wait.stack;
-    }
-    waits.push_back(w);
-  }
-  return waits;
-}
-
 // The kDeadlock* group of a hang found without the GIL. Unlike RecordDeadlock it has
 // no kThreadStack for the other threads: walking their frames could create frame
 // objects, which needs the interpreter.
 void RecordCDeadlock(Recorder& rec, const wait_for::Verdict& v, const std::vector<StuckWait>& waits) {
-  EmitAt(rec, EventKind::kDeadlockBegin, v.stuck.front(), static_cast<uint64_t>(v.reason),
-         static_cast<uint16_t>(v.stuck.size()), kNoStack);
-  for (const StuckWait& w : waits) {
-    EmitAt(rec, EventKind::kDeadlockWait, w.tid, w.obj, static_cast<uint16_t>(w.kind), w.stack);
-  }
+  EmitWaits(rec, v, waits);
   EmitAt(rec, EventKind::kDeadlockEnd, v.stuck.front(), 0, 0, kNoStack);
   rec.Flush();
 }
@@ -232,10 +236,7 @@ void CheckGilHang(Recorder& rec) {
   wait_for::Verdict v = wait_for::Analyze(snap, grace_us);
   if (v.deadlock()) {
     std::vector<StuckWait> waits = StuckWaits(rec, v);
-    std::vector<std::tuple<Tid, int, uint64_t>> key;
-    for (const StuckWait& w : waits) key.emplace_back(w.tid, static_cast<int>(w.kind), w.obj);
-    std::sort(key.begin(), key.end());
-    if (g_reported.insert(key).second) {
+    if (!AlreadyReported(waits)) {
       RecordCDeadlock(rec, v, waits);
       if (o.on_deadlock != "continue") {
         // sys.stdout cannot be flushed without the GIL: what the program printed to a

@@ -138,6 +138,50 @@ TEST(Cext, GilNotHeldReportCarriesTheOperationAndThePythonStack) {
   EXPECT_EQ(python.at(0).at("line"), 3);
 }
 
+// The worker holds a Python lock and blocks in C on the mutex (GIL released); main
+// holds the mutex and blocks on the Python lock. The ordinary watchdog (it can get the
+// GIL) sees the cycle because the C-level wait is in its snapshot.
+const char kMutexAndLockDriver[] = R"(import faulthandler, importlib, sys, threading
+faulthandler.dump_traceback_later(60, exit=True)
+m = importlib.import_module(sys.argv[1])
+L = threading.Lock()
+m.take()
+ready = threading.Event()
+def worker():
+    with L:
+        ready.set()
+        m.take()
+t = threading.Thread(target=worker)
+t.start()
+ready.wait()
+with L:
+    m.give()
+)";
+
+TEST(Cext, CThreadWaitAndPythonLockCycle) {
+  TempDir tmp;
+  const ToolResult r = BuildAndRun(tmp, Case{"mutex_helpers", kMutexAndLockDriver, "run"});
+  EXPECT_EQ(r.exit_code, 66) << r.err;
+  const nlohmann::json report = ReadJson(tmp.File("report.json"));
+  const FindingSet expected{{"deadlock", Canonical(tmp.File("driver.py")), 14}};
+  EXPECT_EQ(FindingsOf(report), expected) << report.dump(2);
+  ASSERT_EQ(report.at("findings").size(), 1u);
+  const nlohmann::json& f = report.at("findings").at(0);
+  // The worker's wait is the C line of its pthread_mutex_lock, under its Python caller.
+  bool c_wait = false;
+  for (const nlohmann::json& st : f.at("stacks")) {
+    const nlohmann::json& top = st.at("frames").at(0);
+    if (Canonical(top.at("file")) == Canonical(CextSource(Case{"mutex_helpers", "", "run"})) && top.at("line") == 13) {
+      c_wait = true;
+    }
+  }
+  EXPECT_TRUE(c_wait) << f.dump(2);
+  // Both threads let the GIL go to wait: it is not among the locks they hold.
+  for (const nlohmann::json& st : f.at("stacks")) {
+    EXPECT_EQ(st.at("title").get<std::string>().find("Lock GIL held"), std::string::npos) << f.dump(2);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Cext, CextRun,
                          testing::Values(Case{"decref_nogil_bug", kChecksumDriver},
                                          Case{"decref_nogil_ok", kChecksumDriver},
