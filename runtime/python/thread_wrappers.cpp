@@ -5,6 +5,8 @@
 // are wrapped so the watchdog sees who waits for which thread.
 
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "runtime/python/holders.h"
 #include "runtime/python/lock_types.h"
@@ -20,8 +22,14 @@ PyObject* g_orig_start_new_thread = nullptr;
 PyObject* g_orig_start_joinable_thread = nullptr;
 PyObject* g_orig_join = nullptr;
 PyObject* g_orig_shutdown = nullptr;
+PyObject* g_orig_is_alive = nullptr;
+PyObject* g_orig_count = nullptr;
 PyObject* g_thread_class = nullptr;  // threading.Thread
 PyObject* g_tid_attr = nullptr;      // "_pyrace_tid"
+// Threads pyrace started, in the order they ended, and per caller of _thread._count()
+// how many of them it has already been ordered after.
+std::vector<Tid> g_ended;
+std::unordered_map<Tid, size_t> g_count_seen;
 
 std::string Utf8(PyObject* o) {
   if (o == nullptr || !PyUnicode_Check(o)) return std::string();
@@ -111,6 +119,7 @@ void EndThread(ThreadRec* t) {
   Recorder& rec = Recorder::Get();
   CheckHeldLocksAtThreadEnd(t);
   rec.Emit(EventKind::kThreadExit, 0);
+  g_ended.push_back(t->tid);
   rec.threads().Detach(t);
 }
 
@@ -249,6 +258,49 @@ PyObject* ThreadJoin(PyObject*, PyObject* args, PyObject* kwargs) {
   return res;
 }
 
+// The pyrace Tid of a started threading.Thread, false for one never started.
+bool StartedTid(PyObject* thread, Tid* tid) {
+  PyObject* tid_obj = PyObject_GenericGetAttr(thread, g_tid_attr);
+  if (tid_obj == nullptr) {
+    PyErr_Clear();
+    return false;
+  }
+  *tid = static_cast<Tid>(PyLong_AsUnsignedLong(tid_obj));
+  Py_DECREF(tid_obj);
+  return true;
+}
+
+// Thread.is_alive(self). False for a started thread means its end was seen (CPython
+// reads it under the thread's tstate lock, which the ending thread releases), so it
+// orders the caller after the thread like join: `while t.is_alive(): sleep(...)`
+// followed by reading the thread's results is correct code.
+PyObject* ThreadIsAlive(PyObject*, PyObject* args, PyObject* kwargs) {
+  PyObject* res = PyObject_Call(g_orig_is_alive, args, kwargs);
+  if (res != Py_False || PyTuple_GET_SIZE(args) < 1) return res;
+  Recorder& rec = Recorder::Get();
+  Tid tid = 0;
+  ThreadRec* t = StartedTid(PyTuple_GET_ITEM(args, 0), &tid) ? rec.threads().Get(tid) : nullptr;
+  if (t != nullptr && !t->alive && rec.recording()) {
+    rec.Emit(EventKind::kThreadJoin, tid, 0, 0, CallSiteStack());
+  }
+  return res;
+}
+
+// _thread._count(): the number of live threads, decremented as each one ends. A
+// caller that read it has seen every end before it, the way
+// test.support.threading_helper.wait_threads_exit() waits for the threads it
+// started: each thread that ended since this caller's last look is joined.
+PyObject* ThreadCount(PyObject*, PyObject*) {
+  PyObject* res = PyObject_CallNoArgs(g_orig_count);
+  Recorder& rec = Recorder::Get();
+  if (res == nullptr || !rec.recording()) return res;
+  size_t& seen = g_count_seen[rec.threads().Current()->tid];
+  if (seen == g_ended.size()) return res;
+  StackId stack = CallSiteStack();
+  for (; seen < g_ended.size(); ++seen) rec.Emit(EventKind::kThreadJoin, g_ended[seen], 0, 0, stack);
+  return res;
+}
+
 // threading._shutdown(): the interpreter waiting for every non-daemon thread.
 PyObject* Shutdown(PyObject*, PyObject*) {
   StackId stack = CallSiteStack();
@@ -265,6 +317,10 @@ PyMethodDef g_join_def = {
     "join", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(ThreadJoin)),
     METH_VARARGS | METH_KEYWORDS, nullptr};
 PyMethodDef g_shutdown_def = {"_shutdown", Shutdown, METH_NOARGS, nullptr};
+PyMethodDef g_is_alive_def = {
+    "is_alive", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(ThreadIsAlive)),
+    METH_VARARGS | METH_KEYWORDS, nullptr};
+PyMethodDef g_count_def = {"_count", ThreadCount, METH_NOARGS, nullptr};
 
 // Replaces obj.name with repl, remembering the original under key in originals.
 bool Replace(PyObject* obj, const char* name, PyObject* repl, PyObject* originals, const char* key,
@@ -307,6 +363,11 @@ bool InstallThreadWrappers(PyObject* module, PyObject* originals) {
     ok = sjt != nullptr && Replace(thread_mod, "start_joinable_thread", sjt, originals,
                                    "start_joinable_thread", &g_orig_start_joinable_thread);
     Py_XDECREF(sjt);
+  }
+  if (ok) {
+    PyObject* count = PyCFunction_NewEx(&g_count_def, nullptr, thread_name);
+    ok = count != nullptr && Replace(thread_mod, "_count", count, originals, "_count", &g_orig_count);
+    Py_XDECREF(count);
   }
   Py_DECREF(thread_mod);
   Py_DECREF(thread_name);
@@ -357,6 +418,13 @@ bool PatchThreading(PyObject* threading, PyObject* originals) {
   ok = join_meth != nullptr &&
        Replace(g_thread_class, "join", join_meth, originals, "Thread.join", &g_orig_join);
   Py_XDECREF(join_meth);
+  if (!ok) return false;
+  PyObject* alive_fn = PyCFunction_NewEx(&g_is_alive_def, nullptr, nullptr);
+  PyObject* alive_meth = alive_fn != nullptr ? PyInstanceMethod_New(alive_fn) : nullptr;
+  Py_XDECREF(alive_fn);
+  ok = alive_meth != nullptr && Replace(g_thread_class, "is_alive", alive_meth, originals,
+                                        "Thread.is_alive", &g_orig_is_alive);
+  Py_XDECREF(alive_meth);
   if (!ok) return false;
   PyObject* shutdown = PyCFunction_NewEx(&g_shutdown_def, nullptr, nullptr);
   ok = shutdown != nullptr &&

@@ -48,7 +48,8 @@ INSTANTIATE_TEST_SUITE_P(
                     "clean_queue_handoff.py", "clean_simplequeue_handoff.py", "clean_executor.py",
                     "clean_event.py", "clean_condition.py", "clean_barrier.py", "clean_join.py",
                     "clean_distinct_slots.py", "clean_thread_local.py", "clean_one_thread_objects.py",
-                    "stats_dict_via_attribute.py"),
+                    "stats_dict_via_attribute.py", "clean_is_alive_poll.py", "clean_thread_count_poll.py",
+                    "is_alive_poll_too_early.py"),
     ProgramName);
 
 // The single finding of a report, or null.
