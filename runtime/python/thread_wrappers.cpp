@@ -11,6 +11,7 @@
 #include "runtime/python/holders.h"
 #include "runtime/python/lock_types.h"
 #include "runtime/python/recorder.h"
+#include "runtime/python/thread_handle.h"
 #include "runtime/python/threads.h"
 #include "runtime/python/wrappers.h"
 
@@ -223,8 +224,11 @@ PyObject* StartJoinableThread(PyObject*, PyObject* args, PyObject* kwargs) {
   Py_XDECREF(call_kw);
   Py_XDECREF(call_args);
   Py_DECREF(entry);
-  if (res == nullptr) StartFailed(child);
-  return res;
+  if (res == nullptr) {
+    StartFailed(child);
+    return nullptr;
+  }
+  return handle == Py_None ? WrapJoinableHandle(res, child->tid) : res;
 }
 
 bool JoinIsTimed(PyObject* args, PyObject* kwargs) {

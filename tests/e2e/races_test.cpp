@@ -52,6 +52,19 @@ INSTANTIATE_TEST_SUITE_P(
                     "is_alive_poll_too_early.py"),
     ProgramName);
 
+// 3.13's raw _thread.start_joinable_thread() hands out handles whose join() and
+// is_done() are C code; pyrace's proxy for them is the join edge.
+TEST(RaceEdges, JoinableThreadHandleJoinAndIsDoneOrderTheThreadsEnd) {
+  const std::string python = FindPython(13);
+  if (python.empty()) GTEST_SKIP() << "no python3.13 on this machine";
+  TempDir tmp;
+  ToolResult r;
+  const nlohmann::json report = RunJson({"--python", python}, Races("clean_joinable_handle.py"), tmp, &r);
+  EXPECT_EQ(FindingsOf(report), FindingSet{}) << r.err;
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("[('a', 44851), ('b', 44851)] True True"), std::string::npos) << r.out << r.err;
+}
+
 // The single finding of a report, or null.
 nlohmann::json OnlyFinding(const nlohmann::json& report) {
   if (report["findings"].size() != 1) return nullptr;
