@@ -65,10 +65,17 @@ struct Analyzer::Impl {
     }
   }
 
-  AnalysisContext Context(const Symbols& syms) const { return AnalysisContext{&syms, &state, &opts, seq}; }
+  std::function<void(const Finding&)> on_deadlock;
+  AnalysisContext Context(const Symbols& syms) const {
+    return AnalysisContext{&syms, &state, &opts, seq, on_deadlock ? &on_deadlock : nullptr};
+  }
 };
 
 Analyzer::Analyzer(const AnalysisOptions& opts) : impl_(std::make_unique<Impl>(opts)) {}
+
+void Analyzer::OnDeadlock(std::function<void(const Finding&)> listener) {
+  impl_->on_deadlock = std::move(listener);
+}
 
 Analyzer::~Analyzer() = default;
 

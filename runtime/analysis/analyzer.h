@@ -3,6 +3,7 @@
 // offline in `pyrace replay`, so both give the same findings.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -26,6 +27,11 @@ class Analyzer : public EventSink {
   ~Analyzer() override;
 
   void OnEvent(const Event& e, const Symbols& syms) override;
+
+  // Called with each new deadlock finding as soon as the watchdog's report of it is
+  // complete in the stream, before Finish (`--on-deadlock=continue`: the program keeps
+  // running, and the user must see the hang now). Finish still returns it.
+  void OnDeadlock(std::function<void(const Finding&)> listener);
 
   // End of the event stream (complete or truncated). Findings are deduplicated, with
   // counts, in a stable order (by kind, then first occurrence).

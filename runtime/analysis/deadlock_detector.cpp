@@ -287,7 +287,8 @@ void DeadlockDetector::Report(const AnalysisContext& ctx, FindingSink& sink) {
   sites.erase(std::unique(sites.begin(), sites.end()), sites.end());
   std::string key;
   for (const std::string& site : sites) key += site + ";";
-  sink.Add(std::move(f), key, group_.seq);
+  const Finding* added = sink.Add(std::move(f), key, group_.seq);
+  if (added != nullptr && ctx.on_deadlock != nullptr) (*ctx.on_deadlock)(*added);
 }
 
 // A stream cut inside a group (the process died while the watchdog wrote it) still

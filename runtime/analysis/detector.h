@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "runtime/analysis/analyzer.h"
@@ -25,6 +26,8 @@ struct AnalysisContext {
   const LockState* locks = nullptr;  // the state just before the current event
   const AnalysisOptions* opts = nullptr;
   uint64_t seq = 0;  // index of the current event in the stream (0-based)
+  // Analyzer::OnDeadlock's listener, or null: told of each new deadlock as it is decided.
+  const std::function<void(const Finding&)>* on_deadlock = nullptr;
 };
 
 constexpr uint64_t EventBit(EventKind k) { return uint64_t{1} << static_cast<unsigned>(k); }

@@ -25,17 +25,18 @@ void FindingSink::MoveTo(FindingSink& out) {
   index_.clear();
 }
 
-void FindingSink::Add(Finding f, std::string_view dedup_key, uint64_t seq) {
+const Finding* FindingSink::Add(Finding f, std::string_view dedup_key, uint64_t seq) {
   std::string key = IndexKey(f.kind, dedup_key);
   auto [it, inserted] = index_.try_emplace(key, entries_.size());
   if (!inserted) {
     Entry& old = entries_[it->second];
     old.finding.count += f.count;
     old.seq = std::min(old.seq, seq);
-    return;
+    return nullptr;
   }
   if (f.fingerprint.empty()) f.fingerprint = Fingerprint(key);
   entries_.push_back(Entry{std::move(f), std::string(dedup_key), seq});
+  return &entries_.back().finding;
 }
 
 std::vector<Finding> FindingSink::Take(int max_findings) {

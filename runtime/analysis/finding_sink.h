@@ -17,7 +17,8 @@ class FindingSink {
  public:
   // dedup_key must name sites (file:line), not run-specific ids, so it is stable
   // across runs: the fingerprint is derived from it. A repeat adds f.count.
-  void Add(Finding f, std::string_view dedup_key, uint64_t seq);
+  // Returns the stored finding when it is new, null for a repeat.
+  const Finding* Add(Finding f, std::string_view dedup_key, uint64_t seq);
 
   // Counts one more occurrence of an existing finding; false when there is none (then
   // build it and Add it). Lets a hot path skip building a finding it already has.

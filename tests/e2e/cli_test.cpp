@@ -32,6 +32,19 @@ TEST(Cli, RunsADirectoryWithMainPy) {
   EXPECT_EQ(FindingsOf(ReadJson(report)), expected) << r.err;
 }
 
+// --on-deadlock=continue: the hang is reported while the program still hangs, and the
+// final report counts it without printing it again.
+TEST(Cli, ContinueAfterDeadlockReportsTheHangWhileItLasts) {
+  std::string err;
+  const int rc = SignalPyraceWhenReady({"run", "--on-deadlock=continue", Testdata("deadlock_abba_hang.py")},
+                                       "pyrace: the program keeps running", SIGTERM, 2, &err);
+  EXPECT_EQ(rc, 66) << err;
+  size_t first = err.find("WARNING: pyrace: deadlock");
+  ASSERT_NE(first, std::string::npos) << err;
+  EXPECT_EQ(err.find("WARNING: pyrace: deadlock", first + 1), std::string::npos) << err;
+  EXPECT_NE(err.find("pyrace: reported 1 warning"), std::string::npos) << err;
+}
+
 TEST(Cli, NoProgramIsAUsageError) {
   const ToolResult r = RunPyrace({"run"});
   EXPECT_EQ(r.exit_code, 2);

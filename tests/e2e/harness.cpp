@@ -85,7 +85,8 @@ ToolResult RunPyrace(const std::vector<std::string>& args, const std::vector<std
   return r;
 }
 
-int SignalPyraceWhenReady(const std::vector<std::string>& args, const std::string& line, int sig) {
+int SignalPyraceWhenReady(const std::vector<std::string>& args, const std::string& line, int sig, int watch_fd,
+                          std::string* output) {
   int fds[2];
   if (pipe(fds) != 0) return -1;
   std::vector<std::string> argv_s = {PYRACE_BIN};
@@ -97,7 +98,7 @@ int SignalPyraceWhenReady(const std::vector<std::string>& args, const std::strin
   if (pid == 0) {
     // Its own process group: the signal must come from pyrace, not from a shared group.
     setpgid(0, 0);
-    dup2(fds[1], 1);
+    dup2(fds[1], watch_fd);
     close(fds[0]);
     close(fds[1]);
     execv(argv[0], argv.data());
@@ -109,6 +110,10 @@ int SignalPyraceWhenReady(const std::vector<std::string>& args, const std::strin
   ssize_t n;
   while (out.find(line) == std::string::npos && (n = read(fds[0], buf, sizeof buf)) > 0) out.append(buf, n);
   kill(pid, sig);
+  if (output != nullptr) {
+    while ((n = read(fds[0], buf, sizeof buf)) > 0) out.append(buf, n);
+    *output = out;
+  }
   close(fds[0]);
   int status = 0;
   waitpid(pid, &status, 0);

@@ -38,7 +38,10 @@ ToolResult RunPyrace(const std::vector<std::string>& args, const std::vector<std
 
 // Starts `pyrace args...` with its stdout on a pipe, waits until the program prints
 // `line`, sends sig to pyrace and returns pyrace's exit code (128+N when killed by N).
-int SignalPyraceWhenReady(const std::vector<std::string>& args, const std::string& line, int sig);
+// watch_fd: 1 (stdout) or 2 (stderr); with output, everything pyrace wrote there until
+// it exited is kept.
+int SignalPyraceWhenReady(const std::vector<std::string>& args, const std::string& line, int sig,
+                          int watch_fd = 1, std::string* output = nullptr);
 
 // (kind, canonical file, line)
 using Expected = std::tuple<std::string, std::string, int>;

@@ -59,6 +59,19 @@ bool Reporter::Prepare(const Options& opts, bool quiet_when_clean, std::string* 
   return true;
 }
 
+void Reporter::EmitNow(const Finding& f, uint32_t pid, FILE* default_stream) {
+  if (opts_.format != "text" || !opts_.output.empty()) return;
+  SourceLines sources;
+  if (suppressions_.Suppresses(f) || IgnoredByComment(f, sources)) return;
+  ReportInfo info;
+  info.pid = pid;
+  info.color = opts_.color;
+  std::ostringstream out;
+  RenderTextFinding(f, info, sources, out);
+  out << "pyrace: the program keeps running (--on-deadlock=continue)\n";
+  if (WriteAll(default_stream, out.str())) printed_.insert(f.fingerprint);
+}
+
 int Reporter::Emit(std::vector<Finding> findings, uint32_t pid, FILE* default_stream, std::string* error) {
   SourceLines sources;
   ReportInfo info;
@@ -74,11 +87,16 @@ int Reporter::Emit(std::vector<Finding> findings, uint32_t pid, FILE* default_st
     }
   }
   info.unused_suppressions = suppressions_.Unused();
+  const int reported = static_cast<int>(kept.size());
+  if (opts_.format == "text" && !printed_.empty()) {
+    std::erase_if(kept, [&](const Finding& f) { return printed_.count(f.fingerprint) != 0; });
+    info.reported_earlier = static_cast<uint32_t>(reported - static_cast<int>(kept.size()));
+  }
   if (!opts_.output.empty() && opts_.output != "-") info.color = false;
   const std::string text = Render(kept, info, opts_.format, sources);
   if (opts_.output.empty() || opts_.output == "-") {
     WriteAll(opts_.output.empty() ? default_stream : stdout, text);
-    return static_cast<int>(kept.size());
+    return reported;
   }
   FILE* f = std::fopen(opts_.output.c_str(), "wb");
   if (f == nullptr) {
@@ -91,7 +109,7 @@ int Reporter::Emit(std::vector<Finding> findings, uint32_t pid, FILE* default_st
     *error = "cannot write the report to '" + opts_.output + "'";
     return -1;
   }
-  return static_cast<int>(kept.size());
+  return reported;
 }
 
 }  // namespace pyrace

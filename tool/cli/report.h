@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdio>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -24,10 +25,16 @@ class Reporter {
   // not be written (*error says why).
   int Emit(std::vector<Finding> findings, uint32_t pid, FILE* default_stream, std::string* error);
 
+  // A finding the user must see while the program still runs (a hang caught with
+  // --on-deadlock=continue): printed now when the report is text on default_stream,
+  // and not printed again by Emit, which still counts it.
+  void EmitNow(const Finding& f, uint32_t pid, FILE* default_stream);
+
  private:
   Options opts_;
   bool quiet_when_clean_ = false;
   Suppressions suppressions_;
+  std::set<std::string> printed_;  // fingerprints EmitNow wrote
 };
 
 }  // namespace pyrace

@@ -193,6 +193,9 @@ int RunProgram(const RunRequest& req) {
 
   Analyzer analyzer(ToAnalysisOptions(req.opts));
   TraceReader reader;
+  if (req.opts.on_deadlock == "continue") {
+    analyzer.OnDeadlock([&](const Finding& f) { reporter.EmitNow(f, reader.header().pid, stderr); });
+  }
   Outcome outcome;
   const bool ran = RunAndAnalyse(req, python, runtime_dir, tee_fd, analyzer, reader, &outcome);
   if (tee_fd >= 0) close(tee_fd);

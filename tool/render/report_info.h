@@ -15,6 +15,7 @@ struct ReportInfo {
   // "reported 0 warnings".
   bool quiet_when_clean = false;
   uint32_t suppressed = 0;  // findings dropped by suppressions or ignore comments
+  uint32_t reported_earlier = 0;  // text: findings already printed while the program ran
   // Suppression lines that matched nothing ("race:worker_* (supp.txt:3)").
   std::vector<std::string> unused_suppressions;
 };

@@ -57,7 +57,7 @@ void RenderSummary(const Finding& f, std::ostream& out) {
 }
 
 void RenderTrailer(const std::vector<Finding>& findings, const ReportInfo& info, std::ostream& out) {
-  const size_t n = findings.size();
+  const size_t n = findings.size() + info.reported_earlier;
   if (n == 0 && info.quiet_when_clean && info.suppressed == 0 && info.unused_suppressions.empty()) return;
   out << "pyrace: reported " << n << (n == 1 ? " warning" : " warnings");
   if (info.suppressed != 0) out << " (" << info.suppressed << " suppressed)";
