@@ -63,8 +63,9 @@ bool AccessRegistry::Init(Recorder* rec) {
   return true;
 }
 
-LocId AccessRegistry::NewLocation(const std::string& description, uint64_t object) {
-  return rec_->DefineLocation({rec_->InternString(description), object});
+LocId AccessRegistry::NewLocation(const std::string& description, uint64_t object, bool unique) {
+  StrId text = unique ? rec_->DefineString(description) : rec_->InternString(description);
+  return rec_->DefineLocation({text, object});
 }
 
 LocRecord* AccessRegistry::Global(const std::string& description) {

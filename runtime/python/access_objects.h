@@ -78,7 +78,8 @@ class AccessRegistry {
 
  private:
   AccessRegistry() = default;
-  LocId NewLocation(const std::string& description, uint64_t object);
+  // unique: the description names one dict entry or list slot and will not repeat.
+  LocId NewLocation(const std::string& description, uint64_t object, bool unique = false);
   bool WatchDeath(ObjRec* rec);
   void Pin(ObjRec* rec);
   void ReleasePending();
@@ -115,7 +116,7 @@ LocRecord& AccessRegistry::Location(ObjRec* rec, KeyTag tag, uint64_t key, Descr
   if (it != rec->locs.end()) return it->second;
   // describe() may run Python code (a key's repr) that frees objects: insert after it.
   std::string d = describe();
-  LocId id = NewLocation(d, rec->id);
+  LocId id = NewLocation(d, rec->id, tag == KeyTag::kItem);
   LocRecord& lr = rec->locs[k];
   lr.id = id;
   return lr;

@@ -103,6 +103,8 @@ StackId Recorder::CaptureStackFrom(PyFrameObject* top) { return depot_->Capture(
 
 StrId Recorder::InternString(std::string_view s) { return depot_->Intern(s); }
 
+StrId Recorder::DefineString(std::string_view s) { return depot_->DefineOnce(s); }
+
 LocId Recorder::DefineLocation(const LocationInfo& info) {
   LocId id = next_loc_id_++;
   if (writer_ != nullptr) writer_->DefineLocation(id, info);

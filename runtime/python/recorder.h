@@ -54,6 +54,8 @@ class Recorder {
   // Same, starting at a given frame (another thread's, a finished one...).
   StackId CaptureStackFrom(PyFrameObject* top);
   StrId InternString(std::string_view s);
+  // Defined in the trace, not interned (see StackDepot::DefineOnce).
+  StrId DefineString(std::string_view s);
   // Hands out the next LocId and writes its definition.
   LocId DefineLocation(const LocationInfo& info);
 

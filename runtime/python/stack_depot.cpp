@@ -193,6 +193,13 @@ StrId StackDepot::InternPy(PyObject* unicode) {
   return Intern(std::string_view(s, static_cast<size_t>(n)));
 }
 
+StrId StackDepot::DefineOnce(std::string_view s) {
+  if (s.empty()) return 0;
+  StrId id = next_string_++;
+  if (writer_ != nullptr) writer_->DefineString(id, s);
+  return id;
+}
+
 StrId StackDepot::Intern(std::string_view s) {
   if (s.empty()) return 0;
   auto it = strings_.find(std::string(s));

@@ -41,6 +41,9 @@ class StackDepot {
   // Generator and coroutine frames are walked, since each resumption has its caller.
   StackId SameFrame(StackId base, PyFrameObject* top);
   StrId Intern(std::string_view s);
+  // A string defined in the trace but not remembered: for the many that never repeat
+  // (a dict entry's "cache['key-123']"), where an intern table would only grow.
+  StrId DefineOnce(std::string_view s);
   // A stack of given frames (a C extension's call site above a captured Python stack).
   StackId DefineFrames(std::vector<Frame> frames) { return Define(std::move(frames)); }
   // The frames of a stack handed out here; empty for kNoStack or an unknown id.
