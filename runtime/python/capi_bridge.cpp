@@ -317,18 +317,27 @@ struct NativeThread {
   StackId stack = kNoStack;  // C site + Python stack, when it had the GIL at the pre-lock
 };
 
-// Not the GIL: C threads block here without it. Taken before g_mu when both are.
-std::mutex g_wait_mu;
-std::vector<NativeThread*> g_natives;
-std::unordered_map<void*, NativeThread*> g_holders;  // C mutex address -> holder
-bool g_frozen = false;
-std::condition_variable g_thaw;
+struct WaitRecord {
+  std::mutex mu;  // not the GIL: C threads take it without one. Taken before g_mu.
+  std::vector<NativeThread*> natives;
+  std::unordered_map<void*, NativeThread*> holders;  // C mutex address -> holder
+  bool frozen = false;
+  std::condition_variable thaw;
+};
+
+// Never destroyed: daemon C threads may still call hooks while the process exits.
+WaitRecord& W() {
+  static WaitRecord* w = new WaitRecord();
+  return *w;
+}
+
 thread_local NativeThread* t_native = nullptr;
 
 struct NativeExit {
+  bool armed = false;
   ~NativeExit() {
-    if (t_native == nullptr) return;
-    std::lock_guard<std::mutex> guard(g_wait_mu);
+    if (!armed || t_native == nullptr) return;
+    std::lock_guard<std::mutex> guard(W().mu);
     t_native->alive = false;
   }
 };
@@ -336,15 +345,15 @@ thread_local NativeExit t_native_exit;
 
 NativeThread* Native() {
   if (t_native != nullptr) return t_native;
-  (void)&t_native_exit;  // constructs it, so its destructor runs at thread exit
+  t_native_exit.armed = true;  // its first use registers the destructor for thread exit
   auto* n = new NativeThread();
-  std::lock_guard<std::mutex> guard(g_wait_mu);
-  g_natives.push_back(n);
+  std::lock_guard<std::mutex> guard(W().mu);
+  W().natives.push_back(n);
   t_native = n;
   return n;
 }
 
-// g_wait_mu held. A C thread's record becomes its pyrace record once it runs Python.
+// W().mu held. A C thread's record becomes its pyrace record once it runs Python.
 void BindIdentity(NativeThread* n) {
   if (ThreadRec* r = Recorder::Get().threads().CurrentOrNull()) {
     n->rec = r;
@@ -368,7 +377,7 @@ bool LetsGilGoWhileWaiting(const PyraceCSite& site) {
 void EnterWait(CWait kind, const PyraceCSite& site, void* lock, bool holds_gil, StackId stack) {
   NativeThread* n = Native();
   uint64_t now = Recorder::Get().NowUs();
-  std::lock_guard<std::mutex> guard(g_wait_mu);
+  std::lock_guard<std::mutex> guard(W().mu);
   BindIdentity(n);
   n->wait = kind;
   n->lock = lock;
@@ -383,19 +392,19 @@ void EnterWait(CWait kind, const PyraceCSite& site, void* lock, bool holds_gil, 
 // its hook touches anything: it is the only kind of thread that could write.
 void LeaveWait(void* acquired) {
   NativeThread* n = Native();
-  std::unique_lock<std::mutex> guard(g_wait_mu);
+  std::unique_lock<std::mutex> guard(W().mu);
   BindIdentity(n);
   n->wait = CWait::kNone;
   n->holds_gil = false;
   n->stack = kNoStack;
-  if (acquired != nullptr) g_holders[acquired] = n;
-  if (g_frozen && PyGILState_Check()) g_thaw.wait(guard, [] { return !g_frozen; });
+  if (acquired != nullptr) W().holders[acquired] = n;
+  if (W().frozen && PyGILState_Check()) W().thaw.wait(guard, [] { return !W().frozen; });
 }
 
 // Any thread may release a PyThread lock, so the release ends the hold, whoever did it.
 void Released(void* lock) {
-  std::lock_guard<std::mutex> guard(g_wait_mu);
-  g_holders.erase(lock);
+  std::lock_guard<std::mutex> guard(W().mu);
+  W().holders.erase(lock);
 }
 
 void Route(Op op, const PyraceCSite& site, void* lock = nullptr, uint8_t flags = 0) {
@@ -510,8 +519,8 @@ wait_for::LockState CMutexState(Recorder& rec, void* lock, Tid waiter) {
   wait_for::LockState l;
   l.id = MutexId(rec, lock, waiter);
   l.kind = LockKind::kCMutex;
-  auto it = g_holders.find(lock);
-  if (it != g_holders.end()) {
+  auto it = W().holders.find(lock);
+  if (it != W().holders.end()) {
     l.held = true;
     l.holder = NativeTid(rec, it->second);
   }
@@ -521,11 +530,11 @@ wait_for::LockState CMutexState(Recorder& rec, void* lock, Tid waiter) {
 }  // namespace
 
 bool FreezeCWaits(uint64_t now_us, uint64_t grace_us) {
-  std::lock_guard<std::mutex> guard(g_wait_mu);
-  for (const NativeThread* n : g_natives) {
+  std::lock_guard<std::mutex> guard(W().mu);
+  for (const NativeThread* n : W().natives) {
     if (n->alive && n->wait == CWait::kMutex && n->holds_gil && now_us >= n->since_us &&
         now_us - n->since_us >= grace_us) {
-      g_frozen = true;
+      W().frozen = true;
       return true;
     }
   }
@@ -534,21 +543,21 @@ bool FreezeCWaits(uint64_t now_us, uint64_t grace_us) {
 
 void ThawCWaits() {
   {
-    std::lock_guard<std::mutex> guard(g_wait_mu);
-    g_frozen = false;
+    std::lock_guard<std::mutex> guard(W().mu);
+    W().frozen = false;
   }
-  g_thaw.notify_all();
+  W().thaw.notify_all();
 }
 
 void AddCWaits(Recorder& rec, wait_for::Snapshot& snap) {
   DrainCapiPending(rec);
-  std::lock_guard<std::mutex> guard(g_wait_mu);
+  std::lock_guard<std::mutex> guard(W().mu);
   wait_for::LockState gil;
   gil.id = kGilLock;
   gil.kind = LockKind::kGil;
   int gil_holders = 0;
   std::vector<std::pair<void*, Tid>> waited;  // each C mutex once, with a waiter
-  for (NativeThread* n : g_natives) {
+  for (NativeThread* n : W().natives) {
     if (!n->alive) continue;
     Tid tid = NativeTid(rec, n);
     wait_for::ThreadState& t = SnapshotEntry(snap, tid);
@@ -574,8 +583,8 @@ void AddCWaits(Recorder& rec, wait_for::Snapshot& snap) {
 void EndGilHoldOfWaiters(Recorder& rec, const std::vector<Tid>& stuck) {
   if (g_gil_holder == kNoTid || std::find(stuck.begin(), stuck.end(), g_gil_holder) == stuck.end()) return;
   {
-    std::lock_guard<std::mutex> guard(g_wait_mu);
-    for (NativeThread* n : g_natives) {
+    std::lock_guard<std::mutex> guard(W().mu);
+    for (NativeThread* n : W().natives) {
       if (n->alive && n->holds_gil && NativeTid(rec, n) == g_gil_holder) return;
     }
   }
@@ -583,8 +592,8 @@ void EndGilHoldOfWaiters(Recorder& rec, const std::vector<Tid>& stuck) {
 }
 
 bool CWaitOf(Recorder& rec, Tid tid, uint64_t* obj, StackId* stack) {
-  std::lock_guard<std::mutex> guard(g_wait_mu);
-  for (NativeThread* n : g_natives) {
+  std::lock_guard<std::mutex> guard(W().mu);
+  for (NativeThread* n : W().natives) {
     if (!n->alive || n->wait == CWait::kNone || NativeTid(rec, n) != tid) continue;
     *obj = n->wait == CWait::kGil ? kGilLock : MutexId(rec, n->lock, tid);
     *stack = n->stack != kNoStack ? n->stack : CStack(rec, n->site, kNoStack);
@@ -605,29 +614,29 @@ namespace {
 // forever: the forking thread holds it across fork. The child does not write the
 // parent's queued events (its recorder abandons the parent's trace).
 void LockBeforeFork() {
-  g_wait_mu.lock();
+  W().mu.lock();
   g_mu.lock();
 }
 void UnlockInParent() {
   g_mu.unlock();
-  g_wait_mu.unlock();
+  W().mu.unlock();
 }
 // Only the forking thread lives on in the child: the others' waits and holds are gone.
 void ForgetOtherThreadsInChild() {
-  for (NativeThread* n : g_natives) {
+  for (NativeThread* n : W().natives) {
     if (n != t_native) n->alive = false;
   }
-  for (auto it = g_holders.begin(); it != g_holders.end();) {
-    it = it->second == t_native ? std::next(it) : g_holders.erase(it);
+  for (auto it = W().holders.begin(); it != W().holders.end();) {
+    it = it->second == t_native ? std::next(it) : W().holders.erase(it);
   }
-  g_frozen = false;
+  W().frozen = false;
 }
 void ResetInChild() {
   g_queued = 0;
   capi_detail::g_pending.store(false, std::memory_order_relaxed);
   ForgetOtherThreadsInChild();
   g_mu.unlock();
-  g_wait_mu.unlock();
+  W().mu.unlock();
 }
 
 }  // namespace
