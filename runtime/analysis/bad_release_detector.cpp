@@ -27,7 +27,7 @@ const char* Note(LockKind kind) {
 }  // namespace
 
 void BadReleaseDetector::OnEvent(const Event& e, const AnalysisContext& ctx) {
-  if (e.obj >= kMaxDenseId) return;
+  if (e.obj >= kMaxDenseId || (e.flags & kFlagFreed)) return;
   LockId l = static_cast<LockId>(e.obj);
   const LockState& state = *ctx.locks;
   LockKind kind = state.Kind(l, *ctx.syms);

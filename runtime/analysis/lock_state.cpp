@@ -138,7 +138,7 @@ void LockState::OnTryFailed(const Event& e, const Symbols& syms) {
 void LockState::OnRelease(const Event& e, const Symbols& syms) {
   LockRecord& rec = LockAt(static_cast<LockId>(e.obj), syms);
   if (rec.holder == kNoTid) return;
-  if (rec.holder != e.tid && rec.kind != LockKind::kRLock) rec.signal = true;
+  if (rec.holder != e.tid && rec.kind != LockKind::kRLock && !(e.flags & kFlagFreed)) rec.signal = true;
   if (e.flags & kFlagReentrant) {
     // Still held. Our level may be low when an RLock came back from
     // Condition.wait's _acquire_restore (one acquire event for several levels).

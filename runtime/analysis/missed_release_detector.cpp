@@ -64,7 +64,8 @@ void MissedReleaseDetector::OnFrameEnd(const Event& e, const AnalysisContext& ct
 // 2 -> 1) leaves it held by the same activation's caller chain.
 void MissedReleaseDetector::OnRelease(const Event& e, const AnalysisContext&) {
   LockId l = static_cast<LockId>(e.obj);
-  if (l >= candidates_.size() || (e.flags & (kFlagError | kFlagReentrant))) return;
+  // A lock freed while held was never released: it stays a missed release.
+  if (l >= candidates_.size() || (e.flags & (kFlagError | kFlagReentrant | kFlagFreed))) return;
   candidates_[l].pending = false;
 }
 

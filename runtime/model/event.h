@@ -83,6 +83,9 @@ inline constexpr uint8_t kFlagReentrant = 1 << 2;  // RLock level > 1
 inline constexpr uint8_t kFlagSameFrame = 1 << 3;  // released by the activation that acquired it
 inline constexpr uint8_t kFlagError = 1 << 4;      // the operation raised (release of unheld lock...)
 inline constexpr uint8_t kFlagRaised = 1 << 5;     // kLockHeldAtFrameEnd: the frame ended by an exception
+// kLockRelease: the lock object was freed while held (tid = its holder). Nobody released
+// it, so it is no hand-off and no happens-before edge; the hold just ends.
+inline constexpr uint8_t kFlagFreed = 1 << 6;
 inline constexpr uint8_t kFlagWrite = 1 << 0;      // kAccess
 inline constexpr uint8_t kFlagReadModifyWrite = 1 << 1;  // kAccess: x += 1, check-then-act
 

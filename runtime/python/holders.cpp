@@ -93,6 +93,17 @@ void NoteReleaseEvent(LockObject* l, StackId stack, uint8_t flags) {
   EmitFor(Recorder::Get(), EventKind::kLockRelease, l, stack, flags);
 }
 
+void NoteFreedWhileHeld(LockObject* l) {
+  Recorder& rec = Recorder::Get();
+  if (!rec.recording() || !l->locked || l->holder == nullptr || IsFinalizing()) return;
+  Event e;
+  e.kind = EventKind::kLockRelease;
+  e.tid = l->holder->tid;
+  e.obj = l->id;
+  e.flags = kFlagFreed;
+  rec.Emit(e);
+}
+
 PyObject* ForgetHolder(LockObject* l) {
   if (l->holder != nullptr) RemoveHeld(l->holder, l);
   l->holder = nullptr;

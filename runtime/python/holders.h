@@ -34,6 +34,8 @@ void NoteTryFailed(LockObject* l, StackId stack, uint8_t flags);
 PyObject* NoteReleased(LockObject* l, StackId stack, uint8_t flags);
 // RLock inner release, or a release that raised (kFlagError).
 void NoteReleaseEvent(LockObject* l, StackId stack, uint8_t flags);
+// The lock object is being freed while held: its holder's hold ends (kFlagFreed).
+void NoteFreedWhileHeld(LockObject* l);
 // The lock is gone or re-initialized: forget it wherever it is recorded.
 PyObject* ForgetHolder(LockObject* l);
 

@@ -59,6 +59,7 @@ void LockDealloc(PyObject* self) {
   PyObject_GC_UnTrack(self);
   if (l->weakreflist != nullptr) PyObject_ClearWeakRefs(self);
   if (l->acquire_frame != nullptr) CheckFrameEnd(l, /*holder_gone=*/false);
+  NoteFreedWhileHeld(l);
   PyObject* frame = ForgetHolder(l);
   if (l->lock != nullptr) {
     // Like CPython: a lock freed while held is released first.

@@ -102,6 +102,12 @@ struct RaceDetector::Impl {
   void OnLockRelease(const Event& e) {
     if (e.flags & kFlagError) return;  // nothing was released
     LockId id = static_cast<LockId>(e.obj);
+    if (e.flags & kFlagFreed) {  // no release, no edge: the dead lock just leaves the lock set
+      Tid holder = Lock(id).holder;
+      if (holder != kNoTid) Thread(holder).locks = locksets.Without(Thread(holder).locks, id);
+      Lock(id).holder = kNoTid;
+      return;
+    }
     ThreadState& ts = Thread(e.tid);
     Lock(id).released = ts.clock;
     ts.clock.tick(e.tid);

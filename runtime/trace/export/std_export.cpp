@@ -14,7 +14,7 @@ void StdExporter::OnEvent(const Event& e, const Symbols& /*syms*/) {
       if (!(e.flags & kFlagReentrant)) Line(e.tid, "acq", 'L', obj, e.stack);
       return;
     case EventKind::kLockRelease:
-      if (!(e.flags & (kFlagReentrant | kFlagError))) Line(e.tid, "rel", 'L', obj, e.stack);
+      if (!(e.flags & (kFlagReentrant | kFlagError | kFlagFreed))) Line(e.tid, "rel", 'L', obj, e.stack);
       return;
     case EventKind::kThreadStart: return Line(e.tid, "fork", 'T', obj, e.stack);
     case EventKind::kThreadJoin: return Line(e.tid, "join", 'T', obj, e.stack);

@@ -88,6 +88,19 @@ TEST(MissedRelease, ReleasedLaterByAnotherThreadIsAHandOff) {
   EXPECT_TRUE(OfKind(all, FindingKind::kBadRelease).empty());
 }
 
+// The lock object dies still held (its last reference dropped): nobody released it,
+// so it is still a missed release, and not a bad release either.
+TEST(MissedRelease, FreedWhileHeldIsStillAMissedRelease) {
+  Script s;
+  LockId l = s.NewLock();
+  s.T(1).Lock(l).At("a.py", 5).FrameEnd(l).At("a.py", 6);
+  s.T(1).Freed(l);
+  s.T(1).Exit();
+  auto all = s.Analyze();
+  ASSERT_EQ(OfKind(all, FindingKind::kMissedRelease).size(), 1u);
+  EXPECT_TRUE(OfKind(all, FindingKind::kBadRelease).empty());
+}
+
 TEST(MissedRelease, EnterExitStyleIsClean) {
   // acquire in __enter__; the recorder saw __enter__ end holding it (another thread
   // started waiting), then __exit__ released it.

@@ -24,6 +24,8 @@ ThreadScript& ThreadScript::Unlock(LockId l) { return Emit(EventKind::kLockRelea
 ThreadScript& ThreadScript::ReUnlock(LockId l) { return Emit(EventKind::kLockRelease, l, kFlagReentrant); }
 ThreadScript& ThreadScript::BadUnlock(LockId l) { return Emit(EventKind::kLockRelease, l, kFlagError); }
 
+ThreadScript& ThreadScript::Freed(LockId l) { return Emit(EventKind::kLockRelease, l, kFlagFreed); }
+
 ThreadScript& ThreadScript::FrameEnd(LockId l, bool raised) {
   return Emit(EventKind::kLockHeldAtFrameEnd, l, raised ? kFlagRaised : 0);
 }

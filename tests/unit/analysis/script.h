@@ -36,6 +36,7 @@ class ThreadScript {
   ThreadScript& Unlock(LockId l);
   ThreadScript& ReUnlock(LockId l);   // RLock release that leaves it held
   ThreadScript& BadUnlock(LockId l);  // a release the interpreter refused
+  ThreadScript& Freed(LockId l);      // the lock object died while this thread held it
   ThreadScript& FrameEnd(LockId l, bool raised = false);  // kLockHeldAtFrameEnd
   ThreadScript& Start(Tid child);
   ThreadScript& Join(Tid child);

@@ -121,6 +121,21 @@ TEST(RaceDetector, TimedOutConditionWaiterIsNotAHeldLock) {
   EXPECT_TRUE(Contains(fs[0].notes[0], "No lock is held")) << fs[0].notes[0];
 }
 
+// A lock object freed while held (kFlagFreed, emitted for its holder) was released by
+// nobody: it orders nothing (and leaves the holder's lock set).
+TEST(RaceDetector, LockFreedWhileHeldIsNoEdge) {
+  Script s;
+  LocId g = s.Location("counter.g_num");
+  Tid t1 = s.Start(0, "Thread-1"), t2 = s.Start(0, "Thread-2");
+  LockId m = s.NewLock(7);
+  s.Acquire(t1, m);
+  s.Update(t1, g, 12);
+  s.Release(t1, m, kFlagFreed);
+  s.Acquire(t2, m);
+  s.Update(t2, g, 12);
+  EXPECT_EQ(Lines(s.Finish()), std::vector<uint32_t>{12});
+}
+
 TEST(RaceDetector, CounterUnderOneLockIsClean) {
   Script s;
   LockId m = s.NewLock(3);
