@@ -99,6 +99,8 @@ ThreadRec* PrepareChild(PyObject* func, int daemon_arg) {
     info.name = rec.InternString(child->name);
     info.parent = parent->tid;
     info.start_stack = rec.CaptureStack();
+    child->parent = info.parent;
+    child->start_stack = info.start_stack;
     rec.writer()->DefineThread(child->tid, info);
     rec.Emit(EventKind::kThreadStart, child->tid, 0, 0, info.start_stack);
   }
@@ -274,6 +276,65 @@ bool StartedTid(PyObject* thread, Tid* tid) {
   return true;
 }
 
+// Thread.name's setter: `threading.current_thread().name = "worker-3"` inside run() is
+// how many programs name their threads, so reports must use the new name. A thread
+// definition given again replaces the old one (docs/trace-format.md).
+PyObject* g_orig_name_setter = nullptr;
+
+PyObject* ThreadSetName(PyObject*, PyObject* args) {
+  PyObject* res = PyObject_Call(g_orig_name_setter, args, nullptr);
+  if (res == nullptr || PyTuple_GET_SIZE(args) != 2) return res;
+  Recorder& rec = Recorder::Get();
+  if (!rec.recording()) return res;
+  PyObject* self = PyTuple_GET_ITEM(args, 0);
+  Tid tid = 0;
+  ThreadRec* t = StartedTid(self, &tid) ? rec.threads().Get(tid) : nullptr;
+  if (t == nullptr) {  // a thread pyrace did not start (the main thread) renaming itself
+    PyObject* ident = PyObject_GetAttrString(self, "ident");
+    unsigned long id = ident != nullptr && ident != Py_None ? PyLong_AsUnsignedLong(ident) : 0;
+    Py_XDECREF(ident);
+    PyErr_Clear();
+    if (id != 0 && id == PyThread_get_thread_ident()) t = rec.threads().Current();
+  }
+  PyObject* name = PyObject_GetAttrString(self, "name");
+  const char* text = name != nullptr && PyUnicode_Check(name) ? PyUnicode_AsUTF8(name) : nullptr;
+  if (t != nullptr && text != nullptr) {
+    t->name = text;
+    ThreadInfo info;
+    info.name = rec.InternString(t->name);
+    info.parent = t->parent;
+    info.start_stack = t->start_stack;
+    rec.writer()->DefineThread(t->tid, info);
+  }
+  Py_XDECREF(name);
+  PyErr_Clear();
+  return res;
+}
+
+PyMethodDef g_set_name_def = {"_pyrace_set_name", ThreadSetName, METH_VARARGS, nullptr};
+
+// Thread.name becomes property(original getter, ThreadSetName).
+bool WrapNameSetter(PyObject* thread_class, PyObject* originals) {
+  if (g_orig_name_setter != nullptr) return true;  // threading patched once already
+  PyObject* prop = PyObject_GetAttrString(thread_class, "name");
+  if (prop == nullptr) return false;
+  PyObject* fget = PyObject_GetAttrString(prop, "fget");
+  g_orig_name_setter = PyObject_GetAttrString(prop, "fset");
+  PyObject* setter = PyCFunction_NewEx(&g_set_name_def, nullptr, nullptr);
+  PyObject* wrapped = nullptr;
+  if (fget != nullptr && g_orig_name_setter != nullptr && g_orig_name_setter != Py_None && setter != nullptr) {
+    wrapped = PyObject_CallFunctionObjArgs(reinterpret_cast<PyObject*>(&PyProperty_Type), fget, setter, nullptr);
+  }
+  bool ok = wrapped != nullptr &&
+            (originals == nullptr || PyDict_SetItemString(originals, "Thread.name", prop) == 0) &&
+            PyObject_SetAttrString(thread_class, "name", wrapped) == 0;
+  Py_XDECREF(wrapped);
+  Py_XDECREF(setter);
+  Py_XDECREF(fget);
+  Py_DECREF(prop);
+  return ok;
+}
+
 // Thread.is_alive(self). False for a started thread means its end was seen (CPython
 // reads it under the thread's tstate lock, which the ending thread releases), so it
 // orders the caller after the thread like join: `while t.is_alive(): sleep(...)`
@@ -429,7 +490,7 @@ bool PatchThreading(PyObject* threading, PyObject* originals) {
   ok = alive_meth != nullptr && Replace(g_thread_class, "is_alive", alive_meth, originals,
                                         "Thread.is_alive", &g_orig_is_alive);
   Py_XDECREF(alive_meth);
-  if (!ok) return false;
+  if (!ok || !WrapNameSetter(g_thread_class, originals)) return false;
   PyObject* shutdown = PyCFunction_NewEx(&g_shutdown_def, nullptr, nullptr);
   ok = shutdown != nullptr &&
        Replace(threading, "_shutdown", shutdown, originals, "threading._shutdown", &g_orig_shutdown);

@@ -32,6 +32,8 @@ struct ThreadRec {
   bool alive = false;
   bool daemon = false;
   std::string name;
+  Tid parent = kNoTid;             // as defined in the trace (a rename redefines it)
+  StackId start_stack = kNoStack;
   std::vector<LockObject*> held;  // wrapped locks this thread acquired and holds
   WaitState wait;
 };

@@ -49,7 +49,7 @@ INSTANTIATE_TEST_SUITE_P(
                     "clean_event.py", "clean_condition.py", "clean_barrier.py", "clean_join.py",
                     "clean_distinct_slots.py", "clean_thread_local.py", "clean_one_thread_objects.py",
                     "stats_dict_via_attribute.py", "clean_is_alive_poll.py", "clean_thread_count_poll.py",
-                    "is_alive_poll_too_early.py"),
+                    "is_alive_poll_too_early.py", "renamed_threads.py"),
     ProgramName);
 
 // 3.13's raw _thread.start_joinable_thread() hands out handles whose join() and
@@ -86,6 +86,16 @@ TEST(RaceReport, UnlockedCounterIsALostUpdateOfTheGlobalByName) {
   ASSERT_GE(f["stacks"].size(), 4u);
   EXPECT_TRUE(Has(f["stacks"][0]["title"], "holding no locks")) << f["stacks"][0]["title"];
   EXPECT_TRUE(Has(f["stacks"][2]["title"], "started at")) << f["stacks"][2]["title"];
+}
+
+TEST(RaceReport, ThreadsAreNamedAsTheyRenamedThemselves) {
+  TempDir tmp;
+  ToolResult r;
+  const nlohmann::json f = OnlyFinding(RunJson({}, Races("renamed_threads.py"), tmp, &r));
+  ASSERT_FALSE(f.is_null()) << r.err;
+  EXPECT_TRUE(Has(f["message"], "(worker-0)")) << f["message"];
+  EXPECT_TRUE(Has(f["message"], "(worker-1)")) << f["message"];
+  EXPECT_FALSE(Has(f["message"], "Thread-")) << f["message"];
 }
 
 TEST(RaceReport, PartlyLockedUpdateNamesTheLockTheWriteForgot) {
