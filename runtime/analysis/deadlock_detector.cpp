@@ -224,6 +224,14 @@ const char* FixNote(const Scene& s) {
     return "the holder ended without releasing the lock: release it on every path "
            "(`with lock:` or try/finally)";
   }
+  // A thread holding the GIL blocks on a C lock whose holder waits for the GIL.
+  for (const Wait& x : s.group.waits) {
+    if (x.kind == WaitKind::kLock && s.state.Kind(static_cast<LockId>(x.obj), s.syms) == LockKind::kGil) {
+      return "a C lock must not be waited for with the GIL held: release the GIL around the blocking "
+             "acquire (Py_BEGIN_ALLOW_THREADS ... Py_END_ALLOW_THREADS), or take the GIL before the C lock "
+             "everywhere";
+    }
+  }
   return "acquire locks in one global order, and do not join a thread while holding a lock it needs";
 }
 

@@ -49,6 +49,21 @@ TEST(Deadlock, ABBACycle) {
       << found[0].notes[0];
 }
 
+// A C extension's mutex against the GIL: the hint says how to break that cycle.
+TEST(Deadlock, GilAgainstACMutexSaysToReleaseTheGil) {
+  Script s;
+  LockId gil = s.NewLock("ext.c", 0, LockKind::kGil), m = s.NewLock("ext.c", 5);
+  s.T(1).Lock(gil).At("app.py", 3);
+  s.T(2).Lock(m).At("ext.c", 30);
+  s.DeadlockBegin();
+  s.T(1).WaitsLock(m).At("ext.c", 20);
+  s.T(2).WaitsLock(gil).At("ext.c", 31);
+  s.DeadlockEnd();
+  auto found = Deadlocks(s);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_NE(found[0].notes.back().find("Py_BEGIN_ALLOW_THREADS"), std::string::npos) << found[0].notes.back();
+}
+
 TEST(Deadlock, SeedWaitersOnALockWhoseHolderExited) {
   Script s;
   LockId l = s.NewLock("seed.py", 3);
