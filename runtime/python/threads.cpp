@@ -6,7 +6,7 @@
 
 namespace pyrace::py {
 
-thread_local ThreadRec* ThreadRegistry::current_ = nullptr;
+thread_local ThreadRec* ThreadRegistry::current_ __attribute__((tls_model("initial-exec"))) = nullptr;
 
 ThreadRec* ThreadRegistry::Create(std::string name, bool daemon) {
   auto t = std::make_unique<ThreadRec>();
