@@ -655,6 +655,13 @@ class Rewriter(ast.NodeTransformer):
         if isinstance(f, ast.Attribute) and plain and self._method_kind(f.attr, node.args) is not None:
             kind = self._method_kind(f.attr, node.args)
             k = self.site(kind, node, f.attr, self._owner_text(f.value))
+            if kind in (METHOD_WRITE, METHOD_READ) and not any(_may_synchronize(a) for a in node.args):
+                # `obj.append(x)` -> `c(obj, site).append(x)`: recorded before the
+                # arguments run, which is the same point when they cannot synchronize,
+                # and the call stays the interpreter's own (specialized) method call.
+                f.value = _call("c", [self.visit(f.value), _const(k, node)], node)
+                node.args = [self.visit(a) for a in node.args]
+                return node
             args = [self.visit(f.value), _const(k, node)] + [self.visit(a) for a in node.args]
             return _call("mc", args, node)
         if isinstance(f, ast.Attribute):
@@ -693,6 +700,14 @@ class Rewriter(ast.NodeTransformer):
     # Annotations are not accesses.
     def visit_arg(self, node):
         return node
+
+
+def _may_synchronize(expr):
+    """Whether evaluating expr can take a lock or receive a hand-off: only calls and
+    awaits can (`q.get()`); names, constants, operators and subscripts of builtins
+    cannot."""
+    return any(isinstance(n, (ast.Call, ast.Await, ast.Yield, ast.YieldFrom, ast.Lambda))
+               for n in ast.walk(expr))
 
 
 def _copy_simple(node):

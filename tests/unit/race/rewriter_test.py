@@ -207,6 +207,20 @@ class Sites(unittest.TestCase):
         self.assertEqual(kinds(8), [(rw.ATTR_READ, "by_key"), (rw.ITEM_RMW, "Stats.by_key")])
         self.assertEqual(kinds(9), [(rw.ATTR_READ, "inner"), (rw.ATTR_RMW, "n")])
 
+    def test_method_call_is_recorded_after_arguments_that_may_synchronize(self):
+        import ast
+        tree = ast.parse(textwrap.dedent("""
+        def f(out, q, x):
+            out.append(x)
+            out.append(q.get())
+        """))
+        text = ast.unparse(rw.rewrite(tree, "/tmp/prog.py", "m", "m"))
+        # A plain argument: the receiver is recorded, the call stays the interpreter's.
+        self.assertIn("__pyrace_c__(out, ", text)
+        self.assertIn(").append(x)", text)
+        # q.get() may be the hand-off that orders the append: record after it runs.
+        self.assertIn("__pyrace_mc__(out, ", text)
+
     def test_container_methods_iteration_and_len(self):
         run_rewritten("""
         items = []
