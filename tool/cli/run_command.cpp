@@ -143,6 +143,10 @@ bool RunAndAnalyse(const RunRequest& req, const std::string& python, const std::
     Fail(std::string("pipe: ") + std::strerror(errno));
     return false;
   }
+  // A 64 KiB pipe holds one trace chunk: the program blocked on every chunk until the
+  // tool woke up and read it. 1 MiB (the unprivileged maximum) lets it run ahead; a
+  // refusal only costs speed.
+  (void)fcntl(fds[1], F_SETPIPE_SZ, 1 << 20);
   pid_t pid = 0;
   std::string error;
   if (!SpawnChild(MakeChildSpec(req, python, runtime_dir, fds[1]), &pid, &error)) {
