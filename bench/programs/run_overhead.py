@@ -91,7 +91,8 @@ def main():
     ap.add_argument("--detect", default="deadlocks")
     ap.add_argument("programs", nargs="*")
     a = ap.parse_args()
-    progs = a.programs or [os.path.join(HERE, p) for p in DEFAULT_PROGRAMS]
+    # A bare name is one of this folder's programs (`run_overhead.py executor_map.py`).
+    progs = [p if os.path.exists(p) else os.path.join(HERE, p) for p in a.programs or DEFAULT_PROGRAMS]
     print("python: %s  runs: %d  mode: %s  detect: %s" % (
         a.python, a.runs, "pyrace run" if a.pyrace else "runtime", a.detect))
     for prog in progs:
