@@ -260,22 +260,27 @@ void MonitorTick() {
   if (rec.NowUs() + 1 - since >= grace_us) CheckGilHang(rec);
 }
 
-void* MonitorMain(void*) {
+// Runs tick every period_ms until Stop(); the wait is on g_cv so Stop() ends it at once.
+void RunEvery(int period_ms, void (*tick)()) {
   pthread_mutex_lock(&g_mu);
   while (!g_stop.load()) {
     timespec deadline{};
     clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_nsec += static_cast<long>(kFlushMs) * 1000000L;
+    deadline.tv_nsec += static_cast<long>(period_ms) * 1000000L;
     deadline.tv_sec += deadline.tv_nsec / 1000000000L;
     deadline.tv_nsec %= 1000000000L;
     int rc = 0;
     while (!g_stop.load() && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&g_cv, &g_mu, &deadline);
     if (g_stop.load()) break;
     pthread_mutex_unlock(&g_mu);
-    MonitorTick();
+    tick();
     pthread_mutex_lock(&g_mu);
   }
   pthread_mutex_unlock(&g_mu);
+}
+
+void* MonitorMain(void*) {
+  RunEvery(kFlushMs, MonitorTick);
   return nullptr;
 }
 
@@ -298,22 +303,7 @@ void Tick() {
 
 void* Main(void*) {
   int interval = std::max(1, Recorder::Get().options().watchdog_interval_ms);
-  int tick_ms = std::min(kFlushMs, interval);
-  pthread_mutex_lock(&g_mu);
-  while (!g_stop.load()) {
-    timespec deadline{};
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_nsec += static_cast<long>(tick_ms) * 1000000L;
-    deadline.tv_sec += deadline.tv_nsec / 1000000000L;
-    deadline.tv_nsec %= 1000000000L;
-    int rc = 0;
-    while (!g_stop.load() && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&g_cv, &g_mu, &deadline);
-    if (g_stop.load()) break;
-    pthread_mutex_unlock(&g_mu);
-    Tick();
-    pthread_mutex_lock(&g_mu);
-  }
-  pthread_mutex_unlock(&g_mu);
+  RunEvery(std::min(kFlushMs, interval), Tick);
   return nullptr;
 }
 
