@@ -75,6 +75,39 @@ struct RaceDetector::Impl {
     return e.obj < syms.locks.size() && syms.locks[e.obj].kind == LockKind::kGil;
   }
 
+  // threading's own bookkeeping locks (`_active_limbo_lock`, `_shutdown_locks_lock`,
+  // made when threading.py is imported) guard its registry of threads, not user data.
+  // Their edges would order a thread's whole life before any later Thread.start() or
+  // enumerate() by anyone: a thread that happened to finish before the next one started
+  // would hide every race between them. They were invisible anyway on interpreters that
+  // import threading before pyrace's wrappers exist (pyenv's 3.11); now everywhere.
+  bool IsThreadingInternal(const Event& e, const Symbols& syms) {
+    if (e.obj >= syms.locks.size()) return false;
+    if (internal.size() <= e.obj) internal.resize(static_cast<size_t>(e.obj) + 1, kUnknown);
+    uint8_t& known = internal[static_cast<size_t>(e.obj)];
+    if (known == kUnknown) known = CreatedByThreadingImport(e, syms) ? 1 : 0;
+    return known == 1;
+  }
+  static constexpr uint8_t kUnknown = 2;
+  std::vector<uint8_t> internal;  // by LockId: 1 = threading's own lock, 0 = not, 2 = not yet known
+
+  // Made while threading.py's module body ran (directly or through its RLock()
+  // factory): a frame of the creation stack is threading.py's <module>.
+  static bool CreatedByThreadingImport(const Event& e, const Symbols& syms) {
+    StackId created = syms.locks[e.obj].create_stack;
+    if (created == kNoStack || created >= syms.stacks.size()) return false;
+    constexpr std::string_view kThreading = "/threading.py";
+    for (const Frame& f : syms.stacks[created]) {
+      if (f.function >= syms.strings.size() || f.file >= syms.strings.size()) continue;
+      const std::string& file = syms.strings[f.file];
+      if (syms.strings[f.function] == "<module>" && file.size() >= kThreading.size() &&
+          file.compare(file.size() - kThreading.size(), kThreading.size(), kThreading) == 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   static bool IsPlain(const Event& e, const Symbols& syms) {
     return e.obj < syms.locks.size() && syms.locks[e.obj].kind == LockKind::kLock;
   }
@@ -256,13 +289,13 @@ void RaceDetector::OnEvent(const Event& e, const Symbols& syms) {
     case EventKind::kThreadStart: s.OnThreadStart(e); break;
     case EventKind::kThreadJoin: s.OnThreadJoin(e); break;
     case EventKind::kLockAcquired:
-      if (!Impl::IsGil(e, syms)) s.OnLockAcquired(e, Impl::IsPlain(e, syms));
+      if (!Impl::IsGil(e, syms) && !s.IsThreadingInternal(e, syms)) s.OnLockAcquired(e, Impl::IsPlain(e, syms));
       break;
     case EventKind::kLockTryFailed:
       if (!Impl::IsGil(e, syms)) s.OnLockTryFailed(e, Impl::IsPlain(e, syms));
       break;
     case EventKind::kLockRelease:
-      if (!Impl::IsGil(e, syms)) s.OnLockRelease(e);
+      if (!Impl::IsGil(e, syms) && !s.IsThreadingInternal(e, syms)) s.OnLockRelease(e);
       break;
     case EventKind::kHandoffSend: s.OnHandoffSend(e); break;
     case EventKind::kHandoffRecv: s.OnHandoffRecv(e); break;

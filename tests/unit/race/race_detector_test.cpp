@@ -37,6 +37,15 @@ class Script {
     Emit(EventKind::kLockCreate, 0, l, 0, kNoStack);
     return l;
   }
+  // A lock made while threading.py was imported, through its RLock() factory.
+  LockId NewThreadingLock() {
+    syms_.stacks.push_back({Frame{Str("/usr/lib/python3.11/threading.py"), Str("RLock"), 101},
+                            Frame{Str("/usr/lib/python3.11/threading.py"), Str("<module>"), 1507}});
+    syms_.locks.push_back({LockKind::kRLock, 0, static_cast<StackId>(syms_.stacks.size() - 1)});
+    LockId l = static_cast<LockId>(syms_.locks.size() - 1);
+    Emit(EventKind::kLockCreate, 0, l, 0, kNoStack);
+    return l;
+  }
   Tid Start(Tid parent, const std::string& name, uint32_t line = 100) {
     Tid t = static_cast<Tid>(syms_.threads.size());
     StackId where = At(line, "main");
@@ -132,6 +141,24 @@ TEST(RaceDetector, LockFreedWhileHeldIsNoEdge) {
   s.Update(t1, g, 12);
   s.Release(t1, m, kFlagFreed);
   s.Acquire(t2, m);
+  s.Update(t2, g, 12);
+  EXPECT_EQ(Lines(s.Finish()), std::vector<uint32_t>{12});
+}
+
+// threading's own registry lock (_active_limbo_lock) is taken by a thread at its end
+// and by the next Thread.start(): a thread that finished before the next one started
+// must still race with it.
+TEST(RaceDetector, ThreadingsOwnBookkeepingLockOrdersNothing) {
+  Script s;
+  LockId limbo = s.NewThreadingLock();
+  LocId g = s.Location("counter.g_num");
+  Tid t1 = s.Start(0, "Thread-1");
+  s.Update(t1, g, 12);
+  s.Acquire(t1, limbo);  // Thread._delete
+  s.Release(t1, limbo);
+  s.Acquire(0, limbo);  // the next Thread.start
+  s.Release(0, limbo);
+  Tid t2 = s.Start(0, "Thread-2");
   s.Update(t2, g, 12);
   EXPECT_EQ(Lines(s.Finish()), std::vector<uint32_t>{12});
 }
