@@ -88,6 +88,21 @@ TEST(RaceReport, UnlockedCounterIsALostUpdateOfTheGlobalByName) {
   EXPECT_TRUE(Has(f["stacks"][2]["title"], "started at")) << f["stacks"][2]["title"];
 }
 
+// `pyrace run -m pytest`: test modules come through pytest's assertion-rewriting import
+// hook and are instrumented all the same. Debian's python3-pytest (scripts/setup.sh)
+// runs under /usr/bin/python3, which also imports threading after pyrace's wrappers.
+TEST(RaceReport, PytestTestModulesAreInstrumented) {
+  const std::string project = Races("pytest_project");
+  TempDir tmp;
+  const std::string report = tmp.File("report.json");
+  const ToolResult r = RunPyrace({"run", "--python", "/usr/bin/python3", "--format", "json", "--output", report,
+                                  "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"},
+                                 {}, project);
+  ASSERT_NE(r.out.find("1 passed"), std::string::npos) << "python3-pytest missing? " << r.out << r.err;
+  EXPECT_EQ(r.exit_code, 66) << r.err;
+  EXPECT_EQ(FindingsOf(ReadJson(report)), Annotations(project + "/tests/test_counter.py")) << r.err;
+}
+
 TEST(RaceReport, ThreadsAreNamedAsTheyRenamedThemselves) {
   TempDir tmp;
   ToolResult r;

@@ -172,6 +172,53 @@ class InstrumentingLoader(importlib.machinery.SourceFileLoader):
         return load_code(fullname, self.get_filename(fullname))
 
 
+# -- pytest ----------------------------------------------------------------------
+# pytest imports test modules and conftest.py through its own assertion-rewriting import
+# hook, which it puts before ours on sys.meta_path: they would never be instrumented.
+# So its rewrite step is chained: pytest rewrites the asserts, then we rewrite the same
+# tree. Its pyc cache is bypassed both ways: a plain pytest run must never load our
+# instrumented code, and we must not load its plain code.
+_PYTEST_REWRITE = "_pytest.assertion.rewrite"
+
+
+def _patch_pytest_rewrite(mod):
+    orig = getattr(mod, "rewrite_asserts", None)
+    if orig is None or getattr(orig, "_pyrace", False):
+        return
+
+    def rewrite_asserts(tree, source, module_path=None, config=None):
+        orig(tree, source, module_path, config)
+        path = str(module_path) if module_path else ""
+        name = os.path.splitext(os.path.basename(path))[0]
+        if should_instrument(name, path):
+            rewriter.rewrite(tree, path, name, name)
+
+    rewrite_asserts._pyrace = True
+    mod.rewrite_asserts = rewrite_asserts
+    if hasattr(mod, "_read_pyc"):
+        mod._read_pyc = lambda *args, **kwargs: None
+    if hasattr(mod, "_write_pyc"):
+        mod._write_pyc = lambda *args, **kwargs: False
+
+
+class _PatchAfterExec:
+    """A module's own loader, then a patch of the module it made."""
+
+    def __init__(self, loader, patch):
+        self._loader = loader
+        self._patch = patch
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module):
+        self._loader.exec_module(module)
+        self._patch(module)
+
+    def __getattr__(self, name):
+        return getattr(self._loader, name)
+
+
 class InstrumentingFinder:
     """Meta path finder: asks the finders after it, and swaps the loader of a user module."""
 
@@ -189,6 +236,8 @@ class InstrumentingFinder:
             if isinstance(spec.loader, importlib.machinery.SourceFileLoader) and \
                     should_instrument(fullname, spec.origin):
                 spec.loader = InstrumentingLoader(fullname, spec.origin)
+            elif fullname == _PYTEST_REWRITE and spec.loader is not None:
+                spec.loader = _PatchAfterExec(spec.loader, _patch_pytest_rewrite)
             return spec
         return None
 
@@ -206,6 +255,8 @@ def install(project_dir, patterns=()):
     _state["excluded"] = _excluded_dirs()
     if InstrumentingFinder not in sys.meta_path:
         sys.meta_path.insert(0, InstrumentingFinder)
+    if _PYTEST_REWRITE in sys.modules:
+        _patch_pytest_rewrite(sys.modules[_PYTEST_REWRITE])
 
 
 def install_for_argv(argv, patterns=""):

@@ -725,12 +725,14 @@ def _insert_prologue(tree, prologue):
     while i < len(body) and isinstance(body[i], ast.ImportFrom) and body[i].module == "__future__":
         i += 1
     anchor = body[i] if i < len(body) else (body[-1] if body else None)
+    # The anchor's line, and a range that is valid even when the anchor has no end
+    # (nodes other rewriters added, like pytest's assertion imports, often have none).
+    line = getattr(anchor, "lineno", None) or 1
+    end = max(getattr(anchor, "end_lineno", None) or line, line)
     for p in prologue:
         for n in ast.walk(p):
-            if anchor is not None:
-                ast.copy_location(n, anchor)
-            else:
-                n.lineno, n.col_offset, n.end_lineno, n.end_col_offset = 1, 0, 1, 0
+            if "lineno" in n._attributes:
+                n.lineno, n.col_offset, n.end_lineno, n.end_col_offset = line, 0, end, 0
     tree.body = body[:i] + prologue + body[i:]
 
 
@@ -752,4 +754,11 @@ def rewrite(tree, filename, module_name, display_name):
                                                ctx=ast.Store())], value=call)
         _insert_prologue(tree, [assign])
     ast.fix_missing_locations(tree)
+    # fix_missing_locations gives a node without an end its parent's end, which is
+    # before its start when another rewriter (pytest's) left ends out: compile() then
+    # refuses the range.
+    for node in ast.walk(tree):
+        if "end_lineno" in node._attributes and node.end_lineno is not None and node.end_lineno < node.lineno:
+            node.end_lineno = node.lineno
+            node.end_col_offset = node.col_offset
     return tree
