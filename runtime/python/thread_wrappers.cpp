@@ -311,6 +311,30 @@ PyObject* ThreadSetName(PyObject*, PyObject* args) {
   return res;
 }
 
+// Condition._is_owned, for a Condition on a plain Lock, probes it with acquire(False).
+// The holder's failed probe looks exactly like a lock used as a signal (lock_state.h:
+// the holder trying its own plain Lock again), so every `with cv: cv.notify()` turned
+// a real mutex into a "signal" and dropped it from lock-order edges and lock sets (an
+// ABBA between two Condition(Lock()) that notify went unreported). For pyrace's own
+// lock the answer is read directly, the one the probe gives: locked, by anyone.
+PyObject* g_orig_is_owned = nullptr;
+
+PyObject* ConditionIsOwned(PyObject*, PyObject* args) {
+  if (PyTuple_GET_SIZE(args) == 1) {
+    PyObject* lock = PyObject_GetAttrString(PyTuple_GET_ITEM(args, 0), "_lock");
+    if (lock != nullptr && Py_TYPE(lock) == LockType()) {
+      bool locked = reinterpret_cast<LockObject*>(lock)->locked;
+      Py_DECREF(lock);
+      return PyBool_FromLong(locked);
+    }
+    Py_XDECREF(lock);
+    PyErr_Clear();
+  }
+  return PyObject_Call(g_orig_is_owned, args, nullptr);
+}
+
+PyMethodDef g_is_owned_def = {"_is_owned", ConditionIsOwned, METH_VARARGS, nullptr};
+
 PyMethodDef g_set_name_def = {"_pyrace_set_name", ThreadSetName, METH_VARARGS, nullptr};
 
 // Thread.name becomes property(original getter, ThreadSetName).
@@ -491,6 +515,15 @@ bool PatchThreading(PyObject* threading, PyObject* originals) {
                                         "Thread.is_alive", &g_orig_is_alive);
   Py_XDECREF(alive_meth);
   if (!ok || !WrapNameSetter(g_thread_class, originals)) return false;
+  PyObject* condition = PyObject_GetAttrString(threading, "Condition");
+  PyObject* owned_fn = condition != nullptr ? PyCFunction_NewEx(&g_is_owned_def, nullptr, nullptr) : nullptr;
+  PyObject* owned_meth = owned_fn != nullptr ? PyInstanceMethod_New(owned_fn) : nullptr;
+  ok = owned_meth != nullptr && Replace(condition, "_is_owned", owned_meth, originals, "Condition._is_owned",
+                                        &g_orig_is_owned);
+  Py_XDECREF(owned_meth);
+  Py_XDECREF(owned_fn);
+  Py_XDECREF(condition);
+  if (!ok) return false;
   PyObject* shutdown = PyCFunction_NewEx(&g_shutdown_def, nullptr, nullptr);
   ok = shutdown != nullptr &&
        Replace(threading, "_shutdown", shutdown, originals, "threading._shutdown", &g_orig_shutdown);

@@ -61,6 +61,7 @@ std::vector<Program> LockdepPatterns() {
   }
   out.push_back({"lockdep_aa_lock.py", {}, 0});
   out.push_back({"lockdep_abba_timed.py", {}, 0});
+  out.push_back({"lockdep_abba_notify.py", {}, 0});
   return out;
 }
 

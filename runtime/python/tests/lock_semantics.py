@@ -186,6 +186,41 @@ class RLockSemantics(unittest.TestCase):
             self.assertTrue(m._is_owned())
 
 
+class ConditionOnPlainLock(unittest.TestCase):
+    """Condition._is_owned is pyrace's for a Condition on its Lock (thread_wrappers.cpp)."""
+
+    def test_is_owned_answers_like_the_probe(self):
+        cv = threading.Condition(threading.Lock())
+        self.assertFalse(cv._is_owned())
+        with self.assertRaises(RuntimeError) as cm:
+            cv.notify()
+        self.assertEqual(str(cm.exception), "cannot notify on un-acquired lock")
+        with cv:
+            self.assertTrue(cv._is_owned())
+            cv.notify_all()
+        held = threading.Event()
+        done = threading.Event()
+
+        def hold():
+            with cv:
+                held.set()
+                done.wait()
+
+        t = threading.Thread(target=hold)
+        t.start()
+        held.wait()
+        self.assertTrue(cv._is_owned())  # CPython's probe: locked by anyone
+        done.set()
+        t.join()
+        self.assertFalse(cv._is_owned())
+
+    def test_other_lock_types_keep_the_original(self):
+        cv = threading.Condition(threading.RLock())
+        with cv:
+            self.assertTrue(cv._is_owned())
+        self.assertFalse(cv._is_owned())
+
+
 class ContendedAcquire(unittest.TestCase):
     """A blocked acquire first only waits for the lock to be free (lock_args.cpp)."""
 
