@@ -390,6 +390,15 @@ void EnterWait(CWait kind, const PyraceCSite& site, void* lock, bool holds_gil, 
 // The thread's wait is over (it got `acquired`, or the GIL, or gave up). While the
 // monitor has the recorder (frozen), a thread that holds the GIL parks here, before
 // its hook touches anything: it is the only kind of thread that could write.
+// PyGILState_Check() with the GIL state API still alive: 3.11 deletes its key during
+// finalization, after which PyGILState_Check() answers "held" on every thread, and an
+// extension's daemon C thread that keeps locking would capture a Python stack and
+// abort in PyThreadState_Get().
+int GilHeldByThisThread() {
+  if (PyGILState_GetThisThreadState() == nullptr) return 0;
+  return PyGILState_Check();
+}
+
 void LeaveWait(void* acquired) {
   NativeThread* n = Native();
   std::unique_lock<std::mutex> guard(W().mu);
@@ -398,7 +407,7 @@ void LeaveWait(void* acquired) {
   n->holds_gil = false;
   n->stack = kNoStack;
   if (acquired != nullptr) W().holders[acquired] = n;
-  if (W().frozen && PyGILState_Check()) W().thaw.wait(guard, [] { return !W().frozen; });
+  if (W().frozen && GilHeldByThisThread()) W().thaw.wait(guard, [] { return !W().frozen; });
 }
 
 // Any thread may release a PyThread lock, so the release ends the hold, whoever did it.
@@ -408,7 +417,7 @@ void Released(void* lock) {
 }
 
 void Route(Op op, const PyraceCSite& site, void* lock = nullptr, uint8_t flags = 0) {
-  if (PyGILState_Check()) {
+  if (GilHeldByThisThread()) {
     Direct(op, site, lock, flags);
   } else {
     Queue(op, site, lock, flags);
@@ -450,7 +459,7 @@ class BridgeSink final : public capi::CapiSink {
   // Only blocking waits can be stuck; a try or timed attempt ends by itself.
   void MutexWaiting(const PyraceCSite& site, void* lock, bool try_lock) override {
     if (try_lock || !Tracked(site)) return;
-    bool gil = PyGILState_Check() != 0;
+    bool gil = GilHeldByThisThread() != 0;
     StackId stack = gil ? PreLockStack(site) : kNoStack;
     EnterWait(CWait::kMutex, site, lock, gil && !LetsGilGoWhileWaiting(site), stack);
   }
@@ -645,7 +654,7 @@ bool InitCapiBridge(PyObject* module) {
   static BridgeSink sink;
   static bool at_fork = pthread_atfork(&LockBeforeFork, &UnlockInParent, &ResetInChild) == 0;
   (void)at_fork;
-  capi::Install(&sink, &PyGILState_Check);
+  capi::Install(&sink, &GilHeldByThisThread);
   PyObject* capsule =
       PyCapsule_New(const_cast<PyraceCapiTable*>(capi::Table()), PYRACE_CAPI_CAPSULE, nullptr);
   if (capsule == nullptr) return false;

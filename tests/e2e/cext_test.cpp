@@ -71,6 +71,13 @@ while time.monotonic() < end:
 assert m.finish() > 0
 )";
 
+// daemon_mutex_ok: a detached C thread keeps locking while the interpreter exits.
+const char kDaemonMutexDriver[] = R"(import importlib, sys, time
+m = importlib.import_module(sys.argv[1])
+m.start()
+time.sleep(0.2)
+)";
+
 std::string CommandOutput(const std::string& cmd) {
   std::string out;
   FILE* p = popen(cmd.c_str(), "r");
@@ -189,7 +196,8 @@ INSTANTIATE_TEST_SUITE_P(Cext, CextRun,
                                          Case{"gil_mutex_order_ok", kOrderDriver},
                                          Case{"gil_mutex_hang_bug", kHangDriver, "run"},
                                          Case{"slow_holder_ok", kSlowHolderDriver, "run"},
-                                         Case{"gil_busy_ok", kGilBusyDriver, "run"}),
+                                         Case{"gil_busy_ok", kGilBusyDriver, "run"},
+                                         Case{"daemon_mutex_ok", kDaemonMutexDriver, "run"}),
                          CaseName);
 
 }  // namespace
