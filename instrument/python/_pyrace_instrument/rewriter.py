@@ -702,12 +702,18 @@ class Rewriter(ast.NodeTransformer):
         return node
 
 
+# Expression nodes that run no user code of their own, short of operator overloading
+# on user classes (`a + b` calling a __add__ that takes a lock is not modelled). An
+# attribute (a property), a subscript (a __getitem__ under a lock), an f-string
+# (__format__) or any call can wait for another thread.
+_INERT = (ast.Name, ast.Constant, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.IfExp,
+          ast.Tuple, ast.List, ast.Set, ast.Dict, ast.Starred, ast.expr_context, ast.operator,
+          ast.unaryop, ast.boolop, ast.cmpop)
+
+
 def _may_synchronize(expr):
-    """Whether evaluating expr can take a lock or receive a hand-off: only calls and
-    awaits can (`q.get()`); names, constants, operators and subscripts of builtins
-    cannot."""
-    return any(isinstance(n, (ast.Call, ast.Await, ast.Yield, ast.YieldFrom, ast.Lambda))
-               for n in ast.walk(expr))
+    """Whether evaluating expr may take a lock or receive a hand-off (see _INERT)."""
+    return any(not isinstance(n, _INERT) for n in ast.walk(expr))
 
 
 def _copy_simple(node):

@@ -220,6 +220,13 @@ class Sites(unittest.TestCase):
         self.assertIn(").append(x)", text)
         # q.get() may be the hand-off that orders the append: record after it runs.
         self.assertIn("__pyrace_mc__(out, ", text)
+        # So may a property or a __getitem__ (a thread-safe box, a locked mapping).
+        for arg in ("box.value", "cache[k]", "f'{x}'"):
+            tree = ast.parse("def g(out, box, cache, k, x):\n    out.append(%s)\n" % arg)
+            text = ast.unparse(rw.rewrite(tree, "/tmp/prog.py", "m", "m"))
+            self.assertIn("__pyrace_mc__(out, ", text, arg)
+        tree = ast.parse("def g(out, i):\n    out.append('even' if i % 2 == 0 else 'odd')\n")
+        self.assertIn("__pyrace_c__(out, ", ast.unparse(rw.rewrite(tree, "/tmp/prog.py", "m", "m")))
 
     def test_container_methods_iteration_and_len(self):
         run_rewritten("""
