@@ -137,7 +137,8 @@ std::string SiteOwner(const Site& site, PyObject* obj) {
 
 // Reading a lock, a function, a class or a module out of a variable is how code
 // reaches its synchronization and its code, not shared data: such reads are not
-// recorded (their writes are).
+// recorded (their writes are). The answers are kept per type, and the types with them:
+// a freed class's address taken by a new class must not inherit its answer.
 bool IsSyncOrCode(PyObject* v) {
   static std::unordered_map<PyTypeObject*, bool> cache;
   static PyTypeObject* last_type = nullptr;  // the ints and dicts of a hot loop
@@ -161,6 +162,7 @@ bool IsSyncOrCode(PyObject* v) {
     skip = m == "threading" || m == "queue" || m == "concurrent.futures._base" ||
            m == "concurrent.futures.thread" || m == "multiprocessing.synchronize";
   }
+  Py_INCREF(t);  // see above; the distinct types of a program are few
   cache.emplace(t, skip);
   last_type = t;
   last_answer = skip;
@@ -185,15 +187,20 @@ void RecordGlobal(SiteTable& table, Site& site, uint8_t flags) {
 PyTypeObject* g_thread_local_type = nullptr;  // _thread._local: each thread sees its own attributes
 
 // One type remembered: a hot loop updates the attributes of one class, whose MRO
-// PyObject_TypeCheck would walk on every access.
+// PyObject_TypeCheck would walk on every access. The type is kept alive with its
+// answer, so its address cannot come back as another class.
 bool IsThreadLocal(PyObject* obj) {
   static PyTypeObject* last_type = nullptr;
   static bool last_answer = false;
   PyTypeObject* t = Py_TYPE(obj);
   if (t == last_type) return last_answer;
-  last_answer = g_thread_local_type != nullptr && PyType_IsSubtype(t, g_thread_local_type);
+  bool answer = g_thread_local_type != nullptr && PyType_IsSubtype(t, g_thread_local_type);
+  PyTypeObject* old = last_type;
+  Py_INCREF(t);
   last_type = t;
-  return last_answer;
+  last_answer = answer;
+  Py_XDECREF(old);  // last: dropping a type may run arbitrary code
+  return answer;
 }
 
 void RecordAttr(PyObject* obj, Site& site, uint8_t flags) {
