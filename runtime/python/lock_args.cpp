@@ -154,7 +154,13 @@ bool ParseAcquireArgs(PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames
 // The caller sees CPython's semantics: blocks until acquired or the timeout, and signal
 // handlers run while it waits (docs/runtime.md, "Contended acquires").
 PyLockStatus AcquireBlocking(PyThread_type_lock lock, int64_t timeout_ns) {
-  int64_t deadline = timeout_ns > 0 ? MonotonicNs() + timeout_ns : 0;
+  // Saturated: threading.TIMEOUT_MAX must not overflow the deadline.
+  int64_t now = MonotonicNs();
+  int64_t deadline = timeout_ns <= 0 ? 0 : (timeout_ns > INT64_MAX - now ? INT64_MAX : now + timeout_ns);
+  // A timed waiter that wakes with the lock this close to its deadline keeps it: giving
+  // it back could lose the retake after the deadline and answer False for a lock it
+  // got in time. Twice CPython's default switch interval covers the wait for the GIL.
+  constexpr int64_t kKeepNearDeadlineNs = 10 * 1000 * 1000;
   bool give_back = true;
   for (;;) {
     if (PyThread_acquire_lock_timed(lock, 0, 0) == PY_LOCK_ACQUIRED) return PY_LOCK_ACQUIRED;
@@ -164,7 +170,8 @@ PyLockStatus AcquireBlocking(PyThread_type_lock lock, int64_t timeout_ns) {
     bool woke_free = false;
     Py_BEGIN_ALLOW_THREADS
     r = PyThread_acquire_lock_timed(lock, us, 1);
-    if (r == PY_LOCK_ACQUIRED && give_back) {
+    if (r == PY_LOCK_ACQUIRED && give_back &&
+        (timeout_ns < 0 || deadline - MonotonicNs() > kKeepNearDeadlineNs)) {
       PyThread_release_lock(lock);
       woke_free = true;
     }
