@@ -45,21 +45,23 @@ StackId CallSiteStack() {
 StackId ReleaseSiteStack(LockObject* l) {
   Recorder& rec = Recorder::Get();
   if (!rec.recording()) return kNoStack;
-  PyFrameObject* frame = CurrentFrame();
+  // Only a kept acquiring frame makes asking for the current one worth it (asking
+  // creates its frame object).
+  PyFrameObject* frame = l->acquire_frame != nullptr ? CurrentFrame() : nullptr;
   if (frame != nullptr && reinterpret_cast<PyObject*>(frame) == l->acquire_frame) {
     return rec.depot().SameFrame(l->acquire_stack, frame);
   }
   return rec.CaptureStack();
 }
 
-void NoteAcquired(LockObject* l, StackId stack, uint8_t flags) {
+void NoteAcquired(LockObject* l, StackId stack, uint8_t flags, bool keep_frame) {
   Recorder& rec = Recorder::Get();
   ThreadRec* t = rec.threads().Current();
   // A plain lock taken again after another thread released it for us: the old record
   // is already gone (release clears it), so this always starts a fresh one.
   l->holder = t;
   l->frame_end_reported = false;
-  PyObject* frame = l->is_signal ? nullptr : reinterpret_cast<PyObject*>(CurrentFrame());
+  PyObject* frame = l->is_signal || !keep_frame ? nullptr : reinterpret_cast<PyObject*>(CurrentFrame());
   Py_XINCREF(frame);
   Py_XSETREF(l->acquire_frame, frame);
   l->acquire_stack = stack;

@@ -72,7 +72,8 @@ void LockDealloc(PyObject* self) {
 }
 
 // The common acquire: RLock re-entry, the non-blocking try, then the blocking wait.
-PyObject* Acquire(LockObject* l, const AcquireArgs& a) {
+// scoped: by __enter__, so released by the same activation on every path.
+PyObject* Acquire(LockObject* l, const AcquireArgs& a, bool scoped = false) {
   uint8_t flags = static_cast<uint8_t>((a.blocking ? 0 : kFlagTry) | (a.timed ? kFlagTimed : 0));
   StackId stack = CallSiteStack();
   unsigned long me = 0;
@@ -111,7 +112,7 @@ PyObject* Acquire(LockObject* l, const AcquireArgs& a) {
     l->owner = me;
     l->count = 1;
   }
-  NoteAcquired(l, stack, flags);
+  NoteAcquired(l, stack, flags, /*keep_frame=*/!scoped);
   Py_RETURN_TRUE;
 }
 
@@ -123,7 +124,7 @@ PyObject* LockAcquire(PyObject* self, PyObject* const* args, Py_ssize_t nargs, P
   return Acquire(AsLock(self), a);
 }
 
-PyObject* LockEnter(PyObject* self, PyObject*) { return Acquire(AsLock(self), AcquireArgs{}); }
+PyObject* LockEnter(PyObject* self, PyObject*) { return Acquire(AsLock(self), AcquireArgs{}, /*scoped=*/true); }
 
 // Release of the outermost level: record, release the real lock, then drop the
 // acquiring frame (which may run arbitrary code, so only once the lock is free).
