@@ -170,25 +170,13 @@ StackId CStack(Recorder& rec, const PyraceCSite* site, StackId python) {
   return rec.depot().DefineFrames(std::move(frames));
 }
 
-void EmitAs(Recorder& rec, Tid tid, EventKind kind, uint64_t obj, uint8_t flags, uint16_t aux,
-            StackId stack) {
-  Event e;
-  e.kind = kind;
-  e.tid = tid;
-  e.obj = obj;
-  e.flags = flags;
-  e.aux = aux;
-  e.stack = stack;
-  rec.Emit(e);
-}
-
 // The GIL is lock 0; its kind tells the analysis that it is an edge source for C
 // mutexes only (a Python lock's acquire lets the GIL go while it waits). It has no
 // creation site worth showing.
 void EnsureGilCreated(Recorder& rec, Tid tid) {
   if (g_gil_created) return;
   g_gil_created = true;
-  EmitAs(rec, tid, EventKind::kLockCreate, kGilLock, 0, static_cast<uint16_t>(LockKind::kGil), kNoStack);
+  rec.EmitFor(tid, EventKind::kLockCreate, kGilLock, 0, static_cast<uint16_t>(LockKind::kGil));
 }
 
 // Only releases of a hold the trace shows: a release of a lock held by another
@@ -196,7 +184,7 @@ void EnsureGilCreated(Recorder& rec, Tid tid) {
 void RecordGilRelease(Recorder& rec, Tid tid, StackId stack) {
   if (g_gil_holder != tid) return;
   g_gil_holder = kNoTid;
-  EmitAs(rec, tid, EventKind::kLockRelease, kGilLock, 0, 0, stack);
+  rec.EmitFor(tid, EventKind::kLockRelease, kGilLock, 0, 0, stack);
 }
 
 // Threads running Python hold the GIL without any instrumented acquire: the first
@@ -205,13 +193,13 @@ void RecordGilHeld(Recorder& rec, Tid tid, StackId stack) {
   if (g_gil_holder == tid) return;
   EnsureGilCreated(rec, tid);
   g_gil_holder = tid;
-  EmitAs(rec, tid, EventKind::kLockAcquired, kGilLock, 0, 0, stack);
+  rec.EmitFor(tid, EventKind::kLockAcquired, kGilLock, 0, 0, stack);
 }
 
 LockId CreateMutex(Recorder& rec, void* lock, Tid tid, StackId stack) {
   LockId id = rec.NextLockId();
   g_locks[lock] = id;
-  EmitAs(rec, tid, EventKind::kLockCreate, id, 0, static_cast<uint16_t>(LockKind::kCMutex), stack);
+  rec.EmitFor(tid, EventKind::kLockCreate, id, 0, static_cast<uint16_t>(LockKind::kCMutex), stack);
   return id;
 }
 
@@ -234,10 +222,10 @@ void Record(Recorder& rec, Op op, const PyraceCSite* site, Tid tid, void* lock, 
   }
   switch (op) {
     case Op::kNoGilRefcount:
-      EmitAs(rec, tid, EventKind::kGilNotHeld, 0, 0, Site(rec, site).what, stack);
+      rec.EmitFor(tid, EventKind::kGilNotHeld, 0, 0, Site(rec, site).what, stack);
       break;
     case Op::kNoGilApiCall:
-      EmitAs(rec, tid, EventKind::kGilNotHeld, 1, 0, Site(rec, site).what, stack);
+      rec.EmitFor(tid, EventKind::kGilNotHeld, 1, 0, Site(rec, site).what, stack);
       break;
     case Op::kGilRelease:
       RecordGilRelease(rec, tid, stack);
@@ -249,13 +237,13 @@ void Record(Recorder& rec, Op op, const PyraceCSite* site, Tid tid, void* lock, 
       g_locks.erase(lock);  // the address may be reused by a new mutex
       break;
     case Op::kMutexAcquired:
-      EmitAs(rec, tid, EventKind::kLockAcquired, MutexId(rec, lock, tid), flags, 0, stack);
+      rec.EmitFor(tid, EventKind::kLockAcquired, MutexId(rec, lock, tid), flags, 0, stack);
       break;
     case Op::kMutexTryFailed:
-      EmitAs(rec, tid, EventKind::kLockTryFailed, MutexId(rec, lock, tid), kFlagTry, 0, stack);
+      rec.EmitFor(tid, EventKind::kLockTryFailed, MutexId(rec, lock, tid), kFlagTry, 0, stack);
       break;
     case Op::kMutexRelease:
-      EmitAs(rec, tid, EventKind::kLockRelease, MutexId(rec, lock, tid), 0, 0, stack);
+      rec.EmitFor(tid, EventKind::kLockRelease, MutexId(rec, lock, tid), 0, 0, stack);
       break;
   }
 }

@@ -122,13 +122,8 @@ void CheckFrameEnd(LockObject* l, bool holder_gone) {
   }
   if (!holder_gone && !FrameFinished(frame, l->holder)) return;
   l->frame_end_reported = true;
-  Event e;
-  e.kind = EventKind::kLockHeldAtFrameEnd;
-  e.flags = FrameRaised(frame) ? kFlagRaised : 0;
-  e.tid = l->holder->tid;
-  e.obj = l->id;
-  e.stack = rec.CaptureStackFrom(frame);
-  rec.Emit(e);
+  rec.EmitFor(l->holder->tid, EventKind::kLockHeldAtFrameEnd, l->id, FrameRaised(frame) ? kFlagRaised : 0, 0,
+              rec.CaptureStackFrom(frame));
   // The frame has told what it knows; keeping it would keep its locals alive.
   l->acquire_frame = nullptr;
   Py_DECREF(frame);

@@ -98,12 +98,7 @@ void NoteReleaseEvent(LockObject* l, StackId stack, uint8_t flags) {
 void NoteFreedWhileHeld(LockObject* l) {
   Recorder& rec = Recorder::Get();
   if (!rec.recording() || !l->locked || l->holder == nullptr || IsFinalizing()) return;
-  Event e;
-  e.kind = EventKind::kLockRelease;
-  e.tid = l->holder->tid;
-  e.obj = l->id;
-  e.flags = kFlagFreed;
-  rec.Emit(e);
+  rec.EmitFor(l->holder->tid, EventKind::kLockRelease, l->id, kFlagFreed);
 }
 
 PyObject* ForgetHolder(LockObject* l) {
@@ -117,32 +112,10 @@ PyObject* ForgetHolder(LockObject* l) {
 WaitScope::WaitScope(WaitKind kind, uint64_t obj, LockObject* lock, bool timed, StackId stack) {
   Recorder& rec = Recorder::Get();
   thread_ = rec.threads().Current();
-  WaitState& w = thread_->wait;
-  saved_active_ = w.active;
-  saved_kind_ = w.kind;
-  saved_obj_ = w.obj;
-  saved_lock_ = w.lock;
-  saved_timed_ = w.timed;
-  saved_since_ = w.since_us;
-  saved_stack_ = w.stack;
-  w.active = true;
-  w.kind = kind;
-  w.obj = obj;
-  w.lock = lock;
-  w.timed = timed;
-  w.since_us = rec.NowUs();
-  w.stack = stack;
+  saved_ = thread_->wait;
+  thread_->wait = WaitState{true, kind, obj, lock, timed, rec.NowUs(), stack};
 }
 
-WaitScope::~WaitScope() {
-  WaitState& w = thread_->wait;
-  w.active = saved_active_;
-  w.kind = saved_kind_;
-  w.obj = saved_obj_;
-  w.lock = saved_lock_;
-  w.timed = saved_timed_;
-  w.since_us = saved_since_;
-  w.stack = saved_stack_;
-}
+WaitScope::~WaitScope() { thread_->wait = saved_; }
 
 }  // namespace pyrace::py

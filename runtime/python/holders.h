@@ -6,12 +6,12 @@
 #include "runtime/python/py_compat.h"
 
 #include "runtime/model/event.h"
+#include "runtime/python/threads.h"
 
 namespace pyrace::py {
 
 struct LockObject;
 struct ThreadRec;
-struct WaitState;
 
 // LockCreate for a new lock (assigns its id).
 void NoteCreated(LockObject* l);
@@ -53,13 +53,7 @@ class WaitScope {
 
  private:
   ThreadRec* thread_;
-  bool saved_active_;
-  WaitKind saved_kind_;
-  uint64_t saved_obj_;
-  LockObject* saved_lock_;
-  bool saved_timed_;
-  uint64_t saved_since_;
-  StackId saved_stack_;
+  WaitState saved_;
 };
 
 // kLockHeldAtFrameEnd for l if the activation that acquired it has ended, once per

@@ -111,25 +111,14 @@ LocId Recorder::DefineLocation(const LocationInfo& info) {
   return id;
 }
 
-void Recorder::Emit(Event e) {
-  DrainCapiPending(*this);  // C extensions' GIL-free events come first, in order
-  if (writer_ == nullptr) return;
-  e.time_us = EventTime(e.kind);
-  writer_->Emit(e);
+void Recorder::Emit(EventKind kind, uint64_t obj, uint8_t flags, uint16_t aux, StackId stack) {
+  EmitFor(threads_->Current()->tid, kind, obj, flags, aux, stack);
 }
 
-void Recorder::Emit(EventKind kind, uint64_t obj, uint8_t flags, uint16_t aux, StackId stack) {
+void Recorder::EmitFor(Tid tid, EventKind kind, uint64_t obj, uint8_t flags, uint16_t aux, StackId stack) {
   DrainCapiPending(*this);
   if (writer_ == nullptr) return;
-  Event e;
-  e.kind = kind;
-  e.flags = flags;
-  e.aux = aux;
-  e.tid = threads_->Current()->tid;
-  e.obj = obj;
-  e.stack = stack;
-  e.time_us = EventTime(kind);
-  writer_->Emit(e);
+  writer_->Emit(MakeEvent(kind, tid, obj, stack, EventTime(kind), flags, aux));
 }
 
 // Accesses come by the million and nothing reads their times but timelines, so they

@@ -59,11 +59,13 @@ class Recorder {
   // Hands out the next LocId and writes its definition.
   LocId DefineLocation(const LocationInfo& info);
 
-  // Writes one event; time_us is filled in here.
-  void Emit(Event e);
   // An event of the calling thread.
   void Emit(EventKind kind, uint64_t obj, uint8_t flags = 0, uint16_t aux = 0,
             StackId stack = kNoStack);
+  // An event of thread tid, written by whoever is calling (the watchdog for stuck
+  // threads, the C bridge for C threads, a lock's deallocator for its holder).
+  void EmitFor(Tid tid, EventKind kind, uint64_t obj, uint8_t flags = 0, uint16_t aux = 0,
+               StackId stack = kNoStack);
 
   // Sends what is buffered to the trace now.
   void Flush();

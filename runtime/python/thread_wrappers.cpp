@@ -110,12 +110,7 @@ ThreadRec* PrepareChild(PyObject* func, int daemon_arg) {
 void StartFailed(ThreadRec* child) {
   Recorder& rec = Recorder::Get();
   child->alive = false;
-  if (rec.recording()) {
-    Event e;
-    e.kind = EventKind::kThreadExit;
-    e.tid = child->tid;
-    rec.Emit(e);
-  }
+  rec.EmitFor(child->tid, EventKind::kThreadExit, 0);
 }
 
 void EndThread(ThreadRec* t) {

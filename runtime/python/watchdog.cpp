@@ -102,16 +102,6 @@ StackId StackOfThread(Recorder& rec, ThreadRec* t) {
   return s;
 }
 
-void EmitAt(Recorder& rec, EventKind kind, Tid tid, uint64_t obj, uint16_t aux, StackId stack) {
-  Event e;
-  e.kind = kind;
-  e.tid = tid;
-  e.obj = obj;
-  e.aux = aux;
-  e.stack = stack;
-  rec.Emit(e);
-}
-
 struct StuckWait {
   Tid tid;
   WaitKind kind;
@@ -139,10 +129,10 @@ std::vector<StuckWait> StuckWaits(Recorder& rec, const wait_for::Verdict& v) {
 
 void EmitWaits(Recorder& rec, const wait_for::Verdict& v, const std::vector<StuckWait>& waits) {
   EndGilHoldOfWaiters(rec, v.stuck);
-  EmitAt(rec, EventKind::kDeadlockBegin, v.stuck.front(), static_cast<uint64_t>(v.reason),
-         static_cast<uint16_t>(v.stuck.size()), kNoStack);
+  rec.EmitFor(v.stuck.front(), EventKind::kDeadlockBegin, static_cast<uint64_t>(v.reason), 0,
+              static_cast<uint16_t>(v.stuck.size()));
   for (const StuckWait& w : waits) {
-    EmitAt(rec, EventKind::kDeadlockWait, w.tid, w.obj, static_cast<uint16_t>(w.kind), w.stack);
+    rec.EmitFor(w.tid, EventKind::kDeadlockWait, w.obj, 0, static_cast<uint16_t>(w.kind), w.stack);
   }
 }
 
@@ -154,9 +144,9 @@ void RecordDeadlock(Recorder& rec, const wait_for::Verdict& v, const std::vector
   for (size_t i = 0; i < all.size(); ++i) {
     ThreadRec* t = all[i].get();
     if (!t->alive || std::find(v.stuck.begin(), v.stuck.end(), t->tid) != v.stuck.end()) continue;
-    EmitAt(rec, EventKind::kThreadStack, t->tid, 0, 0, StackOfThread(rec, t));
+    rec.EmitFor(t->tid, EventKind::kThreadStack, 0, 0, 0, StackOfThread(rec, t));
   }
-  EmitAt(rec, EventKind::kDeadlockEnd, v.stuck.front(), 0, 0, kNoStack);
+  rec.EmitFor(v.stuck.front(), EventKind::kDeadlockEnd, 0);
   rec.Flush();
 }
 
@@ -210,7 +200,7 @@ bool g_monitor_running = false;
 // objects, which needs the interpreter.
 void RecordCDeadlock(Recorder& rec, const wait_for::Verdict& v, const std::vector<StuckWait>& waits) {
   EmitWaits(rec, v, waits);
-  EmitAt(rec, EventKind::kDeadlockEnd, v.stuck.front(), 0, 0, kNoStack);
+  rec.EmitFor(v.stuck.front(), EventKind::kDeadlockEnd, 0);
   rec.Flush();
 }
 
