@@ -16,8 +16,9 @@ import os
 import statistics
 import subprocess
 import sys
-import threading
 import time
+
+from runtime_child import traced_child
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROG = os.path.join(HERE, "races_access_heavy.py")
@@ -32,24 +33,8 @@ def measure(cmd, env=None, pass_fds=()):
 
 
 def run_runtime(python, runtime_dir, prog, scale):
-    r, w = os.pipe()
-    env = dict(os.environ, PYTHONPATH=runtime_dir, PYRACE_RUNTIME_OPTIONS="trace_fd=%d" % w)
-    drained = [0]
-
-    def drain():
-        while True:
-            chunk = os.read(r, 1 << 20)
-            if not chunk:
-                break
-            drained[0] += len(chunk)
-
-    t = threading.Thread(target=drain)
-    t.start()
-    res = measure([python, "-c", "import _pyrace; _pyrace.bootstrap()", prog, str(scale)], env, (w,))
-    os.close(w)
-    t.join()
-    os.close(r)
-    return res
+    with traced_child(python, runtime_dir, [prog, str(scale)]) as (argv, env, fds, _):
+        return measure(argv, env, fds)
 
 
 def main():

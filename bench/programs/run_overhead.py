@@ -18,8 +18,9 @@ import resource
 import statistics
 import subprocess
 import sys
-import threading
 import time
+
+from runtime_child import traced_child
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_PROGRAMS = ["lock_in_loop.py", "executor_map.py"]
@@ -51,27 +52,9 @@ def run_plain(python, prog):
 
 
 def run_runtime(python, runtime_dir, prog, detect):
-    r, w = os.pipe()
-    env = dict(os.environ)
-    env["PYTHONPATH"] = runtime_dir
-    env["PYRACE_RUNTIME_OPTIONS"] = "trace_fd=%d detect=%s" % (w, detect)
-    drained = [0]
-
-    def drain():
-        while True:
-            chunk = os.read(r, 1 << 20)
-            if not chunk:
-                break
-            drained[0] += len(chunk)
-
-    reader = threading.Thread(target=drain)
-    with Timed() as t:
-        reader.start()
-        subprocess.run([python, "-c", "import _pyrace; _pyrace.bootstrap()", prog], check=True,
-                       stdout=subprocess.DEVNULL, env=env, pass_fds=(w,))
-        os.close(w)
-        reader.join()
-    os.close(r)
+    with traced_child(python, runtime_dir, [prog], "detect=%s" % detect) as (argv, env, fds, drained):
+        with Timed() as t:
+            subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, env=env, pass_fds=fds)
     return t, drained[0]
 
 
