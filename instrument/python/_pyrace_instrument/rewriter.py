@@ -49,6 +49,7 @@ READING_BUILTINS = frozenset((
 ))
 
 TEMP = "__pyrace_t%d__"
+_TEMP_PREFIX = TEMP.split("%")[0]
 CELL_TOKEN = "__pyrace_cell_%s__"
 
 
@@ -87,7 +88,7 @@ def _is_simple(node):
 
 def _reusable(node):
     """Simple, or a temporary this statement bound: both can be read again after the store."""
-    return _is_simple(node) or (isinstance(node, ast.Name) and node.id.startswith(TEMP.split("%")[0]))
+    return _is_simple(node) or (isinstance(node, ast.Name) and node.id.startswith(_TEMP_PREFIX))
 
 
 # ---------------------------------------------------------------------------

@@ -248,9 +248,13 @@ class ContendedAcquire(unittest.TestCase):
         lock = threading.Lock()
         got = threading.Event()
         give_up = time.monotonic() + 60  # a hang guard, not a timing assertion
+        gave_up = []
 
         def holder():
-            while not got.is_set() and time.monotonic() < give_up:
+            while not got.is_set():
+                if time.monotonic() > give_up:
+                    gave_up.append(True)  # the waiter never got in: starved
+                    return
                 with lock:
                     sum(range(200))  # long critical sections with calls in them
 
@@ -260,7 +264,7 @@ class ContendedAcquire(unittest.TestCase):
         with lock:
             got.set()
         t.join()
-        self.assertTrue(got.is_set())
+        self.assertEqual(gave_up, [])
 
 
 class Signals(unittest.TestCase):
