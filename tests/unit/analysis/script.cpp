@@ -4,14 +4,7 @@ namespace pyrace::testing {
 
 ThreadScript& ThreadScript::Emit(EventKind kind, uint64_t obj, uint8_t flags, uint16_t aux) {
   s_->EnsureThread(t_);
-  Event e;
-  e.kind = kind;
-  e.flags = flags;
-  e.aux = aux;
-  e.tid = t_;
-  e.obj = obj;
-  e.time_us = ++s_->time_us_;
-  s_->events_.push_back(e);
+  s_->events_.push_back(MakeEvent(kind, t_, obj, kNoStack, ++s_->time_us_, flags, aux));
   return *this;
 }
 

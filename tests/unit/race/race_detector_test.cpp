@@ -74,13 +74,7 @@ class Script {
 
  private:
   void Emit(EventKind k, Tid t, uint64_t obj, uint8_t flags, StackId stack) {
-    Event e;
-    e.kind = k;
-    e.tid = t;
-    e.obj = obj;
-    e.flags = flags;
-    e.stack = stack;
-    det_.OnEvent(e, syms_);
+    det_.OnEvent(MakeEvent(k, t, obj, stack, 0, flags), syms_);
   }
 
   Symbols syms_;
