@@ -36,6 +36,10 @@ void NotePartialTrace(const ReadStatus& s) {
   }
 }
 
+ReadStatus ReadTrace(TraceReader& reader, const std::string& path, EventSink& sink) {
+  return path == "-" ? reader.ReadFd(STDIN_FILENO, sink) : reader.ReadFile(path, sink);
+}
+
 // `--export chrome|std`: the trace's events in another tool's format instead of a
 // report, to --output or standard output. A damaged trace exports up to its damage.
 int Export(const std::string& path, const std::string& format, const std::string& output) {
@@ -47,14 +51,14 @@ int Export(const std::string& path, const std::string& format, const std::string
   std::ostream& out = output.empty() ? std::cout : file;
   TraceReader reader;
   ReadStatus status;
+  auto run = [&](auto&& exporter) {
+    status = ReadTrace(reader, path, exporter);
+    if (!IsFatal(status)) exporter.Finish(reader.symbols());
+  };
   if (format == "chrome") {
-    ChromeTraceExporter exporter(out);
-    status = path == "-" ? reader.ReadFd(STDIN_FILENO, exporter) : reader.ReadFile(path, exporter);
-    if (!IsFatal(status)) exporter.Finish(reader.symbols());
+    run(ChromeTraceExporter(out));
   } else {
-    StdExporter exporter(out);
-    status = path == "-" ? reader.ReadFd(STDIN_FILENO, exporter) : reader.ReadFile(path, exporter);
-    if (!IsFatal(status)) exporter.Finish(reader.symbols());
+    run(StdExporter(out));
   }
   if (IsFatal(status)) {
     return Fail("cannot export '" + path + "': " + (status.message.empty() ? "no trace header" : status.message));
@@ -97,7 +101,7 @@ int ReplayMain(int argc, char** argv) {
 
   Analyzer analyzer(ToAnalysisOptions(opts));
   TraceReader reader;
-  const ReadStatus status = path == "-" ? reader.ReadFd(STDIN_FILENO, analyzer) : reader.ReadFile(path, analyzer);
+  const ReadStatus status = ReadTrace(reader, path, analyzer);
   if (IsFatal(status)) {
     return Fail("cannot replay '" + path + "': " + (status.message.empty() ? "no trace header" : status.message));
   }
