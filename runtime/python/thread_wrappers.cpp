@@ -315,8 +315,9 @@ PyObject* ThreadSetName(PyObject*, PyObject* args) {
 PyObject* g_orig_is_owned = nullptr;
 
 PyObject* ConditionIsOwned(PyObject*, PyObject* args) {
-  if (PyTuple_GET_SIZE(args) == 1) {
-    PyObject* lock = PyObject_GetAttrString(PyTuple_GET_ITEM(args, 0), "_lock");
+  static PyObject* lock_attr = PyUnicode_InternFromString("_lock");
+  if (PyTuple_GET_SIZE(args) == 1 && lock_attr != nullptr) {
+    PyObject* lock = PyObject_GetAttr(PyTuple_GET_ITEM(args, 0), lock_attr);
     if (lock != nullptr && Py_TYPE(lock) == LockType()) {
       bool locked = reinterpret_cast<LockObject*>(lock)->locked;
       Py_DECREF(lock);
