@@ -39,23 +39,6 @@ TEST(Grammar, RealSyntaxErrorHasItsPosition) {
   EXPECT_EQ(errors[0].pos.line, 2u);
 }
 
-TEST(Suppression, PyraceIgnoreWithCodes) {
-  EXPECT_TRUE(SuppressedByComment("lock.acquire()  # pyrace: ignore[PYR001]", "PYR001", "missed-release"));
-  EXPECT_TRUE(SuppressedByComment("x  # pyrace: ignore[PYR002, PYR001]", "PYR001", "missed-release"));
-  EXPECT_TRUE(SuppressedByComment("x  # pyrace: ignore[missed-release]", "PYR001", "missed-release"));
-  EXPECT_FALSE(SuppressedByComment("x  # pyrace: ignore[PYR002]", "PYR001", "missed-release"));
-  EXPECT_TRUE(SuppressedByComment("x  # pyrace: ignore", "PYR001", "missed-release"));
-}
-
-TEST(Suppression, Noqa) {
-  EXPECT_TRUE(SuppressedByComment("x  # noqa: PYR001", "PYR001", "n"));
-  EXPECT_TRUE(SuppressedByComment("x  # noqa: E501,PYR001", "PYR001", "n"));
-  EXPECT_TRUE(SuppressedByComment("x  # noqa", "PYR001", "n"));
-  EXPECT_FALSE(SuppressedByComment("x  # noqa: E501", "PYR001", "n"));
-  EXPECT_FALSE(SuppressedByComment("x = '# noqa: E501'", "PYR001", "n"));
-  EXPECT_FALSE(SuppressedByComment("x  # a comment", "PYR001", "n"));
-}
-
 TEST(Selection, CodesPrefixesNames) {
   EXPECT_TRUE(RuleEnabled("PYR001", "missed-release", {}, {}));
   EXPECT_TRUE(RuleEnabled("PYR001", "missed-release", {"PYR0"}, {}));

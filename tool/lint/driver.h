@@ -1,6 +1,7 @@
 // Runs the linter over a set of paths: collects files, parses and extracts each on a small
 // thread pool, runs the project pass and the selected rules, drops findings suppressed by
-// `# pyrace: ignore[CODE]` / `# noqa: CODE` comments, and sorts the rest.
+// `# pyrace: ignore[CODE]` / `# noqa: CODE` comments (tool/suppress/ignore_comment.h), and
+// sorts the rest.
 #pragma once
 
 #include <map>
@@ -38,9 +39,5 @@ LintOutcome RunLint(const LintRequest& request);
 // Whether `code` (e.g. "PYR001") is enabled by select/ignore lists of codes, prefixes or names.
 bool RuleEnabled(const std::string& code, const std::string& name, const std::vector<std::string>& select,
                  const std::vector<std::string>& ignore);
-
-// Whether a source line's comment suppresses `code`/`name`: `# pyrace: ignore[CODE,...]`,
-// `# pyrace: ignore`, `# noqa: CODE,...` or a bare `# noqa`.
-bool SuppressedByComment(std::string_view line, const std::string& code, const std::string& name);
 
 }  // namespace pyrace::lint
