@@ -7,7 +7,7 @@ namespace {
 
 constexpr size_t kNone = std::string_view::npos;
 
-bool IsSpace(char c) { return c == ' ' || c == '\t'; }
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f'; }
 
 std::string_view SkipSpace(std::string_view s) {
   while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
@@ -16,7 +16,7 @@ std::string_view SkipSpace(std::string_view s) {
 
 std::string_view Trim(std::string_view s) {
   s = SkipSpace(s);
-  while (!s.empty() && (IsSpace(s.back()) || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
   return s;
 }
 
