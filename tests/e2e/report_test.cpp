@@ -70,9 +70,6 @@ TEST(Report, BadSuppressionsFileStopsBeforeRunning) {
 }
 
 TEST(Report, SarifNamesTheKindAndThePrimaryLine) {
-#ifndef PYRACE_E2E_HAVE_SARIF
-  GTEST_SKIP() << "built without the SARIF renderer (tool/lint)";
-#endif
   TempDir tmp;
   const std::string report = tmp.File("report.sarif");
   const std::string prog = Testdata("lockdep_abba.py");
@@ -88,9 +85,6 @@ TEST(Report, SarifNamesTheKindAndThePrimaryLine) {
 }
 
 TEST(Report, LintIsDispatched) {
-#ifndef PYRACE_E2E_HAVE_LINT
-  GTEST_SKIP() << "built without the linter (tool/lint)";
-#endif
   const ToolResult r = RunPyrace({"lint", "--help"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }
@@ -98,9 +92,6 @@ TEST(Report, LintIsDispatched) {
 // `run` and `lint` read ignore comments with one parser: for each comment on the acquire
 // line, both report the missed release there or both silence it.
 TEST(Report, RunAndLintAgreeOnIgnoreComments) {
-#ifndef PYRACE_E2E_HAVE_LINT
-  GTEST_SKIP() << "built without the linter (tool/lint)";
-#endif
   const std::string program = ReadText(Testdata("ignored_missed_release.py"));
   const std::string marker = "# pyrace: ignore[missed-release]";
   ASSERT_NE(program.find(marker), std::string::npos);

@@ -17,9 +17,7 @@
 #include "tool/lint/source.h"
 #include "tool/suppress/ignore_comment.h"
 
-#ifdef PYRACE_HAVE_CLANG_LINT
 #include "instrument/clang/c_lint.h"
-#endif
 
 namespace pyrace::lint {
 namespace {
@@ -148,7 +146,6 @@ LintOutcome RunLint(const LintRequest& req) {
     }
   }
 
-#ifdef PYRACE_HAVE_CLANG_LINT
   if (!files.native.empty()) {
     CLintOptions copts;
     copts.compile_commands_dir = req.compile_commands_dir;
@@ -165,11 +162,6 @@ LintOutcome RunLint(const LintRequest& req) {
       findings.push_back(std::move(f));
     }
   }
-#else
-  for (const auto& n : files.native) {
-    out.errors.push_back(n + ": C/C++ sources need the Clang checks, which this build does not include");
-  }
-#endif
 
   std::sort(findings.begin(), findings.end(), FindingLess);
   findings.erase(std::unique(findings.begin(), findings.end(),

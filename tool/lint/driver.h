@@ -20,7 +20,7 @@ struct LintRequest {
   std::vector<std::string> exclude;
   bool respect_gitignore = true;
   unsigned jobs = 2;
-  // C/C++ sources (routed to the Clang checks when built in).
+  // C/C++ sources (routed to the Clang checks, instrument/clang).
   std::string compile_commands_dir;
   std::vector<std::string> clang_args;
 };
