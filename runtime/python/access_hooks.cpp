@@ -8,7 +8,9 @@
 #include <vector>
 
 #include "runtime/model/event.h"
+#include "runtime/python/access_naming.h"
 #include "runtime/python/access_objects.h"
+#include "runtime/python/import_hook.h"
 #include "runtime/python/lock_types.h"
 #include "runtime/python/recorder.h"
 
@@ -78,56 +80,6 @@ uint8_t Flags(SiteKind k) {
 }
 
 Recorder* g_rec = nullptr;
-
-// --- naming -------------------------------------------------------------------
-
-std::string TypeName(PyTypeObject* t) {
-  std::string n = t->tp_name;
-  if (!(t->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
-    size_t dot = n.rfind('.');
-    if (dot != std::string::npos) n = n.substr(dot + 1);
-    return n;
-  }
-  PyObject* q = reinterpret_cast<PyHeapTypeObject*>(t)->ht_qualname;
-  if (q != nullptr && PyUnicode_Check(q)) {
-    const char* s = PyUnicode_AsUTF8(q);
-    if (s != nullptr) return s;
-    PyErr_Clear();
-  }
-  return n;
-}
-
-std::string OwnerName(PyObject* obj) {
-  if (PyType_Check(obj)) return TypeName(reinterpret_cast<PyTypeObject*>(obj));
-  return TypeName(Py_TYPE(obj));
-}
-
-std::string Utf8(PyObject* s) {
-  if (s == nullptr || !PyUnicode_Check(s)) return "?";
-  const char* c = PyUnicode_AsUTF8(s);
-  if (c == nullptr) {
-    PyErr_Clear();
-    return "?";
-  }
-  return c;
-}
-
-// A key as a report shows it. Only builtin scalar keys are repr'd: a user type's
-// __repr__ is user code and may do anything.
-std::string KeyText(PyObject* key) {
-  bool plain = PyUnicode_CheckExact(key) || PyLong_CheckExact(key) || PyFloat_CheckExact(key) ||
-               PyBytes_CheckExact(key) || PyBool_Check(key) || key == Py_None;
-  if (!plain) return "<" + TypeName(Py_TYPE(key)) + ">";
-  PyObject* r = PyObject_Repr(key);
-  if (r == nullptr) {
-    PyErr_Clear();
-    return "?";
-  }
-  std::string s = Utf8(r);
-  Py_DECREF(r);
-  if (s.size() > 40) s = s.substr(0, 37) + "...";
-  return s;
-}
 
 std::string SiteOwner(const Site& site, PyObject* obj) {
   return site.text.empty() ? OwnerName(obj) : site.text;
@@ -661,20 +613,6 @@ namespace {
 
 bool g_races = false;
 
-bool RacesEnabled(const Options& opts) { return opts.detect.find("races") != std::string::npos; }
-
-// _pyrace_instrument.install_for_argv(sys.argv, patterns): the import hook.
-bool InstallImportHook(const Options& opts) {
-  PyObject* inst = PyImport_ImportModule("_pyrace_instrument");
-  if (inst == nullptr) return false;
-  PyObject* argv = PySys_GetObject("argv");  // borrowed
-  PyObject* r = PyObject_CallMethod(inst, "install_for_argv", "Os", argv != nullptr ? argv : Py_None,
-                                    opts.instrument.c_str());
-  Py_DECREF(inst);
-  Py_XDECREF(r);
-  return r != nullptr;
-}
-
 }  // namespace
 }  // namespace pyrace::py
 
@@ -700,9 +638,5 @@ int pyrace_access_init(PyObject* module, pyrace::py::Recorder* rec) {
 PyObject* pyrace_access_compile_main(PyObject* source, PyObject* path) {
   using namespace pyrace::py;
   if (!g_races) return nullptr;
-  PyObject* inst = PyImport_ImportModule("_pyrace_instrument");
-  if (inst == nullptr) return nullptr;
-  PyObject* code = PyObject_CallMethod(inst, "compile_source", "OOs", source, path, "__main__");
-  Py_DECREF(inst);
-  return code;
+  return CompileRewritten(source, path);
 }
