@@ -6,6 +6,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "runtime/analysis/describe.h"
 #include "runtime/analysis/race/clock.h"
 #include "runtime/analysis/race/lockset.h"
 #include "runtime/analysis/race/race_record.h"
@@ -14,18 +15,19 @@
 namespace pyrace::race {
 namespace {
 
-struct ThreadState {
+// A thread's happens-before clock and the interned set of locks it holds (derived from
+// the shared LockState's held list; recomputed after a lock event touched the thread).
+struct ThreadClock {
   VectorClock clock;
   LocksetId locks = kEmptyLockset;
+  bool locks_stale = false;
 };
 
-struct LockState {
-  VectorClock released;  // the releasing thread's clock at the last release
-  Tid holder = kNoTid;
-  // Released by another thread than the one that took it: a plain Lock used as a
-  // signal (Condition.wait's waiter locks), not a mutex guarding data. Its edges
-  // count; it is never in a lock set.
-  bool signal = false;
+// The race detector's own part of a lock (TSan's SyncVar clock): the releasing thread's
+// clock at the last release. Who holds it, at what level, and whether it is used as a
+// signal is the shared LockState's.
+struct ReleaseClock {
+  VectorClock released;
 };
 
 bool IsWrite(const Access& a) { return (a.flags & kFlagWrite) != 0; }
@@ -49,8 +51,8 @@ struct RaceDetector::Impl {
   RaceOptions opts;
   ShadowMemory shadow;
   LocksetTable locksets;
-  std::vector<ThreadState> threads;
-  std::vector<LockState> locks;
+  std::vector<ThreadClock> threads;
+  std::vector<ReleaseClock> locks;
   std::unordered_map<SyncId, VectorClock> channels;
   std::vector<RaceRecord> records;
   std::map<std::string, size_t> record_index;  // dedup key -> records[i]
@@ -59,57 +61,58 @@ struct RaceDetector::Impl {
   uint64_t accesses = 0;
   uint64_t races = 0;
 
-  ThreadState& Thread(Tid t) {
+  ThreadClock& Thread(Tid t) {
     if (t >= threads.size()) threads.resize(t + 1);
-    ThreadState& ts = threads[t];
+    ThreadClock& ts = threads[t];
     // A thread's own component starts at 1 so that epoch 0 means "never".
     if (ts.clock.get(t) == 0) ts.clock.set(t, 1);
     return ts;
   }
-  LockState& Lock(LockId l) {
+  ReleaseClock& Lock(LockId l) {
     if (l >= locks.size()) locks.resize(l + 1);
     return locks[l];
   }
-  static bool IsGil(const Event& e, const Symbols& syms) {
-    if (e.obj == kGilLock) return true;
-    return e.obj < syms.locks.size() && syms.locks[e.obj].kind == LockKind::kGil;
-  }
 
-  // threading's own bookkeeping locks (`_active_limbo_lock`, `_shutdown_locks_lock`,
-  // made when threading.py is imported) guard its registry of threads, not user data.
-  // Their edges would order a thread's whole life before any later Thread.start() or
-  // enumerate() by anyone: a thread that happened to finish before the next one started
-  // would hide every race between them. They were invisible anyway on interpreters that
-  // import threading before pyrace's wrappers exist (pyenv's 3.11); now everywhere.
-  bool IsThreadingInternal(const Event& e, const Symbols& syms) {
-    if (e.obj >= syms.locks.size()) return false;
-    if (internal.size() <= e.obj) internal.resize(static_cast<size_t>(e.obj) + 1, kUnknown);
-    uint8_t& known = internal[static_cast<size_t>(e.obj)];
-    if (known == kUnknown) known = CreatedByThreadingImport(e, syms) ? 1 : 0;
+  // Locks that order nothing and guard nothing here: the GIL (code correct only
+  // because of its switch interval is a lost update waiting to happen), and the
+  // synchronization modules' own bookkeeping locks (threading's `_active_limbo_lock`,
+  // `_shutdown_locks_lock`: made while the module body ran). A thread takes those at
+  // its end and the next Thread.start() or enumerate() takes them too: as edges they
+  // would order a finished thread before every later thread and hide the races
+  // between them. They were invisible anyway on interpreters that import threading
+  // before pyrace's wrappers exist (pyenv's 3.11); now everywhere.
+  bool Ignored(LockId l, const Symbols& syms) {
+    if (l == kGilLock) return true;
+    if (ignored.size() <= l) ignored.resize(static_cast<size_t>(l) + 1, kUnknown);
+    uint8_t& known = ignored[l];
+    if (known == kUnknown) {
+      bool gil = l < syms.locks.size() && syms.locks[l].kind == LockKind::kGil;
+      known = gil || IsMachineryModuleLock(syms, l) ? 1 : 0;
+    }
     return known == 1;
   }
   static constexpr uint8_t kUnknown = 2;
-  std::vector<uint8_t> internal;  // by LockId: 1 = threading's own lock, 0 = not, 2 = not yet known
+  std::vector<uint8_t> ignored;  // by LockId: 1 = ignored, 0 = not, 2 = not yet known
 
-  // Made while threading.py's module body ran (directly or through its RLock()
-  // factory): a frame of the creation stack is threading.py's <module>.
-  static bool CreatedByThreadingImport(const Event& e, const Symbols& syms) {
-    StackId created = syms.locks[e.obj].create_stack;
-    if (created == kNoStack || created >= syms.stacks.size()) return false;
-    constexpr std::string_view kThreading = "/threading.py";
-    for (const Frame& f : syms.stacks[created]) {
-      if (f.function >= syms.strings.size() || f.file >= syms.strings.size()) continue;
-      const std::string& file = syms.strings[f.file];
-      if (syms.strings[f.function] == "<module>" && file.size() >= kThreading.size() &&
-          file.compare(file.size() - kThreading.size(), kThreading.size(), kThreading) == 0) {
-        return true;
-      }
-    }
-    return false;
+  // A lock event changes the held lists of the thread doing it and of the lock's
+  // holder before it (an acquire that finds it held, a release by another thread).
+  void MarkLocksStale(const Event& e, const LockState& state) {
+    Thread(e.tid).locks_stale = true;
+    Tid holder = state.Holder(static_cast<LockId>(e.obj));
+    if (holder != kNoTid && holder != e.tid) Thread(holder).locks_stale = true;
   }
 
-  static bool IsPlain(const Event& e, const Symbols& syms) {
-    return e.obj < syms.locks.size() && syms.locks[e.obj].kind == LockKind::kLock;
+  // The thread's lock set as the shared LockState has it after the last lock event.
+  LocksetId CurrentLocks(Tid t, const LockState& state, const Symbols& syms) {
+    ThreadClock& ts = Thread(t);
+    if (!ts.locks_stale) return ts.locks;
+    LocksetId set = kEmptyLockset;
+    for (const HeldLock& h : state.Held(t)) {
+      if (!Ignored(h.lock, syms)) set = locksets.With(set, h.lock);
+    }
+    ts.locks = set;
+    ts.locks_stale = false;
+    return set;
   }
 
   void OnThreadStart(const Event& e) {
@@ -122,48 +125,17 @@ struct RaceDetector::Impl {
     VectorClock child = Thread(static_cast<Tid>(e.obj)).clock;
     Thread(e.tid).clock.join(child);
   }
-  void OnLockAcquired(const Event& e, bool plain) {
-    LockState& ls = Lock(static_cast<LockId>(e.obj));
-    ThreadState& ts = Thread(e.tid);
-    ts.clock.join(ls.released);
-    if (e.flags & kFlagReentrant) return;
-    // Its own holder taking a plain Lock again waits for another thread's release.
-    if (plain && ls.holder == e.tid) BecomesSignal(ls, static_cast<LockId>(e.obj));
-    ls.holder = e.tid;
-    if (!ls.signal) ts.locks = locksets.With(ts.locks, static_cast<LockId>(e.obj));
-  }
+  void OnLockAcquired(const Event& e) { Thread(e.tid).clock.join(Lock(static_cast<LockId>(e.obj)).released); }
   void OnLockRelease(const Event& e) {
-    if (e.flags & kFlagError) return;  // nothing was released
-    LockId id = static_cast<LockId>(e.obj);
-    if (e.flags & kFlagFreed) {  // no release, no edge: the dead lock just leaves the lock set
-      Tid holder = Lock(id).holder;
-      if (holder != kNoTid) Thread(holder).locks = locksets.Without(Thread(holder).locks, id);
-      Lock(id).holder = kNoTid;
-      return;
-    }
-    ThreadState& ts = Thread(e.tid);
-    Lock(id).released = ts.clock;
+    // An failed release released nothing; a lock freed while held was released by
+    // nobody: no edge (the hold just ends, in the LockState).
+    if (e.flags & (kFlagError | kFlagFreed)) return;
+    ThreadClock& ts = Thread(e.tid);
+    Lock(static_cast<LockId>(e.obj)).released = ts.clock;
     ts.clock.tick(e.tid);
-    if (e.flags & kFlagReentrant) return;
-    // A plain Lock may be released by another thread than its holder.
-    Tid holder = Lock(id).holder;
-    if (holder != kNoTid && holder != e.tid) Lock(id).signal = true;
-    if (holder != kNoTid) Thread(holder).locks = locksets.Without(Thread(holder).locks, id);
-    Lock(id).holder = kNoTid;
-  }
-  // The holder's own failed try of a plain Lock: Condition.wait's waiter after a
-  // timeout. Such locks are then dropped still locked, one per timed-out wait; left in
-  // the lock set they would grow it without bound (lock_state.h has the same rules).
-  void OnLockTryFailed(const Event& e, bool plain) {
-    LockState& ls = Lock(static_cast<LockId>(e.obj));
-    if (plain && ls.holder == e.tid) BecomesSignal(ls, static_cast<LockId>(e.obj));
-  }
-  void BecomesSignal(LockState& ls, LockId id) {
-    ls.signal = true;
-    if (ls.holder != kNoTid) Thread(ls.holder).locks = locksets.Without(Thread(ls.holder).locks, id);
   }
   void OnHandoffSend(const Event& e) {
-    ThreadState& ts = Thread(e.tid);
+    ThreadClock& ts = Thread(e.tid);
     channels[e.obj].join(ts.clock);
     ts.clock.tick(e.tid);
   }
@@ -177,14 +149,15 @@ struct RaceDetector::Impl {
     c.guard = c.guard == kGuardUnset ? held : locksets.Intersect(c.guard, held);
   }
 
-  void OnAccess(const Event& e, const Symbols& syms) {
+  void OnAccess(const Event& e, const Symbols& syms, const LockState& state) {
     ++accesses;
-    ThreadState& ts = Thread(e.tid);
+    LocksetId held = CurrentLocks(e.tid, state, syms);
+    ThreadClock& ts = Thread(e.tid);
     LocId loc = e.obj;
     uint64_t object = loc < syms.locations.size() ? syms.locations[loc].object : 0;
     Cell& c = shadow.Get(loc, object);
-    Access cur{e.tid, ts.clock.get(e.tid), e.stack, ts.locks, e.flags, seq++};
-    UpdateGuard(c, ts.locks);
+    Access cur{e.tid, ts.clock.get(e.tid), e.stack, held, e.flags, seq++};
+    UpdateGuard(c, held);
     if (IsWrite(cur)) {
       OnWrite(c, cur, ts, loc, syms);
     } else {
@@ -192,7 +165,7 @@ struct RaceDetector::Impl {
     }
   }
 
-  void OnWrite(Cell& c, const Access& cur, const ThreadState& ts, LocId loc, const Symbols& syms) {
+  void OnWrite(Cell& c, const Access& cur, const ThreadClock& ts, LocId loc, const Symbols& syms) {
     if (c.write.tid == cur.tid && c.write.clock == cur.clock && c.reads.empty()) return;
     Access check;
     for (auto it = c.checks.begin(); it != c.checks.end(); ++it) {
@@ -213,7 +186,7 @@ struct RaceDetector::Impl {
     c.reads.clear();
   }
 
-  void OnRead(Cell& c, const Access& cur, const ThreadState& ts, LocId loc, const Symbols& syms) {
+  void OnRead(Cell& c, const Access& cur, const ThreadClock& ts, LocId loc, const Symbols& syms) {
     for (const Access& r : c.reads) {
       if (r.tid == cur.tid && r.clock == cur.clock) return;  // same epoch: nothing new
     }
@@ -283,23 +256,25 @@ struct RaceDetector::Impl {
 RaceDetector::RaceDetector(const RaceOptions& opts) : impl_(std::make_unique<Impl>(opts)) {}
 RaceDetector::~RaceDetector() = default;
 
-void RaceDetector::OnEvent(const Event& e, const Symbols& syms) {
+void RaceDetector::OnEvent(const Event& e, const Symbols& syms, const LockState& locks_before) {
   Impl& s = *impl_;
   switch (e.kind) {
     case EventKind::kThreadStart: s.OnThreadStart(e); break;
     case EventKind::kThreadJoin: s.OnThreadJoin(e); break;
     case EventKind::kLockAcquired:
-      if (!Impl::IsGil(e, syms) && !s.IsThreadingInternal(e, syms)) s.OnLockAcquired(e, Impl::IsPlain(e, syms));
+      s.MarkLocksStale(e, locks_before);
+      if (!s.Ignored(static_cast<LockId>(e.obj), syms)) s.OnLockAcquired(e);
       break;
     case EventKind::kLockTryFailed:
-      if (!Impl::IsGil(e, syms)) s.OnLockTryFailed(e, Impl::IsPlain(e, syms));
+      s.MarkLocksStale(e, locks_before);
       break;
     case EventKind::kLockRelease:
-      if (!Impl::IsGil(e, syms) && !s.IsThreadingInternal(e, syms)) s.OnLockRelease(e);
+      s.MarkLocksStale(e, locks_before);
+      if (!s.Ignored(static_cast<LockId>(e.obj), syms)) s.OnLockRelease(e);
       break;
     case EventKind::kHandoffSend: s.OnHandoffSend(e); break;
     case EventKind::kHandoffRecv: s.OnHandoffRecv(e); break;
-    case EventKind::kAccess: s.OnAccess(e, syms); break;
+    case EventKind::kAccess: s.OnAccess(e, syms, locks_before); break;
     case EventKind::kObjectFree: s.shadow.FreeObject(e.obj); break;
     default: break;
   }
