@@ -34,6 +34,9 @@ bool IsWrite(const Access& a) { return (a.flags & kFlagWrite) != 0; }
 bool IsRmw(const Access& a) { return (a.flags & kFlagReadModifyWrite) != 0; }
 // `k in d`, `d.get(k)`: a read that decides whether to write (RMW flag on a read).
 bool IsCheck(const Access& a) { return IsRmw(a) && !IsWrite(a); }
+// Two atomic updates that commute (append/append, add/add, inserts of different keys)
+// lose nothing in either order: no race between them (docs/races.md).
+bool Commute(const Access& a, const Access& b) { return (a.flags & b.flags & kFlagCommutes) != 0; }
 
 RaceClass Classify(const Access& cur, const Access& prev, const Access& check) {
   bool both_write = IsWrite(cur) && IsWrite(prev);
@@ -166,7 +169,10 @@ struct RaceDetector::Impl {
   }
 
   void OnWrite(Cell& c, const Access& cur, const ThreadClock& ts, LocId loc, const Symbols& syms) {
-    if (c.write.tid == cur.tid && c.write.clock == cur.clock && c.reads.empty()) return;
+    if (c.write.tid == cur.tid && c.write.clock == cur.clock && c.reads.empty() &&
+        !(Commute(c.write, c.write) && !Commute(cur, cur))) {
+      return;
+    }
     Access check;
     for (auto it = c.checks.begin(); it != c.checks.end(); ++it) {
       if (it->tid == cur.tid) {
@@ -175,7 +181,8 @@ struct RaceDetector::Impl {
         break;
       }
     }
-    if (c.write.valid() && c.write.tid != cur.tid && !ts.clock.covers(c.write.epoch())) {
+    if (c.write.valid() && c.write.tid != cur.tid && !ts.clock.covers(c.write.epoch()) &&
+        !Commute(cur, c.write)) {
       Report(c, loc, cur, c.write, check, syms);
     }
     for (const Access& r : c.reads) {

@@ -10,10 +10,11 @@
 namespace pyrace::race {
 namespace {
 
-// "counter.py:9": where the user's code made the access, for messages and hints.
+// "/full/path/counter.py:9": where the user's code made the access, for messages and
+// hints (the path the user's editor opens).
 std::string At(const Symbols& syms, StackId stack) {
   if (syms.stack(stack).empty()) return "an unknown place";
-  return ShortLocation(PrimaryLocation(syms, stack));
+  return SiteKey(syms, stack);
 }
 
 // The fingerprint's site: the top frame's full path and line. Baselines and
