@@ -30,7 +30,7 @@ def measure(cmd, env=None, pass_fds=()):
     p = subprocess.Popen(cmd, env=env, pass_fds=pass_fds, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(p.pid, 0)
     p.returncode = os.waitstatus_to_exitcode(status)
-    return time.perf_counter() - t0, usage.ru_maxrss, p.returncode
+    return time.perf_counter() - t0, usage.ru_maxrss, p.returncode, usage.ru_utime + usage.ru_stime
 
 
 def run_runtime(python, runtime_dir, prog, scale):
@@ -67,6 +67,10 @@ def main():
     mode = "pyrace run" if a.pyrace else "runtime only"
     print("%s x%.2f, %d runs, %s, python %s" % (a.program, a.scale, a.runs, mode, a.python))
     print("  time   plain %.2f s  pyrace %.2f s  ratio %.2fx (target <= 2x)" % (pt, tt, tt / pt))
+    pc, tc = statistics.median(r[3] for r in plain), statistics.median(r[3] for r in traced)
+    # CPU time (user + system, the program and the tool together) moves less than wall
+    # time on a loaded machine.
+    print("  cpu    plain %.2f s  pyrace %.2f s  ratio %.2fx" % (pc, tc, tc / pc))
     print("  memory plain %d KB  pyrace %d KB  ratio %.2fx (target <= 1.5x)" % (pm, tm, tm / pm))
     return 0
 

@@ -15,6 +15,7 @@
 #include "runtime/python/import_hook.h"
 #include "runtime/python/lock_types.h"
 #include "runtime/python/recorder.h"
+#include "runtime/python/threads.h"
 #include "runtime/python/wrappers.h"
 
 namespace pyrace::py {
@@ -254,7 +255,21 @@ void DequeHandoff(PyObject* dq, EventKind kind) {
 
 // --- recording ----------------------------------------------------------------
 
-bool Recording() { return g_rec != nullptr && g_rec->recording(); }
+// Until a second thread exists, every access is ordered before everything a later
+// thread does (the start edge carries it): nothing needs recording, and most programs
+// never start a thread. The thread registry has a record for a thread before it is
+// started; a thread pyrace did not start (made by C code) has none until it is
+// registered, and counts as soon as it calls a hook.
+bool g_threads_seen = false;
+
+bool Recording() {
+  if (g_rec == nullptr || !g_rec->recording()) return false;
+  if (!g_threads_seen) {
+    ThreadRegistry& threads = g_rec->threads();
+    g_threads_seen = threads.all().size() > 1 || threads.CurrentOrNull() == nullptr;
+  }
+  return g_threads_seen;
+}
 
 void RecordGlobal(SiteTable& table, Site& site, uint8_t flags) {
   if (site.global == nullptr) {

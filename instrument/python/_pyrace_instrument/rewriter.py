@@ -649,11 +649,18 @@ class Rewriter(ast.NodeTransformer):
         if isinstance(old, ast.BoolOp):
             old.values = [self._tested_expr(v) for v in old.values]
             return old
+        # A local variable's truth test (`if value:`, the most common test there is) is
+        # left alone: the hook call would cost every program, for the rare local that
+        # holds a container shared with another thread.
         if isinstance(old, (ast.Name, ast.Attribute, ast.Subscript)) and isinstance(old.ctx, ast.Load) \
-                and not (isinstance(old, ast.Name) and old.id.startswith("__pyrace")):
+                and not (isinstance(old, ast.Name) and not self._watched_name(old.id)):
             k = self.site(TRUTH_TEST, old, "", self._owner_text(old))
             return _call("c", [self.visit(old), _const(k, old)], old)
         return self.visit(old)
+
+    def _watched_name(self, name):
+        return not name.startswith("__pyrace") and (self._is_watched_global(name) or
+                                                    self._cell_token(name) is not None)
 
     def visit_If(self, node):
         node.test = self._tested(node.test)
