@@ -7,7 +7,7 @@
 #include <unordered_map>
 
 #include "runtime/analysis/describe.h"
-#include "runtime/analysis/race/clock.h"
+#include "runtime/analysis/vector_clock.h"
 #include "runtime/analysis/race/lockset.h"
 #include "runtime/analysis/race/race_record.h"
 #include "runtime/analysis/race/shadow.h"
@@ -68,7 +68,7 @@ struct RaceDetector::Impl {
     if (t >= threads.size()) threads.resize(t + 1);
     ThreadClock& ts = threads[t];
     // A thread's own component starts at 1 so that epoch 0 means "never".
-    if (ts.clock.get(t) == 0) ts.clock.set(t, 1);
+    if (ts.clock.Get(t) == 0) ts.clock.Set(t, 1);
     return ts;
   }
   ReleaseClock& Lock(LockId l) {
@@ -121,30 +121,30 @@ struct RaceDetector::Impl {
   void OnThreadStart(const Event& e) {
     Tid child = static_cast<Tid>(e.obj);
     VectorClock parent = Thread(e.tid).clock;
-    Thread(child).clock.join(parent);
-    Thread(e.tid).clock.tick(e.tid);
+    Thread(child).clock.Join(parent);
+    Thread(e.tid).clock.Tick(e.tid);
   }
   void OnThreadJoin(const Event& e) {
     VectorClock child = Thread(static_cast<Tid>(e.obj)).clock;
-    Thread(e.tid).clock.join(child);
+    Thread(e.tid).clock.Join(child);
   }
-  void OnLockAcquired(const Event& e) { Thread(e.tid).clock.join(Lock(static_cast<LockId>(e.obj)).released); }
+  void OnLockAcquired(const Event& e) { Thread(e.tid).clock.Join(Lock(static_cast<LockId>(e.obj)).released); }
   void OnLockRelease(const Event& e) {
     // An failed release released nothing; a lock freed while held was released by
     // nobody: no edge (the hold just ends, in the LockState).
     if (e.flags & (kFlagError | kFlagFreed)) return;
     ThreadClock& ts = Thread(e.tid);
     Lock(static_cast<LockId>(e.obj)).released = ts.clock;
-    ts.clock.tick(e.tid);
+    ts.clock.Tick(e.tid);
   }
   void OnHandoffSend(const Event& e) {
     ThreadClock& ts = Thread(e.tid);
-    channels[e.obj].join(ts.clock);
-    ts.clock.tick(e.tid);
+    channels[e.obj].Join(ts.clock);
+    ts.clock.Tick(e.tid);
   }
   void OnHandoffRecv(const Event& e) {
     auto it = channels.find(e.obj);
-    if (it != channels.end()) Thread(e.tid).clock.join(it->second);
+    if (it != channels.end()) Thread(e.tid).clock.Join(it->second);
   }
 
   void UpdateGuard(Cell& c, LocksetId held) {
@@ -159,7 +159,7 @@ struct RaceDetector::Impl {
     LocId loc = e.obj;
     uint64_t object = loc < syms.locations.size() ? syms.locations[loc].object : 0;
     Cell& c = shadow.Get(loc, object);
-    Access cur{e.tid, ts.clock.get(e.tid), e.stack, held, e.flags, seq++};
+    Access cur{e.tid, ts.clock.Get(e.tid), e.stack, held, e.flags, seq++};
     UpdateGuard(c, held);
     if (IsWrite(cur)) {
       OnWrite(c, cur, ts, loc, syms);
@@ -181,12 +181,12 @@ struct RaceDetector::Impl {
         break;
       }
     }
-    if (c.write.valid() && c.write.tid != cur.tid && !ts.clock.covers(c.write.epoch()) &&
+    if (c.write.valid() && c.write.tid != cur.tid && !ts.clock.Covers(c.write.epoch()) &&
         !Commute(cur, c.write)) {
       Report(c, loc, cur, c.write, check, syms);
     }
     for (const Access& r : c.reads) {
-      if (r.tid != cur.tid && !ts.clock.covers(r.epoch())) Report(c, loc, cur, r, check, syms);
+      if (r.tid != cur.tid && !ts.clock.Covers(r.epoch())) Report(c, loc, cur, r, check, syms);
     }
     c.write = cur;
     c.write_check = check;
@@ -197,7 +197,7 @@ struct RaceDetector::Impl {
     for (const Access& r : c.reads) {
       if (r.tid == cur.tid && r.clock == cur.clock) return;  // same epoch: nothing new
     }
-    if (c.write.valid() && c.write.tid != cur.tid && !ts.clock.covers(c.write.epoch())) {
+    if (c.write.valid() && c.write.tid != cur.tid && !ts.clock.Covers(c.write.epoch())) {
       if (IsCheck(cur) && c.write_check.valid()) {
         // Both threads check then act; this one found what the other stored. The bug is
         // the other's act, whichever thread got there first: report it there.
@@ -207,7 +207,7 @@ struct RaceDetector::Impl {
       }
     }
     // Reads ordered before this one can no longer race with a write this one cannot.
-    std::erase_if(c.reads, [&](const Access& r) { return ts.clock.covers(r.epoch()); });
+    std::erase_if(c.reads, [&](const Access& r) { return ts.clock.Covers(r.epoch()); });
     c.reads.push_back(cur);
     std::erase_if(c.checks, [&](const Access& r) { return r.tid == cur.tid; });
     c.checks.push_back(cur);

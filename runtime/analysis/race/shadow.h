@@ -9,7 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "runtime/analysis/race/clock.h"
+#include "runtime/analysis/vector_clock.h"
 #include "runtime/analysis/race/lockset.h"
 #include "runtime/model/event.h"
 
