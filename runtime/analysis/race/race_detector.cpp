@@ -37,6 +37,7 @@ bool IsCheck(const Access& a) { return IsRmw(a) && !IsWrite(a); }
 // Two atomic updates that commute (append/append, add/add, inserts of different keys)
 // lose nothing in either order: no race between them (docs/races.md).
 bool Commute(const Access& a, const Access& b) { return (a.flags & b.flags & kFlagCommutes) != 0; }
+bool IsCommuting(const Access& a) { return Commute(a, a); }
 
 RaceClass Classify(const Access& cur, const Access& prev, const Access& check) {
   bool both_write = IsWrite(cur) && IsWrite(prev);
@@ -170,7 +171,7 @@ struct RaceDetector::Impl {
 
   void OnWrite(Cell& c, const Access& cur, const ThreadClock& ts, LocId loc, const Symbols& syms) {
     if (c.write.tid == cur.tid && c.write.clock == cur.clock && c.reads.empty() &&
-        !(Commute(c.write, c.write) && !Commute(cur, cur))) {
+        !(IsCommuting(c.write) && !IsCommuting(cur))) {
       return;
     }
     Access check;
@@ -186,16 +187,34 @@ struct RaceDetector::Impl {
       Report(c, loc, cur, c.write, check, syms);
     }
     for (const Access& r : c.reads) {
-      if (r.tid != cur.tid && !ts.clock.Covers(r.epoch())) Report(c, loc, cur, r, check, syms);
+      if (r.tid != cur.tid && !ts.clock.Covers(r.epoch()) && !Commute(cur, r)) {
+        Report(c, loc, cur, r, check, syms);
+      }
+    }
+    // Commuting updates not ordered with this one (itself commuting) stay beside it, in
+    // `reads` as writes: a later order-dependent access must be checked against each,
+    // not only against the last.
+    std::vector<Access> unordered;
+    if (IsCommuting(cur)) {
+      for (const Access& r : c.reads) {
+        if (IsWrite(r) && r.tid != cur.tid && !ts.clock.Covers(r.epoch())) unordered.push_back(r);
+      }
+      if (c.write.valid() && IsCommuting(c.write) && c.write.tid != cur.tid &&
+          !ts.clock.Covers(c.write.epoch())) {
+        unordered.push_back(c.write);
+      }
     }
     c.write = cur;
     c.write_check = check;
-    c.reads.clear();
+    c.reads = std::move(unordered);
   }
 
   void OnRead(Cell& c, const Access& cur, const ThreadClock& ts, LocId loc, const Symbols& syms) {
     for (const Access& r : c.reads) {
-      if (r.tid == cur.tid && r.clock == cur.clock) return;  // same epoch: nothing new
+      if (!IsWrite(r) && r.tid == cur.tid && r.clock == cur.clock) return;  // same epoch: nothing new
+    }
+    for (const Access& w : c.reads) {  // commuting updates kept beside the last write
+      if (IsWrite(w) && w.tid != cur.tid && !ts.clock.Covers(w.epoch())) Report(c, loc, cur, w, Access{}, syms);
     }
     if (c.write.valid() && c.write.tid != cur.tid && !ts.clock.Covers(c.write.epoch())) {
       if (IsCheck(cur) && c.write_check.valid()) {
