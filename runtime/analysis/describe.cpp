@@ -27,6 +27,14 @@ bool IsSyncMachinery(std::string_view file) {
   return false;
 }
 
+bool IsMachineryModuleLock(const Symbols& syms, LockId l) {
+  if (l >= syms.locks.size()) return false;
+  for (const Frame& f : syms.stack(syms.locks[l].create_stack)) {
+    if (syms.str(f.function) == "<module>" && IsSyncMachinery(syms.str(f.file))) return true;
+  }
+  return false;
+}
+
 const Frame* PrimaryFrame(const Symbols& syms, StackId stack) {
   const std::vector<Frame>& frames = syms.stack(stack);
   for (const Frame& f : frames) {

@@ -20,6 +20,11 @@ SourceLocation TopLocation(const Symbols& syms, StackId stack);
 // concurrent.futures) implement the lock API: `with cond:` acquires inside
 // Condition.__enter__, `t.join()` waits inside Thread._wait_for_tstate_lock.
 bool IsSyncMachinery(std::string_view file);
+// Made while one of those modules' body ran (directly or through threading's RLock()
+// factory): threading's registry locks (`_active_limbo_lock`, `_shutdown_locks_lock`),
+// concurrent.futures' `_global_shutdown_lock`. They guard the machinery's own
+// bookkeeping, not user data.
+bool IsMachineryModuleLock(const Symbols& syms, LockId l);
 // Where the user's code performed the operation: the innermost frame outside that
 // machinery (the top frame when every frame is machinery). Primary locations, the
 // sites in messages and dedup keys use it; sections keep every frame.

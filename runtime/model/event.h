@@ -88,6 +88,10 @@ inline constexpr uint8_t kFlagRaised = 1 << 5;     // kLockHeldAtFrameEnd: the f
 inline constexpr uint8_t kFlagFreed = 1 << 6;
 inline constexpr uint8_t kFlagWrite = 1 << 0;      // kAccess
 inline constexpr uint8_t kFlagReadModifyWrite = 1 << 1;  // kAccess: x += 1, check-then-act
+// kAccess: an atomic update of a builtin that commutes with any other such update of
+// the location (list.append, set.add, dict.setdefault, inserting a new key): two of them
+// are no race, whatever their order (docs/races.md).
+inline constexpr uint8_t kFlagCommutes = 1 << 2;
 
 // One decoded event. 32 bytes in memory; the trace encodes it in a few bytes.
 struct Event {

@@ -8,9 +8,15 @@
 #include <vector>
 
 #include "runtime/model/event.h"
+#include "runtime/python/access_naming.h"
 #include "runtime/python/access_objects.h"
+#include "runtime/python/fd_handoff.h"
+#include "runtime/python/holders.h"
+#include "runtime/python/import_hook.h"
 #include "runtime/python/lock_types.h"
 #include "runtime/python/recorder.h"
+#include "runtime/python/threads.h"
+#include "runtime/python/wrappers.h"
 
 namespace pyrace::py {
 namespace {
@@ -24,6 +30,8 @@ enum class SiteKind : uint8_t {
   kMethodRead, kMethodWrite, kMethodKeyRead, kMethodKeyWrite,
   kContains, kNotContains,
   kCellRead, kCellWrite, kCellRmw,
+  kTruthTest,
+  kGlobalCheck, kAttrCheck, kItemCheck, kCellCheck,
   kCount,
 };
 
@@ -32,6 +40,15 @@ struct Site {
   PyObject* name = nullptr;  // interned attribute / global / method name (owned)
   std::string text;          // how the accessed object reads in the source ("self.items")
   LocRecord* global = nullptr;  // globals: resolved on first use
+  uint8_t flags = 0;            // of its accesses: Flags(kind), and kFlagCommutes
+  // A method site's call on a collections.deque, documented thread-safe: appends send
+  // a hand-off on the deque, pops receive it (docs/races.md, "hand-offs").
+  bool deque_send = false, deque_receive = false;
+  // The last type whose slot for this site was looked up (see RunsPython), by version
+  // tag: a type changed since (a property added) gets a new tag.
+  PyTypeObject* slot_type = nullptr;
+  unsigned int slot_tag = 0;
+  bool slot_python = false;
   // The location this site touched last: a loop updates the same object's attribute
   // (or entry) again and again, and this skips the registry's two hash lookups. Valid
   // while the registry has forgotten no object since (AccessRegistry::generation()).
@@ -71,6 +88,8 @@ uint8_t Flags(SiteKind k) {
     // A check (`k in d`, `d.get(k)`): a read that decides a write, the first half of a
     // check-then-act. event.h: kFlagReadModifyWrite without kFlagWrite.
     case SiteKind::kContains: case SiteKind::kNotContains: case SiteKind::kMethodKeyRead:
+    case SiteKind::kTruthTest: case SiteKind::kGlobalCheck: case SiteKind::kAttrCheck:
+    case SiteKind::kItemCheck: case SiteKind::kCellCheck:
       return kFlagReadModifyWrite;
     default:
       return 0;
@@ -78,56 +97,6 @@ uint8_t Flags(SiteKind k) {
 }
 
 Recorder* g_rec = nullptr;
-
-// --- naming -------------------------------------------------------------------
-
-std::string TypeName(PyTypeObject* t) {
-  std::string n = t->tp_name;
-  if (!(t->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
-    size_t dot = n.rfind('.');
-    if (dot != std::string::npos) n = n.substr(dot + 1);
-    return n;
-  }
-  PyObject* q = reinterpret_cast<PyHeapTypeObject*>(t)->ht_qualname;
-  if (q != nullptr && PyUnicode_Check(q)) {
-    const char* s = PyUnicode_AsUTF8(q);
-    if (s != nullptr) return s;
-    PyErr_Clear();
-  }
-  return n;
-}
-
-std::string OwnerName(PyObject* obj) {
-  if (PyType_Check(obj)) return TypeName(reinterpret_cast<PyTypeObject*>(obj));
-  return TypeName(Py_TYPE(obj));
-}
-
-std::string Utf8(PyObject* s) {
-  if (s == nullptr || !PyUnicode_Check(s)) return "?";
-  const char* c = PyUnicode_AsUTF8(s);
-  if (c == nullptr) {
-    PyErr_Clear();
-    return "?";
-  }
-  return c;
-}
-
-// A key as a report shows it. Only builtin scalar keys are repr'd: a user type's
-// __repr__ is user code and may do anything.
-std::string KeyText(PyObject* key) {
-  bool plain = PyUnicode_CheckExact(key) || PyLong_CheckExact(key) || PyFloat_CheckExact(key) ||
-               PyBytes_CheckExact(key) || PyBool_Check(key) || key == Py_None;
-  if (!plain) return "<" + TypeName(Py_TYPE(key)) + ">";
-  PyObject* r = PyObject_Repr(key);
-  if (r == nullptr) {
-    PyErr_Clear();
-    return "?";
-  }
-  std::string s = Utf8(r);
-  Py_DECREF(r);
-  if (s.size() > 40) s = s.substr(0, 37) + "...";
-  return s;
-}
 
 std::string SiteOwner(const Site& site, PyObject* obj) {
   return site.text.empty() ? OwnerName(obj) : site.text;
@@ -173,9 +142,134 @@ bool IsContainer(PyObject* o) {
   return PyDict_Check(o) || PyList_Check(o) || PyAnySet_Check(o) || PyByteArray_Check(o);
 }
 
+// --- user-defined containers and attributes --------------------------------------
+
+// A builtin slot or descriptor: the access it implements is C, an operation on the
+// object's own storage (a dict subclass that only adds methods is still a dict).
+bool IsBuiltinDescriptor(PyObject* d) {
+  PyTypeObject* dt = Py_TYPE(d);
+  return dt == &PyWrapperDescr_Type || dt == &PyMethodDescr_Type || dt == &PyClassMethodDescr_Type ||
+         dt == &PyMemberDescr_Type || dt == &PyGetSetDescr_Type || PyCFunction_Check(d);
+}
+
+PyObject* Interned(const char* s) {
+  PyObject* o = PyUnicode_InternFromString(s);  // kept for the process
+  if (o == nullptr) PyErr_Clear();
+  return o;
+}
+
+// The site's last answer for this type, if the type has not changed since.
+bool CachedSlotAnswer(const Site& site, PyTypeObject* t, bool* answer) {
+  if (site.slot_type != t || t->tp_version_tag == 0 || site.slot_tag != t->tp_version_tag) return false;
+  *answer = site.slot_python;
+  return true;
+}
+
+void RememberSlotAnswer(Site& site, PyTypeObject* t, bool answer) {
+  site.slot_type = t;
+  site.slot_tag = t->tp_version_tag;
+  site.slot_python = answer;
+}
+
+// Whether a subscript, `in` or method call on obj runs Python code: its class
+// implements `dunder` (__getitem__, __setitem__, __delitem__, __contains__, or the
+// method's name) in Python. Then the access at the call site is a call, not an access
+// of a location: what that code does is what counts (jinja2's LRUCache takes its own
+// lock in __getitem__). Static types are C all the way down.
+bool SlotRunsPython(Site& site, PyObject* obj, PyObject* dunder) {
+  PyTypeObject* t = Py_TYPE(obj);
+  if (!(t->tp_flags & Py_TPFLAGS_HEAPTYPE) || dunder == nullptr) return false;
+  bool answer = false;
+  if (CachedSlotAnswer(site, t, &answer)) return answer;
+  PyObject* d = _PyType_Lookup(t, dunder);  // borrowed
+  answer = d != nullptr && !IsBuiltinDescriptor(d);
+  RememberSlotAnswer(site, t, answer);
+  return answer;
+}
+
+// The same for an attribute: a property, a descriptor class written in Python, or a
+// class with a Python __getattribute__ / __getattr__ (reads) or __setattr__ /
+// __delattr__ (writes) makes `obj.name` a call into that code.
+bool AttrRunsPython(Site& site, PyObject* obj, bool write) {
+  static PyObject* const kGetAttribute = Interned("__getattribute__");
+  static PyObject* const kGetAttr = Interned("__getattr__");
+  static PyObject* const kSetAttr = Interned("__setattr__");
+  static PyObject* const kDelAttr = Interned("__delattr__");
+  PyTypeObject* t = Py_TYPE(obj);
+  if (!(t->tp_flags & Py_TPFLAGS_HEAPTYPE)) return false;
+  bool answer = false;
+  if (CachedSlotAnswer(site, t, &answer)) return answer;
+  auto python = [&](PyObject* name) {
+    PyObject* d = name != nullptr ? _PyType_Lookup(t, name) : nullptr;
+    return d != nullptr && !IsBuiltinDescriptor(d);
+  };
+  if (write) {
+    bool del = site.kind == SiteKind::kAttrDel;
+    answer = t->tp_setattro != PyObject_GenericSetAttr && python(del ? kDelAttr : kSetAttr);
+  } else {
+    answer = t->tp_getattro != PyObject_GenericGetAttr && (python(kGetAttribute) || python(kGetAttr));
+  }
+  if (!answer) {
+    PyObject* d = _PyType_Lookup(t, site.name);  // borrowed
+    if (d != nullptr) {
+      PyTypeObject* dt = Py_TYPE(d);
+      bool user_descriptor = (dt->tp_flags & Py_TPFLAGS_HEAPTYPE) &&
+                             (write ? dt->tp_descr_set != nullptr : dt->tp_descr_get != nullptr);
+      answer = dt == &PyProperty_Type || user_descriptor;
+    }
+  }
+  RememberSlotAnswer(site, t, answer);
+  return answer;
+}
+
+PyObject* const* ItemDunders() {
+  static PyObject* const kNames[] = {Interned("__getitem__"), Interned("__setitem__"),
+                                     Interned("__delitem__"), Interned("__contains__")};
+  return kNames;
+}
+enum ItemSlot { kGetItemSlot = 0, kSetItemSlot, kDelItemSlot, kContainsSlot };
+
+bool ItemRunsPython(Site& site, PyObject* obj, ItemSlot slot) {
+  if (PyDict_CheckExact(obj) || PyList_CheckExact(obj)) return false;
+  return SlotRunsPython(site, obj, ItemDunders()[slot]);
+}
+
+// --- hand-offs through collections.deque ------------------------------------------
+
+PyTypeObject* g_deque_type = nullptr;
+
+bool IsDeque(PyObject* o) { return g_deque_type != nullptr && PyObject_TypeCheck(o, g_deque_type); }
+
+// The deque's hand-off channel, made on first use and forgotten with the deque.
+uint64_t DequeChannel(PyObject* dq) {
+  ObjRec* rec = AccessRegistry::Get().Track(dq);
+  if (rec == nullptr) return 0;
+  if (rec->sync == 0) rec->sync = g_rec->NextSyncId();
+  return rec->sync;
+}
+
+void DequeHandoff(PyObject* dq, EventKind kind) {
+  uint64_t channel = DequeChannel(dq);
+  if (channel != 0) g_rec->Emit(kind, channel, 0, 0, CallSiteStack());
+}
+
 // --- recording ----------------------------------------------------------------
 
-bool Recording() { return g_rec != nullptr && g_rec->recording(); }
+// Until a second thread exists, every access is ordered before everything a later
+// thread does (the start edge carries it): nothing needs recording, and most programs
+// never start a thread. The thread registry has a record for a thread before it is
+// started; a thread pyrace did not start (made by C code) has none until it is
+// registered, and counts as soon as it calls a hook.
+bool g_threads_seen = false;
+
+bool Recording() {
+  if (g_rec == nullptr || !g_rec->recording()) return false;
+  if (!g_threads_seen) {
+    ThreadRegistry& threads = g_rec->threads();
+    g_threads_seen = threads.all().size() > 1 || threads.CurrentOrNull() == nullptr;
+  }
+  return g_threads_seen;
+}
 
 void RecordGlobal(SiteTable& table, Site& site, uint8_t flags) {
   if (site.global == nullptr) {
@@ -207,6 +301,7 @@ void RecordAttr(PyObject* obj, Site& site, uint8_t flags) {
   AccessRegistry& reg = AccessRegistry::Get();
   if (LocRecord* cached = CachedLocation(site, obj, 0)) return reg.Record(*cached, flags);
   if (IsThreadLocal(obj)) return;
+  if (AttrRunsPython(site, obj, (flags & kFlagWrite) != 0)) return;
   if (PyModule_Check(obj)) {
     const char* mod = PyModule_GetName(obj);
     if (mod == nullptr) {
@@ -225,12 +320,70 @@ void RecordAttr(PyObject* obj, Site& site, uint8_t flags) {
   reg.Record(loc, flags);
 }
 
+// The container's shape: its size and iteration order (docs/races.md).
 void RecordWhole(PyObject* obj, Site& site, uint8_t flags) {
   AccessRegistry& reg = AccessRegistry::Get();
   ObjRec* rec = reg.Track(obj);
   if (rec == nullptr) return;
   LocRecord& loc = reg.Location(rec, KeyTag::kWhole, 0, [&] { return SiteOwner(site, obj); });
   reg.Record(loc, flags);
+}
+
+// The size of a builtin container, or -1: an insert or delete changes the shape.
+Py_ssize_t ShapeSize(PyObject* o) {
+  if (PyDict_Check(o)) return PyDict_GET_SIZE(o);
+  if (PyList_Check(o)) return PyList_GET_SIZE(o);
+  if (PyAnySet_Check(o)) return PySet_GET_SIZE(o);
+  if (PyByteArray_Check(o)) return PyByteArray_GET_SIZE(o);
+  return -1;
+}
+
+uint64_t Mix(uint64_t x) {  // splitmix64's finalizer
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+// Which entry a key names: equal keys (1, 1.0, True) one location, unequal keys another
+// even when their hashes are equal (hash(-1) == hash(-2) in CPython; so are the hashes
+// of (-1,) and (-2,)). Integers, and floats with an integral value, go by value; tuples
+// by their items; other keys by hash (str and bytes hashes are randomized, a
+// collision there is as unlikely as any 64-bit one). false: unhashable.
+bool KeyIdentity(PyObject* key, uint64_t* out) {
+  if (PyLong_Check(key)) {
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(key, &overflow);
+    if (overflow == 0 && !(v == -1 && PyErr_Occurred())) {
+      *out = Mix(static_cast<uint64_t>(v) ^ 0x5bd1e995ULL);
+      return true;
+    }
+    PyErr_Clear();
+  } else if (PyFloat_Check(key)) {
+    double d = PyFloat_AS_DOUBLE(key);
+    // The range test first: converting NaN or an out-of-range value is undefined.
+    if (d > -9.2e18 && d < 9.2e18 && d == static_cast<double>(static_cast<long long>(d))) {
+      *out = Mix(static_cast<uint64_t>(static_cast<long long>(d)) ^ 0x5bd1e995ULL);
+      return true;
+    }
+  } else if (PyTuple_CheckExact(key)) {
+    uint64_t h = 0x345678ULL;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(key); ++i) {
+      uint64_t item = 0;
+      if (!KeyIdentity(PyTuple_GET_ITEM(key, i), &item)) return false;
+      h = Mix(h ^ item) + static_cast<uint64_t>(i);
+    }
+    *out = h;
+    return true;
+  }
+  Py_hash_t h = PyObject_Hash(key);
+  if (h == -1 && PyErr_Occurred()) {
+    PyErr_Clear();
+    return false;
+  }
+  *out = static_cast<uint64_t>(h);
+  return true;
 }
 
 // Items: a list slot by its index, a dict (or other) entry by its key's hash. What has
@@ -246,13 +399,8 @@ void RecordItem(PyObject* obj, PyObject* key, Site& site, uint8_t flags) {
     }
     if (i < 0) i += PyObject_Size(obj);
     k = static_cast<uint64_t>(i);
-  } else {
-    Py_hash_t h = PyObject_Hash(key);
-    if (h == -1 && PyErr_Occurred()) {
-      PyErr_Clear();
-      return RecordWhole(obj, site, flags);
-    }
-    k = static_cast<uint64_t>(h);
+  } else if (!KeyIdentity(key, &k)) {
+    return RecordWhole(obj, site, flags);
   }
   AccessRegistry& reg = AccessRegistry::Get();
   // The key's tag bit keeps an entry apart from the attribute cached at key 0.
@@ -304,7 +452,7 @@ PyObject* HookGlobalRead(HOOK_ARGS) {
   Site* s = SiteArg(self, args[1]);
   if (s == nullptr) return nullptr;
   if (Recording() && !IsSyncOrCode(args[0])) {
-    RecordGlobal(*reinterpret_cast<HookObject*>(self)->table, *s, Flags(s->kind));
+    RecordGlobal(*reinterpret_cast<HookObject*>(self)->table, *s, s->flags);
   }
   return Py_NewRef(args[0]);
 }
@@ -314,7 +462,7 @@ PyObject* HookGlobalWrite(HOOK_ARGS) {
   if (!Arity(self, NARGS, 1)) return nullptr;
   Site* s = SiteArg(self, args[0]);
   if (s == nullptr) return nullptr;
-  if (Recording()) RecordGlobal(*reinterpret_cast<HookObject*>(self)->table, *s, Flags(s->kind));
+  if (Recording()) RecordGlobal(*reinterpret_cast<HookObject*>(self)->table, *s, s->flags);
   Py_RETURN_NONE;
 }
 
@@ -324,7 +472,7 @@ PyObject* HookGetAttr(HOOK_ARGS) {
   Site* s = SiteArg(self, args[1]);
   if (s == nullptr) return nullptr;
   PyObject* v = PyObject_GetAttr(args[0], s->name);
-  if (v != nullptr && Recording() && !IsSyncOrCode(v)) RecordAttr(args[0], *s, 0);
+  if (v != nullptr && Recording() && !IsSyncOrCode(v)) RecordAttr(args[0], *s, s->flags);
   return v;
 }
 
@@ -334,7 +482,7 @@ PyObject* HookSetAttr(HOOK_ARGS) {
   Site* s = SiteArg(self, args[2]);
   if (s == nullptr) return nullptr;
   if (PyObject_SetAttr(args[1], s->name, args[0]) < 0) return nullptr;
-  if (Recording()) RecordAttr(args[1], *s, Flags(s->kind));
+  if (Recording()) RecordAttr(args[1], *s, s->flags);
   Py_RETURN_NONE;
 }
 
@@ -344,7 +492,7 @@ PyObject* HookDelAttr(HOOK_ARGS) {
   Site* s = SiteArg(self, args[1]);
   if (s == nullptr) return nullptr;
   if (PyObject_DelAttr(args[0], s->name) < 0) return nullptr;
-  if (Recording()) RecordAttr(args[0], *s, Flags(s->kind));
+  if (Recording()) RecordAttr(args[0], *s, s->flags);
   Py_RETURN_NONE;
 }
 
@@ -353,7 +501,7 @@ PyObject* HookRecordAttr(HOOK_ARGS) {
   if (!Arity(self, NARGS, 2)) return nullptr;
   Site* s = SiteArg(self, args[1]);
   if (s == nullptr) return nullptr;
-  if (Recording()) RecordAttr(args[0], *s, Flags(s->kind));
+  if (Recording()) RecordAttr(args[0], *s, s->flags);
   Py_RETURN_NONE;
 }
 
@@ -363,7 +511,9 @@ PyObject* HookGetItem(HOOK_ARGS) {
   Site* s = SiteArg(self, args[2]);
   if (s == nullptr) return nullptr;
   PyObject* v = PyObject_GetItem(args[0], args[1]);
-  if (v != nullptr && Recording() && !PyType_Check(args[0])) RecordItem(args[0], args[1], *s, 0);
+  if (v != nullptr && Recording() && !PyType_Check(args[0]) && !ItemRunsPython(*s, args[0], kGetItemSlot)) {
+    RecordItem(args[0], args[1], *s, s->flags);
+  }
   return v;
 }
 
@@ -372,8 +522,14 @@ PyObject* HookSetItem(HOOK_ARGS) {
   if (!Arity(self, NARGS, 4)) return nullptr;
   Site* s = SiteArg(self, args[3]);
   if (s == nullptr) return nullptr;
-  if (PyObject_SetItem(args[1], args[2], args[0]) < 0) return nullptr;
-  if (Recording()) RecordItem(args[1], args[2], *s, Flags(s->kind));
+  PyObject* obj = args[1];
+  Py_ssize_t before = ShapeSize(obj);
+  if (PyObject_SetItem(obj, args[2], args[0]) < 0) return nullptr;
+  if (Recording() && !ItemRunsPython(*s, obj, kSetItemSlot)) {
+    RecordItem(obj, args[2], *s, s->flags);
+    // A new key: the insert changes the shape too. Inserts of different keys commute.
+    if (before >= 0 && ShapeSize(obj) != before) RecordWhole(obj, *s, kFlagWrite | kFlagCommutes);
+  }
   Py_RETURN_NONE;
 }
 
@@ -383,11 +539,13 @@ PyObject* HookDelItem(HOOK_ARGS) {
   Site* s = SiteArg(self, args[2]);
   if (s == nullptr) return nullptr;
   if (PyObject_DelItem(args[0], args[1]) < 0) return nullptr;
-  if (Recording()) {
+  if (Recording() && !ItemRunsPython(*s, args[0], kDelItemSlot)) {
     if (PyList_Check(args[0])) {
-      RecordWhole(args[0], *s, Flags(s->kind));
+      RecordWhole(args[0], *s, s->flags);
     } else {
-      RecordItem(args[0], args[1], *s, Flags(s->kind));
+      RecordItem(args[0], args[1], *s, s->flags);
+      // Deleting a key shrinks the shape; deletes and inserts of other keys commute.
+      if (IsContainer(args[0])) RecordWhole(args[0], *s, kFlagWrite | kFlagCommutes);
     }
   }
   Py_RETURN_NONE;
@@ -398,16 +556,29 @@ PyObject* HookRecordItem(HOOK_ARGS) {
   if (!Arity(self, NARGS, 3)) return nullptr;
   Site* s = SiteArg(self, args[2]);
   if (s == nullptr) return nullptr;
-  if (Recording()) RecordItem(args[0], args[1], *s, Flags(s->kind));
+  if (Recording() && !ItemRunsPython(*s, args[0], kSetItemSlot)) RecordItem(args[0], args[1], *s, s->flags);
   Py_RETURN_NONE;
 }
 
-// c(obj, site) -> obj: the whole container is iterated, measured or sliced.
+bool MethodIsContainerAccess(Site& site, PyObject* obj) {
+  if (!IsContainer(obj)) return false;
+  bool method = site.kind >= SiteKind::kMethodRead && site.kind <= SiteKind::kMethodKeyWrite;
+  return !method || !SlotRunsPython(site, obj, site.name);
+}
+
+// c(obj, site) -> obj: the container's shape is read (iterated, measured, sliced,
+// truth-tested) or, before obj.method(...), written; a deque's append sends.
 PyObject* HookContainer(HOOK_ARGS) {
   if (!Arity(self, NARGS, 2)) return nullptr;
   Site* s = SiteArg(self, args[1]);
   if (s == nullptr) return nullptr;
-  if (Recording() && IsContainer(args[0])) RecordWhole(args[0], *s, Flags(s->kind));
+  if (Recording()) {
+    if (MethodIsContainerAccess(*s, args[0])) {
+      RecordWhole(args[0], *s, s->flags);
+    } else if (s->deque_send && IsDeque(args[0])) {
+      DequeHandoff(args[0], EventKind::kHandoffSend);
+    }
+  }
   return Py_NewRef(args[0]);
 }
 
@@ -422,13 +593,18 @@ PyObject* HookMethodCall(HOOK_ARGS) {
   Site* s = SiteArg(self, args[1]);
   if (s == nullptr) return nullptr;
   PyObject* obj = args[0];
-  if (Recording() && IsContainer(obj)) {
-    bool keyed = (s->kind == SiteKind::kMethodKeyRead || s->kind == SiteKind::kMethodKeyWrite) && n > 2;
-    if (keyed && PyDict_Check(obj)) {
-      RecordItem(obj, args[2], *s, Flags(s->kind));
-    } else {
-      RecordWhole(obj, *s, Flags(s->kind));
-    }
+  bool recording = Recording();
+  bool container = recording && MethodIsContainerAccess(*s, obj);
+  bool keyed = container && PyDict_Check(obj) && n > 2 &&
+               (s->kind == SiteKind::kMethodKeyRead || s->kind == SiteKind::kMethodKeyWrite);
+  Py_ssize_t before = keyed ? ShapeSize(obj) : -1;
+  bool deque = recording && !container && (s->deque_send || s->deque_receive) && IsDeque(obj);
+  if (keyed) {
+    RecordItem(obj, args[2], *s, s->flags);
+  } else if (container) {
+    RecordWhole(obj, *s, s->flags);
+  } else if (deque && s->deque_send) {
+    DequeHandoff(obj, EventKind::kHandoffSend);
   }
   // [obj, a1, a2...] contiguous for the method call; args[1] is the site.
   PyObject* small[8];
@@ -440,7 +616,15 @@ PyObject* HookMethodCall(HOOK_ARGS) {
   }
   call[0] = obj;
   for (size_t i = 2; i < n; ++i) call[i - 1] = args[i];
-  return PyObject_VectorcallMethod(s->name, call, n - 1, nullptr);
+  PyObject* r = PyObject_VectorcallMethod(s->name, call, n - 1, nullptr);
+  // setdefault inserting its key, pop(k) removing it: the shape changed too; such
+  // inserts and removals of named keys commute with each other.
+  if (r != nullptr && keyed && ShapeSize(obj) != before && Recording()) {
+    RecordWhole(obj, *s, kFlagWrite | kFlagCommutes);
+  }
+  // After the pop: what it took out was put in before.
+  if (r != nullptr && deque && s->deque_receive) DequeHandoff(obj, EventKind::kHandoffRecv);
+  return r;
 }
 
 // in(item, container, site) -> item in container (or not in).
@@ -450,11 +634,11 @@ PyObject* HookContains(HOOK_ARGS) {
   if (s == nullptr) return nullptr;
   int r = PySequence_Contains(args[1], args[0]);
   if (r < 0) return nullptr;
-  if (Recording() && IsContainer(args[1])) {
+  if (Recording() && IsContainer(args[1]) && !ItemRunsPython(*s, args[1], kContainsSlot)) {
     if (PyDict_Check(args[1])) {
-      RecordItem(args[1], args[0], *s, Flags(s->kind));
+      RecordItem(args[1], args[0], *s, s->flags);
     } else {
-      RecordWhole(args[1], *s, Flags(s->kind));
+      RecordWhole(args[1], *s, s->flags);
     }
   }
   bool result = s->kind == SiteKind::kNotContains ? r == 0 : r == 1;
@@ -512,7 +696,7 @@ PyObject* HookCellRead(HOOK_ARGS) {
   if (!Arity(self, NARGS, 3)) return nullptr;
   Site* s = SiteArg(self, args[2]);
   if (s == nullptr) return nullptr;
-  if (Recording() && !IsSyncOrCode(args[0])) RecordCell(args[1], *s, 0);
+  if (Recording() && !IsSyncOrCode(args[0])) RecordCell(args[1], *s, s->flags);
   return Py_NewRef(args[0]);
 }
 
@@ -521,7 +705,7 @@ PyObject* HookCellWrite(HOOK_ARGS) {
   if (!Arity(self, NARGS, 2)) return nullptr;
   Site* s = SiteArg(self, args[1]);
   if (s == nullptr) return nullptr;
-  if (Recording()) RecordCell(args[0], *s, Flags(s->kind));
+  if (Recording()) RecordCell(args[0], *s, s->flags);
   Py_RETURN_NONE;
 }
 
@@ -563,6 +747,22 @@ bool ParseSite(PyObject* tuple, Site* out) {
   PyUnicode_InternInPlace(&name);
   out->name = name;
   out->text = text;
+  out->flags = Flags(out->kind);
+  bool method = out->kind >= SiteKind::kMethodRead && out->kind <= SiteKind::kMethodKeyWrite;
+  if (method) {
+    std::string m = Utf8(name);
+    // Atomic updates that commute with each other (docs/races.md): list.append and
+    // extend, the set updates, dict.update and setdefault, removing a named element.
+    // pop(), popitem(), insert(i, x), clear(), sort() and reverse() depend on the order.
+    static const char* const kCommuting[] = {
+        "append", "extend", "add", "discard", "remove", "update", "setdefault",
+        "difference_update", "intersection_update", "symmetric_difference_update"};
+    for (const char* c : kCommuting) {
+      if (m == c && (out->flags & kFlagWrite)) out->flags |= kFlagCommutes;
+    }
+    out->deque_send = m == "append" || m == "appendleft" || m == "extend" || m == "extendleft";
+    out->deque_receive = m == "pop" || m == "popleft";
+  }
   return true;
 }
 
@@ -661,26 +861,20 @@ namespace {
 
 bool g_races = false;
 
-bool RacesEnabled(const Options& opts) { return opts.detect.Has(Detect::kRaces); }
-
-// _pyrace_instrument.install_for_argv(sys.argv, patterns): the import hook.
-bool InstallImportHook(const Options& opts) {
-  PyObject* inst = PyImport_ImportModule("_pyrace_instrument");
-  if (inst == nullptr) return false;
-  PyObject* argv = PySys_GetObject("argv");  // borrowed
-  PyObject* r = PyObject_CallMethod(inst, "install_for_argv", "Os", argv != nullptr ? argv : Py_None,
-                                    opts.instrument.c_str());
-  Py_DECREF(inst);
-  Py_XDECREF(r);
-  return r != nullptr;
-}
-
 }  // namespace
 }  // namespace pyrace::py
 
 int pyrace_access_init(PyObject* module, pyrace::py::Recorder* rec) {
   using namespace pyrace::py;
   g_rec = rec;
+  if (g_deque_type == nullptr) {
+    PyObject* collections = PyImport_ImportModule("_collections");
+    PyObject* deque = collections != nullptr ? PyObject_GetAttrString(collections, "deque") : nullptr;
+    Py_XDECREF(collections);
+    if (deque == nullptr) return -1;
+    if (PyType_Check(deque)) g_deque_type = reinterpret_cast<PyTypeObject*>(deque);  // kept
+    else Py_DECREF(deque);
+  }
   if (g_hook_type == nullptr && !ReadyTypes()) return -1;
   if (!AccessRegistry::Get().Init(rec)) return -1;
   if (PyModule_AddFunctions(module, g_functions) < 0) return -1;
@@ -693,6 +887,7 @@ int pyrace_access_init(PyObject* module, pyrace::py::Recorder* rec) {
     if (PyType_Check(local)) g_thread_local_type = reinterpret_cast<PyTypeObject*>(local);  // kept
     else Py_DECREF(local);
   }
+  if (g_races && !InstallFdHandoffs(Originals())) return -1;
   if (g_races && !InstallImportHook(rec->options())) return -1;
   return 0;
 }
@@ -700,9 +895,5 @@ int pyrace_access_init(PyObject* module, pyrace::py::Recorder* rec) {
 PyObject* pyrace_access_compile_main(PyObject* source, PyObject* path) {
   using namespace pyrace::py;
   if (!g_races) return nullptr;
-  PyObject* inst = PyImport_ImportModule("_pyrace_instrument");
-  if (inst == nullptr) return nullptr;
-  PyObject* code = PyObject_CallMethod(inst, "compile_source", "OOs", source, path, "__main__");
-  Py_DECREF(inst);
-  return code;
+  return CompileRewritten(source, path);
 }

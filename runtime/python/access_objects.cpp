@@ -172,7 +172,10 @@ void AccessRegistry::Record(LocRecord& loc, uint8_t flags) {
   // Events other than accesses written so far: unchanged means no lock, thread or
   // hand-off event happened anywhere since, so this thread's epoch is the same.
   uint64_t mark = rec.writer()->events_written() - access_events_;
-  if (loc.tid == tid && loc.mark == mark && (loc.flags & flags) == flags) return;
+  // A commuting update (kFlagCommutes) is weaker than a plain write: a plain write
+  // after it is news.
+  bool weaker = (loc.flags & flags) == flags && ((flags & kFlagCommutes) || !(loc.flags & kFlagCommutes));
+  if (loc.tid == tid && loc.mark == mark && weaker) return;
   StackId stack = Stack();
   rec.Emit(EventKind::kAccess, loc.id, flags, 0, stack);
   ++access_events_;

@@ -45,6 +45,7 @@ struct ObjRec {
   PyObject* object = nullptr;  // borrowed: the key of the registry
   PyObject* weakref = nullptr; // owned, when the object takes weak references
   bool strong = false;         // the registry owns a reference to object
+  uint64_t sync = 0;           // its hand-off channel (a deque's), made on first use
   std::unordered_map<uint64_t, LocRecord> locs;
 };
 

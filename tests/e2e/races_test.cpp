@@ -49,7 +49,17 @@ INSTANTIATE_TEST_SUITE_P(
                     "clean_event.py", "clean_condition.py", "clean_barrier.py", "clean_join.py",
                     "clean_distinct_slots.py", "clean_thread_local.py", "clean_one_thread_objects.py",
                     "stats_dict_via_attribute.py", "clean_is_alive_poll.py", "clean_thread_count_poll.py",
-                    "is_alive_poll_too_early.py", "renamed_threads.py"),
+                    "is_alive_poll_too_early.py", "renamed_threads.py",
+                    // docs/races.md's model, one bug program and one clean twin per row
+                    "rmw_dict_get.py", "clean_rmw_dict_get_locked.py", "check_then_act_pop.py",
+                    "clean_check_then_act_pop_locked.py", "lazy_init_attr.py", "clean_lazy_init_locked.py",
+                    "iterate_while_insert.py", "clean_iterate_while_insert_locked.py",
+                    "snapshot_while_insert.py", "clean_snapshot_while_insert_locked.py",
+                    "publication_flag.py", "clean_publication_event.py", "append_while_len.py",
+                    "clean_append_append.py", "clean_setdefault.py", "equal_hash_keys_shared.py",
+                    "clean_equal_hash_keys.py", "own_container_without_lock.py",
+                    "clean_own_lock_container.py", "list_handoff_polled.py", "clean_deque_handoff.py",
+                    "clean_pipe_handoff.py", "clean_timer.py"),
     ProgramName);
 
 // 3.13's raw _thread.start_joinable_thread() hands out handles whose join() and
@@ -137,6 +147,24 @@ TEST(RaceReport, CheckThenActShowsTheCheck) {
     if (Has(s["title"], "Checked by")) shown = s["frames"][0]["line"] == 18;
   }
   EXPECT_TRUE(shown) << f.dump(2);
+}
+
+// docs/races.md's table says how each shape is reported; every finding of its bug
+// program says so.
+TEST(RaceReport, ModelRowsAreReportedAsTheTableSays) {
+  const std::vector<std::pair<std::string, std::string>> rows = {
+      {"rmw_dict_get.py", "(check-then-act)"},       {"check_then_act_pop.py", "(check-then-act)"},
+      {"lazy_init_attr.py", "(check-then-act)"},     {"equal_hash_keys_shared.py", "(lost update)"},
+      {"publication_flag.py", "(unsynchronized publication)"},
+      {"own_container_without_lock.py", "(conflicting writes) on Cache._mapping["},
+  };
+  for (const auto& [program, words] : rows) {
+    TempDir tmp;
+    ToolResult r;
+    const nlohmann::json report = RunJson({}, Races(program), tmp, &r);
+    ASSERT_FALSE(report["findings"].empty()) << program << r.err;
+    for (const auto& f : report["findings"]) EXPECT_TRUE(Has(f["message"], words)) << program << ": " << f["message"];
+  }
 }
 
 TEST(RaceModes, LockOnlyModeDoesNotLookForRaces) {

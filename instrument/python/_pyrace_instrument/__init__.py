@@ -18,7 +18,6 @@ Rewritten bytecode is cached next to the ordinary one under its own name
 import ast
 import builtins
 import fnmatch
-import hashlib
 import importlib.machinery
 import importlib.util
 import marshal
@@ -29,12 +28,18 @@ import types
 
 from . import rewriter
 
+try:
+    # hashlib's OpenSSL backend costs race mode 3.5 MB of resident memory for one digest.
+    from _sha1 import sha1 as _sha1
+except ImportError:  # an interpreter built without its own hash modules
+    from hashlib import sha1 as _sha1
+
 __all__ = ["install", "install_for_argv", "uninstall", "run_path", "run_module", "compile_source", "should_instrument"]
 
 
 def _rewriter_version():
     # Any change to the rewriter invalidates every cached rewrite.
-    h = hashlib.sha1()
+    h = _sha1()
     for name in ("rewriter.py", "__init__.py"):
         try:
             with open(os.path.join(os.path.dirname(__file__), name), "rb") as f:

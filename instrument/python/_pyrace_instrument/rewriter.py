@@ -21,6 +21,13 @@ CONTAINER_READ, CONTAINER_WRITE = 11, 12
 METHOD_READ, METHOD_WRITE, METHOD_KEY_READ, METHOD_KEY_WRITE = 13, 14, 15, 16
 CONTAINS, NOT_CONTAINS = 17, 18
 CELL_READ, CELL_WRITE, CELL_RMW = 19, 20, 21
+# `if xs:`, `while pending:`: the truth value of a builtin container is its size, a
+# read of its shape (docs/races.md) that decides what the code does next.
+TRUTH_TEST = 22
+# Reads in an if/while/ternary test (`if self.conn is None:`) decide what the code does
+# next: checks, the first half of a check-then-act, like `k in d`.
+GLOBAL_CHECK, ATTR_CHECK, ITEM_CHECK, CELL_CHECK = 23, 24, 25, 26
+_CHECK_OF = {GLOBAL_READ: GLOBAL_CHECK, ATTR_READ: ATTR_CHECK, ITEM_READ: ITEM_CHECK, CELL_READ: CELL_CHECK}
 
 # The hooks the rewritten module binds, in the order access_hooks() returns them.
 HOOKS = ("gr", "gw", "ga", "sa", "da", "ra", "gi", "si", "di", "ri", "c", "mc", "in", "ct", "nr", "nw")
@@ -37,8 +44,12 @@ WRITE_METHODS = frozenset((
     "append", "extend", "insert", "remove", "clear", "update", "add", "discard", "sort",
     "reverse", "popitem", "difference_update", "intersection_update",
     "symmetric_difference_update", "__setitem__", "__delitem__", "__iadd__",
+    "appendleft", "extendleft",
 ))
 KEY_WRITE_METHODS = frozenset(("pop", "setdefault"))
+# Taking an element out of a thread-safe container (deque) receives a hand-off: the hook
+# must run after the call, so these never take the c(obj).method() fast path.
+RECEIVING_METHODS = frozenset(("pop", "popleft"))
 READ_METHODS = frozenset(("keys", "values", "items", "copy", "index", "count", "__iter__", "__len__"))
 KEY_READ_METHODS = frozenset(("get", "__contains__", "__getitem__"))
 
@@ -241,10 +252,13 @@ class Rewriter(ast.NodeTransformer):
         self.data_globals = set()
         self.shadowed_builtins = set()
         self.temp_count = 0
+        self.in_test = 0  # inside an if/while/ternary test (see _tested)
 
     # -- sites ---------------------------------------------------------------
 
     def site(self, kind, node, name="", text=""):
+        if self.in_test:
+            kind = _CHECK_OF.get(kind, kind)
         self.sites.append((kind, getattr(node, "lineno", 0), name, text))
         return len(self.sites) - 1
 
@@ -617,6 +631,51 @@ class Rewriter(ast.NodeTransformer):
         k = self.site(CONTAINER_READ, old, "", self._owner_text(old))
         return _call("c", [self.visit(old), _const(k, old)], old)
 
+    def _tested(self, old):
+        """Visits an expression whose truth value is taken (if/while/ternary tests, and
+        the operands of `not`, `and`, `or` there): a variable, attribute or item
+        holding a builtin container is a read of its shape. Every read in a test is a
+        check."""
+        self.in_test += 1
+        try:
+            return self._tested_expr(old)
+        finally:
+            self.in_test -= 1
+
+    def _tested_expr(self, old):
+        if isinstance(old, ast.UnaryOp) and isinstance(old.op, ast.Not):
+            old.operand = self._tested_expr(old.operand)
+            return old
+        if isinstance(old, ast.BoolOp):
+            old.values = [self._tested_expr(v) for v in old.values]
+            return old
+        # A local variable's truth test (`if value:`, the most common test there is) is
+        # left alone: the hook call would cost every program, for the rare local that
+        # holds a container shared with another thread.
+        if isinstance(old, (ast.Name, ast.Attribute, ast.Subscript)) and isinstance(old.ctx, ast.Load) \
+                and not (isinstance(old, ast.Name) and not self._watched_name(old.id)):
+            k = self.site(TRUTH_TEST, old, "", self._owner_text(old))
+            return _call("c", [self.visit(old), _const(k, old)], old)
+        return self.visit(old)
+
+    def _watched_name(self, name):
+        return not name.startswith("__pyrace") and (self._is_watched_global(name) or
+                                                    self._cell_token(name) is not None)
+
+    def visit_If(self, node):
+        node.test = self._tested(node.test)
+        node.body = self._body(node.body)
+        node.orelse = self._body(node.orelse)
+        return node
+
+    visit_While = visit_If
+
+    def visit_IfExp(self, node):
+        node.test = self._tested(node.test)
+        node.body = self.visit(node.body)
+        node.orelse = self.visit(node.orelse)
+        return node
+
     def visit_match_case(self, node):
         # Patterns are not expressions: Color.RED in a pattern must stay an attribute chain.
         if node.guard is not None:
@@ -656,7 +715,8 @@ class Rewriter(ast.NodeTransformer):
         if isinstance(f, ast.Attribute) and plain and self._method_kind(f.attr, node.args) is not None:
             kind = self._method_kind(f.attr, node.args)
             k = self.site(kind, node, f.attr, self._owner_text(f.value))
-            if kind in (METHOD_WRITE, METHOD_READ) and not any(_may_synchronize(a) for a in node.args):
+            if (kind in (METHOD_WRITE, METHOD_READ) and f.attr not in RECEIVING_METHODS
+                    and not any(_may_synchronize(a) for a in node.args)):
                 # `obj.append(x)` -> `c(obj, site).append(x)`: recorded before the
                 # arguments run, which is the same point when they cannot synchronize,
                 # and the call stays the interpreter's own (specialized) method call.
@@ -694,6 +754,8 @@ class Rewriter(ast.NodeTransformer):
             return METHOD_KEY_WRITE if args else METHOD_WRITE
         if name in READ_METHODS:
             return METHOD_READ
+        if name == "popleft":
+            return METHOD_WRITE
         if name in KEY_READ_METHODS and args:
             return METHOD_KEY_READ
         return None

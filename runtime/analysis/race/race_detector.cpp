@@ -6,7 +6,8 @@
 #include <string>
 #include <unordered_map>
 
-#include "runtime/analysis/race/clock.h"
+#include "runtime/analysis/describe.h"
+#include "runtime/analysis/vector_clock.h"
 #include "runtime/analysis/race/lockset.h"
 #include "runtime/analysis/race/race_record.h"
 #include "runtime/analysis/race/shadow.h"
@@ -14,24 +15,29 @@
 namespace pyrace::race {
 namespace {
 
-struct ThreadState {
+// A thread's happens-before clock and the interned set of locks it holds (derived from
+// the shared LockState's held list; recomputed after a lock event touched the thread).
+struct ThreadClock {
   VectorClock clock;
   LocksetId locks = kEmptyLockset;
+  bool locks_stale = false;
 };
 
-struct LockState {
-  VectorClock released;  // the releasing thread's clock at the last release
-  Tid holder = kNoTid;
-  // Released by another thread than the one that took it: a plain Lock used as a
-  // signal (Condition.wait's waiter locks), not a mutex guarding data. Its edges
-  // count; it is never in a lock set.
-  bool signal = false;
+// The race detector's own part of a lock (TSan's SyncVar clock): the releasing thread's
+// clock at the last release. Who holds it, at what level, and whether it is used as a
+// signal is the shared LockState's.
+struct ReleaseClock {
+  VectorClock released;
 };
 
 bool IsWrite(const Access& a) { return (a.flags & kFlagWrite) != 0; }
 bool IsRmw(const Access& a) { return (a.flags & kFlagReadModifyWrite) != 0; }
 // `k in d`, `d.get(k)`: a read that decides whether to write (RMW flag on a read).
 bool IsCheck(const Access& a) { return IsRmw(a) && !IsWrite(a); }
+// Two atomic updates that commute (append/append, add/add, inserts of different keys)
+// lose nothing in either order: no race between them (docs/races.md).
+bool Commute(const Access& a, const Access& b) { return (a.flags & b.flags & kFlagCommutes) != 0; }
+bool IsCommuting(const Access& a) { return Commute(a, a); }
 
 RaceClass Classify(const Access& cur, const Access& prev, const Access& check) {
   bool both_write = IsWrite(cur) && IsWrite(prev);
@@ -49,8 +55,8 @@ struct RaceDetector::Impl {
   RaceOptions opts;
   ShadowMemory shadow;
   LocksetTable locksets;
-  std::vector<ThreadState> threads;
-  std::vector<LockState> locks;
+  std::vector<ThreadClock> threads;
+  std::vector<ReleaseClock> locks;
   std::unordered_map<SyncId, VectorClock> channels;
   std::vector<RaceRecord> records;
   std::map<std::string, size_t> record_index;  // dedup key -> records[i]
@@ -59,117 +65,87 @@ struct RaceDetector::Impl {
   uint64_t accesses = 0;
   uint64_t races = 0;
 
-  ThreadState& Thread(Tid t) {
+  ThreadClock& Thread(Tid t) {
     if (t >= threads.size()) threads.resize(t + 1);
-    ThreadState& ts = threads[t];
+    ThreadClock& ts = threads[t];
     // A thread's own component starts at 1 so that epoch 0 means "never".
-    if (ts.clock.get(t) == 0) ts.clock.set(t, 1);
+    if (ts.clock.Get(t) == 0) ts.clock.Set(t, 1);
     return ts;
   }
-  LockState& Lock(LockId l) {
+  ReleaseClock& Lock(LockId l) {
     if (l >= locks.size()) locks.resize(l + 1);
     return locks[l];
   }
-  static bool IsGil(const Event& e, const Symbols& syms) {
-    if (e.obj == kGilLock) return true;
-    return e.obj < syms.locks.size() && syms.locks[e.obj].kind == LockKind::kGil;
-  }
 
-  // threading's own bookkeeping locks (`_active_limbo_lock`, `_shutdown_locks_lock`,
-  // made when threading.py is imported) guard its registry of threads, not user data.
-  // Their edges would order a thread's whole life before any later Thread.start() or
-  // enumerate() by anyone: a thread that happened to finish before the next one started
-  // would hide every race between them. They were invisible anyway on interpreters that
-  // import threading before pyrace's wrappers exist (pyenv's 3.11); now everywhere.
-  bool IsThreadingInternal(const Event& e, const Symbols& syms) {
-    if (e.obj >= syms.locks.size()) return false;
-    if (internal.size() <= e.obj) internal.resize(static_cast<size_t>(e.obj) + 1, kUnknown);
-    uint8_t& known = internal[static_cast<size_t>(e.obj)];
-    if (known == kUnknown) known = CreatedByThreadingImport(e, syms) ? 1 : 0;
+  // Locks that order nothing and guard nothing here: the GIL (code correct only
+  // because of its switch interval is a lost update waiting to happen), and the
+  // synchronization modules' own bookkeeping locks (threading's `_active_limbo_lock`,
+  // `_shutdown_locks_lock`: made while the module body ran). A thread takes those at
+  // its end and the next Thread.start() or enumerate() takes them too: as edges they
+  // would order a finished thread before every later thread and hide the races
+  // between them. They were invisible anyway on interpreters that import threading
+  // before pyrace's wrappers exist (pyenv's 3.11); now everywhere.
+  bool Ignored(LockId l, const Symbols& syms) {
+    if (l == kGilLock) return true;
+    if (ignored.size() <= l) ignored.resize(static_cast<size_t>(l) + 1, kUnknown);
+    uint8_t& known = ignored[l];
+    if (known == kUnknown) {
+      bool gil = l < syms.locks.size() && syms.locks[l].kind == LockKind::kGil;
+      known = gil || IsMachineryModuleLock(syms, l) ? 1 : 0;
+    }
     return known == 1;
   }
   static constexpr uint8_t kUnknown = 2;
-  std::vector<uint8_t> internal;  // by LockId: 1 = threading's own lock, 0 = not, 2 = not yet known
+  std::vector<uint8_t> ignored;  // by LockId: 1 = ignored, 0 = not, 2 = not yet known
 
-  // Made while threading.py's module body ran (directly or through its RLock()
-  // factory): a frame of the creation stack is threading.py's <module>.
-  static bool CreatedByThreadingImport(const Event& e, const Symbols& syms) {
-    StackId created = syms.locks[e.obj].create_stack;
-    if (created == kNoStack || created >= syms.stacks.size()) return false;
-    constexpr std::string_view kThreading = "/threading.py";
-    for (const Frame& f : syms.stacks[created]) {
-      if (f.function >= syms.strings.size() || f.file >= syms.strings.size()) continue;
-      const std::string& file = syms.strings[f.file];
-      if (syms.strings[f.function] == "<module>" && file.size() >= kThreading.size() &&
-          file.compare(file.size() - kThreading.size(), kThreading.size(), kThreading) == 0) {
-        return true;
-      }
-    }
-    return false;
+  // A lock event changes the held lists of the thread doing it and of the lock's
+  // holder before it (an acquire that finds it held, a release by another thread).
+  void MarkLocksStale(const Event& e, const LockState& state) {
+    Thread(e.tid).locks_stale = true;
+    Tid holder = state.Holder(static_cast<LockId>(e.obj));
+    if (holder != kNoTid && holder != e.tid) Thread(holder).locks_stale = true;
   }
 
-  static bool IsPlain(const Event& e, const Symbols& syms) {
-    return e.obj < syms.locks.size() && syms.locks[e.obj].kind == LockKind::kLock;
+  // The thread's lock set as the shared LockState has it after the last lock event.
+  LocksetId CurrentLocks(Tid t, const LockState& state, const Symbols& syms) {
+    ThreadClock& ts = Thread(t);
+    if (!ts.locks_stale) return ts.locks;
+    LocksetId set = kEmptyLockset;
+    for (const HeldLock& h : state.Held(t)) {
+      if (!Ignored(h.lock, syms)) set = locksets.With(set, h.lock);
+    }
+    ts.locks = set;
+    ts.locks_stale = false;
+    return set;
   }
 
   void OnThreadStart(const Event& e) {
     Tid child = static_cast<Tid>(e.obj);
     VectorClock parent = Thread(e.tid).clock;
-    Thread(child).clock.join(parent);
-    Thread(e.tid).clock.tick(e.tid);
+    Thread(child).clock.Join(parent);
+    Thread(e.tid).clock.Tick(e.tid);
   }
   void OnThreadJoin(const Event& e) {
     VectorClock child = Thread(static_cast<Tid>(e.obj)).clock;
-    Thread(e.tid).clock.join(child);
+    Thread(e.tid).clock.Join(child);
   }
-  void OnLockAcquired(const Event& e, bool plain) {
-    LockState& ls = Lock(static_cast<LockId>(e.obj));
-    ThreadState& ts = Thread(e.tid);
-    ts.clock.join(ls.released);
-    if (e.flags & kFlagReentrant) return;
-    // Its own holder taking a plain Lock again waits for another thread's release.
-    if (plain && ls.holder == e.tid) BecomesSignal(ls, static_cast<LockId>(e.obj));
-    ls.holder = e.tid;
-    if (!ls.signal) ts.locks = locksets.With(ts.locks, static_cast<LockId>(e.obj));
-  }
+  void OnLockAcquired(const Event& e) { Thread(e.tid).clock.Join(Lock(static_cast<LockId>(e.obj)).released); }
   void OnLockRelease(const Event& e) {
-    if (e.flags & kFlagError) return;  // nothing was released
-    LockId id = static_cast<LockId>(e.obj);
-    if (e.flags & kFlagFreed) {  // no release, no edge: the dead lock just leaves the lock set
-      Tid holder = Lock(id).holder;
-      if (holder != kNoTid) Thread(holder).locks = locksets.Without(Thread(holder).locks, id);
-      Lock(id).holder = kNoTid;
-      return;
-    }
-    ThreadState& ts = Thread(e.tid);
-    Lock(id).released = ts.clock;
-    ts.clock.tick(e.tid);
-    if (e.flags & kFlagReentrant) return;
-    // A plain Lock may be released by another thread than its holder.
-    Tid holder = Lock(id).holder;
-    if (holder != kNoTid && holder != e.tid) Lock(id).signal = true;
-    if (holder != kNoTid) Thread(holder).locks = locksets.Without(Thread(holder).locks, id);
-    Lock(id).holder = kNoTid;
-  }
-  // The holder's own failed try of a plain Lock: Condition.wait's waiter after a
-  // timeout. Such locks are then dropped still locked, one per timed-out wait; left in
-  // the lock set they would grow it without bound (lock_state.h has the same rules).
-  void OnLockTryFailed(const Event& e, bool plain) {
-    LockState& ls = Lock(static_cast<LockId>(e.obj));
-    if (plain && ls.holder == e.tid) BecomesSignal(ls, static_cast<LockId>(e.obj));
-  }
-  void BecomesSignal(LockState& ls, LockId id) {
-    ls.signal = true;
-    if (ls.holder != kNoTid) Thread(ls.holder).locks = locksets.Without(Thread(ls.holder).locks, id);
+    // An failed release released nothing; a lock freed while held was released by
+    // nobody: no edge (the hold just ends, in the LockState).
+    if (e.flags & (kFlagError | kFlagFreed)) return;
+    ThreadClock& ts = Thread(e.tid);
+    Lock(static_cast<LockId>(e.obj)).released = ts.clock;
+    ts.clock.Tick(e.tid);
   }
   void OnHandoffSend(const Event& e) {
-    ThreadState& ts = Thread(e.tid);
-    channels[e.obj].join(ts.clock);
-    ts.clock.tick(e.tid);
+    ThreadClock& ts = Thread(e.tid);
+    channels[e.obj].Join(ts.clock);
+    ts.clock.Tick(e.tid);
   }
   void OnHandoffRecv(const Event& e) {
     auto it = channels.find(e.obj);
-    if (it != channels.end()) Thread(e.tid).clock.join(it->second);
+    if (it != channels.end()) Thread(e.tid).clock.Join(it->second);
   }
 
   void UpdateGuard(Cell& c, LocksetId held) {
@@ -177,14 +153,15 @@ struct RaceDetector::Impl {
     c.guard = c.guard == kGuardUnset ? held : locksets.Intersect(c.guard, held);
   }
 
-  void OnAccess(const Event& e, const Symbols& syms) {
+  void OnAccess(const Event& e, const Symbols& syms, const LockState& state) {
     ++accesses;
-    ThreadState& ts = Thread(e.tid);
+    LocksetId held = CurrentLocks(e.tid, state, syms);
+    ThreadClock& ts = Thread(e.tid);
     LocId loc = e.obj;
     uint64_t object = loc < syms.locations.size() ? syms.locations[loc].object : 0;
     Cell& c = shadow.Get(loc, object);
-    Access cur{e.tid, ts.clock.get(e.tid), e.stack, ts.locks, e.flags, seq++};
-    UpdateGuard(c, ts.locks);
+    Access cur{e.tid, ts.clock.Get(e.tid), e.stack, held, e.flags, seq++};
+    UpdateGuard(c, held);
     if (IsWrite(cur)) {
       OnWrite(c, cur, ts, loc, syms);
     } else {
@@ -192,8 +169,11 @@ struct RaceDetector::Impl {
     }
   }
 
-  void OnWrite(Cell& c, const Access& cur, const ThreadState& ts, LocId loc, const Symbols& syms) {
-    if (c.write.tid == cur.tid && c.write.clock == cur.clock && c.reads.empty()) return;
+  void OnWrite(Cell& c, const Access& cur, const ThreadClock& ts, LocId loc, const Symbols& syms) {
+    if (c.write.tid == cur.tid && c.write.clock == cur.clock && c.reads.empty() &&
+        !(IsCommuting(c.write) && !IsCommuting(cur))) {
+      return;
+    }
     Access check;
     for (auto it = c.checks.begin(); it != c.checks.end(); ++it) {
       if (it->tid == cur.tid) {
@@ -202,22 +182,41 @@ struct RaceDetector::Impl {
         break;
       }
     }
-    if (c.write.valid() && c.write.tid != cur.tid && !ts.clock.covers(c.write.epoch())) {
+    if (c.write.valid() && c.write.tid != cur.tid && !ts.clock.Covers(c.write.epoch()) &&
+        !Commute(cur, c.write)) {
       Report(c, loc, cur, c.write, check, syms);
     }
     for (const Access& r : c.reads) {
-      if (r.tid != cur.tid && !ts.clock.covers(r.epoch())) Report(c, loc, cur, r, check, syms);
+      if (r.tid != cur.tid && !ts.clock.Covers(r.epoch()) && !Commute(cur, r)) {
+        Report(c, loc, cur, r, check, syms);
+      }
+    }
+    // Commuting updates not ordered with this one (itself commuting) stay beside it, in
+    // `reads` as writes: a later order-dependent access must be checked against each,
+    // not only against the last.
+    std::vector<Access> unordered;
+    if (IsCommuting(cur)) {
+      for (const Access& r : c.reads) {
+        if (IsWrite(r) && r.tid != cur.tid && !ts.clock.Covers(r.epoch())) unordered.push_back(r);
+      }
+      if (c.write.valid() && IsCommuting(c.write) && c.write.tid != cur.tid &&
+          !ts.clock.Covers(c.write.epoch())) {
+        unordered.push_back(c.write);
+      }
     }
     c.write = cur;
     c.write_check = check;
-    c.reads.clear();
+    c.reads = std::move(unordered);
   }
 
-  void OnRead(Cell& c, const Access& cur, const ThreadState& ts, LocId loc, const Symbols& syms) {
+  void OnRead(Cell& c, const Access& cur, const ThreadClock& ts, LocId loc, const Symbols& syms) {
     for (const Access& r : c.reads) {
-      if (r.tid == cur.tid && r.clock == cur.clock) return;  // same epoch: nothing new
+      if (!IsWrite(r) && r.tid == cur.tid && r.clock == cur.clock) return;  // same epoch: nothing new
     }
-    if (c.write.valid() && c.write.tid != cur.tid && !ts.clock.covers(c.write.epoch())) {
+    for (const Access& w : c.reads) {  // commuting updates kept beside the last write
+      if (IsWrite(w) && w.tid != cur.tid && !ts.clock.Covers(w.epoch())) Report(c, loc, cur, w, Access{}, syms);
+    }
+    if (c.write.valid() && c.write.tid != cur.tid && !ts.clock.Covers(c.write.epoch())) {
       if (IsCheck(cur) && c.write_check.valid()) {
         // Both threads check then act; this one found what the other stored. The bug is
         // the other's act, whichever thread got there first: report it there.
@@ -227,7 +226,7 @@ struct RaceDetector::Impl {
       }
     }
     // Reads ordered before this one can no longer race with a write this one cannot.
-    std::erase_if(c.reads, [&](const Access& r) { return ts.clock.covers(r.epoch()); });
+    std::erase_if(c.reads, [&](const Access& r) { return ts.clock.Covers(r.epoch()); });
     c.reads.push_back(cur);
     std::erase_if(c.checks, [&](const Access& r) { return r.tid == cur.tid; });
     c.checks.push_back(cur);
@@ -283,23 +282,25 @@ struct RaceDetector::Impl {
 RaceDetector::RaceDetector(const RaceOptions& opts) : impl_(std::make_unique<Impl>(opts)) {}
 RaceDetector::~RaceDetector() = default;
 
-void RaceDetector::OnEvent(const Event& e, const Symbols& syms) {
+void RaceDetector::OnEvent(const Event& e, const Symbols& syms, const LockState& locks_before) {
   Impl& s = *impl_;
   switch (e.kind) {
     case EventKind::kThreadStart: s.OnThreadStart(e); break;
     case EventKind::kThreadJoin: s.OnThreadJoin(e); break;
     case EventKind::kLockAcquired:
-      if (!Impl::IsGil(e, syms) && !s.IsThreadingInternal(e, syms)) s.OnLockAcquired(e, Impl::IsPlain(e, syms));
+      s.MarkLocksStale(e, locks_before);
+      if (!s.Ignored(static_cast<LockId>(e.obj), syms)) s.OnLockAcquired(e);
       break;
     case EventKind::kLockTryFailed:
-      if (!Impl::IsGil(e, syms)) s.OnLockTryFailed(e, Impl::IsPlain(e, syms));
+      s.MarkLocksStale(e, locks_before);
       break;
     case EventKind::kLockRelease:
-      if (!Impl::IsGil(e, syms) && !s.IsThreadingInternal(e, syms)) s.OnLockRelease(e);
+      s.MarkLocksStale(e, locks_before);
+      if (!s.Ignored(static_cast<LockId>(e.obj), syms)) s.OnLockRelease(e);
       break;
     case EventKind::kHandoffSend: s.OnHandoffSend(e); break;
     case EventKind::kHandoffRecv: s.OnHandoffRecv(e); break;
-    case EventKind::kAccess: s.OnAccess(e, syms); break;
+    case EventKind::kAccess: s.OnAccess(e, syms, locks_before); break;
     case EventKind::kObjectFree: s.shadow.FreeObject(e.obj); break;
     default: break;
   }

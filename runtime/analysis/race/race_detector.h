@@ -6,6 +6,10 @@
 // Accesses (kAccess) are checked against the location's last write and its unordered
 // reads; a pair not ordered by those edges, one of them a write, is a race.
 //
+// Who holds which lock comes from the shared LockState (lock_state.h), as it was just
+// before the event; the detector keeps only its clocks (per thread, per lock, per
+// hand-off channel) and its shadow memory.
+//
 // Feed events in stream order with OnEvent, then Finish for the findings: one per
 // location (keys collapsed: cache[...]) and ordered pair of access sites (later, earlier),
 // with a count.
@@ -15,6 +19,7 @@
 #include <memory>
 #include <vector>
 
+#include "runtime/analysis/lock_state.h"
 #include "runtime/model/event.h"
 #include "runtime/model/finding.h"
 #include "runtime/model/symbols.h"
@@ -40,7 +45,7 @@ class RaceDetector {
   RaceDetector(const RaceDetector&) = delete;
   RaceDetector& operator=(const RaceDetector&) = delete;
 
-  void OnEvent(const Event& e, const Symbols& syms);
+  void OnEvent(const Event& e, const Symbols& syms, const LockState& locks_before);
   std::vector<Finding> Finish(const Symbols& syms);
   RaceStats stats() const;
 

@@ -1,5 +1,6 @@
-// Plugs the race detector into the Analyzer (runtime/analysis/detector.h). It keeps its
-// own happens-before state: lock state alone cannot say what a hand-off or join ordered.
+// Plugs the race detector into the Analyzer (runtime/analysis/detector.h). It reads the
+// Analyzer's lock state for who holds what and keeps its own happens-before clocks:
+// lock state alone cannot say what a hand-off or join ordered.
 #include <memory>
 
 #include "runtime/analysis/detector.h"
@@ -20,7 +21,7 @@ class RaceDetectorAdapter : public Detector {
            EventBit(EventKind::kAccess) | EventBit(EventKind::kObjectFree);
   }
 
-  void OnEvent(const Event& e, const AnalysisContext& ctx) override { det_.OnEvent(e, *ctx.syms); }
+  void OnEvent(const Event& e, const AnalysisContext& ctx) override { det_.OnEvent(e, *ctx.syms, *ctx.locks); }
 
   void Finish(const AnalysisContext& ctx, FindingSink& sink) override {
     // Findings come deduplicated and ordered; their fingerprint text is the stable key.

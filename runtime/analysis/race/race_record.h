@@ -32,8 +32,6 @@ struct RaceRecord {
   bool absorbed = false;  // a check-then-act report tells this one's story already
 };
 
-// Where an access is, for deduplication: the innermost frame's file and line.
-std::string SiteKey(const Symbols& syms, StackId stack);
 // cache['a'] and cache['b'] are one location class: their races are one bug.
 std::string LocationClass(std::string_view description);
 

@@ -4,39 +4,28 @@
 #include <algorithm>
 #include <string>
 
+#include "runtime/analysis/describe.h"
 #include "runtime/analysis/race/race_record.h"
 
 namespace pyrace::race {
 namespace {
 
+// "/full/path/counter.py:9": where the user's code made the access, for messages and
+// hints (the path the user's editor opens).
 std::string At(const Symbols& syms, StackId stack) {
-  const auto& frames = syms.stack(stack);
-  if (frames.empty()) return "an unknown place";
-  return std::string(syms.str(frames[0].file)) + ":" + std::to_string(frames[0].line);
+  if (syms.stack(stack).empty()) return "an unknown place";
+  return SiteKey(syms, stack);
 }
 
-SourceLocation ToLocation(const Symbols& syms, const Frame& f) {
-  SourceLocation l;
-  l.file = std::string(syms.str(f.file));
-  l.line = f.line;
-  l.function = std::string(syms.str(f.function));
-  return l;
+// The fingerprint's site: the top frame's full path and line. Baselines and
+// suppressions saved from earlier runs key on it, so it must not change form.
+std::string FingerprintSite(const Symbols& syms, StackId stack) {
+  if (syms.stack(stack).empty()) return "an unknown place";
+  SourceLocation top = TopLocation(syms, stack);
+  return top.file + ":" + std::to_string(top.line);
 }
 
-std::vector<SourceLocation> Frames(const Symbols& syms, StackId stack) {
-  std::vector<SourceLocation> out;
-  for (const Frame& f : syms.stack(stack)) out.push_back(ToLocation(syms, f));
-  return out;
-}
-
-std::string ThreadName(const Symbols& syms, Tid t) {
-  std::string s = "thread T" + std::to_string(t);
-  std::string_view name = syms.thread_name(t);
-  if (!name.empty()) s += " (" + std::string(name) + ")";
-  return s;
-}
-
-std::string LockName(LockId l) { return "L" + std::to_string(l); }
+std::string Who(const Symbols& syms, Tid t) { return "thread " + ThreadLabel(syms, t); }
 
 std::string LockList(const LocksetTable& locksets, LocksetId set) {
   auto locks = locksets.Locks(set);
@@ -70,23 +59,9 @@ Section AccessSection(const std::string& prefix, const Access& a, const std::str
                       const LocksetTable& locksets, const Symbols& syms) {
   std::string word = AccessWord(a);
   if (!prefix.empty()) word = Lower(word);
-  return {prefix + word + " of " + where + " by " + ThreadName(syms, a.tid) +
-              ", holding " + LockList(locksets, a.locks) + ":",
-          Frames(syms, a.stack)};
-}
-
-void AddThreadSection(Finding& f, Tid t, const Symbols& syms) {
-  if (t >= syms.threads.size()) return;
-  const ThreadInfo& info = syms.threads[t];
-  if (info.start_stack == kNoStack) return;
-  f.sections.push_back({"Thread T" + std::to_string(t) + " (" + std::string(syms.str(info.name)) +
-                            ") started at:",
-                        Frames(syms, info.start_stack)});
-}
-
-void AddLockSection(Finding& f, LockId l, const Symbols& syms) {
-  if (l >= syms.locks.size() || syms.locks[l].create_stack == kNoStack) return;
-  f.sections.push_back({"Lock " + LockName(l) + " created at:", Frames(syms, syms.locks[l].create_stack)});
+  return StackSection(syms, a.stack,
+                      prefix + word + " of " + where + " by " + Who(syms, a.tid) + ", holding " +
+                          LockList(locksets, a.locks) + ":");
 }
 
 bool Holds(const LocksetTable& locksets, LocksetId set, LockId l) {
@@ -110,20 +85,12 @@ std::string GuardNote(const RaceRecord& r, const std::string& where, const Locks
            " hold different locks and no single one is common to all: pick one lock for it.";
   }
   LockId l = guard[0];
-  std::string created;
-  if (l < syms.locks.size()) created = " (created at " + At(syms, syms.locks[l].create_stack) + ")";
   const Access& missing = Holds(locksets, r.current.locks, l) ? r.previous : r.current;
-  return "Lock " + LockName(l) + created + " guards the other accesses to " + where +
+  return "Lock " + LockDescription(syms, l) + " guards the other accesses to " + where +
          "; hold it at " + At(syms, missing.stack) + " too.";
 }
 
 }  // namespace
-
-std::string SiteKey(const Symbols& syms, StackId stack) {
-  const auto& frames = syms.stack(stack);
-  if (frames.empty()) return "#" + std::to_string(stack);
-  return std::string(syms.str(frames[0].file)) + ":" + std::to_string(frames[0].line);
-}
 
 std::string LocationClass(std::string_view description) {
   size_t open = description.find('[');
@@ -138,26 +105,25 @@ Finding BuildRaceFinding(const RaceRecord& r, const LocksetTable& locksets, cons
   f.kind = FindingKind::kDataRace;
   f.severity = Severity::kError;
   f.message = std::string("data race (") + ClassWords(r.cls) + ") on " + where + ": " +
-              Lower(AccessWord(r.current)) + " by " + ThreadName(syms, r.current.tid) + " at " +
+              Lower(AccessWord(r.current)) + " by " + Who(syms, r.current.tid) + " at " +
               At(syms, r.current.stack) + " is not ordered with the " + Lower(AccessWord(r.previous)) +
-              " by " + ThreadName(syms, r.previous.tid) + " at " + At(syms, r.previous.stack);
-  auto top = syms.stack(r.current.stack);
-  if (!top.empty()) f.primary = ToLocation(syms, top[0]);
+              " by " + Who(syms, r.previous.tid) + " at " + At(syms, r.previous.stack);
+  f.primary = PrimaryLocation(syms, r.current.stack);
   f.sections.push_back(AccessSection("", r.current, where, locksets, syms));
   f.sections.push_back(AccessSection("Previous ", r.previous, where, locksets, syms));
   if (r.check.valid()) {
-    f.sections.push_back({"Checked by " + ThreadName(syms, r.check.tid) + " before that write:",
-                          Frames(syms, r.check.stack)});
+    f.sections.push_back(StackSection(syms, r.check.stack, "Checked by " + Who(syms, r.check.tid) +
+                                                               " before that write:"));
   }
-  AddThreadSection(f, r.current.tid, syms);
-  if (r.previous.tid != r.current.tid) AddThreadSection(f, r.previous.tid, syms);
+  AddThreadStartedSection(syms, r.current.tid, f);
+  if (r.previous.tid != r.current.tid) AddThreadStartedSection(syms, r.previous.tid, f);
   std::vector<LockId> shown;
   auto show = [&](LocksetId set) {
     if (set == kGuardUnset) return;
     for (LockId l : locksets.Locks(set)) {
       if (std::find(shown.begin(), shown.end(), l) != shown.end()) continue;
       shown.push_back(l);
-      AddLockSection(f, l, syms);
+      AddLockCreatedSection(syms, l, f);
     }
   };
   show(r.current.locks);
@@ -165,7 +131,7 @@ Finding BuildRaceFinding(const RaceRecord& r, const LocksetTable& locksets, cons
   show(r.guard);
   f.notes.push_back(GuardNote(r, where, locksets, syms));
   f.count = r.count;
-  std::string fa = At(syms, r.current.stack), fb = At(syms, r.previous.stack);
+  std::string fa = FingerprintSite(syms, r.current.stack), fb = FingerprintSite(syms, r.previous.stack);
   f.fingerprint = "data-race:" + LocationClass(where) + ":" + fa + ":" + fb;
   return f;
 }

@@ -9,7 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "runtime/analysis/race/clock.h"
+#include "runtime/analysis/vector_clock.h"
 #include "runtime/analysis/race/lockset.h"
 #include "runtime/model/event.h"
 
@@ -34,7 +34,9 @@ inline constexpr LocksetId kGuardUnset = UINT32_MAX;
 struct Cell {
   Access write;
   Access write_check;  // the writer's own read just before that write: it acted on a check
-  std::vector<Access> reads;  // reads since the last write that are not ordered with each other
+  // Reads since the last write that are not ordered with each other, and the commuting
+  // updates (kFlagCommutes writes) not ordered with a commuting last write.
+  std::vector<Access> reads;
   // Per thread, its last read not yet followed by its own write: the "check" of a
   // check-then-act, kept across other threads' writes (which clear `reads`).
   std::vector<Access> checks;

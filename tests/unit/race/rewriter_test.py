@@ -189,7 +189,8 @@ class Sites(unittest.TestCase):
         """)
         self.assertEqual(kinds(4), [(rw.ATTR_WRITE, "balance")])
         self.assertEqual(kinds(7), [(rw.ATTR_RMW, "balance")])
-        self.assertEqual(kinds(8), [(rw.ATTR_READ, "log"), (rw.NOT_CONTAINS, "Account.log")])
+        # Reads in an if test are checks.
+        self.assertEqual(kinds(8), [(rw.ATTR_CHECK, "log"), (rw.NOT_CONTAINS, "Account.log")])
         self.assertEqual(kinds(9), [(rw.ATTR_READ, "log"), (rw.ITEM_WRITE, "Account.log")])
 
     def test_updates_through_an_attribute_chain_record_the_update(self):
@@ -243,6 +244,36 @@ class Sites(unittest.TestCase):
         self.assertEqual(kinds(5), [(rw.GLOBAL_READ, "items"), (rw.CONTAINER_READ, "items")])
         self.assertEqual(kinds(6), [(rw.GLOBAL_READ, "items"), (rw.CONTAINER_READ, "items")])
         self.assertEqual(kinds(7), [(rw.GLOBAL_READ, "items"), (rw.METHOD_WRITE, "clear")])
+
+    def test_truth_tests_read_the_shape_and_their_reads_are_checks(self):
+        run_rewritten("""
+        pending = [1, 2]
+        class Client:
+            conn = None
+        c = Client()
+        def drain():
+            while pending:
+                pending.pop()
+            if not (c.conn is None or pending):
+                pass
+            return 1 if pending else 0
+        drain()
+        """)
+        # `while pending:` -> a check of the name, then of the list's shape (per test).
+        self.assertEqual(kinds(7)[:2], [(rw.GLOBAL_CHECK, "pending"), (rw.TRUTH_TEST, "pending")])
+        # `or` stopped at its first operand, which was True.
+        self.assertEqual(kinds(9), [(rw.GLOBAL_CHECK, "c"), (rw.ATTR_CHECK, "conn")])
+        self.assertEqual(kinds(11), [(rw.GLOBAL_CHECK, "pending"), (rw.TRUTH_TEST, "pending")])
+
+    def test_pops_are_recorded_after_the_call(self):
+        import ast
+        # A deque's pop receives a hand-off: the hook must run after the call.
+        for call in ("q.pop()", "q.popleft()", "q.pop(0)"):
+            tree = ast.parse("def f(q):\n    return %s\n" % call)
+            text = ast.unparse(rw.rewrite(tree, "/tmp/prog.py", "m", "m"))
+            self.assertIn("__pyrace_mc__(q, ", text, call)
+        tree = ast.parse("def f(q, x):\n    q.appendleft(x)\n")
+        self.assertIn("__pyrace_c__(q, ", ast.unparse(rw.rewrite(tree, "/tmp/prog.py", "m", "m")))
 
     def test_locals_imports_and_method_lookups_are_not_accesses(self):
         run_rewritten("""
