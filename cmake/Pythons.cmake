@@ -12,6 +12,8 @@
 #                                  outside the host's /usr, one for its multiarch pyconfig.h)
 #   PYRACE_PYTHON_<minor>_SUFFIX   EXT_SUFFIX, ".cpython-311-x86_64-linux-gnu.so"
 #   PYRACE_PYTHON_<minor>_VERSION  "3.11.7"
+# and, for other directories (the e2e tests), the global property PYRACE_RUNTIME_PYTHONS:
+# "<minor>=<interpreter>" for each.
 # Override the search with -DPYRACE_PYTHONS="/path/python3.12;/path/python3.13".
 
 set(PYRACE_DEBIAN_TESTING_ROOT "${PROJECT_BINARY_DIR}/debian-testing" CACHE PATH
@@ -116,6 +118,7 @@ print(";".join([str(sys.version_info[0]) + str(sys.version_info[1]),
     set(PYRACE_PYTHON_${minor}_SUFFIX "${suffix}" PARENT_SCOPE)
     set(PYRACE_PYTHON_${minor}_VERSION "${version}" PARENT_SCOPE)
     message(STATUS "pyrace: runtime for Python ${version} (${real_exe})")
+    set_property(GLOBAL APPEND PROPERTY PYRACE_RUNTIME_PYTHONS "${minor}=${real_exe}")
   endforeach()
   list(SORT minors)
   if(NOT minors)

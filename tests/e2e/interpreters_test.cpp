@@ -32,7 +32,7 @@ TEST_P(Interpreter, LockOrderInversionIsPredictedTheSameWay) {
   EXPECT_EQ(FindingsOf(ReadJson(report)), Annotations(prog)) << r.err;
 }
 
-INSTANTIATE_TEST_SUITE_P(Python3, Interpreter, testing::Values(10, 11, 12, 13),
+INSTANTIATE_TEST_SUITE_P(Python3, Interpreter, testing::Values(10, 11, 12, 13, 14, 15),
                          [](const testing::TestParamInfo<int>& i) { return "py3" + std::to_string(i.param); });
 
 TEST(Interpreter, NoRuntimeForThatPythonIsAUsageError) {
