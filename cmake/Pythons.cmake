@@ -88,6 +88,11 @@ print(";".join([str(sys.version_info[0]) + str(sys.version_info[1]),
     list(GET out 5 has_headers)
     list(GET out 6 free_threaded)
     list(GET out 7 multiarch)
+    if(minor MATCHES "^3(1[6-9]|[2-9][0-9])$")
+      message(STATUS "pyrace: no runtime for Python ${version} (${real_exe}): newer than the "
+                     "runtime's per-version layer, runtime/python/frame_walk.h (docs/interpreters.md)")
+      continue()
+    endif()
     if(NOT minor MATCHES "^31[0-5]$" OR NOT has_headers OR suffix STREQUAL "")
       continue()
     endif()
