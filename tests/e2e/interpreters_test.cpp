@@ -44,5 +44,25 @@ TEST(Interpreter, NoRuntimeForThatPythonIsAUsageError) {
   EXPECT_NE(r.err.find("has builds for: "), std::string::npos) << r.err;
 }
 
+// No free-threaded interpreter is available to test with, so the default one is made to
+// look like one to the tool's probe (sys.abiflags and sysconfig's Py_GIL_DISABLED, as a
+// 3.13t/3.14t has them): the run must stop before the program starts, saying why.
+TEST(Interpreter, FreeThreadedPythonIsAClearError) {
+  TempDir tmp;
+  WriteText(tmp.File("sitecustomize.py"),
+            "import sys, sysconfig\n"
+            "sysconfig.get_config_vars()['Py_GIL_DISABLED'] = 1\n"
+            "sys.abiflags = 't'\n");
+  const std::string prog = tmp.File("prog.py");
+  WriteText(prog, "print('the program ran')\n");
+  const ToolResult r = RunPyrace({"run", prog}, {"PYTHONPATH=" + tmp.path()});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(r.out, "") << r.err;
+  EXPECT_NE(r.err.find(") is a free-threaded build (Py_GIL_DISABLED): the pyrace runtime needs the GIL"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("pyrace: free-threaded interpreters are not supported yet"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace pyrace::e2e
