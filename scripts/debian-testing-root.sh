@@ -51,9 +51,10 @@ else
   printf '%s\n' "$want" > "$ROOT/.pyrace-root"
 fi
 
-# The launchers, rewritten every run (cheap) so a moved build tree keeps working.
-# --argv0 makes sys.executable the launcher, and the launcher sits in the root's
-# usr/bin so the interpreter finds its prefix (usr/lib/pythonX.Y) next to it.
+# The launchers (written every run: cheap). Each finds the root from its own place, so
+# a moved build tree keeps working. --argv0 makes sys.executable the launcher, and the
+# launcher sits in the root's usr/bin so the interpreter finds its prefix
+# (usr/lib/pythonX.Y) next to it.
 triplet=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -dumpmachine)
 loader=$(find "$ROOT/lib64/" "$ROOT/lib/" -maxdepth 2 -name 'ld-linux*.so.*' -print -quit 2>/dev/null || true)
 [ -n "$loader" ] || { echo "debian-testing-root: no dynamic loader in $ROOT" >&2; exit 1; }
