@@ -3,12 +3,12 @@
 // by the layer against the one the public frame API gives. Either differing means the
 // runtime would read the wrong memory on every recorded event, so the import fails
 // with an error that says so instead.
+#include "runtime/python/frame_walk.h"
+
 #include <cstring>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include "runtime/python/frame_walk.h"
 
 #if PY_VERSION_HEX >= 0x030D0000
 #pragma GCC diagnostic push
