@@ -12,7 +12,7 @@ APT_PACKAGES=(
   nlohmann-json3-dev libcli11-dev libtomlplusplus-dev libtree-sitter-dev zlib1g-dev
   python3 python3-dev python3-pytest
   libgdbm-dev libgdbm-compat-dev uuid-dev libtirpc-dev tcl-dev libssl-dev libsqlite3-dev
-  nodejs
+  nodejs debootstrap
 )
 
 missing=()
@@ -41,9 +41,20 @@ if [ -f third_party/package.json ]; then
 fi
 
 BUILD_DIR=${BUILD_DIR:-build}
+
+# Python 3.14 and 3.15, which Debian 12 does not ship, from a Debian-testing root in the
+# build tree (docs/interpreters.md). PYRACE_TESTING_ROOT=0 goes without them.
+ROOT="$BUILD_DIR/debian-testing"
+if [ "${PYRACE_TESTING_ROOT:-1}" != 0 ]; then
+  scripts/debian-testing-root.sh "$ROOT" || echo "setup: going on without the Debian-testing Pythons"
+fi
+
 GEN=()
 command -v ninja >/dev/null && GEN=(-G Ninja)
 if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
   cmake -S . -B "$BUILD_DIR" "${GEN[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo ${CMAKE_ARGS:-}
+elif [ -f "$ROOT/.pyrace-root" ] && [ "$ROOT/.pyrace-root" -nt "$BUILD_DIR/CMakeCache.txt" ]; then
+  # The root came after the build tree was configured: find its interpreters now.
+  cmake -S . -B "$BUILD_DIR"
 fi
 cmake --build "$BUILD_DIR" -j"$(nproc)"

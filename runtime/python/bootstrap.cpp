@@ -145,7 +145,8 @@ PyObject* CleanMain() {
   return d;
 }
 
-// The __main__ namespace python gives a script: __file__, __cached__, __loader__.
+// The __main__ namespace python gives a script: __file__, __cached__ (before 3.15),
+// __loader__.
 PyObject* PrepareMain(PyObject* abspath) {
   PyObject* d = CleanMain();
   if (d == nullptr) return nullptr;
@@ -155,7 +156,9 @@ PyObject* PrepareMain(PyObject* abspath) {
                          : nullptr;
   Py_XDECREF(machinery);
   if (loader == nullptr || PyDict_SetItemString(d, "__file__", abspath) < 0 ||
+#if PY_VERSION_HEX < 0x030F0000  // 3.15 no longer sets __cached__
       PyDict_SetItemString(d, "__cached__", Py_None) < 0 ||
+#endif
       PyDict_SetItemString(d, "__loader__", loader) < 0) {
     Py_XDECREF(loader);
     return nullptr;
@@ -268,6 +271,9 @@ PyObject* RunScript(PyObject* script, PyObject* rest) {
       PyErr_Fetch(&type, &value, &tb);
       PyErr_NormalizeException(&type, &value, &tb);
       Py_XDECREF(tb);
+      // 3.12+ keep the traceback on the exception itself (a rewriter frame, when the
+      // access hooks compiled the script), not only in the fetched triple.
+      if (value != nullptr) PyException_SetTraceback(value, Py_None);
       PyErr_Restore(type, value, nullptr);
       return ReportUncaught();
     }

@@ -17,42 +17,71 @@ int64_t MonotonicNs() {
   return static_cast<int64_t>(ts.tv_sec) * kNsPerSec + ts.tv_nsec;
 }
 
-void SetTimeOverflow() {
+// CPython's words for a timeout out of range, which differ between a float and an int.
+void SetTimeOverflow(bool from_float) {
+  (void)from_float;  // not every version tells them apart
+#if PY_VERSION_HEX >= 0x030E0000
+  PyErr_SetString(PyExc_OverflowError, "timestamp out of range for C PyTime_t");
+#else
 #if PY_VERSION_HEX >= 0x030B0000
-  PyErr_SetString(PyExc_OverflowError, "timestamp out of range for platform time_t");
+  if (from_float) {
+    PyErr_SetString(PyExc_OverflowError, "timestamp out of range for platform time_t");
+    return;
+  }
+#endif
+#if PY_VERSION_HEX >= 0x030D0000
+  PyErr_SetString(PyExc_OverflowError, "timestamp too large to convert to C PyTime_t");
 #else
   PyErr_SetString(PyExc_OverflowError, "timestamp too large to convert to C _PyTime_t");
 #endif
+#endif
+}
+
+bool DoubleToNs(double d, int64_t* ns) {
+  if (std::isnan(d)) {
+    PyErr_SetString(PyExc_ValueError, "Invalid value NaN (not a number)");
+    return false;
+  }
+  double v = d * 1e9;
+  v = v >= 0 ? std::ceil(v) : std::floor(v);
+  // The int64 range exactly: TIMEOUT_MAX (9223372036.0 s) must still convert.
+  if (!(v >= -9223372036854775808.0 && v < 9223372036854775808.0)) {
+    SetTimeOverflow(/*from_float=*/true);
+    return false;
+  }
+  *ns = static_cast<int64_t>(v);
+  return true;
 }
 
 // _PyTime_FromSecondsObject with _PyTime_ROUND_TIMEOUT (away from zero).
 bool SecondsToNs(PyObject* obj, int64_t* ns) {
-  if (PyFloat_Check(obj)) {
+#if PY_VERSION_HEX >= 0x030F0000
+  // 3.15 takes anything float() takes that is not an int (its error is float()'s).
+  if (!PyLong_Check(obj)) {
     double d = PyFloat_AsDouble(obj);
-    if (std::isnan(d)) {
-      PyErr_SetString(PyExc_ValueError, "Invalid value NaN (not a number)");
-      return false;
-    }
-    double v = d * 1e9;
-    v = v >= 0 ? std::ceil(v) : std::floor(v);
-    // The int64 range exactly: TIMEOUT_MAX (9223372036.0 s) must still convert.
-    if (!(v >= -9223372036854775808.0 && v < 9223372036854775808.0)) {
-      SetTimeOverflow();
-      return false;
-    }
-    *ns = static_cast<int64_t>(v);
-    return true;
+    if (d == -1.0 && PyErr_Occurred()) return false;
+    return DoubleToNs(d, ns);
   }
+#else
+  if (PyFloat_Check(obj)) return DoubleToNs(PyFloat_AsDouble(obj), ns);
+#endif
+#if PY_VERSION_HEX >= 0x030E0000
+  if (!PyIndex_Check(obj)) {
+    PyErr_Format(PyExc_TypeError, "'%.200s' object cannot be interpreted as an integer or float",
+                 Py_TYPE(obj)->tp_name);
+    return false;
+  }
+#endif
   long long sec = PyLong_AsLongLong(obj);
   if (sec == -1 && PyErr_Occurred()) {
     if (PyErr_ExceptionMatches(PyExc_OverflowError)) {
       PyErr_Clear();
-      SetTimeOverflow();
+      SetTimeOverflow(/*from_float=*/false);
     }
     return false;
   }
   if (sec > INT64_MAX / kNsPerSec || sec < INT64_MIN / kNsPerSec) {
-    SetTimeOverflow();
+    SetTimeOverflow(/*from_float=*/false);
     return false;
   }
   *ns = static_cast<int64_t>(sec) * kNsPerSec;

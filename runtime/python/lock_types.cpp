@@ -206,6 +206,11 @@ PyObject* RLockIsOwned(PyObject* self, PyObject*) {
   return PyBool_FromLong(l->count > 0 && l->owner == PyThread_get_thread_ident());
 }
 
+#if PY_VERSION_HEX >= 0x030E0000
+// 3.14's RLock.locked(): held by any thread (threading.Condition binds it).
+PyObject* RLockLocked(PyObject* self, PyObject*) { return PyBool_FromLong(AsLock(self)->count > 0); }
+#endif
+
 #if PY_VERSION_HEX >= 0x030B0000
 PyObject* RLockRecursionCount(PyObject* self, PyObject*) {
   LockObject* l = AsLock(self);
@@ -309,6 +314,9 @@ PyMethodDef g_rlock_methods[] = {
     {"_acquire_restore", RLockAcquireRestore, METH_VARARGS, nullptr},
 #if PY_VERSION_HEX >= 0x030B0000
     {"_recursion_count", RLockRecursionCount, METH_NOARGS, nullptr},
+#endif
+#if PY_VERSION_HEX >= 0x030E0000
+    {"locked", RLockLocked, METH_NOARGS, nullptr},
 #endif
     {"_at_fork_reinit", LockAtForkReinit, METH_NOARGS, nullptr},
     {nullptr, nullptr, 0, nullptr},

@@ -2,6 +2,7 @@
 // and bootstrap(). Importing it changes nothing; bootstrap() installs the wrappers.
 #include "runtime/python/bootstrap.h"
 #include "runtime/python/capi_bridge.h"
+#include "runtime/python/frame_walk.h"
 #include "runtime/python/holders.h"
 #include "runtime/python/lock_types.h"
 #include "runtime/python/recorder.h"
@@ -93,7 +94,8 @@ PyMODINIT_FUNC PyInit__pyrace() {
   PyObject* thread_name = PyUnicode_FromString("_thread");
   PyObject* alloc = thread_name != nullptr ? PyCFunction_NewEx(&g_allocate_lock_def, module, thread_name) : nullptr;
   Py_XDECREF(thread_name);
-  if (g_originals == nullptr || alloc == nullptr || !InitLockTypes(module) || !InitFrameEnd() ||
+  if (g_originals == nullptr || alloc == nullptr || !CheckFrameLayer(module) || !InitLockTypes(module) ||
+      !InitFrameEnd() ||
       !InitCapiBridge(module) ||
       PyModule_AddObject(module, "allocate_lock", alloc) < 0 ||
       PyModule_AddObject(module, "_originals", Py_NewRef(g_originals)) < 0) {

@@ -1,10 +1,14 @@
-// The few interpreter details that differ between CPython 3.10 and 3.13, behind
+// The few interpreter details that differ between CPython 3.10 and 3.15, behind
 // one set of names, so the rest of the runtime reads the same on every version.
 #pragma once
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <frameobject.h>
+
+#ifdef Py_GIL_DISABLED
+#error "the pyrace runtime relies on the GIL: no free-threaded build (docs/interpreters.md)"
+#endif
 
 #include <cstdint>
 

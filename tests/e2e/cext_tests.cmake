@@ -11,6 +11,7 @@ target_link_libraries(e2e_cext_test PRIVATE GTest::gtest_main nlohmann_json::nlo
 target_compile_definitions(e2e_cext_test PRIVATE
   PYRACE_BIN="$<TARGET_FILE:pyrace>"
   PYRACE_TESTDATA="${PROJECT_SOURCE_DIR}/testdata/runtime"
+  PYRACE_E2E_TESTING_ROOT="${PYRACE_DEBIAN_TESTING_ROOT}"
   PYRACE_CEXT_DIR="${PROJECT_SOURCE_DIR}/testdata/cext"
   PYRACE_LLVM_PLUGIN="$<TARGET_FILE:pyrace_llvm>"
   PYRACE_CEXT_CLANG="${PYRACE_CEXT_CLANG}"

@@ -166,7 +166,8 @@ std::string Describe(const FindingSet& s) {
 
 std::string FindPython(int minor) {
   const std::string name = "python3." + std::to_string(minor);
-  std::vector<std::string> candidates = {"/usr/bin/" + name, "/usr/local/bin/" + name};
+  std::vector<std::string> candidates = {"/usr/bin/" + name, "/usr/local/bin/" + name,
+                                         std::string(PYRACE_E2E_TESTING_ROOT) + "/usr/bin/pyrace-host-" + name};
   const char* pyenv = std::getenv("PYENV_ROOT");
   const char* home = std::getenv("HOME");
   std::vector<std::string> roots;

@@ -61,7 +61,8 @@ std::string Testdata(const std::string& name);  // absolute path in testdata/run
 std::string Canonical(const std::string& path);
 std::string Describe(const FindingSet& s);
 
-// An interpreter for python3.<minor> on this machine, or "" (PATH, /usr/bin, pyenv).
+// An interpreter for python3.<minor> on this machine, or "" (/usr/bin, the build tree's
+// Debian-testing root, pyenv).
 std::string FindPython(int minor);
 
 }  // namespace pyrace::e2e

@@ -91,7 +91,19 @@ std::vector<std::string> RuntimeBuilds(const std::string& dir) {
 }
 
 std::string BootstrapSource(const std::string& runtime_dir) {
+  // sys.abiflags has "t" on free-threaded builds; only then is sysconfig imported
+  // (it would otherwise be one more module in every program's sys.modules).
   return "import sys\n"
+         "if 't' in getattr(sys, 'abiflags', ''):\n"
+         "    import sysconfig\n"
+         "    if sysconfig.get_config_var('Py_GIL_DISABLED'):\n"
+         "        sys.stderr.write('pyrace: Python %d.%d (%s) is a free-threaded build (Py_GIL_DISABLED): "
+         "the pyrace runtime needs the GIL and has no free-threaded build; use a default build of "
+         "Python %d.%d\\n' % (sys.version_info[0], sys.version_info[1], sys.executable, "
+         "sys.version_info[0], sys.version_info[1]))\n"
+         "        sys.exit(" +
+         std::to_string(kFreeThreadedExit) +
+         ")\n"
          "try:\n"
          "    import _pyrace\n"
          "except ImportError as e:\n"

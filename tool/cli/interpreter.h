@@ -13,6 +13,11 @@ namespace pyrace {
 // (docs/runtime.md).
 inline constexpr int kRuntimeMissingExit = 121;
 
+// The bootstrap exits with this code, before importing _pyrace, when the interpreter is
+// a free-threaded build (Py_GIL_DISABLED): the runtime relies on the GIL
+// (docs/interpreters.md), so no runtime is built for one and none may be loaded.
+inline constexpr int kFreeThreadedExit = 122;
+
 // An executable path for the interpreter: `requested` when it contains a slash, else
 // found on PATH ("python3" when empty). False with *error when there is none.
 bool FindInterpreter(const std::string& requested, std::string* path, std::string* error);
@@ -29,7 +34,7 @@ std::vector<std::string> RuntimeBuilds(const std::string& dir);
 
 // The `python -c` source: import _pyrace and hand over to _pyrace.bootstrap(), or say
 // in one line which interpreter has no runtime in runtime_dir and exit
-// kRuntimeMissingExit.
+// kRuntimeMissingExit (kFreeThreadedExit for a free-threaded interpreter).
 std::string BootstrapSource(const std::string& runtime_dir);
 
 }  // namespace pyrace

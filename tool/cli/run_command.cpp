@@ -176,8 +176,11 @@ int NoTraceExitCode(const Outcome& o, const std::string& python, const std::stri
   if (o.exit.code == kRuntimeMissingExit) {
     return Fail("the runtime directory " + runtime_dir + " has builds for: " + JoinLines(RuntimeBuilds(runtime_dir)));
   }
+  if (o.exit.code == kFreeThreadedExit) {
+    return Fail("free-threaded interpreters are not supported yet (docs/interpreters.md)");
+  }
   return Fail("no trace came from '" + python + "' (it exited with code " + std::to_string(o.exit.code) +
-              "): the runtime did not start (is it a CPython 3.10-3.13 interpreter?) or the program exec'd "
+              "): the runtime did not start (is it a CPython 3.10-3.15 interpreter?) or the program exec'd "
               "another one before the runtime wrote anything");
 }
 

@@ -33,6 +33,22 @@ class Wrapped(unittest.TestCase):
         self.assertIsNot(type(ORIG["allocate_lock"]()), _pyrace.LockType)
 
 
+class _IndexOnly:
+    def __init__(self, v):
+        self.v = v
+
+    def __index__(self):
+        return self.v
+
+
+class _FloatOnly:
+    def __init__(self, v):
+        self.v = v
+
+    def __float__(self):
+        return self.v
+
+
 class LockSemantics(unittest.TestCase):
     def pair(self):
         return _thread.allocate_lock(), ORIG["allocate_lock"]()
@@ -64,6 +80,11 @@ class LockSemantics(unittest.TestCase):
             lambda l: (l.acquire(timeout=_thread.TIMEOUT_MAX), l.release()),
             lambda l: l.acquire(timeout=_thread.TIMEOUT_MAX + 1),
             lambda l: l.acquire(timeout="x"),
+            # Timeouts that are neither int nor float: 3.14 and 3.15 each changed these.
+            lambda l: (l.acquire(timeout=_IndexOnly(1)), l.release()),
+            lambda l: l.acquire(timeout=_IndexOnly(2**70)),
+            lambda l: (l.acquire(timeout=_FloatOnly(0.5)), l.release()),
+            lambda l: l.acquire(timeout=None),
             lambda l: l.acquire(1, 2, 3),
             lambda l: l.acquire(foo=1),
             lambda l: l.acquire(True, timeout=0),

@@ -61,6 +61,11 @@ class Semantics(unittest.TestCase):
         self.assertIn("OK", err)
         self.assertGreater(len(trace), 0)
 
+    def test_frame_layer_suite(self):
+        rc, out, err, _ = run([os.path.join(HERE, "frame_layer.py")])
+        self.assertEqual(rc, 0, err)
+        self.assertIn("OK", err)
+
 
 class Runner(unittest.TestCase):
     def test_script_argv_path_globals_equal_python(self):
