@@ -1,6 +1,7 @@
 """The AST rewriter and import hook, with the reference hooks standing in for the
 runtime (same contract, accesses logged to a list). Run: python3 rewriter_test.py"""
 
+import ast
 import os
 import subprocess
 import sys
@@ -33,6 +34,14 @@ def run_plain(src):
     ns = {"__name__": "__main__"}
     exec(compile(textwrap.dedent(src), "/tmp/prog.py", "exec"), ns)
     return ns
+
+
+def unparse(tree):
+    """The rewritten source, each hook call written with the hook's name."""
+    text = ast.unparse(tree)
+    for short, placeholder in rw.PLACEHOLDERS.items():
+        text = text.replace("(%r if True else None)" % placeholder, rw.hook_name(short))
+    return text
 
 
 def kinds(line=None):
@@ -214,19 +223,19 @@ class Sites(unittest.TestCase):
             out.append(x)
             out.append(q.get())
         """))
-        text = ast.unparse(rw.rewrite(tree, "/tmp/prog.py", "m", "m"))
+        text = unparse(rw.rewrite(tree, "/tmp/prog.py", "m", "m"))
         # A plain argument: the receiver is recorded, the call stays the interpreter's.
         self.assertIn("__pyrace_c__(out, ", text)
         self.assertIn(").append(x)", text)
         # q.get() may be the hand-off that orders the append: record after it runs.
-        self.assertIn("__pyrace_mc__(out, ", text)
+        self.assertIn("__pyrace_mc__(out.append, ", text)
         # So may a property or a __getitem__ (a thread-safe box, a locked mapping).
         for arg in ("box.value", "cache[k]", "f'{x}'"):
             tree = ast.parse("def g(out, box, cache, k, x):\n    out.append(%s)\n" % arg)
-            text = ast.unparse(rw.rewrite(tree, "/tmp/prog.py", "m", "m"))
-            self.assertIn("__pyrace_mc__(out, ", text, arg)
+            text = unparse(rw.rewrite(tree, "/tmp/prog.py", "m", "m"))
+            self.assertIn("__pyrace_mc__(out.append, ", text, arg)
         tree = ast.parse("def g(out, i):\n    out.append('even' if i % 2 == 0 else 'odd')\n")
-        self.assertIn("__pyrace_c__(out, ", ast.unparse(rw.rewrite(tree, "/tmp/prog.py", "m", "m")))
+        self.assertIn("__pyrace_c__(out, ", unparse(rw.rewrite(tree, "/tmp/prog.py", "m", "m")))
 
     def test_container_methods_iteration_and_len(self):
         run_rewritten("""
