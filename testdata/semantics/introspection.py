@@ -62,6 +62,18 @@ def outer(a, b=1):
 
 
 fn = outer(2)
+shared = 1
+
+
+def attribute_names(o):
+    o.shared = o.len + o.other.value
+    del o.gone
+    o.count += 1
+    o.items["k"] += 1
+    o.a.b.count += 1
+    return o.items.get("k")
+
+
 for f in (Child.__init__, Child.describe, Child.make, Child.static, Child.uses_class_cell, outer, fn,
           Child.both.fget):
     print(f.__qualname__, f.__name__, inspect.signature(f), f.__code__.co_firstlineno)
@@ -74,6 +86,9 @@ print(inspect.getsourcelines(outer)[1], inspect.getsourcelines(fn)[1])
 print(inspect.getsource(Base))
 print(inspect.getclosurevars(fn))
 print(inspect.getclosurevars(Child.uses_class_cell).nonlocals)
+cv = inspect.getclosurevars(attribute_names)
+print(cv.nonlocals, cv.globals, cv.builtins, sorted(cv.unbound))
+print(attribute_names.__code__.co_names)
 print(inspect.getfile(outer) == __file__, inspect.getmodule(outer).__name__)
 c = Child.make(4)
 print(c.describe(), c.both, Child.static(1, 2), c.uses_class_cell(), Base.registry)

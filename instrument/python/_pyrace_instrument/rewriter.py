@@ -77,6 +77,15 @@ def _call(short, args, old):
     return _loc(ast.Call(func=func, args=args, keywords=[]), old)
 
 
+def _site_arg(k, old, attr):
+    """The site number of an access whose attribute the hook (not the bytecode) gets:
+    `(k if True else (0).attr)`. The dead branch compiles to nothing but keeps attr in
+    co_names, where it would be plainly and in the same order (after the object's own
+    names), for what reads co_names (inspect.getclosurevars)."""
+    dead = _loc(ast.Attribute(value=_const(0, old), attr=attr, ctx=ast.Load()), old)
+    return _loc(ast.IfExp(test=_const(True, old), body=_const(k, old), orelse=dead), old)
+
+
 def _attr_loc(new, attr):
     """new, at the position the compiler gives the load, store or delete of attribute
     node `attr`: an attribute spanning lines is reported at its name's line and column
@@ -497,7 +506,7 @@ class Rewriter(ast.NodeTransformer):
             if isinstance(t, ast.Attribute):
                 # The store is the hook's: it fails where STORE_ATTR would, at the target.
                 k = self.site(ATTR_WRITE, t, self._attr(t.attr), self._owner_text(t.value))
-                call = _attr_loc(_call("sa", [node.value, self.visit(t.value), _const(k, t)], t), t)
+                call = _attr_loc(_call("sa", [node.value, self.visit(t.value), _site_arg(k, t, t.attr)], t), t)
                 return _expr_stmt(call, node)
             if isinstance(t, ast.Subscript) and not isinstance(t.slice, ast.Slice):
                 k = self.site(ITEM_WRITE, t, "", self._owner_text(t.value))
@@ -583,7 +592,7 @@ class Rewriter(ast.NodeTransformer):
         # in the plain order and at the plain positions. The store records the update.
         if isinstance(t, ast.Attribute):
             k = self.site(ATTR_RMW, t, self._attr(t.attr), owner)
-            target = _call("aa", [self.visit(t.value), _const(k, t)], t)
+            target = _call("aa", [self.visit(t.value), _site_arg(k, t, t.attr)], t)
             loc = _attr_loc(ast.Constant(value=0), t)
         else:
             k = self.site(ITEM_RMW, t, "", owner)
@@ -599,7 +608,7 @@ class Rewriter(ast.NodeTransformer):
         for t in node.targets:
             if isinstance(t, ast.Attribute):
                 k = self.site(ATTR_DEL, t, self._attr(t.attr), self._owner_text(t.value))
-                call = _attr_loc(_call("da", [self.visit(t.value), _const(k, t)], t), t)
+                call = _attr_loc(_call("da", [self.visit(t.value), _site_arg(k, t, t.attr)], t), t)
                 out.append(_expr_stmt(call, node))
             elif isinstance(t, ast.Subscript) and not isinstance(t.slice, ast.Slice):
                 k = self.site(ITEM_DEL, t, "", self._owner_text(t.value))
@@ -660,7 +669,7 @@ class Rewriter(ast.NodeTransformer):
         if not isinstance(node.ctx, ast.Load):
             return self.generic_visit(node)
         k = self.site(ATTR_READ, node, self._attr(node.attr), self._owner_text(node.value))
-        return _attr_loc(_call("ga", [self.visit(node.value), _const(k, node)], node), node)
+        return _attr_loc(_call("ga", [self.visit(node.value), _site_arg(k, node, node.attr)], node), node)
 
     def visit_Subscript(self, node):
         if not isinstance(node.ctx, ast.Load):

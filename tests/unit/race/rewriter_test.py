@@ -3,6 +3,7 @@ runtime (same contract, accesses logged to a list). Run: python3 rewriter_test.p
 
 import ast
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -38,7 +39,7 @@ def run_plain(src):
 
 def unparse(tree):
     """The rewritten source, each hook call written with the hook's name."""
-    text = ast.unparse(tree)
+    text = re.sub(r"\((\d+) if True else \(0\)\.\w+\)", r"\1", ast.unparse(tree))
     for short, placeholder in rw.PLACEHOLDERS.items():
         text = text.replace("(%r if True else None)" % placeholder, rw.hook_name(short))
     return text
@@ -280,6 +281,79 @@ class Sites(unittest.TestCase):
         """)
         self.assertEqual(kinds(6), [(rw.CELL_WRITE, "done")])
         self.assertEqual(kinds(8), [(rw.CELL_READ, "done")])
+
+
+class NothingOfItsOwn(unittest.TestCase):
+    """The rewrite adds no name, local, cell or global the program could see."""
+
+    SRC = """
+    counter = 0
+    class C:
+        __n = 0
+        def m(self, k):
+            count = 0
+            def inner():
+                nonlocal count
+                count += 1
+                self.__d[k] += C.__n
+                self.x.y += 1
+                return count
+            self.__d = {k: 1}
+            self.x = type("X", (), {"y": 1})()
+            inner()
+            return count, self.__d, locals()
+    """
+
+    def codes(self, code):
+        yield code
+        for c in code.co_consts:
+            if isinstance(c, types.CodeType):
+                yield from self.codes(c)
+
+    def test_no_new_names_in_any_code_object(self):
+        src = textwrap.dedent(self.SRC)
+        plain = {c.co_qualname if hasattr(c, "co_qualname") else c.co_name: c
+                 for c in self.codes(compile(src, "/tmp/prog.py", "exec"))}
+        rewritten = inst.compile_source(src, "/tmp/prog.py", "m")
+        for c in self.codes(rewritten):
+            p = plain[c.co_qualname if hasattr(c, "co_qualname") else c.co_name]
+            for field in ("co_varnames", "co_cellvars", "co_freevars", "co_names", "co_argcount",
+                          "co_firstlineno", "co_flags"):
+                self.assertEqual(getattr(c, field), getattr(p, field), (c.co_name, field))
+
+    def test_module_globals_and_locals_are_the_programs(self):
+        ns = run_rewritten(textwrap.dedent(self.SRC) + "out = C().m('k')\n")
+        self.assertEqual(sorted(k for k in ns if not k.startswith("__")), ["C", "counter", "out"])
+        count, d, loc = ns["out"]
+        self.assertEqual((count, d), (1, {"k": 1}))
+        self.assertEqual(sorted(loc), ["count", "inner", "k", "self"])
+
+
+class Mangling(unittest.TestCase):
+    def test_private_names_are_mangled_as_the_compiler_does(self):
+        for private, name, want in [("C", "__x", "_C__x"), ("_C", "__x", "_C__x"), ("__C_", "__x", "_C___x"),
+                                    ("C", "__x__", "__x__"), ("C", "_x", "_x"), ("___", "__x", "__x"),
+                                    (None, "__x", "__x"), ("C", "__a.b", "__a.b")]:
+            self.assertEqual(rw.mangle(private, name), want, (private, name))
+
+    def test_every_context_inside_a_class(self):
+        run_rewritten("""
+        class Outer:
+            def m(self):
+                self.__a = 1
+                self.__a += 1
+                self.__d = {}
+                self.__d["k"] = 2
+                f = lambda: self.__a
+                g = [self.__d for _ in range(1)]
+                del self.__a
+                class Inner:
+                    def n(s): s.__b = 3
+                Inner().n()
+        Outer().m()
+        """)
+        names = {r[2] for r in LOG.records if r[0] in (rw.ATTR_READ, rw.ATTR_WRITE, rw.ATTR_RMW, rw.ATTR_DEL)}
+        self.assertEqual(names, {"_Outer__a", "_Outer__d", "_Inner__b"})
 
 
 class ImportHook(unittest.TestCase):
