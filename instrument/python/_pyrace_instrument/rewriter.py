@@ -2,13 +2,15 @@
 
 Every rewritten access calls one hook of the C++ runtime (runtime/python/access_hooks.cpp)
 with the object, the key when there is one, and a site number: an index into the
-module's site table, a constant tuple built here and registered once when the module
-starts running. The site says what the access is (global/attribute/item, read, write or
+module's site table, a tuple built here and registered by bind() before the module
+runs. The site says what the access is (global/attribute/item, read, write or
 read-modify-write), its line, and how to name the location in a report.
 
-What the rewritten code keeps exactly: evaluation order of the original expression,
-the exceptions it raises and their messages, and line/column positions (every new
-node copies the location of the node it replaces), so tracebacks read the same.
+What the rewritten code keeps exactly (docs/races.md, "The rewritten program does what
+the plain one does"): Python's scoping rules (private-name mangling included), the
+evaluation order and count of every user-visible operation, the exceptions and their
+messages, positions down to the column, and the program's names: the rewrite binds no
+name, local, cell or global of its own.
 """
 
 import ast
@@ -61,10 +63,6 @@ READING_BUILTINS = frozenset((
 
 def _loc(new, old):
     return ast.copy_location(new, old)
-
-
-def _name(id_, old, ctx=None):
-    return _loc(ast.Name(id=id_, ctx=ctx or ast.Load()), old)
 
 
 def _call(short, args, old):
@@ -131,7 +129,6 @@ def _is_simple(node):
     return isinstance(node, ast.Constant) or (isinstance(node, ast.Name) and not node.id.startswith("__pyrace"))
 
 
-_reusable = _is_simple
 
 
 # ---------------------------------------------------------------------------
@@ -388,8 +385,10 @@ class Rewriter(ast.NodeTransformer):
         # Watch a cell when an inner function rebinds it (nonlocal) or this function
         # rebinds it after creating one that reads it: only then can threads disagree.
         cells = set()
-        for name in locals_ & used_inner:
-            if name in nonlocal_inner or self._assigned_twice(node, name):
+        candidates = locals_ & used_inner
+        bound = self._binding_counts(node, candidates - nonlocal_inner) if candidates - nonlocal_inner else {}
+        for name in candidates:
+            if name in nonlocal_inner or bound[name] >= 2:
                 cells.add(name)
         parent = self.scope
         cls = parent.cls_name if parent.kind == "class" else None
@@ -399,14 +398,15 @@ class Rewriter(ast.NodeTransformer):
         return scope
 
     @staticmethod
-    def _assigned_twice(func, name):
-        count = 0
+    def _binding_counts(func, names):
+        """How often each of names is bound in func (and in what it nests), in one walk."""
+        counts = dict.fromkeys(names, 0)
         for n in ast.walk(func):
-            if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store):
-                count += 1
-            elif isinstance(n, ast.arg) and n.arg == name:
-                count += 1
-        return count >= 2
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id in counts:
+                counts[n.id] += 1
+            elif isinstance(n, ast.arg) and n.arg in counts:
+                counts[n.arg] += 1
+        return counts
 
     def visit_FunctionDef(self, node):
         node.decorator_list = [self.visit(d) for d in node.decorator_list]
@@ -548,10 +548,10 @@ class Rewriter(ast.NodeTransformer):
             return self._name_write_records([t.id], stmt, rmw)
         if owner is None and isinstance(t, (ast.Attribute, ast.Subscript)):
             owner = self._owner_text(t.value)
-        if isinstance(t, ast.Attribute) and _reusable(t.value):
+        if isinstance(t, ast.Attribute) and _is_simple(t.value):
             k = self.site(ATTR_RMW if rmw else ATTR_WRITE, t, self._attr(t.attr), owner)
             return [_expr_stmt(_call("ra", [_copy_simple(t.value), _const(k, t)], stmt), stmt)]
-        if isinstance(t, ast.Subscript) and _reusable(t.value) and _reusable(t.slice):
+        if isinstance(t, ast.Subscript) and _is_simple(t.value) and _is_simple(t.slice):
             k = self.site(ITEM_RMW if rmw else ITEM_WRITE, t, "", owner)
             return [_expr_stmt(_call("ri", [_copy_simple(t.value), _copy_simple(t.slice), _const(k, t)],
                                      stmt), stmt)]

@@ -7,7 +7,6 @@ sources, Python 2 test data) is skipped; any other failure fails the test.
 """
 
 import argparse
-import ast
 import os
 import sys
 import sysconfig
