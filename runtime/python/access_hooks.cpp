@@ -11,6 +11,7 @@
 #include "runtime/python/access_naming.h"
 #include "runtime/python/access_objects.h"
 #include "runtime/python/fd_handoff.h"
+#include "runtime/python/frame_walk.h"
 #include "runtime/python/holders.h"
 #include "runtime/python/import_hook.h"
 #include "runtime/python/lock_types.h"
@@ -56,6 +57,9 @@ struct Site {
   uint64_t last_key = 0;
   uint64_t last_generation = 0;
   LocRecord* last_loc = nullptr;
+  // Cells: where the variable sat in the frame of the code that ran this site last.
+  PyCodeObject* cell_code = nullptr;  // compared only, never dereferenced before a check
+  Py_ssize_t cell_index = -1;
 };
 
 LocRecord* CachedLocation(const Site& site, PyObject* obj, uint64_t key) {
@@ -329,6 +333,22 @@ void RecordWhole(PyObject* obj, Site& site, uint8_t flags) {
   reg.Record(loc, flags);
 }
 
+// Whether hashing key runs no code of the program: builtin scalars, tuples of them,
+// and objects hashed by identity.
+bool PureHash(PyObject* key, int depth = 0) {
+  if (PyUnicode_CheckExact(key) || PyLong_CheckExact(key) || PyFloat_CheckExact(key) ||
+      PyBytes_CheckExact(key) || PyBool_Check(key) || key == Py_None || PyComplex_CheckExact(key)) {
+    return true;
+  }
+  if (PyTuple_CheckExact(key) && depth < 4) {
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(key); ++i) {
+      if (!PureHash(PyTuple_GET_ITEM(key, i), depth + 1)) return false;
+    }
+    return true;
+  }
+  return Py_TYPE(key)->tp_hash == PyBaseObject_Type.tp_hash;
+}
+
 // The size of a builtin container, or -1: an insert or delete changes the shape.
 Py_ssize_t ShapeSize(PyObject* o) {
   if (PyDict_Check(o)) return PyDict_GET_SIZE(o);
@@ -350,7 +370,8 @@ uint64_t Mix(uint64_t x) {  // splitmix64's finalizer
 // even when their hashes are equal (hash(-1) == hash(-2) in CPython; so are the hashes
 // of (-1,) and (-2,)). Integers, and floats with an integral value, go by value; tuples
 // by their items; other keys by hash (str and bytes hashes are randomized, a
-// collision there is as unlikely as any 64-bit one). false: unhashable.
+// collision there is as unlikely as any 64-bit one). false: unhashable, or a hash that
+// would run the program's code.
 bool KeyIdentity(PyObject* key, uint64_t* out) {
   if (PyLong_Check(key)) {
     int overflow = 0;
@@ -377,6 +398,9 @@ bool KeyIdentity(PyObject* key, uint64_t* out) {
     *out = h;
     return true;
   }
+  // Hashing again would run a key's own __hash__ a second time: only keys whose hash is
+  // the interpreter's own are told apart; the rest stand for the whole container.
+  if (!PureHash(key)) return false;
   Py_hash_t h = PyObject_Hash(key);
   if (h == -1 && PyErr_Occurred()) {
     PyErr_Clear();
@@ -582,8 +606,10 @@ PyObject* HookContainer(HOOK_ARGS) {
   return Py_NewRef(args[0]);
 }
 
-// mc(obj, site, *args) -> obj.<name>(*args): a builtin container's method. The keyed
-// dict methods (get, pop, setdefault...) touch the entry of their first argument.
+// mc(method, site, *args) -> method(*args): a builtin container's method, looked up by
+// the program itself (`obj.get`), so the lookup keeps its place in the evaluation
+// order; the container is the bound method's receiver. The keyed dict methods (get,
+// pop, setdefault...) touch the entry of their first argument.
 PyObject* HookMethodCall(HOOK_ARGS) {
   size_t n = NARGS;
   if (n < 2) {
@@ -592,8 +618,14 @@ PyObject* HookMethodCall(HOOK_ARGS) {
   }
   Site* s = SiteArg(self, args[1]);
   if (s == nullptr) return nullptr;
-  PyObject* obj = args[0];
-  bool recording = Recording();
+  PyObject* method = args[0];
+  PyObject* obj = nullptr;  // borrowed from the bound method
+  if (PyCFunction_Check(method)) {
+    obj = PyCFunction_GET_SELF(method);
+  } else if (PyMethod_Check(method)) {
+    obj = PyMethod_GET_SELF(method);
+  }
+  bool recording = obj != nullptr && Recording();
   bool container = recording && MethodIsContainerAccess(*s, obj);
   bool keyed = container && PyDict_Check(obj) && n > 2 &&
                (s->kind == SiteKind::kMethodKeyRead || s->kind == SiteKind::kMethodKeyWrite);
@@ -606,17 +638,7 @@ PyObject* HookMethodCall(HOOK_ARGS) {
   } else if (deque && s->deque_send) {
     DequeHandoff(obj, EventKind::kHandoffSend);
   }
-  // [obj, a1, a2...] contiguous for the method call; args[1] is the site.
-  PyObject* small[8];
-  std::vector<PyObject*> big;
-  PyObject** call = small;
-  if (n - 1 > 8) {
-    big.resize(n - 1);
-    call = big.data();
-  }
-  call[0] = obj;
-  for (size_t i = 2; i < n; ++i) call[i - 1] = args[i];
-  PyObject* r = PyObject_VectorcallMethod(s->name, call, n - 1, nullptr);
+  PyObject* r = PyObject_Vectorcall(method, args + 2, n - 2, nullptr);
   // setdefault inserting its key, pop(k) removing it: the shape changed too; such
   // inserts and removals of named keys commute with each other.
   if (r != nullptr && keyed && ShapeSize(obj) != before && Recording()) {
@@ -647,66 +669,154 @@ PyObject* HookContains(HOOK_ARGS) {
 
 // --- closure cells --------------------------------------------------------------
 
-// Stands for one activation's closure cell: the rewriter binds one per watched cell
-// variable when the function starts, and inner functions close over it too.
-struct CellToken {
-  PyObject_HEAD
-  PyObject* weakreflist;
-  PyObject* owner;  // qualified name of the function owning the cell
-};
+#ifndef CO_FAST_CELL
+#define CO_FAST_CELL 0x40
+#define CO_FAST_FREE 0x80
+#endif
 
-void CellTokenDealloc(PyObject* self) {
-  auto* t = reinterpret_cast<CellToken*>(self);
-  PyTypeObject* type = Py_TYPE(self);
-  if (t->weakreflist != nullptr) PyObject_ClearWeakRefs(self);
-  Py_XDECREF(t->owner);
-  type->tp_free(self);
-  Py_DECREF(type);  // instances of heap types own a reference to their type
+// The cell of the watched variable site.name in the running frame: the cell object
+// itself is the location, shared by the function owning it and every inner function
+// closing over it, and distinct per activation. Found by name, so rewritten code
+// needs no variable of its own to name it (it would show in locals()).
+PyObject* FrameCell(Site& site) {
+  RawFrame f = TopRawFrame();
+  if (f == nullptr) return nullptr;
+  PyCodeObject* code = RawCode(f);
+#if PY_VERSION_HEX >= 0x030B0000
+  PyObject* names = code->co_localsplusnames;
+  PyObject* kinds = code->co_localspluskinds;
+  auto is_cell = [&](Py_ssize_t i) {
+    return PyTuple_GET_ITEM(names, i) == site.name &&
+           (PyBytes_AS_STRING(kinds)[i] & (CO_FAST_CELL | CO_FAST_FREE)) != 0;
+  };
+  Py_ssize_t n = PyTuple_GET_SIZE(names);
+  auto slot = [&](Py_ssize_t i) { return f->localsplus[i]; };
+#else
+  // 3.10: locals, then cells (co_cellvars), then free variables (co_freevars).
+  Py_ssize_t ncells = PyTuple_GET_SIZE(code->co_cellvars);
+  Py_ssize_t n = ncells + PyTuple_GET_SIZE(code->co_freevars);
+  auto is_cell = [&](Py_ssize_t i) {
+    PyObject* names = i < ncells ? code->co_cellvars : code->co_freevars;
+    return PyTuple_GET_ITEM(names, i < ncells ? i : i - ncells) == site.name;
+  };
+  auto slot = [&](Py_ssize_t i) { return f->f_localsplus[code->co_nlocals + i]; };
+#endif
+  if (site.cell_code != code || site.cell_index < 0 || site.cell_index >= n || !is_cell(site.cell_index)) {
+    site.cell_code = code;
+    site.cell_index = -1;
+    for (Py_ssize_t i = 0; i < n; ++i) {
+      if (is_cell(i)) {
+        site.cell_index = i;
+        break;
+      }
+    }
+    if (site.cell_index < 0) return nullptr;
+  }
+  PyObject* cell = slot(site.cell_index);
+  return cell != nullptr && PyCell_Check(cell) ? cell : nullptr;
 }
 
-PyTypeObject* g_cell_token_type = nullptr;
-PyTypeObject* g_hook_type = nullptr;
-
-// ct(site) -> a new token for the current activation.
-PyObject* HookCellToken(HOOK_ARGS) {
-  if (!Arity(self, NARGS, 1)) return nullptr;
-  if (SiteArg(self, args[0]) == nullptr) return nullptr;
-  auto* t = PyObject_New(CellToken, g_cell_token_type);
-  if (t == nullptr) return nullptr;
-  t->weakreflist = nullptr;
-  t->owner = nullptr;
-  PyFrameObject* f = CurrentFrame();
-  if (f != nullptr) t->owner = Py_NewRef(CodeQualName(FrameCode(f)));
-  return reinterpret_cast<PyObject*>(t);
-}
-
-void RecordCell(PyObject* token, const Site& site, uint8_t flags) {
-  if (Py_TYPE(token) != g_cell_token_type) return;
+// The rewriter puts the qualified name of the function owning the cell in the
+// site's text: reports name the variable "outer.done".
+void RecordCell(Site& site, uint8_t flags) {
+  PyObject* cell = FrameCell(site);
+  if (cell == nullptr) return;
   AccessRegistry& reg = AccessRegistry::Get();
-  ObjRec* rec = reg.Track(token);
+  ObjRec* rec = reg.Track(cell);
   if (rec == nullptr) return;
-  PyObject* owner = reinterpret_cast<CellToken*>(token)->owner;
   LocRecord& loc = reg.Location(rec, KeyTag::kAttr, reinterpret_cast<uintptr_t>(site.name),
-                                [&] { return Utf8(owner) + "." + Utf8(site.name); });
+                                [&] { return site.text + "." + Utf8(site.name); });
   reg.Record(loc, flags);
 }
 
-// nr(value, token, site) -> value: a watched closure variable was read.
+// nr(value, site) -> value: a watched closure variable was read.
 PyObject* HookCellRead(HOOK_ARGS) {
-  if (!Arity(self, NARGS, 3)) return nullptr;
-  Site* s = SiteArg(self, args[2]);
-  if (s == nullptr) return nullptr;
-  if (Recording() && !IsSyncOrCode(args[0])) RecordCell(args[1], *s, s->flags);
-  return Py_NewRef(args[0]);
-}
-
-// nw(token, site): a watched closure variable was assigned.
-PyObject* HookCellWrite(HOOK_ARGS) {
   if (!Arity(self, NARGS, 2)) return nullptr;
   Site* s = SiteArg(self, args[1]);
   if (s == nullptr) return nullptr;
-  if (Recording()) RecordCell(args[0], *s, s->flags);
+  if (Recording() && !IsSyncOrCode(args[0])) RecordCell(*s, s->flags);
+  return Py_NewRef(args[0]);
+}
+
+// nw(site): a watched closure variable was assigned.
+PyObject* HookCellWrite(HOOK_ARGS) {
+  if (!Arity(self, NARGS, 1)) return nullptr;
+  Site* s = SiteArg(self, args[0]);
+  if (s == nullptr) return nullptr;
+  if (Recording()) RecordCell(*s, s->flags);
   Py_RETURN_NONE;
+}
+
+// --- augmented assignment ---------------------------------------------------------
+
+// aa(obj, site) / ai(obj, key, site) -> a target whose item (any index) stands for
+// obj.<name> / obj[key]. `a.b.c += v` is rewritten `aa(a.b, site)[0] += v`: the object
+// and key are evaluated once, in their place, with no variable of the program's; the
+// read, the in-place operation and the store stay the interpreter's instructions, in
+// the plain order and at the plain source positions. The store records the update.
+struct AugTarget {
+  PyObject_HEAD
+  PyObject* obj;
+  PyObject* key;  // null for an attribute
+  Site* site;
+};
+
+PyTypeObject* g_aug_target_type = nullptr;
+PyTypeObject* g_hook_type = nullptr;
+
+void AugTargetDealloc(PyObject* self) {
+  auto* t = reinterpret_cast<AugTarget*>(self);
+  PyTypeObject* type = Py_TYPE(self);
+  Py_XDECREF(t->obj);
+  Py_XDECREF(t->key);
+  type->tp_free(self);
+  Py_DECREF(type);
+}
+
+PyObject* AugTargetGet(PyObject* self, PyObject* /*index*/) {
+  auto* t = reinterpret_cast<AugTarget*>(self);
+  return t->key != nullptr ? PyObject_GetItem(t->obj, t->key) : PyObject_GetAttr(t->obj, t->site->name);
+}
+
+int AugTargetSet(PyObject* self, PyObject* /*index*/, PyObject* value) {
+  auto* t = reinterpret_cast<AugTarget*>(self);
+  if (value == nullptr) {
+    PyErr_SetString(PyExc_TypeError, "pyrace: an update target cannot be deleted");
+    return -1;
+  }
+  int r = t->key != nullptr ? PyObject_SetItem(t->obj, t->key, value)
+                            : PyObject_SetAttr(t->obj, t->site->name, value);
+  if (r == 0 && Recording()) {
+    if (t->key != nullptr) {
+      if (!ItemRunsPython(*t->site, t->obj, kSetItemSlot)) RecordItem(t->obj, t->key, *t->site, t->site->flags);
+    } else {
+      RecordAttr(t->obj, *t->site, t->site->flags);
+    }
+  }
+  return r;
+}
+
+PyObject* NewAugTarget(PyObject* obj, PyObject* key, Site* site) {
+  auto* t = PyObject_New(AugTarget, g_aug_target_type);
+  if (t == nullptr) return nullptr;
+  t->obj = Py_NewRef(obj);
+  t->key = Py_XNewRef(key);
+  t->site = site;
+  return reinterpret_cast<PyObject*>(t);
+}
+
+PyObject* HookAugAttr(HOOK_ARGS) {
+  if (!Arity(self, NARGS, 2)) return nullptr;
+  Site* s = SiteArg(self, args[1]);
+  if (s == nullptr) return nullptr;
+  return NewAugTarget(args[0], nullptr, s);
+}
+
+PyObject* HookAugItem(HOOK_ARGS) {
+  if (!Arity(self, NARGS, 3)) return nullptr;
+  Site* s = SiteArg(self, args[2]);
+  if (s == nullptr) return nullptr;
+  return NewAugTarget(args[0], args[1], s);
 }
 
 #undef HOOK_ARGS
@@ -721,7 +831,8 @@ const HookDef kHooks[] = {
     {"gr", HookGlobalRead}, {"gw", HookGlobalWrite}, {"ga", HookGetAttr},     {"sa", HookSetAttr},
     {"da", HookDelAttr},    {"ra", HookRecordAttr},  {"gi", HookGetItem},     {"si", HookSetItem},
     {"di", HookDelItem},    {"ri", HookRecordItem},  {"c", HookContainer},    {"mc", HookMethodCall},
-    {"in", HookContains},   {"ct", HookCellToken},   {"nr", HookCellRead},    {"nw", HookCellWrite},
+    {"in", HookContains},   {"nr", HookCellRead},    {"nw", HookCellWrite},   {"aa", HookAugAttr},
+    {"ai", HookAugItem},
 };
 
 void HookDealloc(PyObject* self) {
@@ -805,6 +916,38 @@ PyObject* AccessHooks(PyObject* /*module*/, PyObject* args) {
   return out;
 }
 
+bool BindConstants(PyCodeObject* code, PyObject* hooks, int depth) {
+  PyObject* consts = code->co_consts;
+  if (consts == nullptr || !PyTuple_Check(consts) || depth > 200) return true;
+  for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(consts); ++i) {
+    PyObject* c = PyTuple_GET_ITEM(consts, i);
+    if (PyUnicode_CheckExact(c)) {
+      PyObject* hook = PyDict_GetItemWithError(hooks, c);  // borrowed
+      if (hook == nullptr && PyErr_Occurred()) return false;
+      if (hook != nullptr) {
+        PyTuple_SET_ITEM(consts, i, Py_NewRef(hook));
+        Py_DECREF(c);
+      }
+    } else if (PyCode_Check(c) && !BindConstants(reinterpret_cast<PyCodeObject*>(c), hooks, depth + 1)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// bind_code(code, {placeholder: hook}): puts a rewritten module's hooks where the
+// rewriter left their placeholder constants, in code's constants and in its nested
+// code objects', in place, before the code first runs. In place, not code.replace():
+// replace() rebuilds the kinds of the locals from their names and loses what names
+// cannot say (3.12's hidden locals of inlined comprehensions, which then show in a
+// class body's locals()).
+PyObject* BindCode(PyObject* /*module*/, PyObject* args) {
+  PyObject *code = nullptr, *hooks = nullptr;
+  if (!PyArg_ParseTuple(args, "O!O!:bind_code", &PyCode_Type, &code, &PyDict_Type, &hooks)) return nullptr;
+  if (!BindConstants(reinterpret_cast<PyCodeObject*>(code), hooks, 0)) return nullptr;
+  Py_RETURN_NONE;
+}
+
 // access_stats() -> {"access_events": n}: for benchmarks and tests.
 PyObject* AccessStats(PyObject* /*module*/, PyObject* /*unused*/) {
   return Py_BuildValue("{s:K}", "access_events",
@@ -815,6 +958,8 @@ PyMethodDef g_functions[] = {
     {"access_hooks", AccessHooks, METH_VARARGS,
      "access_hooks(names, module, filename, sites): the access hooks of one rewritten module."},
     {"access_stats", AccessStats, METH_NOARGS, "access_stats(): counters of the access hooks."},
+    {"bind_code", BindCode, METH_VARARGS,
+     "bind_code(code, {placeholder: hook}): a rewritten module's hooks into its code's constants."},
     {nullptr, nullptr, 0, nullptr},
 };
 
@@ -833,24 +978,21 @@ PyType_Slot g_hook_slots[] = {
 PyType_Spec g_hook_spec = {"_pyrace.AccessHook", sizeof(HookObject), 0,
                            Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL, g_hook_slots};
 
-PyMemberDef g_token_members[] = {
-    {const_cast<char*>("__weaklistoffset__"), T_PYSSIZET, offsetof(CellToken, weakreflist), READONLY,
-     nullptr},
-    {nullptr, 0, 0, 0, nullptr},
-};
-PyType_Slot g_token_slots[] = {
-    {Py_tp_dealloc, reinterpret_cast<void*>(CellTokenDealloc)},
-    {Py_tp_members, g_token_members},
-    {Py_tp_doc, const_cast<char*>("Stands for one closure cell pyrace watches.")},
+PyType_Slot g_aug_target_slots[] = {
+    {Py_tp_dealloc, reinterpret_cast<void*>(AugTargetDealloc)},
+    {Py_mp_subscript, reinterpret_cast<void*>(AugTargetGet)},
+    {Py_mp_ass_subscript, reinterpret_cast<void*>(AugTargetSet)},
+    {Py_tp_doc, const_cast<char*>("The target of one augmented assignment pyrace watches.")},
     {0, nullptr},
 };
-PyType_Spec g_token_spec = {"_pyrace.CellToken", sizeof(CellToken), 0, Py_TPFLAGS_DEFAULT, g_token_slots};
+PyType_Spec g_aug_target_spec = {"_pyrace.AugTarget", sizeof(AugTarget), 0, Py_TPFLAGS_DEFAULT,
+                                 g_aug_target_slots};
 
 bool ReadyTypes() {
   g_hook_type = reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&g_hook_spec));
   if (g_hook_type == nullptr) return false;
-  g_cell_token_type = reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&g_token_spec));
-  return g_cell_token_type != nullptr;
+  g_aug_target_type = reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&g_aug_target_spec));
+  return g_aug_target_type != nullptr;
 }
 
 }  // namespace

@@ -1,11 +1,12 @@
 // The functions rewritten user code calls for every access to shared state
 // (instrument/python/_pyrace_instrument/rewriter.py writes the calls).
 //
-// A rewritten module starts with
-//   (__pyrace_gr__, ...) = _pyrace.access_hooks(names, module, filename, sites)
-// where sites is a tuple of (kind, line, name, text) built by the rewriter: each
-// access passes its site's index, so the per-access work is one vectorcall with
-// constant arguments. The hooks do the original operation (getattr, setitem, the
+// A rewritten module's code gets its hooks, before it runs, from
+//   _pyrace.access_hooks(names, module, filename, sites)
+// where sites is a tuple of (kind, line, name, text) built by the rewriter; the hooks
+// are constants of the code (rewriter.bind), never names of the program. Each access
+// passes its site's index, so the per-access work is one vectorcall with constant
+// arguments. The hooks do the original operation (getattr, setitem, the
 // method call...) with its exact semantics and exceptions, then record a kAccess on
 // the location (object, key) -> LocId.
 #pragma once

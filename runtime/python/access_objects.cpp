@@ -12,7 +12,7 @@ constexpr size_t kMaxPinned = 4096;
 
 // The wrapped deallocators: one per type, so each knows the original it calls (a
 // subclass's dealloc reaches its builtin base's through the same slot).
-enum DeallocSlot { kDict, kList, kSet, kByteArray, kSlotCount };
+enum DeallocSlot { kDict, kList, kSet, kByteArray, kCell, kSlotCount };
 destructor g_original_dealloc[kSlotCount] = {};
 
 template <int Slot>
@@ -37,8 +37,10 @@ PyObject* WeakrefDied(PyObject* /*self*/, PyObject* weakref) {
 PyMethodDef g_weakref_callback_def = {"_pyrace_access_died", WeakrefDied, METH_O, nullptr};
 
 // Exactly the types whose dealloc is wrapped, and their subclasses (frozenset is not).
+// Closure cells are the locations of watched closure variables (access_hooks.cpp).
 bool HasDeallocHook(PyObject* obj) {
-  return PyDict_Check(obj) || PyList_Check(obj) || PySet_Check(obj) || PyByteArray_Check(obj);
+  return PyDict_Check(obj) || PyList_Check(obj) || PySet_Check(obj) || PyByteArray_Check(obj) ||
+         PyCell_Check(obj);
 }
 
 }  // namespace
@@ -59,6 +61,7 @@ bool AccessRegistry::Init(Recorder* rec) {
   WrapDealloc<kList>(&PyList_Type);
   WrapDealloc<kSet>(&PySet_Type);
   WrapDealloc<kByteArray>(&PyByteArray_Type);
+  WrapDealloc<kCell>(&PyCell_Type);
   pinned_.assign(kMaxPinned, nullptr);
   return true;
 }

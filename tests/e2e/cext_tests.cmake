@@ -6,12 +6,11 @@ find_program(PYRACE_CEXT_PYTHON NAMES python3)
 if(NOT PYRACE_CEXT_CLANG OR NOT PYRACE_CEXT_PYTHON)
   message(FATAL_ERROR "the e2e.cext tests need clang-14 and python3 on PATH")
 endif()
-add_executable(e2e_cext_test ${CMAKE_CURRENT_LIST_DIR}/cext_test.cpp ${CMAKE_CURRENT_LIST_DIR}/harness.cpp)
-target_link_libraries(e2e_cext_test PRIVATE GTest::gtest_main nlohmann_json::nlohmann_json)
+add_executable(e2e_cext_test ${CMAKE_CURRENT_LIST_DIR}/cext_test.cpp)
+target_link_libraries(e2e_cext_test PRIVATE pyrace_e2e_harness GTest::gtest_main nlohmann_json::nlohmann_json)
 target_compile_definitions(e2e_cext_test PRIVATE
   PYRACE_BIN="$<TARGET_FILE:pyrace>"
   PYRACE_TESTDATA="${PROJECT_SOURCE_DIR}/testdata/runtime"
-  PYRACE_E2E_TESTING_ROOT="${PYRACE_DEBIAN_TESTING_ROOT}"
   PYRACE_CEXT_DIR="${PROJECT_SOURCE_DIR}/testdata/cext"
   PYRACE_LLVM_PLUGIN="$<TARGET_FILE:pyrace_llvm>"
   PYRACE_CEXT_CLANG="${PYRACE_CEXT_CLANG}"

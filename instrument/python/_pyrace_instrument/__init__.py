@@ -60,12 +60,19 @@ def display_name(module_name, filename):
     return module_name
 
 
+def _compile_unbound(source, filename, module_name):
+    """(code, sites): the rewritten module compiled, its hooks not yet bound (what the
+    cache keeps: bound code holds the hook objects, which marshal cannot write)."""
+    tree = compile(source, filename, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    rewriter.rewrite(tree, filename, module_name, display_name(module_name, filename))
+    return compile(tree, filename, "exec", dont_inherit=True), tree.pyrace_sites
+
+
 def compile_source(source, filename, module_name):
     """Source (bytes or str) -> the rewritten module's code object. A source that does
     not parse raises the very SyntaxError Python itself would."""
-    tree = compile(source, filename, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-    rewriter.rewrite(tree, filename, module_name, display_name(module_name, filename))
-    return compile(tree, filename, "exec", dont_inherit=True)
+    code, sites = _compile_unbound(source, filename, module_name)
+    return rewriter.bind(code, sites, display_name(module_name, filename), filename)
 
 
 # -- which modules -------------------------------------------------------------
@@ -134,12 +141,13 @@ def _read_cache(path, st, module_name):
     if not data.startswith(header):
         return None
     try:
-        return marshal.loads(data[len(header):])
+        code, sites = marshal.loads(data[len(header):])
     except (EOFError, ValueError, TypeError):
         return None
+    return code, sites
 
 
-def _write_cache(path, st, module_name, code):
+def _write_cache(path, st, module_name, compiled):
     if sys.dont_write_bytecode:
         return
     header = _CACHE_MAGIC + ("%d:%d:%s\n" % (st.st_mtime_ns, st.st_size, module_name)).encode()
@@ -147,7 +155,7 @@ def _write_cache(path, st, module_name, code):
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(tmp, "wb") as f:
-            f.write(header + marshal.dumps(code))
+            f.write(header + marshal.dumps(compiled))
         os.replace(tmp, path)
     except OSError:
         try:
@@ -160,14 +168,14 @@ def load_code(fullname, path):
     """The rewritten code of the source file at path, from the cache when it is fresh."""
     st = os.stat(path)
     cache = _cache_path(path)
-    code = _read_cache(cache, st, fullname)
-    if code is not None:
-        return code
-    with open(path, "rb") as f:
-        source = f.read()
-    code = compile_source(source, path, fullname)
-    _write_cache(cache, st, fullname, code)
-    return code
+    compiled = _read_cache(cache, st, fullname)
+    if compiled is None:
+        with open(path, "rb") as f:
+            source = f.read()
+        compiled = _compile_unbound(source, path, fullname)
+        _write_cache(cache, st, fullname, compiled)
+    code, sites = compiled
+    return rewriter.bind(code, sites, display_name(fullname, path), path)
 
 
 class InstrumentingLoader(importlib.machinery.SourceFileLoader):
@@ -191,15 +199,28 @@ def _patch_pytest_rewrite(mod):
     if orig is None or getattr(orig, "_pyrace", False):
         return
 
+    # pytest compiles the tree itself (_rewrite_test): the sites of each tree we
+    # rewrote wait here, by file, for its code to come back and get its hooks.
+    pending = {}
+
     def rewrite_asserts(tree, source, module_path=None, config=None):
         orig(tree, source, module_path, config)
         path = str(module_path) if module_path else ""
         name = os.path.splitext(os.path.basename(path))[0]
         if should_instrument(name, path):
             rewriter.rewrite(tree, path, name, name)
+            pending[path] = (tree.pyrace_sites, name)
 
     rewrite_asserts._pyrace = True
     mod.rewrite_asserts = rewrite_asserts
+    orig_rewrite_test = getattr(mod, "_rewrite_test", None)
+    if orig_rewrite_test is not None:
+        def _rewrite_test(fn, config):
+            stat, co = orig_rewrite_test(fn, config)
+            sites, name = pending.pop(str(fn), ((), ""))
+            return stat, rewriter.bind(co, sites, name, str(fn))
+
+        mod._rewrite_test = _rewrite_test
     if hasattr(mod, "_read_pyc"):
         mod._read_pyc = lambda *args, **kwargs: None
     if hasattr(mod, "_write_pyc"):

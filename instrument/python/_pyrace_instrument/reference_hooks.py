@@ -12,6 +12,7 @@ from . import rewriter as rw
 
 _KEYED_DICT_METHODS = frozenset(("get", "pop", "setdefault", "__contains__", "__getitem__"))
 _CONTAINERS = (dict, list, set, bytearray)
+_NO_KEY = object()
 
 
 class Log:
@@ -70,30 +71,50 @@ def access_hooks(names, module, filename, sites, log=None):
             rec(k)
         return obj
 
-    def mc(obj, k, *args):
+    def mc(method, k, *args):
         name = sites[k][2]
+        obj = getattr(method, "__self__", None)
         if isinstance(obj, _CONTAINERS):
             rec(k, args[0] if isinstance(obj, dict) and name in _KEYED_DICT_METHODS and args else None)
-        return getattr(obj, name)(*args)
+        return method(*args)
 
     def in_(item, container, k):
         result = operator.contains(container, item)
         rec(k, item if isinstance(container, dict) else None)
         return (not result) if sites[k][0] == rw.NOT_CONTAINS else result
 
-    class Token:
-        __slots__ = ("__weakref__",)
-
-    def ct(k):
-        return Token()
-
-    def nr(value, token, k):
+    def nr(value, k):
         rec(k)
         return value
 
-    def nw(token, k):
+    def nw(k):
         rec(k)
 
+    class AugTarget:
+        """aa/ai: item 0 stands for obj.<name> (aa) or obj[key] (ai)."""
+
+        def __init__(self, obj, key, k):
+            self.obj, self.key, self.k = obj, key, k
+
+        def __getitem__(self, _):
+            if self.key is _NO_KEY:
+                return getattr(self.obj, sites[self.k][2])
+            return self.obj[self.key]
+
+        def __setitem__(self, _, value):
+            if self.key is _NO_KEY:
+                setattr(self.obj, sites[self.k][2], value)
+                rec(self.k)
+            else:
+                self.obj[self.key] = value
+                rec(self.k, self.key)
+
+    def aa(obj, k):
+        return AugTarget(obj, _NO_KEY, k)
+
+    def ai(obj, key, k):
+        return AugTarget(obj, key, k)
+
     table = {"gr": gr, "gw": gw, "ga": ga, "sa": sa, "da": da, "ra": ra, "gi": gi, "si": si, "di": di,
-             "ri": ri, "c": c, "mc": mc, "in": in_, "ct": ct, "nr": nr, "nw": nw}
+             "ri": ri, "c": c, "mc": mc, "in": in_, "nr": nr, "nw": nw, "aa": aa, "ai": ai}
     return tuple(table[n] for n in names)

@@ -2,16 +2,19 @@
 
 Every rewritten access calls one hook of the C++ runtime (runtime/python/access_hooks.cpp)
 with the object, the key when there is one, and a site number: an index into the
-module's site table, a constant tuple built here and registered once when the module
-starts running. The site says what the access is (global/attribute/item, read, write or
+module's site table, a tuple built here and registered by bind() before the module
+runs. The site says what the access is (global/attribute/item, read, write or
 read-modify-write), its line, and how to name the location in a report.
 
-What the rewritten code keeps exactly: evaluation order of the original expression,
-the exceptions it raises and their messages, and line/column positions (every new
-node copies the location of the node it replaces), so tracebacks read the same.
+What the rewritten code keeps exactly (docs/races.md, "The rewritten program does what
+the plain one does"): Python's scoping rules (private-name mangling included), the
+evaluation order and count of every user-visible operation, the exceptions and their
+messages, positions down to the column, and the program's names: the rewrite binds no
+name, local, cell or global of its own.
 """
 
 import ast
+import types
 
 # Site kinds; the numbers are the runtime's (access_hooks.cpp, enum class SiteKind).
 GLOBAL_READ, GLOBAL_WRITE, GLOBAL_RMW = 0, 1, 2
@@ -29,13 +32,21 @@ TRUTH_TEST = 22
 GLOBAL_CHECK, ATTR_CHECK, ITEM_CHECK, CELL_CHECK = 23, 24, 25, 26
 _CHECK_OF = {GLOBAL_READ: GLOBAL_CHECK, ATTR_READ: ATTR_CHECK, ITEM_READ: ITEM_CHECK, CELL_READ: CELL_CHECK}
 
-# The hooks the rewritten module binds, in the order access_hooks() returns them.
-HOOKS = ("gr", "gw", "ga", "sa", "da", "ra", "gi", "si", "di", "ri", "c", "mc", "in", "ct", "nr", "nw")
+# The hooks a rewritten module uses, in the order access_hooks() returns them.
+HOOKS = ("gr", "gw", "ga", "sa", "da", "ra", "gi", "si", "di", "ri", "c", "mc", "in", "nr", "nw", "aa", "ai")
 
 
 def hook_name(short):
-    # Dunder names are never mangled inside class bodies (a __x name would be).
     return "__pyrace_%s__" % short
+
+
+# How rewritten code reaches a hook: it calls a constant, a placeholder string that
+# bind() replaces, in the compiled code's constants, by the module's hook object. A
+# constant, not a name: the program's globals(), vars(module), locals(), f_locals
+# and its code's co_names (inspect.getclosurevars) never see pyrace, and a function
+# copied with other globals still finds its hooks. The NUL keeps a program's own
+# strings from ever matching.
+PLACEHOLDERS = {short: "\x00" + hook_name(short) for short in HOOKS}
 
 
 # Methods of builtin containers. Writers change the container; the keyed ones touch
@@ -59,21 +70,41 @@ READING_BUILTINS = frozenset((
     "reversed", "iter", "set", "frozenset", "dict",
 ))
 
-TEMP = "__pyrace_t%d__"
-_TEMP_PREFIX = TEMP.split("%")[0]
-CELL_TOKEN = "__pyrace_cell_%s__"
 
 
 def _loc(new, old):
     return ast.copy_location(new, old)
 
 
-def _name(id_, old, ctx=None):
-    return _loc(ast.Name(id=id_, ctx=ctx or ast.Load()), old)
-
-
 def _call(short, args, old):
-    return _loc(ast.Call(func=_name(hook_name(short), old), args=args, keywords=[]), old)
+    # `(placeholder if True else None)(...)` compiles to LOAD_CONST placeholder and the
+    # call, on 3.10 to 3.13: the compiler drops the constant test. Calling the bare
+    # constant would be the same code, with a SyntaxWarning ("'str' object is not
+    # callable") at compile time.
+    func = _loc(ast.IfExp(test=_const(True, old), body=_const(PLACEHOLDERS[short], old),
+                          orelse=_const(None, old)), old)
+    return _loc(ast.Call(func=func, args=args, keywords=[]), old)
+
+
+def _site_arg(k, old, attr):
+    """The site number of an access whose attribute the hook (not the bytecode) gets:
+    `(k if True else (0).attr)`. The dead branch compiles to nothing but keeps attr in
+    co_names, where it would be plainly and in the same order (after the object's own
+    names), for what reads co_names (inspect.getclosurevars)."""
+    dead = _loc(ast.Attribute(value=_const(0, old), attr=attr, ctx=ast.Load()), old)
+    return _loc(ast.IfExp(test=_const(True, old), body=_const(k, old), orelse=dead), old)
+
+
+def _attr_loc(new, attr):
+    """new, at the position the compiler gives the load, store or delete of attribute
+    node `attr`: an attribute spanning lines is reported at its name's line and column
+    (update_start_location_to_match_attr), so tracebacks point at the same place."""
+    ast.copy_location(new, attr)
+    if attr.lineno != attr.end_lineno:
+        new.lineno = attr.end_lineno
+        if len(attr.attr) <= attr.end_col_offset:
+            new.col_offset = attr.end_col_offset - len(attr.attr)
+    return new
 
 
 def _const(value, old):
@@ -82,6 +113,18 @@ def _const(value, old):
 
 def _expr_stmt(call, old):
     return _loc(ast.Expr(value=call), old)
+
+
+def mangle(private, name):
+    """The compiler's private-name mangling (_Py_Mangle): `__x` inside class `_C` is
+    `_C__x`. Hooks receive attribute names as strings, which getattr() never mangles,
+    so the rewriter does it wherever the compiler would have."""
+    if private is None or not name.startswith("__") or name.endswith("__") or "." in name:
+        return name
+    stripped = private.lstrip("_")
+    if not stripped:
+        return name
+    return "_%s%s" % (stripped, name)
 
 
 def _text(node, limit=40):
@@ -97,9 +140,6 @@ def _is_simple(node):
     return isinstance(node, ast.Constant) or (isinstance(node, ast.Name) and not node.id.startswith("__pyrace"))
 
 
-def _reusable(node):
-    """Simple, or a temporary this statement bound: both can be read again after the store."""
-    return _is_simple(node) or (isinstance(node, ast.Name) and node.id.startswith(_TEMP_PREFIX))
 
 
 # ---------------------------------------------------------------------------
@@ -215,23 +255,26 @@ def _free_loads(func):
 
 class _Scope:
     def __init__(self, kind, qualname, parent, locals_=(), cells=(), nonlocals=(), globals_=(),
-                 cls_name=None):
+                 cls_name=None, private=None):
         self.kind = kind  # "module", "function", "class", "comprehension"
         self.qualname = qualname
         self.parent = parent
         self.locals = set(locals_)
-        self.cells = dict(cells)        # name -> token name, for cells this scope owns
+        self.cells = set(cells)         # the watched cells this scope owns
         self.nonlocals = set(nonlocals)
         self.globals = set(globals_)
         self.cls_name = cls_name        # the class whose method this is ("self" names it)
+        # The innermost enclosing class, which private names are mangled with: the
+        # compiler hands it down to every nested function, lambda and comprehension.
+        self.private = private if private is not None else (parent.private if parent else None)
 
-    def cell_token(self, name):
-        """The token variable of the watched cell `name` seen from here, or None."""
+    def cell_owner(self, name):
+        """The scope owning the watched cell `name` seen from here, or None."""
         s = self
         while s is not None and s.kind != "module":
             if s.kind in ("function", "comprehension"):
                 if name in s.cells:
-                    return s.cells[name]
+                    return s
                 if name in s.locals and name not in s.nonlocals:
                     return None  # a local of its own, or an unwatched one of an enclosing function
             s = s.parent
@@ -251,10 +294,12 @@ class Rewriter(ast.NodeTransformer):
         self.scope = None
         self.data_globals = set()
         self.shadowed_builtins = set()
-        self.temp_count = 0
         self.in_test = 0  # inside an if/while/ternary test (see _tested)
 
     # -- sites ---------------------------------------------------------------
+
+    def _attr(self, name):
+        return mangle(self.scope.private, name)
 
     def site(self, kind, node, name="", text=""):
         if self.in_test:
@@ -297,23 +342,25 @@ class Rewriter(ast.NodeTransformer):
             s = s.parent
         return name in self.data_globals
 
-    def _cell_token(self, name):
+    def _cell_owner(self, name):
         if self.scope.kind in ("module", "class"):
             return None
         if name in self.scope.globals:
             return None
-        return self.scope.cell_token(name)
+        return self.scope.cell_owner(name)
 
     def visit_Name(self, node):
         if not isinstance(node.ctx, ast.Load) or node.id.startswith("__pyrace"):
             return node
         if self._is_watched_global(node.id):
-            k = self.site(GLOBAL_READ, node, node.id)
+            k = self.site(GLOBAL_READ, node, self._attr(node.id))
             return _call("gr", [node, _const(k, node)], node)
-        token = self._cell_token(node.id)
-        if token is not None:
-            k = self.site(CELL_READ, node, node.id)
-            return _call("nr", [node, _name(token, node), _const(k, node)], node)
+        owner = self._cell_owner(node.id)
+        if owner is not None:
+            # The runtime finds the cell itself, in the running frame, by its
+            # (mangled) name: a token variable would be a new local of the program.
+            k = self.site(CELL_READ, node, self._attr(node.id), owner.qualname)
+            return _call("nr", [node, _const(k, node)], node)
         return node
 
     def _name_write_records(self, names, node, rmw=False):
@@ -322,13 +369,13 @@ class Rewriter(ast.NodeTransformer):
             if n.startswith("__pyrace"):
                 continue
             if self._is_watched_global(n):
-                k = self.site(GLOBAL_RMW if rmw else GLOBAL_WRITE, node, n)
+                k = self.site(GLOBAL_RMW if rmw else GLOBAL_WRITE, node, self._attr(n))
                 out.append(_expr_stmt(_call("gw", [_const(k, node)], node), node))
                 continue
-            token = self._cell_token(n)
-            if token is not None:
-                k = self.site(CELL_RMW if rmw else CELL_WRITE, node, n)
-                out.append(_expr_stmt(_call("nw", [_name(token, node), _const(k, node)], node), node))
+            owner = self._cell_owner(n)
+            if owner is not None:
+                k = self.site(CELL_RMW if rmw else CELL_WRITE, node, self._attr(n), owner.qualname)
+                out.append(_expr_stmt(_call("nw", [_const(k, node)], node), node))
         return out
 
     # -- scopes ----------------------------------------------------------------
@@ -351,51 +398,37 @@ class Rewriter(ast.NodeTransformer):
         used_inner, nonlocal_inner = _free_loads(node)
         # Watch a cell when an inner function rebinds it (nonlocal) or this function
         # rebinds it after creating one that reads it: only then can threads disagree.
-        cells = {}
-        for name in locals_ & used_inner:
-            if name in nonlocal_inner or self._assigned_twice(node, name):
-                cells[name] = CELL_TOKEN % name
+        cells = set()
+        candidates = locals_ & used_inner
+        bound = self._binding_counts(node, candidates - nonlocal_inner) if candidates - nonlocal_inner else {}
+        for name in candidates:
+            if name in nonlocal_inner or bound[name] >= 2:
+                cells.add(name)
         parent = self.scope
         cls = parent.cls_name if parent.kind == "class" else None
-        scope = _Scope("function", qual, parent, locals_ | set(cells.values()), cells,
-                       b.nonlocals, b.globals, cls_name=None)
+        scope = _Scope("function", qual, parent, locals_, cells, b.nonlocals, b.globals, cls_name=None)
         if cls and (node.args.posonlyargs + node.args.args):
             scope.cls_name = cls
-        return scope, cells
+        return scope
 
     @staticmethod
-    def _assigned_twice(func, name):
-        count = 0
+    def _binding_counts(func, names):
+        """How often each of names is bound in func (and in what it nests), in one walk."""
+        counts = dict.fromkeys(names, 0)
         for n in ast.walk(func):
-            if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store):
-                count += 1
-            elif isinstance(n, ast.arg) and n.arg == name:
-                count += 1
-        return count >= 2
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id in counts:
+                counts[n.id] += 1
+            elif isinstance(n, ast.arg) and n.arg in counts:
+                counts[n.arg] += 1
+        return counts
 
     def visit_FunctionDef(self, node):
         node.decorator_list = [self.visit(d) for d in node.decorator_list]
         node.args = self._visit_defaults(node.args)
-        qual = node.name if self.scope.kind == "module" else self.scope.qualname + "." + node.name
         saved = self.scope
-        self.scope, cells = self._function(node, qual)
-        body = self._body(node.body)
+        self.scope = self._function(node, self._qualname(node.name))
+        node.body = self._body(node.body)
         self.scope = saved
-        prologue = []
-        for name, token in sorted(cells.items()):
-            k = self.site(CELL_WRITE, node, name)
-            prologue.append(_loc(ast.Assign(targets=[_name(token, node, ast.Store())],
-                                            value=_call("ct", [_const(k, node)], node)), node))
-        if prologue:
-            first = body[0] if body else node
-            for p in prologue:
-                ast.copy_location(p, first)
-                for sub in ast.walk(p):
-                    ast.copy_location(sub, first)
-            doc = 1 if (body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
-                        and isinstance(body[0].value.value, str)) else 0
-            body = body[:doc] + prologue + body[doc:]
-        node.body = body
         return node
 
     visit_AsyncFunctionDef = visit_FunctionDef
@@ -405,10 +438,17 @@ class Rewriter(ast.NodeTransformer):
         args.kw_defaults = [self.visit(d) if d is not None else None for d in args.kw_defaults]
         return args
 
+    def _qualname(self, name):
+        """__qualname__ as the compiler makes it (names cells in reports)."""
+        s = self.scope
+        if s.kind == "module":
+            return name
+        return s.qualname + (".<locals>." if s.kind in ("function", "comprehension") else ".") + name
+
     def visit_Lambda(self, node):
         node.args = self._visit_defaults(node.args)
         saved = self.scope
-        self.scope = _Scope("function", saved.qualname + ".<lambda>", saved, _args_names(node.args),
+        self.scope = _Scope("function", self._qualname("<lambda>"), saved, _args_names(node.args),
                             cls_name=None)
         node.body = self.visit(node.body)
         self.scope = saved
@@ -416,9 +456,8 @@ class Rewriter(ast.NodeTransformer):
 
     def visit_ClassDef(self, node):
         # The class body runs once, at definition: only its methods are rewritten.
-        qual = node.name if self.scope.kind == "module" else self.scope.qualname + "." + node.name
         saved = self.scope
-        self.scope = _Scope("class", qual, saved, cls_name=node.name)
+        self.scope = _Scope("class", self._qualname(node.name), saved, cls_name=node.name, private=node.name)
         node.body = [self.visit(s) if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
                      else s for s in node.body]
         self.scope = saved
@@ -474,21 +513,19 @@ class Rewriter(ast.NodeTransformer):
                 setattr(node, field, self.visit(value))
         return node
 
-    def _temp(self, node):
-        self.temp_count += 1
-        return TEMP % self.temp_count
-
     def visit_Assign(self, node):
         node.value = self.visit(node.value)
         if len(node.targets) == 1:
             t = node.targets[0]
             if isinstance(t, ast.Attribute):
-                k = self.site(ATTR_WRITE, t, t.attr, self._owner_text(t.value))
-                return _expr_stmt(_call("sa", [node.value, self.visit(t.value), _const(k, t)], node), node)
+                # The store is the hook's: it fails where STORE_ATTR would, at the target.
+                k = self.site(ATTR_WRITE, t, self._attr(t.attr), self._owner_text(t.value))
+                call = _attr_loc(_call("sa", [node.value, self.visit(t.value), _site_arg(k, t, t.attr)], t), t)
+                return _expr_stmt(call, node)
             if isinstance(t, ast.Subscript) and not isinstance(t.slice, ast.Slice):
                 k = self.site(ITEM_WRITE, t, "", self._owner_text(t.value))
                 return _expr_stmt(_call("si", [node.value, self.visit(t.value), self.visit(t.slice),
-                                               _const(k, t)], node), node)
+                                               _const(k, t)], t), node)
         after = []
         for t in node.targets:
             after.extend(self._store_target(t, node))
@@ -525,10 +562,10 @@ class Rewriter(ast.NodeTransformer):
             return self._name_write_records([t.id], stmt, rmw)
         if owner is None and isinstance(t, (ast.Attribute, ast.Subscript)):
             owner = self._owner_text(t.value)
-        if isinstance(t, ast.Attribute) and _reusable(t.value):
-            k = self.site(ATTR_RMW if rmw else ATTR_WRITE, t, t.attr, owner)
+        if isinstance(t, ast.Attribute) and _is_simple(t.value):
+            k = self.site(ATTR_RMW if rmw else ATTR_WRITE, t, self._attr(t.attr), owner)
             return [_expr_stmt(_call("ra", [_copy_simple(t.value), _const(k, t)], stmt), stmt)]
-        if isinstance(t, ast.Subscript) and _reusable(t.value) and _reusable(t.slice):
+        if isinstance(t, ast.Subscript) and _is_simple(t.value) and _is_simple(t.slice):
             k = self.site(ITEM_RMW if rmw else ITEM_WRITE, t, "", owner)
             return [_expr_stmt(_call("ri", [_copy_simple(t.value), _copy_simple(t.slice), _const(k, t)],
                                      stmt), stmt)]
@@ -542,53 +579,55 @@ class Rewriter(ast.NodeTransformer):
         return []
 
     def visit_AugAssign(self, node):
-        node.value = self.visit(node.value)
         t = node.target
         if isinstance(t, ast.Name):
+            node.value = self.visit(node.value)
             return [node] + self._name_write_records([t.id], node, rmw=True)
-        pre, post = [], []
-        # Named before the parts are replaced by temporaries: `self.by_key[k] += v`
-        # is an update of Stats.by_key[k], not of a temporary.
-        owner = self._owner_text(t.value) if isinstance(t, (ast.Attribute, ast.Subscript)) else None
-        if isinstance(t, ast.Attribute) and not _is_simple(t.value):
-            pre.append(self._bind_temp(t.value, node, "value"))
-            t.value = _name(pre[-1].targets[0].id, t.value)
-        if isinstance(t, ast.Subscript):
-            if not _is_simple(t.value):
-                pre.append(self._bind_temp(t.value, node, "value"))
-                t.value = _name(pre[-1].targets[0].id, t.value)
-            if isinstance(t.slice, ast.Slice):
-                t.slice = self.visit(t.slice)
-                k = self.site(CONTAINER_WRITE, t, "", owner)
-                post.append(_expr_stmt(_call("c", [_copy_simple(t.value), _const(k, t)], node), node))
-                return pre + [node] + post + self._del_temps(pre, node)
-            if not _is_simple(t.slice):
-                pre.append(self._bind_temp(t.slice, node, "slice"))
-                t.slice = _name(pre[-1].targets[0].id, t.slice)
-        post = self._store_target(t, node, rmw=True, owner=owner)
-        return pre + [node] + post + self._del_temps(pre, node)
-
-    def _bind_temp(self, expr, stmt, _what):
-        name = self._temp(stmt)
-        self.scope.locals.add(name)
-        return _loc(ast.Assign(targets=[_name(name, expr, ast.Store())], value=self.visit(expr)), stmt)
-
-    def _del_temps(self, pre, stmt):
-        # Temporaries must not keep objects alive longer than the original code did.
-        if not pre:
-            return []
-        return [_loc(ast.Delete(targets=[_name(p.targets[0].id, stmt, ast.Del()) for p in pre]), stmt)]
+        # Named before the parts are rewritten: `self.by_key[k] += v` is an update of
+        # Stats.by_key[k].
+        owner = self._owner_text(t.value)
+        if isinstance(t, ast.Subscript) and isinstance(t.slice, ast.Slice):
+            # A slice update is one of the whole container, recorded as it starts.
+            k = self.site(CONTAINER_WRITE, t, "", owner)
+            t.value = _call("c", [self.visit(t.value), _const(k, t)], t.value)
+            t.slice = self.visit(t.slice)
+            node.value = self.visit(node.value)
+            return node
+        if isinstance(t, ast.Attribute) and _is_simple(t.value) or \
+                isinstance(t, ast.Subscript) and _is_simple(t.value) and _is_simple(t.slice):
+            # The statement stays the interpreter's own; its object and key are names or
+            # constants, which can be read again to record the update after it.
+            node.value = self.visit(node.value)
+            return [node] + self._store_target(t, node, rmw=True, owner=owner)
+        # `a.b.c += v` -> `aa(a.b, site)[0] += v`: the hook returns a target standing for
+        # (a.b).c, whose item read and store are the attribute's read and store. The
+        # object and key are evaluated once, in their place, with no new name; the read,
+        # the in-place operation and the store stay the interpreter's own instructions,
+        # in the plain order and at the plain positions. The store records the update.
+        if isinstance(t, ast.Attribute):
+            k = self.site(ATTR_RMW, t, self._attr(t.attr), owner)
+            target = _call("aa", [self.visit(t.value), _site_arg(k, t, t.attr)], t)
+            loc = _attr_loc(ast.Constant(value=0), t)
+        else:
+            k = self.site(ITEM_RMW, t, "", owner)
+            target = _call("ai", [self.visit(t.value), self.visit(t.slice), _const(k, t)], t)
+            loc = ast.copy_location(ast.Constant(value=0), t)
+        node.target = ast.copy_location(ast.Subscript(value=target, slice=_loc(ast.Constant(value=0), t),
+                                                      ctx=ast.Store()), loc)
+        node.value = self.visit(node.value)
+        return node
 
     def visit_Delete(self, node):
         out = []
         for t in node.targets:
             if isinstance(t, ast.Attribute):
-                k = self.site(ATTR_DEL, t, t.attr, self._owner_text(t.value))
-                out.append(_expr_stmt(_call("da", [self.visit(t.value), _const(k, t)], node), node))
+                k = self.site(ATTR_DEL, t, self._attr(t.attr), self._owner_text(t.value))
+                call = _attr_loc(_call("da", [self.visit(t.value), _site_arg(k, t, t.attr)], t), t)
+                out.append(_expr_stmt(call, node))
             elif isinstance(t, ast.Subscript) and not isinstance(t.slice, ast.Slice):
                 k = self.site(ITEM_DEL, t, "", self._owner_text(t.value))
                 out.append(_expr_stmt(_call("di", [self.visit(t.value), self.visit(t.slice), _const(k, t)],
-                                            node), node))
+                                            t), node))
             else:
                 d = _loc(ast.Delete(targets=[self._visit_target(t)]), node)
                 out.append(d)
@@ -660,7 +699,7 @@ class Rewriter(ast.NodeTransformer):
 
     def _watched_name(self, name):
         return not name.startswith("__pyrace") and (self._is_watched_global(name) or
-                                                    self._cell_token(name) is not None)
+                                                    self._cell_owner(name) is not None)
 
     def visit_If(self, node):
         node.test = self._tested(node.test)
@@ -688,8 +727,8 @@ class Rewriter(ast.NodeTransformer):
     def visit_Attribute(self, node):
         if not isinstance(node.ctx, ast.Load):
             return self.generic_visit(node)
-        k = self.site(ATTR_READ, node, node.attr, self._owner_text(node.value))
-        return _call("ga", [self.visit(node.value), _const(k, node)], node)
+        k = self.site(ATTR_READ, node, self._attr(node.attr), self._owner_text(node.value))
+        return _attr_loc(_call("ga", [self.visit(node.value), _site_arg(k, node, node.attr)], node), node)
 
     def visit_Subscript(self, node):
         if not isinstance(node.ctx, ast.Load):
@@ -723,8 +762,11 @@ class Rewriter(ast.NodeTransformer):
                 f.value = _call("c", [self.visit(f.value), _const(k, node)], node)
                 node.args = [self.visit(a) for a in node.args]
                 return node
-            args = [self.visit(f.value), _const(k, node)] + [self.visit(a) for a in node.args]
-            return _call("mc", args, node)
+            # `obj.get(key)` -> `mc(obj.get, site, key)`: the program looks the method up
+            # itself, in its place (before the arguments, at its position), and the hook
+            # records against the bound method's receiver after the arguments ran.
+            f.value = self.visit(f.value)
+            return _call("mc", [f, _const(k, node)] + [self.visit(a) for a in node.args], node)
         if isinstance(f, ast.Attribute):
             # A method call: the method lookup is not a data access.
             f.value = self.visit(f.value)
@@ -785,43 +827,12 @@ def _copy_simple(node):
     return ast.copy_location(ast.Constant(value=node.value), node)
 
 
-def _insert_prologue(tree, prologue):
-    body = tree.body
-    i = 0
-    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
-            and isinstance(body[0].value.value, str):
-        i = 1
-    while i < len(body) and isinstance(body[i], ast.ImportFrom) and body[i].module == "__future__":
-        i += 1
-    anchor = body[i] if i < len(body) else (body[-1] if body else None)
-    # The anchor's line, and a range that is valid even when the anchor has no end
-    # (nodes other rewriters added, like pytest's assertion imports, often have none).
-    line = getattr(anchor, "lineno", None) or 1
-    end = max(getattr(anchor, "end_lineno", None) or line, line)
-    for p in prologue:
-        for n in ast.walk(p):
-            if "lineno" in n._attributes:
-                n.lineno, n.col_offset, n.end_lineno, n.end_col_offset = line, 0, end, 0
-    tree.body = body[:i] + prologue + body[i:]
-
-
 def rewrite(tree, filename, module_name, display_name):
-    """Rewrites a parsed module in place and returns it, ready for compile()."""
+    """Rewrites a parsed module in place and returns it, ready for compile(). The
+    module's site table is tree.pyrace_sites; bind() gives the compiled code its hooks."""
     rw = Rewriter(module_name, display_name)
     rw.visit(tree)
-    if rw.sites:
-        names = [hook_name(h) for h in HOOKS]
-        # (__pyrace_gr__, ...) = __import__('_pyrace').access_hooks(names, module, file, sites)
-        call = ast.Call(
-            func=ast.Attribute(value=ast.Call(func=ast.Name(id="__import__", ctx=ast.Load()),
-                                              args=[ast.Constant(value="_pyrace")], keywords=[]),
-                               attr="access_hooks", ctx=ast.Load()),
-            args=[ast.Constant(value=tuple(HOOKS)), ast.Constant(value=display_name),
-                  ast.Constant(value=filename), ast.Constant(value=tuple(rw.sites))],
-            keywords=[])
-        assign = ast.Assign(targets=[ast.Tuple(elts=[ast.Name(id=n, ctx=ast.Store()) for n in names],
-                                               ctx=ast.Store())], value=call)
-        _insert_prologue(tree, [assign])
+    tree.pyrace_sites = tuple(rw.sites)
     ast.fix_missing_locations(tree)
     # fix_missing_locations gives a node without an end its parent's end, which is
     # before its start when another rewriter (pytest's) left ends out: compile() then
@@ -831,3 +842,35 @@ def rewrite(tree, filename, module_name, display_name):
             node.end_lineno = node.lineno
             node.end_col_offset = node.col_offset
     return tree
+
+
+def bind(code, sites, display_name, filename):
+    """The compiled code of a rewritten module with its hooks in place of their
+    placeholders, in its own and every nested code object's constants."""
+    if not sites:
+        return code
+    runtime = __import__("_pyrace")
+    hooks = runtime.access_hooks(HOOKS, display_name, filename, tuple(sites))
+    mapping = {PLACEHOLDERS[short]: hook for short, hook in zip(HOOKS, hooks)}
+    bind_code = getattr(runtime, "bind_code", None)
+    if bind_code is not None:
+        # In place (see access_hooks.cpp): code.replace() loses 3.12's hidden locals.
+        bind_code(code, mapping)
+        return code
+    return _substitute(code, mapping)
+
+
+def _substitute(code, mapping):
+    """bind() for the reference hooks, which have no bind_code: 3.11's code.replace()
+    keeps every local's kind."""
+    consts = []
+    for c in code.co_consts:
+        if type(c) is str and c in mapping:
+            c = mapping[c]
+        elif isinstance(c, types.CodeType):
+            c = _substitute(c, mapping)
+        consts.append(c)
+    consts = tuple(consts)
+    if all(a is b for a, b in zip(consts, code.co_consts)):
+        return code
+    return code.replace(co_consts=consts)

@@ -1,7 +1,9 @@
 """The AST rewriter and import hook, with the reference hooks standing in for the
 runtime (same contract, accesses logged to a list). Run: python3 rewriter_test.py"""
 
+import ast
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -33,6 +35,14 @@ def run_plain(src):
     ns = {"__name__": "__main__"}
     exec(compile(textwrap.dedent(src), "/tmp/prog.py", "exec"), ns)
     return ns
+
+
+def unparse(tree):
+    """The rewritten source, each hook call written with the hook's name."""
+    text = re.sub(r"\((\d+) if True else \(0\)\.\w+\)", r"\1", ast.unparse(tree))
+    for short, placeholder in rw.PLACEHOLDERS.items():
+        text = text.replace("(%r if True else None)" % placeholder, rw.hook_name(short))
+    return text
 
 
 def kinds(line=None):
@@ -215,19 +225,19 @@ class Sites(unittest.TestCase):
             out.append(x)
             out.append(q.get())
         """))
-        text = ast.unparse(rw.rewrite(tree, "/tmp/prog.py", "m", "m"))
+        text = unparse(rw.rewrite(tree, "/tmp/prog.py", "m", "m"))
         # A plain argument: the receiver is recorded, the call stays the interpreter's.
         self.assertIn("__pyrace_c__(out, ", text)
         self.assertIn(").append(x)", text)
         # q.get() may be the hand-off that orders the append: record after it runs.
-        self.assertIn("__pyrace_mc__(out, ", text)
+        self.assertIn("__pyrace_mc__(out.append, ", text)
         # So may a property or a __getitem__ (a thread-safe box, a locked mapping).
         for arg in ("box.value", "cache[k]", "f'{x}'"):
             tree = ast.parse("def g(out, box, cache, k, x):\n    out.append(%s)\n" % arg)
-            text = ast.unparse(rw.rewrite(tree, "/tmp/prog.py", "m", "m"))
-            self.assertIn("__pyrace_mc__(out, ", text, arg)
+            text = unparse(rw.rewrite(tree, "/tmp/prog.py", "m", "m"))
+            self.assertIn("__pyrace_mc__(out.append, ", text, arg)
         tree = ast.parse("def g(out, i):\n    out.append('even' if i % 2 == 0 else 'odd')\n")
-        self.assertIn("__pyrace_c__(out, ", ast.unparse(rw.rewrite(tree, "/tmp/prog.py", "m", "m")))
+        self.assertIn("__pyrace_c__(out, ", unparse(rw.rewrite(tree, "/tmp/prog.py", "m", "m")))
 
     def test_container_methods_iteration_and_len(self):
         run_rewritten("""
@@ -271,9 +281,10 @@ class Sites(unittest.TestCase):
         for call in ("q.pop()", "q.popleft()", "q.pop(0)"):
             tree = ast.parse("def f(q):\n    return %s\n" % call)
             text = ast.unparse(rw.rewrite(tree, "/tmp/prog.py", "m", "m"))
-            self.assertIn("__pyrace_mc__(q, ", text, call)
+            method = call[:call.index("(")]
+            self.assertIn("__pyrace_mc__' if True else None)(%s, " % method, text, call)
         tree = ast.parse("def f(q, x):\n    q.appendleft(x)\n")
-        self.assertIn("__pyrace_c__(q, ", ast.unparse(rw.rewrite(tree, "/tmp/prog.py", "m", "m")))
+        self.assertIn("__pyrace_c__' if True else None)(q, ", ast.unparse(rw.rewrite(tree, "/tmp/prog.py", "m", "m")))
 
     def test_locals_imports_and_method_lookups_are_not_accesses(self):
         run_rewritten("""
@@ -302,6 +313,79 @@ class Sites(unittest.TestCase):
         """)
         self.assertEqual(kinds(6), [(rw.CELL_WRITE, "done")])
         self.assertEqual(kinds(8), [(rw.CELL_READ, "done")])
+
+
+class NothingOfItsOwn(unittest.TestCase):
+    """The rewrite adds no name, local, cell or global the program could see."""
+
+    SRC = """
+    counter = 0
+    class C:
+        __n = 0
+        def m(self, k):
+            count = 0
+            def inner():
+                nonlocal count
+                count += 1
+                self.__d[k] += C.__n
+                self.x.y += 1
+                return count
+            self.__d = {k: 1}
+            self.x = type("X", (), {"y": 1})()
+            inner()
+            return count, self.__d, locals()
+    """
+
+    def codes(self, code):
+        yield code
+        for c in code.co_consts:
+            if isinstance(c, types.CodeType):
+                yield from self.codes(c)
+
+    def test_no_new_names_in_any_code_object(self):
+        src = textwrap.dedent(self.SRC)
+        plain = {c.co_qualname if hasattr(c, "co_qualname") else c.co_name: c
+                 for c in self.codes(compile(src, "/tmp/prog.py", "exec"))}
+        rewritten = inst.compile_source(src, "/tmp/prog.py", "m")
+        for c in self.codes(rewritten):
+            p = plain[c.co_qualname if hasattr(c, "co_qualname") else c.co_name]
+            for field in ("co_varnames", "co_cellvars", "co_freevars", "co_names", "co_argcount",
+                          "co_firstlineno", "co_flags"):
+                self.assertEqual(getattr(c, field), getattr(p, field), (c.co_name, field))
+
+    def test_module_globals_and_locals_are_the_programs(self):
+        ns = run_rewritten(textwrap.dedent(self.SRC) + "out = C().m('k')\n")
+        self.assertEqual(sorted(k for k in ns if not k.startswith("__")), ["C", "counter", "out"])
+        count, d, loc = ns["out"]
+        self.assertEqual((count, d), (1, {"k": 1}))
+        self.assertEqual(sorted(loc), ["count", "inner", "k", "self"])
+
+
+class Mangling(unittest.TestCase):
+    def test_private_names_are_mangled_as_the_compiler_does(self):
+        for private, name, want in [("C", "__x", "_C__x"), ("_C", "__x", "_C__x"), ("__C_", "__x", "_C___x"),
+                                    ("C", "__x__", "__x__"), ("C", "_x", "_x"), ("___", "__x", "__x"),
+                                    (None, "__x", "__x"), ("C", "__a.b", "__a.b")]:
+            self.assertEqual(rw.mangle(private, name), want, (private, name))
+
+    def test_every_context_inside_a_class(self):
+        run_rewritten("""
+        class Outer:
+            def m(self):
+                self.__a = 1
+                self.__a += 1
+                self.__d = {}
+                self.__d["k"] = 2
+                f = lambda: self.__a
+                g = [self.__d for _ in range(1)]
+                del self.__a
+                class Inner:
+                    def n(s): s.__b = 3
+                Inner().n()
+        Outer().m()
+        """)
+        names = {r[2] for r in LOG.records if r[0] in (rw.ATTR_READ, rw.ATTR_WRITE, rw.ATTR_RMW, rw.ATTR_DEL)}
+        self.assertEqual(names, {"_Outer__a", "_Outer__d", "_Inner__b"})
 
 
 class ImportHook(unittest.TestCase):
