@@ -47,6 +47,9 @@ std::string WhatItWaitsFor(const Wait& w) {
     case WaitKind::kJoin: return "thread T" + std::to_string(w.obj) + " to finish";
     case WaitKind::kJoinAll: return "every non-daemon thread to finish (interpreter shutdown)";
     case WaitKind::kHandoff: return "hand-off #" + std::to_string(w.obj) + " (queue, event or condition)";
+    case WaitKind::kEventLoop:
+      return "its asyncio event loop to be woken (no callback, timer, I/O or signal handler is left to do it)";
+    case WaitKind::kAwait: return "an asyncio future that nothing left can complete";
   }
   return "?";
 }
@@ -243,7 +246,9 @@ int WaitRank(const Wait& w) {
     case WaitKind::kLock: return 0;
     case WaitKind::kJoin: return 1;
     case WaitKind::kHandoff: return 2;
+    case WaitKind::kAwait: return 2;
     case WaitKind::kJoinAll: return 3;
+    case WaitKind::kEventLoop: return 3;
   }
   return 4;
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "runtime/python/bootstrap.h"
+#include "runtime/python/asyncio_hooks.h"
 #include "runtime/python/lifecycle.h"
 #include "runtime/python/recorder.h"
 #include "runtime/python/stack_depot.h"
@@ -376,7 +377,7 @@ PyObject* Bootstrap(PyObject* module, PyObject*) {
   Options opts;
   if (!ReadOptions(&opts) || !StartRecording(opts, args) || !InstallWrappers(module) ||
       !InstallLifecycle(module, Originals()) ||
-      !InitAccessHooks(module)) {
+      !InitAccessHooks(module) || !InstallAsyncioHooks(module)) {
     Py_DECREF(args);
     return nullptr;
   }
