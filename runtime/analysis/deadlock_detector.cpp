@@ -235,6 +235,10 @@ const char* FixNote(const Scene& s) {
              "everywhere";
     }
   }
+  if (w.kind == WaitKind::kAwait) {
+    return "each waiting task awaits something only another waiting task would do: complete (or cancel) a "
+           "future before awaiting others, or bound the wait (asyncio.timeout, asyncio.wait_for)";
+  }
   return "acquire locks in one global order, and do not join a thread while holding a lock it needs";
 }
 
@@ -246,7 +250,7 @@ int WaitRank(const Wait& w) {
     case WaitKind::kLock: return 0;
     case WaitKind::kJoin: return 1;
     case WaitKind::kHandoff: return 2;
-    case WaitKind::kAwait: return 2;
+    case WaitKind::kAwait: return 1;  // with joins: the runtime orders a loop's tasks
     case WaitKind::kJoinAll: return 3;
     case WaitKind::kEventLoop: return 3;
   }

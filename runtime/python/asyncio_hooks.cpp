@@ -550,6 +550,19 @@ PyType_Spec g_locked_attr_spec = {"_pyrace.AsyncioLockedAttr", sizeof(PyObject),
 
 // --- reading a loop (watchdog, GIL) ---------------------------------------------------
 
+// asyncio.Runner's SIGINT handler (a partial of Runner._on_sigint) cancels the main task
+// on Ctrl-C, as the default handler would end the run: neither is a wake-up the
+// program waits for.
+bool IsRunnerSigint(PyObject* h) {
+  PyObject* func = PyObject_GetAttrString(h, "func");
+  PyObject* qual = func != nullptr ? PyObject_GetAttrString(func, "__qualname__") : nullptr;
+  bool runner = qual != nullptr && Str(qual) == "Runner._on_sigint";
+  Py_XDECREF(qual);
+  Py_XDECREF(func);
+  PyErr_Clear();
+  return runner;
+}
+
 // Python-level signal handlers the program installed (any may call
 // call_soon_threadsafe); the default SIGINT handler ends the run instead.
 size_t ProgramSignalHandlers() {
@@ -563,7 +576,7 @@ size_t ProgramSignalHandlers() {
       PyErr_Clear();
       continue;
     }
-    if (PyCallable_Check(h) && h != g_default_int_handler) ++n;
+    if (PyCallable_Check(h) && h != g_default_int_handler && !IsRunnerSigint(h)) ++n;
     Py_DECREF(h);
   }
   return n;
@@ -698,6 +711,29 @@ PyObject* AwaitedLock(const Chain& chain) {
   return self;
 }
 
+// asyncio.gather's future: the first of its children that is a task not done yet (the
+// one the awaiting task waits for next).
+PyObject* PendingChildTask(PyObject* fut) {
+  if (fut == nullptr || fut == Py_None) return nullptr;
+  PyObject* children = PyObject_GetAttrString(fut, "_children");
+  PyErr_Clear();
+  if (children == nullptr) return nullptr;
+  PyObject* found = nullptr;
+  PyObject* list = PySequence_List(children);
+  Py_DECREF(children);
+  PyErr_Clear();
+  for (Py_ssize_t i = 0; list != nullptr && i < PyList_GET_SIZE(list) && found == nullptr; ++i) {
+    PyObject* child = PyList_GET_ITEM(list, i);
+    if (!IsTask(child)) continue;
+    PyObject* done = PyObject_CallMethod(child, "done", nullptr);
+    PyErr_Clear();
+    if (done == Py_False) found = Py_NewRef(child);
+    Py_XDECREF(done);
+  }
+  Py_XDECREF(list);
+  return found;
+}
+
 LoopWait TaskWait(Recorder& rec, PyObject* task, Tid loop_tid) {
   LoopWait w;
   w.tid = TaskTid(rec, task, loop_tid);
@@ -716,6 +752,10 @@ LoopWait TaskWait(Recorder& rec, PyObject* task, Tid loop_tid) {
   if (IsTask(waiter)) {
     w.kind = WaitKind::kJoin;
     w.obj = TaskTid(rec, waiter, loop_tid);
+  } else if (PyObject* task_of_gather = PendingChildTask(waiter)) {
+    w.kind = WaitKind::kJoin;
+    w.obj = TaskTid(rec, task_of_gather, loop_tid);
+    Py_DECREF(task_of_gather);
   }
   Py_XDECREF(waiter);
   return w;
@@ -928,7 +968,12 @@ bool IdleLoopWaits(Recorder& rec, Tid thread, std::vector<LoopWait>* out) {
     waits.push_back(TaskWait(rec, PyList_GET_ITEM(tasks, i), thread));
   }
   Py_DECREF(tasks);
-  std::sort(waits.begin(), waits.end(), [](const LoopWait& a, const LoopWait& b) { return a.tid < b.tid; });
+  // The waits that explain the hang first: on an asyncio lock, on a future; then tasks
+  // waiting for other tasks (gather, await task).
+  auto rank = [](const LoopWait& w) { return w.kind == WaitKind::kLock ? 0 : w.kind == WaitKind::kAwait ? 1 : 2; };
+  std::sort(waits.begin(), waits.end(), [&](const LoopWait& a, const LoopWait& b) {
+    return rank(a) != rank(b) ? rank(a) < rank(b) : a.tid < b.tid;
+  });
   out->insert(out->end(), waits.begin(), waits.end());
   return true;
 }
