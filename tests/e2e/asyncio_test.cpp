@@ -151,7 +151,7 @@ TEST(AsyncioReport, TasksAwaitingEachOthersFuturesShowEveryAwaitChain) {
   const nlohmann::json f = OnlyFinding(RunJson({}, "futures_await_each_other.py", tmp, &r));
   ASSERT_FALSE(f.is_null()) << r.err;
   std::string titles;
-  for (const auto& s : f["sections"]) titles += s["title"].get<std::string>() + "\n";
+  for (const auto& s : f["stacks"]) titles += s["title"].get<std::string>() + "\n";
   EXPECT_NE(titles.find("(producer)) waits for an asyncio future that nothing left can complete, and so do 1 more"),
             std::string::npos)
       << titles;
