@@ -6,6 +6,7 @@
 #include <array>
 
 #include "runtime/analysis/bad_release_detector.h"
+#include "runtime/analysis/blocking_detector.h"
 #include "runtime/analysis/deadlock_detector.h"
 #include "runtime/analysis/gil_not_held_detector.h"
 #include "runtime/analysis/detector.h"
@@ -53,6 +54,7 @@ struct Analyzer::Impl {
       detectors.push_back(std::make_unique<MissedReleaseDetector>());
       detectors.push_back(std::make_unique<BadReleaseDetector>());
       detectors.push_back(std::make_unique<GilNotHeldDetector>());
+      detectors.push_back(std::make_unique<BlockingDetector>());
     }
     if (opts.races) detectors.push_back(MakeRaceDetector(opts));
     for (const auto& d : detectors) {

@@ -47,6 +47,9 @@ std::string WhatItWaitsFor(const Wait& w) {
     case WaitKind::kJoin: return "thread T" + std::to_string(w.obj) + " to finish";
     case WaitKind::kJoinAll: return "every non-daemon thread to finish (interpreter shutdown)";
     case WaitKind::kHandoff: return "hand-off #" + std::to_string(w.obj) + " (queue, event or condition)";
+    case WaitKind::kEventLoop:
+      return "its asyncio event loop to be woken (no callback, timer, I/O or signal handler is left to do it)";
+    case WaitKind::kAwait: return "an asyncio future that nothing left can complete";
   }
   return "?";
 }
@@ -232,6 +235,10 @@ const char* FixNote(const Scene& s) {
              "everywhere";
     }
   }
+  if (w.kind == WaitKind::kAwait) {
+    return "each waiting task awaits something only another waiting task would do: complete (or cancel) a "
+           "future before awaiting others, or bound the wait (asyncio.timeout, asyncio.wait_for)";
+  }
   return "acquire locks in one global order, and do not join a thread while holding a lock it needs";
 }
 
@@ -243,7 +250,9 @@ int WaitRank(const Wait& w) {
     case WaitKind::kLock: return 0;
     case WaitKind::kJoin: return 1;
     case WaitKind::kHandoff: return 2;
+    case WaitKind::kAwait: return 1;  // with joins: the runtime orders a loop's tasks
     case WaitKind::kJoinAll: return 3;
+    case WaitKind::kEventLoop: return 3;
   }
   return 4;
 }

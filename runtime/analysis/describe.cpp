@@ -17,7 +17,8 @@ SourceLocation TopLocation(const Symbols& syms, StackId stack) {
 
 bool IsSyncMachinery(std::string_view file) {
   static constexpr std::string_view kModules[] = {
-      "/threading.py", "/queue.py", "/concurrent/futures/_base.py", "/concurrent/futures/thread.py"};
+      "/threading.py", "/queue.py", "/concurrent/futures/_base.py", "/concurrent/futures/thread.py",
+      "/asyncio/locks.py", "/asyncio/queues.py", "/asyncio/tasks.py"};
   bool in_stdlib = file.find("/lib/python3") != std::string_view::npos ||
                    file.find("/Lib/") != std::string_view::npos;
   if (!in_stdlib) return false;

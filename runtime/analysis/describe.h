@@ -17,7 +17,7 @@ SourceLocation FrameLocation(const Symbols& syms, const Frame& f);
 SourceLocation TopLocation(const Symbols& syms, StackId stack);
 
 // The standard library's synchronization modules (threading, queue,
-// concurrent.futures) implement the lock API: `with cond:` acquires inside
+// concurrent.futures, asyncio's locks, queues and tasks) implement the lock API: `with cond:` acquires inside
 // Condition.__enter__, `t.join()` waits inside Thread._wait_for_tstate_lock.
 bool IsSyncMachinery(std::string_view file);
 // Made while one of those modules' body ran (directly or through threading's RLock()

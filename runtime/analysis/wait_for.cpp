@@ -95,6 +95,8 @@ class Solver {
       case WaitKind::kJoinAll:
         return AllOthersStuck(t.tid, /*ignore_daemons=*/true);
       case WaitKind::kHandoff:
+      case WaitKind::kEventLoop:  // call_soon_threadsafe from any other thread wakes it
+      case WaitKind::kAwait:
         return AllOthersStuck(t.tid, false);
     }
     return false;

@@ -17,6 +17,10 @@
 //     while the GIL's one live holder is stuck, or when it is the waiter itself; a GIL
 //     whose holder is not known (held by a thread running Python) is not a wait
 //     anyone is stuck on;
+//   - an idle asyncio event loop (WaitKind::kEventLoop: its thread in select() with no
+//     callback, timer, I/O or signal handler left, see runtime/analysis/loop_watch.h):
+//     stuck only while every other live thread is stuck, since any thread may call
+//     call_soon_threadsafe;
 //   - C mutexes (LockKind::kCMutex) follow the plain Lock rules: a PyThread lock may
 //     be released by any thread.
 // Threads the runtime does not know (started by C code) and threads waiting with a

@@ -35,6 +35,13 @@ enum class WaitKind : uint8_t {
   kJoin = 1,    // obj = Tid being joined
   kJoinAll = 2, // interpreter shutdown joining every non-daemon thread
   kHandoff = 3, // obj = SyncId (queue get, event wait...)
+  // asyncio (runtime/python/asyncio_hooks.*). An event loop's thread in select() with
+  // nothing that could wake it but another thread: obj = the loop's SyncId.
+  kEventLoop = 4,
+  // A task of such a loop suspended on a future (event, queue, plain future...) rather
+  // than on an asyncio lock (kLock, holder = a task) or another task (kJoin, obj = its
+  // Tid). Only in kDeadlockWait; obj = 0.
+  kAwait = 5,
 };
 
 enum class EventKind : uint8_t {
@@ -74,6 +81,20 @@ enum class EventKind : uint8_t {
   // C extensions: a refcount change or C-API call without the GIL.
   // obj = 0 for refcount, 1 for C-API call; stack = C location (+ Python stack).
   kGilNotHeld = 50,
+
+  // asyncio (runtime/python/asyncio_hooks.*); trace format 1.1 writes these two in the
+  // length-prefixed form, which 1.0 readers skip. Tasks that touch asyncio locks, block
+  // the loop or deadlock are given Tids of their own (defined like threads; kThreadStart
+  // from the loop's thread, kThreadExit when the task is done), so the lock analyses
+  // treat them as the lock owners they are.
+  // A callback or task step has kept its loop from running for loop_block_ms: tid = the
+  // loop's thread, obj = the running task's Tid (kNoTid for a plain callback), aux = ms
+  // blocked so far (capped at 65535), stack = the loop thread's stack sampled while it
+  // blocks.
+  kLoopBlocked = 44,
+  // The step reported by kLoopBlocked ended: tid = the loop's thread, obj = how long the
+  // whole step took in microseconds.
+  kLoopStepEnd = 45,
 };
 
 // Event flag bits. Their meaning depends on the kind (see above).

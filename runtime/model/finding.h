@@ -17,6 +17,7 @@ enum class FindingKind : uint8_t {
   kBadRelease,
   kGilNotHeld,
   kGilStateLeak,
+  kBlockingInEventLoop,
 };
 
 // The stable id used in every output format ("data-race", ...).

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "runtime/analysis/wait_for.h"
+#include "runtime/python/asyncio_hooks.h"
 #include "runtime/python/capi_bridge.h"
 #include "runtime/python/c_wait_record.h"
 #include "runtime/python/lock_types.h"
@@ -91,6 +92,7 @@ wait_for::Snapshot TakeSnapshot(Recorder& rec) {
   // GIL go), so a cycle through a C mutex and a Python lock is seen. The GIL itself is
   // the watchdog's now, so no one is stuck waiting for it.
   AddCWaits(rec, snap);
+  AddEventLoopWaits(rec, snap);
   snap.unknown_running = CountUnknownThreads(known);
   return snap;
 }
@@ -111,10 +113,16 @@ struct StuckWait {
 };
 
 // What each stuck thread waits on: its wait in instrumented C code (a C mutex, the
-// GIL), else the one the wrappers keep.
+// GIL), else the one the wrappers keep; for an idle event loop's thread, its own wait
+// and its tasks'.
 std::vector<StuckWait> StuckWaits(Recorder& rec, const wait_for::Verdict& v) {
   std::vector<StuckWait> waits;
   for (Tid tid : v.stuck) {
+    std::vector<LoopWait> loop_waits;
+    if (IdleLoopWaits(rec, tid, &loop_waits)) {
+      for (const LoopWait& lw : loop_waits) waits.push_back(StuckWait{lw.tid, lw.kind, lw.obj, lw.stack});
+      continue;
+    }
     StuckWait w{tid, WaitKind::kLock, 0, kNoStack};
     if (!CWaitOf(rec, tid, &w.obj, &w.stack)) {
       if (const ThreadRec* t = rec.threads().Get(tid)) {
@@ -131,7 +139,7 @@ std::vector<StuckWait> StuckWaits(Recorder& rec, const wait_for::Verdict& v) {
 void EmitWaits(Recorder& rec, const wait_for::Verdict& v, const std::vector<StuckWait>& waits) {
   EndGilHoldOfWaiters(rec, v.stuck);
   rec.EmitFor(v.stuck.front(), EventKind::kDeadlockBegin, static_cast<uint64_t>(v.reason), 0,
-              static_cast<uint16_t>(v.stuck.size()));
+              static_cast<uint16_t>(waits.size()));
   for (const StuckWait& w : waits) {
     rec.EmitFor(w.tid, EventKind::kDeadlockWait, w.obj, 0, static_cast<uint16_t>(w.kind), w.stack);
   }
@@ -315,6 +323,7 @@ void StartWatchdog() {
 }
 
 void StopWatchdog() {
+  StopLoopWatcher();
   if (!g_running.load()) return;
   pthread_mutex_lock(&g_mu);
   g_stop.store(true);
@@ -332,6 +341,7 @@ void StopWatchdog() {
 bool WatchdogRunning() { return g_running.load(); }
 
 void ForgetWatchdogAfterFork() {
+  ForgetLoopWatcherAfterFork();
   g_monitor_running = false;
   g_running.store(false);
   g_stop.store(true);

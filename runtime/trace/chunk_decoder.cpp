@@ -126,6 +126,33 @@ const uint8_t* ChunkDecoder::SkipUnknown(const uint8_t* p, const uint8_t* end) {
   return p + len;
 }
 
+// Mirrors TraceWriter::EmitPrefixed. Bytes after the known fields (a later minor
+// version's) are skipped; the delta context is untouched.
+const uint8_t* ChunkDecoder::DecodePrefixedEvent(uint8_t type, const uint8_t* p, const uint8_t* end,
+                                                 Event* e) {
+  uint64_t len;
+  if (!(p = GetVarint(p, end, &len))) return Fail("bad varint");
+  if (len > static_cast<uint64_t>(end - p)) return Fail("record length out of range", len);
+  const uint8_t* body_end = p + len;
+  uint64_t tid, flags_aux, obj, stack, time;
+  if (!(p = GetVarint(p, body_end, &tid)) || !(p = GetVarint(p, body_end, &flags_aux)) ||
+      !(p = GetVarint(p, body_end, &obj)) || !(p = GetVarint(p, body_end, &stack)) ||
+      !(p = GetVarint(p, body_end, &time))) {
+    return Fail("bad varint");
+  }
+  if (tid > UINT32_MAX) return Fail("thread id out of range", tid);
+  if (flags_aux >= (1u << 24)) return Fail("flags out of range", flags_aux);
+  e->kind = static_cast<EventKind>(type);
+  e->tid = static_cast<Tid>(tid);
+  e->flags = static_cast<uint8_t>(flags_aux);
+  e->aux = static_cast<uint16_t>(flags_aux >> 8);
+  e->obj = obj;
+  if (!StackRef(stack, &e->stack)) return nullptr;
+  e->time_us = time;
+  e->reserved = 0;
+  return body_end;
+}
+
 bool ChunkDecoder::DefineLock(const Event& e) {
   if (e.obj > UINT32_MAX || !Slot(syms_->locks, e.obj)) {
     Fail("lock id out of range", e.obj);
@@ -210,6 +237,9 @@ bool ChunkDecoder::Decode(const uint8_t* data, size_t n, std::vector<Event>* out
     if (IsEventType(type)) {
       Event& e = out->emplace_back();
       p = DecodeEvent(tag, p, end, &e);
+    } else if (IsPrefixedEventType(type) && tag == type) {
+      Event& e = out->emplace_back();
+      p = DecodePrefixedEvent(type, p, end, &e);
     } else if (type >= kDefString && tag != type) {
       p = Fail("definition record with event tag bits", tag);
     } else if (type == kDefString) {

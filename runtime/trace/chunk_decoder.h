@@ -37,6 +37,7 @@ class ChunkDecoder {
   const uint8_t* DecodeStack(const uint8_t* p, const uint8_t* end);
   const uint8_t* DecodeThread(const uint8_t* p, const uint8_t* end);
   const uint8_t* DecodeLocation(const uint8_t* p, const uint8_t* end);
+  const uint8_t* DecodePrefixedEvent(uint8_t type, const uint8_t* p, const uint8_t* end, Event* e);
   const uint8_t* SkipUnknown(const uint8_t* p, const uint8_t* end);
   bool DefineLock(const Event& e);
 

@@ -119,4 +119,11 @@ constexpr bool IsEventType(uint8_t type) {
   }
 }
 
+// Event kinds added in minor versions: written length-prefixed (`tag`, `varint length`,
+// then varints tid, flags | aux << 8, obj, stack, time_us, none of them deltas), so
+// a reader of an older minor version skips them as unknown records.
+constexpr bool IsPrefixedEventType(uint8_t type) {
+  return type == 44 || type == 45;  // kLoopBlocked, kLoopStepEnd (1.1)
+}
+
 }  // namespace pyrace::trace_format

@@ -19,7 +19,7 @@
 namespace pyrace {
 
 inline constexpr uint16_t kTraceVersionMajor = 1;
-inline constexpr uint16_t kTraceVersionMinor = 0;
+inline constexpr uint16_t kTraceVersionMinor = 1;
 
 struct TraceHeader {
   uint16_t version_major = kTraceVersionMajor;
@@ -52,6 +52,7 @@ class TraceWriter {
   void DefineLocation(LocId id, const LocationInfo& info);
 
   void Emit(const Event& e);
+  void EmitPrefixed(const Event& e);
 
   // Writes the pending chunk now: before the process may die (os._exit, fatal signal,
   // watchdog exit), before blocking, and at exit. Does not allocate and makes only

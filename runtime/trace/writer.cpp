@@ -296,9 +296,37 @@ void TraceWriter::DefineLocation(LocId id, const LocationInfo& info) {
   w.End();
 }
 
+// Rare events of later minor versions: absolute values behind a length, so older
+// readers can skip them and no delta context changes.
+void TraceWriter::EmitPrefixed(const Event& e) {
+  Impl& w = *impl_;
+  uint8_t body[kMaxEventBytes];
+  uint8_t* b = body;
+  b = PutVarint(b, e.tid);
+  b = PutVarint(b, e.flags | (uint32_t{e.aux} << 8));
+  b = PutVarint(b, e.obj);
+  b = PutVarint(b, e.stack);
+  b = PutVarint(b, e.time_us);
+  size_t len = static_cast<size_t>(b - body);
+  w.Begin();
+  uint8_t* p = w.Reserve(1 + 5 + len);
+  uint8_t* start = p;
+  *p++ = static_cast<uint8_t>(e.kind);
+  p = PutVarint(p, len);
+  std::memcpy(p, body, len);
+  p += len;
+  w.pos += static_cast<size_t>(p - start);
+  ++w.events;
+  w.End();
+}
+
 void TraceWriter::Emit(const Event& e) {
   Impl& w = *impl_;
   uint8_t type = static_cast<uint8_t>(e.kind);
+  if (!w.done() && IsPrefixedEventType(type)) {
+    EmitPrefixed(e);
+    return;
+  }
   // An unknown kind would be read back as a length-prefixed record: never write one.
   if (w.done() || !IsEventType(type)) return;
   w.Begin();

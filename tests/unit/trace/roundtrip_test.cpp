@@ -19,7 +19,8 @@ constexpr EventKind kAllKinds[] = {
     EventKind::kLockRelease,   EventKind::kLockHeldAtFrameEnd, EventKind::kHandoffSend,
     EventKind::kHandoffRecv,   EventKind::kAccess,          EventKind::kObjectFree,
     EventKind::kDeadlockBegin, EventKind::kDeadlockWait,    EventKind::kThreadStack,
-    EventKind::kDeadlockEnd,   EventKind::kGilNotHeld,
+    EventKind::kDeadlockEnd,   EventKind::kGilNotHeld,      EventKind::kLoopBlocked,
+    EventKind::kLoopStepEnd,
 };
 
 TEST(TraceRoundtrip, HeaderFields) {

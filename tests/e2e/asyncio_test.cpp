@@ -1,0 +1,176 @@
+// asyncio end to end: every testdata/asyncio program under `pyrace run --format json`
+// reports exactly its `# expect:` lines (blocking steps, tasks that wait for ever,
+// asyncio lock cycles and missed releases, races between threads and the loop), the
+// clean twins nothing; the lock-only mode finds the same minus the races; the reports
+// name the tasks; record -> replay gives the same report.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "tests/e2e/harness.h"
+
+namespace pyrace::e2e {
+namespace {
+
+std::string ProgramName(const testing::TestParamInfo<std::string>& p) {
+  return p.param.substr(0, p.param.size() - 3);
+}
+
+std::string Program(const std::string& name) { return std::string(PYRACE_ASYNCIO_TESTDATA) + "/" + name; }
+
+// clean_long_waits.py waits 0.6 s at a time: a grace period well under that makes any
+// wait the rule wrongly calls stuck a report. Steps are timed by the wall clock, so on a
+// loaded machine any step can pass 100 ms (and spawning its subprocess blocks the loop
+// for as long as fork and exec take): programs about something else than blocking run
+// with a threshold no step of theirs comes near. The blocking programs and their clean
+// twins keep the default.
+std::vector<std::string> ExtraArgs(const std::string& name) {
+  if (name == "clean_long_waits.py") {
+    return {"--deadlock-grace-ms", "200", "--watchdog-interval-ms", "50", "--loop-block-ms", "2000"};
+  }
+  if (name.find("blocking") != std::string::npos || name == "clean_client_off_loop.py" ||
+      name == "clean_fast_steps.py") {
+    return {};
+  }
+  return {"--loop-block-ms", "2000"};
+}
+
+nlohmann::json RunJson(std::vector<std::string> extra, const std::string& name, TempDir& tmp, ToolResult* result) {
+  const std::string report = tmp.File("report.json");
+  std::vector<std::string> args = {"run", "--format", "json", "--output", report};
+  for (const std::string& a : ExtraArgs(name)) args.push_back(a);
+  args.insert(args.end(), extra.begin(), extra.end());
+  args.push_back(Program(name));
+  *result = RunPyrace(args);
+  return ReadJson(report);
+}
+
+FindingSet Without(FindingSet s, const std::string& kind) {
+  for (auto it = s.begin(); it != s.end();) it = std::get<0>(*it) == kind ? s.erase(it) : std::next(it);
+  return s;
+}
+
+const char* const kPrograms[] = {
+    "blocking_sleep_in_task.py",   "blocking_client_in_handler.py", "clean_client_off_loop.py",
+    "clean_fast_steps.py",         "futures_await_each_other.py",   "clean_futures_handed_over.py",
+    "lock_cycle_hang.py",          "lock_order_predicted.py",       "clean_lock_order.py",
+    "task_ends_holding_lock.py",   "clean_task_releases_lock.py",   "clean_long_waits.py",
+    "clean_thread_handoffs.py",    "write_after_post.py",
+};
+
+class AsyncioProgram : public testing::TestWithParam<std::string> {};
+
+TEST_P(AsyncioProgram, FindingsEqualAnnotationsAndExitCodeFollows) {
+  TempDir tmp;
+  ToolResult r;
+  const nlohmann::json report = RunJson({}, GetParam(), tmp, &r);
+  const FindingSet expected = Annotations(Program(GetParam()));
+  const FindingSet actual = FindingsOf(report);
+  EXPECT_EQ(actual, expected) << "expected:\n" << Describe(expected) << "actual:\n" << Describe(actual)
+                              << "stderr:\n" << r.err;
+  EXPECT_EQ(r.exit_code, expected.empty() ? 0 : 66) << r.err;
+}
+
+TEST_P(AsyncioProgram, LockOnlyModeFindsTheSameButRaces) {
+  TempDir tmp;
+  ToolResult r;
+  const nlohmann::json report = RunJson({"--detect", "deadlocks"}, GetParam(), tmp, &r);
+  const FindingSet expected = Without(Annotations(Program(GetParam())), "data-race");
+  EXPECT_EQ(FindingsOf(report), expected) << "expected:\n" << Describe(expected) << "stderr:\n" << r.err;
+  EXPECT_EQ(r.exit_code, expected.empty() ? 0 : 66) << r.err;
+}
+
+INSTANTIATE_TEST_SUITE_P(Asyncio, AsyncioProgram, testing::ValuesIn(std::vector<std::string>(std::begin(kPrograms), std::end(kPrograms))), ProgramName);
+
+// The hooks read asyncio's internals (Handle._run, the loop's queues, Lock._locked,
+// the C Task's step callbacks), which differ by version: the bug programs on every
+// interpreter from 3.11 that the machine has.
+class AsyncioVersion : public testing::TestWithParam<int> {};
+
+TEST_P(AsyncioVersion, BugProgramsReportTheirLines) {
+  const std::string python = FindPython(GetParam());
+  if (python.empty()) GTEST_SKIP() << "no python3." << GetParam() << " on this machine";
+  for (const char* name : {"blocking_sleep_in_task.py", "lock_cycle_hang.py", "futures_await_each_other.py",
+                           "lock_order_predicted.py", "task_ends_holding_lock.py", "clean_long_waits.py"}) {
+    TempDir tmp;
+    ToolResult r;
+    const nlohmann::json report = RunJson({"--python", python, "--detect", "deadlocks"}, name, tmp, &r);
+    const FindingSet expected = Annotations(Program(name));
+    EXPECT_EQ(FindingsOf(report), expected) << name << " expected:\n" << Describe(expected) << "stderr:\n" << r.err;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Asyncio, AsyncioVersion, testing::Values(11, 12, 13),
+                         [](const testing::TestParamInfo<int>& p) { return "py3" + std::to_string(p.param); });
+
+nlohmann::json OnlyFinding(const nlohmann::json& report) {
+  if (report["findings"].size() != 1) return nullptr;
+  return report["findings"][0];
+}
+
+bool Has(const nlohmann::json& s, const std::string& part) {
+  return s.is_string() && s.get<std::string>().find(part) != std::string::npos;
+}
+
+TEST(AsyncioReport, BlockingStepNamesTheTaskTheLineAndHowLong) {
+  TempDir tmp;
+  ToolResult r;
+  const nlohmann::json f = OnlyFinding(RunJson({}, "blocking_sleep_in_task.py", tmp, &r));
+  ASSERT_FALSE(f.is_null()) << r.err;
+  EXPECT_EQ(f["kind"], "blocking-in-event-loop");
+  EXPECT_TRUE(Has(f["message"], "task refresher (refresh) blocked the event loop of thread MainThread for "))
+      << f["message"];
+  EXPECT_TRUE(Has(f["message"], " in refresh at blocking_sleep_in_task.py:8")) << f["message"];
+  // The step ran about 400 ms; the message says how long it took, not the threshold.
+  const std::string msg = f["message"].get<std::string>();
+  size_t at = msg.find(" for ");
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_GE(std::stoi(msg.substr(at + 5)), 390) << msg;
+}
+
+TEST(AsyncioReport, LockCycleNamesBothTasksAndWhoHoldsWhat) {
+  TempDir tmp;
+  ToolResult r;
+  const nlohmann::json report = RunJson({"--detect", "deadlocks"}, "lock_cycle_hang.py", tmp, &r);
+  bool seen = false;
+  for (const auto& f : report["findings"]) {
+    if (f["kind"] != "deadlock") continue;
+    seen = true;
+    EXPECT_TRUE(Has(f["message"], "(transfer) waits for lock L")) << f["message"];
+    EXPECT_TRUE(Has(f["message"], "held by Task-")) << f["message"];
+    EXPECT_TRUE(Has(f["message"], "which waits for lock L")) << f["message"];
+  }
+  EXPECT_TRUE(seen) << r.err;
+  EXPECT_NE(r.err.find("pyrace: deadlock detected, ending the run"), std::string::npos) << r.err;
+}
+
+TEST(AsyncioReport, TasksAwaitingEachOthersFuturesShowEveryAwaitChain) {
+  TempDir tmp;
+  ToolResult r;
+  const nlohmann::json f = OnlyFinding(RunJson({}, "futures_await_each_other.py", tmp, &r));
+  ASSERT_FALSE(f.is_null()) << r.err;
+  std::string titles;
+  for (const auto& s : f["stacks"]) titles += s["title"].get<std::string>() + "\n";
+  EXPECT_NE(titles.find("(producer)) waits for an asyncio future that nothing left can complete, and so do 1 more"),
+            std::string::npos)
+      << titles;
+  EXPECT_NE(titles.find("Task-1 (main)) waits for thread T"), std::string::npos) << titles;
+  EXPECT_NE(titles.find("MainThread) waits for its asyncio event loop to be woken"), std::string::npos) << titles;
+}
+
+TEST(AsyncioReplay, RecordedTraceReportsTheSameFindings) {
+  TempDir tmp;
+  for (const char* name : {"blocking_sleep_in_task.py", "lock_cycle_hang.py"}) {
+    const std::string trace = tmp.File(std::string(name) + ".trace");
+    const std::string live = tmp.File("live.json");
+    const std::string offline = tmp.File("offline.json");
+    ToolResult rec = RunPyrace({"record", "-o", trace, "--format", "json", "--output", live, Program(name)});
+    ToolResult rep = RunPyrace({"replay", "--format", "json", "--output", offline, trace});
+    EXPECT_EQ(FindingsOf(ReadJson(offline)), FindingsOf(ReadJson(live))) << name << rec.err << rep.err;
+    EXPECT_EQ(FindingsOf(ReadJson(offline)), Annotations(Program(name))) << name << rep.err;
+  }
+}
+
+}  // namespace
+}  // namespace pyrace::e2e
