@@ -951,7 +951,7 @@ void AddEventLoopWaits(Recorder& rec, wait_for::Snapshot& snap) {
       l.idle_seq = seq;
       l.idle_since_us = now;
     }
-    for (wait_for::ThreadState& t : snap.threads) {
+    for (wait_for::ThreadSnapshot& t : snap.threads) {
       if (t.tid != l.thread->tid || t.waiting) continue;
       t.waiting = true;
       t.kind = WaitKind::kEventLoop;

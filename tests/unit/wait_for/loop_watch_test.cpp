@@ -88,8 +88,8 @@ TEST(LoopWatchIdle, AnIdleLoopWithNoTaskWaitingLosesNothing) {
 }
 
 // How the watchdog combines it: the idle loop's thread waits like a queue get.
-wait_for::ThreadState LoopThreadIdleSince(Tid tid, uint64_t since) {
-  wait_for::ThreadState t;
+wait_for::ThreadSnapshot LoopThreadIdleSince(Tid tid, uint64_t since) {
+  wait_for::ThreadSnapshot t;
   t.tid = tid;
   t.waiting = true;
   t.kind = WaitKind::kEventLoop;
@@ -113,7 +113,7 @@ TEST(LoopWatchDeadlock, AnIdleLoopAloneIsStuckAfterTheGracePeriod) {
 TEST(LoopWatchDeadlock, AnyThreadThatCanRunMayStillCallSoonThreadsafe) {
   wait_for::Snapshot snap;
   snap.now_us = 5000000;
-  wait_for::ThreadState worker;  // running: a to_thread job, a thread that will post
+  wait_for::ThreadSnapshot worker;  // running: a to_thread job, a thread that will post
   worker.tid = 1;
   snap.threads = {LoopThreadIdleSince(0, 0), worker};
   EXPECT_FALSE(wait_for::Analyze(snap, 1000000).deadlock());
