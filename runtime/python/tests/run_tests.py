@@ -119,6 +119,24 @@ class Runner(unittest.TestCase):
         self.assertGreater(len(trace), 0)
 
 
+class Lifetimes(unittest.TestCase):
+    """Objects die when the program lets them (no reference, weak or strong, of pyrace's
+    shows or keeps them), and deep structures are freed in bounded C stack."""
+
+    def check(self, detect):
+        rc, out, err, _ = run(["lifetimes.py"], opts=OPTS + " detect=" + detect, timeout=300)
+        prc, pout, perr = plain(["lifetimes.py"])
+        self.assertEqual(prc, 0, perr)
+        self.assertIn("class freed True", pout)
+        self.assertEqual((rc, out), (prc, pout), err)
+
+    def test_race_mode(self):
+        self.check("races,deadlocks")
+
+    def test_lock_only_mode(self):
+        self.check("deadlocks")
+
+
 class Watchdog(unittest.TestCase):
     def assertDeadlock(self, prog):
         rc, _, err, trace = run([prog])
