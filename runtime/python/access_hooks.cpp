@@ -292,8 +292,26 @@ void RecordWhole(PyObject* obj, Site& site, uint8_t flags) {
   reg.Record(loc, flags);
 }
 
-// Items: a list slot by its index, a dict (or other) entry by its key's hash. What has
-// no stable key (an unhashable key, a slice) is the whole container.
+// Whether hashing key runs none of the program's code: the builtin scalars, tuples and
+// frozensets of them, and objects with object's identity hash. A user __hash__ runs as
+// often under pyrace as without it (test_dict counts the calls).
+bool HashRunsNoCode(PyObject* key, int depth = 0) {
+  PyTypeObject* t = Py_TYPE(key);
+  if (t == &PyUnicode_Type || t == &PyLong_Type || t == &PyFloat_Type || t == &PyBytes_Type ||
+      t == &PyBool_Type || key == Py_None || t == &PyComplex_Type || t == &PyFrozenSet_Type ||
+      t->tp_hash == PyBaseObject_Type.tp_hash) {
+    return true;
+  }
+  if (t != &PyTuple_Type || depth > 3) return false;
+  for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(key); ++i) {
+    if (!HashRunsNoCode(PyTuple_GET_ITEM(key, i), depth + 1)) return false;
+  }
+  return true;
+}
+
+// Items: a list slot by its index, a dict (or other) entry by its key's hash, or by the
+// key's identity when hashing it would run the program's code. What has no stable key
+// (an unhashable key, a slice) is the whole container.
 void RecordItem(PyObject* obj, PyObject* key, Site& site, uint8_t flags) {
   uint64_t k = 0;
   if (PyList_Check(obj) || PyByteArray_Check(obj)) {
@@ -303,15 +321,18 @@ void RecordItem(PyObject* obj, PyObject* key, Site& site, uint8_t flags) {
       PyErr_Clear();
       return RecordWhole(obj, site, flags);
     }
-    if (i < 0) i += PyObject_Size(obj);
+    // The size as stored (a subclass's __len__ is the program's code).
+    if (i < 0) i += PyList_Check(obj) ? PyList_GET_SIZE(obj) : PyByteArray_GET_SIZE(obj);
     k = static_cast<uint64_t>(i);
-  } else {
+  } else if (HashRunsNoCode(key)) {
     Py_hash_t h = PyObject_Hash(key);
     if (h == -1 && PyErr_Occurred()) {
       PyErr_Clear();
       return RecordWhole(obj, site, flags);
     }
     k = static_cast<uint64_t>(h);
+  } else {
+    k = reinterpret_cast<uintptr_t>(key);
   }
   AccessRegistry& reg = AccessRegistry::Get();
   // The key's tag bit keeps an entry apart from the attribute cached at key 0.

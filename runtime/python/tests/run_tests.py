@@ -119,13 +119,14 @@ class Runner(unittest.TestCase):
         self.assertGreater(len(trace), 0)
 
 
-class Lifetimes(unittest.TestCase):
+class Unchanged(unittest.TestCase):
     """Objects die when the program lets them (no reference, weak or strong, of pyrace's
-    shows or keeps them), and deep structures are freed in bounded C stack."""
+    shows or keeps them), user hooks run as often, deep structures are freed in bounded
+    C stack (programs/unchanged.py)."""
 
     def check(self, detect):
-        rc, out, err, _ = run(["lifetimes.py"], opts=OPTS + " detect=" + detect, timeout=300)
-        prc, pout, perr = plain(["lifetimes.py"])
+        rc, out, err, _ = run(["unchanged.py"], opts=OPTS + " detect=" + detect, timeout=300)
+        prc, pout, perr = plain(["unchanged.py"])
         self.assertEqual(prc, 0, perr)
         self.assertIn("class freed True", pout)
         self.assertEqual((rc, out), (prc, pout), err)

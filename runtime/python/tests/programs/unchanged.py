@@ -1,7 +1,8 @@
-# Objects die when the program lets them, with and without pyrace, and freeing deep
-# structures or recursing deeply ends the way it does plainly. Run plainly and under
-# both modes: the output must be the same. Every access below goes through the race
-# mode's hooks (this script is instrumented).
+# What a program does is the same with and without pyrace: objects die when the
+# program lets them, a user __hash__ runs as often, freeing deep structures or
+# recursing deeply ends the way it does plainly. Run plainly and under both modes: the
+# output must be the same. Every access below goes through the race mode's hooks
+# (this script is instrumented).
 import gc
 import json
 import sys
@@ -91,6 +92,42 @@ def deep_recursion_raises():
         print("RecursionError, limit", sys.getrecursionlimit())
 
 
+class Hashed:
+    calls = 0
+
+    def __hash__(self):
+        Hashed.calls += 1
+        return 7
+
+
+def user_hash_runs_as_often():
+    h = Hashed()
+    d = {}
+    d[h] = 1
+    d[h] += 1
+    print("d[h]", d[h], h in d, d.get(h), d.setdefault(h, 0))
+    del d[h]
+    print("__hash__ calls", Hashed.calls)
+
+
+class Hashed:
+    calls = 0
+
+    def __hash__(self):
+        Hashed.calls += 1
+        return 7
+
+
+def user_hash_runs_as_often():
+    h = Hashed()
+    d = {}
+    d[h] = 1
+    d[h] += 1
+    print("d[h]", d[h], h in d, d.get(h), d.setdefault(h, 0))
+    del d[h]
+    print("__hash__ calls", Hashed.calls)
+
+
 slots_freed_at_once()
 no_weakref_of_pyrace()
 class_freed()
@@ -98,3 +135,4 @@ code_freed()
 local_cycle_collected()
 deep_containers_freed()
 deep_recursion_raises()
+user_hash_runs_as_often()
