@@ -369,7 +369,8 @@ def table(version, per_module, allowed, show_findings):
         if not v["same"]:
             differing.append((module, v["diffs"]))
         if v["allowed"]:
-            notes.append((module, v["allowed"]))
+            notes.append((module, {mode: [(d[0], "plain %s," % d[1], "%s %s" % (mode, d[2]), d[3]) for d in ds]
+                                   for mode, ds in v["allowed"].items()}))
         for mode, test, cause in v.get("stale", []):
             notes.append((module, {mode: [(test, "allowed to differ but identical now", "", cause)]}))
         if show_findings:
