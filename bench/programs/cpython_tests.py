@@ -330,6 +330,9 @@ def kinds_text(findings):
     return ", ".join("%s %d" % kv for kv in sorted(kinds.items())) or "0"
 
 
+outdirs = {}  # version -> its results directory
+
+
 def table(version, per_module, allowed, show_findings):
     lines = ["# CPython %s's test package under pyrace" % version, "",
              "| module | plain | locks | races | per-test | plain s | locks x | races x | findings locks | findings races |",
@@ -371,6 +374,15 @@ def table(version, per_module, allowed, show_findings):
         if v["allowed"]:
             notes.append((module, {mode: [(d[0], "plain %s," % d[1], "%s %s" % (mode, d[2]), d[3]) for d in ds]
                                    for mode, ds in v["allowed"].items()}))
+        try:
+            with open(os.path.join(outdirs[version], "%s.flaky.json" % module)) as f:
+                first = json.load(f)
+        except (OSError, ValueError):
+            first = {}
+        if v["same"] and first:
+            notes.append((module, {m: [(d[0], "plain %s," % d[1], "%s %s" % (m, d[2]),
+                                        "differed once, identical when run again (flaky)")
+                                       for d in ds] for m, ds in first.items()}))
         for mode, test, cause in v.get("stale", []):
             notes.append((module, {mode: [(test, "allowed to differ but identical now", "", cause)]}))
         if show_findings:
@@ -450,6 +462,8 @@ def main():
     ap.add_argument("--use", default="", help="regrtest -u resources, the same for every mode")
     ap.add_argument("--timeout", type=float, default=1200, help="seconds per run (default 1200)")
     ap.add_argument("--fresh", action="store_true", help="run again what the results directory has")
+    ap.add_argument("--retries", type=int, default=1,
+                    help="times a module whose outcomes differ runs again in every mode (default 1)")
     ap.add_argument("--table", action="store_true", help="only write the table of what was run")
     ap.add_argument("--findings", action="store_true", help="list every finding in the table")
     ap.add_argument("--list", action="store_true", help="print the modules --modules selects, one a line")
@@ -479,6 +493,7 @@ def main():
         if not opts.table and not has_runtime(opts.pyrace, version):
             sys.exit("no pyrace runtime for Python %s in %s" % (version, runtime_dir(opts.pyrace)))
         outdir = os.path.join(opts.results, "py" + version)
+        outdirs[version] = outdir
         logdir = os.path.join(outdir, "logs")
         os.makedirs(logdir, exist_ok=True)
         if opts.modules == "all":
@@ -496,16 +511,31 @@ def main():
         lock = threading.Lock()
 
         def one_module(module):
-            for mode in modes:
-                path = result_path(outdir, module, mode)
-                if os.path.exists(path) and not opts.fresh:
-                    continue
-                r = run_one(mode, python, version, opts.pyrace, module, opts, logdir)
-                with open(path + ".tmp", "w") as f:
-                    json.dump(r, f, indent=1, sort_keys=True)
-                os.replace(path + ".tmp", path)
-            results = load(outdir, module)
-            v = compare(results, version, allowed) if "plain" in results else {"same": False}
+            for attempt in range(1 + max(0, opts.retries)):
+                for mode in modes:
+                    path = result_path(outdir, module, mode)
+                    if os.path.exists(path) and not opts.fresh and attempt == 0:
+                        continue
+                    if attempt == 0:  # an older run's record of a flaky difference
+                        try:
+                            os.remove(os.path.join(outdir, "%s.flaky.json" % module))
+                        except OSError:
+                            pass
+                    r = run_one(mode, python, version, opts.pyrace, module, opts, logdir)
+                    with open(path + ".tmp", "w") as f:
+                        json.dump(r, f, indent=1, sort_keys=True)
+                    os.replace(path + ".tmp", path)
+                results = load(outdir, module)
+                v = compare(results, version, allowed) if "plain" in results else {"same": False}
+                if v["same"] or attempt == opts.retries or "diffs" not in v:
+                    break
+                # Once more, every mode: a test whose outcome changes from run to run
+                # (plainly too) is flaky, not changed by pyrace. The first differences
+                # stay on record next to the results.
+                with open(os.path.join(outdir, "%s.flaky.json" % module), "w") as f:
+                    json.dump(v["diffs"], f, indent=1)
+                with lock:
+                    print("%-40s differs, running it again" % module, flush=True)
             with lock:
                 print("%-40s %s  %s" % (module, "  ".join(
                     "%s %s %.1fs" % (m, results[m]["status"], results[m]["wall"]) for m in modes if m in results),
