@@ -130,7 +130,9 @@ def has_runtime(pyrace, version):
 def list_modules(python):
     out = subprocess.run([python, "-m", "test", "--list-tests"], stdout=subprocess.PIPE,
                          stderr=subprocess.DEVNULL, text=True, check=True)
-    return [m for m in out.stdout.split() if m.startswith("test")]
+    # A package's submodules are listed as test.test_asyncio.test_tasks, the others as
+    # test_thread: one spelling (the module is test.<name>).
+    return [m[len("test."):] if m.startswith("test.") else m for m in out.stdout.split() if m.startswith("test")]
 
 
 # --- one run --------------------------------------------------------------------
