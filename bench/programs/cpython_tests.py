@@ -272,12 +272,16 @@ def load_allowed(path):
 
 
 def allowed_cause(allowed, version, module, test, mode):
+    """An entry for the module or its package (test_inspect covers the submodule
+    test_inspect.test_inspect that --modules all runs)."""
     minor = ".".join(version.split(".")[:2])
-    for py in (minor, "*"):
-        for t in (test, "*"):
-            cause = allowed.get((py, module, t, mode))
-            if cause:
-                return cause
+    parts = module.split(".")
+    for name in (".".join(parts[:i]) for i in range(len(parts), 0, -1)):
+        for py in (minor, "*"):
+            for t in (test, "*"):
+                cause = allowed.get((py, name, t, mode))
+                if cause:
+                    return cause
     return None
 
 
@@ -308,7 +312,7 @@ def compare(results, version, allowed):
         minor = ".".join(version.split(".")[:2])
         seen = {d[0] for d in ok}
         for (py, module, test, m), cause in sorted(allowed.items()):
-            if m == mode and module == plain["module"] and py in (minor, "*") and (
+            if m == mode and (plain["module"] + ".").startswith(module + ".") and py in (minor, "*") and (
                     test not in seen and not (test == "*" and ok)):
                 verdict.setdefault("stale", []).append((mode, test, cause))
     return verdict
