@@ -108,23 +108,80 @@ std::string SiteOwner(const Site& site, PyObject* obj) {
 
 // --- what is worth recording --------------------------------------------------
 
+// Per-type answers are keyed by the type's address and its version tag, and keep no
+// reference to the type (a class lives as long as the program lets it): a class
+// freed and another made at its address gets a new tag, as does a class modified
+// since. 0: the type has no valid tag (the interpreter ran out of them for it), and
+// its answer is not remembered.
+struct TypeKey {
+  PyTypeObject* type = nullptr;
+  unsigned int tag = 0;
+  bool operator==(const TypeKey& o) const { return type == o.type && tag == o.tag; }
+};
+
+unsigned int CurrentTag(PyTypeObject* t) {
+#if PY_VERSION_HEX >= 0x030C0000
+  return t->tp_version_tag;
+#else
+  return (t->tp_flags & Py_TPFLAGS_VALID_VERSION_TAG) ? t->tp_version_tag : 0;
+#endif
+}
+
+// The tag of t, assigned now if it has none yet (as the interpreter's first method
+// cache lookup on the type would).
+unsigned int VersionTag(PyTypeObject* t) {
+  unsigned int tag = CurrentTag(t);
+  if (tag != 0) return tag;
+#if PY_VERSION_HEX >= 0x030C0000
+  PyUnstable_Type_AssignVersionTag(t);
+#else
+  static PyObject* probe = PyUnicode_InternFromString("__module__");
+  if (probe != nullptr) (void)_PyType_Lookup(t, probe);  // borrowed result; assigns the tag
+#endif
+  return CurrentTag(t);
+}
+
+// Remembers the last type's answer before a table: the ints and dicts of a hot loop.
+class TypeAnswers {
+ public:
+  // The remembered answer for t, or -1.
+  int Find(PyTypeObject* t) {
+    unsigned int tag = CurrentTag(t);
+    if (tag == 0) return -1;
+    TypeKey k{t, tag};
+    if (k == last_) return last_answer_;
+    auto it = table_.find(t);
+    if (it == table_.end() || it->second.tag != tag) return -1;
+    last_ = k;
+    last_answer_ = it->second.answer;
+    return last_answer_;
+  }
+  void Remember(PyTypeObject* t, bool answer) {
+    unsigned int tag = VersionTag(t);
+    if (tag == 0) return;
+    table_[t] = Entry{tag, answer};
+    last_ = TypeKey{t, tag};
+    last_answer_ = answer;
+  }
+
+ private:
+  struct Entry {
+    unsigned int tag;
+    bool answer;
+  };
+  std::unordered_map<PyTypeObject*, Entry> table_;  // one entry per address: a dead class's is overwritten
+  TypeKey last_;
+  bool last_answer_ = false;
+};
+
 // Reading a lock, a function, a class or a module out of a variable is how code
 // reaches its synchronization and its code, not shared data: such reads are not
-// recorded (their writes are). The answers are kept per type, and the types with them:
-// a freed class's address taken by a new class must not inherit its answer.
+// recorded (their writes are).
 bool IsSyncOrCode(PyObject* v) {
-  static std::unordered_map<PyTypeObject*, bool> cache;
-  static PyTypeObject* last_type = nullptr;  // the ints and dicts of a hot loop
-  static bool last_answer = false;
+  static TypeAnswers answers;
   PyTypeObject* t = Py_TYPE(v);
-  if (t == last_type) return last_answer;
-  auto it = cache.find(t);
-  if (it != cache.end()) {
-    last_type = t;
-    last_answer = it->second;
-    return last_answer;
-  }
-  if (it != cache.end()) return it->second;
+  int known = answers.Find(t);
+  if (known >= 0) return known != 0;
   bool skip = PyType_Check(v) || PyModule_Check(v) || PyFunction_Check(v) || PyMethod_Check(v) ||
               PyCFunction_Check(v) || IsWrappedLock(v);
   std::string name = t->tp_name;
@@ -135,10 +192,7 @@ bool IsSyncOrCode(PyObject* v) {
     skip = m == "threading" || m == "queue" || m == "concurrent.futures._base" ||
            m == "concurrent.futures.thread" || m == "multiprocessing.synchronize";
   }
-  Py_INCREF(t);  // see above; the distinct types of a program are few
-  cache.emplace(t, skip);
-  last_type = t;
-  last_answer = skip;
+  answers.Remember(t, skip);
   return skip;
 }
 
@@ -284,20 +338,25 @@ void RecordGlobal(SiteTable& table, Site& site, uint8_t flags) {
 
 PyTypeObject* g_thread_local_type = nullptr;  // _thread._local: each thread sees its own attributes
 
-// One type remembered: a hot loop updates the attributes of one class, whose MRO
-// PyObject_TypeCheck would walk on every access. The type is kept alive with its
-// answer, so its address cannot come back as another class.
+// A hot loop updates the attributes of one class, whose MRO PyObject_TypeCheck would
+// walk on every access.
 bool IsThreadLocal(PyObject* obj) {
-  static PyTypeObject* last_type = nullptr;
-  static bool last_answer = false;
+  static TypeAnswers answers;
   PyTypeObject* t = Py_TYPE(obj);
-  if (t == last_type) return last_answer;
+  int known = answers.Find(t);
+  if (known >= 0) return known != 0;
   bool answer = g_thread_local_type != nullptr && PyType_IsSubtype(t, g_thread_local_type);
-  PyTypeObject* old = last_type;
-  Py_INCREF(t);
-  last_type = t;
-  last_answer = answer;
-  Py_XDECREF(old);  // last: dropping a type may run arbitrary code
+  if (!answer) {
+    // _threading_local.local, the pure-Python one, gives each thread its own
+    // attributes the same way (looked up without running code: no module __getattr__).
+    PyObject* mod = PyDict_GetItemString(PyImport_GetModuleDict(), "_threading_local");  // borrowed
+    PyObject* local = mod != nullptr && PyModule_Check(mod)
+                          ? PyDict_GetItemString(PyModule_GetDict(mod), "local")  // borrowed
+                          : nullptr;
+    answer = local != nullptr && PyType_Check(local) &&
+             PyType_IsSubtype(t, reinterpret_cast<PyTypeObject*>(local));
+  }
+  answers.Remember(t, answer);
   return answer;
 }
 
@@ -333,20 +392,21 @@ void RecordWhole(PyObject* obj, Site& site, uint8_t flags) {
   reg.Record(loc, flags);
 }
 
-// Whether hashing key runs no code of the program: builtin scalars, tuples of them,
-// and objects hashed by identity.
-bool PureHash(PyObject* key, int depth = 0) {
-  if (PyUnicode_CheckExact(key) || PyLong_CheckExact(key) || PyFloat_CheckExact(key) ||
-      PyBytes_CheckExact(key) || PyBool_Check(key) || key == Py_None || PyComplex_CheckExact(key)) {
+// Whether hashing key runs none of the program's code: the builtin scalars, tuples and
+// frozensets of them, and objects with object's identity hash. A user __hash__ runs as
+// often under pyrace as without it (test_dict counts the calls).
+bool HashRunsNoCode(PyObject* key, int depth = 0) {
+  PyTypeObject* t = Py_TYPE(key);
+  if (t == &PyUnicode_Type || t == &PyLong_Type || t == &PyFloat_Type || t == &PyBytes_Type ||
+      t == &PyBool_Type || key == Py_None || t == &PyComplex_Type || t == &PyFrozenSet_Type ||
+      t->tp_hash == PyBaseObject_Type.tp_hash) {
     return true;
   }
-  if (PyTuple_CheckExact(key) && depth < 4) {
-    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(key); ++i) {
-      if (!PureHash(PyTuple_GET_ITEM(key, i), depth + 1)) return false;
-    }
-    return true;
+  if (t != &PyTuple_Type || depth > 3) return false;
+  for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(key); ++i) {
+    if (!HashRunsNoCode(PyTuple_GET_ITEM(key, i), depth + 1)) return false;
   }
-  return Py_TYPE(key)->tp_hash == PyBaseObject_Type.tp_hash;
+  return true;
 }
 
 // The size of a builtin container, or -1: an insert or delete changes the shape.
@@ -370,8 +430,7 @@ uint64_t Mix(uint64_t x) {  // splitmix64's finalizer
 // even when their hashes are equal (hash(-1) == hash(-2) in CPython; so are the hashes
 // of (-1,) and (-2,)). Integers, and floats with an integral value, go by value; tuples
 // by their items; other keys by hash (str and bytes hashes are randomized, a
-// collision there is as unlikely as any 64-bit one). false: unhashable, or a hash that
-// would run the program's code.
+// collision there is as unlikely as any 64-bit one). false: unhashable.
 bool KeyIdentity(PyObject* key, uint64_t* out) {
   if (PyLong_Check(key)) {
     int overflow = 0;
@@ -398,9 +457,12 @@ bool KeyIdentity(PyObject* key, uint64_t* out) {
     *out = h;
     return true;
   }
-  // Hashing again would run a key's own __hash__ a second time: only keys whose hash is
-  // the interpreter's own are told apart; the rest stand for the whole container.
-  if (!PureHash(key)) return false;
+  // Hashing again would run a key's own __hash__ a second time: such a key is identified
+  // by the key object itself.
+  if (!HashRunsNoCode(key)) {
+    *out = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(key));
+    return true;
+  }
   Py_hash_t h = PyObject_Hash(key);
   if (h == -1 && PyErr_Occurred()) {
     PyErr_Clear();
@@ -410,8 +472,8 @@ bool KeyIdentity(PyObject* key, uint64_t* out) {
   return true;
 }
 
-// Items: a list slot by its index, a dict (or other) entry by its key's hash. What has
-// no stable key (an unhashable key, a slice) is the whole container.
+// Items: a list slot by its index, a dict (or other) entry by its key (KeyIdentity). What
+// has no stable key (an unhashable key, a slice) is the whole container.
 void RecordItem(PyObject* obj, PyObject* key, Site& site, uint8_t flags) {
   uint64_t k = 0;
   if (PyList_Check(obj) || PyByteArray_Check(obj)) {
@@ -421,7 +483,8 @@ void RecordItem(PyObject* obj, PyObject* key, Site& site, uint8_t flags) {
       PyErr_Clear();
       return RecordWhole(obj, site, flags);
     }
-    if (i < 0) i += PyObject_Size(obj);
+    // The size as stored (a subclass's __len__ is the program's code).
+    if (i < 0) i += PyList_Check(obj) ? PyList_GET_SIZE(obj) : PyByteArray_GET_SIZE(obj);
     k = static_cast<uint64_t>(i);
   } else if (!KeyIdentity(key, &k)) {
     return RecordWhole(obj, site, flags);
@@ -1018,9 +1081,9 @@ int pyrace_access_init(PyObject* module, pyrace::py::Recorder* rec) {
     else Py_DECREF(deque);
   }
   if (g_hook_type == nullptr && !ReadyTypes()) return -1;
-  if (!AccessRegistry::Get().Init(rec)) return -1;
-  if (PyModule_AddFunctions(module, g_functions) < 0) return -1;
   g_races = RacesEnabled(rec->options());
+  if (!AccessRegistry::Get().Init(rec, /*watch_deallocs=*/g_races)) return -1;
+  if (PyModule_AddFunctions(module, g_functions) < 0) return -1;
   if (g_thread_local_type == nullptr) {
     PyObject* thread = PyImport_ImportModule("_thread");
     PyObject* local = thread != nullptr ? PyObject_GetAttrString(thread, "_local") : nullptr;

@@ -8,12 +8,15 @@
 namespace pyrace::py {
 namespace {
 
-constexpr size_t kMaxPinned = 4096;
-
 // The wrapped deallocators: one per type, so each knows the original it calls (a
-// subclass's dealloc reaches its builtin base's through the same slot).
-enum DeallocSlot { kDict, kList, kSet, kByteArray, kCell, kSlotCount };
+// subclass's dealloc reaches its builtin base's through the same slot). `object`'s
+// and `type`'s are the base deallocators of every class and metaclass written in
+// Python, so their instances need no weak reference to be watched: a weak reference
+// of pyrace's would show in weakref.getweakrefcount() and getweakrefs().
+// Closure cells are the locations of watched closure variables (access_hooks.cpp).
+enum DeallocSlot { kDict, kList, kSet, kByteArray, kCell, kObject, kType, kSlotCount };
 destructor g_original_dealloc[kSlotCount] = {};
+destructor g_subtype_dealloc = nullptr;  // what type() gives every class it creates
 
 template <int Slot>
 void DeallocHook(PyObject* op) {
@@ -22,11 +25,51 @@ void DeallocHook(PyObject* op) {
   g_original_dealloc[Slot](op);
 }
 
+// The containers' deallocators bound the recursion of freeing nested containers with
+// the trashcan, but only while they are their type's tp_dealloc (Py_TRASHCAN_BEGIN
+// compares); in their place this one must, or freeing a list nested 10^6 deep
+// overflows the C stack where the interpreter frees it in bounded depth.
 template <int Slot>
-void WrapDealloc(PyTypeObject* type) {
+void GcDeallocHook(PyObject* op) {
+  PyObject_GC_UnTrack(op);  // the trashcan defers only untracked objects
+  Py_TRASHCAN_BEGIN(op, GcDeallocHook<Slot>)
+  AccessRegistry& reg = AccessRegistry::Get();
+  if (reg.tracking(op)) reg.Forget(op);
+  g_original_dealloc[Slot](op);
+  Py_TRASHCAN_END
+}
+
+template <int Slot>
+void WrapDealloc(PyTypeObject* type, destructor hook) {
   if (g_original_dealloc[Slot] != nullptr) return;
   g_original_dealloc[Slot] = type->tp_dealloc;
-  type->tp_dealloc = &DeallocHook<Slot>;
+  type->tp_dealloc = hook;
+}
+
+bool IsDeallocHook(destructor d) {
+  return d == &GcDeallocHook<kDict> || d == &GcDeallocHook<kList> || d == &GcDeallocHook<kSet> ||
+         d == &DeallocHook<kByteArray> || d == &DeallocHook<kCell> || d == &DeallocHook<kObject> ||
+         d == &DeallocHook<kType>;
+}
+
+// Does freeing an instance of t pass through a wrapped deallocator? A class's own
+// deallocator (subtype_dealloc) ends in the one of its nearest base that has another,
+// exactly as this walk finds it.
+bool HasDeallocHook(PyTypeObject* t) {
+  while (t != nullptr && g_subtype_dealloc != nullptr && t->tp_dealloc == g_subtype_dealloc) {
+    t = t->tp_base;
+  }
+  return t != nullptr && IsDeallocHook(t->tp_dealloc);
+}
+
+// subtype_dealloc is not exported: a class made by type() has it.
+bool FindSubtypeDealloc() {
+  PyObject* cls = PyObject_CallFunction(reinterpret_cast<PyObject*>(&PyType_Type), "s()N",
+                                        "_pyrace_probe", PyDict_New());
+  if (cls == nullptr) return false;
+  g_subtype_dealloc = reinterpret_cast<PyTypeObject*>(cls)->tp_dealloc;
+  Py_DECREF(cls);  // freed by the next collection: a class is a cycle through its __mro__
+  return true;
 }
 
 PyObject* WeakrefDied(PyObject* /*self*/, PyObject* weakref) {
@@ -36,13 +79,6 @@ PyObject* WeakrefDied(PyObject* /*self*/, PyObject* weakref) {
 
 PyMethodDef g_weakref_callback_def = {"_pyrace_access_died", WeakrefDied, METH_O, nullptr};
 
-// Exactly the types whose dealloc is wrapped, and their subclasses (frozenset is not).
-// Closure cells are the locations of watched closure variables (access_hooks.cpp).
-bool HasDeallocHook(PyObject* obj) {
-  return PyDict_Check(obj) || PyList_Check(obj) || PySet_Check(obj) || PyByteArray_Check(obj) ||
-         PyCell_Check(obj);
-}
-
 }  // namespace
 
 AccessRegistry& AccessRegistry::Get() {
@@ -51,18 +87,21 @@ AccessRegistry& AccessRegistry::Get() {
   return *reg;
 }
 
-bool AccessRegistry::Init(Recorder* rec) {
+bool AccessRegistry::Init(Recorder* rec, bool watch_deallocs) {
   rec_ = rec;
   if (weakref_callback_ == nullptr) {
     weakref_callback_ = PyCFunction_New(&g_weakref_callback_def, nullptr);
     if (weakref_callback_ == nullptr) return false;
   }
-  WrapDealloc<kDict>(&PyDict_Type);
-  WrapDealloc<kList>(&PyList_Type);
-  WrapDealloc<kSet>(&PySet_Type);
-  WrapDealloc<kByteArray>(&PyByteArray_Type);
-  WrapDealloc<kCell>(&PyCell_Type);
-  pinned_.assign(kMaxPinned, nullptr);
+  if (!watch_deallocs) return true;
+  if (g_subtype_dealloc == nullptr && !FindSubtypeDealloc()) return false;
+  WrapDealloc<kDict>(&PyDict_Type, &GcDeallocHook<kDict>);
+  WrapDealloc<kList>(&PyList_Type, &GcDeallocHook<kList>);
+  WrapDealloc<kSet>(&PySet_Type, &GcDeallocHook<kSet>);
+  WrapDealloc<kByteArray>(&PyByteArray_Type, &DeallocHook<kByteArray>);
+  WrapDealloc<kCell>(&PyCell_Type, &DeallocHook<kCell>);
+  WrapDealloc<kObject>(&PyBaseObject_Type, &DeallocHook<kObject>);
+  WrapDealloc<kType>(&PyType_Type, &DeallocHook<kType>);
   return true;
 }
 
@@ -105,7 +144,7 @@ ObjRec* AccessRegistry::Track(PyObject* obj) {
 
 bool AccessRegistry::WatchDeath(ObjRec* rec) {
   PyObject* obj = rec->object;
-  if (HasDeallocHook(obj)) return true;
+  if (HasDeallocHook(Py_TYPE(obj))) return true;
   if (PyType_SUPPORTS_WEAKREFS(Py_TYPE(obj))) {
     PyObject* wr = PyWeakref_NewRef(obj, weakref_callback_);
     if (wr != nullptr) {
@@ -115,17 +154,10 @@ bool AccessRegistry::WatchDeath(ObjRec* rec) {
     }
     PyErr_Clear();  // some types say they do and refuse (e.g. a type's __weakref__ slot is None)
   }
-  Pin(rec);
-  return true;
-}
-
-void AccessRegistry::Pin(ObjRec* rec) {
-  PyObject* old = pinned_[pin_next_];
-  Py_INCREF(rec->object);
-  rec->strong = true;
-  pinned_[pin_next_] = rec->object;
-  pin_next_ = (pin_next_ + 1) % pinned_.size();
-  if (old != nullptr) Forget(old);  // releases the reference it held
+  // Nothing tells when it dies, and a reference of pyrace's would make it live longer
+  // than the program lets it (an instance of a C type without weak references, or of a
+  // class deriving from one: a tuple subclass with __slots__).
+  return false;
 }
 
 void AccessRegistry::Forget(PyObject* key) {
@@ -147,15 +179,12 @@ void AccessRegistry::Forget(PyObject* key) {
     rec_->Emit(EventKind::kObjectFree, rec->id);
   }
   PyObject* weakref = rec->weakref;
-  bool strong = rec->strong;
   delete rec;
   if (weakref != nullptr) {
     by_weakref_.erase(weakref);
     // Not now: this may be the weakref's own callback, which its caller still uses.
     pending_release_.push_back(weakref);
   }
-  // Last: releasing may run deallocations that come back here.
-  if (strong) Py_DECREF(obj);
 }
 
 void AccessRegistry::ReleasePending() {

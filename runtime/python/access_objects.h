@@ -2,13 +2,13 @@
 // (object, key) -> LocId, with the object's death turned into kObjectFree so the
 // detector forgets its shadow state before CPython reuses the address.
 //
-// How a death is noticed:
-//   - objects that take weak references: a weakref whose callback forgets them;
-//   - dict, list, set, bytearray (no weak references, and the most shared state):
-//     their tp_dealloc is wrapped once at start-up;
-//   - anything else (instances with __slots__ and no __weakref__...): a strong
-//     reference in a bounded FIFO; the oldest is forgotten (kObjectFree) and released
-//     when it is full, which only ends tracking early, never invents a race.
+// How a death is noticed, never by keeping the object alive:
+//   - dict, list, set, bytearray (the most shared state), and the instances of every
+//     class whose deallocation ends in object's or type's (all classes and metaclasses
+//     written in Python, __slots__ or not): those tp_dealloc are wrapped once at start-up;
+//   - other objects that take weak references: a weakref whose callback forgets them;
+//   - anything else (an instance of a C type without weak references, or of a class
+//     deriving from one) is not tracked: its accesses are not recorded.
 //
 // Everything here runs with the GIL held.
 #pragma once
@@ -43,8 +43,7 @@ enum class KeyTag : uint8_t { kAttr = 1, kItem = 2, kWhole = 3 };
 struct ObjRec {
   uint64_t id = 0;       // LocationInfo::object; kObjectFree names it
   PyObject* object = nullptr;  // borrowed: the key of the registry
-  PyObject* weakref = nullptr; // owned, when the object takes weak references
-  bool strong = false;         // the registry owns a reference to object
+  PyObject* weakref = nullptr; // owned, when its death is watched by a weak reference
   uint64_t sync = 0;           // its hand-off channel (a deque's), made on first use
   std::unordered_map<uint64_t, LocRecord> locs;
 };
@@ -53,8 +52,10 @@ class AccessRegistry {
  public:
   static AccessRegistry& Get();
 
-  // Installs the dealloc wrappers. Returns false with an exception set.
-  bool Init(Recorder* rec);
+  // Installs the dealloc wrappers (only for race mode: lock-only mode records no
+  // accesses, and every object's deallocation would pay for them). Returns false with
+  // an exception set.
+  bool Init(Recorder* rec, bool watch_deallocs);
 
   // The tracked record of obj, created (and its death watched) on first use.
   // Null when obj cannot be tracked (an exception is never left set).
@@ -82,7 +83,6 @@ class AccessRegistry {
   // unique: the description names one dict entry or list slot and will not repeat.
   LocId NewLocation(const std::string& description, uint64_t object, bool unique = false);
   bool WatchDeath(ObjRec* rec);
-  void Pin(ObjRec* rec);
   void ReleasePending();
 
   Recorder* rec_ = nullptr;
@@ -101,8 +101,6 @@ class AccessRegistry {
   uint64_t next_object_id_ = 1;  // 0 = "never freed" (globals)
   uint64_t access_events_ = 0;
   uint64_t generation_ = 1;
-  std::vector<PyObject*> pinned_;  // FIFO ring of strongly held objects
-  size_t pin_next_ = 0;
   std::vector<PyObject*> pending_release_;
 
   // The access's stack: the depot's frame walk and its cache (no cache of its own:

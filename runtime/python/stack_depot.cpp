@@ -1,6 +1,7 @@
 #include "runtime/python/stack_depot.h"
 
 #include <cstring>
+#include <iterator>
 
 #include "runtime/python/frame_walk.h"
 #include "runtime/trace/trace.h"
@@ -35,7 +36,58 @@ inline bool SameWords(const uintptr_t* a, const uintptr_t* b, size_t n) {
   return true;
 }
 
+// The depot whose keys name code addresses (the recorder replaces its depot once,
+// when recording starts).
+StackDepot* g_live_depot = nullptr;
+destructor g_code_dealloc = nullptr;
+
+void CodeDeallocHook(PyObject* code) {
+  if (g_live_depot != nullptr) g_live_depot->ForgetCode(reinterpret_cast<PyCodeObject*>(code));
+  g_code_dealloc(code);
+}
+
+bool KeyNames(const uintptr_t* key, size_t len, uintptr_t code) {
+  for (size_t i = 0; i < len; i += 2) {
+    if (key[i] == code) return true;
+  }
+  return false;
+}
+
 }  // namespace
+
+StackDepot::StackDepot(int max_depth) : max_depth_(max_depth < 1 ? 1 : max_depth) {
+  g_live_depot = this;
+}
+
+StackDepot::~StackDepot() {
+  if (g_live_depot == this) g_live_depot = nullptr;
+}
+
+void StackDepot::ForgetCode(PyCodeObject* code) {
+  if (codes_.empty()) return;
+  auto it = codes_.find(code);
+  if (it == codes_.end()) return;
+  if (writer_ == nullptr) {
+    // Nothing is written any more (the run's end frees every code object): forget
+    // every key at once rather than search them once per code.
+    codes_.clear();
+    by_key_.clear();
+    for (CacheSlot& slot : cache_) slot.len = 0;
+    for (SameFrameSlot& slot : same_frame_) slot = SameFrameSlot{};
+    return;
+  }
+  codes_.erase(it);
+  auto word = reinterpret_cast<uintptr_t>(code);
+  for (CacheSlot& slot : cache_) {
+    if (slot.len != 0 && KeyNames(slot.key, slot.len, word)) slot.len = 0;
+  }
+  for (SameFrameSlot& slot : same_frame_) {
+    if (slot.code == word) slot = SameFrameSlot{};
+  }
+  for (auto k = by_key_.begin(); k != by_key_.end();) {
+    k = KeyNames(k->first.data(), k->first.size(), word) ? by_key_.erase(k) : std::next(k);
+  }
+}
 
 size_t StackDepot::KeyHash::operator()(const std::vector<uintptr_t>& k) const {
   size_t h = k.size();
@@ -177,7 +229,10 @@ StackId StackDepot::SameFrame(StackId base, PyFrameObject* top) {
 const StackDepot::CodeInfo& StackDepot::Code(PyCodeObject* code) {
   auto it = codes_.find(code);
   if (it != codes_.end()) return it->second;
-  Py_INCREF(code);  // pins the address: the key must never name another code object
+  if (g_code_dealloc == nullptr) {  // see the header: codes_ must learn of each death
+    g_code_dealloc = PyCode_Type.tp_dealloc;
+    PyCode_Type.tp_dealloc = &CodeDeallocHook;
+  }
   CodeInfo info{InternPy(code->co_filename), InternPy(CodeQualName(code))};
   return codes_.emplace(code, info).first->second;
 }

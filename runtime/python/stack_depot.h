@@ -3,8 +3,10 @@
 // A stack is keyed by its chain of (code object, instruction offset) pairs, which
 // is exactly what determines its (file, function, line) frames: a loop that
 // acquires a lock at the same place costs a frame walk and a hash lookup, never a
-// line-table decode or a string conversion. Code objects seen here are kept alive
-// so their addresses cannot be reused by other code.
+// line-table decode or a string conversion. Code objects seen here are not kept
+// alive (that would keep whatever exec() compiled alive too): the code type's
+// deallocator is wrapped, and a dying code's keys are forgotten before its address
+// can name other code.
 #pragma once
 
 #include "runtime/python/py_compat.h"
@@ -26,7 +28,10 @@ namespace pyrace::py {
 
 class StackDepot {
  public:
-  explicit StackDepot(int max_depth) : max_depth_(max_depth < 1 ? 1 : max_depth) {}
+  explicit StackDepot(int max_depth);
+  ~StackDepot();
+  StackDepot(const StackDepot&) = delete;
+  StackDepot& operator=(const StackDepot&) = delete;
 
   // Definitions go to this writer (null: ids are still handed out, nothing written).
   void set_writer(TraceWriter* w) { writer_ = w; }
@@ -55,6 +60,9 @@ class StackDepot {
   // program runs), so reports start at the user's code.
   void SetFloorHere();
   void ClearFloor();
+
+  // A code object is being freed: no key may name its address any more.
+  void ForgetCode(PyCodeObject* code);
 
  private:
   struct KeyHash {

@@ -124,6 +124,25 @@ class Runner(unittest.TestCase):
         self.assertGreater(len(trace), 0)
 
 
+class Unchanged(unittest.TestCase):
+    """Objects die when the program lets them (no reference, weak or strong, of pyrace's
+    shows or keeps them), user hooks run as often, deep structures are freed in bounded
+    C stack (programs/unchanged.py)."""
+
+    def check(self, detect):
+        rc, out, err, _ = run(["unchanged.py"], opts=OPTS + " detect=" + detect, timeout=300)
+        prc, pout, perr = plain(["unchanged.py"])
+        self.assertEqual(prc, 0, perr)
+        self.assertIn("class freed True", pout)
+        self.assertEqual((rc, out), (prc, pout), err)
+
+    def test_race_mode(self):
+        self.check("races,deadlocks")
+
+    def test_lock_only_mode(self):
+        self.check("deadlocks")
+
+
 class Watchdog(unittest.TestCase):
     def assertDeadlock(self, prog):
         rc, _, err, trace = run([prog])
