@@ -11,6 +11,7 @@ const char* FindingKindId(FindingKind k) {
     case FindingKind::kBadRelease: return "bad-release";
     case FindingKind::kGilNotHeld: return "gil-not-held";
     case FindingKind::kGilStateLeak: return "gil-state-leak";
+    case FindingKind::kSyntaxError: return "syntax-error";
   }
   return "unknown";
 }

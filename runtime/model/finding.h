@@ -17,6 +17,7 @@ enum class FindingKind : uint8_t {
   kBadRelease,
   kGilNotHeld,
   kGilStateLeak,
+  kSyntaxError,  // a source file the linter cannot parse (Python) or compile (C/C++)
 };
 
 // The stable id used in every output format ("data-race", ...).

@@ -42,8 +42,11 @@ def main():
     ap.add_argument("--golden", required=True)
     ap.add_argument("--update", action="store_true")
     ap.add_argument("paths", nargs="+")
-    a = ap.parse_args()
+    return check(ap.parse_args())
 
+
+def check(a):
+    """Runs one fixture; `a` has bin, root, code, golden, update and paths."""
     cmd = [a.bin, "--select", a.code, "--no-gitignore"] + a.paths
     text = subprocess.run(cmd, cwd=a.root, capture_output=True, text=True)
     golden = os.path.join(a.root, a.golden)

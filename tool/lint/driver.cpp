@@ -119,8 +119,8 @@ std::string_view LintOutcome::Line(const std::string& file, uint32_t line) const
 }
 
 bool RuleEnabled(const std::string& code, const std::string& name, const std::vector<std::string>& select,
-                 const std::vector<std::string>& ignore) {
-  bool on = select.empty();
+                 const std::vector<std::string>& ignore, bool on_by_default) {
+  bool on = select.empty() && on_by_default;
   for (const auto& s : select) on |= Matches(Upper(s) == s ? s : s, code, name) || Matches(Upper(s), code, name);
   for (const auto& s : ignore) {
     if (Matches(s, code, name) || Matches(Upper(s), code, name)) on = false;
@@ -196,7 +196,7 @@ LintOutcome RunLint(const LintRequest& req) {
     Project project(facts);
     for (const auto& rule : AllRules()) {
       const RuleInfo& info = rule->info();
-      if (!RuleEnabled(info.code, info.name, req.select, req.ignore)) continue;
+      if (!RuleEnabled(info.code, info.name, req.select, req.ignore, info.on_by_default)) continue;
       rule->Check(project, findings);
     }
   }

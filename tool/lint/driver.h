@@ -14,7 +14,7 @@ namespace pyrace::lint {
 
 struct LintRequest {
   std::vector<std::string> paths;
-  std::vector<std::string> select;  // codes, code prefixes or rule names; empty: all
+  std::vector<std::string> select;  // codes, code prefixes or rule names; empty: the default rules
   std::vector<std::string> ignore;
   std::vector<std::string> exclude;
   bool respect_gitignore = true;
@@ -36,8 +36,9 @@ struct LintOutcome {
 LintOutcome RunLint(const LintRequest& request);
 
 // Whether `code` (e.g. "PYR001") is enabled by select/ignore lists of codes, prefixes or names.
+// An empty select runs the rules that are on by default; a listed one runs regardless.
 bool RuleEnabled(const std::string& code, const std::string& name, const std::vector<std::string>& select,
-                 const std::vector<std::string>& ignore);
+                 const std::vector<std::string>& ignore, bool on_by_default = true);
 
 // Whether a source line's comment suppresses `code`/`name`: `# pyrace: ignore[CODE,...]`,
 // `# pyrace: ignore`, `# noqa: CODE,...` or a bare `# noqa`.

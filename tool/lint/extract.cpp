@@ -16,6 +16,21 @@ std::string_view CalleeTail(const Source& src, TSNode call) {
   return {};
 }
 
+// `Name` or `a.b.Name`: something a class can be called by.
+bool IsDottedName(TSNode n) {
+  while (Is<"attribute">(n)) n = Field<"object">(n);
+  return Is<"identifier">(n);
+}
+
+// Records what a name was assigned from. A later call of unknown meaning does not hide a
+// synchronisation object the name was built as.
+void KeepCtor(std::map<std::string, CtorInfo>& m, const std::string& name, const CtorInfo& ci) {
+  if (ci.kind == Ctor::kNone) return;
+  auto it = m.find(name);
+  if (it != m.end() && ci.kind == Ctor::kInstance && it->second.kind != Ctor::kInstance) return;
+  m[name] = ci;
+}
+
 Ctor CtorByName(std::string_view n) {
   if (n == "Lock" || n == "allocate_lock" || n == "allocate" || n == "LockType") return Ctor::kLock;
   if (n == "RLock" || n == "_RLock" || n == "_PyRLock" || n == "_CRLock") return Ctor::kRLock;
@@ -211,8 +226,7 @@ class FileExtractor {
           tmp.src = &src_;
           tmp.file = &out_;
           tmp.is_module = true;
-          CtorInfo c = CtorOf(tmp, Field<"right">(a));
-          if (c.kind != Ctor::kNone) out_.globals[Str(src_.Text(l))] = c;
+          KeepCtor(out_.globals, Str(src_.Text(l)), CtorOf(tmp, Field<"right">(a)));
         }
       } else if (Is<"class_definition">(s) || Is<"decorated_definition">(s)) {
         TSNode d = Is<"decorated_definition">(s) ? Field<"definition">(s) : s;
@@ -281,8 +295,7 @@ class FileExtractor {
         TSNode a = NamedChild(s, 0);
         TSNode l = Unparen(Field<"left">(a));
         if (Is<"identifier">(l)) {
-          CtorInfo ci = CtorOf(tmp, Field<"right">(a));
-          if (ci.kind != Ctor::kNone) cf.attrs[Str(src_.Text(l))] = ci;
+          KeepCtor(cf.attrs, Str(src_.Text(l)), CtorOf(tmp, Field<"right">(a)));
         }
       }
       TSNode d = Is<"decorated_definition">(s) ? Field<"definition">(s) : s;
@@ -308,7 +321,8 @@ class FileExtractor {
             src_.Text(Field<"object">(l)) == sc.self_name) {
           CtorInfo ci = CtorOf(sc, Field<"right">(ch));
           std::string attr = Str(src_.Text(Field<"attribute">(l)));
-          if (ci.kind != Ctor::kNone && !cf.attrs.count(attr)) cf.attrs[attr] = ci;
+          auto it = cf.attrs.find(attr);
+          if (it == cf.attrs.end() || it->second.kind == Ctor::kInstance) KeepCtor(cf.attrs, attr, ci);
         }
       }
       SelfAttrCtors(ch, sc, cf);
@@ -492,6 +506,16 @@ Ref Scope::RefOf(TSNode e) const {
       r.a = attr;
       return r;
     }
+    // An attribute of a named object (`self.nw.lock`, `stats.lock`): the object's name
+    // with the attribute chained on; the project pass follows what was assigned.
+    if (Is<"identifier">(obj) || Is<"attribute">(obj)) {
+      Ref base = RefOf(obj);
+      if (base.kind != RefKind::kOther) {
+        base.chain = base.chain.empty() ? attr : base.chain + "." + attr;
+        base.text = r.text;
+        return base;
+      }
+    }
   }
   r.kind = RefKind::kOther;
   r.a = qualname + ":" + r.text;
@@ -510,6 +534,16 @@ std::optional<Callee> Scope::CalleeOf(TSNode fn) const {
   if (!Is<"attribute">(fn)) return std::nullopt;
   TSNode obj = Unparen(Field<"object">(fn));
   std::string m = Str(src->Text(Field<"attribute">(fn)));
+  // A method of an object the code assigned: `stats.hit`, `self.nw.update`, `w.run`.
+  auto object_method = [&]() -> std::optional<Callee> {
+    Ref r = RefOf(obj);
+    if (r.kind == RefKind::kOther) return std::nullopt;
+    c.kind = CalleeKind::kObject;
+    c.b = m;
+    c.object = std::move(r);
+    return c;
+  };
+  if (Is<"attribute">(obj)) return object_method();
   if (!Is<"identifier">(obj)) return std::nullopt;
   std::string o = Str(src->Text(obj));
   if (!self_name.empty() && o == self_name) {
@@ -517,7 +551,7 @@ std::optional<Callee> Scope::CalleeOf(TSNode fn) const {
     c.a = m;
     return c;
   }
-  if (IsLocal(o)) return std::nullopt;
+  if (IsLocal(o)) return object_method();
   if (file->classes.count(o)) {
     c.kind = CalleeKind::kClassMethod;
     c.a = o;
@@ -531,7 +565,7 @@ std::optional<Callee> Scope::CalleeOf(TSNode fn) const {
     c.b = m;
     return c;
   }
-  return std::nullopt;
+  return object_method();
 }
 
 CtorInfo CtorOf(const Scope& scope, TSNode expr) {
@@ -540,6 +574,18 @@ CtorInfo CtorOf(const Scope& scope, TSNode expr) {
   if (!Is<"call">(expr)) return ci;
   const Source& src = *scope.src;
   ci.kind = CtorByName(CalleeTail(src, expr));
+  if (ci.kind == Ctor::kNone) {
+    TSNode fn = Unparen(Field<"function">(expr));
+    if (Is<"attribute">(fn) && src.Text(Field<"attribute">(fn)) == "submit") {
+      ci.kind = Ctor::kSubmitted;
+      ci.arg = scope.RefOf(Field<"object">(fn));
+    } else if (IsDottedName(fn)) {
+      // Whether it names a class is for the project pass to say, after every file is read.
+      ci.kind = Ctor::kInstance;
+      ci.cls = Str(src.Text(fn));
+    }
+    return ci;
+  }
   if (ci.kind == Ctor::kQueue) {
     TSNode al = Field<"arguments">(expr);
     for (uint32_t i = 0; i < NamedCount(al); ++i) {

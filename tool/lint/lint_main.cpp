@@ -23,8 +23,8 @@ constexpr int kExitUsage = 2;
 void ListRules(std::ostream& out) {
   for (const auto& r : lint::AllRules()) {
     const auto& i = r->info();
-    out << i.code << "  " << i.name << "  (" << i.kind_id << ", " << SeverityId(i.severity) << ")  " << i.summary
-        << "\n";
+    out << i.code << "  " << i.name << "  (" << i.kind_id << ", " << SeverityId(i.severity)
+        << (i.on_by_default ? "" : ", off by default") << ")  " << i.summary << "\n";
   }
 }
 
