@@ -178,6 +178,19 @@ def main():
         check("--list-rules marks the rules that are off by default",
               "PYR010  sleep-under-lock  (deadlock, note, off by default)" in r.stdout, r.stdout)
 
+        # A C file that does not compile is a finding with its position, like a Python
+        # syntax error: the run lints everything else and exits 1, not 2.
+        if "PYC000" in r.stdout:
+            write(f"{tmp}/mixed/broken.c", "#include <Python.h>\nint f(void) {\n  return undeclared;\n}\n")
+            write(f"{tmp}/mixed/bug.py", BUG)
+            r = run(b, ["mixed", "--format", "json"], tmp)
+            check("a C file that does not compile is reported and the rest linted",
+                  r.returncode == 1 and rules(r) == [("PYC000", "mixed/broken.c", 3), ("PYR001", "mixed/bug.py", 5)],
+                  r.stdout + r.stderr)
+            r = run(b, ["mixed/broken.c"], tmp)
+            check("the compile error shows its column", r.returncode == 1 and "mixed/broken.c:3:10: PYC000 " in r.stdout,
+                  r.stdout + r.stderr)
+
         # The seed's own corrected program sleeps while holding its lock: correct code, so
         # the default rules pass it; the latency advice is there when selected.
         seed = os.path.join(a.data, "..", "runtime", "seed_early_return_fixed.py")

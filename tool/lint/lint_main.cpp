@@ -13,6 +13,10 @@
 #include "tool/lint/output.h"
 #include "tool/lint/rule.h"
 
+#ifdef PYRACE_HAVE_CLANG_LINT
+#include "instrument/clang/c_lint.h"
+#endif
+
 namespace pyrace {
 namespace {
 
@@ -26,6 +30,12 @@ void ListRules(std::ostream& out) {
     out << i.code << "  " << i.name << "  (" << i.kind_id << ", " << SeverityId(i.severity)
         << (i.on_by_default ? "" : ", off by default") << ")  " << i.summary << "\n";
   }
+#ifdef PYRACE_HAVE_CLANG_LINT
+  for (const auto& c : CLintRules()) {
+    out << c.code << "  " << c.name << "  (" << FindingKindId(c.kind) << ", " << SeverityId(c.severity)
+        << (c.on_by_default ? "" : ", off by default") << ")  " << c.summary << "\n";
+  }
+#endif
 }
 
 std::vector<std::string> SplitCodes(const std::vector<std::string>& in) {
