@@ -71,7 +71,7 @@ struct Parsed {
   size_t lines = 0;
 };
 
-void ProcessFile(const std::string& path, Parsed& p) {
+void ProcessFile(const std::string& path, bool parse_only, Parsed& p) {
   p.facts.path = path;
   if (!ReadFile(path, &p.text)) {
     p.facts.read_error = true;
@@ -86,6 +86,7 @@ void ProcessFile(const std::string& path, Parsed& p) {
     return;
   }
   p.facts.syntax_errors = src.SyntaxErrors();
+  if (parse_only) return;
   ExtractFile(src, ModuleNameOf(path), p.facts);
 }
 
@@ -169,7 +170,7 @@ LintOutcome RunLint(const LintRequest& req) {
   std::vector<Parsed> parsed(files.python.size());
   std::atomic<size_t> next{0};
   auto worker = [&] {
-    for (size_t i = next++; i < parsed.size(); i = next++) ProcessFile(files.python[i], parsed[i]);
+    for (size_t i = next++; i < parsed.size(); i = next++) ProcessFile(files.python[i], req.parse_only, parsed[i]);
   };
   unsigned jobs = std::max(1u, std::min<unsigned>(req.jobs, static_cast<unsigned>(parsed.size())));
   std::vector<std::thread> pool;
@@ -197,12 +198,13 @@ LintOutcome RunLint(const LintRequest& req) {
     for (const auto& rule : AllRules()) {
       const RuleInfo& info = rule->info();
       if (!RuleEnabled(info.code, info.name, req.select, req.ignore, info.on_by_default)) continue;
+      if (req.parse_only && info.kind != FindingKind::kSyntaxError) continue;
       rule->Check(project, findings);
     }
   }
 
 #ifdef PYRACE_HAVE_CLANG_LINT
-  if (!files.native.empty()) {
+  if (!files.native.empty() && !req.parse_only) {
     CLintOptions copts;
     copts.compile_commands_dir = req.compile_commands_dir;
     copts.extra_args = req.clang_args;

@@ -19,6 +19,9 @@ struct LintRequest {
   std::vector<std::string> exclude;
   bool respect_gitignore = true;
   unsigned jobs = 2;
+  // Parse and report syntax errors only (PYR000): the floor the benchmark measures the
+  // analysis against.
+  bool parse_only = false;
   // C/C++ sources (routed to the Clang checks when built in).
   std::string compile_commands_dir;
   std::vector<std::string> clang_args;

@@ -16,6 +16,16 @@ std::string_view CalleeTail(const Source& src, TSNode call) {
   return {};
 }
 
+// Whether statements can be nested in it: definitions, `with` statements and
+// assignment statements are found by descending through these only, never through the
+// expressions of a simple statement (lambdas aside, no definition lives in one).
+bool MayHoldStatements(TSNode n) {
+  return Is<"block">(n) || Is<"if_statement">(n) || Is<"elif_clause">(n) || Is<"else_clause">(n) ||
+         Is<"for_statement">(n) || Is<"while_statement">(n) || Is<"try_statement">(n) || Is<"except_clause">(n) ||
+         Is<"except_group_clause">(n) || Is<"finally_clause">(n) || Is<"with_statement">(n) ||
+         Is<"match_statement">(n) || Is<"case_clause">(n) || Is<"decorated_definition">(n);
+}
+
 // `Name` or `a.b.Name`: something a class can be called by.
 bool IsDottedName(TSNode n) {
   while (Is<"attribute">(n)) n = Field<"object">(n);
@@ -93,17 +103,19 @@ struct LocalScan {
 
   void Visit(TSNode ch) {
     {
-      if (Is<"function_definition">(ch) || Is<"class_definition">(ch)) {
+      // One symbol lookup per node: this walk sees every node of every function.
+      const TSSymbol sym = ts_node_symbol(ch);
+      if (sym == SymbolId<"function_definition">() || sym == SymbolId<"class_definition">()) {
         locals.insert(Str(src.Text(Field<"name">(ch))));
         return;
       }
-      if (Is<"lambda">(ch)) return;
-      if (Is<"global_statement">(ch) || Is<"nonlocal_statement">(ch)) {
-        auto& dst = Is<"global_statement">(ch) ? globals : nonlocals;
+      if (sym == SymbolId<"lambda">()) return;
+      if (sym == SymbolId<"global_statement">() || sym == SymbolId<"nonlocal_statement">()) {
+        auto& dst = sym == SymbolId<"global_statement">() ? globals : nonlocals;
         for (uint32_t j = 0; j < NamedCount(ch); ++j) dst.insert(Str(src.Text(NamedChild(ch, j))));
         return;
       }
-      if (Is<"assignment">(ch)) {
+      if (sym == SymbolId<"assignment">()) {
         TSNode l = Unparen(Field<"left">(ch));
         std::set<std::string> names;
         TargetNames(src, l, names);
@@ -114,19 +126,19 @@ struct LocalScan {
         if (Is<"identifier">(l) && !ts_node_is_null(Field<"right">(ch))) {
           single_value[Str(src.Text(l))] = Unparen(Field<"right">(ch));
         }
-      } else if (Is<"augmented_assignment">(ch)) {
+      } else if (sym == SymbolId<"augmented_assignment">()) {
         TargetNames(src, Field<"left">(ch), locals);
         std::set<std::string> names;
         TargetNames(src, Field<"left">(ch), names);
         for (const auto& nm : names) assign_count[nm] += 2;
-      } else if (Is<"for_statement">(ch) || Is<"for_in_clause">(ch)) {
+      } else if (sym == SymbolId<"for_statement">() || sym == SymbolId<"for_in_clause">()) {
         std::set<std::string> names;
         TargetNames(src, Field<"left">(ch), names);
         for (const auto& nm : names) {
           locals.insert(nm);
           assign_count[nm] += 2;
         }
-      } else if (Is<"with_item">(ch)) {
+      } else if (sym == SymbolId<"with_item">()) {
         TSNode v = Field<"value">(ch);
         if (Is<"as_pattern">(v)) {
           std::set<std::string> names;
@@ -136,19 +148,19 @@ struct LocalScan {
             assign_count[nm] += 2;
           }
         }
-      } else if (Is<"except_clause">(ch)) {
+      } else if (sym == SymbolId<"except_clause">()) {
         TSNode alias = Field<"alias">(ch);
         if (!ts_node_is_null(alias)) TargetNames(src, alias, locals);
-      } else if (Is<"named_expression">(ch)) {
+      } else if (sym == SymbolId<"named_expression">()) {
         std::string nm = Str(src.Text(Field<"name">(ch)));
         locals.insert(nm);
         assign_count[nm] += 2;
-      } else if (Is<"import_statement">(ch) || Is<"import_from_statement">(ch)) {
+      } else if (sym == SymbolId<"import_statement">() || sym == SymbolId<"import_from_statement">()) {
         for (uint32_t j = 0; j < NamedCount(ch); ++j) {
           TSNode x = NamedChild(ch, j);
           if (Is<"aliased_import">(x)) {
             locals.insert(Str(src.Text(Field<"alias">(x))));
-          } else if (Is<"dotted_name">(x) && (Is<"import_statement">(ch) || j > 0)) {
+          } else if (Is<"dotted_name">(x) && (sym == SymbolId<"import_statement">() || j > 0)) {
             std::string_view t = src.Text(x);
             locals.insert(Str(t.substr(0, t.find('.'))));
           }
@@ -325,7 +337,7 @@ class FileExtractor {
           if (it == cf.attrs.end() || it->second.kind == Ctor::kInstance) KeepCtor(cf.attrs, attr, ci);
         }
       }
-      SelfAttrCtors(ch, sc, cf);
+      if (MayHoldStatements(ch) || Is<"expression_statement">(ch) || Is<"assignment">(ch)) SelfAttrCtors(ch, sc, cf);
     });
   }
 
@@ -342,7 +354,7 @@ class FileExtractor {
         Definitions(Field<"body">(d), parent, Str(src_.Text(Field<"name">(d))));
         return;
       }
-      if (Is<"lambda">(d) || !ts_node_named_child_count(ch)) return;
+      if (!MayHoldStatements(ch)) return;
       Definitions(ch, parent, class_name);
     });
   }
@@ -419,7 +431,7 @@ class FileExtractor {
           if (ci.kind != Ctor::kNone && Is<"identifier">(alias)) f.local_ctors[Str(src_.Text(alias))] = ci;
         }
       }
-      WithAsCtors(ch, sc, f);
+      if (MayHoldStatements(ch) || Is<"with_clause">(ch)) WithAsCtors(ch, sc, f);
     });
   }
 

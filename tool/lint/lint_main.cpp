@@ -56,7 +56,7 @@ int LintMain(int argc, char** argv) {
   CLI::App app{"pyrace lint: static detection of lock misuse and races in Python (and C/C++) sources", "pyrace lint"};
   std::vector<std::string> paths, select, ignore, exclude, clang_args;
   std::string format, baseline, write_baseline, config_path, build_dir, output_path;
-  bool list_rules = false, no_gitignore = false, color = false, quiet = false;
+  bool list_rules = false, no_gitignore = false, color = false, quiet = false, parse_only = false;
   unsigned jobs = 2;
   app.add_option("paths", paths, "Files and directories to lint");
   app.add_option("--select", select, "Rule codes, prefixes or names to enable (comma-separated)")->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
@@ -73,6 +73,7 @@ int LintMain(int argc, char** argv) {
   app.add_flag("--color", color, "Colour the text report");
   app.add_flag("-q,--quiet", quiet, "Print nothing when there are no findings");
   app.add_flag("--list-rules", list_rules, "List the rules and exit");
+  app.add_flag("--parse-only", parse_only, "Only parse the Python files and report syntax errors (PYR000)");
   app.allow_extras(false);
   // Everything after `--` goes to the C/C++ compiler.
   std::vector<std::string> args(argv + 1, argv + argc);
@@ -113,6 +114,7 @@ int LintMain(int argc, char** argv) {
   req.exclude.insert(req.exclude.end(), exclude.begin(), exclude.end());
   req.respect_gitignore = !no_gitignore;
   req.jobs = jobs;
+  req.parse_only = parse_only;
   req.compile_commands_dir = build_dir;
   req.clang_args = clang_args;
   for (const auto& s : req.select) {

@@ -227,37 +227,38 @@ class OpScanner {
   // Post-order walk of what a node evaluates: arguments before the call that uses them.
   void Visit(TSNode n) {
     if (ts_node_is_null(n) || IsBoundary(n)) return;
-    if (Is<"assignment">(n) || Is<"augmented_assignment">(n)) {
+    const TSSymbol sym = ts_node_symbol(n);  // looked up once: every expression node comes here
+    if (sym == SymbolId<"assignment">() || sym == SymbolId<"augmented_assignment">()) {
       Assignment(n);
       return;
     }
-    if (Is<"named_expression">(n)) {
+    if (sym == SymbolId<"named_expression">()) {
       Visit(Field<"value">(n));
       info_[cur_].assigned.emplace_back(src_.Text(Field<"name">(n)));
       return;
     }
-    if (Is<"call">(n)) {
+    if (sym == SymbolId<"call">()) {
       Call(n);
       return;
     }
-    if (Is<"attribute">(n)) {
+    if (sym == SymbolId<"attribute">()) {
       SelfAccess(n, false, false);
       Visit(Field<"object">(n));
       return;
     }
-    if (Is<"identifier">(n)) {
+    if (sym == SymbolId<"identifier">()) {
       GlobalRead(n);
       return;
     }
-    if (Is<"keyword_argument">(n)) {
+    if (sym == SymbolId<"keyword_argument">()) {
       Visit(Field<"value">(n));
       return;
     }
-    if (Is<"global_statement">(n) || Is<"nonlocal_statement">(n) || Is<"import_statement">(n) ||
-        Is<"import_from_statement">(n) || Is<"future_import_statement">(n)) {
+    if (sym == SymbolId<"global_statement">() || sym == SymbolId<"nonlocal_statement">() || sym == SymbolId<"import_statement">() ||
+        sym == SymbolId<"import_from_statement">() || sym == SymbolId<"future_import_statement">()) {
       return;
     }
-    if (Is<"delete_statement">(n)) {
+    if (sym == SymbolId<"delete_statement">()) {
       for (uint32_t i = 0; i < NamedCount(n); ++i) Targets(NamedChild(n, i), info_[cur_].assigned, true);
       return;
     }
