@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 #include <cstdio>
 #include <iostream>
 #include <sstream>
@@ -36,6 +37,25 @@ void ListRules(std::ostream& out) {
         << (c.on_by_default ? "" : ", off by default") << ")  " << c.summary << "\n";
   }
 #endif
+}
+
+// The same, with each rule's description: what the doc pages docs/lint/rules/CODE.md
+// are checked against (tests/lint/rule_docs.py).
+void ListRulesJson(std::ostream& out) {
+  nlohmann::json rules = nlohmann::json::array();
+  auto add = [&](const char* code, const char* name, FindingKind kind, Severity sev, const char* summary,
+                 const char* description, bool on) {
+    rules.push_back({{"code", code}, {"name", name}, {"kind", FindingKindId(kind)}, {"severity", SeverityId(sev)},
+                     {"summary", summary}, {"description", description}, {"on_by_default", on}});
+  };
+  for (const auto& r : lint::AllRules()) {
+    const auto& i = r->info();
+    add(i.code, i.name, i.kind, i.severity, i.summary, i.description, i.on_by_default);
+  }
+#ifdef PYRACE_HAVE_CLANG_LINT
+  for (const auto& c : CLintRules()) add(c.code, c.name, c.kind, c.severity, c.summary, c.description, c.on_by_default);
+#endif
+  out << rules.dump(2) << "\n";
 }
 
 std::vector<std::string> SplitCodes(const std::vector<std::string>& in) {
@@ -92,7 +112,11 @@ int LintMain(int argc, char** argv) {
     return rc == 0 ? kExitClean : kExitUsage;
   }
   if (list_rules) {
-    ListRules(std::cout);
+    if (format == "json") {
+      ListRulesJson(std::cout);
+    } else {
+      ListRules(std::cout);
+    }
     return kExitClean;
   }
   if (paths.empty()) {
