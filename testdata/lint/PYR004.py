@@ -251,3 +251,25 @@ def gated_ring_three():
         with gated_z:
             with gated_x:
                 pass
+
+
+# --- locks made by a factory keep the identity their name gives them --------------------
+
+def make_lock():
+    return threading.Lock()
+
+
+first_lock = make_lock()
+second_lock = make_lock()
+
+
+def made_forward():
+    with first_lock:
+        with second_lock:  # expect: PYR004
+            pass
+
+
+def made_backward():
+    with second_lock:
+        with first_lock:
+            pass

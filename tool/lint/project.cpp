@@ -286,7 +286,12 @@ LockId Project::ResolveIn(const FileFacts* file, const std::string& class_name, 
       id.lockish = LockishName(r.a);
       if (!file) return id;
       auto g = file->globals.find(r.a);
-      if (g != file->globals.end()) return FromCtor(file, "", "<module>", id.key, r.text, g->second, depth);
+      if (g != file->globals.end()) {
+        // `_lock = make_lock()`: an object of unknown type keeps what its name says.
+        LockId l = FromCtor(file, "", "<module>", id.key, r.text, g->second, depth);
+        l.lockish = id.lockish;
+        return l;
+      }
       auto im = file->imports.find(r.a);
       if (im != file->imports.end() && !im->second.name.empty() && depth < 6) {
         auto m = modules_.find(im->second.module);
