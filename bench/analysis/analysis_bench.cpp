@@ -10,12 +10,10 @@
 
 #include "runtime/analysis/analyzer.h"
 
-#ifdef PYRACE_BENCH_TRACE
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "runtime/trace/trace.h"
-#endif
 
 namespace pyrace {
 namespace {
@@ -135,7 +133,6 @@ void BM_AnalyzeLockDetectorsWide(benchmark::State& state) {
 }
 BENCHMARK(BM_AnalyzeLockDetectorsWide)->Unit(benchmark::kMillisecond);
 
-#ifdef PYRACE_BENCH_TRACE
 std::vector<uint8_t> Encode(const Mix& mix) {
   int fd = memfd_create("analysis_bench", 0);
   {
@@ -172,7 +169,6 @@ void BM_DecodeAndAnalyze(benchmark::State& state) {
   state.counters["findings"] = static_cast<double>(findings);
 }
 BENCHMARK(BM_DecodeAndAnalyze)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
-#endif
 
 }  // namespace
 }  // namespace pyrace

@@ -1,4 +1,4 @@
-// The call-heavy extension of issue 6's overhead bar: every call creates and drops
+// The call-heavy extension of the pass plugin's overhead bar: every call creates and drops
 // objects (a tuple of two ints, a list append/pop), so refcount and C-API hooks fire
 // about a dozen times a call.
 #define PY_SSIZE_T_CLEAN

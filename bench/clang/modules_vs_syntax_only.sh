@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The bar of issue 6: linting CPython's Modules/ takes at most 2x `clang -fsyntax-only`
+# The bar: linting CPython's Modules/ takes at most 2x `clang -fsyntax-only`
 # on the same files with the same flags. Runs each side RUNS times (default 3), prints
 # the medians and the ratio. The source comes from Debian (scripts/fetch-cpython-src.sh).
 #   usage: modules_vs_syntax_only.sh LINTER WORK_DIR [RUNS]

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 6's bars for the pass plugin: 1,000,000 calls of an extension function that
+# The bars for the pass plugin: 1,000,000 calls of an extension function that
 # creates and drops objects (callheavy.c).
 #   - the instrumented module under a plain python3 vs the uninstrumented one (<= 1.3x);
 #   - with PYRACE given, the instrumented module under `pyrace run` vs the uninstrumented

@@ -9,7 +9,7 @@ usage: races_bench.py [--pyrace BIN | --runtime DIR] [--python PY] [--runs N] [-
                from a pipe (no analysis).
 Prints medians of wall time and of peak RSS (the largest single process: with
 --pyrace that is max(tool, program)), the ratios to plain python, and the targets
-(issue 4: <= 3x time, <= 2x memory).
+(the bar: <= 3x time, <= 2x memory).
 """
 import argparse
 import os

@@ -1,4 +1,4 @@
-// Static GIL-discipline checks for C/C++ extension sources (issue 6, part 1).
+// Static GIL-discipline checks for C/C++ extension sources.
 // `pyrace lint file.c` calls LintCFiles; it parses each file with Clang 14 and walks
 // every function's CFG with the GIL state, the PyGILState_Ensure depth and the held C
 // locks, reporting gil-not-held, gil-state-leak, missed-release and GIL-vs-mutex

@@ -144,7 +144,7 @@ std::optional<bool> TrySucceeded(TryKind kind, const Atom& a, bool holds) {
 }
 
 // The truth value of a condition on this path, when the facts decide it.
-std::optional<bool> EvalCondition(const clang::Expr* e, const GilPathState& st,
+std::optional<bool> EvalCondition(const clang::Expr* e, const CPathState& st,
                                   const clang::ASTContext& ctx) {
   e = Strip(e);
   if (!e) return std::nullopt;

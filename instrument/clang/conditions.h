@@ -39,7 +39,7 @@ Atom ParseAtom(const clang::Expr* cond, const clang::ASTContext& ctx);
 std::optional<bool> TrySucceeded(TryKind kind, const Atom& a, bool holds);
 
 // The truth value of a condition on a path, when the path's facts decide it.
-std::optional<bool> EvalCondition(const clang::Expr* e, const GilPathState& st,
+std::optional<bool> EvalCondition(const clang::Expr* e, const CPathState& st,
                                   const clang::ASTContext& ctx);
 
 }  // namespace pyrace::clint

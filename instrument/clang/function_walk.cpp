@@ -59,7 +59,7 @@ class Walker {
  private:
   struct Item {
     const clang::CFGBlock* block;
-    GilPathState state;
+    CPathState state;
   };
 
   // ---- setup
@@ -67,33 +67,33 @@ class Walker {
   void CountConditionKey(const clang::Expr* cond, std::map<std::string, int>* n);
 
   // ---- transfer
-  bool Element(const clang::Stmt* s, GilPathState& st);  // false: the path ends here
-  void Call(const clang::CallExpr* ce, GilPathState& st);
-  void ApiUse(const clang::CallExpr* ce, CallRole role, GilPathState& st);
-  void SaveThread(const clang::CallExpr* ce, GilPathState& st);
-  void TakeGil(const clang::CallExpr* ce, bool ensure, GilPathState& st);
-  void GilStateRelease(GilPathState& st);
-  void LockAcquire(const clang::CallExpr* ce, GilPathState& st);
-  void LockTry(const clang::CallExpr* ce, const std::string& name, GilPathState& st);
-  void LockRelease(const clang::CallExpr* ce, GilPathState& st);
-  void LockDestroy(const clang::CallExpr* ce, GilPathState& st);
-  void HelperCall(const clang::CallExpr* ce, const clang::FunctionDecl* callee, GilPathState& st);
-  void HelperAt(unsigned loc, const clang::FunctionDecl* callee, GilPathState& st);
-  void Constructed(const clang::CXXConstructExpr* cc, GilPathState& st);
-  void Destroyed(const clang::CFGImplicitDtor& d, GilPathState& st);
+  bool Element(const clang::Stmt* s, CPathState& st);  // false: the path ends here
+  void Call(const clang::CallExpr* ce, CPathState& st);
+  void ApiUse(const clang::CallExpr* ce, CallRole role, CPathState& st);
+  void SaveThread(const clang::CallExpr* ce, CPathState& st);
+  void TakeGil(const clang::CallExpr* ce, bool ensure, CPathState& st);
+  void GilStateRelease(CPathState& st);
+  void LockAcquire(const clang::CallExpr* ce, CPathState& st);
+  void LockTry(const clang::CallExpr* ce, const std::string& name, CPathState& st);
+  void LockRelease(const clang::CallExpr* ce, CPathState& st);
+  void LockDestroy(const clang::CallExpr* ce, CPathState& st);
+  void HelperCall(const clang::CallExpr* ce, const clang::FunctionDecl* callee, CPathState& st);
+  void HelperAt(unsigned loc, const clang::FunctionDecl* callee, CPathState& st);
+  void Constructed(const clang::CXXConstructExpr* cc, CPathState& st);
+  void Destroyed(const clang::CFGImplicitDtor& d, CPathState& st);
   void Assign(const clang::VarDecl* var, const clang::Expr* lhs, const clang::Expr* rhs,
-              GilPathState& st);
-  void RefcountWrite(const clang::Expr* e, GilPathState& st);
-  void Written(const clang::Expr* lhs, GilPathState& st);  // forget facts about what changed
-  void HandOff(const clang::Expr* rhs, GilPathState& st);  // a held lock stored for someone else
-  void Return(const clang::ReturnStmt* rs, GilPathState& st);
-  void ExitChecks(unsigned loc, GilPathState& st);
-  void ExitLocks(const GilPathState& st);
+              CPathState& st);
+  void RefcountWrite(const clang::Expr* e, CPathState& st);
+  void Written(const clang::Expr* lhs, CPathState& st);  // forget facts about what changed
+  void HandOff(const clang::Expr* rhs, CPathState& st);  // a held lock stored for someone else
+  void Return(const clang::ReturnStmt* rs, CPathState& st);
+  void ExitChecks(unsigned loc, CPathState& st);
+  void ExitLocks(const CPathState& st);
   void EmitMissedReleases();
-  void Goto(const clang::GotoStmt* g, GilPathState& st);
-  void Successors(const clang::CFGBlock* b, GilPathState st);
-  std::optional<GilPathState> Refine(const clang::Expr* cond, const clang::Stmt* terminator,
-                                  bool branch, GilPathState st);
+  void Goto(const clang::GotoStmt* g, CPathState& st);
+  void Successors(const clang::CFGBlock* b, CPathState st);
+  std::optional<CPathState> Refine(const clang::Expr* cond, const clang::Stmt* terminator,
+                                  bool branch, CPathState st);
 
   // ---- helpers
   unsigned Raw(clang::SourceLocation l) const { return l.getRawEncoding(); }
@@ -102,14 +102,14 @@ class Walker {
   }
   bool InAssert(clang::SourceLocation l) const;
   std::string WrittenName(const clang::CallExpr* ce, llvm::StringRef callee) const;
-  HeldCLock LockOf(const clang::Expr* arg, unsigned loc) const {
+  PathLock LockOf(const clang::Expr* arg, unsigned loc) const {
     return LockOfExpr(ctx_, fd_, arg, loc);
   }
   std::string LockOfVar(const clang::VarDecl* v) const {
     return v->hasLocalStorage() ? "fn:" + fd_->getNameAsString() + ":" + v->getNameAsString()
                                 : v->getNameAsString();
   }
-  void ThreadStart(const clang::CallExpr* ce, GilPathState& st);
+  void ThreadStart(const clang::CallExpr* ce, CPathState& st);
   bool Tracked(const std::string& key) const { return tracked_.count(key) > 0; }
   void Emit(FindingKind kind, const char* rule, unsigned primary, std::string message,
             std::vector<std::pair<std::string, unsigned>> sections, std::string note);
@@ -130,7 +130,7 @@ class Walker {
   bool any_exit_ = false;
   std::map<std::string, std::string> exit_held_;  // lock id -> text, held on every exit
   std::set<std::string> exit_released_;           // released unheld on every exit
-  std::map<std::string, std::pair<HeldCLock, unsigned>> missed_;  // lock id -> (lock, exit)
+  std::map<std::string, std::pair<PathLock, unsigned>> missed_;  // lock id -> (lock, exit)
 };
 
 WalkResult Walker::Run() {
@@ -144,7 +144,7 @@ WalkResult Walker::Run() {
 
   std::vector<std::unordered_set<std::string>> seen(cfg_->getNumBlockIDs());
   std::deque<Item> work;
-  GilPathState init;
+  CPathState init;
   init.gil = entry_;
   work.push_back({&cfg_->getEntry(), init});
   while (!work.empty()) {
@@ -157,7 +157,7 @@ WalkResult Walker::Run() {
     }
     if (!s.insert(it.state.Key()).second) continue;
     ++result_.states;
-    GilPathState st = it.state;
+    CPathState st = it.state;
     bool alive = true;
     for (const clang::CFGElement& el : *it.block) {
       if (auto cs = el.getAs<clang::CFGStmt>()) {
@@ -183,7 +183,7 @@ WalkResult Walker::Run() {
       for (const clang::CFGBlock::AdjacentBlock& succ : it.block->succs()) {
         bool branch = i++ == 0;
         if (!succ.getReachableBlock()) continue;
-        if (std::optional<GilPathState> ns = Refine(cond, it.block->getTerminatorStmt(), branch, st)) {
+        if (std::optional<CPathState> ns = Refine(cond, it.block->getTerminatorStmt(), branch, st)) {
           work.push_back({succ.getReachableBlock(), std::move(*ns)});
         }
       }
@@ -249,7 +249,7 @@ void Walker::CountConditionKey(const clang::Expr* cond, std::map<std::string, in
   if (std::optional<std::string> k = FactKey(a.base, ctx_)) ++(*n)[*k];
 }
 
-bool Walker::Element(const clang::Stmt* s, GilPathState& st) {
+bool Walker::Element(const clang::Stmt* s, CPathState& st) {
   if (const auto* ce = dyn_cast<clang::CallExpr>(s)) {
     Call(ce, st);
     return true;
@@ -305,7 +305,7 @@ std::string Walker::WrittenName(const clang::CallExpr* ce, llvm::StringRef calle
   return macro + " (" + callee.str() + ")";
 }
 
-void Walker::Call(const clang::CallExpr* ce, GilPathState& st) {
+void Walker::Call(const clang::CallExpr* ce, CPathState& st) {
   const clang::FunctionDecl* callee = ce->getDirectCallee();
   if (!callee || !callee->getIdentifier()) return;
   if (InAssert(ce->getBeginLoc())) return;
@@ -337,7 +337,7 @@ void Walker::Call(const clang::CallExpr* ce, GilPathState& st) {
   if (def && def != fd_ && tu_.Analyzable(def)) HelperCall(ce, def, st);
 }
 
-void Walker::ApiUse(const clang::CallExpr* ce, CallRole role, GilPathState& st) {
+void Walker::ApiUse(const clang::CallExpr* ce, CallRole role, CPathState& st) {
   unsigned loc = CallLoc(ce);
   std::string what = WrittenName(ce, ce->getDirectCallee()->getName());
   if (st.gil == Gil::kAssumed && !result_.summary.needs_gil) {
@@ -361,7 +361,7 @@ void Walker::ApiUse(const clang::CallExpr* ce, CallRole role, GilPathState& st) 
        "or wrap it in PyGILState_Ensure()/PyGILState_Release()");
 }
 
-void Walker::SaveThread(const clang::CallExpr* ce, GilPathState& st) {
+void Walker::SaveThread(const clang::CallExpr* ce, CPathState& st) {
   unsigned loc = CallLoc(ce);
   if (st.gil == Gil::kReleased) {
     Emit(FindingKind::kGilStateLeak, "PYC012", loc,
@@ -377,14 +377,14 @@ void Walker::SaveThread(const clang::CallExpr* ce, GilPathState& st) {
   last_save_ = ce;
 }
 
-void Walker::TakeGil(const clang::CallExpr* ce, bool ensure, GilPathState& st) {
+void Walker::TakeGil(const clang::CallExpr* ce, bool ensure, CPathState& st) {
   unsigned loc = CallLoc(ce);
   if (st.gil == Gil::kAssumed) result_.entry_gil_taken = true;
   if (!result_.summary.takes_gil) {
     result_.summary.takes_gil = true;
     result_.summary.takes_gil_loc = loc;
   }
-  for (const HeldCLock& l : st.locks) {
+  for (const PathLock& l : st.locks) {
     if (l.id.rfind("fn:", 0) == 0) continue;
     result_.edges.push_back({false, l.id, l.text, loc, l.acquire, fd_});
   }
@@ -401,7 +401,7 @@ void Walker::TakeGil(const clang::CallExpr* ce, bool ensure, GilPathState& st) {
   st.token_escaped = false;
 }
 
-void Walker::GilStateRelease(GilPathState& st) {
+void Walker::GilStateRelease(CPathState& st) {
   if (st.ensures.empty()) {
     st.gil = Gil::kUnknown;  // releases an Ensure made by the caller
     return;
@@ -410,10 +410,10 @@ void Walker::GilStateRelease(GilPathState& st) {
   st.ensures.pop_back();
 }
 
-void Walker::LockAcquire(const clang::CallExpr* ce, GilPathState& st) {
+void Walker::LockAcquire(const clang::CallExpr* ce, CPathState& st) {
   if (ce->getNumArgs() == 0) return;
   unsigned loc = CallLoc(ce);
-  HeldCLock l = LockOf(ce->getArg(0), loc);
+  PathLock l = LockOf(ce->getArg(0), loc);
   bool fresh = std::find(st.fresh.begin(), st.fresh.end(), l.id) != st.fresh.end();
   if (l.id.rfind("fn:", 0) != 0 && !fresh) {  // a lock nobody else has seen cannot block
     if (st.gil == Gil::kAssumed) result_.summary.blocking_locks.push_back({l.id, loc});
@@ -424,7 +424,7 @@ void Walker::LockAcquire(const clang::CallExpr* ce, GilPathState& st) {
   st.AddLock(std::move(l));
 }
 
-void Walker::LockTry(const clang::CallExpr* ce, const std::string& name, GilPathState& st) {
+void Walker::LockTry(const clang::CallExpr* ce, const std::string& name, CPathState& st) {
   if (ce->getNumArgs() == 0) return;
   TryKind kind = TryKind::kZeroIsSuccess;
   if (name == "PyThread_acquire_lock") {
@@ -450,7 +450,7 @@ void Walker::LockTry(const clang::CallExpr* ce, const std::string& name, GilPath
   st.tries.push_back(std::move(t));
 }
 
-void Walker::LockRelease(const clang::CallExpr* ce, GilPathState& st) {
+void Walker::LockRelease(const clang::CallExpr* ce, CPathState& st) {
   if (ce->getNumArgs() == 0) return;
   std::string id = LockOf(ce->getArg(0), 0).id;
   size_t pending = st.tries.size();
@@ -465,7 +465,7 @@ void Walker::LockRelease(const clang::CallExpr* ce, GilPathState& st) {
   }
 }
 
-void Walker::LockDestroy(const clang::CallExpr* ce, GilPathState& st) {
+void Walker::LockDestroy(const clang::CallExpr* ce, CPathState& st) {
   if (ce->getNumArgs() == 0) return;
   std::string id = LockOf(ce->getArg(0), 0).id;
   st.RemoveLock(id);
@@ -473,7 +473,7 @@ void Walker::LockDestroy(const clang::CallExpr* ce, GilPathState& st) {
 }
 
 // Locks held when a thread starts whose function releases them are handed to that thread.
-void Walker::ThreadStart(const clang::CallExpr* ce, GilPathState& st) {
+void Walker::ThreadStart(const clang::CallExpr* ce, CPathState& st) {
   st.fresh.clear();
   int idx = ThreadFunctionArgIndex(ce->getDirectCallee()->getName());
   if (idx < 0 || static_cast<unsigned>(idx) >= ce->getNumArgs()) return;
@@ -483,23 +483,23 @@ void Walker::ThreadStart(const clang::CallExpr* ce, GilPathState& st) {
   const auto* fn = dre ? dyn_cast<clang::FunctionDecl>(dre->getDecl()) : nullptr;
   if (!fn || !fn->getDefinition()) return;
   const std::set<std::string>& released = tu_.LockReleasesIn(fn->getDefinition());
-  std::erase_if(st.locks, [&](const HeldCLock& l) { return released.count(l.id) > 0; });
+  std::erase_if(st.locks, [&](const PathLock& l) { return released.count(l.id) > 0; });
 }
 
 void Walker::HelperCall(const clang::CallExpr* ce, const clang::FunctionDecl* callee,
-                        GilPathState& st) {
+                        CPathState& st) {
   HelperAt(CallLoc(ce), callee, st);
 }
 
 // C++ objects: a constructor or destructor of this TU acts like any other helper, so a
 // guard that releases the GIL in its constructor and takes it back in its destructor
 // (pybind11's gil_scoped_release shape) opens and closes a region at the braces.
-void Walker::Constructed(const clang::CXXConstructExpr* cc, GilPathState& st) {
+void Walker::Constructed(const clang::CXXConstructExpr* cc, CPathState& st) {
   const clang::FunctionDecl* def = cc->getConstructor()->getDefinition();
   if (def && def != fd_ && tu_.Analyzable(def)) HelperAt(CallLoc(cc), def, st);
 }
 
-void Walker::Destroyed(const clang::CFGImplicitDtor& d, GilPathState& st) {
+void Walker::Destroyed(const clang::CFGImplicitDtor& d, CPathState& st) {
   const clang::CXXDestructorDecl* dd = d.getDestructorDecl(ctx_);
   const clang::FunctionDecl* def = dd ? dd->getDefinition() : nullptr;
   if (!def || def == fd_ || !tu_.Analyzable(def)) return;
@@ -508,7 +508,7 @@ void Walker::Destroyed(const clang::CFGImplicitDtor& d, GilPathState& st) {
   HelperAt(Raw(sm_.getExpansionLoc(at)), def, st);
 }
 
-void Walker::HelperAt(unsigned loc, const clang::FunctionDecl* callee, GilPathState& st) {
+void Walker::HelperAt(unsigned loc, const clang::FunctionDecl* callee, CPathState& st) {
   const Summary& s = tu_.SummaryOf(callee);
   st.fresh.clear();  // the helper may share any lock created so far
   if (s.needs_gil && st.gil == Gil::kAssumed && !result_.summary.needs_gil) {
@@ -529,7 +529,7 @@ void Walker::HelperAt(unsigned loc, const clang::FunctionDecl* callee, GilPathSt
          "call it while holding the GIL, or make it take the GIL itself (PyGILState_Ensure)");
   }
   if (s.takes_gil) {
-    for (const HeldCLock& l : st.locks) {
+    for (const PathLock& l : st.locks) {
       if (l.id.rfind("fn:", 0) == 0) continue;
       result_.edges.push_back({false, l.id, l.text, loc, l.acquire, fd_, true});
     }
@@ -559,7 +559,7 @@ void Walker::HelperAt(unsigned loc, const clang::FunctionDecl* callee, GilPathSt
 }
 
 void Walker::Assign(const clang::VarDecl* var, const clang::Expr* lhs, const clang::Expr* rhs,
-                    GilPathState& st) {
+                    CPathState& st) {
   const clang::Expr* r = Strip(rhs);
   if (lhs && IsRefcountMember(lhs)) RefcountWrite(lhs, st);
   if (var) st.KillVar(var);
@@ -607,7 +607,7 @@ void Walker::Assign(const clang::VarDecl* var, const clang::Expr* lhs, const cla
   }
 }
 
-void Walker::Written(const clang::Expr* lhs, GilPathState& st) {
+void Walker::Written(const clang::Expr* lhs, CPathState& st) {
   if (const clang::VarDecl* v = LocalVar(lhs)) {
     st.KillVar(v);
   } else if (std::optional<std::string> k = FactKey(lhs, ctx_)) {
@@ -616,14 +616,14 @@ void Walker::Written(const clang::Expr* lhs, GilPathState& st) {
 }
 
 // `*pmutex = channels->mutex`: the lock now belongs to whoever reads it there.
-void Walker::HandOff(const clang::Expr* rhs, GilPathState& st) {
+void Walker::HandOff(const clang::Expr* rhs, CPathState& st) {
   const clang::Expr* e = Strip(rhs);
   if (!clang::isa<clang::MemberExpr, clang::DeclRefExpr>(e)) return;
   if (!e->getType()->isPointerType()) return;
   st.RemoveLock(LockOf(e, 0).id);
 }
 
-void Walker::RefcountWrite(const clang::Expr* e, GilPathState& st) {
+void Walker::RefcountWrite(const clang::Expr* e, CPathState& st) {
   if (!IsRefcountMember(e)) return;
   unsigned loc = Raw(sm_.getExpansionLoc(e->getBeginLoc()));
   if (st.gil == Gil::kAssumed && !result_.summary.needs_gil) {
@@ -642,7 +642,7 @@ void Walker::RefcountWrite(const clang::Expr* e, GilPathState& st) {
        "change reference counts only while holding the GIL");
 }
 
-void Walker::Return(const clang::ReturnStmt* rs, GilPathState& st) {
+void Walker::Return(const clang::ReturnStmt* rs, CPathState& st) {
   const clang::Expr* v = Strip(rs->getRetValue());
   if (v && ((v == last_save_ && last_save_) || (st.token && LocalVar(v) == st.token))) {
     st.token_escaped = true;
@@ -655,9 +655,9 @@ void Walker::Return(const clang::ReturnStmt* rs, GilPathState& st) {
 }
 
 // What every exit agrees on about C locks, for the caller's summary.
-void Walker::ExitLocks(const GilPathState& st) {
+void Walker::ExitLocks(const CPathState& st) {
   std::map<std::string, std::string> held;
-  for (const HeldCLock& l : st.locks) {
+  for (const PathLock& l : st.locks) {
     if (l.id.rfind("fn:", 0) != 0) held[l.id] = l.text;
   }
   std::set<std::string> released(st.released_unheld.begin(), st.released_unheld.end());
@@ -671,7 +671,7 @@ void Walker::ExitLocks(const GilPathState& st) {
   std::erase_if(exit_released_, [&](const std::string& id) { return !released.count(id); });
 }
 
-void Walker::ExitChecks(unsigned loc, GilPathState& st) {
+void Walker::ExitChecks(unsigned loc, CPathState& st) {
   ExitLocks(st);
   any_exit_ = true;
   if (st.gil != Gil::kReleased) all_exits_released_ = false;
@@ -692,7 +692,7 @@ void Walker::ExitChecks(unsigned loc, GilPathState& st) {
          {{"PyGILState_Ensure here", e.loc}, {"returned here", loc}},
          "call PyGILState_Release(state) on every path out of the function");
   }
-  for (const HeldCLock& l : st.locks) {
+  for (const PathLock& l : st.locks) {
     if (!released_locks_.count(l.id)) continue;  // a lock helper: its caller releases
     if (std::find(st.released_unheld.begin(), st.released_unheld.end(), l.id) !=
         st.released_unheld.end()) {
@@ -711,7 +711,7 @@ void Walker::ExitChecks(unsigned loc, GilPathState& st) {
 // lock at different calls (try, then block) are one mistake.
 void Walker::EmitMissedReleases() {
   for (const auto& [id, m] : missed_) {
-    const HeldCLock& l = m.first;
+    const PathLock& l = m.first;
     Emit(FindingKind::kMissedRelease, "PYC020", l.acquire,
          "lock " + l.text + " is still held when the function returns on some path",
          {{"lock " + l.text + " acquired here", l.acquire}, {"returned here", m.second}},
@@ -719,7 +719,7 @@ void Walker::EmitMissedReleases() {
   }
 }
 
-void Walker::Goto(const clang::GotoStmt* g, GilPathState& st) {
+void Walker::Goto(const clang::GotoStmt* g, CPathState& st) {
   if (st.gil != Gil::kReleased || !st.token || st.token_escaped) return;
   auto parents = ctx_.getParents(*st.token);
   const clang::DeclStmt* ds = parents.empty() ? nullptr : parents[0].get<clang::DeclStmt>();
@@ -742,8 +742,8 @@ void Walker::Goto(const clang::GotoStmt* g, GilPathState& st) {
   st.gil = Gil::kHeld;  // reported once; the code after the label is judged as if fixed
 }
 
-std::optional<GilPathState> Walker::Refine(const clang::Expr* cond, const clang::Stmt* terminator,
-                                        bool branch, GilPathState st) {
+std::optional<CPathState> Walker::Refine(const clang::Expr* cond, const clang::Stmt* terminator,
+                                        bool branch, CPathState st) {
   if (std::optional<bool> known = EvalCondition(cond, st, ctx_)) {
     if (*known != branch) return std::nullopt;  // contradicts what this path decided
     if (!IsExpressionBranch(terminator)) st.ClearExpressionFacts();
@@ -766,7 +766,7 @@ std::optional<GilPathState> Walker::Refine(const clang::Expr* cond, const clang:
     if (!match) continue;
     std::optional<bool> ok = TrySucceeded(it->kind, a, holds);
     if (!ok) return st;
-    HeldCLock l = it->lock;
+    PathLock l = it->lock;
     st.tries.erase(it);
     if (*ok) st.AddLock(std::move(l));
     return st;
@@ -806,10 +806,10 @@ void Walker::Emit(FindingKind kind, const char* rule, unsigned primary, std::str
 
 }  // namespace
 
-HeldCLock LockOfExpr(const clang::ASTContext& ctx, const clang::FunctionDecl* fd,
+PathLock LockOfExpr(const clang::ASTContext& ctx, const clang::FunctionDecl* fd,
                     const clang::Expr* arg, unsigned loc) {
   const clang::SourceManager& sm = ctx.getSourceManager();
-  HeldCLock l;
+  PathLock l;
   l.acquire = loc;
   const clang::Expr* e = Strip(arg);
   if (const auto* u = dyn_cast<clang::UnaryOperator>(e); u && u->getOpcode() == clang::UO_AddrOf) {

@@ -1,4 +1,4 @@
-// The path-sensitive walk of one function's CFG: every path carries a GilPathState; calls,
+// The path-sensitive walk of one function's CFG: every path carries a CPathState; calls,
 // assignments, branches and exits update it and report what breaks GIL discipline.
 #pragma once
 
@@ -27,7 +27,7 @@ struct WalkResult {
 
 // The identity of a lock expression: "Struct.field" or a global's name (shared by all
 // functions of the TU), else "fn:<function>:<text>" (this function only).
-HeldCLock LockOfExpr(const clang::ASTContext& ctx, const clang::FunctionDecl* fd,
+PathLock LockOfExpr(const clang::ASTContext& ctx, const clang::FunctionDecl* fd,
                     const clang::Expr* arg, unsigned loc);
 
 // Walks fd (which must have a body) with the GIL at entry in state `entry`.

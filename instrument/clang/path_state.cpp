@@ -21,7 +21,7 @@ void Put(std::string* out, unsigned v) {
 
 }  // namespace
 
-std::string GilPathState::Key() const {
+std::string CPathState::Key() const {
   std::string k;
   k.push_back(static_cast<char>(gil));
   k.push_back(token_escaped ? 1 : 0);
@@ -34,7 +34,7 @@ std::string GilPathState::Key() const {
     Put(&k, e.loc);
     Put(&k, e.var);
   }
-  for (const HeldCLock& l : locks) {
+  for (const PathLock& l : locks) {
     k.push_back('L');
     k += l.id;
     k.push_back('\0');
@@ -65,28 +65,28 @@ std::string GilPathState::Key() const {
   return k;
 }
 
-void GilPathState::AddLock(HeldCLock l) {
+void CPathState::AddLock(PathLock l) {
   auto it = std::lower_bound(locks.begin(), locks.end(), l.id,
-                             [](const HeldCLock& a, const std::string& id) { return a.id < id; });
+                             [](const PathLock& a, const std::string& id) { return a.id < id; });
   if (it != locks.end() && it->id == l.id) return;  // re-lock: keep the first acquire
   locks.insert(it, std::move(l));
 }
 
-bool GilPathState::RemoveLock(const std::string& id) {
-  auto it = std::find_if(locks.begin(), locks.end(), [&](const HeldCLock& l) { return l.id == id; });
+bool CPathState::RemoveLock(const std::string& id) {
+  auto it = std::find_if(locks.begin(), locks.end(), [&](const PathLock& l) { return l.id == id; });
   if (it == locks.end()) return false;
   locks.erase(it);
   return true;
 }
 
-const bool* GilPathState::Fact(const std::string& key) const {
+const bool* CPathState::Fact(const std::string& key) const {
   for (const auto& f : facts) {
     if (f.first == key) return &f.second;
   }
   return nullptr;
 }
 
-void GilPathState::SetFact(const std::string& key, bool value) {
+void CPathState::SetFact(const std::string& key, bool value) {
   auto it = std::lower_bound(facts.begin(), facts.end(), key,
                              [](const auto& a, const std::string& b) { return a.first < b; });
   if (it != facts.end() && it->first == key) {
@@ -96,16 +96,16 @@ void GilPathState::SetFact(const std::string& key, bool value) {
   }
 }
 
-void GilPathState::KillKeysContaining(const std::string& part) {
+void CPathState::KillKeysContaining(const std::string& part) {
   std::erase_if(facts, [&](const auto& f) { return f.first.find(part) != std::string::npos; });
 }
 
-void GilPathState::KillVar(const clang::VarDecl* v) {
+void CPathState::KillVar(const clang::VarDecl* v) {
   KillKeysContaining(VarToken(v));
   std::erase_if(tries, [&](const PendingTry& t) { return t.var == v; });
 }
 
-void GilPathState::ClearExpressionFacts() {
+void CPathState::ClearExpressionFacts() {
   std::erase_if(facts, [](const auto& f) { return !f.first.empty() && f.first[0] == 'e'; });
 }
 

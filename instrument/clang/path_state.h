@@ -34,18 +34,19 @@ enum class TryKind : uint8_t {
   kOneIsSuccess,      // PyThread_acquire_lock_timed: PY_LOCK_ACQUIRED
 };
 
-struct HeldCLock {
+// A C lock held on one path (the run-time analyses' held locks are runtime/analysis/lock_state.h).
+struct PathLock {
   std::string id;        // identity: "Struct.field", a global's name, or "fn:local"
   std::string text;      // as written, for messages
   unsigned acquire = 0;  // raw clang::SourceLocation of the acquire
-  bool operator==(const HeldCLock&) const = default;
+  bool operator==(const PathLock&) const = default;
 };
 
 struct PendingTry {
   const clang::VarDecl* var = nullptr;  // holds the result; null: the call itself
   const void* call = nullptr;           // the CallExpr, while not yet bound to a var
   TryKind kind{};
-  HeldCLock lock;
+  PathLock lock;
   bool operator==(const PendingTry&) const = default;
 };
 
@@ -57,13 +58,14 @@ struct EnsureEntry {
   bool operator==(const EnsureEntry&) const = default;
 };
 
-struct GilPathState {
+// One path's state through a C function (the Python linter's is tool/lint's own).
+struct CPathState {
   Gil gil = Gil::kAssumed;
   unsigned gil_released_at = 0;        // raw location of the last release on this path
   const clang::VarDecl* token = nullptr;  // local holding the saved thread state
   bool token_escaped = false;          // the saved state was stored or returned
   std::vector<EnsureEntry> ensures;    // innermost last; capped
-  std::vector<HeldCLock> locks;         // sorted by id
+  std::vector<PathLock> locks;         // sorted by id
   std::vector<PendingTry> tries;
   // Truth of branch conditions decided on this path, keyed by FactKey (pure expressions
   // of locals: "v0x..", "v0x..->lock", "(v0x..&4)") or by an expression's address ("e0x..",
@@ -73,7 +75,7 @@ struct GilPathState {
   std::vector<std::string> fresh;            // locks created on this path, not yet shared
 
   std::string Key() const;
-  void AddLock(HeldCLock l);
+  void AddLock(PathLock l);
   bool RemoveLock(const std::string& id);
   const bool* Fact(const std::string& key) const;
   void SetFact(const std::string& key, bool value);

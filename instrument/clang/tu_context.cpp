@@ -200,13 +200,7 @@ void TuContext::Report(Finding f, unsigned primary_raw) {
   std::string key = f.rule + ":" + f.primary.file + ":" + std::to_string(f.primary.line) + ":" +
                     std::to_string(f.primary.column);
   if (!reported_.insert(key).second) return;
-  // Stable across edits that move code: no line numbers, an ordinal for repeats.
-  std::string msg;
-  for (char c : f.message) {
-    if (c < '0' || c > '9') msg.push_back(c);
-  }
-  std::string base = f.rule + ":" + f.primary.function + ":" + msg;
-  f.fingerprint = base + "#" + std::to_string(fingerprint_seen_[base]++);
+  // No fingerprint here: `pyrace lint` gives every finding, C or Python, its baseline one.
   findings_.push_back(std::move(f));
 }
 

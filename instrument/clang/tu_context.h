@@ -92,7 +92,6 @@ class TuContext {
   std::vector<Finding> findings_;
   Stats stats_;
   std::set<std::string> reported_;
-  std::map<std::string, int> fingerprint_seen_;
 };
 
 }  // namespace pyrace::clint

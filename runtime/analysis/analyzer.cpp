@@ -54,9 +54,7 @@ struct Analyzer::Impl {
       detectors.push_back(std::make_unique<BadReleaseDetector>());
       detectors.push_back(std::make_unique<GilNotHeldDetector>());
     }
-#ifdef PYRACE_HAVE_RACE_DETECTOR
     if (opts.races) detectors.push_back(MakeRaceDetector(opts));
-#endif
     for (const auto& d : detectors) {
       uint64_t mask = d->InterestMask();
       for (size_t k = 0; k < kDispatchKinds; ++k) {

@@ -1,7 +1,8 @@
 #include "runtime/analysis/finding_sink.h"
 
 #include <algorithm>
-#include <cstdio>
+
+#include "runtime/model/fingerprint.h"
 
 namespace pyrace {
 
@@ -53,17 +54,6 @@ std::vector<Finding> FindingSink::Take(int max_findings) {
   entries_.clear();
   index_.clear();
   return out;
-}
-
-std::string Fingerprint(std::string_view text) {
-  uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
 }
 
 }  // namespace pyrace

@@ -16,7 +16,8 @@ namespace pyrace {
 class FindingSink {
  public:
   // dedup_key must name sites (file:line), not run-specific ids, so it is stable
-  // across runs: the fingerprint is derived from it. A repeat adds f.count.
+  // across runs: the fingerprint is derived from it (runtime/model/fingerprint.h) unless the
+  // detector set one. A repeat adds f.count.
   // Returns the stored finding when it is new, null for a repeat.
   const Finding* Add(Finding f, std::string_view dedup_key, uint64_t seq);
 
@@ -44,8 +45,5 @@ class FindingSink {
   std::vector<Entry> entries_;
   std::unordered_map<std::string, size_t> index_;  // kind id + key -> entries_
 };
-
-// 16 hex digits, stable across runs and platforms (FNV-1a 64).
-std::string Fingerprint(std::string_view text);
 
 }  // namespace pyrace

@@ -23,8 +23,8 @@ namespace {
 class Solver {
  public:
   Solver(const Snapshot& snap, uint64_t grace_us) : snap_(snap) {
-    for (const LockState& l : snap.locks) locks_[l.id] = &l;
-    for (const ThreadState& t : snap.threads) {
+    for (const LockSnapshot& l : snap.locks) locks_[l.id] = &l;
+    for (const ThreadSnapshot& t : snap.threads) {
       live_.insert(t.tid);
       bool blocked = t.waiting && !t.timed && snap.now_us >= t.since_us &&
                      snap.now_us - t.since_us >= grace_us;
@@ -37,7 +37,7 @@ class Solver {
     bool changed = true;
     while (changed) {
       changed = false;
-      for (const ThreadState& t : snap_.threads) {
+      for (const ThreadSnapshot& t : snap_.threads) {
         if (stuck_.count(t.tid) != 0 && !StaysStuck(t)) {
           stuck_.erase(t.tid);
           changed = true;
@@ -59,22 +59,22 @@ class Solver {
   // Every live thread other than t (and, for JoinAll, other than daemons) is stuck.
   bool AllOthersStuck(Tid t, bool ignore_daemons) const {
     if (snap_.unknown_running > 0) return false;
-    for (const ThreadState& o : snap_.threads) {
+    for (const ThreadSnapshot& o : snap_.threads) {
       if (o.tid == t || (ignore_daemons && o.daemon)) continue;
       if (!IsStuck(o.tid)) return false;
     }
     return true;
   }
 
-  const LockState* Lock(uint64_t id) const {
+  const LockSnapshot* Lock(uint64_t id) const {
     auto it = locks_.find(static_cast<LockId>(id));
     return it == locks_.end() ? nullptr : it->second;
   }
 
-  bool StaysStuck(const ThreadState& t) const {
+  bool StaysStuck(const ThreadSnapshot& t) const {
     switch (t.kind) {
       case WaitKind::kLock: {
-        const LockState* l = Lock(t.obj);
+        const LockSnapshot* l = Lock(t.obj);
         if (l == nullptr || !l->held) return false;  // being handed over right now
         bool holder_live = IsLive(l->holder);
         // Only a live holder releases the GIL; one the snapshot does not list is not
@@ -101,9 +101,9 @@ class Solver {
   }
 
   // The thread whose release/exit t waits for, when that is one definite live thread.
-  Tid Next(const ThreadState& t) const {
+  Tid Next(const ThreadSnapshot& t) const {
     if (t.kind == WaitKind::kLock) {
-      const LockState* l = Lock(t.obj);
+      const LockSnapshot* l = Lock(t.obj);
       if (l != nullptr && l->held && l->holder != t.tid && IsLive(l->holder)) return l->holder;
     } else if (t.kind == WaitKind::kJoin) {
       return static_cast<Tid>(t.obj);
@@ -111,8 +111,8 @@ class Solver {
     return kNoTid;
   }
 
-  const ThreadState* Thread(Tid tid) const {
-    for (const ThreadState& t : snap_.threads) {
+  const ThreadSnapshot* Thread(Tid tid) const {
+    for (const ThreadSnapshot& t : snap_.threads) {
       if (t.tid == tid) return &t;
     }
     return nullptr;
@@ -129,7 +129,7 @@ class Solver {
       while (cur != kNoTid && IsStuck(cur) && on_path.count(cur) == 0) {
         path.push_back(cur);
         on_path.insert(cur);
-        const ThreadState* t = Thread(cur);
+        const ThreadSnapshot* t = Thread(cur);
         cur = t != nullptr ? Next(*t) : kNoTid;
       }
       if (cur == kNoTid || on_path.count(cur) == 0) continue;
@@ -146,9 +146,9 @@ class Solver {
     if (!cycle.empty()) return Reason::kCycle;
     Reason best = Reason::kAllBlocked;
     for (Tid tid : stuck_) {
-      const ThreadState* t = Thread(tid);
+      const ThreadSnapshot* t = Thread(tid);
       if (t == nullptr || t->kind != WaitKind::kLock) continue;
-      const LockState* l = Lock(t->obj);
+      const LockSnapshot* l = Lock(t->obj);
       if (l == nullptr) continue;
       if (l->kind == LockKind::kGil && l->holder == tid) return Reason::kSelfWait;
       if (!IsLive(l->holder)) {
@@ -161,9 +161,9 @@ class Solver {
     return best;
   }
 
-  int Rank(const ThreadState& t) const {
+  int Rank(const ThreadSnapshot& t) const {
     if (t.kind != WaitKind::kLock) return t.kind == WaitKind::kJoin ? 3 : 4;
-    const LockState* l = Lock(t.obj);
+    const LockSnapshot* l = Lock(t.obj);
     if (l != nullptr && !IsLive(l->holder)) return 1;  // the root of the hang
     return 2;
   }
@@ -184,7 +184,7 @@ class Solver {
   }
 
   const Snapshot& snap_;
-  std::unordered_map<LockId, const LockState*> locks_;
+  std::unordered_map<LockId, const LockSnapshot*> locks_;
   std::unordered_set<Tid> live_;
   std::unordered_set<Tid> stuck_;
 };

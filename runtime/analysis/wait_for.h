@@ -31,7 +31,10 @@
 
 namespace pyrace::wait_for {
 
-struct ThreadState {
+// What the watchdog saw of one thread and one lock at one instant (the analyses' lock
+// table is runtime/analysis/lock_state.h; this is the watchdog's own copy, taken while the
+// program runs).
+struct ThreadSnapshot {
   Tid tid = 0;
   bool daemon = false;
   bool waiting = false;      // blocked in a wrapped operation
@@ -41,20 +44,20 @@ struct ThreadState {
   uint64_t since_us = 0;
 };
 
-struct LockState {
+struct LockSnapshot {
   LockId id = 0;
   LockKind kind = LockKind::kLock;
   bool held = false;
   Tid holder = kNoTid;       // meaningful when held; may be a thread no longer live
 };
-// The GIL is LockState{kGilLock, LockKind::kGil, held, holder}: held only when its
+// The GIL is LockSnapshot{kGilLock, LockKind::kGil, held, holder}: held only when its
 // holder is known for certain (a thread blocked in C with the GIL held).
 
 struct Snapshot {
   uint64_t now_us = 0;
-  std::vector<ThreadState> threads;  // live threads only
-  std::vector<LockState> locks;      // at least the locks threads wait on
-  int unknown_running = 0;           // live Python threads the runtime does not track
+  std::vector<ThreadSnapshot> threads;  // live threads only
+  std::vector<LockSnapshot> locks;      // at least the locks threads wait on
+  int unknown_running = 0;              // live Python threads the runtime does not track
 };
 
 enum class Reason : uint8_t {

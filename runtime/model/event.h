@@ -11,11 +11,11 @@
 namespace pyrace {
 
 using Tid = uint32_t;      // 0 is the main thread
-using LockId = uint32_t;   // 0 is reserved for the GIL (C extensions, issue 6)
+using LockId = uint32_t;   // 0 is reserved for the GIL (C extensions)
 using StackId = uint32_t;  // index into Symbols::stacks; kNoStack = unknown
 using StrId = uint32_t;    // index into Symbols::strings; 0 = ""
 using SyncId = uint64_t;   // hand-off channel (queue, event, future...) id
-using LocId = uint64_t;    // shared-memory location id (data races, issue 4)
+using LocId = uint64_t;    // shared-memory location id (data races)
 
 inline constexpr StackId kNoStack = 0;
 inline constexpr Tid kNoTid = UINT32_MAX;
@@ -59,7 +59,7 @@ enum class EventKind : uint8_t {
   kHandoffSend = 20,
   kHandoffRecv = 21,
 
-  // Shared-memory accesses (issue 4). obj = LocId; flags: kFlagWrite / kFlagReadModifyWrite.
+  // Shared-memory accesses (the race detector). obj = LocId; flags: kFlagWrite / kFlagReadModifyWrite.
   kAccess = 30,
   kObjectFree = 31,  // obj = object id whose locations must be forgotten (address reuse)
 
@@ -71,7 +71,7 @@ enum class EventKind : uint8_t {
   kThreadStack = 42,
   kDeadlockEnd = 43,
 
-  // C extensions (issue 6): a refcount change or C-API call without the GIL.
+  // C extensions: a refcount change or C-API call without the GIL.
   // obj = 0 for refcount, 1 for C-API call; stack = C location (+ Python stack).
   kGilNotHeld = 50,
 };

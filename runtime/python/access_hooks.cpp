@@ -661,7 +661,7 @@ namespace {
 
 bool g_races = false;
 
-bool RacesEnabled(const Options& opts) { return opts.detect.find("races") != std::string::npos; }
+bool RacesEnabled(const Options& opts) { return opts.detect.Has(Detect::kRaces); }
 
 // _pyrace_instrument.install_for_argv(sys.argv, patterns): the import hook.
 bool InstallImportHook(const Options& opts) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/python/access_hooks.h"
 #include "runtime/python/bootstrap.h"
 #include "runtime/python/lifecycle.h"
 #include "runtime/python/recorder.h"
@@ -16,11 +17,6 @@
 #include "runtime/python/threads.h"
 #include "runtime/python/watchdog.h"
 #include "runtime/python/wrappers.h"
-
-#if __has_include("runtime/python/access_hooks.h") && !defined(PYRACE_NO_ACCESS_HOOKS)
-#include "runtime/python/access_hooks.h"
-#define PYRACE_HAVE_ACCESS_HOOKS 1
-#endif
 
 namespace pyrace::py {
 
@@ -255,10 +251,8 @@ PyObject* RunScript(PyObject* script, PyObject* rest) {
   if (dir != nullptr && SetPath0(dir) && SetArgv(argv)) globals = PrepareMain(abspath);
   Py_XDECREF(dir);
   if (globals != nullptr) {
-#ifdef PYRACE_HAVE_ACCESS_HOOKS
     // Race mode: the script's accesses to shared state call the access hooks.
     code = pyrace_access_compile_main(source, abspath);
-#endif
     if (code == nullptr && !PyErr_Occurred()) {
       PyObject* builtins = PyEval_GetBuiltins();
       PyObject* compile = PyDict_GetItemString(builtins, "compile");
@@ -344,12 +338,7 @@ bool StartRecording(const Options& opts, PyObject* args) {
 }
 
 bool InitAccessHooks(PyObject* module) {
-#ifdef PYRACE_HAVE_ACCESS_HOOKS
   return pyrace_access_init(module, &Recorder::Get()) == 0;
-#else
-  (void)module;
-  return true;
-#endif
 }
 
 }  // namespace

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <array>
-#include <condition_variable>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "runtime/capi/capi_table.h"
+#include "runtime/python/c_wait_record.h"
 #include "runtime/python/recorder.h"
 #include "runtime/python/stack_depot.h"
 #include "runtime/python/threads.h"
@@ -22,9 +22,6 @@ namespace pyrace::py {
 
 namespace capi_detail {
 std::atomic<bool> g_pending{false};
-}  // namespace capi_detail
-
-namespace {
 
 // A thread pyrace has no record for (started by C code, never ran Python): it gets
 // one when its first queued event is written, and that record becomes the thread's
@@ -32,6 +29,11 @@ namespace {
 struct CThread {
   ThreadRec* rec = nullptr;
 };
+}  // namespace capi_detail
+
+namespace {
+
+using capi_detail::CThread;
 
 enum class Op : uint8_t {
   kNoGilRefcount,
@@ -92,7 +94,7 @@ std::unordered_map<const PyraceCSite*, SiteInfo> g_sites;
 uint64_t g_cthreads = 0;
 
 // Leaked on purpose: queued events and the wait record may outlive the thread.
-CThread* OwnCThread() {
+CThread* ThisCThread() {
   if (t_cthread == nullptr) t_cthread = new CThread();
   return t_cthread;
 }
@@ -110,7 +112,7 @@ void Queue(Op op, const PyraceCSite& site, void* lock = nullptr, uint8_t flags =
   p.lock = lock;
   p.interval = t_interval;
   p.rec = Recorder::Get().threads().CurrentOrNull();  // a thread_local read: no GIL needed
-  if (p.rec == nullptr) p.cthread = OwnCThread();
+  if (p.rec == nullptr) p.cthread = ThisCThread();
   std::lock_guard<std::mutex> guard(g_mu);
   if (g_queued >= (IsRelease(op) ? kPendingCapacity : kPendingReserved)) {
     g_dropped.fetch_add(1, std::memory_order_relaxed);
@@ -287,125 +289,17 @@ void Direct(Op op, const PyraceCSite& site, void* lock = nullptr, uint8_t flags 
   Record(rec, op, &site, tid, lock, flags, stack, /*gil=*/true);
 }
 
-// --- The GIL-free record of C-level waits (see capi_bridge.h) ---------------------
-
-enum class CWait : uint8_t { kNone, kMutex, kGil };
-
-// One per native thread that reached a lock or GIL hook. Leaked on purpose: the
-// monitor may read it after the thread ended.
-struct NativeThread {
-  ThreadRec* rec = nullptr;    // pyrace's record of the thread, when it has one
-  CThread* cthread = nullptr;  // otherwise
-  bool alive = true;
-  CWait wait = CWait::kNone;
-  void* lock = nullptr;  // kMutex: its address
-  const PyraceCSite* site = nullptr;
-  uint64_t since_us = 0;
-  bool holds_gil = false;    // blocked on the C mutex with the GIL held
-  StackId stack = kNoStack;  // C site + Python stack, when it had the GIL at the pre-lock
-};
-
-struct WaitRecord {
-  std::mutex mu;  // not the GIL: C threads take it without one. Taken before g_mu.
-  std::vector<NativeThread*> natives;
-  std::unordered_map<void*, NativeThread*> holders;  // C mutex address -> holder
-  bool frozen = false;
-  std::condition_variable thaw;
-};
-
-// Never destroyed: daemon C threads may still call hooks while the process exits.
-WaitRecord& W() {
-  static WaitRecord* w = new WaitRecord();
-  return *w;
-}
-
-thread_local NativeThread* t_native = nullptr;
-
-struct NativeExit {
-  bool armed = false;
-  ~NativeExit() {
-    if (!armed || t_native == nullptr) return;
-    std::lock_guard<std::mutex> guard(W().mu);
-    t_native->alive = false;
-  }
-};
-thread_local NativeExit t_native_exit;
-
-NativeThread* Native() {
-  if (t_native != nullptr) return t_native;
-  t_native_exit.armed = true;  // its first use registers the destructor for thread exit
-  auto* n = new NativeThread();
-  std::lock_guard<std::mutex> guard(W().mu);
-  W().natives.push_back(n);
-  t_native = n;
-  return n;
-}
-
-// W().mu held. A C thread's record becomes its pyrace record once it runs Python.
-void BindIdentity(NativeThread* n) {
-  if (ThreadRec* r = Recorder::Get().threads().CurrentOrNull()) {
-    n->rec = r;
-  } else if (n->rec == nullptr) {
-    n->cthread = OwnCThread();
-  }
-}
-
-// A read-write lock has many holders, which one holder per lock cannot say: its
-// waits are left out of the graph (never stuck).
-bool Tracked(const PyraceCSite& site) {
-  return site.what == nullptr || std::strncmp(site.what, "pthread_rwlock", 14) != 0;
-}
-
-// PyMutex_Lock (3.13) detaches the thread state, letting the GIL go, when it has to wait.
-bool LetsGilGoWhileWaiting(const PyraceCSite& site) {
-  return site.what != nullptr &&
-         (std::strcmp(site.what, "PyMutex_Lock") == 0 || std::strcmp(site.what, "_PyMutex_Lock") == 0);
-}
-
-void EnterWait(CWait kind, const PyraceCSite& site, void* lock, bool holds_gil, StackId stack) {
-  NativeThread* n = Native();
-  uint64_t now = Recorder::Get().NowUs();
-  std::lock_guard<std::mutex> guard(W().mu);
-  BindIdentity(n);
-  n->wait = kind;
-  n->lock = lock;
-  n->site = &site;
-  n->since_us = now;
-  n->holds_gil = holds_gil;
-  n->stack = stack;
-}
-
-// The thread's wait is over (it got `acquired`, or the GIL, or gave up). While the
-// monitor has the recorder (frozen), a thread that holds the GIL parks here, before
-// its hook touches anything: it is the only kind of thread that could write.
 // PyGILState_Check() with the GIL state API still alive: 3.11 deletes its key during
 // finalization, after which PyGILState_Check() answers "held" on every thread, and an
 // extension's daemon C thread that keeps locking would capture a Python stack and
 // abort in PyThreadState_Get().
-int GilHeldByThisThread() {
+int GilHeld() {
   if (PyGILState_GetThisThreadState() == nullptr) return 0;
   return PyGILState_Check();
 }
 
-void LeaveWait(void* acquired) {
-  NativeThread* n = Native();
-  std::unique_lock<std::mutex> guard(W().mu);
-  BindIdentity(n);
-  n->wait = CWait::kNone;
-  n->holds_gil = false;
-  n->stack = kNoStack;
-  if (acquired != nullptr) W().holders[acquired] = n;
-  if (W().frozen && GilHeldByThisThread()) W().thaw.wait(guard, [] { return !W().frozen; });
-}
-
-// Any thread may release a PyThread lock, so the release ends the hold, whoever did it.
-void Released(void* lock) {
-  std::lock_guard<std::mutex> guard(W().mu);
-  W().holders.erase(lock);
-}
-
 void Route(Op op, const PyraceCSite& site, void* lock = nullptr, uint8_t flags = 0) {
-  if (GilHeldByThisThread()) {
+  if (GilHeld()) {
     Direct(op, site, lock, flags);
   } else {
     Queue(op, site, lock, flags);
@@ -446,21 +340,21 @@ class BridgeSink final : public capi::CapiSink {
   }
   // Only blocking waits can be stuck; a try or timed attempt ends by itself.
   void MutexWaiting(const PyraceCSite& site, void* lock, bool try_lock) override {
-    if (try_lock || !Tracked(site)) return;
-    bool gil = GilHeldByThisThread() != 0;
+    if (try_lock || !TrackedWait(site)) return;
+    bool gil = GilHeld() != 0;
     StackId stack = gil ? PreLockStack(site) : kNoStack;
     EnterWait(CWait::kMutex, site, lock, gil && !LetsGilGoWhileWaiting(site), stack);
   }
   void MutexAcquired(const PyraceCSite& site, void* lock, bool try_lock) override {
-    if (Tracked(site)) LeaveWait(lock);
+    if (TrackedWait(site)) LeaveWait(lock);
     Route(Op::kMutexAcquired, site, lock, try_lock ? kFlagTry : 0);
   }
   void MutexTryFailed(const PyraceCSite& site, void* lock) override {
-    if (Tracked(site)) LeaveWait(nullptr);
+    if (TrackedWait(site)) LeaveWait(nullptr);
     Route(Op::kMutexTryFailed, site, lock);
   }
   void MutexReleasing(const PyraceCSite& site, void* lock) override {
-    if (Tracked(site)) Released(lock);
+    if (TrackedWait(site)) Released(lock);
     Route(Op::kMutexRelease, site, lock);
   }
 };
@@ -485,6 +379,15 @@ void Drain(Recorder& rec) {
   g_in_drain = false;
 }
 
+CThread* OwnCThread() { return ThisCThread(); }
+int GilHeldByThisThread() { return GilHeld(); }
+Tid CThreadTid(Recorder& rec, CThread* c) { return RecordOf(rec, c)->tid; }
+LockId CMutexId(Recorder& rec, void* lock, Tid tid) { return MutexId(rec, lock, tid); }
+StackId CSiteStack(Recorder& rec, const PyraceCSite* site, StackId python) { return CStack(rec, site, python); }
+Tid TraceGilHolder() { return g_gil_holder; }
+void TraceGilRelease(Recorder& rec, Tid tid, StackId stack) { RecordGilRelease(rec, tid, stack); }
+void TraceGilHeld(Recorder& rec, Tid tid, StackId stack) { RecordGilHeld(rec, tid, stack); }
+
 }  // namespace capi_detail
 
 void EndCapiRecording(Recorder& rec) {
@@ -496,144 +399,23 @@ uint64_t CapiDroppedEvents() { return g_dropped.load(std::memory_order_relaxed);
 
 namespace {
 
-// Frozen (see capi_bridge.h): the recorder is the caller's.
-Tid NativeTid(Recorder& rec, NativeThread* n) {
-  return n->rec != nullptr ? n->rec->tid : RecordOf(rec, n->cthread)->tid;
-}
-
-wait_for::ThreadState& SnapshotEntry(wait_for::Snapshot& snap, Tid tid) {
-  for (wait_for::ThreadState& t : snap.threads) {
-    if (t.tid == tid) return t;
-  }
-  wait_for::ThreadState t;
-  t.tid = tid;
-  t.daemon = true;  // a C thread: the interpreter does not wait for it at exit
-  snap.threads.push_back(t);
-  return snap.threads.back();
-}
-
-wait_for::LockState CMutexState(Recorder& rec, void* lock, Tid waiter) {
-  wait_for::LockState l;
-  l.id = MutexId(rec, lock, waiter);
-  l.kind = LockKind::kCMutex;
-  auto it = W().holders.find(lock);
-  if (it != W().holders.end()) {
-    l.held = true;
-    l.holder = NativeTid(rec, it->second);
-  }
-  return l;
-}
-
-}  // namespace
-
-bool FreezeCWaits(uint64_t now_us, uint64_t grace_us) {
-  std::lock_guard<std::mutex> guard(W().mu);
-  for (const NativeThread* n : W().natives) {
-    if (n->alive && n->wait == CWait::kMutex && n->holds_gil && now_us >= n->since_us &&
-        now_us - n->since_us >= grace_us) {
-      W().frozen = true;
-      return true;
-    }
-  }
-  return false;
-}
-
-void ThawCWaits() {
-  {
-    std::lock_guard<std::mutex> guard(W().mu);
-    W().frozen = false;
-  }
-  W().thaw.notify_all();
-}
-
-void AddCWaits(Recorder& rec, wait_for::Snapshot& snap) {
-  DrainCapiPending(rec);
-  std::lock_guard<std::mutex> guard(W().mu);
-  wait_for::LockState gil;
-  gil.id = kGilLock;
-  gil.kind = LockKind::kGil;
-  int gil_holders = 0;
-  std::vector<std::pair<void*, Tid>> waited;  // each C mutex once, with a waiter
-  for (NativeThread* n : W().natives) {
-    if (!n->alive) continue;
-    Tid tid = NativeTid(rec, n);
-    wait_for::ThreadState& t = SnapshotEntry(snap, tid);
-    if (n->wait == CWait::kNone) continue;  // its Python-level state, if any, stands
-    t.waiting = true;
-    t.kind = WaitKind::kLock;
-    t.timed = false;
-    t.since_us = n->since_us;
-    t.obj = n->wait == CWait::kGil ? kGilLock : MutexId(rec, n->lock, tid);
-    if (n->holds_gil) {
-      ++gil_holders;
-      gil.holder = tid;
-    }
-    bool seen = std::any_of(waited.begin(), waited.end(), [n](const auto& w) { return w.first == n->lock; });
-    if (n->wait == CWait::kMutex && !seen) waited.emplace_back(n->lock, tid);
-  }
-  // Two "holders" would mean the record is wrong somewhere: then nobody is known.
-  gil.held = gil_holders == 1;
-  snap.locks.push_back(gil);
-  for (const auto& [lock, waiter] : waited) snap.locks.push_back(CMutexState(rec, lock, waiter));
-}
-
-void EndGilHoldOfWaiters(Recorder& rec, const std::vector<Tid>& stuck) {
-  if (g_gil_holder == kNoTid || std::find(stuck.begin(), stuck.end(), g_gil_holder) == stuck.end()) return;
-  {
-    std::lock_guard<std::mutex> guard(W().mu);
-    for (NativeThread* n : W().natives) {
-      if (n->alive && n->holds_gil && NativeTid(rec, n) == g_gil_holder) return;
-    }
-  }
-  RecordGilRelease(rec, g_gil_holder, kNoStack);
-}
-
-bool CWaitOf(Recorder& rec, Tid tid, uint64_t* obj, StackId* stack) {
-  std::lock_guard<std::mutex> guard(W().mu);
-  for (NativeThread* n : W().natives) {
-    if (!n->alive || n->wait == CWait::kNone || NativeTid(rec, n) != tid) continue;
-    *obj = n->wait == CWait::kGil ? kGilLock : MutexId(rec, n->lock, tid);
-    *stack = n->stack != kNoStack ? n->stack : CStack(rec, n->site, kNoStack);
-    if (n->holds_gil) {
-      // The trace may still show an earlier holder that let the GIL go in code the
-      // pass did not instrument (the eval loop's switch interval).
-      if (g_gil_holder != kNoTid && g_gil_holder != tid) RecordGilRelease(rec, g_gil_holder, kNoStack);
-      RecordGilHeld(rec, tid, *stack);
-    }
-    return true;
-  }
-  return false;
-}
-
-namespace {
-
-// A fork while another thread holds g_mu would leave the child's hooks blocked
-// forever: the forking thread holds it across fork. The child does not write the
-// parent's queued events (its recorder abandons the parent's trace).
+// A fork while another thread holds g_mu (or the wait record's mutex) would leave the
+// child's hooks blocked forever: the forking thread holds both across fork, the wait
+// record's first. The child does not write the parent's queued events (its recorder
+// abandons the parent's trace).
 void LockBeforeFork() {
-  W().mu.lock();
+  LockWaitRecordBeforeFork();
   g_mu.lock();
 }
 void UnlockInParent() {
   g_mu.unlock();
-  W().mu.unlock();
-}
-// Only the forking thread lives on in the child: the others' waits and holds are gone.
-void ForgetOtherThreadsInChild() {
-  for (NativeThread* n : W().natives) {
-    if (n != t_native) n->alive = false;
-  }
-  for (auto it = W().holders.begin(); it != W().holders.end();) {
-    it = it->second == t_native ? std::next(it) : W().holders.erase(it);
-  }
-  W().frozen = false;
+  UnlockWaitRecordInParent();
 }
 void ResetInChild() {
   g_queued = 0;
   capi_detail::g_pending.store(false, std::memory_order_relaxed);
-  ForgetOtherThreadsInChild();
   g_mu.unlock();
-  W().mu.unlock();
+  ResetWaitRecordInChild();
 }
 
 }  // namespace

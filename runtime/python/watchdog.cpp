@@ -14,6 +14,7 @@
 
 #include "runtime/analysis/wait_for.h"
 #include "runtime/python/capi_bridge.h"
+#include "runtime/python/c_wait_record.h"
 #include "runtime/python/lock_types.h"
 #include "runtime/python/py_compat.h"
 #include "runtime/python/recorder.h"
@@ -60,7 +61,7 @@ void AddPythonWaits(Recorder& rec, wait_for::Snapshot& snap, std::vector<unsigne
   for (const auto& t : rec.threads().all()) {
     if (!t->alive) continue;
     if (t->tstate != nullptr) known.push_back(t->ident);
-    wait_for::ThreadState s;
+    wait_for::ThreadSnapshot s;
     s.tid = t->tid;
     s.daemon = t->daemon;
     s.waiting = t->wait.active;
@@ -71,7 +72,7 @@ void AddPythonWaits(Recorder& rec, wait_for::Snapshot& snap, std::vector<unsigne
     snap.threads.push_back(s);
     if (t->wait.active && t->wait.kind == WaitKind::kLock && t->wait.lock != nullptr) {
       LockObject* l = t->wait.lock;
-      wait_for::LockState ls;
+      wait_for::LockSnapshot ls;
       ls.id = l->id;
       ls.kind = l->kind;
       ls.held = l->locked && l->holder != nullptr;
@@ -177,7 +178,7 @@ void Check(Recorder& rec) {
   std::vector<StuckWait> waits = StuckWaits(rec, v);
   if (AlreadyReported(waits)) return;
   RecordDeadlock(rec, v, waits);
-  if (o.on_deadlock == "continue") return;
+  if (o.on_deadlock == OnDeadlock::kContinue) return;
   FlushStdio();
   static const char kNote[] = "pyrace: deadlock detected, ending the run; see the report\n";
   ssize_t ignored = write(2, kNote, sizeof(kNote) - 1);
@@ -228,7 +229,7 @@ void CheckGilHang(Recorder& rec) {
     std::vector<StuckWait> waits = StuckWaits(rec, v);
     if (!AlreadyReported(waits)) {
       RecordCDeadlock(rec, v, waits);
-      if (o.on_deadlock != "continue") {
+      if (o.on_deadlock != OnDeadlock::kContinue) {
         // sys.stdout cannot be flushed without the GIL: what the program printed to a
         // pipe and left in Python's buffers is lost.
         static const char kNote[] =

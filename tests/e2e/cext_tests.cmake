@@ -3,8 +3,8 @@
 # Included from tests/e2e/CMakeLists.txt (needs its e2e harness and the pyrace target).
 find_program(PYRACE_CEXT_CLANG NAMES clang-14 clang)
 find_program(PYRACE_CEXT_PYTHON NAMES python3)
-if(NOT TARGET pyrace_llvm OR NOT PYRACE_CEXT_CLANG OR NOT PYRACE_CEXT_PYTHON)
-  return()
+if(NOT PYRACE_CEXT_CLANG OR NOT PYRACE_CEXT_PYTHON)
+  message(FATAL_ERROR "the e2e.cext tests need clang-14 and python3 on PATH")
 endif()
 add_executable(e2e_cext_test ${CMAKE_CURRENT_LIST_DIR}/cext_test.cpp ${CMAKE_CURRENT_LIST_DIR}/harness.cpp)
 target_link_libraries(e2e_cext_test PRIVATE GTest::gtest_main nlohmann_json::nlohmann_json)
@@ -16,8 +16,5 @@ target_compile_definitions(e2e_cext_test PRIVATE
   PYRACE_CEXT_CLANG="${PYRACE_CEXT_CLANG}"
   PYRACE_CEXT_PYTHON="${PYRACE_CEXT_PYTHON}")
 pyrace_warnings(e2e_cext_test)
-add_dependencies(e2e_cext_test pyrace pyrace_llvm)
-if(TARGET pyrace_runtime)
-  add_dependencies(e2e_cext_test pyrace_runtime)
-endif()
+add_dependencies(e2e_cext_test pyrace pyrace_llvm pyrace_runtime)
 gtest_discover_tests(e2e_cext_test TEST_PREFIX e2e.cext. DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 120)

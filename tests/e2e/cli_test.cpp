@@ -66,6 +66,14 @@ TEST(Cli, HelpListsTheOptionsTable) {
     EXPECT_NE(r.out.find(flag), std::string::npos) << flag << "\n" << r.out;
   }
   EXPECT_EQ(r.out.find("--trace-fd"), std::string::npos) << "internal option shown";
+  // Multi-choice options list their choices from the table.
+  EXPECT_NE(r.out.find("One of: text, json, sarif."), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("One of: instance, class."), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("One or more of (comma-separated): races, deadlocks."), std::string::npos) << r.out;
+  const ToolResult bad = RunPyrace({"run", "--on-deadlock", "wait", Testdata("echo_argv.py")});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("bad value 'wait' for option on_deadlock (expected one of: exit continue)"), std::string::npos)
+      << bad.err;
   EXPECT_EQ(RunPyrace({"replay", "--help"}).exit_code, 0);
   EXPECT_EQ(RunPyrace({"record", "--help"}).exit_code, 0);
 }

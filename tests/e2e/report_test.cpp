@@ -70,9 +70,6 @@ TEST(Report, BadSuppressionsFileStopsBeforeRunning) {
 }
 
 TEST(Report, SarifNamesTheKindAndThePrimaryLine) {
-#ifndef PYRACE_E2E_HAVE_SARIF
-  GTEST_SKIP() << "built without the SARIF renderer (tool/lint)";
-#endif
   TempDir tmp;
   const std::string report = tmp.File("report.sarif");
   const std::string prog = Testdata("lockdep_abba.py");
@@ -88,11 +85,51 @@ TEST(Report, SarifNamesTheKindAndThePrimaryLine) {
 }
 
 TEST(Report, LintIsDispatched) {
-#ifndef PYRACE_E2E_HAVE_LINT
-  GTEST_SKIP() << "built without the linter (tool/lint)";
-#endif
   const ToolResult r = RunPyrace({"lint", "--help"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+// `run` and `lint` read ignore comments with one parser: for each comment on the acquire
+// line, both report the missed release there or both silence it.
+TEST(Report, RunAndLintAgreeOnIgnoreComments) {
+  const std::string program = ReadText(Testdata("ignored_missed_release.py"));
+  const std::string marker = "# pyrace: ignore[missed-release]";
+  ASSERT_NE(program.find(marker), std::string::npos);
+  struct Case {
+    std::string comment;
+    bool silenced;
+  };
+  const std::vector<Case> cases = {
+      {"# pyrace: ignore[missed-release]", true},
+      {"# pyrace: ignore", true},
+      {"# pyrace: ignore  the caller releases it", true},
+      {"# why not  # pyrace: ignore[data-race, missed-release]", true},
+      {"# pyrace: ignored until the refactor lands", false},
+      {"# pyrace: ignore-me", false},
+      {"# pyrace: ignore[data-race]", false},
+      {"# pyrace: ignore[missed-release", false},
+      {"; print('# pyrace: ignore')", false},
+      {"", false},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.comment);
+    TempDir tmp;
+    std::string src = program;
+    src.replace(src.find(marker), marker.size(), c.comment);
+    const std::string prog = tmp.File("prog.py");
+    WriteText(prog, src);
+    const FindingSet expected =
+        c.silenced ? FindingSet{} : FindingSet{{"missed-release", Canonical(prog), 10}};
+
+    const std::string report = tmp.File("run.json");
+    const ToolResult run = RunPyrace({"run", "--format=json", "--output", report, prog});
+    EXPECT_EQ(run.exit_code, c.silenced ? 0 : 66) << run.err;
+    EXPECT_EQ(FindingsOf(ReadJson(report)), expected);
+
+    const ToolResult lint = RunPyrace({"lint", "--format", "json", prog});
+    EXPECT_EQ(lint.exit_code, c.silenced ? 0 : 1) << lint.err;
+    EXPECT_EQ(FindingsOf(nlohmann::json::parse(lint.out)), expected) << lint.out;
+  }
 }
 
 }  // namespace

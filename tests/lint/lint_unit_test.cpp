@@ -1,10 +1,11 @@
-// Unit tests of the linter's small pieces: suppression comments, rule selection,
-// .gitignore globs and the lock-name heuristic.
+// Unit tests of the linter's small pieces: rule selection, .gitignore globs, the lock-name
+// heuristic, baseline fingerprints. (Suppression comments: tests/unit/render/ignore_comment_test.cpp.)
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "tool/lint/baseline.h"
 #include "tool/lint/driver.h"
 #include "tool/lint/files.h"
 #include "tool/lint/project.h"
@@ -37,23 +38,6 @@ TEST(Grammar, RealSyntaxErrorHasItsPosition) {
   auto errors = src.SyntaxErrors();
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].pos.line, 2u);
-}
-
-TEST(Suppression, PyraceIgnoreWithCodes) {
-  EXPECT_TRUE(SuppressedByComment("lock.acquire()  # pyrace: ignore[PYR001]", "PYR001", "missed-release"));
-  EXPECT_TRUE(SuppressedByComment("x  # pyrace: ignore[PYR002, PYR001]", "PYR001", "missed-release"));
-  EXPECT_TRUE(SuppressedByComment("x  # pyrace: ignore[missed-release]", "PYR001", "missed-release"));
-  EXPECT_FALSE(SuppressedByComment("x  # pyrace: ignore[PYR002]", "PYR001", "missed-release"));
-  EXPECT_TRUE(SuppressedByComment("x  # pyrace: ignore", "PYR001", "missed-release"));
-}
-
-TEST(Suppression, Noqa) {
-  EXPECT_TRUE(SuppressedByComment("x  # noqa: PYR001", "PYR001", "n"));
-  EXPECT_TRUE(SuppressedByComment("x  # noqa: E501,PYR001", "PYR001", "n"));
-  EXPECT_TRUE(SuppressedByComment("x  # noqa", "PYR001", "n"));
-  EXPECT_FALSE(SuppressedByComment("x  # noqa: E501", "PYR001", "n"));
-  EXPECT_FALSE(SuppressedByComment("x = '# noqa: E501'", "PYR001", "n"));
-  EXPECT_FALSE(SuppressedByComment("x  # a comment", "PYR001", "n"));
 }
 
 TEST(Selection, CodesPrefixesNames) {
@@ -107,6 +91,7 @@ TEST(Sarif, RunTimeFindingsUseKindsAndStacks) {
   f.sections.push_back(Section{"Mutex L2 acquired here while holding L1:",
                                {SourceLocation{"app/main.py", 12, 0, 0, 0, "worker"},
                                 SourceLocation{"/abs/lib.py", 3, 0, 0, 0, "helper"}}});
+  f.fingerprint = "0123456789abcdef";
   std::ostringstream out;
   RenderSarif({f}, out);
   auto j = nlohmann::json::parse(out.str());
@@ -119,7 +104,19 @@ TEST(Sarif, RunTimeFindingsUseKindsAndStacks) {
   EXPECT_EQ(r["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"], "%SRCROOT%");
   ASSERT_EQ(r["stacks"][0]["frames"].size(), 2u);
   EXPECT_EQ(r["stacks"][0]["frames"][1]["location"]["physicalLocation"]["artifactLocation"]["uri"], "file:///abs/lib.py");
-  EXPECT_TRUE(r.contains("partialFingerprints"));
+  EXPECT_EQ(r["partialFingerprints"]["primaryLocationLineHash"], "0123456789abcdef");
+}
+
+// Stored baselines hold these values: the version-1 hash must not change.
+TEST(Baseline, FingerprintIsTheVersion1Hash) {
+  Finding f;
+  f.rule = "PYR001";
+  f.primary.file = "a.py";
+  f.primary.function = "get_value";
+  std::vector<Finding> fs{f, f};
+  AssignFingerprints(fs, {"    lock.acquire()  ", "\tlock.acquire()\r"});
+  EXPECT_EQ(fs[0].fingerprint, "b5ab506ac0d26195:1");
+  EXPECT_EQ(fs[1].fingerprint, "b5ab506ac0d26195:2");
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// The tool's own exit codes (DESIGN.md): run passes the program's code through when
+// The tool's own exit codes (docs/usage.md): run passes the program's code through when
 // clean and uses options.exitcode (66) with findings.
 #pragma once
 

@@ -25,8 +25,8 @@ void KeepGiven(const CLI::App& app, OptionArgs* args);
 // from the next argument? Used to find where pyrace's arguments end in `run`.
 bool IsOptionFlag(std::string_view flag, bool* takes_value);
 
-// Effective options: defaults, then env PYRACE_OPTIONS, then the command line; then a
-// check of the values that have a fixed vocabulary. False with *error on a bad key/value.
+// Effective options: defaults, then env PYRACE_OPTIONS, then the command line. False with
+// *error on a bad key or value (a choice outside its vocabulary names the valid ones).
 bool ResolveOptions(const OptionArgs& args, Options* opts, std::string* error);
 
 AnalysisOptions ToAnalysisOptions(const Options& opts);

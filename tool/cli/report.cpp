@@ -7,26 +7,26 @@
 
 #include "tool/common/source_lines.h"
 #include "tool/render/json.h"
+#include "tool/render/sarif.h"
 #include "tool/render/text.h"
 #include "tool/suppress/ignore_comment.h"
-#ifdef PYRACE_HAVE_SARIF
-#include "tool/render/sarif.h"
-#endif
 
 namespace pyrace {
 namespace {
 
-std::string Render(const std::vector<Finding>& findings, const ReportInfo& info, const std::string& format,
+std::string Render(const std::vector<Finding>& findings, const ReportInfo& info, ReportFormat format,
                    SourceLines& sources) {
   std::ostringstream out;
-  if (format == "json") {
-    RenderJson(findings, info, out);
-#ifdef PYRACE_HAVE_SARIF
-  } else if (format == "sarif") {
-    RenderSarif(findings, out);
-#endif
-  } else {
-    RenderText(findings, info, sources, out);
+  switch (format) {
+    case ReportFormat::kJson:
+      RenderJson(findings, info, out);
+      break;
+    case ReportFormat::kSarif:
+      RenderSarif(findings, out);
+      break;
+    case ReportFormat::kText:
+      RenderText(findings, info, sources, out);
+      break;
   }
   return out.str();
 }
@@ -40,12 +40,6 @@ bool WriteAll(FILE* f, const std::string& text) {
 bool Reporter::Prepare(const Options& opts, bool quiet_when_clean, std::string* error) {
   opts_ = opts;
   quiet_when_clean_ = quiet_when_clean;
-#ifndef PYRACE_HAVE_SARIF
-  if (opts.format == "sarif") {
-    *error = "--format sarif is not available in this build";
-    return false;
-  }
-#endif
   if (!opts.suppressions.empty() && !suppressions_.LoadFile(opts.suppressions, error)) return false;
   // A report that cannot be written would lose the whole run: find out now.
   if (!opts.output.empty() && opts.output != "-") {
@@ -60,7 +54,7 @@ bool Reporter::Prepare(const Options& opts, bool quiet_when_clean, std::string* 
 }
 
 void Reporter::EmitNow(const Finding& f, uint32_t pid, FILE* default_stream) {
-  if (opts_.format != "text" || !opts_.output.empty()) return;
+  if (opts_.format != ReportFormat::kText || !opts_.output.empty()) return;
   SourceLines sources;
   if (suppressions_.Suppresses(f) || IgnoredByComment(f, sources)) return;
   ReportInfo info;
@@ -88,7 +82,7 @@ int Reporter::Emit(std::vector<Finding> findings, uint32_t pid, FILE* default_st
   }
   info.unused_suppressions = suppressions_.Unused();
   const int reported = static_cast<int>(kept.size());
-  if (opts_.format == "text" && !printed_.empty()) {
+  if (opts_.format == ReportFormat::kText && !printed_.empty()) {
     std::erase_if(kept, [&](const Finding& f) { return printed_.count(f.fingerprint) != 0; });
     info.reported_earlier = static_cast<uint32_t>(reported - static_cast<int>(kept.size()));
   }

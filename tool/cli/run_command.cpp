@@ -197,7 +197,7 @@ int RunProgram(const RunRequest& req) {
 
   Analyzer analyzer(ToAnalysisOptions(req.opts));
   TraceReader reader;
-  if (req.opts.on_deadlock == "continue") {
+  if (req.opts.on_deadlock == OnDeadlock::kContinue) {
     analyzer.OnDeadlock([&](const Finding& f) { reporter.EmitNow(f, reader.header().pid, stderr); });
   }
   Outcome outcome;

@@ -1,21 +1,18 @@
 #include "tool/lint/baseline.h"
 
-#include <cstdio>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "runtime/model/fingerprint.h"
+
 namespace pyrace::lint {
 namespace {
 
-uint64_t Fnv1a(const std::string& s) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
+// Baselines (version 1) were written with FNV-1a started from this value, the offset basis
+// with its last digit lost (14695981039346656037 is the real one). Every stored baseline
+// depends on it, so lint fingerprints keep it, under a name that says what it is.
+constexpr uint64_t kBaselineV1Basis = 1469598103934665603ull;
 
 std::string Trim(const std::string& s) {
   size_t b = s.find_first_not_of(" \t");
@@ -31,9 +28,7 @@ void AssignFingerprints(std::vector<Finding>& findings, const std::vector<std::s
     Finding& f = findings[i];
     std::string key = f.rule + "|" + f.primary.file + "|" + f.primary.function + "|" +
                       Trim(i < line_texts.size() ? line_texts[i] : "");
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%016llx:%d", static_cast<unsigned long long>(Fnv1a(key)), ++seen[key]);
-    f.fingerprint = buf;
+    f.fingerprint = Hex16(Fnv1a64(key, kBaselineV1Basis)) + ":" + std::to_string(++seen[key]);
   }
 }
 

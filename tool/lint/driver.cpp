@@ -15,10 +15,9 @@
 #include "tool/lint/project.h"
 #include "tool/lint/rule.h"
 #include "tool/lint/source.h"
+#include "tool/suppress/ignore_comment.h"
 
-#ifdef PYRACE_HAVE_CLANG_LINT
 #include "instrument/clang/c_lint.h"
-#endif
 
 namespace pyrace::lint {
 namespace {
@@ -31,29 +30,6 @@ bool Matches(const std::string& sel, const std::string& code, const std::string&
 std::string Upper(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
-}
-
-// The codes listed after a marker: "[PYR001, PYR002]" or ": PYR001,PYR002 trailing".
-std::vector<std::string> CodesAfter(std::string_view rest, bool bracketed) {
-  std::vector<std::string> codes;
-  std::string cur;
-  for (char c : rest) {
-    if (bracketed && c == ']') break;
-    if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') {
-      cur += c;
-    } else if (c == ',' || c == ' ' || c == '\t') {
-      if (!cur.empty()) codes.push_back(cur);
-      cur.clear();
-      if (!bracketed && c != ',' && !codes.empty()) {
-        // "# noqa: PYR001 some words": codes end at the first space after a code
-        // unless a comma follows.
-      }
-    } else {
-      break;
-    }
-  }
-  if (!cur.empty()) codes.push_back(cur);
-  return codes;
 }
 
 bool ReadFile(const std::string& path, std::string* out) {
@@ -129,37 +105,6 @@ bool RuleEnabled(const std::string& code, const std::string& name, const std::ve
   return on;
 }
 
-bool SuppressedByComment(std::string_view line, const std::string& code, const std::string& name) {
-  size_t hash = line.find('#');
-  while (hash != std::string_view::npos) {
-    std::string_view c = line.substr(hash + 1);
-    while (!c.empty() && c.front() == ' ') c.remove_prefix(1);
-    auto listed = [&](const std::vector<std::string>& codes) {
-      for (const auto& k : codes) {
-        if (k == code || k == name || Upper(k) == code) return true;
-      }
-      return false;
-    };
-    if (c.rfind("pyrace:", 0) == 0) {
-      std::string_view r = c.substr(7);
-      while (!r.empty() && r.front() == ' ') r.remove_prefix(1);
-      if (r.rfind("ignore", 0) == 0) {
-        r.remove_prefix(6);
-        if (r.empty() || r.front() != '[') return true;
-        if (listed(CodesAfter(r.substr(1), true))) return true;
-      }
-    } else if (c.rfind("noqa", 0) == 0 || c.rfind("NOQA", 0) == 0) {
-      std::string_view r = c.substr(4);
-      if (r.empty() || r.front() != ':') return true;
-      r.remove_prefix(1);
-      while (!r.empty() && r.front() == ' ') r.remove_prefix(1);
-      if (listed(CodesAfter(r, false))) return true;
-    }
-    hash = line.find('#', hash + 1);
-  }
-  return false;
-}
-
 LintOutcome RunLint(const LintRequest& req) {
   LintOutcome out;
   FileSet files = CollectFiles(req.paths, req.exclude, req.respect_gitignore);
@@ -203,7 +148,6 @@ LintOutcome RunLint(const LintRequest& req) {
     }
   }
 
-#ifdef PYRACE_HAVE_CLANG_LINT
   if (!files.native.empty() && !req.parse_only) {
     CLintOptions copts;
     copts.compile_commands_dir = req.compile_commands_dir;
@@ -220,11 +164,6 @@ LintOutcome RunLint(const LintRequest& req) {
       findings.push_back(std::move(f));
     }
   }
-#else
-  for (const auto& n : files.native) {
-    out.errors.push_back(n + ": C/C++ sources need the Clang checks, which this build does not include");
-  }
-#endif
 
   std::sort(findings.begin(), findings.end(), FindingLess);
   findings.erase(std::unique(findings.begin(), findings.end(),
@@ -239,7 +178,7 @@ LintOutcome RunLint(const LintRequest& req) {
     std::string_view line = it == texts.end() ? std::string_view{} : LineOf(it->second, f.primary.line);
     const Rule* r = FindRule(f.rule);
     std::string name = r ? r->info().name : FindingKindId(f.kind);
-    if (SuppressedByComment(line, f.rule.empty() ? std::string(FindingKindId(f.kind)) : f.rule, name)) {
+    if (CommentIgnores(line, {FindingKindId(f.kind), f.rule, name}, IgnoreSyntax::kPyraceAndNoqa)) {
       ++out.suppressed;
       continue;
     }

@@ -1,6 +1,7 @@
 // Runs the linter over a set of paths: collects files, parses and extracts each on a small
 // thread pool, runs the project pass and the selected rules, drops findings suppressed by
-// `# pyrace: ignore[CODE]` / `# noqa: CODE` comments, and sorts the rest.
+// `# pyrace: ignore[CODE]` / `# noqa: CODE` comments (tool/suppress/ignore_comment.h), and
+// sorts the rest.
 #pragma once
 
 #include <map>
@@ -22,7 +23,7 @@ struct LintRequest {
   // Parse and report syntax errors only (PYR000): the floor the benchmark measures the
   // analysis against.
   bool parse_only = false;
-  // C/C++ sources (routed to the Clang checks when built in).
+  // C/C++ sources (routed to the Clang checks, instrument/clang).
   std::string compile_commands_dir;
   std::vector<std::string> clang_args;
 };
@@ -42,9 +43,5 @@ LintOutcome RunLint(const LintRequest& request);
 // An empty select runs the rules that are on by default; a listed one runs regardless.
 bool RuleEnabled(const std::string& code, const std::string& name, const std::vector<std::string>& select,
                  const std::vector<std::string>& ignore, bool on_by_default = true);
-
-// Whether a source line's comment suppresses `code`/`name`: `# pyrace: ignore[CODE,...]`,
-// `# pyrace: ignore`, `# noqa: CODE,...` or a bare `# noqa`.
-bool SuppressedByComment(std::string_view line, const std::string& code, const std::string& name);
 
 }  // namespace pyrace::lint

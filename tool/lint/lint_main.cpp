@@ -14,9 +14,7 @@
 #include "tool/lint/output.h"
 #include "tool/lint/rule.h"
 
-#ifdef PYRACE_HAVE_CLANG_LINT
 #include "instrument/clang/c_lint.h"
-#endif
 
 namespace pyrace {
 namespace {
@@ -31,12 +29,10 @@ void ListRules(std::ostream& out) {
     out << i.code << "  " << i.name << "  (" << i.kind_id << ", " << SeverityId(i.severity)
         << (i.on_by_default ? "" : ", off by default") << ")  " << i.summary << "\n";
   }
-#ifdef PYRACE_HAVE_CLANG_LINT
   for (const auto& c : CLintRules()) {
     out << c.code << "  " << c.name << "  (" << FindingKindId(c.kind) << ", " << SeverityId(c.severity)
         << (c.on_by_default ? "" : ", off by default") << ")  " << c.summary << "\n";
   }
-#endif
 }
 
 // The same, with each rule's description: what the doc pages docs/lint/rules/CODE.md
@@ -52,9 +48,7 @@ void ListRulesJson(std::ostream& out) {
     const auto& i = r->info();
     add(i.code, i.name, i.kind, i.severity, i.summary, i.description, i.on_by_default);
   }
-#ifdef PYRACE_HAVE_CLANG_LINT
   for (const auto& c : CLintRules()) add(c.code, c.name, c.kind, c.severity, c.summary, c.description, c.on_by_default);
-#endif
   out << rules.dump(2) << "\n";
 }
 

@@ -1,5 +1,4 @@
-// `pyrace lint [options] PATH...`: static checks of Python (and, when built with the
-// Clang checks, C/C++) sources. Returns the exit code: 0 clean, 1 findings, 2 usage or
+// `pyrace lint [options] PATH...`: static checks of Python and C/C++ extension sources. Returns the exit code: 0 clean, 1 findings, 2 usage or
 // input error. The pyrace tool dispatches `pyrace lint ...` here with argv[0] = "lint".
 #pragma once
 

@@ -3,12 +3,10 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "tool/lint/rule.h"
-#include "tool/render/sarif.h"
-
-#ifdef PYRACE_HAVE_CLANG_LINT
 #include "instrument/clang/c_lint.h"
-#endif
+#include "tool/lint/rule.h"
+#include "tool/render/json.h"
+#include "tool/render/sarif.h"
 
 namespace pyrace::lint {
 namespace {
@@ -103,34 +101,10 @@ void RenderLintJson(const LintOutcome& o, std::ostream& out) {
   nlohmann::ordered_json j;
   auto arr = nlohmann::ordered_json::array();
   for (const auto& f : o.findings) {
-    nlohmann::ordered_json x;
-    x["kind"] = KindIdOf(f);
-    x["rule"] = f.rule;
-    if (const Rule* r = FindRule(f.rule)) x["name"] = r->info().name;
-    x["severity"] = SeverityId(f.severity);
-    x["message"] = f.message;
-    auto loc = [](const SourceLocation& l) {
-      nlohmann::ordered_json L;
-      L["file"] = l.file;
-      L["line"] = l.line;
-      L["column"] = l.column;
-      L["end_line"] = l.end_line;
-      L["end_column"] = l.end_column;
-      L["function"] = l.function;
-      return L;
-    };
-    x["locations"] = nlohmann::ordered_json::array({loc(f.primary)});
-    auto stacks = nlohmann::ordered_json::array();
-    for (const auto& s : f.sections) {
-      auto frames = nlohmann::ordered_json::array();
-      for (const auto& fr : s.frames) frames.push_back(loc(fr));
-      stacks.push_back({{"title", s.title}, {"frames", frames}});
-    }
-    x["stacks"] = stacks;
-    x["notes"] = f.notes;
-    x["count"] = f.count;
-    x["fingerprint"] = f.fingerprint;
-    arr.push_back(x);
+    arr.push_back(FindingToJson(f, [](const Finding& g, nlohmann::ordered_json& x) {
+      x["kind"] = KindIdOf(g);
+      if (const Rule* r = FindRule(g.rule)) x["name"] = r->info().name;
+    }));
   }
   j["findings"] = arr;
   j["files"] = o.python_files + o.native_files;
@@ -188,7 +162,6 @@ void RenderLintSarif(const LintOutcome& o, std::ostream& out) {
     r.kind = i.kind_id;
     opts.rules.push_back(r);
   }
-#ifdef PYRACE_HAVE_CLANG_LINT
   for (const auto& c : CLintRules()) {
     SarifRule r;
     r.id = c.code;
@@ -199,7 +172,6 @@ void RenderLintSarif(const LintOutcome& o, std::ostream& out) {
     r.kind = FindingKindId(c.kind);
     opts.rules.push_back(r);
   }
-#endif
   RenderSarif(o.findings, opts, out);
 }
 

@@ -9,7 +9,7 @@
 
 namespace pyrace::lint {
 
-// The DESIGN.md kind id of a finding ("syntax-error" for PYR000).
+// The kind id of a finding ("syntax-error" for PYR000).
 std::string KindIdOf(const Finding& f);
 
 void RenderLintText(const LintOutcome& o, bool color, std::ostream& out);

@@ -19,7 +19,7 @@ nlohmann::ordered_json SectionToJson(const Section& s) {
 
 }  // namespace
 
-nlohmann::ordered_json FindingToJson(const Finding& f) {
+nlohmann::ordered_json FindingToJson(const Finding& f, const FindingJsonFields& extra) {
   nlohmann::ordered_json j;
   j["kind"] = FindingKindId(f.kind);
   j["severity"] = SeverityId(f.severity);
@@ -32,6 +32,7 @@ nlohmann::ordered_json FindingToJson(const Finding& f) {
   j["notes"] = f.notes;
   j["count"] = f.count;
   j["fingerprint"] = f.fingerprint;
+  if (extra) extra(f, j);
   return j;
 }
 

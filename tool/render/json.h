@@ -1,12 +1,14 @@
 // The JSON report (schema in docs/usage.md):
 //   {"version": "...", "pid": N,
 //    "findings": [{"kind", "severity", "rule"?, "message",
-//                  "locations": [{"file", "line", "column"?, "function"}],
+//                  "locations": [{"file", "line", "column"?, "end_line"?, "end_column"?,
+//                                 "function"}],
 //                  "stacks": [{"title", "frames": [{"file", "line", "function"}]}],
 //                  "notes": [...], "count", "fingerprint"}],
 //    "suppressed": N, "unused_suppressions": [...]}
 #pragma once
 
+#include <functional>
 #include <ostream>
 #include <vector>
 
@@ -17,7 +19,12 @@
 
 namespace pyrace {
 
-nlohmann::ordered_json FindingToJson(const Finding& f);
+// Adds a producer's own fields to a finding's object (the linter's rule name); called last,
+// so it may also replace a field it words differently.
+using FindingJsonFields = std::function<void(const Finding&, nlohmann::ordered_json&)>;
+
+// The one JSON form of a finding, used by the run/replay report and by `pyrace lint`.
+nlohmann::ordered_json FindingToJson(const Finding& f, const FindingJsonFields& extra = nullptr);
 nlohmann::ordered_json ReportToJson(const std::vector<Finding>& findings, const ReportInfo& info);
 void RenderJson(const std::vector<Finding>& findings, const ReportInfo& info, std::ostream& out);
 

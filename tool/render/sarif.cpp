@@ -12,10 +12,6 @@ namespace {
 
 using nlohmann::ordered_json;
 
-#ifndef PYRACE_VERSION
-#define PYRACE_VERSION "0.1.0"
-#endif
-
 std::string PercentEncode(const std::string& path) {
   static const char* kHex = "0123456789ABCDEF";
   std::string out;
@@ -89,21 +85,6 @@ ordered_json Location(const SourceLocation& l) {
   return loc;
 }
 
-uint64_t Fnv1a(const std::string& s) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
-std::string Hex(uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
 SarifRule RuleForKind(FindingKind k) {
   SarifRule r;
   r.id = FindingKindId(k);
@@ -159,7 +140,6 @@ void RenderSarif(const std::vector<Finding>& findings, const SarifOptions& optio
   driver["rules"] = jrules;
 
   ordered_json results = ordered_json::array();
-  std::map<std::string, int> occurrences;
   for (const auto& f : findings) {
     std::string id = rule_id(f);
     ordered_json r;
@@ -189,12 +169,8 @@ void RenderSarif(const std::vector<Finding>& findings, const SarifOptions& optio
     }
     if (!related.empty()) r["relatedLocations"] = related;
     if (!stacks.empty()) r["stacks"] = stacks;
-    std::string fp = f.fingerprint;
-    if (fp.empty()) {
-      std::string basis = id + "|" + f.primary.file + "|" + f.primary.function + "|" + f.message;
-      fp = Hex(Fnv1a(basis)) + ":" + std::to_string(++occurrences[basis]);
-    }
-    r["partialFingerprints"] = {{"primaryLocationLineHash", fp}};
+    // The producer's fingerprint (FindingSink, lint baselines): SARIF only carries it.
+    if (!f.fingerprint.empty()) r["partialFingerprints"] = {{"primaryLocationLineHash", f.fingerprint}};
     if (f.count > 1) r["occurrenceCount"] = f.count;
     results.push_back(r);
   }

@@ -19,7 +19,7 @@ struct SarifRule {
   std::string full_description;   // one paragraph
   std::string help_uri;           // optional
   Severity default_level = Severity::kError;
-  std::string kind;               // DESIGN.md finding kind (a rule property)
+  std::string kind;               // finding kind id (FindingKindId), a rule property
 };
 
 struct SarifOptions {

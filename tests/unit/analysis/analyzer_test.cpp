@@ -3,6 +3,7 @@
 
 #include "runtime/analysis/analyzer.h"
 #include "runtime/analysis/finding_sink.h"
+#include "runtime/model/fingerprint.h"
 #include "tests/unit/analysis/script.h"
 
 namespace pyrace::testing {

@@ -44,10 +44,10 @@ TEST_F(OptionFlags, CommandLineOverridesEnvironmentOverridesDefaults) {
   std::string error;
   ASSERT_TRUE(Parse({"--exitcode", "7", "--color"}, &o, &error)) << error;
   EXPECT_EQ(o.exitcode, 7);
-  EXPECT_EQ(o.on_deadlock, "continue");
+  EXPECT_EQ(o.on_deadlock, OnDeadlock::kContinue);
   EXPECT_EQ(o.max_findings, 5);
   EXPECT_TRUE(o.color);
-  EXPECT_EQ(o.format, "text");
+  EXPECT_EQ(o.format, ReportFormat::kText);
 }
 
 TEST_F(OptionFlags, BadValuesAreErrors) {
@@ -57,6 +57,7 @@ TEST_F(OptionFlags, BadValuesAreErrors) {
   EXPECT_EQ(error, "bad value 'xml' for option format (expected one of: text json sarif)");
   Options o2;
   EXPECT_FALSE(Parse({"--detect", "races,locks"}, &o2, &error));
+  EXPECT_EQ(error, "bad value 'races,locks' for option detect (expected a comma-separated list of: races deadlocks)");
   Options o3;
   EXPECT_FALSE(Parse({"--exitcode", "many"}, &o3, &error));
   setenv("PYRACE_OPTIONS", "nope=1", 1);
@@ -67,8 +68,8 @@ TEST_F(OptionFlags, BadValuesAreErrors) {
 
 TEST_F(OptionFlags, AnalysisOptionsFollowDetectAndLockView) {
   Options o;
-  o.detect = "deadlocks";
-  o.lock_view = "class";
+  o.detect = Detect::kDeadlocks;
+  o.lock_view = LockView::kClass;
   o.max_findings = 3;
   const AnalysisOptions a = ToAnalysisOptions(o);
   EXPECT_FALSE(a.races);

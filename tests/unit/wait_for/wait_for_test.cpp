@@ -11,14 +11,14 @@ namespace {
 constexpr uint64_t kGrace = 1000000;  // 1 s
 constexpr uint64_t kNow = 10000000;
 
-ThreadState Running(Tid tid) {
-  ThreadState t;
+ThreadSnapshot Running(Tid tid) {
+  ThreadSnapshot t;
   t.tid = tid;
   return t;
 }
 
-ThreadState Waits(Tid tid, WaitKind kind, uint64_t obj, uint64_t since = 0, bool timed = false) {
-  ThreadState t;
+ThreadSnapshot Waits(Tid tid, WaitKind kind, uint64_t obj, uint64_t since = 0, bool timed = false) {
+  ThreadSnapshot t;
   t.tid = tid;
   t.waiting = true;
   t.kind = kind;
@@ -28,8 +28,8 @@ ThreadState Waits(Tid tid, WaitKind kind, uint64_t obj, uint64_t since = 0, bool
   return t;
 }
 
-LockState Held(LockId id, Tid holder, LockKind kind = LockKind::kLock) {
-  LockState l;
+LockSnapshot Held(LockId id, Tid holder, LockKind kind = LockKind::kLock) {
+  LockSnapshot l;
   l.id = id;
   l.kind = kind;
   l.held = true;
@@ -37,7 +37,7 @@ LockState Held(LockId id, Tid holder, LockKind kind = LockKind::kLock) {
   return l;
 }
 
-Snapshot Snap(std::vector<ThreadState> threads, std::vector<LockState> locks) {
+Snapshot Snap(std::vector<ThreadSnapshot> threads, std::vector<LockSnapshot> locks) {
   Snapshot s;
   s.now_us = kNow;
   s.threads = std::move(threads);
@@ -147,7 +147,7 @@ TEST(WaitFor, JoinOfARunningThreadIsNot) {
 }
 
 TEST(WaitFor, JoinAllIgnoresDaemonsButTheyCanStillRelease) {
-  ThreadState daemon = Running(2);
+  ThreadSnapshot daemon = Running(2);
   daemon.daemon = true;
   // Non-daemon T1 waits on a queue the running daemon may still fill: not stuck.
   Snapshot s = Snap({Waits(0, WaitKind::kJoinAll, 0), Waits(1, WaitKind::kHandoff, 4), daemon}, {});
@@ -161,7 +161,7 @@ TEST(WaitFor, UnknownThreadsCanReleaseAnything) {
 }
 
 TEST(WaitFor, LockBeingHandedOverIsNotStuck) {
-  LockState free_lock;
+  LockSnapshot free_lock;
   free_lock.id = 10;
   Snapshot s = Snap({Waits(1, WaitKind::kLock, 10)}, {free_lock});
   EXPECT_FALSE(Analyze(s, kGrace).deadlock());
@@ -179,8 +179,8 @@ TEST(WaitFor, ChainIntoACycleReportsTheCycleFirst) {
 
 // The GIL is lock kGilLock of kind kGil, held only when the snapshot knows its holder
 // for certain: a Python-called C function blocked on a C mutex with the GIL held.
-LockState Gil(Tid holder) { return Held(kGilLock, holder, LockKind::kGil); }
-LockState CMutex(LockId id, Tid holder) { return Held(id, holder, LockKind::kCMutex); }
+LockSnapshot Gil(Tid holder) { return Held(kGilLock, holder, LockKind::kGil); }
+LockSnapshot CMutex(LockId id, Tid holder) { return Held(id, holder, LockKind::kCMutex); }
 
 TEST(WaitFor, GilVsCMutexIsACycle) {
   // Main holds the GIL and blocks on mutex 20 held by C thread 3, which waits for the GIL.
@@ -215,7 +215,7 @@ TEST(WaitFor, GilCMutexAndPythonLockCycle) {
 
 TEST(WaitFor, CThreadWaitingForTheGilWhilePythonRunsIsNotStuck) {
   // Nobody is known to hold the GIL blocked: whoever runs Python will let it go.
-  LockState gil;
+  LockSnapshot gil;
   gil.id = kGilLock;
   gil.kind = LockKind::kGil;
   Verdict v = Analyze(Snap({Running(0), Waits(3, WaitKind::kLock, kGilLock)}, {gil}), kGrace);
