@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Times `pyrace lint` over the default interpreter's whole standard library (lib/python3.X
 # without site-packages, test/ included; C sources excluded) and reports the median wall
-# time and peak RSS of N runs, with -j2 (the default) and -j1.
+# time, user time and peak RSS of N runs, with -j2 (the default) and -j1, each beside the
+# parse-only time (`--parse-only`: tree-sitter alone, the floor of any analysis). On a
+# shared machine the wall times follow the load printed first; compare builds by
+# instruction counts instead (valgrind --tool=callgrind).
 #   bench/lint/stdlib_bench.sh [LINT_BINARY] [RUNS]
 set -euo pipefail
 BIN=${1:-build/bin/pyrace-lint}
@@ -11,12 +14,18 @@ FILES=$(find "$STDLIB" -name '*.py' -not -path '*/site-packages/*' -not -path '*
 LINES=$(find "$STDLIB" -name '*.py' -not -path '*/site-packages/*' -not -path '*/__pycache__/*' -print0 | xargs -0 cat | wc -l)
 echo "stdlib: $STDLIB ($FILES files, $LINES lines); load: $(cut -d' ' -f1-3 /proc/loadavg)"
 for jobs in 2 1; do
-  walls=(); rss=()
-  for _ in $(seq "$RUNS"); do
-    out=$( { /usr/bin/time -f '%e %M' "$BIN" "$STDLIB" --exclude '*.c' --exclude '*.cpp' -j "$jobs" --format json -o /dev/null; } 2>&1 >/dev/null | tail -1 || true)
-    walls+=("${out% *}"); rss+=("${out#* }")
+  for mode in analysis parse-only; do
+    extra=(); [ "$mode" = parse-only ] && extra=(--parse-only)
+    walls=(); users=(); rss=()
+    for _ in $(seq "$RUNS"); do
+      out=$( { /usr/bin/time -f '%e %U %M' "$BIN" "$STDLIB" --exclude '*.c' --exclude '*.cpp' -j "$jobs" "${extra[@]}" \
+               --format json -o /dev/null; } 2>&1 >/dev/null | tail -1 || true)
+      read -r w u m <<< "$out"
+      walls+=("$w"); users+=("$u"); rss+=("$m")
+    done
+    med() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+    max_rss=$(printf '%s\n' "${rss[@]}" | sort -n | tail -1)
+    echo "-j$jobs $mode: median wall $(med "${walls[@]}") s, user $(med "${users[@]}") s over $RUNS runs" \
+         "(walls: ${walls[*]}), peak RSS $((max_rss / 1024)) MiB; load $(cut -d' ' -f1-3 /proc/loadavg)"
   done
-  med_wall=$(printf '%s\n' "${walls[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-  max_rss=$(printf '%s\n' "${rss[@]}" | sort -n | tail -1)
-  echo "-j$jobs: median wall ${med_wall} s over $RUNS runs (all: ${walls[*]}), peak RSS $((max_rss / 1024)) MiB"
 done

@@ -87,24 +87,54 @@ class CollectErrors : public clang::DiagnosticConsumer {
     if (level < clang::DiagnosticsEngine::Error || !first_.empty()) return;
     llvm::SmallString<256> msg;
     info.FormatDiagnostic(msg);
-    std::string where;
+    first_ = std::string(msg);
     if (info.hasSourceManager() && info.getLocation().isValid()) {
       clang::PresumedLoc p = info.getSourceManager().getPresumedLoc(info.getLocation());
       if (p.isValid()) {
-        where = std::string(p.getFilename()) + ":" + std::to_string(p.getLine()) + ": ";
+        file_ = p.getFilename();
+        line_ = p.getLine();
+        column_ = p.getColumn();
       }
     }
-    first_ = where + "error: " + std::string(msg);
   }
+  // The first error: its message, and where (file empty when it has no location).
   const std::string& first() const { return first_; }
+  const std::string& file() const { return file_; }
+  unsigned line() const { return line_; }
+  unsigned column() const { return column_; }
   void clear() override {
     clang::DiagnosticConsumer::clear();
     first_.clear();
+    file_.clear();
+    line_ = column_ = 0;
   }
 
  private:
-  std::string first_;
+  std::string first_, file_;
+  unsigned line_ = 0, column_ = 0;
 };
+
+// A file that does not compile: one finding at the compiler's first error, as a Python
+// syntax error is one (the rest of the run goes on; its exit code is that of findings).
+Finding CompileErrorFinding(const std::string& file, const CollectErrors& diags) {
+  Finding f;
+  f.kind = FindingKind::kSyntaxError;
+  f.severity = Severity::kError;
+  f.rule = "PYC000";
+  // Named as the user named it when the error is in the file itself.
+  bool here = diags.file().empty() || diags.file() == file || llvm::sys::fs::equivalent(diags.file(), file);
+  f.primary.file = here ? file : diags.file();
+  f.primary.line = diags.file().empty() ? 1 : diags.line();
+  f.primary.column = diags.file().empty() ? 1 : diags.column();
+  std::string why = diags.first().empty() ? "the compiler gave up" : diags.first();
+  f.message = "does not compile: " + why;
+  if (f.primary.file != file) {
+    // The error is in a header it includes: say which file it stopped.
+    f.message += " (while compiling " + file + ")";
+  }
+  f.notes.push_back("the file was not checked; fix the error, or pass the flags it needs after `--` or with -p");
+  return f;
+}
 
 class GilConsumer : public clang::ASTConsumer {
  public:
@@ -212,17 +242,7 @@ std::vector<Finding> LintCFiles(const std::vector<std::string>& files, const CLi
     tool.setPrintErrorMessage(false);  // reported through *errors instead
     GilActionFactory factory(pyinc, &out);
     int rc = tool.run(&factory);
-    if ((rc != 0 || diags.getNumErrors() > 0) && errors) {
-      // "file.c:line: error: ..." names the file; other errors get it as a prefix.
-      const std::string& first = diags.first();
-      if (first.empty()) {
-        errors->push_back(file + ": error: could not be parsed");
-      } else if (first.rfind(file, 0) != 0) {  // location-less, or in an included file
-        errors->push_back(file + ": " + first);
-      } else {
-        errors->push_back(first);
-      }
-    }
+    if (rc != 0 || diags.getNumErrors() > 0) out.push_back(CompileErrorFinding(file, diags));
   }
   SortAndDedup(&out);
   return out;
@@ -230,15 +250,65 @@ std::vector<Finding> LintCFiles(const std::vector<std::string>& files, const CLi
 
 const std::vector<CLintRule>& CLintRules() {
   static const std::vector<CLintRule> kRules = {
-      {"PYC001", FindingKind::kGilNotHeld, "reference count changed without the GIL"},
-      {"PYC002", FindingKind::kGilNotHeld, "C-API function called without the GIL"},
-      {"PYC003", FindingKind::kGilNotHeld, "function that needs the GIL called without it"},
-      {"PYC010", FindingKind::kGilStateLeak, "return or goto out of an allow-threads region"},
-      {"PYC011", FindingKind::kGilStateLeak, "PyGILState_Ensure not released on some path"},
-      {"PYC012", FindingKind::kGilStateLeak, "GIL released twice"},
-      {"PYC013", FindingKind::kGilStateLeak, "GIL taken while already held"},
-      {"PYC020", FindingKind::kMissedRelease, "C lock left locked on some path"},
-      {"PYC030", FindingKind::kLockOrderInversion, "GIL and a C lock taken in both orders"},
+      {"PYC000", "compile-error", FindingKind::kSyntaxError, Severity::kError, "The file does not compile",
+       "The C checks need the file's AST, so a file Clang cannot compile with the flags it was given (its "
+       "compile_commands.json entry, or the interpreter's include directory and the flags after `--`) is "
+       "reported at the first error and not checked; the other files of the run still are.",
+       true},
+      {"PYC001", "refcount-without-gil", FindingKind::kGilNotHeld, Severity::kError,
+       "Reference count changed without the GIL",
+       "Py_INCREF, Py_DECREF and their kin (and writes to ob_refcnt) are plain memory updates that only "
+       "the GIL makes atomic. Done where the GIL may not be held, such as inside "
+       "Py_BEGIN_ALLOW_THREADS, two threads can lose an update: the object is freed while in use, or "
+       "leaks. Move the change outside the allow-threads region.",
+       true},
+      {"PYC002", "capi-without-gil", FindingKind::kGilNotHeld, Severity::kError,
+       "C-API function called without the GIL",
+       "Almost every function of the Python C API (everything declared in the Python headers except the "
+       "few documented as safe without it) requires the calling thread to hold the GIL. Called where "
+       "the GIL may not be held, it races with every other thread running Python code and corrupts the "
+       "interpreter's state. Call it before releasing the GIL or after re-acquiring it.",
+       true},
+      {"PYC003", "gil-needing-call-without-gil", FindingKind::kGilNotHeld, Severity::kError,
+       "Function that needs the GIL called without it",
+       "A function of the same file that uses the C API before taking the GIL itself assumes its caller "
+       "holds the GIL. Calling it where the GIL may not be held moves its C-API calls outside the GIL, "
+       "with the same corruption as calling them directly.",
+       true},
+      {"PYC010", "return-in-allow-threads", FindingKind::kGilStateLeak, Severity::kError,
+       "Return or goto out of an allow-threads region",
+       "Py_BEGIN_ALLOW_THREADS saves the thread state in a local and releases the GIL; only "
+       "Py_END_ALLOW_THREADS restores it. A return or goto that leaves the region skips the restore: "
+       "the function returns to Python code without the GIL, and the saved thread state is lost.",
+       true},
+      {"PYC011", "gilstate-not-released", FindingKind::kGilStateLeak, Severity::kError,
+       "PyGILState_Ensure not released on some path",
+       "Each PyGILState_Ensure must be paired with a PyGILState_Release on every path out of the "
+       "function. A path that skips it leaves the GIL held (other threads starve or deadlock) and the "
+       "thread state's counter unbalanced.",
+       true},
+      {"PYC012", "gil-released-twice", FindingKind::kGilStateLeak, Severity::kError, "GIL released twice",
+       "PyEval_SaveThread (or Py_BEGIN_ALLOW_THREADS) on a path where the GIL is already released "
+       "releases a lock the thread does not hold: the interpreter aborts with a fatal error, or another "
+       "thread's thread state is clobbered.",
+       true},
+      {"PYC013", "gil-taken-twice", FindingKind::kGilStateLeak, Severity::kError, "GIL taken while already held",
+       "PyEval_RestoreThread on a path where the thread already holds the GIL waits for the GIL held by "
+       "itself, which blocks forever.",
+       true},
+      {"PYC020", "c-lock-not-released", FindingKind::kMissedRelease, Severity::kError,
+       "C lock left locked on some path",
+       "A C lock (pthread_mutex_lock, PyThread_acquire_lock, PyMutex_Lock, ...) that the function releases "
+       "on some paths but not on another stays locked when that path is taken: the next thread that "
+       "needs it blocks forever.",
+       true},
+      {"PYC030", "gil-lock-order-inversion", FindingKind::kLockOrderInversion, Severity::kError,
+       "GIL and a C lock taken in both orders",
+       "A C lock acquired, blocking, while holding the GIL, and held elsewhere while taking the GIL, "
+       "orders the two locks both ways: a thread holding the C lock waits for the GIL while the thread "
+       "holding the GIL waits for the C lock. Release the GIL (Py_BEGIN_ALLOW_THREADS) before taking the "
+       "C lock.",
+       true},
   };
   return kRules;
 }

@@ -26,16 +26,22 @@ struct CLintOptions {
 };
 
 // Lints each file; findings are sorted by (file, line, column, kind) and
-// deduplicated (a header included by several files reports once). A file that cannot
-// be parsed adds one line to *errors ("file: error: ...") and the rest are linted.
+// deduplicated (a header included by several files reports once). A file that does not
+// compile is one PYC000 finding at the compiler's first error and the rest are linted;
+// *errors gets the inputs that cannot be read at all ("file: error: ...").
 std::vector<Finding> LintCFiles(const std::vector<std::string>& files, const CLintOptions& opts,
                                 std::vector<std::string>* errors);
 
-// The rule codes and the kind each maps to, for `lint --list-rules` and SARIF rules.
+// The C-extension rules, declared like the Python rules (tool/lint/rule.h's RuleInfo):
+// for `lint --list-rules`, SARIF rule metadata and the doc pages docs/lint/rules/CODE.md.
 struct CLintRule {
-  const char* code;
+  const char* code;         // "PYC001"
+  const char* name;         // "refcount-without-gil"
   FindingKind kind;
-  const char* summary;
+  Severity severity;
+  const char* summary;      // one line
+  const char* description;  // one paragraph: why it matters
+  bool on_by_default;       // every C rule reports a bug, so all are
 };
 const std::vector<CLintRule>& CLintRules();
 

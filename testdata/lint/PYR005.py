@@ -85,3 +85,82 @@ def report():
 def main():
     threading.Thread(target=lookup_worker, args=("x",)).start()
     threading.Thread(target=config_worker).start()
+
+
+# --- a thread target given as a bound method of a module-level object -------------------
+
+class Stats:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.hits = 0
+
+    def hit(self):
+        self.hits = self.hits + 1  # expect: PYR005
+
+    def reset(self):
+        with self.lock:
+            self.hits = 0
+
+
+stats = Stats()
+threading.Thread(target=stats.hit).start()
+
+
+# --- state reached through an attribute chain -------------------------------------------
+
+class NewsWrapper:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.items = []
+
+    def add(self, item):
+        with self.lock:
+            self.items.append(item)
+
+
+class Reader(threading.Thread):
+    def __init__(self):
+        super().__init__()
+        self.nw = NewsWrapper()
+
+    def run(self):
+        print(len(self.nw.items))  # expect: PYR005
+        with self.nw.lock:
+            print(self.nw.items[-1])
+
+
+# --- lookalikes: the same shapes, correctly locked or not shared -------------------------
+
+class SafeStats:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.hits = 0
+
+    def hit(self):
+        with self.lock:
+            self.hits = self.hits + 1
+
+    def reset(self):
+        with self.lock:
+            self.hits = 0
+
+
+safe_stats = SafeStats()
+threading.Thread(target=safe_stats.hit).start()
+
+
+class LockedReader(threading.Thread):
+    def __init__(self):
+        super().__init__()
+        self.nw = NewsWrapper()
+        self.unknown = make_thing()
+
+    def run(self):
+        with self.nw.lock:
+            print(len(self.nw.items))
+        # Of unknown class: no project-wide name, so no claim about it.
+        print(self.unknown.items)
+
+
+def make_thing():
+    return NewsWrapper()

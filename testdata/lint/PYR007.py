@@ -2,6 +2,7 @@
 import queue
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 lock = threading.Lock()
 done = threading.Event()
@@ -11,11 +12,6 @@ cond = threading.Condition(lock)
 
 
 # --- violations -------------------------------------------------------------------------
-
-def sleeps():
-    with lock:
-        time.sleep(1)  # expect: PYR007
-
 
 def joins(t):
     with lock:
@@ -38,10 +34,30 @@ def waits_event():
     lock.release()
 
 
-def waits_future(pool):
-    fut = pool.submit(print)
+def waits_future():
+    with ThreadPoolExecutor() as pool:
+        fut = pool.submit(print)
+        with lock:
+            return fut.result()  # expect: PYR007
+
+
+class Worker:
+    def __init__(self):
+        self.inbox = queue.Queue()
+        self.ready = threading.Event()
+        self.lock = threading.Lock()
+
+    def take(self):
+        # The receivers' types come from what __init__ assigned, whatever their names.
+        with self.lock:
+            self.ready.wait()  # expect: PYR007
+            return self.inbox.get()  # expect: PYR007
+
+
+def local_queue():
+    mailbox = queue.Queue()
     with lock:
-        return fut.result()  # expect: PYR007
+        return mailbox.get()  # expect: PYR007
 
 
 # --- lookalikes: correct code -----------------------------------------------------------
@@ -81,3 +97,31 @@ def per_call_lock():
     mine = threading.Lock()
     with mine:
         time.sleep(0.1)
+
+
+def sleeps():
+    # A sleep ends: PYR010 (off by default) reports it, not PYR007.
+    with lock:
+        time.sleep(1)
+
+
+class Cache:
+    def get(self):
+        return 1
+
+    def wait(self):
+        return 2
+
+    def result(self):
+        return 3
+
+
+def named_like_sync_objects(form):
+    # Named like a queue, an event and a future, but assigned something else.
+    q = Cache()
+    event = Cache()
+    fut = form.submit()
+    with lock:
+        q.get()
+        event.wait()
+        fut.result()

@@ -175,6 +175,32 @@ def main():
 
         r = run(b, ["--list-rules"], tmp)
         check("--list-rules", r.returncode == 0 and all(f"PYR00{i}" in r.stdout for i in range(10)), r.stdout)
+        check("--list-rules marks the rules that are off by default",
+              "PYR010  sleep-under-lock  (deadlock, note, off by default)" in r.stdout, r.stdout)
+
+        # A C file that does not compile is a finding with its position, like a Python
+        # syntax error: the run lints everything else and exits 1, not 2.
+        if "PYC000" in r.stdout:
+            write(f"{tmp}/mixed/broken.c", "#include <Python.h>\nint f(void) {\n  return undeclared;\n}\n")
+            write(f"{tmp}/mixed/bug.py", BUG)
+            r = run(b, ["mixed", "--format", "json"], tmp)
+            check("a C file that does not compile is reported and the rest linted",
+                  r.returncode == 1 and rules(r) == [("PYC000", "mixed/broken.c", 3), ("PYR001", "mixed/bug.py", 5)],
+                  r.stdout + r.stderr)
+            r = run(b, ["mixed/broken.c"], tmp)
+            check("the compile error shows its column", r.returncode == 1 and "mixed/broken.c:3:10: PYC000 " in r.stdout,
+                  r.stdout + r.stderr)
+
+        # The seed's own corrected program sleeps while holding its lock: correct code, so
+        # the default rules pass it; the latency advice is there when selected.
+        seed = os.path.join(a.data, "..", "runtime", "seed_early_return_fixed.py")
+        shutil.copy(seed, f"{tmp}/seed_fixed.py")
+        r = run(b, ["seed_fixed.py", "--format", "json"], tmp)
+        check("the seed's corrected program passes the default rules", r.returncode == 0 and rules(r) == [],
+              r.stdout + r.stderr)
+        r = run(b, ["seed_fixed.py", "--select", "PYR010", "--format", "json"], tmp)
+        check("--select PYR010 reports its sleep under the lock",
+              r.returncode == 1 and rules(r) == [("PYR010", "seed_fixed.py", 22)], r.stdout + r.stderr)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"{len(FAILS)} failed" if FAILS else "all passed")

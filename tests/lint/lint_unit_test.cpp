@@ -49,6 +49,14 @@ TEST(Selection, CodesPrefixesNames) {
   EXPECT_FALSE(RuleEnabled("PYR001", "missed-release", {"ALL"}, {"missed-release"}));
 }
 
+TEST(Selection, OffByDefaultRunsOnlyWhenSelected) {
+  EXPECT_FALSE(RuleEnabled("PYR010", "sleep-under-lock", {}, {}, false));
+  EXPECT_TRUE(RuleEnabled("PYR010", "sleep-under-lock", {"PYR010"}, {}, false));
+  EXPECT_TRUE(RuleEnabled("PYR010", "sleep-under-lock", {"sleep-under-lock"}, {}, false));
+  EXPECT_TRUE(RuleEnabled("PYR010", "sleep-under-lock", {"ALL"}, {}, false));
+  EXPECT_FALSE(RuleEnabled("PYR010", "sleep-under-lock", {"ALL"}, {"PYR010"}, false));
+}
+
 TEST(Gitignore, Globs) {
   EXPECT_TRUE(GlobMatch("*.py", "a/b/c.py", false));
   EXPECT_TRUE(GlobMatch("build", "build", true));

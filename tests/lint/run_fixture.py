@@ -15,7 +15,7 @@ import re
 import subprocess
 import sys
 
-EXPECT = re.compile(r"#\s*expect:\s*([A-Z0-9, ]+)")
+EXPECT = re.compile(r"(?:#|//)\s*expect:\s*([A-Z0-9, ]+)")  # `# expect:` in Python, `// expect:` in C
 
 
 def annotations(root, paths, code):
@@ -24,7 +24,7 @@ def annotations(root, paths, code):
         full = os.path.join(root, p)
         files = [full]
         if os.path.isdir(full):
-            files = [os.path.join(d, f) for d, _, fs in os.walk(full) for f in fs if f.endswith(".py")]
+            files = [os.path.join(d, f) for d, _, fs in os.walk(full) for f in fs if f.endswith((".py", ".c", ".cpp"))]
         for f in files:
             with open(f, encoding="utf-8") as fh:
                 for n, line in enumerate(fh, 1):
@@ -42,8 +42,11 @@ def main():
     ap.add_argument("--golden", required=True)
     ap.add_argument("--update", action="store_true")
     ap.add_argument("paths", nargs="+")
-    a = ap.parse_args()
+    return check(ap.parse_args())
 
+
+def check(a):
+    """Runs one fixture; `a` has bin, root, code, golden, update and paths."""
     cmd = [a.bin, "--select", a.code, "--no-gitignore"] + a.paths
     text = subprocess.run(cmd, cwd=a.root, capture_output=True, text=True)
     golden = os.path.join(a.root, a.golden)

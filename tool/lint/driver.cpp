@@ -47,7 +47,7 @@ struct Parsed {
   size_t lines = 0;
 };
 
-void ProcessFile(const std::string& path, Parsed& p) {
+void ProcessFile(const std::string& path, bool parse_only, Parsed& p) {
   p.facts.path = path;
   if (!ReadFile(path, &p.text)) {
     p.facts.read_error = true;
@@ -62,6 +62,7 @@ void ProcessFile(const std::string& path, Parsed& p) {
     return;
   }
   p.facts.syntax_errors = src.SyntaxErrors();
+  if (parse_only) return;
   ExtractFile(src, ModuleNameOf(path), p.facts);
 }
 
@@ -95,8 +96,8 @@ std::string_view LintOutcome::Line(const std::string& file, uint32_t line) const
 }
 
 bool RuleEnabled(const std::string& code, const std::string& name, const std::vector<std::string>& select,
-                 const std::vector<std::string>& ignore) {
-  bool on = select.empty();
+                 const std::vector<std::string>& ignore, bool on_by_default) {
+  bool on = select.empty() && on_by_default;
   for (const auto& s : select) on |= Matches(Upper(s) == s ? s : s, code, name) || Matches(Upper(s), code, name);
   for (const auto& s : ignore) {
     if (Matches(s, code, name) || Matches(Upper(s), code, name)) on = false;
@@ -114,7 +115,7 @@ LintOutcome RunLint(const LintRequest& req) {
   std::vector<Parsed> parsed(files.python.size());
   std::atomic<size_t> next{0};
   auto worker = [&] {
-    for (size_t i = next++; i < parsed.size(); i = next++) ProcessFile(files.python[i], parsed[i]);
+    for (size_t i = next++; i < parsed.size(); i = next++) ProcessFile(files.python[i], req.parse_only, parsed[i]);
   };
   unsigned jobs = std::max(1u, std::min<unsigned>(req.jobs, static_cast<unsigned>(parsed.size())));
   std::vector<std::thread> pool;
@@ -141,12 +142,13 @@ LintOutcome RunLint(const LintRequest& req) {
     Project project(facts);
     for (const auto& rule : AllRules()) {
       const RuleInfo& info = rule->info();
-      if (!RuleEnabled(info.code, info.name, req.select, req.ignore)) continue;
+      if (!RuleEnabled(info.code, info.name, req.select, req.ignore, info.on_by_default)) continue;
+      if (req.parse_only && info.kind != FindingKind::kSyntaxError) continue;
       rule->Check(project, findings);
     }
   }
 
-  if (!files.native.empty()) {
+  if (!files.native.empty() && !req.parse_only) {
     CLintOptions copts;
     copts.compile_commands_dir = req.compile_commands_dir;
     copts.extra_args = req.clang_args;

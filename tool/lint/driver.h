@@ -15,11 +15,14 @@ namespace pyrace::lint {
 
 struct LintRequest {
   std::vector<std::string> paths;
-  std::vector<std::string> select;  // codes, code prefixes or rule names; empty: all
+  std::vector<std::string> select;  // codes, code prefixes or rule names; empty: the default rules
   std::vector<std::string> ignore;
   std::vector<std::string> exclude;
   bool respect_gitignore = true;
   unsigned jobs = 2;
+  // Parse and report syntax errors only (PYR000): the floor the benchmark measures the
+  // analysis against.
+  bool parse_only = false;
   // C/C++ sources (routed to the Clang checks, instrument/clang).
   std::string compile_commands_dir;
   std::vector<std::string> clang_args;
@@ -37,7 +40,8 @@ struct LintOutcome {
 LintOutcome RunLint(const LintRequest& request);
 
 // Whether `code` (e.g. "PYR001") is enabled by select/ignore lists of codes, prefixes or names.
+// An empty select runs the rules that are on by default; a listed one runs regardless.
 bool RuleEnabled(const std::string& code, const std::string& name, const std::vector<std::string>& select,
-                 const std::vector<std::string>& ignore);
+                 const std::vector<std::string>& ignore, bool on_by_default = true);
 
 }  // namespace pyrace::lint

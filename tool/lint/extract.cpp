@@ -16,6 +16,31 @@ std::string_view CalleeTail(const Source& src, TSNode call) {
   return {};
 }
 
+// Whether statements can be nested in it: definitions, `with` statements and
+// assignment statements are found by descending through these only, never through the
+// expressions of a simple statement (lambdas aside, no definition lives in one).
+bool MayHoldStatements(TSNode n) {
+  return Is<"block">(n) || Is<"if_statement">(n) || Is<"elif_clause">(n) || Is<"else_clause">(n) ||
+         Is<"for_statement">(n) || Is<"while_statement">(n) || Is<"try_statement">(n) || Is<"except_clause">(n) ||
+         Is<"except_group_clause">(n) || Is<"finally_clause">(n) || Is<"with_statement">(n) ||
+         Is<"match_statement">(n) || Is<"case_clause">(n) || Is<"decorated_definition">(n);
+}
+
+// `Name` or `a.b.Name`: something a class can be called by.
+bool IsDottedName(TSNode n) {
+  while (Is<"attribute">(n)) n = Field<"object">(n);
+  return Is<"identifier">(n);
+}
+
+// Records what a name was assigned from. A later call of unknown meaning does not hide a
+// synchronisation object the name was built as.
+void KeepCtor(std::map<std::string, CtorInfo>& m, const std::string& name, const CtorInfo& ci) {
+  if (ci.kind == Ctor::kNone) return;
+  auto it = m.find(name);
+  if (it != m.end() && ci.kind == Ctor::kInstance && it->second.kind != Ctor::kInstance) return;
+  m[name] = ci;
+}
+
 Ctor CtorByName(std::string_view n) {
   if (n == "Lock" || n == "allocate_lock" || n == "allocate" || n == "LockType") return Ctor::kLock;
   if (n == "RLock" || n == "_RLock" || n == "_PyRLock" || n == "_CRLock") return Ctor::kRLock;
@@ -78,17 +103,19 @@ struct LocalScan {
 
   void Visit(TSNode ch) {
     {
-      if (Is<"function_definition">(ch) || Is<"class_definition">(ch)) {
+      // One symbol lookup per node: this walk sees every node of every function.
+      const TSSymbol sym = ts_node_symbol(ch);
+      if (sym == SymbolId<"function_definition">() || sym == SymbolId<"class_definition">()) {
         locals.insert(Str(src.Text(Field<"name">(ch))));
         return;
       }
-      if (Is<"lambda">(ch)) return;
-      if (Is<"global_statement">(ch) || Is<"nonlocal_statement">(ch)) {
-        auto& dst = Is<"global_statement">(ch) ? globals : nonlocals;
+      if (sym == SymbolId<"lambda">()) return;
+      if (sym == SymbolId<"global_statement">() || sym == SymbolId<"nonlocal_statement">()) {
+        auto& dst = sym == SymbolId<"global_statement">() ? globals : nonlocals;
         for (uint32_t j = 0; j < NamedCount(ch); ++j) dst.insert(Str(src.Text(NamedChild(ch, j))));
         return;
       }
-      if (Is<"assignment">(ch)) {
+      if (sym == SymbolId<"assignment">()) {
         TSNode l = Unparen(Field<"left">(ch));
         std::set<std::string> names;
         TargetNames(src, l, names);
@@ -99,19 +126,19 @@ struct LocalScan {
         if (Is<"identifier">(l) && !ts_node_is_null(Field<"right">(ch))) {
           single_value[Str(src.Text(l))] = Unparen(Field<"right">(ch));
         }
-      } else if (Is<"augmented_assignment">(ch)) {
+      } else if (sym == SymbolId<"augmented_assignment">()) {
         TargetNames(src, Field<"left">(ch), locals);
         std::set<std::string> names;
         TargetNames(src, Field<"left">(ch), names);
         for (const auto& nm : names) assign_count[nm] += 2;
-      } else if (Is<"for_statement">(ch) || Is<"for_in_clause">(ch)) {
+      } else if (sym == SymbolId<"for_statement">() || sym == SymbolId<"for_in_clause">()) {
         std::set<std::string> names;
         TargetNames(src, Field<"left">(ch), names);
         for (const auto& nm : names) {
           locals.insert(nm);
           assign_count[nm] += 2;
         }
-      } else if (Is<"with_item">(ch)) {
+      } else if (sym == SymbolId<"with_item">()) {
         TSNode v = Field<"value">(ch);
         if (Is<"as_pattern">(v)) {
           std::set<std::string> names;
@@ -121,19 +148,19 @@ struct LocalScan {
             assign_count[nm] += 2;
           }
         }
-      } else if (Is<"except_clause">(ch)) {
+      } else if (sym == SymbolId<"except_clause">()) {
         TSNode alias = Field<"alias">(ch);
         if (!ts_node_is_null(alias)) TargetNames(src, alias, locals);
-      } else if (Is<"named_expression">(ch)) {
+      } else if (sym == SymbolId<"named_expression">()) {
         std::string nm = Str(src.Text(Field<"name">(ch)));
         locals.insert(nm);
         assign_count[nm] += 2;
-      } else if (Is<"import_statement">(ch) || Is<"import_from_statement">(ch)) {
+      } else if (sym == SymbolId<"import_statement">() || sym == SymbolId<"import_from_statement">()) {
         for (uint32_t j = 0; j < NamedCount(ch); ++j) {
           TSNode x = NamedChild(ch, j);
           if (Is<"aliased_import">(x)) {
             locals.insert(Str(src.Text(Field<"alias">(x))));
-          } else if (Is<"dotted_name">(x) && (Is<"import_statement">(ch) || j > 0)) {
+          } else if (Is<"dotted_name">(x) && (sym == SymbolId<"import_statement">() || j > 0)) {
             std::string_view t = src.Text(x);
             locals.insert(Str(t.substr(0, t.find('.'))));
           }
@@ -211,8 +238,7 @@ class FileExtractor {
           tmp.src = &src_;
           tmp.file = &out_;
           tmp.is_module = true;
-          CtorInfo c = CtorOf(tmp, Field<"right">(a));
-          if (c.kind != Ctor::kNone) out_.globals[Str(src_.Text(l))] = c;
+          KeepCtor(out_.globals, Str(src_.Text(l)), CtorOf(tmp, Field<"right">(a)));
         }
       } else if (Is<"class_definition">(s) || Is<"decorated_definition">(s)) {
         TSNode d = Is<"decorated_definition">(s) ? Field<"definition">(s) : s;
@@ -281,8 +307,7 @@ class FileExtractor {
         TSNode a = NamedChild(s, 0);
         TSNode l = Unparen(Field<"left">(a));
         if (Is<"identifier">(l)) {
-          CtorInfo ci = CtorOf(tmp, Field<"right">(a));
-          if (ci.kind != Ctor::kNone) cf.attrs[Str(src_.Text(l))] = ci;
+          KeepCtor(cf.attrs, Str(src_.Text(l)), CtorOf(tmp, Field<"right">(a)));
         }
       }
       TSNode d = Is<"decorated_definition">(s) ? Field<"definition">(s) : s;
@@ -308,10 +333,11 @@ class FileExtractor {
             src_.Text(Field<"object">(l)) == sc.self_name) {
           CtorInfo ci = CtorOf(sc, Field<"right">(ch));
           std::string attr = Str(src_.Text(Field<"attribute">(l)));
-          if (ci.kind != Ctor::kNone && !cf.attrs.count(attr)) cf.attrs[attr] = ci;
+          auto it = cf.attrs.find(attr);
+          if (it == cf.attrs.end() || it->second.kind == Ctor::kInstance) KeepCtor(cf.attrs, attr, ci);
         }
       }
-      SelfAttrCtors(ch, sc, cf);
+      if (MayHoldStatements(ch) || Is<"expression_statement">(ch) || Is<"assignment">(ch)) SelfAttrCtors(ch, sc, cf);
     });
   }
 
@@ -328,7 +354,7 @@ class FileExtractor {
         Definitions(Field<"body">(d), parent, Str(src_.Text(Field<"name">(d))));
         return;
       }
-      if (Is<"lambda">(d) || !ts_node_named_child_count(ch)) return;
+      if (!MayHoldStatements(ch)) return;
       Definitions(ch, parent, class_name);
     });
   }
@@ -405,7 +431,7 @@ class FileExtractor {
           if (ci.kind != Ctor::kNone && Is<"identifier">(alias)) f.local_ctors[Str(src_.Text(alias))] = ci;
         }
       }
-      WithAsCtors(ch, sc, f);
+      if (MayHoldStatements(ch) || Is<"with_clause">(ch)) WithAsCtors(ch, sc, f);
     });
   }
 
@@ -492,6 +518,16 @@ Ref Scope::RefOf(TSNode e) const {
       r.a = attr;
       return r;
     }
+    // An attribute of a named object (`self.nw.lock`, `stats.lock`): the object's name
+    // with the attribute chained on; the project pass follows what was assigned.
+    if (Is<"identifier">(obj) || Is<"attribute">(obj)) {
+      Ref base = RefOf(obj);
+      if (base.kind != RefKind::kOther) {
+        base.chain = base.chain.empty() ? attr : base.chain + "." + attr;
+        base.text = r.text;
+        return base;
+      }
+    }
   }
   r.kind = RefKind::kOther;
   r.a = qualname + ":" + r.text;
@@ -510,6 +546,16 @@ std::optional<Callee> Scope::CalleeOf(TSNode fn) const {
   if (!Is<"attribute">(fn)) return std::nullopt;
   TSNode obj = Unparen(Field<"object">(fn));
   std::string m = Str(src->Text(Field<"attribute">(fn)));
+  // A method of an object the code assigned: `stats.hit`, `self.nw.update`, `w.run`.
+  auto object_method = [&]() -> std::optional<Callee> {
+    Ref r = RefOf(obj);
+    if (r.kind == RefKind::kOther) return std::nullopt;
+    c.kind = CalleeKind::kObject;
+    c.b = m;
+    c.object = std::move(r);
+    return c;
+  };
+  if (Is<"attribute">(obj)) return object_method();
   if (!Is<"identifier">(obj)) return std::nullopt;
   std::string o = Str(src->Text(obj));
   if (!self_name.empty() && o == self_name) {
@@ -517,7 +563,7 @@ std::optional<Callee> Scope::CalleeOf(TSNode fn) const {
     c.a = m;
     return c;
   }
-  if (IsLocal(o)) return std::nullopt;
+  if (IsLocal(o)) return object_method();
   if (file->classes.count(o)) {
     c.kind = CalleeKind::kClassMethod;
     c.a = o;
@@ -531,7 +577,7 @@ std::optional<Callee> Scope::CalleeOf(TSNode fn) const {
     c.b = m;
     return c;
   }
-  return std::nullopt;
+  return object_method();
 }
 
 CtorInfo CtorOf(const Scope& scope, TSNode expr) {
@@ -540,6 +586,18 @@ CtorInfo CtorOf(const Scope& scope, TSNode expr) {
   if (!Is<"call">(expr)) return ci;
   const Source& src = *scope.src;
   ci.kind = CtorByName(CalleeTail(src, expr));
+  if (ci.kind == Ctor::kNone) {
+    TSNode fn = Unparen(Field<"function">(expr));
+    if (Is<"attribute">(fn) && src.Text(Field<"attribute">(fn)) == "submit") {
+      ci.kind = Ctor::kSubmitted;
+      ci.arg = scope.RefOf(Field<"object">(fn));
+    } else if (IsDottedName(fn)) {
+      // Whether it names a class is for the project pass to say, after every file is read.
+      ci.kind = Ctor::kInstance;
+      ci.cls = Str(src.Text(fn));
+    }
+    return ci;
+  }
   if (ci.kind == Ctor::kQueue) {
     TSNode al = Field<"arguments">(expr);
     for (uint32_t i = 0; i < NamedCount(al); ++i) {

@@ -26,11 +26,15 @@ enum class RefKind : uint8_t {
 struct Ref {
   RefKind kind = RefKind::kOther;
   std::string a, b;
+  // Attributes read off the object the kind names, in order ("nw.lock" for
+  // `self.nw.lock`): the project pass follows them through what the code assigned.
+  std::string chain;
   std::string text;  // as written, for messages
-  bool operator==(const Ref& o) const { return kind == o.kind && a == o.a && b == o.b; }
+  bool operator==(const Ref& o) const { return kind == o.kind && a == o.a && b == o.b && chain == o.chain; }
   bool operator<(const Ref& o) const {
     if (kind != o.kind) return kind < o.kind;
-    return a != o.a ? a < o.a : b < o.b;
+    if (a != o.a) return a < o.a;
+    return b != o.b ? b < o.b : chain < o.chain;
   }
 };
 
@@ -48,19 +52,25 @@ enum class Ctor : uint8_t {
   kThreadExecutor,
   kProcessExecutor,
   kFuture,
+  kSubmitted,  // x.submit(...): a Future when the receiver (CtorInfo::arg) is an executor
+  kInstance,   // a call of something else: an instance when CtorInfo::cls names a class
 };
 
 struct CtorInfo {
   Ctor kind = Ctor::kNone;
-  std::optional<Ref> arg;  // Condition(lock): the lock
+  std::optional<Ref> arg;  // Condition(lock): the lock; kSubmitted: the receiver
+  std::string cls;         // kInstance: the callee as written ("NewsWrapper", "mod.Stats")
   bool bounded = false;    // Queue(maxsize) with maxsize > 0: put() can block
 };
 
 // A function or method reference at a call site or as a thread target.
-enum class CalleeKind : uint8_t { kName, kSelfMethod, kClassMethod, kModuleAttr };
+// kObject: a method of an object the code assigned (`stats.hit` for a module-level
+// `stats = Stats()`, `self.nw.update`): b is the method, object the receiver.
+enum class CalleeKind : uint8_t { kName, kSelfMethod, kClassMethod, kModuleAttr, kObject };
 struct Callee {
   CalleeKind kind = CalleeKind::kName;
-  std::string a, b;  // kName: a; kSelfMethod: a; kClassMethod: a.b; kModuleAttr: a.b
+  std::string a, b;  // kName: a; kSelfMethod: a; kClassMethod: a.b; kModuleAttr: a.b; kObject: b
+  Ref object;        // kObject
   std::string text;
 };
 
@@ -78,10 +88,13 @@ struct CallFact {
   std::vector<Ref> held;
 };
 
-enum class AccessTarget : uint8_t { kGlobal, kSelfAttr, kNonlocal };
+// kObjectAttr: an attribute of an object reached from a global or self (`stats.count`,
+// `self.nw.items`); the project pass names it by the object's class.
+enum class AccessTarget : uint8_t { kGlobal, kSelfAttr, kNonlocal, kObjectAttr };
 struct AccessFact {
   AccessTarget target = AccessTarget::kGlobal;
   std::string name;
+  Ref object;  // kObjectAttr
   bool write = false;
   bool augmented = false;  // x += ...: a read-modify-write
   Pos pos;

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 #include <cstdio>
 #include <iostream>
 #include <sstream>
@@ -12,6 +13,8 @@
 #include "tool/lint/driver.h"
 #include "tool/lint/output.h"
 #include "tool/lint/rule.h"
+
+#include "instrument/clang/c_lint.h"
 
 namespace pyrace {
 namespace {
@@ -23,9 +26,30 @@ constexpr int kExitUsage = 2;
 void ListRules(std::ostream& out) {
   for (const auto& r : lint::AllRules()) {
     const auto& i = r->info();
-    out << i.code << "  " << i.name << "  (" << i.kind_id << ", " << SeverityId(i.severity) << ")  " << i.summary
-        << "\n";
+    out << i.code << "  " << i.name << "  (" << i.kind_id << ", " << SeverityId(i.severity)
+        << (i.on_by_default ? "" : ", off by default") << ")  " << i.summary << "\n";
   }
+  for (const auto& c : CLintRules()) {
+    out << c.code << "  " << c.name << "  (" << FindingKindId(c.kind) << ", " << SeverityId(c.severity)
+        << (c.on_by_default ? "" : ", off by default") << ")  " << c.summary << "\n";
+  }
+}
+
+// The same, with each rule's description: what the doc pages docs/lint/rules/CODE.md
+// are checked against (tests/lint/rule_docs.py).
+void ListRulesJson(std::ostream& out) {
+  nlohmann::json rules = nlohmann::json::array();
+  auto add = [&](const char* code, const char* name, FindingKind kind, Severity sev, const char* summary,
+                 const char* description, bool on) {
+    rules.push_back({{"code", code}, {"name", name}, {"kind", FindingKindId(kind)}, {"severity", SeverityId(sev)},
+                     {"summary", summary}, {"description", description}, {"on_by_default", on}});
+  };
+  for (const auto& r : lint::AllRules()) {
+    const auto& i = r->info();
+    add(i.code, i.name, i.kind, i.severity, i.summary, i.description, i.on_by_default);
+  }
+  for (const auto& c : CLintRules()) add(c.code, c.name, c.kind, c.severity, c.summary, c.description, c.on_by_default);
+  out << rules.dump(2) << "\n";
 }
 
 std::vector<std::string> SplitCodes(const std::vector<std::string>& in) {
@@ -46,7 +70,7 @@ int LintMain(int argc, char** argv) {
   CLI::App app{"pyrace lint: static detection of lock misuse and races in Python (and C/C++) sources", "pyrace lint"};
   std::vector<std::string> paths, select, ignore, exclude, clang_args;
   std::string format, baseline, write_baseline, config_path, build_dir, output_path;
-  bool list_rules = false, no_gitignore = false, color = false, quiet = false;
+  bool list_rules = false, no_gitignore = false, color = false, quiet = false, parse_only = false;
   unsigned jobs = 2;
   app.add_option("paths", paths, "Files and directories to lint");
   app.add_option("--select", select, "Rule codes, prefixes or names to enable (comma-separated)")->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
@@ -63,6 +87,7 @@ int LintMain(int argc, char** argv) {
   app.add_flag("--color", color, "Colour the text report");
   app.add_flag("-q,--quiet", quiet, "Print nothing when there are no findings");
   app.add_flag("--list-rules", list_rules, "List the rules and exit");
+  app.add_flag("--parse-only", parse_only, "Only parse the Python files and report syntax errors (PYR000)");
   app.allow_extras(false);
   // Everything after `--` goes to the C/C++ compiler.
   std::vector<std::string> args(argv + 1, argv + argc);
@@ -81,7 +106,11 @@ int LintMain(int argc, char** argv) {
     return rc == 0 ? kExitClean : kExitUsage;
   }
   if (list_rules) {
-    ListRules(std::cout);
+    if (format == "json") {
+      ListRulesJson(std::cout);
+    } else {
+      ListRules(std::cout);
+    }
     return kExitClean;
   }
   if (paths.empty()) {
@@ -103,6 +132,7 @@ int LintMain(int argc, char** argv) {
   req.exclude.insert(req.exclude.end(), exclude.begin(), exclude.end());
   req.respect_gitignore = !no_gitignore;
   req.jobs = jobs;
+  req.parse_only = parse_only;
   req.compile_commands_dir = build_dir;
   req.clang_args = clang_args;
   for (const auto& s : req.select) {

@@ -165,9 +165,10 @@ void RenderLintSarif(const LintOutcome& o, std::ostream& out) {
   for (const auto& c : CLintRules()) {
     SarifRule r;
     r.id = c.code;
-    r.name = FindingKindId(c.kind);
+    r.name = c.name;
     r.short_description = c.summary;
-    r.full_description = c.summary;
+    r.full_description = c.description;
+    r.default_level = c.severity;
     r.kind = FindingKindId(c.kind);
     opts.rules.push_back(r);
   }

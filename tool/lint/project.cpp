@@ -120,6 +120,99 @@ bool Project::FindAttr(ClassRef c, const std::string& attr, ClassRef* where, Cto
   return false;
 }
 
+Project::ClassRef Project::ClassCalled(const FileFacts* file, const std::string& callee) const {
+  if (!file) return {};
+  return callee.find('.') == std::string::npos ? FindClass(file, callee) : FindBase(file, callee);
+}
+
+bool Project::HeadCtor(const FileFacts* file, const std::string& class_name, const Ref& r, CtorInfo* ci,
+                       const FileFacts** where, int depth) const {
+  if (!file || depth > 6) return false;
+  switch (r.kind) {
+    case RefKind::kGlobal: {
+      auto g = file->globals.find(r.a);
+      if (g != file->globals.end()) {
+        *ci = g->second;
+        *where = file;
+        return true;
+      }
+      auto im = file->imports.find(r.a);
+      if (im == file->imports.end() || im->second.name.empty()) return false;
+      auto m = modules_.find(im->second.module);
+      if (m == modules_.end()) return false;
+      return HeadCtor(m->second, "", Ref{RefKind::kGlobal, im->second.name, "", "", r.text}, ci, where, depth + 1);
+    }
+    case RefKind::kSelfAttr:
+    case RefKind::kClassAttr: {
+      ClassRef c = FindClass(file, r.kind == RefKind::kSelfAttr ? class_name : r.a);
+      ClassRef at;
+      if (!FindAttr(c, r.kind == RefKind::kSelfAttr ? r.a : r.b, &at, ci)) return false;
+      *where = at.file;
+      return true;
+    }
+    case RefKind::kModuleAttr: {
+      auto m = modules_.find(r.a);
+      if (m == modules_.end()) return false;
+      return HeadCtor(m->second, "", Ref{RefKind::kGlobal, r.b, "", "", r.text}, ci, where, depth + 1);
+    }
+    case RefKind::kLocal: {
+      std::string owner = r.a.substr(0, r.a.find(':'));
+      const FunctionFacts* f = Function(file->module, owner);
+      if (!f) return false;
+      auto it = f->local_ctors.find(LastComponent(r.a));
+      if (it == f->local_ctors.end()) return false;
+      *ci = it->second;
+      *where = file;
+      return true;
+    }
+    case RefKind::kOther:
+      return false;
+  }
+  return false;
+}
+
+Project::ClassRef Project::InstanceClass(const FileFacts* file, const std::string& class_name,
+                                         const std::string& qualname, const Ref& r, int depth) const {
+  (void)qualname;
+  Ref head = r;
+  head.chain.clear();
+  CtorInfo ci;
+  const FileFacts* where = nullptr;
+  if (!HeadCtor(file, class_name, head, &ci, &where, depth) || ci.kind != Ctor::kInstance) return {};
+  ClassRef c = ClassCalled(where, ci.cls);
+  for (size_t b = 0; c.cls && b < r.chain.size();) {
+    size_t e = r.chain.find('.', b);
+    if (e == std::string::npos) e = r.chain.size();
+    ClassRef at;
+    CtorInfo next;
+    if (!FindAttr(c, r.chain.substr(b, e - b), &at, &next) || next.kind != Ctor::kInstance) return {};
+    c = ClassCalled(at.file, next.cls);
+    b = e + 1;
+  }
+  return c;
+}
+
+const FunctionFacts* Project::MethodOf(ClassRef cr, const std::string& m) const {
+  for (int depth = 0; cr.cls && depth < 8; ++depth) {
+    if (std::find(cr.cls->methods.begin(), cr.cls->methods.end(), m) != cr.cls->methods.end()) {
+      return Function(cr.file->module, cr.cls->name + "." + m);
+    }
+    ClassRef next;
+    for (const auto& b : cr.cls->bases) {
+      next = FindBase(cr.file, b);
+      if (next.cls) break;
+    }
+    cr = next;
+  }
+  return nullptr;
+}
+
+std::string Project::ObjectAttrKey(const FunctionFacts& fn, const Ref& object, const std::string& attr) const {
+  ClassRef c = InstanceClass(FileOf(fn), ClassContext(fn), fn.qualname, object, 0);
+  if (!c.cls) return "";
+  return ClassKey(c.file->module, c.cls->name, attr);
+}
+
 std::string Project::ClassKey(const std::string& module, const std::string& cls, const std::string& attr) const {
   auto m = modules_.find(module);
   ClassRef c = m == modules_.end() ? ClassRef{} : FindClass(m->second, cls);
@@ -137,6 +230,15 @@ LockId Project::FromCtor(const FileFacts* file, const std::string& class_name, c
   id.display = display;
   id.ctor = ci.kind;
   id.bounded = ci.bounded;
+  if (ci.kind == Ctor::kInstance) id.ctor = Ctor::kNone;  // an object, not a synchronisation primitive
+  if (ci.kind == Ctor::kSubmitted) {
+    // executor.submit() returns a Future; other objects' submit() return whatever they do.
+    id.ctor = Ctor::kNone;
+    if (ci.arg && depth < 6) {
+      Ctor ex = ResolveIn(file, class_name, qualname, *ci.arg, depth + 1).ctor;
+      if (ex == Ctor::kThreadExecutor || ex == Ctor::kProcessExecutor) id.ctor = Ctor::kFuture;
+    }
+  }
   id.reentrant = ci.kind == Ctor::kRLock || ci.kind == Ctor::kCondition;
   if (ci.kind == Ctor::kCondition && ci.arg && depth < 6) {
     // A Condition is its lock: holding the lock holds every condition built on it.
@@ -153,17 +255,47 @@ LockId Project::ResolveIn(const FileFacts* file, const std::string& class_name, 
   LockId id;
   id.display = r.text;
   const std::string mod = file ? file->module : "";
+  if (!r.chain.empty()) {
+    // `self.nw.lock`: the lock attribute of the object's class, the same identity as
+    // `self.lock` inside that class. An object of unknown class keeps a per-function one.
+    std::string attr = LastComponent(r.chain);
+    id.lockish = LockishName(attr);
+    Ref owner = r;
+    size_t dot = r.chain.rfind('.');
+    owner.chain = dot == std::string::npos ? "" : r.chain.substr(0, dot);
+    ClassRef c = InstanceClass(file, class_name, qualname, owner, depth);
+    if (!c.cls) {
+      id.key = mod + "." + qualname + ":" + r.text;
+      id.local = true;
+      return id;
+    }
+    ClassRef where;
+    CtorInfo ci;
+    if (FindAttr(c, attr, &where, &ci)) {
+      std::string key = where.file->module + "." + where.cls->name + "." + attr;
+      LockId l = FromCtor(where.file, where.cls->name, where.cls->name, key, r.text, ci, depth);
+      l.lockish = id.lockish;
+      return l;
+    }
+    id.key = c.file->module + "." + c.cls->name + "." + attr;
+    return id;
+  }
   switch (r.kind) {
     case RefKind::kGlobal: {
       id.key = mod + "." + r.a;
       id.lockish = LockishName(r.a);
       if (!file) return id;
       auto g = file->globals.find(r.a);
-      if (g != file->globals.end()) return FromCtor(file, "", "<module>", id.key, r.text, g->second, depth);
+      if (g != file->globals.end()) {
+        // `_lock = make_lock()`: an object of unknown type keeps what its name says.
+        LockId l = FromCtor(file, "", "<module>", id.key, r.text, g->second, depth);
+        l.lockish = id.lockish;
+        return l;
+      }
       auto im = file->imports.find(r.a);
       if (im != file->imports.end() && !im->second.name.empty() && depth < 6) {
         auto m = modules_.find(im->second.module);
-        Ref g2{RefKind::kGlobal, im->second.name, "", r.text};
+        Ref g2{RefKind::kGlobal, im->second.name, "", "", r.text};
         if (m != modules_.end()) return ResolveIn(m->second, "", "<module>", g2, depth + 1);
         id.key = im->second.module + "." + im->second.name;
       }
@@ -190,7 +322,7 @@ LockId Project::ResolveIn(const FileFacts* file, const std::string& class_name, 
       id.lockish = LockishName(r.b);
       auto m = modules_.find(r.a);
       if (m != modules_.end() && depth < 6) {
-        Ref g{RefKind::kGlobal, r.b, "", r.text};
+        Ref g{RefKind::kGlobal, r.b, "", "", r.text};
         return ResolveIn(m->second, "", "<module>", g, depth + 1);
       }
       id.key = r.a + "." + r.b;
@@ -219,12 +351,11 @@ LockId Project::ResolveIn(const FileFacts* file, const std::string& class_name, 
       id.lockish = LockishName(r.text.substr(r.text.find_last_of('.') == std::string::npos ? 0 : r.text.find_last_of('.') + 1));
       return id;
   }
-  (void)qualname;
   return id;
 }
 
 LockId Project::Resolve(const FunctionFacts& fn, const Ref& r) const {
-  return ResolveIn(FileOf(fn), fn.class_name.empty() ? ClassOfNested(fn) : fn.class_name, fn.qualname, r, 0);
+  return ResolveIn(FileOf(fn), ClassContext(fn), fn.qualname, r, 0);
 }
 
 std::string Project::ClassOfNested(const FunctionFacts& fn) const {
@@ -258,24 +389,13 @@ const FunctionFacts* Project::ResolveCall(const FunctionFacts& caller, const Cal
     }
     case CalleeKind::kSelfMethod:
     case CalleeKind::kClassMethod: {
-      std::string cls = c.kind == CalleeKind::kSelfMethod ? (caller.class_name.empty() ? ClassOfNested(caller) : caller.class_name) : c.a;
-      std::string m = c.kind == CalleeKind::kSelfMethod ? c.a : c.b;
-      ClassRef cr = FindClass(file, cls);
-      for (int depth = 0; cr.cls && depth < 8; ++depth) {
-        if (std::find(cr.cls->methods.begin(), cr.cls->methods.end(), m) != cr.cls->methods.end()) {
-          return Function(cr.file->module, cr.cls->name + "." + m);
-        }
-        ClassRef next;
-        for (const auto& b : cr.cls->bases) {
-          next = FindBase(cr.file, b);
-          if (next.cls) break;
-        }
-        cr = next;
-      }
-      return nullptr;
+      std::string cls = c.kind == CalleeKind::kSelfMethod ? ClassContext(caller) : c.a;
+      return MethodOf(FindClass(file, cls), c.kind == CalleeKind::kSelfMethod ? c.a : c.b);
     }
     case CalleeKind::kModuleAttr:
       return Function(c.a, c.b);
+    case CalleeKind::kObject:
+      return MethodOf(InstanceClass(file, ClassContext(caller), caller.qualname, c.object, 0), c.b);
   }
   return nullptr;
 }

@@ -69,6 +69,9 @@ class Project {
 
   // Names of the module's class in which attribute `attr` is declared, walking bases.
   std::string ClassKey(const std::string& module, const std::string& cls, const std::string& attr) const;
+  // The project-wide name of attribute `attr` of the object `object` names inside `fn`
+  // (`stats.count` -> "mod.Stats.count"); empty when the object's class is unknown.
+  std::string ObjectAttrKey(const FunctionFacts& fn, const Ref& object, const std::string& attr) const;
 
  private:
   struct ClassRef {
@@ -76,6 +79,16 @@ class Project {
     const ClassFacts* cls = nullptr;
   };
   ClassRef FindClass(const FileFacts* file, const std::string& name, int depth = 0) const;
+  // The class a call like `Name()` or `mod.Name()` instantiates, if it names one.
+  ClassRef ClassCalled(const FileFacts* file, const std::string& callee) const;
+  // The class of the object a reference names (its chain followed), from what the code
+  // assigned to it: `stats = Stats()`, `self.nw = NewsWrapper()`.
+  ClassRef InstanceClass(const FileFacts* file, const std::string& class_name, const std::string& qualname,
+                         const Ref& r, int depth) const;
+  // What the reference's head (kind, a, b; no chain) was assigned from, and where.
+  bool HeadCtor(const FileFacts* file, const std::string& class_name, const Ref& r, CtorInfo* ci,
+                const FileFacts** where, int depth) const;
+  const FunctionFacts* MethodOf(ClassRef c, const std::string& method) const;
   ClassRef FindBase(const FileFacts* file, const std::string& base_text) const;
   bool FindAttr(ClassRef c, const std::string& attr, ClassRef* where, CtorInfo* ctor, int depth = 0) const;
   LockId ResolveIn(const FileFacts* file, const std::string& class_name, const std::string& qualname,
@@ -84,6 +97,9 @@ class Project {
                   const std::string& key, const std::string& display, const CtorInfo& ci, int depth) const;
   const FunctionFacts* Function(const std::string& module, const std::string& qualname) const;
   std::string ClassOfNested(const FunctionFacts& fn) const;
+  std::string ClassContext(const FunctionFacts& fn) const {
+    return fn.class_name.empty() ? ClassOfNested(fn) : fn.class_name;
+  }
   bool IsThreadClass(ClassRef c, int depth = 0) const;
   void ComputeTargets();
 

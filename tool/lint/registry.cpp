@@ -15,6 +15,7 @@ const std::vector<std::unique_ptr<Rule>>& AllRules() {
     r.push_back(MakeBlockingUnderLockRule());
     r.push_back(MakeWaitNotInLoopRule());
     r.push_back(MakeConditionNotHeldRule());
+    r.push_back(MakeSleepUnderLockRule());
     return r;
   }();
   return rules;

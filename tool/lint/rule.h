@@ -16,11 +16,14 @@ namespace pyrace::lint {
 struct RuleInfo {
   const char* code;        // "PYR001"
   const char* name;        // "missed-release"
-  const char* kind_id;     // DESIGN.md finding kind, or "syntax-error" for PYR000
+  const char* kind_id;     // the finding kind's id (FindingKindId(kind))
   FindingKind kind;
   Severity severity;
   const char* summary;     // one line (SARIF shortDescription)
   const char* description; // one paragraph: why it matters (SARIF fullDescription)
+  // Whether an empty select runs it: only rules whose findings are bugs (a deadlock, a
+  // race, an exception) are; advice about latency or style waits to be selected.
+  bool on_by_default;
 };
 
 class Rule {
@@ -51,5 +54,6 @@ std::unique_ptr<Rule> MakeUnlockedIncrementRule();
 std::unique_ptr<Rule> MakeBlockingUnderLockRule();
 std::unique_ptr<Rule> MakeWaitNotInLoopRule();
 std::unique_ptr<Rule> MakeConditionNotHeldRule();
+std::unique_ptr<Rule> MakeSleepUnderLockRule();
 
 }  // namespace pyrace::lint

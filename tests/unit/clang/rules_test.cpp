@@ -61,8 +61,10 @@ TEST(Rules, EveryRuleHasAKindAndSummary) {
   for (const CLintRule& r : CLintRules()) {
     EXPECT_TRUE(codes.insert(r.code).second) << r.code;
     EXPECT_NE(std::string(r.summary), "");
+    EXPECT_NE(std::string(r.name), "");
+    EXPECT_NE(std::string(r.description), "");
   }
-  EXPECT_EQ(codes.size(), 9u);
+  EXPECT_EQ(codes.size(), 10u);
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
-// The project-wide name of a data access target, shared by the data-race rules.
+// The project-wide name of a data access target, shared by the data-race rules; empty
+// when it has none (an attribute of an object whose class is unknown).
 #pragma once
 
 #include <string>
@@ -13,11 +14,13 @@ inline std::string AccessKey(const Project& project, const FunctionFacts& fn, co
     case AccessTarget::kSelfAttr: return project.ClassKey(fn.module, cls, a.name);
     case AccessTarget::kGlobal: return fn.module + "." + a.name;
     case AccessTarget::kNonlocal: return fn.module + "." + fn.enclosing + ":" + a.name;
+    case AccessTarget::kObjectAttr: return project.ObjectAttrKey(fn, a.object, a.name);
   }
   return a.name;
 }
 
 inline std::string AccessDisplay(const AccessFact& a) {
+  if (a.target == AccessTarget::kObjectAttr) return a.object.text + "." + a.name;
   return a.target == AccessTarget::kSelfAttr ? "self." + a.name : a.name;
 }
 

@@ -6,11 +6,12 @@ namespace pyrace::lint {
 namespace {
 
 const RuleInfo kInfo{
-    "PYR000", "syntax-error", "syntax-error", FindingKind::kMissedRelease, Severity::kError,
+    "PYR000", "syntax-error", "syntax-error", FindingKind::kSyntaxError, Severity::kError,
     "The file does not parse as Python 3",
     "pyrace lint parses every file with tree-sitter's Python grammar (Python 3 up to 3.13). A file that "
     "does not parse cannot be checked for lock misuse, so the error is reported at its position and the "
-    "rest of the project is still linted."};
+    "rest of the project is still linted.",
+    true};
 
 class SyntaxErrorRule : public Rule {
  public:

@@ -13,7 +13,8 @@ const RuleInfo kInfo{
     "A lock taken with acquire() must be released on every way out of the code that took it: an early "
     "return, a raise, a break out of the loop, or an exception from a call between acquire() and the "
     "try/finally that releases it. A path that skips release() leaves the lock held, and every other "
-    "thread that needs it blocks forever."};
+    "thread that needs it blocks forever.",
+    true};
 
 int Priority(ExitKind k) {
   switch (k) {

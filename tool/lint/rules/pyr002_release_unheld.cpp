@@ -11,7 +11,8 @@ const RuleInfo kInfo{
     "release() of a lock that is not held raises RuntimeError, which replaces the exception that was "
     "being handled. The classic cause is acquire() placed inside the try whose finally releases: if "
     "acquire() (or anything before it in the try) raises, the finally releases a lock this thread "
-    "never took. Call acquire() immediately before try:, or use a with statement."};
+    "never took. Call acquire() immediately before try:, or use a with statement.",
+    true};
 
 class ReleaseUnheldRule : public Rule {
  public:

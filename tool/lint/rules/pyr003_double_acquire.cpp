@@ -14,7 +14,8 @@ const RuleInfo kInfo{
     "already holds the lock waits for itself forever. This happens with nested with-blocks, an "
     "acquire() on a path that did not release, or a method that calls another method taking the same "
     "lock. Use an RLock if re-entry is intended, or split the method into a locked public part and an "
-    "unlocked private part."};
+    "unlocked private part.",
+    true};
 
 bool Plain(const LockId& l) { return l.IsSharedLock() && !l.reentrant && (l.ctor == Ctor::kLock || l.ctor == Ctor::kCondition); }
 

@@ -1,6 +1,7 @@
-// PYR004: two locks taken in opposite orders in different places of the project (nested
-// with-blocks, acquire/release pairs, or a call made while holding one lock to a function
-// that takes the other). Locks are module globals, self.<attr> within a class (resolved
+// PYR004: locks taken in orders that form a cycle in the project's static lock graph (an
+// edge A -> B wherever B is acquired while holding A: nested with-blocks, acquire/release
+// pairs, or a call made while holding A to a function that takes B): two locks in
+// opposite orders, or three and more around a longer cycle. Locks are module globals, self.<attr> within a class (resolved
 // through base classes) and class attributes.
 #include <algorithm>
 #include <map>
@@ -17,7 +18,8 @@ const RuleInfo kInfo{
     "If one code path takes lock A and then lock B while another takes B and then A, two threads "
     "running them at the same time can each hold one lock and wait forever for the other. Pick one "
     "global order for every pair of locks and take them in that order everywhere (or take the second "
-    "lock outside the first)."};
+    "lock outside the first).",
+    true};
 
 struct EdgeSite {
   const FileFacts* file;
@@ -31,6 +33,8 @@ struct EdgeSite {
   Pos via_pos;
 };
 
+using Edges = std::map<std::pair<std::string, std::string>, std::vector<EdgeSite>>;
+
 bool SiteLess(const EdgeSite& a, const EdgeSite& b) {
   if (a.file->path != b.file->path) return a.file->path < b.file->path;
   return a.inner < b.inner;
@@ -41,26 +45,86 @@ class LockOrderRule : public Rule {
   const RuleInfo& info() const override { return kInfo; }
 
   void Check(const Project& project, std::vector<Finding>& out) const override {
-    std::map<std::pair<std::string, std::string>, std::vector<EdgeSite>> edges;
+    Edges edges;
     for (const auto& file : project.files()) {
       for (const auto& fn : file.functions) Collect(project, file, fn, edges);
     }
-    std::set<std::pair<std::string, std::string>> reported;
     for (auto& [key, sites] : edges) std::sort(sites.begin(), sites.end(), SiteLess);
-    for (const auto& [key, sites] : edges) {
-      const auto& [a, b] = key;
-      if (!(a < b)) continue;
-      auto rev = edges.find({b, a});
-      if (rev == edges.end()) continue;
-      const EdgeSite* s1 = nullptr;
-      const EdgeSite* s2 = nullptr;
-      if (!Ungated(sites, rev->second, &s1, &s2)) continue;
-      if (SiteLess(*s2, *s1)) std::swap(s1, s2);
-      Report(*s1, *s2, out);
+    std::map<std::string, std::vector<std::string>> next;  // the static lock graph
+    for (const auto& [key, sites] : edges) next[key.first].push_back(key.second);
+    // Every elementary cycle once: each is found from its smallest lock, through larger
+    // ones only (the graph is small; the length and count bounds keep it so).
+    std::vector<std::string> path;
+    size_t found = 0;
+    for (const auto& [start, succ] : next) {
+      path.assign(1, start);
+      Cycles(edges, next, start, path, found, out);
     }
   }
 
  private:
+  static constexpr size_t kMaxCycleLength = 6;
+  static constexpr size_t kMaxCycles = 500;
+
+  void Cycles(const Edges& edges, const std::map<std::string, std::vector<std::string>>& next,
+              const std::string& start, std::vector<std::string>& path, size_t& found,
+              std::vector<Finding>& out) const {
+    auto it = next.find(path.back());
+    if (it == next.end()) return;
+    for (const auto& n : it->second) {
+      if (found >= kMaxCycles) return;
+      if (n == start && path.size() >= 2) {
+        ++found;
+        ReportCycle(edges, path, out);
+        continue;
+      }
+      if (n <= start || path.size() >= kMaxCycleLength || std::find(path.begin(), path.end(), n) != path.end()) {
+        continue;
+      }
+      path.push_back(n);
+      Cycles(edges, next, start, path, found, out);
+      path.pop_back();
+    }
+  }
+
+  // One site per edge of the cycle, no two serialised by a common gate lock: only then
+  // can one thread per edge stand at its site at the same time.
+  static bool ChooseSites(const std::vector<const std::vector<EdgeSite>*>& lists, size_t i,
+                          std::vector<const EdgeSite*>& chosen) {
+    if (i == lists.size()) return true;
+    size_t tries = 0;
+    for (const auto& x : *lists[i]) {
+      if (++tries > 32) break;
+      bool gated = false;
+      for (const EdgeSite* y : chosen) {
+        for (const auto& g : x.gates) gated |= y->gates.count(g) > 0;
+      }
+      if (gated) continue;
+      chosen.push_back(&x);
+      if (ChooseSites(lists, i + 1, chosen)) return true;
+      chosen.pop_back();
+    }
+    return false;
+  }
+
+  void ReportCycle(const Edges& edges, const std::vector<std::string>& cycle, std::vector<Finding>& out) const {
+    std::vector<const std::vector<EdgeSite>*> lists;
+    for (size_t i = 0; i < cycle.size(); ++i) lists.push_back(&edges.at({cycle[i], cycle[(i + 1) % cycle.size()]}));
+    std::vector<const EdgeSite*> chosen;
+    if (!ChooseSites(lists, 0, chosen)) return;
+    // Reported at the first site in file order, the others following around the cycle.
+    size_t first = 0;
+    for (size_t i = 1; i < chosen.size(); ++i) {
+      if (SiteLess(*chosen[i], *chosen[first])) first = i;
+    }
+    std::rotate(chosen.begin(), chosen.begin() + static_cast<long>(first), chosen.end());
+    if (chosen.size() == 2) {
+      Report(*chosen[0], *chosen[1], out);
+    } else {
+      ReportLonger(chosen, out);
+    }
+  }
+
   static void Add(std::map<std::pair<std::string, std::string>, std::vector<EdgeSite>>& edges,
                   const LockId& outer, const LockId& inner, EdgeSite site, const std::set<std::string>& held) {
     if (outer.key == inner.key) return;
@@ -111,22 +175,6 @@ class LockOrderRule : public Rule {
     return out;
   }
 
-  // A pair of sites, one per direction, not serialised by a common gate lock.
-  static bool Ungated(const std::vector<EdgeSite>& ab, const std::vector<EdgeSite>& ba, const EdgeSite** s1,
-                      const EdgeSite** s2) {
-    for (const auto& x : ab) {
-      for (const auto& y : ba) {
-        bool gated = false;
-        for (const auto& g : x.gates) gated |= y.gates.count(g) > 0;
-        if (gated) continue;
-        *s1 = &x;
-        *s2 = &y;
-        return true;
-      }
-    }
-    return false;
-  }
-
   static std::string Where(const EdgeSite& s) {
     return s.file->path + ":" + std::to_string(s.inner.line);
   }
@@ -147,6 +195,35 @@ class LockOrderRule : public Rule {
                                    {Location(*s2.via_file, s2.via_fn, s2.via_pos)}});
     }
     x.notes.push_back("always take '" + s1.outer_display + "' and '" + s1.inner_display + "' in one order");
+    out.push_back(std::move(x));
+  }
+
+  // A cycle of three or more locks: each thread holds one and waits for the next.
+  void ReportLonger(const std::vector<const EdgeSite*>& sites, std::vector<Finding>& out) const {
+    const EdgeSite& s1 = *sites[0];
+    std::string msg = "lock-order cycle of " + std::to_string(sites.size()) + " locks: '" + s1.inner_display +
+                      "' is acquired" + (s1.via.empty() ? "" : " (in " + s1.via + ")") + " while holding '" +
+                      s1.outer_display + "'";
+    for (size_t i = 1; i < sites.size(); ++i) {
+      msg += ", " + Where(*sites[i]) + " acquires '" + sites[i]->inner_display + "' while holding '" +
+             sites[i]->outer_display + "'";
+    }
+    msg += ": " + std::to_string(sites.size()) + " threads can deadlock";
+    Finding x = MakeFinding(kInfo, *s1.file, s1.fn, s1.inner, msg);
+    for (size_t i = 1; i < sites.size(); ++i) {
+      const EdgeSite& s = *sites[i];
+      x.sections.push_back(Section{"'" + s.inner_display + "' is acquired while holding '" + s.outer_display + "' here:",
+                                   {Location(*s.file, s.fn, s.inner)}});
+    }
+    for (const EdgeSite* s : sites) {
+      if (!s->via.empty() && s->via_file) {
+        x.sections.push_back(Section{"'" + s->inner_display + "' is acquired inside " + s->via + " here:",
+                                     {Location(*s->via_file, s->via_fn, s->via_pos)}});
+      }
+    }
+    std::string order;
+    for (const EdgeSite* s : sites) order += (order.empty() ? "'" : ", '") + s->outer_display + "'";
+    x.notes.push_back("take " + order + " in one global order everywhere");
     out.push_back(std::move(x));
   }
 };

@@ -15,7 +15,8 @@ const RuleInfo kInfo{
     "When a field or global is written while holding a lock somewhere, the author decided that lock "
     "guards it. An access without the lock in code that runs in another thread races with those "
     "writes: it can read a half-updated state or lose an update. The GIL does not make this safe, it "
-    "only makes it rarer (and free-threaded Python removes it). Take the same lock around the access."};
+    "only makes it rarer (and free-threaded Python removes it). Take the same lock around the access.",
+    true};
 
 bool ExemptFunction(const FunctionFacts& fn) {
   static const std::set<std::string> kExempt = {"__init__", "__new__", "__del__", "__init_subclass__",
@@ -46,6 +47,7 @@ class InconsistentLockingRule : public Rule {
           std::string lock = SharedLock(project, fn, a.held);
           if (lock.empty()) continue;
           std::string key = AccessKey(project, fn, a, Cls(project, fn));
+          if (key.empty()) continue;
           locked.emplace(key, Locked{&file, &fn, &a, lock});
           locked_in[key].insert(&fn);
         }
@@ -114,8 +116,13 @@ class InconsistentLockingRule : public Rule {
   static bool IsSyncObject(const Project& project, const FunctionFacts& fn, const AccessFact& a) {
     if (LockishName(a.name)) return true;
     Ref r;
-    r.kind = a.target == AccessTarget::kSelfAttr ? RefKind::kSelfAttr : RefKind::kGlobal;
-    r.a = a.name;
+    if (a.target == AccessTarget::kObjectAttr) {
+      r = a.object;
+      r.chain = r.chain.empty() ? a.name : r.chain + "." + a.name;
+    } else {
+      r.kind = a.target == AccessTarget::kSelfAttr ? RefKind::kSelfAttr : RefKind::kGlobal;
+      r.a = a.name;
+    }
     return project.Resolve(fn, r).ctor != Ctor::kNone;
   }
 };

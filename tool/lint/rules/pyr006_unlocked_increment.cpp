@@ -14,7 +14,8 @@ const RuleInfo kInfo{
     "'counter += 1' is a read, an add and a write: two threads can read the same old value and one "
     "increment is lost. Under the GIL this happens whenever a thread switch falls between the read and "
     "the write; without the GIL it happens constantly. In a function that runs as a thread (Thread "
-    "target, executor submission) guard the update with a lock shared by all threads."};
+    "target, executor submission) guard the update with a lock shared by all threads.",
+    true};
 
 bool HeldSharedLock(const Project& project, const FunctionFacts& fn, const std::vector<Ref>& held) {
   for (const auto& h : held) {
@@ -36,6 +37,10 @@ class UnlockedIncrementRule : public Rule {
         for (const auto& a : fn.accesses) {
           if (!a.augmented || HeldSharedLock(project, fn, a.held)) continue;
           if (a.target == AccessTarget::kSelfAttr && own_self) continue;
+          if (a.target == AccessTarget::kObjectAttr &&
+              ((own_self && a.object.kind == RefKind::kSelfAttr) || project.ObjectAttrKey(fn, a.object, a.name).empty())) {
+            continue;  // an object of unknown class, or one the thread owns
+          }
           if (!done.insert(AccessDisplay(a)).second) continue;
           const char* what = a.target == AccessTarget::kGlobal     ? "global"
                              : a.target == AccessTarget::kNonlocal ? "nonlocal"

@@ -10,7 +10,8 @@ const RuleInfo kInfo{
     "Returning from Condition.wait() does not mean the awaited state holds: notify_all() wakes every "
     "waiter, another thread may consume the state first, a notify may be meant for a different "
     "predicate, and a timeout returns anyway. Wait in a loop ('while not ready: cond.wait()') or use "
-    "cond.wait_for(predicate)."};
+    "cond.wait_for(predicate).",
+    true};
 
 class WaitNotInLoopRule : public Rule {
  public:

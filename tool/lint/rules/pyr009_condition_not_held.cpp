@@ -11,7 +11,8 @@ const RuleInfo kInfo{
     "Condition.wait() releases the condition's lock and notify() requires it to be held: calling either "
     "without 'with cond:' raises RuntimeError at run time, and notifying outside the lock loses wakeups "
     "when the waiter checks its predicate between the change and the notify. Hold the condition (or "
-    "the lock it was built on) around the state change and the call."};
+    "the lock it was built on) around the state change and the call.",
+    true};
 
 bool Holds(const Project& project, const FunctionFacts& fn, const std::vector<Ref>& held, const std::string& key) {
   for (const auto& h : held) {
