@@ -9,6 +9,7 @@
 
 #include "runtime/model/event.h"
 #include "runtime/python/access_objects.h"
+#include "runtime/python/lock_names.h"
 #include "runtime/python/lock_types.h"
 #include "runtime/python/recorder.h"
 
@@ -334,7 +335,10 @@ PyObject* HookSetAttr(HOOK_ARGS) {
   Site* s = SiteArg(self, args[2]);
   if (s == nullptr) return nullptr;
   if (PyObject_SetAttr(args[1], s->name, args[0]) < 0) return nullptr;
-  if (Recording()) RecordAttr(args[1], *s, Flags(s->kind));
+  if (Recording()) {
+    RecordAttr(args[1], *s, Flags(s->kind));
+    NameStoredLock(args[0], s->text, s->name);
+  }
   Py_RETURN_NONE;
 }
 

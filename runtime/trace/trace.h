@@ -19,7 +19,7 @@
 namespace pyrace {
 
 inline constexpr uint16_t kTraceVersionMajor = 1;
-inline constexpr uint16_t kTraceVersionMinor = 0;
+inline constexpr uint16_t kTraceVersionMinor = 1;
 
 struct TraceHeader {
   uint16_t version_major = kTraceVersionMajor;
@@ -50,6 +50,10 @@ class TraceWriter {
   void DefineStack(StackId id, std::span<const Frame> frames);
   void DefineThread(Tid tid, const ThreadInfo& info);
   void DefineLocation(LocId id, const LocationInfo& info);
+  // 1.1: Symbols::locks[lock].name, after the lock's kLockCreate.
+  void DefineLockName(LockId lock, StrId name);
+  // 1.1: Symbols::stack_tests[stack], after the stack's definition.
+  void DefineStackTest(StackId stack, StrId test);
 
   void Emit(const Event& e);
 

@@ -149,7 +149,7 @@ TEST(Replay, TraceFromANewerMajorVersionIsAnInputError) {
   const ToolResult r = RunPyrace({"replay", path});
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("pyrace: cannot replay '" + path + "': trace format version " +
-                       std::to_string(kTraceVersionMajor + 1) + ".0 is newer"),
+                       std::to_string(kTraceVersionMajor + 1) + "." + std::to_string(kTraceVersionMinor) + " is newer"),
             std::string::npos)
       << r.err;
 }

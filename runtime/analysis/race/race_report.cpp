@@ -36,13 +36,18 @@ std::string ThreadName(const Symbols& syms, Tid t) {
   return s;
 }
 
-std::string LockName(LockId l) { return "L" + std::to_string(l); }
+// "Account.lock (L1)" when the program keeps the lock under a name, "L1" otherwise.
+std::string LockName(LockId l, const Symbols& syms) {
+  std::string id = "L" + std::to_string(l);
+  std::string_view name = syms.lock_name(l);
+  return name.empty() ? id : std::string(name) + " (" + id + ")";
+}
 
-std::string LockList(const LocksetTable& locksets, LocksetId set) {
+std::string LockList(const LocksetTable& locksets, LocksetId set, const Symbols& syms) {
   auto locks = locksets.Locks(set);
   if (locks.empty()) return "no locks";
   std::string s = locks.size() == 1 ? "lock " : "locks ";
-  for (size_t i = 0; i < locks.size(); ++i) s += (i ? ", " : "") + LockName(locks[i]);
+  for (size_t i = 0; i < locks.size(); ++i) s += (i ? ", " : "") + LockName(locks[i], syms);
   return s;
 }
 
@@ -71,7 +76,7 @@ Section AccessSection(const std::string& prefix, const Access& a, const std::str
   std::string word = AccessWord(a);
   if (!prefix.empty()) word = Lower(word);
   return {prefix + word + " of " + where + " by " + ThreadName(syms, a.tid) +
-              ", holding " + LockList(locksets, a.locks) + ":",
+              ", holding " + LockList(locksets, a.locks, syms) + ":",
           Frames(syms, a.stack)};
 }
 
@@ -86,7 +91,7 @@ void AddThreadSection(Finding& f, Tid t, const Symbols& syms) {
 
 void AddLockSection(Finding& f, LockId l, const Symbols& syms) {
   if (l >= syms.locks.size() || syms.locks[l].create_stack == kNoStack) return;
-  f.sections.push_back({"Lock " + LockName(l) + " created at:", Frames(syms, syms.locks[l].create_stack)});
+  f.sections.push_back({"Lock " + LockName(l, syms) + " created at:", Frames(syms, syms.locks[l].create_stack)});
 }
 
 bool Holds(const LocksetTable& locksets, LocksetId set, LockId l) {
@@ -111,9 +116,9 @@ std::string GuardNote(const RaceRecord& r, const std::string& where, const Locks
   }
   LockId l = guard[0];
   std::string created;
-  if (l < syms.locks.size()) created = " (created at " + At(syms, syms.locks[l].create_stack) + ")";
+  if (l < syms.locks.size() && syms.lock_name(l).empty()) created = " (created at " + At(syms, syms.locks[l].create_stack) + ")";
   const Access& missing = Holds(locksets, r.current.locks, l) ? r.previous : r.current;
-  return "Lock " + LockName(l) + created + " guards the other accesses to " + where +
+  return "Lock " + LockName(l, syms) + created + " guards the other accesses to " + where +
          "; hold it at " + At(syms, missing.stack) + " too.";
 }
 
