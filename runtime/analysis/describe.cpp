@@ -40,6 +40,7 @@ Section StackSection(const Symbols& syms, StackId stack, std::string title) {
   Section s;
   s.title = std::move(title);
   for (const Frame& f : syms.stack(stack)) s.frames.push_back(FrameLocation(syms, f));
+  s.test = std::string(syms.stack_test(stack));
   return s;
 }
 

@@ -3,6 +3,7 @@
 // machinery folded in text (every frame with --full-stacks, and always in JSON).
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -108,6 +109,65 @@ TEST(FoldedFrames, JsonKeepsEveryFrame) {
   const auto& frames = j["findings"][0]["stacks"][0]["frames"];
   ASSERT_EQ(frames.size(), 4u) << frames.dump(2);
   EXPECT_EQ(frames[2]["function"], "Thread._bootstrap_inner");
+}
+
+// Debian's python3 has pytest (python3-pytest, scripts/setup.sh).
+bool HavePytest() { return std::system("/usr/bin/python3 -c 'import pytest' 2>/dev/null") == 0; }
+
+TEST(TestIds, EachStackNamesTheTestItsThreadBelongsTo) {
+  if (!HavePytest()) GTEST_SKIP() << "no pytest for /usr/bin/python3";
+  TempDir tmp;
+  const std::string report = tmp.File("r.json");
+  const std::string dir = Testdata("pytest_suite");
+  const ToolResult r = RunPyrace({"run", "--python", "/usr/bin/python3", "--format", "json", "--output", report,
+                                  "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_pool.py"},
+                                 {}, dir);
+  ASSERT_EQ(r.exit_code, 66) << r.out << r.err;
+  EXPECT_NE(r.out.find("4 passed"), std::string::npos) << r.out;
+  const nlohmann::json j = ReadJson(report);
+  EXPECT_EQ(FindingsOf(j), Annotations(dir + "/test_pool.py"));
+  for (const auto& f : j["findings"]) {
+    const std::string kind = f["kind"];
+    // The worker thread was started by test_leaves_worker and forgot its release
+    // while test_later ran: it is still test_leaves_worker's.
+    const std::string want = kind == "lock-order-inversion" ? "test_pool.py::test_inversion"
+                                                            : "test_pool.py::test_leaves_worker";
+    size_t with_test = 0;
+    for (const auto& s : f["stacks"]) {
+      const std::string title = s["title"];
+      if (title.find("created at") != std::string::npos) {
+        EXPECT_FALSE(s.contains("test")) << title;  // module import, before any test
+        continue;
+      }
+      ASSERT_TRUE(s.contains("test")) << kind << ": " << s.dump(2);
+      EXPECT_EQ(s["test"], want) << kind << ": " << title;
+      ++with_test;
+    }
+    EXPECT_GE(with_test, 2u) << f.dump(2);
+  }
+}
+
+TEST(TestIds, TextGroupsFindingsByTest) {
+  if (!HavePytest()) GTEST_SKIP() << "no pytest for /usr/bin/python3";
+  const std::string dir = Testdata("pytest_suite");
+  const ToolResult r = RunPyrace({"run", "--python", "/usr/bin/python3", "-m", "pytest", "-q", "-p",
+                                  "no:cacheprovider", "test_pool.py"},
+                                 {}, dir);
+  ASSERT_EQ(r.exit_code, 66) << r.err;
+  const size_t inversion = r.err.find("pyrace: in test test_pool.py::test_inversion:\n==================\n");
+  const size_t worker = r.err.find("pyrace: in test test_pool.py::test_leaves_worker:\n==================\n");
+  ASSERT_NE(inversion, std::string::npos) << r.err;
+  ASSERT_NE(worker, std::string::npos) << r.err;
+  EXPECT_LT(inversion, r.err.find("WARNING: pyrace: lock-order-inversion"));
+  EXPECT_LT(worker, r.err.find("WARNING: pyrace: missed-release"));
+  EXPECT_LT(r.err.find("WARNING: pyrace: lock-order-inversion"), worker);
+}
+
+// Outside pytest nothing names a test, and the text has no groups.
+TEST(TestIds, NoTestsOutsidePytest) {
+  const ToolResult r = RunPyrace({"run", Testdata(kProgram)});
+  ASSERT_EQ(r.exit_code, 66) << r.err;
+  EXPECT_EQ(r.err.find("in test"), std::string::npos) << r.err;
 }
 
 }  // namespace

@@ -89,8 +89,11 @@ void RenderFrames(const std::vector<SourceLocation>& frames, bool full, SourceLi
   }
 }
 
-void RenderSection(const Section& s, const Style& st, bool full, SourceLines& sources, std::ostream& out) {
+void RenderSection(const Section& s, const Style& st, bool full, const std::string& group_test,
+                   SourceLines& sources, std::ostream& out) {
   out << "  " << st.Blue() << s.title << st.Reset() << '\n';
+  // A stack from another test than the finding's (a thread an earlier test left running).
+  if (!s.test.empty() && s.test != group_test) out << "    (in test " << s.test << ")\n";
   if (s.frames.empty()) {
     out << "    <no stack>\n";
     return;
@@ -123,7 +126,7 @@ void RenderTextFinding(const Finding& f, const ReportInfo& info, SourceLines& so
   if (f.sections.empty() && !f.primary.file.empty()) RenderFrames({f.primary}, true, sources, out);
   for (const Section& s : f.sections) {
     out << '\n';
-    RenderSection(s, st, info.full_stacks, sources, out);
+    RenderSection(s, st, info.full_stacks, FindingTest(f), sources, out);
   }
   if (!f.sections.empty() || !f.notes.empty()) out << '\n';
   for (const std::string& note : f.notes) out << "  hint: " << note << '\n';
@@ -132,10 +135,21 @@ void RenderTextFinding(const Finding& f, const ReportInfo& info, SourceLines& so
 
 void RenderText(const std::vector<Finding>& findings, const ReportInfo& info, SourceLines& sources,
                 std::ostream& out) {
+  // Under pytest, findings come grouped by the test they were found in, in the order
+  // the tests first appear (the run's order).
+  std::vector<std::string> tests;
   for (const Finding& f : findings) {
-    out << kSeparator << '\n';
-    RenderTextFinding(f, info, sources, out);
-    out << kSeparator << '\n';
+    if (std::find(tests.begin(), tests.end(), FindingTest(f)) == tests.end()) tests.push_back(FindingTest(f));
+  }
+  const bool grouped = tests.size() > 1 || (tests.size() == 1 && !tests[0].empty());
+  for (const std::string& test : tests) {
+    if (grouped) out << "pyrace: " << (test.empty() ? std::string("outside any test") : "in test " + test) << ":\n";
+    for (const Finding& f : findings) {
+      if (FindingTest(f) != test) continue;
+      out << kSeparator << '\n';
+      RenderTextFinding(f, info, sources, out);
+      out << kSeparator << '\n';
+    }
   }
   RenderTrailer(findings, info, out);
 }

@@ -77,7 +77,7 @@ Section AccessSection(const std::string& prefix, const Access& a, const std::str
   if (!prefix.empty()) word = Lower(word);
   return {prefix + word + " of " + where + " by " + ThreadName(syms, a.tid) +
               ", holding " + LockList(locksets, a.locks, syms) + ":",
-          Frames(syms, a.stack)};
+          Frames(syms, a.stack), std::string(syms.stack_test(a.stack))};
 }
 
 void AddThreadSection(Finding& f, Tid t, const Symbols& syms) {
