@@ -48,11 +48,11 @@ Finding BadReleaseDetector::Build(const Event& e, const AnalysisContext& ctx, Ti
   f.kind = FindingKind::kBadRelease;
   f.message = Message(syms, l, kind, e.tid, owner);
   f.primary = PrimaryLocation(syms, e.stack);
-  f.sections.push_back(StackSection(syms, e.stack, "Release of " + LockName(l) + " by thread " +
+  f.sections.push_back(StackSection(syms, e.stack, "Release of " + LockLabel(syms, l) + " by thread " +
                                                        ThreadLabel(syms, e.tid) + ":"));
   if (owner != kNoTid && owner != e.tid) {
     const LockRecord* rec = ctx.locks->Lock(l);
-    f.sections.push_back(StackSection(syms, rec->acquire_stack, LockName(l) + " was acquired by thread " +
+    f.sections.push_back(StackSection(syms, rec->acquire_stack, LockLabel(syms, l) + " was acquired by thread " +
                                                                     ThreadLabel(syms, owner) + " here:"));
   }
   AddLockCreatedSection(syms, l, f);

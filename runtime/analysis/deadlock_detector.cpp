@@ -41,9 +41,9 @@ std::string Names(const Scene& s, const std::vector<Tid>& tids) {
   return out;
 }
 
-std::string WhatItWaitsFor(const Wait& w) {
+std::string WhatItWaitsFor(const Symbols& syms, const Wait& w) {
   switch (w.kind) {
-    case WaitKind::kLock: return "lock " + LockName(static_cast<LockId>(w.obj));
+    case WaitKind::kLock: return "lock " + LockLabel(syms, static_cast<LockId>(w.obj));
     case WaitKind::kJoin: return "thread T" + std::to_string(w.obj) + " to finish";
     case WaitKind::kJoinAll: return "every non-daemon thread to finish (interpreter shutdown)";
     case WaitKind::kHandoff: return "hand-off #" + std::to_string(w.obj) + " (queue, event or condition)";
@@ -87,12 +87,12 @@ std::string Chain(const Scene& s, const Wait& first, std::vector<Tid>& visited) 
              " for another thread to notify, set, put or release, and every other thread is stuck";
     }
     if (w->kind == WaitKind::kLock && target == w->tid) {
-      return out + "waits for " + WhatItWaitsFor(*w) + " that it holds itself";
+      return out + "waits for " + WhatItWaitsFor(s.syms, *w) + " that it holds itself";
     }
     if (w->kind == WaitKind::kJoin) {
       out += "waits for " + ThreadName(s.syms, target) + " to finish";
     } else {
-      out += "waits for " + WhatItWaitsFor(*w);
+      out += "waits for " + WhatItWaitsFor(s.syms, *w);
       if (target != kNoTid) out += " held by " + ThreadName(s.syms, target);
     }
     if (target == kNoTid) return out;
@@ -111,7 +111,7 @@ std::string Message(const Scene& s) {
   std::string msg = "deadlock: " + ThreadName(s.syms, first.tid) + " ";
   if (first.kind == WaitKind::kJoinAll) {
     visited.push_back(first.tid);
-    msg += "waits for " + WhatItWaitsFor(first);
+    msg += "waits for " + WhatItWaitsFor(s.syms, first);
     if (s.group.waits.size() > 1) {
       const Wait& next = s.group.waits[1];
       msg += ", and " + ThreadName(s.syms, next.tid) + " " + Chain(s, next, visited);
@@ -138,7 +138,7 @@ std::string TargetSuffix(const Scene& s, const Wait& w) {
 
 void AddHeldSections(const Scene& s, Tid t, Finding& f) {
   for (const HeldLock& h : s.state.Held(t)) {
-    f.sections.push_back(StackSection(s.syms, h.acquire_stack, "Lock " + LockName(h.lock) +
+    f.sections.push_back(StackSection(s.syms, h.acquire_stack, "Lock " + LockLabel(s.syms, h.lock) +
                                       " held by thread " + ThreadLabel(s.syms, t) + ", acquired here:"));
   }
 }
@@ -160,7 +160,7 @@ void AddStuckSections(const Scene& s, Finding& f) {
       shown[j] = true;
       same.push_back(o.tid);
     }
-    std::string title = "Thread " + ThreadLabel(s.syms, w.tid) + " waits for " + WhatItWaitsFor(w) +
+    std::string title = "Thread " + ThreadLabel(s.syms, w.tid) + " waits for " + WhatItWaitsFor(s.syms, w) +
                         TargetSuffix(s, w);
     if (!same.empty()) {
       title += ", and so do " + std::to_string(same.size()) + " more threads (" + Names(s, same) + ")";
@@ -182,7 +182,7 @@ void AddLockSections(const Scene& s, Finding& f) {
     Tid holder = s.state.Holder(l);
     if (holder == kNoTid || s.WaitOf(holder)) continue;
     f.sections.push_back(StackSection(s.syms, s.state.Lock(l)->acquire_stack,
-                                      "Lock " + LockName(l) + " was acquired by thread " +
+                                      "Lock " + LockLabel(s.syms, l) + " was acquired by thread " +
                                           ThreadLabel(s.syms, holder) +
                                           (s.state.Exited(holder) ? ", which has exited," : "") +
                                           " here:"));
@@ -205,7 +205,7 @@ std::string GraphNote(const Scene& s) {
       waiters.push_back(o.tid);
     }
     note += " " + Names(s, waiters) + " -> ";
-    note += w.kind == WaitKind::kLock ? LockName(static_cast<LockId>(w.obj)) : WhatItWaitsFor(w);
+    note += w.kind == WaitKind::kLock ? LockLabel(s.syms, static_cast<LockId>(w.obj)) : WhatItWaitsFor(s.syms, w);
     Tid target = WaitTarget(s, w);
     if (w.kind == WaitKind::kLock && target != kNoTid) {
       note += " -> " + ThreadName(s.syms, target) + (s.state.Exited(target) ? " (exited)" : "");

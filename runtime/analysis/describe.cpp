@@ -15,19 +15,6 @@ SourceLocation TopLocation(const Symbols& syms, StackId stack) {
   return frames.empty() ? SourceLocation{} : FrameLocation(syms, frames.front());
 }
 
-bool IsSyncMachinery(std::string_view file) {
-  static constexpr std::string_view kModules[] = {
-      "/threading.py", "/queue.py", "/concurrent/futures/_base.py", "/concurrent/futures/thread.py",
-      "/asyncio/locks.py", "/asyncio/queues.py", "/asyncio/tasks.py"};
-  bool in_stdlib = file.find("/lib/python3") != std::string_view::npos ||
-                   file.find("/Lib/") != std::string_view::npos;
-  if (!in_stdlib) return false;
-  for (std::string_view m : kModules) {
-    if (file.ends_with(m)) return true;
-  }
-  return false;
-}
-
 bool IsMachineryModuleLock(const Symbols& syms, LockId l) {
   if (l >= syms.locks.size()) return false;
   for (const Frame& f : syms.stack(syms.locks[l].create_stack)) {
@@ -61,6 +48,7 @@ Section StackSection(const Symbols& syms, StackId stack, std::string title) {
   Section s;
   s.title = std::move(title);
   for (const Frame& f : syms.stack(stack)) s.frames.push_back(FrameLocation(syms, f));
+  s.test = std::string(syms.stack_test(stack));
   return s;
 }
 
@@ -85,7 +73,14 @@ StackId LockCreateStack(const Symbols& syms, LockId l) {
   return l < syms.locks.size() ? syms.locks[l].create_stack : kNoStack;
 }
 
+std::string LockLabel(const Symbols& syms, LockId l) {
+  std::string_view name = syms.lock_name(l);
+  if (name.empty()) return LockName(l);
+  return std::string(name) + " (" + LockName(l) + ")";
+}
+
 std::string LockDescription(const Symbols& syms, LockId l) {
+  if (!syms.lock_name(l).empty()) return LockLabel(syms, l);
   StackId created = LockCreateStack(syms, l);
   if (created == kNoStack || syms.stack(created).empty()) return LockName(l);
   return LockName(l) + " (created at " + ShortLocation(PrimaryLocation(syms, created)) + ")";
@@ -104,7 +99,7 @@ std::string ThreadLabel(const Symbols& syms, Tid t) {
 void AddLockCreatedSection(const Symbols& syms, LockId l, Finding& f) {
   StackId created = LockCreateStack(syms, l);
   if (syms.stack(created).empty()) return;
-  f.sections.push_back(StackSection(syms, created, "Lock " + LockName(l) + " created at:"));
+  f.sections.push_back(StackSection(syms, created, "Lock " + LockLabel(syms, l) + " created at:"));
 }
 
 void AddThreadStartedSection(const Symbols& syms, Tid t, Finding& f) {

@@ -8,6 +8,7 @@
 
 #include "runtime/model/event.h"
 #include "runtime/model/finding.h"
+#include "runtime/model/machinery.h"
 #include "runtime/model/symbols.h"
 
 namespace pyrace {
@@ -16,10 +17,7 @@ SourceLocation FrameLocation(const Symbols& syms, const Frame& f);
 // The innermost frame of a stack; an empty location for an unknown stack.
 SourceLocation TopLocation(const Symbols& syms, StackId stack);
 
-// The standard library's synchronization modules (threading, queue,
-// concurrent.futures, asyncio's locks, queues and tasks) implement the lock API: `with cond:` acquires inside
-// Condition.__enter__, `t.join()` waits inside Thread._wait_for_tstate_lock.
-bool IsSyncMachinery(std::string_view file);
+// IsSyncMachinery (runtime/model/machinery.h): the standard library's lock API.
 // Made while one of those modules' body ran (directly or through threading's RLock()
 // factory): threading's registry locks (`_active_limbo_lock`, `_shutdown_locks_lock`),
 // concurrent.futures' `_global_shutdown_lock`. They guard the machinery's own
@@ -43,7 +41,11 @@ std::string ShortLocation(const SourceLocation& loc);
 std::string SiteKey(const Symbols& syms, StackId stack);
 
 std::string LockName(LockId l);                         // "L1"; "GIL" for lock 0
-std::string LockDescription(const Symbols& syms, LockId l);  // "L1 (created at a.py:3)"
+// "PooledDatabase._pool_lock (L1)" for a lock the program keeps under a name (the
+// attribute or global its creation was stored into), "L1" otherwise.
+std::string LockLabel(const Symbols& syms, LockId l);
+// Its label, and where it was created when it has no name: "L1 (created at a.py:3)".
+std::string LockDescription(const Symbols& syms, LockId l);
 StackId LockCreateStack(const Symbols& syms, LockId l);
 
 std::string ThreadName(const Symbols& syms, Tid t);   // "Thread-1"; "T7" when unnamed

@@ -38,13 +38,13 @@ std::string Message(const Symbols& syms, const CycleView& c) {
   }
   std::string cycle;
   for (size_t i = 0; i < c.size(); ++i) cycle += LockDescription(syms, c.taker(i).from_lock) + " -> ";
-  cycle += LockName(c.taker(0).from_lock);
+  cycle += LockLabel(syms, c.taker(0).from_lock);
   return "lock-order inversion: the locks " + cycle + " form a cycle taken by " + JoinNames(threads);
 }
 
-std::string Note(const CycleView& c) {
+std::string Note(const Symbols& syms, const CycleView& c) {
   std::vector<std::string> locks;
-  for (size_t i = 0; i < c.size(); ++i) locks.push_back(LockName(c.taker(i).from_lock));
+  for (size_t i = 0; i < c.size(); ++i) locks.push_back(LockLabel(syms, c.taker(i).from_lock));
   if (c.size() == 2) {
     return "always acquire " + locks[0] + " before " + locks[1] + " (or " + locks[1] + " before " +
            locks[0] + ") everywhere, or guard both with one common lock";
@@ -53,18 +53,18 @@ std::string Note(const CycleView& c) {
          " in one global order everywhere, or guard them with one common lock";
 }
 
-std::string HeldList(const EdgeTaker& t) {
-  std::string out = LockName(t.from_lock);
-  for (LockId l : t.also_held) out += ", " + LockName(l);
+std::string HeldList(const Symbols& syms, const EdgeTaker& t) {
+  std::string out = LockLabel(syms, t.from_lock);
+  for (LockId l : t.also_held) out += ", " + LockLabel(syms, l);
   return out;
 }
 
 void AddEdgeSections(const Symbols& syms, const EdgeTaker& t, Finding& f) {
-  std::string title = "Lock " + LockName(t.to_lock) + " acquired here while holding " +
-                      HeldList(t) + " by thread " + ThreadLabel(syms, t.tid);
+  std::string title = "Lock " + LockLabel(syms, t.to_lock) + " acquired here while holding " +
+                      HeldList(syms, t) + " by thread " + ThreadLabel(syms, t.tid);
   if (t.timed) title += " (with timeout)";
   f.sections.push_back(StackSection(syms, t.to_stack, title + ":"));
-  f.sections.push_back(StackSection(syms, t.from_stack, LockName(t.from_lock) + " was acquired here:"));
+  f.sections.push_back(StackSection(syms, t.from_stack, LockLabel(syms, t.from_lock) + " was acquired here:"));
 }
 
 // The set of (outer acquire site, inner acquire site) pairs of the edges: the same
@@ -99,7 +99,7 @@ Finding BuildFinding(const Symbols& syms, const CycleView& c) {
     shown.push_back(t);
     AddThreadStartedSection(syms, t, f);
   }
-  f.notes.push_back(Note(c));
+  f.notes.push_back(Note(syms, c));
   return f;
 }
 

@@ -117,10 +117,10 @@ void MissedReleaseDetector::ReportFrameEnd(const Candidate& c, const Symbols& sy
               " at " + ShortLocation(end) + " without releasing it";
   f.primary = c.acquire_stack != kNoStack ? PrimaryLocation(syms, c.acquire_stack) : end;
   if (c.acquire_stack != kNoStack) {
-    f.sections.push_back(StackSection(syms, c.acquire_stack, "Lock " + LockName(c.lock) +
+    f.sections.push_back(StackSection(syms, c.acquire_stack, "Lock " + LockLabel(syms, c.lock) +
                                       " acquired here by thread " + ThreadLabel(syms, c.tid) + ":"));
   }
-  f.sections.push_back(EndSection(syms, c, function + verb + " here still holding " + LockName(c.lock) + ":"));
+  f.sections.push_back(EndSection(syms, c, function + verb + " here still holding " + LockLabel(syms, c.lock) + ":"));
   AddLockCreatedSection(syms, c.lock, f);
   AddThreadStartedSection(syms, c.tid, f);
   f.notes.push_back(kFixNote);
@@ -135,7 +135,7 @@ void MissedReleaseDetector::ReportThreadEnded(LockId l, const LockState& state,
   f.message = AcquiredPart(syms, l, rec->acquire_stack) + " is still held: thread " +
               ThreadLabel(syms, rec->holder) + " ended without releasing it";
   f.primary = PrimaryLocation(syms, rec->acquire_stack);
-  f.sections.push_back(StackSection(syms, rec->acquire_stack, "Lock " + LockName(l) +
+  f.sections.push_back(StackSection(syms, rec->acquire_stack, "Lock " + LockLabel(syms, l) +
                                     " acquired here by thread " + ThreadLabel(syms, rec->holder) + ":"));
   AddLockCreatedSection(syms, l, f);
   AddThreadStartedSection(syms, rec->holder, f);

@@ -26,4 +26,12 @@ const char* SeverityId(Severity s) {
   return "error";
 }
 
+const std::string& FindingTest(const Finding& f) {
+  static const std::string kNone;
+  for (const Section& s : f.sections) {
+    if (!s.test.empty()) return s.test;
+  }
+  return kNone;
+}
+
 }  // namespace pyrace

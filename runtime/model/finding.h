@@ -41,6 +41,9 @@ struct SourceLocation {
 struct Section {
   std::string title;  // "Write of size 1 by thread T1 (Thread-1):", "Lock L1 created at:"
   std::vector<SourceLocation> frames;
+  // Under pytest: the test (node id) running in the thread when the stack was
+  // recorded ("tests/test_pool.py::test_checkout"); empty otherwise.
+  std::string test = {};
 };
 
 struct Finding {
@@ -54,5 +57,9 @@ struct Finding {
   uint32_t count = 1;              // how many times it was seen (deduplicated)
   std::string fingerprint;         // stable across runs, for baselines and SARIF
 };
+
+// The test a finding belongs to: that of its first section recorded in one; empty
+// when none was.
+const std::string& FindingTest(const Finding& f);
 
 }  // namespace pyrace

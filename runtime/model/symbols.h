@@ -27,6 +27,9 @@ struct LockInfo {
   LockKind kind = LockKind::kLock;
   Tid creator = 0;
   StackId create_stack = kNoStack;
+  // Where the program keeps it ("PooledDatabase._pool_lock", "downloader.LOCK"): the
+  // attribute, global or class attribute its creation was stored into; 0 = none.
+  StrId name = 0;
 };
 
 struct LocationInfo {
@@ -40,12 +43,21 @@ struct Symbols {
   std::vector<ThreadInfo> threads;             // indexed by Tid
   std::vector<LockInfo> locks;                 // indexed by LockId
   std::vector<LocationInfo> locations;         // indexed by LocId
+  // The test (pytest node id) each stack was recorded in; 0 = none. Indexed by
+  // StackId, shorter than stacks when the last ones have none.
+  std::vector<StrId> stack_tests;
 
   std::string_view str(StrId id) const {
     return id < strings.size() ? std::string_view(strings[id]) : std::string_view();
   }
   const std::vector<Frame>& stack(StackId id) const {
     return id < stacks.size() ? stacks[id] : stacks[kNoStack];
+  }
+  std::string_view stack_test(StackId id) const {
+    return id < stack_tests.size() ? str(stack_tests[id]) : std::string_view();
+  }
+  std::string_view lock_name(LockId l) const {
+    return l < locks.size() ? str(locks[l].name) : std::string_view();
   }
   std::string_view thread_name(Tid t) const {
     return t < threads.size() ? str(threads[t].name) : std::string_view();

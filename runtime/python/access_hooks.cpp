@@ -14,6 +14,7 @@
 #include "runtime/python/frame_walk.h"
 #include "runtime/python/holders.h"
 #include "runtime/python/import_hook.h"
+#include "runtime/python/lock_names.h"
 #include "runtime/python/lock_types.h"
 #include "runtime/python/recorder.h"
 #include "runtime/python/threads.h"
@@ -569,7 +570,10 @@ PyObject* HookSetAttr(HOOK_ARGS) {
   Site* s = SiteArg(self, args[2]);
   if (s == nullptr) return nullptr;
   if (PyObject_SetAttr(args[1], s->name, args[0]) < 0) return nullptr;
-  if (Recording()) RecordAttr(args[1], *s, s->flags);
+  if (Recording()) {
+    RecordAttr(args[1], *s, s->flags);
+    NameStoredLock(args[0], s->text, s->name);
+  }
   Py_RETURN_NONE;
 }
 

@@ -123,7 +123,7 @@ void CheckFrameEnd(LockObject* l, bool holder_gone) {
   if (!holder_gone && !FrameFinished(frame, l->holder)) return;
   l->frame_end_reported = true;
   rec.EmitFor(l->holder->tid, EventKind::kLockHeldAtFrameEnd, l->id, FrameRaised(frame) ? kFlagRaised : 0, 0,
-              rec.CaptureStackFrom(frame));
+              rec.CaptureStackFrom(frame, l->holder));
   // The frame has told what it knows; keeping it would keep its locals alive.
   l->acquire_frame = nullptr;
   Py_DECREF(frame);

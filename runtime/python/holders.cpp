@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "runtime/python/lock_names.h"
 #include "runtime/python/lock_types.h"
 #include "runtime/python/recorder.h"
 #include "runtime/python/stack_depot.h"
@@ -35,6 +36,7 @@ void NoteCreated(LockObject* l) {
   if (!rec.recording()) return;
   StackId stack = rec.CaptureStack();
   rec.Emit(EventKind::kLockCreate, l->id, 0, static_cast<uint16_t>(l->kind), stack);
+  NameNewLock(rec, l->id);
 }
 
 StackId CallSiteStack() {

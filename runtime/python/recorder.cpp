@@ -6,6 +6,7 @@
 
 #include "runtime/python/capi_bridge.h"
 #include "runtime/python/stack_depot.h"
+#include "runtime/python/test_context.h"
 #include "runtime/python/threads.h"
 #include "runtime/trace/trace.h"
 
@@ -97,9 +98,11 @@ void Recorder::Flush() {
 
 Tid Recorder::CurrentTid() { return threads_->Current()->tid; }
 
-StackId Recorder::CaptureStack() { return depot_->CaptureCurrent(); }
+StackId Recorder::CaptureStack() { return depot_->CaptureCurrent(CurrentTest(*this)); }
 
-StackId Recorder::CaptureStackFrom(PyFrameObject* top) { return depot_->Capture(top); }
+StackId Recorder::CaptureStackFrom(PyFrameObject* top, const ThreadRec* thread) {
+  return depot_->Capture(top, TestOf(*this, thread));
+}
 
 StrId Recorder::InternString(std::string_view s) { return depot_->Intern(s); }
 

@@ -52,7 +52,8 @@ class Recorder {
   // deduplicated and defined in the trace before it is returned.
   StackId CaptureStack();
   // Same, starting at a given frame (another thread's, a finished one...).
-  StackId CaptureStackFrom(PyFrameObject* top);
+  // thread: whose frames they are, for the test they belong to (test_context.h).
+  StackId CaptureStackFrom(PyFrameObject* top, const ThreadRec* thread = nullptr);
   StrId InternString(std::string_view s);
   // Defined in the trace, not interned (see StackDepot::DefineOnce).
   StrId DefineString(std::string_view s);

@@ -122,8 +122,8 @@ void StackDepot::AddFrame(PyCodeObject* code, int lasti) {
 
 // The hot path (every lock operation and recorded access): the key is written in
 // place into a buffer sized once, and only copied into a vector on a cache miss.
-StackId StackDepot::CaptureCurrent() {
-  if (walk_.size() < 2 * static_cast<size_t>(max_depth_)) walk_.resize(2 * static_cast<size_t>(max_depth_));
+StackId StackDepot::CaptureCurrent(StrId test) {
+  if (walk_.size() < 2 * static_cast<size_t>(max_depth_) + 2) walk_.resize(2 * static_cast<size_t>(max_depth_) + 2);
   uintptr_t* key = walk_.data();
   uint64_t hash = 0;
   size_t n = 0;
@@ -136,15 +136,26 @@ StackId StackDepot::CaptureCurrent() {
     key[n++] = lasti;
     hash = Step(Step(hash, code), lasti);
   }
+  // The test as a last (code 0, test) pair: no code object is at address 0.
+  if (test != 0 && n != 0) {
+    key[n++] = 0;
+    key[n++] = test;
+    hash = Step(Step(hash, 0), test);
+  }
   return LookupKey(key, n, Finish(hash, n));
 }
 
-StackId StackDepot::Capture(PyFrameObject* top) {
+StackId StackDepot::Capture(PyFrameObject* top, StrId test) {
   BeginKey();
   int depth = 0;
   for (PyFrameObject* f = top; f != nullptr && f != floor_ && depth < max_depth_;
        f = FrameBack(f), ++depth) {
     AddFrame(FrameCode(f), FrameLasti(f));
+  }
+  if (test != 0 && !scratch_.empty()) {
+    scratch_.push_back(0);
+    scratch_.push_back(test);
+    scratch_hash_ = Step(Step(scratch_hash_, 0), test);
   }
   return LookupKey(scratch_.data(), scratch_.size(), Finish(scratch_hash_, scratch_.size()));
 }
@@ -185,6 +196,10 @@ StackId StackDepot::Resolve(const std::vector<uintptr_t>& key) {
   std::vector<Frame> frames;
   frames.reserve(key.size() / 2);
   for (size_t i = 0; i < key.size(); i += 2) {
+    if (key[i] == 0) {
+      frames.push_back(Frame{0, static_cast<StrId>(key[i + 1]), kTestMarkerLine});
+      continue;
+    }
     auto* code = reinterpret_cast<PyCodeObject*>(key[i]);
     const CodeInfo& info = Code(code);
     int line = CodeLine(code, static_cast<int>(key[i + 1]));
@@ -197,7 +212,12 @@ StackId StackDepot::Define(std::vector<Frame> frames) {
   auto it = by_frames_.find(frames);
   if (it != by_frames_.end()) return it->second;
   StackId id = next_stack_++;
-  if (writer_ != nullptr) writer_->DefineStack(id, frames);
+  if (writer_ != nullptr) {
+    const bool in_test = !frames.empty() && IsTestMarker(frames.back());
+    std::span<const Frame> shown(frames.data(), frames.size() - (in_test ? 1 : 0));
+    writer_->DefineStack(id, shown);
+    if (in_test) writer_->DefineStackTest(id, frames.back().function);
+  }
   auto ins = by_frames_.emplace(std::move(frames), id).first;
   if (frames_of_.size() <= id) frames_of_.resize(id + 1, nullptr);
   frames_of_[id] = &ins->first;

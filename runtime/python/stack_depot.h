@@ -37,9 +37,11 @@ class StackDepot {
   void set_writer(TraceWriter* w) { writer_ = w; }
 
   // The calling thread's stack, walked without creating frame objects (frame_walk.h).
-  StackId CaptureCurrent();
+  // test: the test (node id) it is recorded in (test_context.h), 0 for none. The
+  // same frames in two tests are two stacks, each defined with its test.
+  StackId CaptureCurrent(StrId test = 0);
   // The stack from a given frame object (another thread's, a finished activation's).
-  StackId Capture(PyFrameObject* top);
+  StackId Capture(PyFrameObject* top, StrId test = 0);
   // The stack of `top` when `base` is a stack captured earlier in the same frame
   // activation (a release in the frame that acquired): the callers of a function
   // activation never change, so only the top line is new and there is no frame walk.
@@ -51,10 +53,14 @@ class StackDepot {
   StrId DefineOnce(std::string_view s);
   // A stack of given frames (a C extension's call site above a captured Python stack).
   StackId DefineFrames(std::vector<Frame> frames) { return Define(std::move(frames)); }
-  // The frames of a stack handed out here; empty for kNoStack or an unknown id.
+  // The frames of a stack handed out here; empty for kNoStack or an unknown id. A
+  // stack recorded in a test ends with a marker frame (IsTestMarker) that keeps the
+  // test for stacks built from these frames (DefineFrames) and is never written.
   std::vector<Frame> FramesOf(StackId id) const {
     return id < frames_of_.size() && frames_of_[id] != nullptr ? *frames_of_[id] : std::vector<Frame>();
   }
+
+  static bool IsTestMarker(const Frame& f) { return f.file == 0 && f.line == kTestMarkerLine; }
 
   // Walks stop below the calling frame (the `python -c` runner's own frame while the
   // program runs), so reports start at the user's code.
@@ -65,6 +71,8 @@ class StackDepot {
   void ForgetCode(PyCodeObject* code);
 
  private:
+  static constexpr uint32_t kTestMarkerLine = UINT32_MAX;
+
   struct KeyHash {
     size_t operator()(const std::vector<uintptr_t>& k) const;
   };

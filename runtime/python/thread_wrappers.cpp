@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "runtime/python/test_context.h"
 #include "runtime/python/holders.h"
 #include "runtime/python/lock_types.h"
 #include "runtime/python/recorder.h"
@@ -86,6 +87,7 @@ ThreadRec* PrepareChild(PyObject* func, int daemon_arg) {
     PyErr_Clear();
   }
   ThreadRec* child = rec.threads().Create(std::string(), daemon);
+  child->test = CurrentTest(rec);
   child->name = name.empty() ? RawThreadName(func, child->tid) : name;
   // Live from now on: its starter may block until it runs, and that is not a hang.
   child->alive = true;

@@ -34,6 +34,10 @@ struct ThreadRec {
   std::string name;
   Tid parent = kNoTid;             // as defined in the trace (a rename redefines it)
   StackId start_stack = kNoStack;
+  // Under pytest: the test (node id) that started this thread, which it belongs to
+  // for its whole life; 0 for the thread pytest runs tests in and threads started
+  // outside any test (test_context.h).
+  StrId test = 0;
   std::vector<LockObject*> held;  // wrapped locks this thread acquired and holds
   WaitState wait;
 };

@@ -100,7 +100,7 @@ wait_for::Snapshot TakeSnapshot(Recorder& rec) {
 StackId StackOfThread(Recorder& rec, ThreadRec* t) {
   if (t->tstate == nullptr) return kNoStack;
   PyFrameObject* top = PyThreadState_GetFrame(t->tstate);
-  StackId s = rec.CaptureStackFrom(top);
+  StackId s = rec.CaptureStackFrom(top, t);
   Py_XDECREF(top);
   return s;
 }

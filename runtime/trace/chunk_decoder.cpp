@@ -119,6 +119,25 @@ const uint8_t* ChunkDecoder::DecodeLocation(const uint8_t* p, const uint8_t* end
   return p;
 }
 
+// A lock name or a stack's test: `varint length`, then the id and a string; bytes a
+// later version appends after them are skipped.
+const uint8_t* ChunkDecoder::DecodePair(uint8_t type, const uint8_t* p, const uint8_t* end) {
+  uint64_t len, id;
+  if (!(p = GetVarint(p, end, &len))) return Fail("bad varint");
+  if (len > static_cast<uint64_t>(end - p)) return Fail("record length out of range", len);
+  const uint8_t* body_end = p + len;
+  if (!(p = GetVarint(p, body_end, &id))) return Fail("bad varint");
+  if (id > UINT32_MAX) return Fail("id out of range", id);
+  StrId str;
+  if (!(p = StringRef(p, body_end, &str))) return nullptr;
+  if (type == kDefStackTest) {
+    StackId stack;
+    if (!StackRef(id, &stack)) return nullptr;
+  }
+  pending_.push_back({type, static_cast<uint32_t>(id), str});
+  return body_end;
+}
+
 const uint8_t* ChunkDecoder::SkipUnknown(const uint8_t* p, const uint8_t* end) {
   uint64_t len;
   if (!(p = GetVarint(p, end, &len))) return Fail("bad varint");
@@ -228,6 +247,7 @@ bool ChunkDecoder::Decode(const uint8_t* data, size_t n, std::vector<Event>* out
   prev_tid_ = 0;
   prev_time_ = 0;
   const Sizes before = Snapshot();
+  pending_.clear();
   const uint8_t* p = data;
   const uint8_t* end = data + n;
   while (p < end) {
@@ -250,6 +270,8 @@ bool ChunkDecoder::Decode(const uint8_t* data, size_t n, std::vector<Event>* out
       p = DecodeThread(p, end);
     } else if (type == kDefLocation) {
       p = DecodeLocation(p, end);
+    } else if (type == kDefLockName || type == kDefStackTest) {
+      p = DecodePair(type, p, end);
     } else {
       p = SkipUnknown(p, end);
     }
@@ -261,6 +283,16 @@ bool ChunkDecoder::Decode(const uint8_t* data, size_t n, std::vector<Event>* out
       out->clear();
       Rollback(before);
       return false;
+    }
+  }
+  for (const Pending& d : pending_) {
+    // A name for a lock whose creation this trace does not have (created before
+    // recording began) still names it.
+    if (d.type == kDefLockName && Slot(syms_->locks, d.id)) syms_->locks[d.id].name = d.str;
+    if (d.type == kDefStackTest) {
+      // A defined stack's id: bounded by the stack table, no holes to count.
+      if (syms_->stack_tests.size() <= d.id) syms_->stack_tests.resize(d.id + size_t{1}, 0);
+      syms_->stack_tests[d.id] = d.str;
     }
   }
   return true;

@@ -38,6 +38,7 @@ class ChunkDecoder {
   const uint8_t* DecodeThread(const uint8_t* p, const uint8_t* end);
   const uint8_t* DecodeLocation(const uint8_t* p, const uint8_t* end);
   const uint8_t* DecodePrefixedEvent(uint8_t type, const uint8_t* p, const uint8_t* end, Event* e);
+  const uint8_t* DecodePair(uint8_t type, const uint8_t* p, const uint8_t* end);
   const uint8_t* SkipUnknown(const uint8_t* p, const uint8_t* end);
   bool DefineLock(const Event& e);
 
@@ -60,6 +61,14 @@ class ChunkDecoder {
   Context ctx_[64];
   Tid prev_tid_ = 0;
   uint64_t prev_time_ = 0;
+  // 1.1 definitions that change entries of earlier chunks (a lock's name, a stack's
+  // test) wait here until their chunk decodes whole, so a bad chunk changes nothing.
+  struct Pending {
+    uint8_t type;
+    uint32_t id;
+    StrId str;
+  };
+  std::vector<Pending> pending_;
   const char* why_ = nullptr;
   uint64_t why_value_ = 0;
 };

@@ -33,6 +33,10 @@ inline constexpr uint8_t kDefString = 60;
 inline constexpr uint8_t kDefStack = 61;
 inline constexpr uint8_t kDefThread = 62;
 inline constexpr uint8_t kDefLocation = 63;
+// Added in 1.1, length-prefixed (1.0 readers skip them): the name a lock is kept
+// under in the program, and the test a stack was recorded in.
+inline constexpr uint8_t kDefLockName = 58;
+inline constexpr uint8_t kDefStackTest = 57;
 
 // Caps that keep a damaged or hostile trace from making the reader allocate without
 // bound: every length is checked against them and against the bytes that remain.

@@ -50,6 +50,10 @@ class TraceWriter {
   void DefineStack(StackId id, std::span<const Frame> frames);
   void DefineThread(Tid tid, const ThreadInfo& info);
   void DefineLocation(LocId id, const LocationInfo& info);
+  // 1.1: Symbols::locks[lock].name, after the lock's kLockCreate.
+  void DefineLockName(LockId lock, StrId name);
+  // 1.1: Symbols::stack_tests[stack], after the stack's definition.
+  void DefineStackTest(StackId stack, StrId test);
 
   void Emit(const Event& e);
   void EmitPrefixed(const Event& e);

@@ -320,6 +320,28 @@ void TraceWriter::EmitPrefixed(const Event& e) {
   w.End();
 }
 
+// The 1.1 definitions are length-prefixed, as every record added by a minor version
+// must be, so a 1.0 reader skips them.
+template <typename Impl>
+static void DefinePair(Impl& w, uint8_t type, uint64_t a, uint64_t b) {
+  if (w.done()) return;
+  w.Begin();
+  uint8_t* p = w.Reserve(1 + 1 + 2 * 5);
+  uint8_t* start = p;
+  uint8_t body[10];
+  uint8_t* e = PutVarint(PutVarint(body, a), b);
+  *p++ = type;
+  p = PutVarint(p, static_cast<uint64_t>(e - body));
+  std::memcpy(p, body, static_cast<size_t>(e - body));
+  p += e - body;
+  w.pos += static_cast<size_t>(p - start);
+  w.End();
+}
+
+void TraceWriter::DefineLockName(LockId lock, StrId name) { DefinePair(*impl_, kDefLockName, lock, name); }
+
+void TraceWriter::DefineStackTest(StackId stack, StrId test) { DefinePair(*impl_, kDefStackTest, stack, test); }
+
 void TraceWriter::Emit(const Event& e) {
   Impl& w = *impl_;
   uint8_t type = static_cast<uint8_t>(e.kind);

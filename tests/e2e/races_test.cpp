@@ -130,8 +130,9 @@ TEST(RaceReport, PartlyLockedUpdateNamesTheLockTheWriteForgot) {
   ASSERT_FALSE(f.is_null()) << r.err;
   EXPECT_TRUE(Has(f["message"], "check-then-act")) << f["message"];
   ASSERT_EQ(f["notes"].size(), 1u);
-  // mutex = threading.Lock() is line 11; the unguarded write is line 20.
-  EXPECT_TRUE(Has(f["notes"][0], "counter_partly_locked.py:11) guards the other accesses")) << f["notes"][0];
+  // `mutex = threading.Lock()` (line 11) names the lock; the unguarded write is line 20.
+  EXPECT_TRUE(Has(f["notes"][0], "Lock counter_partly_locked.mutex (L")) << f["notes"][0];
+  EXPECT_TRUE(Has(f["notes"][0], ") guards the other accesses")) << f["notes"][0];
   EXPECT_TRUE(Has(f["notes"][0], "hold it at " + Canonical(Races("counter_partly_locked.py")) + ":20"))
       << f["notes"][0];
 }

@@ -60,6 +60,7 @@ void Reporter::EmitNow(const Finding& f, uint32_t pid, FILE* default_stream) {
   ReportInfo info;
   info.pid = pid;
   info.color = opts_.color;
+  info.full_stacks = opts_.full_stacks;
   std::ostringstream out;
   RenderTextFinding(f, info, sources, out);
   out << "pyrace: the program keeps running (--on-deadlock=continue)\n";
@@ -71,6 +72,7 @@ int Reporter::Emit(std::vector<Finding> findings, uint32_t pid, FILE* default_st
   ReportInfo info;
   info.pid = pid;
   info.color = opts_.color;
+  info.full_stacks = opts_.full_stacks;
   info.quiet_when_clean = quiet_when_clean_;
   std::vector<Finding> kept;
   for (Finding& f : findings) {

@@ -104,6 +104,7 @@ ChildSpec MakeChildSpec(const RunRequest& req, const std::string& python, const 
   child_opts.python = defaults.python;
   child_opts.color = defaults.color;
   child_opts.trace_fd = trace_fd;
+  child_opts.pytest_ids = req.program.module == "pytest";
 
   ChildSpec spec;
   spec.exe = python;

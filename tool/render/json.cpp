@@ -14,7 +14,9 @@ nlohmann::ordered_json LocationToJson(const SourceLocation& loc) {
 nlohmann::ordered_json SectionToJson(const Section& s) {
   nlohmann::ordered_json frames = nlohmann::ordered_json::array();
   for (const SourceLocation& fr : s.frames) frames.push_back(LocationToJson(fr));
-  return {{"title", s.title}, {"frames", std::move(frames)}};
+  nlohmann::ordered_json j = {{"title", s.title}, {"frames", std::move(frames)}};
+  if (!s.test.empty()) j["test"] = s.test;
+  return j;
 }
 
 }  // namespace

@@ -11,6 +11,9 @@ namespace pyrace {
 struct ReportInfo {
   uint32_t pid = 0;    // the analysed program's pid; 0 = unknown
   bool color = false;  // ANSI colours in the text report
+  // Text: every frame, instead of folding the standard library's thread and lock
+  // machinery and pyrace's own frames (machinery.h) into one line per run of them.
+  bool full_stacks = false;
   // A clean `run` prints nothing on the program's stderr, as TSan does; replay says
   // "reported 0 warnings".
   bool quiet_when_clean = false;

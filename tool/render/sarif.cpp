@@ -7,6 +7,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "runtime/model/machinery.h"
+
 namespace pyrace {
 namespace {
 
@@ -85,6 +87,23 @@ ordered_json Location(const SourceLocation& l) {
   return loc;
 }
 
+// The frame of a run-time section the program's own code is at: its innermost frame
+// outside the standard library's lock machinery (machinery.h).
+const SourceLocation* SectionSite(const Section& s) {
+  for (const SourceLocation& fr : s.frames) {
+    if (!IsSyncMachinery(fr.file) && !IsPyraceFrame(fr.file)) return fr.file.empty() ? nullptr : &fr;
+  }
+  return nullptr;
+}
+
+// "Lock L1 created at:" as a sentence: "Lock L1 created at."
+std::string Title(std::string s) {
+  while (!s.empty() && (s.back() == ':' || s.back() == ' ')) s.pop_back();
+  return Sentence(s);
+}
+
+bool SameLine(const SourceLocation& a, const SourceLocation& b) { return a.file == b.file && a.line == b.line; }
+
 SarifRule RuleForKind(FindingKind k) {
   SarifRule r;
   r.id = FindingKindId(k);
@@ -153,11 +172,24 @@ void RenderSarif(const std::vector<Finding>& findings, const SarifOptions& optio
     ordered_json related = ordered_json::array();
     ordered_json stacks = ordered_json::array();
     int next_id = 1;
+    bool primary_seen = false;
     for (const auto& s : f.sections) {
       if (f.rule.empty()) {
         ordered_json frames = ordered_json::array();
         for (const auto& fr : s.frames) frames.push_back({{"location", Location(fr)}});
-        if (!frames.empty()) stacks.push_back({{"message", {{"text", Sentence(s.title)}}}, {"frames", frames}});
+        if (!frames.empty()) stacks.push_back({{"message", {{"text", Title(s.title)}}}, {"frames", frames}});
+        // Code scanning shows relatedLocations, not stacks: each section's own line
+        // (the other access, the other acquisition, the creation, the start) is one,
+        // but for the section the result's location already is.
+        const SourceLocation* at = SectionSite(s);
+        if (at != nullptr && !primary_seen && SameLine(*at, f.primary)) {
+          primary_seen = true;
+        } else if (at != nullptr) {
+          ordered_json rl = Location(*at);
+          rl["id"] = next_id++;
+          rl["message"] = {{"text", Title(s.title)}};
+          related.push_back(rl);
+        }
       } else {
         for (const auto& fr : s.frames) {
           ordered_json rl = Location(fr);

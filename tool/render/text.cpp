@@ -1,7 +1,10 @@
 #include "tool/render/text.h"
 
+#include <algorithm>
 #include <string>
 #include <string_view>
+
+#include "runtime/model/machinery.h"
 
 namespace pyrace {
 namespace {
@@ -31,24 +34,71 @@ std::string FunctionName(const SourceLocation& loc) {
   return loc.function.empty() ? std::string("<unknown>") : loc.function;
 }
 
-void RenderFrames(const std::vector<SourceLocation>& frames, SourceLines& sources, std::ostream& out) {
-  for (size_t i = 0; i < frames.size(); ++i) {
-    const SourceLocation& fr = frames[i];
-    out << "    #" << i << ' ' << FunctionName(fr) << ' ' << Where(fr) << '\n';
-    if (auto text = sources.Line(fr.file, fr.line)) {
-      std::string_view code = TrimLeft(*text);
-      if (!code.empty()) out << "        " << code << '\n';
-    }
+void RenderFrame(size_t i, const SourceLocation& fr, SourceLines& sources, std::ostream& out) {
+  out << "    #" << i << ' ' << FunctionName(fr) << ' ' << Where(fr) << '\n';
+  if (auto text = sources.Line(fr.file, fr.line)) {
+    std::string_view code = TrimLeft(*text);
+    if (!code.empty()) out << "        " << code << '\n';
   }
 }
 
-void RenderSection(const Section& s, const Style& st, SourceLines& sources, std::ostream& out) {
+bool Foldable(const SourceLocation& fr) { return IsSyncMachinery(fr.file) || IsPyraceFrame(fr.file); }
+
+std::string BaseName(const std::string& file) {
+  size_t slash = file.find_last_of('/');
+  return slash == std::string::npos ? file : file.substr(slash + 1);
+}
+
+// Frames [from, to) as one line; the numbers stay those of the full stack (and of JSON).
+void RenderFolded(const std::vector<SourceLocation>& frames, size_t from, size_t to, std::ostream& out) {
+  std::vector<std::string> files;
+  for (size_t i = from; i < to; ++i) {
+    std::string base = BaseName(frames[i].file);
+    if (std::find(files.begin(), files.end(), base) == files.end()) files.push_back(base);
+  }
+  out << "    #" << from << "-#" << (to - 1) << " folded: " << (to - from) << " frames in ";
+  for (size_t i = 0; i < files.size(); ++i) out << (i ? ", " : "") << files[i];
+  out << " (--full-stacks shows them)\n";
+}
+
+// By default each run of machinery frames (machinery.h) shrinks to one line, keeping
+// the frame the program called into, next to its own code ("Condition.wait"), so a
+// stack reads as the program's frames and the API they used. A stack with no frame
+// of the program's is shown whole: there would be nothing left to read.
+void RenderFrames(const std::vector<SourceLocation>& frames, bool full, SourceLines& sources,
+                  std::ostream& out) {
+  const bool has_own = std::any_of(frames.begin(), frames.end(), [](const auto& f) { return !Foldable(f); });
+  size_t i = 0;
+  while (i < frames.size()) {
+    if (full || !has_own || !Foldable(frames[i])) {
+      RenderFrame(i, frames[i], sources, out);
+      ++i;
+      continue;
+    }
+    size_t end = i;
+    while (end < frames.size() && Foldable(frames[end])) ++end;
+    const bool keep_entry = end < frames.size() && IsSyncMachinery(frames[end - 1].file);
+    const size_t fold_end = keep_entry ? end - 1 : end;
+    if (fold_end - i >= 2) {
+      RenderFolded(frames, i, fold_end, out);
+    } else if (fold_end > i) {
+      RenderFrame(i, frames[i], sources, out);
+    }
+    if (keep_entry) RenderFrame(end - 1, frames[end - 1], sources, out);
+    i = end;
+  }
+}
+
+void RenderSection(const Section& s, const Style& st, bool full, const std::string& group_test,
+                   SourceLines& sources, std::ostream& out) {
   out << "  " << st.Blue() << s.title << st.Reset() << '\n';
+  // A stack from another test than the finding's (a thread an earlier test left running).
+  if (!s.test.empty() && s.test != group_test) out << "    (in test " << s.test << ")\n";
   if (s.frames.empty()) {
     out << "    <no stack>\n";
     return;
   }
-  RenderFrames(s.frames, sources, out);
+  RenderFrames(s.frames, full, sources, out);
 }
 
 void RenderSummary(const Finding& f, std::ostream& out) {
@@ -73,10 +123,10 @@ void RenderTextFinding(const Finding& f, const ReportInfo& info, SourceLines& so
       << ")" << st.Reset() << '\n';
   out << "  " << st.Bold() << f.message << st.Reset() << '\n';
   if (f.count > 1) out << "  (seen " << f.count << " times; the first is shown)\n";
-  if (f.sections.empty() && !f.primary.file.empty()) RenderFrames({f.primary}, sources, out);
+  if (f.sections.empty() && !f.primary.file.empty()) RenderFrames({f.primary}, true, sources, out);
   for (const Section& s : f.sections) {
     out << '\n';
-    RenderSection(s, st, sources, out);
+    RenderSection(s, st, info.full_stacks, FindingTest(f), sources, out);
   }
   if (!f.sections.empty() || !f.notes.empty()) out << '\n';
   for (const std::string& note : f.notes) out << "  hint: " << note << '\n';
@@ -85,10 +135,21 @@ void RenderTextFinding(const Finding& f, const ReportInfo& info, SourceLines& so
 
 void RenderText(const std::vector<Finding>& findings, const ReportInfo& info, SourceLines& sources,
                 std::ostream& out) {
+  // Under pytest, findings come grouped by the test they were found in, in the order
+  // the tests first appear (the run's order).
+  std::vector<std::string> tests;
   for (const Finding& f : findings) {
-    out << kSeparator << '\n';
-    RenderTextFinding(f, info, sources, out);
-    out << kSeparator << '\n';
+    if (std::find(tests.begin(), tests.end(), FindingTest(f)) == tests.end()) tests.push_back(FindingTest(f));
+  }
+  const bool grouped = tests.size() > 1 || (tests.size() == 1 && !tests[0].empty());
+  for (const std::string& test : tests) {
+    if (grouped) out << "pyrace: " << (test.empty() ? std::string("outside any test") : "in test " + test) << ":\n";
+    for (const Finding& f : findings) {
+      if (FindingTest(f) != test) continue;
+      out << kSeparator << '\n';
+      RenderTextFinding(f, info, sources, out);
+      out << kSeparator << '\n';
+    }
   }
   RenderTrailer(findings, info, out);
 }

@@ -27,11 +27,11 @@ std::string FingerprintSite(const Symbols& syms, StackId stack) {
 
 std::string Who(const Symbols& syms, Tid t) { return "thread " + ThreadLabel(syms, t); }
 
-std::string LockList(const LocksetTable& locksets, LocksetId set) {
+std::string LockList(const LocksetTable& locksets, LocksetId set, const Symbols& syms) {
   auto locks = locksets.Locks(set);
   if (locks.empty()) return "no locks";
   std::string s = locks.size() == 1 ? "lock " : "locks ";
-  for (size_t i = 0; i < locks.size(); ++i) s += (i ? ", " : "") + LockName(locks[i]);
+  for (size_t i = 0; i < locks.size(); ++i) s += (i ? ", " : "") + LockLabel(syms, locks[i]);
   return s;
 }
 
@@ -61,7 +61,7 @@ Section AccessSection(const std::string& prefix, const Access& a, const std::str
   if (!prefix.empty()) word = Lower(word);
   return StackSection(syms, a.stack,
                       prefix + word + " of " + where + " by " + Who(syms, a.tid) + ", holding " +
-                          LockList(locksets, a.locks) + ":");
+                          LockList(locksets, a.locks, syms) + ":");
 }
 
 bool Holds(const LocksetTable& locksets, LocksetId set, LockId l) {

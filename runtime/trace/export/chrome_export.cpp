@@ -22,7 +22,9 @@ const char* KindName(LockKind k) {
 
 std::string LockName(uint64_t lock, const Symbols& syms) {
   const char* kind = lock < syms.locks.size() ? KindName(syms.locks[lock].kind) : "lock";
-  return std::string(kind) + " " + std::to_string(lock);
+  std::string out = std::string(kind) + " " + std::to_string(lock);
+  std::string_view name = syms.lock_name(lock);
+  return name.empty() ? out : std::string(name) + " (" + out + ")";
 }
 
 // "file:line in function" of the innermost frame, or "" when unknown.

@@ -2,6 +2,7 @@
 // every definition, across chunk boundaries.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
 #include "tests/unit/trace/trace_test_util.h"
@@ -140,6 +141,49 @@ TEST(TraceRoundtrip, Definitions) {
   EXPECT_EQ(s.locks[3].create_stack, 1u);
   EXPECT_EQ(s.locks[1].kind, LockKind::kLock);
   EXPECT_GT(st.chunks, 1u);
+}
+
+// 1.1: a lock's name and a stack's test, also when they reach a later chunk than the
+// lock's creation; a lock without one has none.
+TEST(TraceRoundtrip, LockNamesAndStackTests) {
+  auto bytes = WriteTrace(
+      [&](TraceWriter& w) {
+        w.DefineString(1, "app.py");
+        w.DefineString(2, "PooledDatabase._pool_lock");
+        w.DefineString(3, "tests/test_pool.py::test_checkout");
+        w.DefineStack(1, std::vector<Frame>{Frame{1, 1, 7}});
+        w.DefineStackTest(1, 3);
+        for (uint32_t l = 1; l <= 400; ++l) {
+          w.Emit(MakeEvent(EventKind::kLockCreate, 0, l, 1, l, 0, static_cast<uint16_t>(LockKind::kLock)));
+          if (l % 2 == 0) w.DefineLockName(l, 2);
+        }
+      },
+      256);
+  TraceReader r;
+  CollectSink sink;
+  ReadStatus st = r.ReadBuffer(bytes, sink);
+  ASSERT_EQ(st.code, ReadStatus::kOk) << st.message;
+  EXPECT_GT(st.chunks, 2u);
+  const Symbols& s = r.symbols();
+  for (uint32_t l = 1; l <= 400; ++l) {
+    EXPECT_EQ(s.lock_name(l), l % 2 == 0 ? "PooledDatabase._pool_lock" : "") << l;
+  }
+  EXPECT_EQ(s.stack_test(1), "tests/test_pool.py::test_checkout");
+  EXPECT_EQ(s.stack_test(0), "");
+  EXPECT_EQ(s.stack_test(99), "");
+}
+
+// The 1.1 records are length-prefixed: a reader that knows only 1.0 skips them whole.
+TEST(TraceRoundtrip, LockNameRecordIsLengthPrefixed) {
+  auto bytes = WriteTrace(
+      [&](TraceWriter& w) {
+        w.DefineString(1, "x.LOCK");
+        w.DefineLockName(300, 1);
+      },
+      4096);
+  const uint8_t rec[] = {trace_format::kDefLockName, 3, 0xac, 0x02, 1};  // id 300 = ac 02
+  auto it = std::search(bytes.begin(), bytes.end(), std::begin(rec), std::end(rec));
+  EXPECT_NE(it, bytes.end());
 }
 
 // Many random events over many small chunks: delta contexts restart per chunk.

@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""SARIF of run-time findings, from `pyrace run` and from `pyrace replay`, must be valid
+under Microsoft's SARIF validator (npm @microsoft/sarif-multitool, the one the lint's
+SARIF is checked with), and carry what code scanning shows: each result's other
+access or acquisition as relatedLocations, and the stacks."""
+import argparse
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+
+# (program, kinds it must report): one of each run-time kind that involves a second site.
+PROGRAMS = [
+    ("runtime/named_locks_cycle.py", {"lock-order-inversion"}),
+    ("runtime/seed_early_return_deadlock.py", {"missed-release", "deadlock"}),
+    ("runtime/bad_release_rlock_not_owner.py", {"bad-release"}),
+    ("races/counter_unlocked.py", {"data-race"}),
+]
+
+
+def validate(tool, sarif, work):
+    """The validator's error results for one log."""
+    report = os.path.join(work, os.path.basename(sarif) + ".validation")
+    if os.path.exists(report):
+        os.remove(report)
+    env = dict(os.environ, DOTNET_SYSTEM_GLOBALIZATION_INVARIANT="1", DOTNET_CLI_TELEMETRY_OPTOUT="1")
+    subprocess.run([tool, "validate", sarif, "--output", report], capture_output=True, text=True, env=env)
+    with open(report, encoding="utf-8") as fh:
+        vlog = json.load(fh)
+    return [x for x in vlog["runs"][0].get("results", []) if x.get("level", "warning") == "error"]
+
+
+def check_log(path, kinds):
+    """Problems with the content code scanning relies on."""
+    problems = []
+    with open(path, encoding="utf-8") as fh:
+        results = json.load(fh)["runs"][0]["results"]
+    seen = {r["ruleId"] for r in results}
+    if not kinds <= seen:
+        problems.append(f"{path}: expected {sorted(kinds)}, got {sorted(seen)}")
+    for r in results:
+        related = r.get("relatedLocations", [])
+        if not related:
+            problems.append(f"{path}: {r['ruleId']} has no relatedLocations")
+        ids = [x["id"] for x in related]
+        if len(ids) != len(set(ids)):
+            problems.append(f"{path}: relatedLocations ids repeat: {ids}")
+        if any(not x.get("message", {}).get("text") for x in related):
+            problems.append(f"{path}: a related location without a message")
+        if not r.get("stacks"):
+            problems.append(f"{path}: {r['ruleId']} has no stacks")
+    # The other acquisition of an inversion: every edge's outer acquire is a related line.
+    for r in results:
+        if r["ruleId"] == "lock-order-inversion":
+            texts = " ".join(x["message"]["text"] for x in r["relatedLocations"])
+            if "was acquired here" not in texts:
+                problems.append(f"{path}: the inversion's other acquisitions are not related: {texts}")
+        if r["ruleId"] == "data-race":
+            texts = " ".join(x["message"]["text"] for x in r["relatedLocations"])
+            if "Previous" not in texts and "previous" not in texts:
+                problems.append(f"{path}: the race's other access is not related: {texts}")
+    return problems
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--validator", required=True)
+    ap.add_argument("--work", required=True)
+    a = ap.parse_args()
+    os.makedirs(a.work, exist_ok=True)
+    if not os.path.exists(a.validator):
+        print("FAIL: SARIF validator not installed (run scripts/setup.sh):", a.validator)
+        return 1
+    # npm installs the .NET single-file validator without its execute bit.
+    tool = os.path.join(a.work, "Sarif.Multitool")
+    shutil.copy2(a.validator, tool)
+    os.chmod(tool, os.stat(tool).st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+
+    problems = []
+    for i, (program, kinds) in enumerate(PROGRAMS):
+        prog = os.path.join(a.data, program)
+        live = os.path.join(a.work, f"run{i}.sarif")
+        trace = os.path.join(a.work, f"run{i}.pyrt")
+        replayed = os.path.join(a.work, f"replay{i}.sarif")
+        r = subprocess.run([a.bin, "record", "-o", trace, "--format", "sarif", "--output", live, prog],
+                           capture_output=True, text=True, cwd=a.work, timeout=300)
+        if r.returncode != 66:
+            problems.append(f"{program}: record exited {r.returncode}: {r.stderr[-2000:]}")
+            continue
+        r = subprocess.run([a.bin, "replay", trace, "--format", "sarif", "--output", replayed],
+                           capture_output=True, text=True, cwd=a.work, timeout=300)
+        if r.returncode != 1:
+            problems.append(f"{program}: replay exited {r.returncode}: {r.stderr[-2000:]}")
+            continue
+        for log in (live, replayed):
+            problems += check_log(log, kinds)
+            for e in validate(tool, log, a.work):
+                problems.append(f"{log}: VALIDATOR ERROR {e.get('ruleId')}: {e['message'].get('text', e['message'])}")
+    for p in problems:
+        print("FAIL:", p)
+    print("PASS" if not problems else "FAIL", f"({2 * len(PROGRAMS)} logs)")
+    return 0 if not problems else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
