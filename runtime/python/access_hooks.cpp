@@ -570,10 +570,10 @@ PyObject* HookSetAttr(HOOK_ARGS) {
   Site* s = SiteArg(self, args[2]);
   if (s == nullptr) return nullptr;
   if (PyObject_SetAttr(args[1], s->name, args[0]) < 0) return nullptr;
-  if (Recording()) {
-    RecordAttr(args[1], *s, s->flags);
-    NameStoredLock(args[0], s->text, s->name);
-  }
+  if (Recording()) RecordAttr(args[1], *s, s->flags);
+  // Named even while accesses are not recorded (one thread): locks are mostly stored
+  // before the threads that share them start.
+  NameStoredLock(args[0], s->text, s->name);
   Py_RETURN_NONE;
 }
 
@@ -757,7 +757,7 @@ PyObject* FrameCell(Site& site) {
            (PyBytes_AS_STRING(kinds)[i] & (CO_FAST_CELL | CO_FAST_FREE)) != 0;
   };
   Py_ssize_t n = PyTuple_GET_SIZE(names);
-  auto slot = [&](Py_ssize_t i) { return f->localsplus[i]; };
+  auto slot = [&](Py_ssize_t i) { return RawLocal(f, i); };
 #else
   // 3.10: locals, then cells (co_cellvars), then free variables (co_freevars).
   Py_ssize_t ncells = PyTuple_GET_SIZE(code->co_cellvars);

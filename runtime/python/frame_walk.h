@@ -120,6 +120,15 @@ inline PyCodeObject* RawCode(RawFrame f) {
 #endif
 }
 
+// Local slot i (a local, a cell or a free variable), borrowed; null when unbound.
+inline PyObject* RawLocal(RawFrame f, Py_ssize_t i) {
+#if PY_VERSION_HEX >= 0x030E0000
+  return PyStackRef_AsPyObjectBorrow(f->localsplus[i]);
+#else
+  return f->localsplus[i];
+#endif
+}
+
 // Byte offset, as PyFrame_GetLasti gives it (the stack depot's keys mix both walks).
 inline int RawLasti(RawFrame f) {
   int lasti = _PyInterpreterFrame_LASTI(f);
