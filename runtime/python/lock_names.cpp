@@ -138,6 +138,9 @@ bool IsLoadFast(int op) {
 #ifdef LOAD_FAST_CHECK
   if (op == LOAD_FAST_CHECK) return true;
 #endif
+#ifdef LOAD_FAST_BORROW
+  if (op == LOAD_FAST_BORROW) return true;  // 3.14: a load whose reference the frame keeps
+#endif
   return op == LOAD_FAST;
 }
 

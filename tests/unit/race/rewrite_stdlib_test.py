@@ -27,8 +27,10 @@ def sources(lib):
     for root, dirs, files in os.walk(lib):
         dirs[:] = sorted(d for d in dirs if d not in ("site-packages", "dist-packages", "__pycache__"))
         for f in sorted(files):
-            if f.endswith(".py"):
-                yield os.path.join(root, f)
+            path = os.path.join(root, f)
+            # A dangling link is no source (Debian's sitecustomize.py points into /etc).
+            if f.endswith(".py") and os.path.isfile(path):
+                yield path
 
 
 def module_name(lib, path):
