@@ -98,6 +98,7 @@ TEST_P(AsyncioVersion, BugProgramsReportTheirLines) {
     const nlohmann::json report = RunJson({"--python", python, "--detect", "deadlocks"}, name, tmp, &r);
     const FindingSet expected = Annotations(Program(name));
     EXPECT_EQ(FindingsOf(report), expected) << name << " expected:\n" << Describe(expected) << "stderr:\n" << r.err;
+    EXPECT_EQ(r.exit_code, expected.empty() ? 0 : 66) << name << r.err;
   }
 }
 
@@ -167,6 +168,8 @@ TEST(AsyncioReplay, RecordedTraceReportsTheSameFindings) {
     const std::string offline = tmp.File("offline.json");
     ToolResult rec = RunPyrace({"record", "-o", trace, "--format", "json", "--output", live, Program(name)});
     ToolResult rep = RunPyrace({"replay", "--format", "json", "--output", offline, trace});
+    EXPECT_EQ(rec.exit_code, 66) << name << rec.err;
+    EXPECT_EQ(rep.exit_code, 1) << name << rep.err;
     EXPECT_EQ(FindingsOf(ReadJson(offline)), FindingsOf(ReadJson(live))) << name << rec.err << rep.err;
     EXPECT_EQ(FindingsOf(ReadJson(offline)), Annotations(Program(name))) << name << rep.err;
   }

@@ -158,9 +158,13 @@ TEST(TestIds, TextGroupsFindingsByTest) {
   const size_t worker = r.err.find("pyrace: in test test_pool.py::test_leaves_worker:\n==================\n");
   ASSERT_NE(inversion, std::string::npos) << r.err;
   ASSERT_NE(worker, std::string::npos) << r.err;
-  EXPECT_LT(inversion, r.err.find("WARNING: pyrace: lock-order-inversion"));
-  EXPECT_LT(worker, r.err.find("WARNING: pyrace: missed-release"));
-  EXPECT_LT(r.err.find("WARNING: pyrace: lock-order-inversion"), worker);
+  const size_t inversion_warning = r.err.find("WARNING: pyrace: lock-order-inversion");
+  const size_t missed_warning = r.err.find("WARNING: pyrace: missed-release");
+  ASSERT_NE(inversion_warning, std::string::npos) << r.err;
+  ASSERT_NE(missed_warning, std::string::npos) << r.err;
+  EXPECT_LT(inversion, inversion_warning);
+  EXPECT_LT(worker, missed_warning);
+  EXPECT_LT(inversion_warning, worker);
 }
 
 // Outside pytest nothing names a test, and the text has no groups.

@@ -32,6 +32,8 @@ ThreadScript& ThreadScript::Start(Tid child) {
 
 ThreadScript& ThreadScript::Join(Tid child) { return Emit(EventKind::kThreadJoin, child); }
 ThreadScript& ThreadScript::Exit() { return Emit(EventKind::kThreadExit, 0); }
+ThreadScript& ThreadScript::LoopBlocked(Tid task, uint16_t ms) { return Emit(EventKind::kLoopBlocked, task, 0, ms); }
+ThreadScript& ThreadScript::LoopStepEnd(uint64_t us) { return Emit(EventKind::kLoopStepEnd, us); }
 
 ThreadScript& ThreadScript::WaitsLock(LockId l) {
   return Emit(EventKind::kDeadlockWait, l, 0, static_cast<uint16_t>(WaitKind::kLock));

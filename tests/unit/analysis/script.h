@@ -46,6 +46,10 @@ class ThreadScript {
   ThreadScript& WaitsJoin(Tid t);
   ThreadScript& WaitsAll();
   ThreadScript& StackHere();  // kThreadStack: a live thread that is not stuck
+  // The event-loop watcher (this thread runs the loop): a step of task (kNoTid: a plain
+  // callback) sampled after it had blocked for ms, and the end of the step after us.
+  ThreadScript& LoopBlocked(Tid task, uint16_t ms);
+  ThreadScript& LoopStepEnd(uint64_t us);
 
   // The call site of the last event: one frame, or a stack (innermost first).
   ThreadScript& At(const std::string& file, uint32_t line, const std::string& function = "f");
