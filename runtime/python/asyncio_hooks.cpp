@@ -809,8 +809,11 @@ bool InstallNow() {
   g_current_task = Attr("asyncio.tasks", "current_task");
   g_all_tasks = Attr("asyncio.tasks", "all_tasks");
   PyObject* task = Attr("asyncio.tasks", "Task");
-  PyObject* py_task = Attr("asyncio.tasks", "_PyTask");
-  PyErr_Clear();
+  PyObject* py_task = nullptr;
+  if (task != nullptr) {
+    py_task = Attr("asyncio.tasks", "_PyTask");  // optional: absent where Task is pure Python
+    if (py_task == nullptr) PyErr_Clear();
+  }
   g_task_types = task != nullptr ? PyTuple_Pack(py_task != nullptr ? 2 : 1, task, py_task) : nullptr;
   Py_XDECREF(task);
   Py_XDECREF(py_task);
@@ -819,7 +822,7 @@ bool InstallNow() {
   PyObject* nsig = Attr("signal", "NSIG");
   if (nsig != nullptr) g_nsig = static_cast<int>(PyLong_AsLong(nsig));
   Py_XDECREF(nsig);
-  PyErr_Clear();
+  PyErr_Clear();  // the signal module's parts are optional; the required ones are checked below
   PyObject* attr = PyObject_CallNoArgs(attr_type);
   Py_DECREF(attr_type);
   bool ok = handle != nullptr && loop != nullptr && lock != nullptr && g_current_task != nullptr &&
@@ -832,6 +835,9 @@ bool InstallNow() {
   Py_XDECREF(handle);
   Py_XDECREF(loop);
   Py_XDECREF(lock);
+  if (!ok && !PyErr_Occurred()) {
+    PyErr_SetString(PyExc_RuntimeError, "pyrace: asyncio's Handle, BaseEventLoop, Lock or tasks API not found");
+  }
   return ok;
 }
 
@@ -904,13 +910,15 @@ bool InstallAsyncioHooks(PyObject*) {
   if (asyncio != nullptr) return InstallNow();
   PyObject* install = PyCFunction_New(&g_install_def, nullptr);
   PyObject* globals = PyDict_New();
+  PyObject* name = PyUnicode_FromString("_pyrace");
   PyObject* builtins = PyEval_GetBuiltins();  // borrowed
-  bool ok = install != nullptr && globals != nullptr &&
+  bool ok = install != nullptr && globals != nullptr && name != nullptr &&
             PyDict_SetItemString(globals, "__builtins__", builtins) == 0 &&
-            PyDict_SetItemString(globals, "__name__", PyUnicode_FromString("_pyrace")) == 0 &&
+            PyDict_SetItemString(globals, "__name__", name) == 0 &&
             PyDict_SetItemString(globals, "install", install) == 0;
   PyObject* r = ok ? PyRun_String(kFinderSource, Py_file_input, globals, globals) : nullptr;
   Py_XDECREF(r);
+  Py_XDECREF(name);
   Py_XDECREF(globals);
   Py_XDECREF(install);
   return r != nullptr;

@@ -98,7 +98,7 @@ PyObject* SocketPair(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObjec
     // Registered one after the other: SocketFd asks nothing while the table is empty.
     long fa = -1, fb = -1;
     PyObject* ra = PyObject_CallMethod(a, "fileno", nullptr);
-    PyObject* rb = PyObject_CallMethod(b, "fileno", nullptr);
+    PyObject* rb = ra != nullptr ? PyObject_CallMethod(b, "fileno", nullptr) : nullptr;
     if (ra != nullptr && rb != nullptr) {
       fa = FdArg(ra);
       fb = FdArg(rb);

@@ -41,10 +41,8 @@ void NameStoredLock(PyObject* value, std::string_view owner, PyObject* attr) {
   Recorder& rec = Recorder::Get();
   if (!rec.recording() || !IsWrappedLock(value) || owner.empty()) return;
   LockObject* l = reinterpret_cast<LockObject*>(value);
-  if (Named().count(l->id) != 0) return;
   std::string name = Utf8(attr);
-  if (name.empty()) return;
-  Named().insert(l->id);
+  if (name.empty() || !Named().insert(l->id).second) return;
   rec.writer()->DefineLockName(l->id, rec.InternString(std::string(owner) + "." + name));
 }
 
@@ -108,20 +106,9 @@ class Insns {
   int n_;
 };
 
-std::string Str(PyObject* s) {
-  if (s == nullptr || !PyUnicode_Check(s)) return {};
-  Py_ssize_t n = 0;
-  const char* c = PyUnicode_AsUTF8AndSize(s, &n);
-  if (c == nullptr) {
-    PyErr_Clear();
-    return {};
-  }
-  return std::string(c, static_cast<size_t>(n));
-}
-
 std::string TupleStr(PyObject* tuple, int i) {
   if (tuple == nullptr || !PyTuple_Check(tuple) || i < 0 || i >= PyTuple_GET_SIZE(tuple)) return {};
-  return Str(PyTuple_GET_ITEM(tuple, i));
+  return Utf8(PyTuple_GET_ITEM(tuple, i));
 }
 
 bool IsCall(int op) {
@@ -149,10 +136,10 @@ bool IsLoadFast(int op) {
 std::string ModuleName(RawFrame f, PyCodeObject* code) {
   std::string name;
   if (f->f_globals != nullptr && PyDict_Check(f->f_globals)) {
-    name = Str(PyDict_GetItemString(f->f_globals, "__name__"));
+    name = Utf8(PyDict_GetItemString(f->f_globals, "__name__"));
   }
   if (name.empty() || name == "__main__") {
-    std::string file = Str(code->co_filename);
+    std::string file = Utf8(code->co_filename);
     size_t slash = file.find_last_of('/');
     std::string base = slash == std::string::npos ? file : file.substr(slash + 1);
     if (base.size() > 3 && base.ends_with(".py")) return base.substr(0, base.size() - 3);
@@ -172,7 +159,7 @@ std::string ClassOf(const std::string& qualname) {
 
 Site Decode(RawFrame f, PyCodeObject* code, int lasti) {
   Site site;
-  if (IsSyncMachinery(Str(code->co_filename))) {
+  if (IsSyncMachinery(Utf8(code->co_filename))) {
     site.kind = Site::kPassedUp;
     return site;
   }
@@ -195,7 +182,7 @@ Site Decode(RawFrame f, PyCodeObject* code, int lasti) {
   if (in.op(call) == PRECALL && in.op(i) == CALL) i = in.Next(i);
 #endif
   int op = in.op(i);
-  std::string qualname = Str(CodeQualName(code));
+  std::string qualname = Utf8(CodeQualName(code));
   PyObject* names = code->co_names;
   if (op == RETURN_VALUE) {
     site.kind = Site::kPassedUp;
@@ -203,7 +190,7 @@ Site Decode(RawFrame f, PyCodeObject* code, int lasti) {
     site.name = ModuleName(f, code) + "." + TupleStr(names, in.arg(i));
   } else if (op == STORE_NAME) {
     // Module code stores its globals by name, a class body its class attributes.
-    bool module = Str(code->co_name) == "<module>";
+    bool module = Utf8(code->co_name) == "<module>";
     site.name = (module ? ModuleName(f, code) : qualname) + "." + TupleStr(names, in.arg(i));
   } else if (in.op(in.Next(i)) == STORE_ATTR) {
     std::string attr = TupleStr(names, in.arg(in.Next(i)));
