@@ -1,10 +1,136 @@
 #include "tool/lint/source.h"
 
+#include <algorithm>
+#include <cstddef>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <mutex>
 
 extern "C" const TSLanguage* tree_sitter_python();
 
 namespace pyrace::lint {
+namespace {
+
+// tree-sitter allocates every subtree and parse-stack node one by one, frees most of them
+// again during the parse, and frees the finished tree by walking it. A parse's memory is
+// instead bumped out of large chunks that the Source releases whole with its tree. Outside
+// a parse (cursors over a finished tree) the C allocator serves, so the hooks are correct
+// whenever they are installed.
+struct ParseArena {
+  std::vector<std::pair<char*, size_t>>* chunks = nullptr;
+  char* top = nullptr;
+  char* end = nullptr;
+  char* last = nullptr;  // the latest block: freed or grown in place
+};
+thread_local ParseArena* t_arena = nullptr;
+
+constexpr size_t kChunkBytes = size_t{1} << 20;
+constexpr size_t kAlign = alignof(std::max_align_t);
+
+[[noreturn]] void OutOfMemory() {
+  std::fputs("pyrace lint: out of memory while parsing\n", stderr);
+  std::abort();  // tree-sitter's own policy when an allocation fails
+}
+
+// Standard chunks of finished parses, kept for the thread's next parse: reusing them
+// saves the page faults of fresh memory.
+constexpr size_t kSpareChunks = 16;
+thread_local std::vector<char*> t_spare;
+
+char* NewChunk(ParseArena& a, size_t bytes) {
+  char* c = nullptr;
+  if (bytes == kChunkBytes && !t_spare.empty()) {
+    c = t_spare.back();
+    t_spare.pop_back();
+  } else {
+    c = static_cast<char*>(std::malloc(bytes));
+  }
+  if (!c) OutOfMemory();
+  a.chunks->emplace_back(c, bytes);
+  return c;
+}
+
+void* ArenaAlloc(ParseArena& a, size_t n) {
+  n = std::max(kAlign, (n + kAlign - 1) & ~(kAlign - 1));
+  if (n > kChunkBytes / 4) return NewChunk(a, n);  // its own chunk; the current one goes on
+  if (static_cast<size_t>(a.end - a.top) < n) {
+    a.top = NewChunk(a, kChunkBytes);
+    a.end = a.top + kChunkBytes;
+  }
+  a.last = a.top;
+  a.top += n;
+  return a.last;
+}
+
+// The bytes from p to the end of the arena chunk holding it; 0 if no chunk holds it.
+size_t RoomInChunk(const ParseArena& a, const void* p) {
+  const char* q = static_cast<const char*>(p);
+  for (auto it = a.chunks->rbegin(); it != a.chunks->rend(); ++it) {
+    if (q >= it->first && q < it->first + it->second) return static_cast<size_t>(it->first + it->second - q);
+  }
+  return 0;
+}
+
+void* HookMalloc(size_t n) {
+  if (ParseArena* a = t_arena) return ArenaAlloc(*a, n);
+  void* p = std::malloc(n);
+  if (!p && n) OutOfMemory();
+  return p;
+}
+
+void* HookCalloc(size_t count, size_t size) {
+  if (ParseArena* a = t_arena) {
+    void* p = ArenaAlloc(*a, count * size);
+    std::memset(p, 0, count * size);
+    return p;
+  }
+  void* p = std::calloc(count, size);
+  if (!p && count && size) OutOfMemory();
+  return p;
+}
+
+void* HookRealloc(void* p, size_t n) {
+  ParseArena* a = t_arena;
+  size_t room = a && p ? RoomInChunk(*a, p) : 0;
+  if (!a || (p && room == 0)) {  // outside a parse, or a block from before it
+    void* q = std::realloc(p, n);
+    if (!q && n) OutOfMemory();
+    return q;
+  }
+  if (!p) return ArenaAlloc(*a, n);
+  const size_t want = std::max(kAlign, (n + kAlign - 1) & ~(kAlign - 1));
+  if (p == a->last && a->last + room == a->end && room >= want) {
+    a->top = a->last + want;  // the latest block of the current chunk grows in place
+    return p;
+  }
+  // The old block's size is unknown but bounded by its chunk: copying up to the new size
+  // or the chunk's end copies the block and at most unused bytes after it (which may be
+  // where the new block is: hence memmove).
+  void* q = ArenaAlloc(*a, n);
+  std::memmove(q, p, std::min(n, room));
+  return q;
+}
+
+void HookFree(void* p) {
+  if (!p) return;
+  ParseArena* a = t_arena;
+  if (a && RoomInChunk(*a, p) != 0) {
+    if (p == a->last) {
+      a->top = a->last;
+      a->last = nullptr;
+    }
+    return;  // released with the arena
+  }
+  std::free(p);
+}
+
+void InstallAllocator() {
+  static std::once_flag once;
+  std::call_once(once, [] { ts_set_allocator(HookMalloc, HookCalloc, HookRealloc, HookFree); });
+}
+
+}  // namespace
 
 const TSLanguage* PythonLanguage() { return tree_sitter_python(); }
 
@@ -17,7 +143,14 @@ Source::Source(std::string path, std::string text)
 }
 
 Source::~Source() {
-  if (tree_) ts_tree_delete(tree_);
+  // The tree's memory is the arena's (Parse): released without walking the tree.
+  for (auto& [chunk, bytes] : arena_) {
+    if (bytes == kChunkBytes && t_spare.size() < kSpareChunks) {
+      t_spare.push_back(chunk);
+    } else {
+      std::free(chunk);
+    }
+  }
 }
 
 namespace {
@@ -98,6 +231,15 @@ std::string IndentContinuationLines(const std::string& t) {
 }  // namespace
 
 bool Source::Parse() {
+  InstallAllocator();
+  ParseArena arena;
+  arena.chunks = &arena_;
+  ParseArena* outer = t_arena;
+  t_arena = &arena;
+  struct Restore {
+    ParseArena* outer;
+    ~Restore() { t_arena = outer; }
+  } restore{outer};
   TSParser* parser = ts_parser_new();
   if (!ts_parser_set_language(parser, PythonLanguage())) {
     ts_parser_delete(parser);
@@ -109,15 +251,12 @@ bool Source::Parse() {
     if (alt != text_) {
       TSTree* t2 = ts_parser_parse_string(parser, nullptr, alt.data(), static_cast<uint32_t>(alt.size()));
       if (t2 && !ts_node_has_error(ts_tree_root_node(t2))) {
-        ts_tree_delete(tree_);
-        tree_ = t2;
+        tree_ = t2;  // the first tree stays in the arena until the Source goes
         text_ = std::move(alt);
         line_starts_.assign(1, 0);
         for (uint32_t i = 0; i < text_.size(); ++i) {
           if (text_[i] == '\n') line_starts_.push_back(i + 1);
         }
-      } else if (t2) {
-        ts_tree_delete(t2);
       }
     }
   }

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace pyrace::lint {
@@ -39,6 +40,8 @@ class Source {
   Source& operator=(const Source&) = delete;
 
   // Parses the text; false only if tree-sitter itself failed (never for bad Python).
+  // tree-sitter's allocations during the parse come from this Source's arena (the tree
+  // lives exactly as long as the Source), so they are released at once, without a walk.
   bool Parse();
 
   const std::string& path() const { return path_; }
@@ -58,6 +61,7 @@ class Source {
   std::string text_;
   std::vector<uint32_t> line_starts_;
   TSTree* tree_ = nullptr;
+  std::vector<std::pair<char*, size_t>> arena_;  // chunks holding the parser's and the tree's memory
 };
 
 // Node helpers. tree-sitter's node types are stable strings; comparing them is cheap next
