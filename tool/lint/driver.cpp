@@ -8,6 +8,9 @@
 #include <atomic>
 #include <cctype>
 #include <cerrno>
+#include <filesystem>
+#include <system_error>
+#include <utility>
 #include <iterator>
 #include <memory>
 #include <thread>
@@ -132,9 +135,23 @@ LintOutcome RunLint(const LintRequest& req) {
   out.native_files = files.native.size();
 
   std::vector<Parsed> parsed(files.python.size());
+  // Largest files first: a big file taken last would keep one worker busy alone at the end.
+  // Results stay in path order (parsed[i] is files.python[i]).
+  std::vector<std::pair<uintmax_t, size_t>> order(files.python.size());
+  for (size_t i = 0; i < order.size(); ++i) {
+    std::error_code ec;
+    uintmax_t size = std::filesystem::file_size(files.python[i], ec);
+    order[i] = {ec ? 0 : size, i};
+  }
+  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
   std::atomic<size_t> next{0};
   auto worker = [&] {
-    for (size_t i = next++; i < parsed.size(); i = next++) ProcessFile(files.python[i], req.parse_only, parsed[i]);
+    for (size_t k = next++; k < order.size(); k = next++) {
+      size_t i = order[k].second;
+      ProcessFile(files.python[i], req.parse_only, parsed[i]);
+    }
   };
   unsigned jobs = std::max(1u, std::min<unsigned>(req.jobs, static_cast<unsigned>(parsed.size())));
   std::vector<std::thread> pool;

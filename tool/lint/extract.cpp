@@ -20,10 +20,14 @@ std::string_view CalleeTail(const Source& src, TSNode call) {
 // assignment statements are found by descending through these only, never through the
 // expressions of a simple statement (lambdas aside, no definition lives in one).
 bool MayHoldStatements(TSNode n) {
-  return Is<"block">(n) || Is<"if_statement">(n) || Is<"elif_clause">(n) || Is<"else_clause">(n) ||
-         Is<"for_statement">(n) || Is<"while_statement">(n) || Is<"try_statement">(n) || Is<"except_clause">(n) ||
-         Is<"except_group_clause">(n) || Is<"finally_clause">(n) || Is<"with_statement">(n) ||
-         Is<"match_statement">(n) || Is<"case_clause">(n) || Is<"decorated_definition">(n);
+  if (ts_node_is_null(n)) return false;
+  const TSSymbol s = ts_node_symbol(n);  // one lookup: every walk asks this of every statement
+  return s == SymbolId<"block">() || s == SymbolId<"if_statement">() || s == SymbolId<"elif_clause">() ||
+         s == SymbolId<"else_clause">() || s == SymbolId<"for_statement">() || s == SymbolId<"while_statement">() ||
+         s == SymbolId<"try_statement">() || s == SymbolId<"except_clause">() ||
+         s == SymbolId<"except_group_clause">() || s == SymbolId<"finally_clause">() ||
+         s == SymbolId<"with_statement">() || s == SymbolId<"match_statement">() || s == SymbolId<"case_clause">() ||
+         s == SymbolId<"decorated_definition">();
 }
 
 // `Name` or `a.b.Name`: something a class can be called by.
