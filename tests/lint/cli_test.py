@@ -101,7 +101,7 @@ def main():
         f = j["findings"][0]
         check("json has kind/severity/message/locations/stacks/count",
               all(k in f for k in ("kind", "severity", "message", "locations", "stacks", "count")), r.stdout)
-        check("json kind is the DESIGN kind", f["kind"] == "missed-release", f["kind"])
+        check("json kind is the finding model's kind", f["kind"] == "missed-release", f["kind"])
         check("json location", (f["locations"][0]["file"], f["locations"][0]["line"], f["locations"][0]["function"])
               == ("bug.py", 5, "f"), str(f["locations"]))
 

@@ -1,4 +1,4 @@
-// A lint rule: a stable code, a name, the DESIGN.md finding kind it maps to, and a check
+// A lint rule: a stable code, a name, the finding kind it maps to (runtime/model/finding.h), and a check
 // over the resolved project. Rules only decide and word findings; the analyses that feed
 // them (CFG, lock-state dataflow, project resolution) are shared.
 #pragma once
