@@ -452,22 +452,26 @@ const std::vector<Project::CallSite>& Project::CallersOf(const FunctionFacts* f)
   return it == callers_.end() ? kNone : it->second;
 }
 
-const std::set<const FunctionFacts*>& Project::HoldersOf(const std::string& key) const {
+namespace {
+// The functions a lock key maps to, or none.
+const std::set<const FunctionFacts*>& FunctionsOf(const std::map<std::string, std::set<const FunctionFacts*>>& m,
+                                                  const std::string& key) {
   static const std::set<const FunctionFacts*> kNone;
-  auto it = holders_.find(key);
-  return it == holders_.end() ? kNone : it->second;
+  auto it = m.find(key);
+  return it == m.end() ? kNone : it->second;
+}
+}  // namespace
+
+const std::set<const FunctionFacts*>& Project::HoldersOf(const std::string& key) const {
+  return FunctionsOf(holders_, key);
 }
 
 const std::set<const FunctionFacts*>& Project::SignalersOf(const std::string& key) const {
-  static const std::set<const FunctionFacts*> kNone;
-  auto it = signalers_.find(key);
-  return it == signalers_.end() ? kNone : it->second;
+  return FunctionsOf(signalers_, key);
 }
 
 const std::set<const FunctionFacts*>& Project::ReleasersOf(const std::string& key) const {
-  static const std::set<const FunctionFacts*> kNone;
-  auto it = releasers_.find(key);
-  return it == releasers_.end() ? kNone : it->second;
+  return FunctionsOf(releasers_, key);
 }
 
 std::vector<Project::Acquired> Project::AcquiresThrough(const FunctionFacts* f, int depth) const {
