@@ -175,7 +175,10 @@ bool WrapFunction(PyObject* module, PyMethodDef* def, PyObject** orig, PyObject*
   }
   PyObject* self = PyCFunction_Check(*orig) ? PyCFunction_GET_SELF(*orig) : module;
   PyObject* fn = NewStandIn(*def, self != nullptr ? self : module, nullptr, *orig);
-  if (fn == nullptr) return false;
+  if (fn == nullptr || !TakeOverOsIdentity(*orig, fn)) {
+    Py_XDECREF(fn);
+    return false;
+  }
   int rc = PyObject_SetAttrString(module, def->ml_name, fn);
   Py_DECREF(fn);
   return rc == 0;

@@ -133,7 +133,7 @@ bool WrapOsExit(PyObject* originals) {
     if (g_exit_originals[i] == nullptr) g_exit_originals[i] = Py_NewRef(orig);  // kept for the process
     PyObject* fn = OsStandIn(g_flush_then_call_defs[i], os, orig);
     std::string key = std::string("os.") + name;
-    ok = fn != nullptr && PyDict_SetItemString(originals, key.c_str(), orig) == 0 &&
+    ok = fn != nullptr && TakeOverOsIdentity(orig, fn) && PyDict_SetItemString(originals, key.c_str(), orig) == 0 &&
          PyObject_SetAttrString(os, name, fn) == 0;
     Py_XDECREF(fn);
     Py_DECREF(orig);

@@ -143,6 +143,29 @@ PyObject* NewStandIn(const PyMethodDef& proto, PyObject* self, PyObject* module,
   return fn;
 }
 
+bool TakeOverOsIdentity(PyObject* original, PyObject* stand_in) {
+  static const char* const kSets[] = {"supports_fd", "supports_dir_fd", "supports_follow_symlinks",
+                                      "supports_effective_ids"};
+  PyObject* os = PyImport_ImportModule("os");
+  if (os == nullptr) return false;
+  bool ok = true;
+  for (const char* name : kSets) {
+    PyObject* set = PyObject_GetAttrString(os, name);
+    if (set == nullptr) {
+      PyErr_Clear();  // not on this platform
+      continue;
+    }
+    if (PySet_Check(set)) {
+      int had = PySet_Discard(set, original);
+      ok = had >= 0 && (had == 0 || PySet_Add(set, stand_in) == 0);
+    }
+    Py_DECREF(set);
+    if (!ok) break;
+  }
+  Py_DECREF(os);
+  return ok;
+}
+
 void CopyMethodDocs(PyMethodDef* methods, PyObject* original) {
   for (PyMethodDef* m = methods; m->ml_name != nullptr; ++m) {
     PyObject* attr = PyObject_GetAttrString(original, m->ml_name);

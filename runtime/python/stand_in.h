@@ -16,6 +16,11 @@ namespace pyrace::py {
 // Null with an exception set on failure.
 PyObject* NewStandIn(const PyMethodDef& proto, PyObject* self, PyObject* module, PyObject* original);
 
+// os names some of its functions by identity (os.supports_fd, supports_dir_fd,
+// supports_follow_symlinks, supports_effective_ids: `os.execve in os.supports_fd`):
+// a stand-in for one of them takes its place there. False with an exception set.
+bool TakeOverOsIdentity(PyObject* original, PyObject* stand_in);
+
 // The docs (and so the text signatures) of a method table that replaces the methods of
 // the type `original`, taken from that type's methods of the same names.
 void CopyMethodDocs(PyMethodDef* methods, PyObject* original);

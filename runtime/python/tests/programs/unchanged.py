@@ -160,6 +160,18 @@ def builtins_look_the_same():
     q = queue.SimpleQueue()
     q.put_nowait(item=1)
     print("put_nowait(item=)", q.get_nowait())
+    # os lists its functions by identity: `os.execve in os.supports_fd` (test_posix).
+    print("os.supports_fd", sorted(f.__name__ for f in os.supports_fd if getattr(os, f.__name__, None) is f))
+
+
+def descriptors_numbered_as_plainly():
+    # New descriptors take the lowest free numbers, the ones they take plainly
+    # (test_os allocates consecutive ones): pyrace's own stay out of their way.
+    first = os.open(os.devnull, os.O_RDONLY)
+    second = os.dup(first)
+    print("consecutive descriptors", second == first + 1, first)
+    os.close(first)
+    os.close(second)
 
 
 held = threading.Lock()
@@ -194,6 +206,7 @@ def locals_die_while_their_lock_is_held():
 
 slots_freed_at_once()
 builtins_look_the_same()
+descriptors_numbered_as_plainly()
 locals_die_while_their_lock_is_held()
 no_weakref_of_pyrace()
 class_freed()
