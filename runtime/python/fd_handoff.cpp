@@ -4,6 +4,7 @@
 
 #include "runtime/python/holders.h"
 #include "runtime/python/recorder.h"
+#include "runtime/python/stand_in.h"
 
 namespace pyrace::py {
 namespace {
@@ -172,11 +173,12 @@ bool WrapFunction(PyObject* module, PyMethodDef* def, PyObject** orig, PyObject*
       PyDict_SetItemString(originals, key, *orig) < 0) {
     return false;
   }
-  PyObject* name = PyModule_Check(module) ? PyModule_GetNameObject(module) : nullptr;
-  if (name == nullptr) PyErr_Clear();
-  PyObject* fn = PyCFunction_NewEx(def, nullptr, name);
-  Py_XDECREF(name);
-  if (fn == nullptr) return false;
+  PyObject* self = PyCFunction_Check(*orig) ? PyCFunction_GET_SELF(*orig) : module;
+  PyObject* fn = NewStandIn(*def, self != nullptr ? self : module, nullptr, *orig);
+  if (fn == nullptr || !TakeOverOsIdentity(*orig, fn)) {
+    Py_XDECREF(fn);
+    return false;
+  }
   int rc = PyObject_SetAttrString(module, def->ml_name, fn);
   Py_DECREF(fn);
   return rc == 0;
@@ -190,6 +192,7 @@ bool WrapMethod(PyObject* cls, PyMethodDef* def, PyObject** orig) {
     return true;
   }
   *orig = old;  // kept for the process
+  def->ml_doc = BuiltinDoc(old);
   PyObject* descr = PyDescr_NewMethod(reinterpret_cast<PyTypeObject*>(cls), def);
   if (descr == nullptr) return false;
   int rc = PyObject_SetAttrString(cls, def->ml_name, descr);

@@ -1,6 +1,12 @@
 // Missed releases: has the function activation that acquired a lock ended while the
-// lock is still held? The frame object kept at acquire answers it, and after the
-// fact it still knows its last line (the return or raise) and its callers.
+// lock is still held? The frame object of the acquire answers it without being kept
+// alive (that would keep the function's locals alive): the interpreter frees a frame
+// object only after its activation has ended, so its deallocation, wrapped here, is
+// the end, and at that moment the frame still knows its last line (the return or
+// raise) and its callers. A frame that lives on (a traceback keeps it) is asked
+// whether it is still running when its lock is next waited for, freed, or its
+// thread ends.
+#include <unordered_map>
 #include <vector>
 
 #include "runtime/python/holders.h"
@@ -89,7 +95,77 @@ bool FrameRaised(PyFrameObject* frame) {
 #endif
 }
 
+void ReportFrameEnd(LockObject* l, PyFrameObject* frame) {
+  Recorder& rec = Recorder::Get();
+  l->frame_end_reported = true;
+  rec.EmitFor(l->holder->tid, EventKind::kLockHeldAtFrameEnd, l->id, FrameRaised(frame) ? kFlagRaised : 0, 0,
+              rec.CaptureStackFrom(frame, l->holder));
+}
+
+// Frame objects a held lock was acquired in, with those locks; borrowed. An entry goes
+// when its frame is freed or its locks let go of it. On the heap: frames are freed
+// after static destructors have run.
+std::unordered_map<PyObject*, std::vector<LockObject*>>& Watched() {
+  static auto* watched = new std::unordered_map<PyObject*, std::vector<LockObject*>>();
+  return *watched;
+}
+
+destructor g_frame_dealloc = nullptr;
+
+void Unwatch(LockObject* l) {
+  auto it = Watched().find(l->acquire_frame);
+  if (it != Watched().end()) {
+    std::vector<LockObject*>& locks = it->second;
+    for (size_t i = 0; i < locks.size(); ++i) {
+      if (locks[i] == l) {
+        locks.erase(locks.begin() + static_cast<std::ptrdiff_t>(i));
+        break;
+      }
+    }
+    if (locks.empty()) Watched().erase(it);
+  }
+  l->acquire_frame = nullptr;
+}
+
+// Frames are freed in bounded C stack by the trashcan (a frame frees its f_back), but
+// only while frame_dealloc is their type's tp_dealloc (Py_TRASHCAN_BEGIN compares); in
+// its place this one must.
+void FrameDeallocHook(PyObject* op) {
+  PyObject_GC_UnTrack(op);
+  Py_TRASHCAN_BEGIN(op, FrameDeallocHook)
+  auto it = Watched().empty() ? Watched().end() : Watched().find(op);
+  if (it != Watched().end()) {
+    std::vector<LockObject*> locks = std::move(it->second);
+    Watched().erase(it);
+    // Reporting reads code objects and line tables, which must not disturb an
+    // exception being raised past this frame.
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    for (LockObject* l : locks) {
+      l->acquire_frame = nullptr;
+      if (!l->frame_end_reported && l->holder != nullptr && Recorder::Get().recording()) {
+        ReportFrameEnd(l, reinterpret_cast<PyFrameObject*>(op));
+      }
+    }
+    PyErr_Restore(type, value, tb);
+  }
+  g_frame_dealloc(op);
+  Py_TRASHCAN_END
+}
+
 }  // namespace
+
+void WatchAcquireFrame(LockObject* l, PyObject* frame) {
+  if (l->acquire_frame == frame) return;
+  if (l->acquire_frame != nullptr) Unwatch(l);
+  if (frame == nullptr) return;
+  if (g_frame_dealloc == nullptr) {
+    g_frame_dealloc = PyFrame_Type.tp_dealloc;
+    PyFrame_Type.tp_dealloc = &FrameDeallocHook;
+  }
+  Watched()[frame].push_back(l);
+  l->acquire_frame = frame;
+}
 
 bool InitFrameEnd() {
   PyObject* dis = PyImport_ImportModule("dis");
@@ -114,19 +190,12 @@ void CheckFrameEnd(LockObject* l, bool holder_gone) {
     // Nothing to report into (no trace, exit, forked child), and threads ended by
     // finalization leave thread states that must not be looked at; an ended thread's
     // frames are still let go.
-    if (holder_gone) {
-      l->acquire_frame = nullptr;
-      Py_DECREF(frame);
-    }
+    if (holder_gone) WatchAcquireFrame(l, nullptr);
     return;
   }
   if (!holder_gone && !FrameFinished(frame, l->holder)) return;
-  l->frame_end_reported = true;
-  rec.EmitFor(l->holder->tid, EventKind::kLockHeldAtFrameEnd, l->id, FrameRaised(frame) ? kFlagRaised : 0, 0,
-              rec.CaptureStackFrom(frame, l->holder));
-  // The frame has told what it knows; keeping it would keep its locals alive.
-  l->acquire_frame = nullptr;
-  Py_DECREF(frame);
+  ReportFrameEnd(l, frame);
+  WatchAcquireFrame(l, nullptr);  // it has told what it knows
 }
 
 void CheckHeldLocksAtThreadEnd(ThreadRec* t) {

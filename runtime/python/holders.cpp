@@ -63,9 +63,7 @@ void NoteAcquired(LockObject* l, StackId stack, uint8_t flags, bool keep_frame) 
   // is already gone (release clears it), so this always starts a fresh one.
   l->holder = t;
   l->frame_end_reported = false;
-  PyObject* frame = l->is_signal || !keep_frame ? nullptr : reinterpret_cast<PyObject*>(CurrentFrame());
-  Py_XINCREF(frame);
-  Py_XSETREF(l->acquire_frame, frame);
+  WatchAcquireFrame(l, l->is_signal || !keep_frame ? nullptr : reinterpret_cast<PyObject*>(CurrentFrame()));
   l->acquire_stack = stack;
   t->held.push_back(l);
   EmitFor(rec, EventKind::kLockAcquired, l, stack, flags);
@@ -80,17 +78,16 @@ void NoteTryFailed(LockObject* l, StackId stack, uint8_t flags) {
   EmitFor(Recorder::Get(), EventKind::kLockTryFailed, l, stack, flags);
 }
 
-PyObject* NoteReleased(LockObject* l, StackId stack, uint8_t flags) {
+void NoteReleased(LockObject* l, StackId stack, uint8_t flags) {
   Recorder& rec = Recorder::Get();
   PyObject* frame = l->acquire_frame;
   if (frame != nullptr && frame == reinterpret_cast<PyObject*>(CurrentFrame())) {
     flags |= kFlagSameFrame;
   }
-  l->acquire_frame = nullptr;
+  WatchAcquireFrame(l, nullptr);
   if (l->holder != nullptr) RemoveHeld(l->holder, l);
   l->holder = nullptr;
   EmitFor(rec, EventKind::kLockRelease, l, stack, flags);
-  return frame;
 }
 
 void NoteReleaseEvent(LockObject* l, StackId stack, uint8_t flags) {
@@ -103,12 +100,10 @@ void NoteFreedWhileHeld(LockObject* l) {
   rec.EmitFor(l->holder->tid, EventKind::kLockRelease, l->id, kFlagFreed);
 }
 
-PyObject* ForgetHolder(LockObject* l) {
+void ForgetHolder(LockObject* l) {
   if (l->holder != nullptr) RemoveHeld(l->holder, l);
   l->holder = nullptr;
-  PyObject* frame = l->acquire_frame;
-  l->acquire_frame = nullptr;
-  return frame;
+  WatchAcquireFrame(l, nullptr);
 }
 
 WaitScope::WaitScope(WaitKind kind, uint64_t obj, LockObject* lock, bool timed, StackId stack) {

@@ -32,15 +32,14 @@ void NoteAcquired(LockObject* l, StackId stack, uint8_t flags, bool keep_frame =
 // RLock re-entry by its owner.
 void NoteReentered(LockObject* l, StackId stack, uint8_t flags);
 void NoteTryFailed(LockObject* l, StackId stack, uint8_t flags);
-// The lock was released (outermost level). Returns the acquiring frame reference for
-// the caller to drop after the real release (dropping it may run arbitrary code).
-PyObject* NoteReleased(LockObject* l, StackId stack, uint8_t flags);
+// The lock was released (outermost level).
+void NoteReleased(LockObject* l, StackId stack, uint8_t flags);
 // RLock inner release, or a release that raised (kFlagError).
 void NoteReleaseEvent(LockObject* l, StackId stack, uint8_t flags);
 // The lock object is being freed while held: its holder's hold ends (kFlagFreed).
 void NoteFreedWhileHeld(LockObject* l);
 // The lock is gone or re-initialized: forget it wherever it is recorded.
-PyObject* ForgetHolder(LockObject* l);
+void ForgetHolder(LockObject* l);
 
 // The calling thread starts blocking on something; restores the previous wait (a
 // signal handler can block inside another wait) when it ends.
@@ -55,6 +54,11 @@ class WaitScope {
   ThreadRec* thread_;
   WaitState saved_;
 };
+
+// l->acquire_frame = frame (borrowed; null: none), watched for its deallocation: a
+// frame object is freed only once its activation has ended, and then the end is
+// reported if l is still held from it.
+void WatchAcquireFrame(LockObject* l, PyObject* frame);
 
 // kLockHeldAtFrameEnd for l if the activation that acquired it has ended, once per
 // acquisition. holder_gone: its thread has exited (every frame of it has ended).

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "runtime/python/recorder.h"
+#include "runtime/python/stand_in.h"
 #include "runtime/python/watchdog.h"
 #include "runtime/python/wrappers.h"
 
@@ -25,10 +26,14 @@ PyObject* AtExit(PyObject*, PyObject*) {
 }
 
 // os._exit and the exec family end the interpreter without atexit: write what was
-// recorded first. `original` is the wrapped os function, bound as the wrapper's self.
-PyObject* FlushThenCall(PyObject* original, PyObject* args, PyObject* kwargs) {
+// recorded first, then call the wrapped os function I.
+constexpr const char* kExitNames[] = {"_exit", "execv", "execve"};  // execv/execve: what os.exec* call
+PyObject* g_exit_originals[3] = {nullptr, nullptr, nullptr};
+
+template <int I>
+PyObject* FlushThenCall(PyObject*, PyObject* args, PyObject* kwargs) {
   Recorder::Get().Flush();
-  return PyObject_Call(original, args, kwargs);
+  return PyObject_Call(g_exit_originals[I], args, kwargs);
 }
 
 void OnFatalSignal(int sig) {
@@ -90,10 +95,18 @@ PyMethodDef g_before_fork_def = {"_pyrace_before_fork", BeforeFork, METH_NOARGS,
 PyMethodDef g_after_fork_parent_def = {"_pyrace_after_fork_in_parent", AfterForkInParent,
                                        METH_NOARGS, nullptr};
 PyMethodDef g_os_fork_def = {"fork", OsFork, METH_NOARGS, nullptr};
-PyMethodDef g_flush_then_call_def = {
-    "_pyrace_flush_then_call",
-    reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(FlushThenCall)),
-    METH_VARARGS | METH_KEYWORDS, nullptr};
+template <int I>
+constexpr PyMethodDef FlushThenCallDef() {
+  return {kExitNames[I], reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(FlushThenCall<I>)),
+          METH_VARARGS | METH_KEYWORDS, nullptr};
+}
+const PyMethodDef g_flush_then_call_defs[] = {FlushThenCallDef<0>(), FlushThenCallDef<1>(), FlushThenCallDef<2>()};
+
+// A stand-in for os.name bound where the original is (posix).
+PyObject* OsStandIn(const PyMethodDef& def, PyObject* os, PyObject* orig) {
+  PyObject* self = PyCFunction_Check(orig) ? PyCFunction_GET_SELF(orig) : os;
+  return NewStandIn(def, self != nullptr ? self : os, nullptr, orig);
+}
 
 bool RegisterAtExit() {
   PyObject* atexit = PyImport_ImportModule("atexit");
@@ -107,20 +120,20 @@ bool RegisterAtExit() {
 }
 
 bool WrapOsExit(PyObject* originals) {
-  // execv/execve are the primitives the other os.exec* functions call.
-  static const char* const kNames[] = {"_exit", "execv", "execve"};
   PyObject* os = PyImport_ImportModule("os");
   if (os == nullptr) return false;
   bool ok = true;
-  for (const char* name : kNames) {
+  for (int i = 0; i < 3; ++i) {
+    const char* name = kExitNames[i];
     PyObject* orig = PyObject_GetAttrString(os, name);
     if (orig == nullptr) {
       ok = false;
       break;
     }
-    PyObject* fn = PyCFunction_NewEx(&g_flush_then_call_def, orig, nullptr);
+    if (g_exit_originals[i] == nullptr) g_exit_originals[i] = Py_NewRef(orig);  // kept for the process
+    PyObject* fn = OsStandIn(g_flush_then_call_defs[i], os, orig);
     std::string key = std::string("os.") + name;
-    ok = fn != nullptr && PyDict_SetItemString(originals, key.c_str(), orig) == 0 &&
+    ok = fn != nullptr && TakeOverOsIdentity(orig, fn) && PyDict_SetItemString(originals, key.c_str(), orig) == 0 &&
          PyObject_SetAttrString(os, name, fn) == 0;
     Py_XDECREF(fn);
     Py_DECREF(orig);
@@ -135,7 +148,7 @@ bool RegisterForkHooks(PyObject* originals) {
   if (os == nullptr) return false;
   g_orig_os_fork = PyObject_GetAttrString(os, "fork");
   if (g_orig_os_fork != nullptr) {
-    PyObject* fn = PyCFunction_NewEx(&g_os_fork_def, nullptr, nullptr);
+    PyObject* fn = OsStandIn(g_os_fork_def, os, g_orig_os_fork);
     bool ok = fn != nullptr && PyDict_SetItemString(originals, "os.fork", g_orig_os_fork) == 0 &&
               PyObject_SetAttrString(os, "fork", fn) == 0;
     Py_XDECREF(fn);

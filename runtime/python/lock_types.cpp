@@ -7,6 +7,7 @@
 #include "runtime/python/holders.h"
 #include "runtime/python/lock_args.h"
 #include "runtime/python/recorder.h"
+#include "runtime/python/stand_in.h"
 #include "runtime/python/threads.h"
 
 namespace pyrace::py {
@@ -39,17 +40,9 @@ bool InitFields(LockObject* l, LockKind kind) {
   return true;
 }
 
-// The acquiring frame is the one reference a lock holds. It can close a cycle (the
-// frame's locals hold the lock: a Condition's waiter lock is left held when a wait
-// ends), so the collector must see it.
+// A lock holds no reference but its type's (the acquiring frame is borrowed).
 int LockTraverse(PyObject* self, visitproc visit, void* arg) {
   Py_VISIT(Py_TYPE(self));
-  Py_VISIT(AsLock(self)->acquire_frame);
-  return 0;
-}
-
-int LockClear(PyObject* self) {
-  Py_CLEAR(AsLock(self)->acquire_frame);
   return 0;
 }
 
@@ -60,7 +53,7 @@ void LockDealloc(PyObject* self) {
   if (l->weakreflist != nullptr) PyObject_ClearWeakRefs(self);
   if (l->acquire_frame != nullptr) CheckFrameEnd(l, /*holder_gone=*/false);
   NoteFreedWhileHeld(l);
-  PyObject* frame = ForgetHolder(l);
+  ForgetHolder(l);
   if (l->lock != nullptr) {
     // Like CPython: a lock freed while held is released first.
     if (l->locked) PyThread_release_lock(l->lock);
@@ -68,7 +61,6 @@ void LockDealloc(PyObject* self) {
   }
   tp->tp_free(self);
   Py_DECREF(tp);
-  Py_XDECREF(frame);
 }
 
 // The common acquire: RLock re-entry, the non-blocking try, then the blocking wait.
@@ -95,7 +87,7 @@ PyObject* Acquire(LockObject* l, const AcquireArgs& a, bool scoped = false) {
     // Its holder taking it again waits for another thread's release: a signal, not a
     // mutex a frame forgot. Its frame is let go now and no later one is kept.
     l->is_signal = true;
-    Py_CLEAR(l->acquire_frame);
+    WatchAcquireFrame(l, nullptr);
   }
   if (r != PY_LOCK_ACQUIRED && a.timeout_ns != 0) {
     if (l->acquire_frame != nullptr) CheckFrameEnd(l, /*holder_gone=*/false);
@@ -126,13 +118,11 @@ PyObject* LockAcquire(PyObject* self, PyObject* const* args, Py_ssize_t nargs, P
 
 PyObject* LockEnter(PyObject* self, PyObject*) { return Acquire(AsLock(self), AcquireArgs{}, /*scoped=*/true); }
 
-// Release of the outermost level: record, release the real lock, then drop the
-// acquiring frame (which may run arbitrary code, so only once the lock is free).
+// Release of the outermost level: record, then release the real lock.
 void ReleaseOutermost(LockObject* l, StackId stack) {
   l->locked = false;
-  PyObject* frame = NoteReleased(l, stack, 0);
+  NoteReleased(l, stack, 0);
   PyThread_release_lock(l->lock);
-  Py_XDECREF(frame);
 }
 
 PyObject* PlainRelease(LockObject* l) {
@@ -184,8 +174,7 @@ PyObject* LockAtForkReinit(PyObject* self, PyObject*) {
   l->locked = false;
   l->owner = 0;
   l->count = 0;
-  PyObject* frame = ForgetHolder(l);
-  Py_XDECREF(frame);
+  ForgetHolder(l);
   Py_RETURN_NONE;
 }
 
@@ -328,10 +317,11 @@ PyMemberDef g_members[] = {
     {nullptr, 0, 0, 0, nullptr},
 };
 
+// Py_tp_doc first in both: _thread's own type's doc, set before the type is made.
 PyType_Slot g_lock_slots[] = {
+    {Py_tp_doc, nullptr},
     {Py_tp_dealloc, reinterpret_cast<void*>(LockDealloc)},
     {Py_tp_traverse, reinterpret_cast<void*>(LockTraverse)},
-    {Py_tp_clear, reinterpret_cast<void*>(LockClear)},
     {Py_tp_repr, reinterpret_cast<void*>(LockRepr)},
     {Py_tp_methods, g_lock_methods},
     {Py_tp_members, g_members},
@@ -342,9 +332,9 @@ PyType_Slot g_lock_slots[] = {
 };
 
 PyType_Slot g_rlock_slots[] = {
+    {Py_tp_doc, nullptr},
     {Py_tp_dealloc, reinterpret_cast<void*>(LockDealloc)},
     {Py_tp_traverse, reinterpret_cast<void*>(LockTraverse)},
-    {Py_tp_clear, reinterpret_cast<void*>(LockClear)},
     {Py_tp_repr, reinterpret_cast<void*>(RLockRepr)},
     {Py_tp_methods, g_rlock_methods},
     {Py_tp_members, g_members},
@@ -365,9 +355,31 @@ PyType_Spec g_rlock_spec = {"_thread.RLock", sizeof(LockObject), 0,
                             Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
                             g_rlock_slots};
 
+// Methods, type docs and text signatures as _thread's own types have them.
+bool CopyDocs() {
+  PyObject* thread_mod = PyImport_ImportModule("_thread");
+  if (thread_mod == nullptr) return false;
+  PyObject* lock = PyObject_GetAttrString(thread_mod, "LockType");
+  PyObject* rlock = PyObject_GetAttrString(thread_mod, "RLock");
+  Py_DECREF(thread_mod);
+  if (lock == nullptr || rlock == nullptr) {
+    Py_XDECREF(lock);
+    Py_XDECREF(rlock);
+    return false;
+  }
+  CopyMethodDocs(g_lock_methods, lock);
+  CopyMethodDocs(g_rlock_methods, rlock);
+  g_lock_slots[0].pfunc = const_cast<char*>(RawTypeDoc(lock));
+  g_rlock_slots[0].pfunc = const_cast<char*>(RawTypeDoc(rlock));
+  Py_DECREF(lock);
+  Py_DECREF(rlock);
+  return true;
+}
+
 }  // namespace
 
 bool InitLockTypes(PyObject* module) {
+  if (!CopyDocs()) return false;
   g_lock_type = reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&g_lock_spec));
   if (g_lock_type == nullptr) return false;
   g_rlock_type = reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&g_rlock_spec));

@@ -22,8 +22,9 @@ struct LockObject {
   unsigned long owner;    // RLock: ident of the owning thread
   unsigned long count;    // RLock: recursion level
   // The recorder's view: the thread that took it (plain Lock: the last acquirer) and
-  // the Python frame that did (strong reference, dropped at release or once its end
-  // has been reported).
+  // the Python frame object that did. Borrowed, so that the frame and its locals die
+  // when they would plainly: it is forgotten at release and when the frame is freed
+  // (which reports the frame's end, frame_end.cpp).
   ThreadRec* holder;
   PyObject* acquire_frame;
   StackId acquire_stack;  // where acquire_frame took it

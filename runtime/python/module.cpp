@@ -6,6 +6,7 @@
 #include "runtime/python/holders.h"
 #include "runtime/python/lock_types.h"
 #include "runtime/python/recorder.h"
+#include "runtime/python/stand_in.h"
 #include "runtime/python/threads.h"
 #include "runtime/python/wrappers.h"
 
@@ -32,20 +33,32 @@ bool SetAndKeep(PyObject* obj, const char* name, PyObject* repl, const char* key
   return rc == 0 && PyObject_SetAttrString(obj, name, repl) == 0;
 }
 
-bool WrapThreadModuleLocks(PyObject* module) {
+// obj.name = a stand-in for it running def (bound to obj, a module).
+bool StandIn(PyObject* obj, const char* name, const PyMethodDef& def) {
+  PyObject* orig = PyObject_GetAttrString(obj, name);
+  if (orig == nullptr) {
+    PyErr_Clear();
+    return true;
+  }
+  PyObject* fn = NewStandIn(def, obj, nullptr, orig);
+  Py_DECREF(orig);
+  bool ok = fn != nullptr && SetAndKeep(obj, name, fn, name);
+  Py_XDECREF(fn);
+  return ok;
+}
+
+bool WrapThreadModuleLocks(PyObject*) {
   PyObject* thread_mod = PyImport_ImportModule("_thread");
   if (thread_mod == nullptr) return false;
-  PyObject* alloc = PyObject_GetAttrString(module, "allocate_lock");
   auto* lock_type = reinterpret_cast<PyObject*>(LockType());
   auto* rlock_type = reinterpret_cast<PyObject*>(RLockType());
-  bool ok = alloc != nullptr && SetAndKeep(thread_mod, "allocate_lock", alloc, "allocate_lock") &&
-            SetAndKeep(thread_mod, "allocate", alloc, "allocate") &&
+  bool ok = StandIn(thread_mod, "allocate_lock", g_allocate_lock_def) &&
+            StandIn(thread_mod, "allocate", g_allocate_lock_def) &&
             SetAndKeep(thread_mod, "LockType", lock_type, "LockType") &&
             SetAndKeep(thread_mod, "RLock", rlock_type, "RLock");
   if (ok && PyObject_HasAttrString(thread_mod, "lock")) {
     ok = SetAndKeep(thread_mod, "lock", lock_type, "lock");
   }
-  Py_XDECREF(alloc);
   Py_DECREF(thread_mod);
   return ok;
 }

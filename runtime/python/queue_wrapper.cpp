@@ -4,6 +4,7 @@
 // alias) behaves as before; it only adds a SyncId slot after the base's fields.
 #include "runtime/python/holders.h"
 #include "runtime/python/recorder.h"
+#include "runtime/python/stand_in.h"
 #include "runtime/python/wrappers.h"
 
 namespace pyrace::py {
@@ -13,6 +14,7 @@ namespace {
 PyTypeObject* g_base = nullptr;
 PyObject* g_base_put = nullptr;
 PyObject* g_base_get = nullptr;
+PyObject* g_base_put_nowait = nullptr;
 Py_ssize_t g_sync_offset = 0;
 
 uint64_t SyncIdOf(PyObject* self) {
@@ -56,8 +58,12 @@ PyObject* QueuePut(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyOb
   return res;
 }
 
-PyObject* QueuePutNowait(PyObject* self, PyObject* item) {
-  return QueuePut(self, &item, 1, nullptr);
+// The base's own put_nowait parses the arguments (item=... included) and words the errors.
+PyObject* QueuePutNowait(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  StackId stack = CallSiteStack();
+  PyObject* res = CallBase(g_base_put_nowait, self, args, nargs, kwnames);
+  if (res != nullptr) Recorder::Get().Emit(EventKind::kHandoffSend, SyncIdOf(self), 0, 0, stack);
+  return res;
 }
 
 PyObject* QueueGet(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
@@ -88,13 +94,14 @@ PyCFunction Meth(F f) {
 
 PyMethodDef g_methods[] = {
     {"put", Meth(QueuePut), METH_FASTCALL | METH_KEYWORDS, nullptr},
-    {"put_nowait", QueuePutNowait, METH_O, nullptr},
+    {"put_nowait", Meth(QueuePutNowait), METH_FASTCALL | METH_KEYWORDS, nullptr},
     {"get", Meth(QueueGet), METH_FASTCALL | METH_KEYWORDS, nullptr},
     {"get_nowait", QueueGetNowait, METH_NOARGS, nullptr},
     {nullptr, nullptr, 0, nullptr},
 };
 
 PyType_Slot g_slots[] = {
+    {Py_tp_doc, nullptr},  // the base's, set before the type is made
     {Py_tp_methods, g_methods},
     {0, nullptr},
 };
@@ -114,11 +121,14 @@ bool InstallQueueWrapper(PyObject* module, PyObject* originals) {
   }
   g_base_put = PyObject_GetAttrString(reinterpret_cast<PyObject*>(g_base), "put");
   g_base_get = PyObject_GetAttrString(reinterpret_cast<PyObject*>(g_base), "get");
-  if (g_base_put == nullptr || g_base_get == nullptr) {
+  g_base_put_nowait = PyObject_GetAttrString(reinterpret_cast<PyObject*>(g_base), "put_nowait");
+  if (g_base_put == nullptr || g_base_get == nullptr || g_base_put_nowait == nullptr) {
     Py_DECREF(qmod);
     return false;
   }
   g_sync_offset = g_base->tp_basicsize;
+  CopyMethodDocs(g_methods, reinterpret_cast<PyObject*>(g_base));
+  g_slots[0].pfunc = const_cast<char*>(RawTypeDoc(reinterpret_cast<PyObject*>(g_base)));
   PyType_Spec spec = {"_queue.SimpleQueue", static_cast<int>(g_base->tp_basicsize + sizeof(uint64_t)),
                       0, Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE, g_slots};
   PyObject* type = PyType_FromSpecWithBases(&spec, reinterpret_cast<PyObject*>(g_base));

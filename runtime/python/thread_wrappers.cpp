@@ -12,6 +12,7 @@
 #include "runtime/python/holders.h"
 #include "runtime/python/lock_types.h"
 #include "runtime/python/recorder.h"
+#include "runtime/python/stand_in.h"
 #include "runtime/python/thread_handle.h"
 #include "runtime/python/threads.h"
 #include "runtime/python/wrappers.h"
@@ -342,7 +343,9 @@ bool WrapNameSetter(PyObject* thread_class, PyObject* originals) {
   if (prop == nullptr) return false;
   PyObject* fget = PyObject_GetAttrString(prop, "fget");
   g_orig_name_setter = PyObject_GetAttrString(prop, "fset");
-  PyObject* setter = PyCFunction_NewEx(&g_set_name_def, nullptr, nullptr);
+  PyObject* setter = g_orig_name_setter != nullptr && g_orig_name_setter != Py_None
+                         ? NewStandIn(g_set_name_def, thread_class, nullptr, g_orig_name_setter)
+                         : nullptr;
   PyObject* wrapped = nullptr;
   if (fget != nullptr && g_orig_name_setter != nullptr && g_orig_name_setter != Py_None && setter != nullptr) {
     wrapped = PyObject_CallFunctionObjArgs(reinterpret_cast<PyObject*>(&PyProperty_Type), fget, setter, nullptr);
@@ -430,34 +433,39 @@ bool Replace(PyObject* obj, const char* name, PyObject* repl, PyObject* original
   return PyObject_SetAttrString(obj, name, repl) == 0;
 }
 
+// Replace with a stand-in for obj.name running def (stand_in.h). A module function is
+// bound to its module; a method (obj a class) is wrapped with PyInstanceMethod_New and
+// bound to the class, so that its __qualname__ is Class.name.
+bool ReplaceWithStandIn(PyObject* obj, const char* name, const PyMethodDef& def, PyObject* originals,
+                        const char* key, PyObject** keep) {
+  PyObject* orig = PyObject_GetAttrString(obj, name);
+  if (orig == nullptr) {
+    PyErr_Clear();
+    return true;  // not on this version
+  }
+  bool method = PyType_Check(obj);
+  PyObject* fn = NewStandIn(def, obj, nullptr, orig);
+  Py_DECREF(orig);
+  PyObject* repl = fn != nullptr && method ? PyInstanceMethod_New(fn) : fn;
+  if (method) Py_XDECREF(fn);
+  bool ok = repl != nullptr && Replace(obj, name, repl, originals, key, keep);
+  Py_XDECREF(repl);
+  return ok;
+}
+
 }  // namespace
 
 bool InstallThreadWrappers(PyObject* module, PyObject* originals) {
   g_tid_attr = PyUnicode_InternFromString("_pyrace_tid");
   PyObject* thread_mod = PyImport_ImportModule("_thread");
   if (thread_mod == nullptr || g_tid_attr == nullptr) return false;
-  bool ok = true;
-  PyObject* thread_name = PyUnicode_FromString("_thread");
-  if (thread_name == nullptr) return false;
-  PyObject* snt = PyCFunction_NewEx(&g_start_new_thread_def, nullptr, thread_name);
-  ok = snt != nullptr &&
-       Replace(thread_mod, "start_new_thread", snt, originals, "start_new_thread",
-               &g_orig_start_new_thread) &&
-       Replace(thread_mod, "start_new", snt, originals, "start_new", nullptr);
-  Py_XDECREF(snt);
-  if (ok && PyObject_HasAttrString(thread_mod, "start_joinable_thread")) {
-    PyObject* sjt = PyCFunction_NewEx(&g_start_joinable_def, nullptr, thread_name);
-    ok = sjt != nullptr && Replace(thread_mod, "start_joinable_thread", sjt, originals,
-                                   "start_joinable_thread", &g_orig_start_joinable_thread);
-    Py_XDECREF(sjt);
-  }
-  if (ok) {
-    PyObject* count = PyCFunction_NewEx(&g_count_def, nullptr, thread_name);
-    ok = count != nullptr && Replace(thread_mod, "_count", count, originals, "_count", &g_orig_count);
-    Py_XDECREF(count);
-  }
+  bool ok = ReplaceWithStandIn(thread_mod, "start_new_thread", g_start_new_thread_def, originals,
+                               "start_new_thread", &g_orig_start_new_thread) &&
+            ReplaceWithStandIn(thread_mod, "start_new", g_start_new_thread_def, originals, "start_new", nullptr) &&
+            ReplaceWithStandIn(thread_mod, "start_joinable_thread", g_start_joinable_def, originals,
+                               "start_joinable_thread", &g_orig_start_joinable_thread) &&
+            ReplaceWithStandIn(thread_mod, "_count", g_count_def, originals, "_count", &g_orig_count);
   Py_DECREF(thread_mod);
-  Py_DECREF(thread_name);
   (void)module;
   return ok;
 }
@@ -499,34 +507,16 @@ bool PatchThreading(PyObject* threading, PyObject* originals) {
 
   g_thread_class = PyObject_GetAttrString(threading, "Thread");
   if (g_thread_class == nullptr) return false;
-  PyObject* join_fn = PyCFunction_NewEx(&g_join_def, nullptr, nullptr);
-  PyObject* join_meth = join_fn != nullptr ? PyInstanceMethod_New(join_fn) : nullptr;
-  Py_XDECREF(join_fn);
-  ok = join_meth != nullptr &&
-       Replace(g_thread_class, "join", join_meth, originals, "Thread.join", &g_orig_join);
-  Py_XDECREF(join_meth);
-  if (!ok) return false;
-  PyObject* alive_fn = PyCFunction_NewEx(&g_is_alive_def, nullptr, nullptr);
-  PyObject* alive_meth = alive_fn != nullptr ? PyInstanceMethod_New(alive_fn) : nullptr;
-  Py_XDECREF(alive_fn);
-  ok = alive_meth != nullptr && Replace(g_thread_class, "is_alive", alive_meth, originals,
-                                        "Thread.is_alive", &g_orig_is_alive);
-  Py_XDECREF(alive_meth);
+  ok = ReplaceWithStandIn(g_thread_class, "join", g_join_def, originals, "Thread.join", &g_orig_join) &&
+       ReplaceWithStandIn(g_thread_class, "is_alive", g_is_alive_def, originals, "Thread.is_alive",
+                          &g_orig_is_alive);
   if (!ok || !WrapNameSetter(g_thread_class, originals)) return false;
   PyObject* condition = PyObject_GetAttrString(threading, "Condition");
-  PyObject* owned_fn = condition != nullptr ? PyCFunction_NewEx(&g_is_owned_def, nullptr, nullptr) : nullptr;
-  PyObject* owned_meth = owned_fn != nullptr ? PyInstanceMethod_New(owned_fn) : nullptr;
-  ok = owned_meth != nullptr && Replace(condition, "_is_owned", owned_meth, originals, "Condition._is_owned",
-                                        &g_orig_is_owned);
-  Py_XDECREF(owned_meth);
-  Py_XDECREF(owned_fn);
+  ok = condition != nullptr && ReplaceWithStandIn(condition, "_is_owned", g_is_owned_def, originals,
+                                                  "Condition._is_owned", &g_orig_is_owned);
   Py_XDECREF(condition);
-  if (!ok) return false;
-  PyObject* shutdown = PyCFunction_NewEx(&g_shutdown_def, nullptr, nullptr);
-  ok = shutdown != nullptr &&
-       Replace(threading, "_shutdown", shutdown, originals, "threading._shutdown", &g_orig_shutdown);
-  Py_XDECREF(shutdown);
-  return ok;
+  return ok && ReplaceWithStandIn(threading, "_shutdown", g_shutdown_def, originals, "threading._shutdown",
+                                  &g_orig_shutdown);
 }
 
 void EndMainThread() {

@@ -103,3 +103,14 @@ frame = sys._getframe()
 print(frame.f_code.co_name, frame.f_lineno, inspect.getframeinfo(frame).lineno)
 print(inspect.stack()[0].lineno, inspect.currentframe().f_lineno)
 print([i.opname for i in dis.get_instructions(Child.static)].count("RETURN_VALUE") > 0)
+
+
+def tests_of_displays(x, a, b):
+    # The compiler turns a list or set display tested with `in` into a constant tuple
+    # or frozenset; code that reads its own code objects (test_peepholer) sees that.
+    return x in [a, b], x not in {1, 2}, x in (a, b), x in [1, 2]
+
+
+print(sorted(i.opname for i in dis.get_instructions(tests_of_displays) if i.opname.startswith("BUILD_")))
+print([c for c in tests_of_displays.__code__.co_consts if isinstance(c, (tuple, frozenset))])
+print(tests_of_displays(1, 1, 2), tests_of_displays(3, 1, 2))

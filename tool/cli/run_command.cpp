@@ -30,6 +30,9 @@ namespace {
 // How long the reader may go on after the program exited before the pipe is cut (only
 // when a process the program left behind still holds the pipe's write end).
 constexpr std::chrono::milliseconds kDrainGrace{1000};
+// The lowest descriptor the trace pipe may take in the program (below the usual
+// 1024 soft limit; when the limit is lower the pipe stays where pipe2() put it).
+constexpr int kTraceFdFloor = 1000;
 
 struct RunRequest {
   ProgramArgs program;
@@ -148,6 +151,14 @@ bool RunAndAnalyse(const RunRequest& req, const std::string& python, const std::
   // tool woke up and read it. 1 MiB (the unprivileged maximum) lets it run ahead; a
   // refusal only costs speed.
   (void)fcntl(fds[1], F_SETPIPE_SZ, 1 << 20);
+  // The program finds the descriptors it would plainly: the lowest free ones stay free
+  // (code that allocates consecutive descriptors or counts on a closed one being
+  // reused, as test_os's closerange tests do), so the pipe's end moves up out of the way.
+  int high = fcntl(fds[1], F_DUPFD_CLOEXEC, kTraceFdFloor);
+  if (high >= 0) {
+    close(fds[1]);
+    fds[1] = high;
+  }
   pid_t pid = 0;
   std::string error;
   if (!SpawnChild(MakeChildSpec(req, python, runtime_dir, fds[1]), &pid, &error)) {

@@ -35,6 +35,11 @@ _CHECK_OF = {GLOBAL_READ: GLOBAL_CHECK, ATTR_READ: ATTR_CHECK, ITEM_READ: ITEM_C
 # The hooks a rewritten module uses, in the order access_hooks() returns them.
 HOOKS = ("gr", "gw", "ga", "sa", "da", "ra", "gi", "si", "di", "ri", "c", "mc", "in", "nr", "nw", "aa", "ai")
 
+# Expressions whose value is an object made right there, which no other thread can
+# have seen yet: displays, comprehensions, literals.
+FRESH_OBJECTS = (ast.Constant, ast.ListComp, ast.GeneratorExp, ast.Tuple, ast.List, ast.SetComp, ast.DictComp,
+                 ast.Dict, ast.Set, ast.JoinedStr)
+
 
 def hook_name(short):
     return "__pyrace_%s__" % short
@@ -664,8 +669,7 @@ class Rewriter(ast.NodeTransformer):
     def _iterated(self, old):
         """Visits an expression whose value is iterated or measured: a read of the whole
         container."""
-        if isinstance(old, (ast.Call, ast.Constant, ast.ListComp, ast.GeneratorExp, ast.Tuple, ast.List,
-                            ast.SetComp, ast.DictComp, ast.Dict, ast.Set, ast.JoinedStr)):
+        if isinstance(old, (ast.Call,) + FRESH_OBJECTS):
             return self.visit(old)  # a fresh object (range(), a literal...): nobody else can see it
         k = self.site(CONTAINER_READ, old, "", self._owner_text(old))
         return _call("c", [self.visit(old), _const(k, old)], old)
@@ -742,7 +746,11 @@ class Rewriter(ast.NodeTransformer):
         return _call("gi", [self.visit(node.value), self.visit(node.slice), _const(k, node)], node)
 
     def visit_Compare(self, node):
-        if len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn)):
+        # `x in [a, b]` / `x in {a, b}` tests a display nobody else can see: no access to
+        # record, and left alone the compiler makes the display a constant tuple or
+        # frozenset as it does plainly (code that reads its own code objects sees it).
+        if (len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn))
+                and not isinstance(node.comparators[0], FRESH_OBJECTS)):
             kind = CONTAINS if isinstance(node.ops[0], ast.In) else NOT_CONTAINS
             k = self.site(kind, node, "", self._owner_text(node.comparators[0]))
             return _call("in", [self.visit(node.left), self.visit(node.comparators[0]), _const(k, node)], node)

@@ -4,9 +4,15 @@
 # output must be the same. Every access below goes through the race mode's hooks
 # (this script is instrumented).
 import gc
+import inspect
 import json
+import os
+import queue
+import re
 import sys
+import threading
 import weakref
+import _thread
 import _threading_local
 
 
@@ -128,7 +134,80 @@ def user_hash_runs_as_often():
     print("__hash__ calls", Hashed.calls)
 
 
+def builtins_look_the_same():
+    # What help() and inspect read from the functions and types pyrace replaces.
+    lock, rlock = threading.Lock(), threading.RLock()
+    objs = [os._exit, os.execv, os.execve, os.fork, os.pipe, os.read, os.write, os.close,
+            _thread.start_new_thread, _thread.start_new, _thread.allocate_lock, _thread.allocate,
+            _thread._count, getattr(_thread, "start_joinable_thread", None), _thread.LockType, _thread.RLock,
+            threading.Lock, threading._shutdown, lock.acquire, lock.release, lock.locked, lock.__exit__,
+            rlock.acquire, rlock.release, rlock._is_owned, type(lock).acquire, type(rlock).__enter__,
+            queue.SimpleQueue, queue.SimpleQueue.put, queue.SimpleQueue.put_nowait, queue.SimpleQueue.get]
+    for o in objs:
+        if o is None:
+            continue
+        # (A Python function a builtin stands in for has no __text_signature__; its
+        # signature is what inspect derives from the original's.)
+        row = [getattr(o, a, "-") for a in ("__name__", "__qualname__", "__module__", "__doc__")]
+        try:
+            row.append(str(inspect.signature(o)))
+        except (TypeError, ValueError) as e:
+            row.append(re.sub(r" at 0x[0-9a-f]+", "", "%s: %s" % (type(e).__name__, e)))
+        print(*row)
+    # Methods replaced on Python classes: what a bound call sees.
+    for o in (threading.Thread().join, threading.Thread().is_alive, threading.Condition(threading.Lock())._is_owned):
+        print(o.__name__, o.__qualname__, o.__module__, inspect.signature(o))
+    q = queue.SimpleQueue()
+    q.put_nowait(item=1)
+    print("put_nowait(item=)", q.get_nowait())
+    # os lists its functions by identity: `os.execve in os.supports_fd` (test_posix).
+    print("os.supports_fd", sorted(f.__name__ for f in os.supports_fd if getattr(os, f.__name__, None) is f))
+
+
+def descriptors_numbered_as_plainly():
+    # New descriptors take the lowest free numbers, the ones they take plainly
+    # (test_os allocates consecutive ones): pyrace's own stay out of their way.
+    first = os.open(os.devnull, os.O_RDONLY)
+    second = os.dup(first)
+    print("consecutive descriptors", second == first + 1, first)
+    os.close(first)
+    os.close(second)
+
+
+held = threading.Lock()
+
+
+def take_and_return_local():
+    obj = Plain()
+    held.acquire()  # still held when this returns
+    return weakref.ref(obj)
+
+
+def take_in_generator():
+    obj = Plain()
+    yield weakref.ref(obj)
+    held.acquire()
+    yield
+
+
+def locals_die_while_their_lock_is_held():
+    # The acquiring frame is what a missed release is reported from; the lock must
+    # not keep it, or the function's locals, alive.
+    r = take_and_return_local()
+    print("local of a returned function freed while its lock is held", r() is None, held.locked())
+    held.release()
+    g = take_in_generator()
+    r = next(g)
+    next(g)
+    del g
+    print("local of a generator freed while its lock is held", r() is None, held.locked())
+    held.release()
+
+
 slots_freed_at_once()
+builtins_look_the_same()
+descriptors_numbered_as_plainly()
+locals_die_while_their_lock_is_held()
 no_weakref_of_pyrace()
 class_freed()
 code_freed()

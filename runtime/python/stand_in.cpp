@@ -1,0 +1,190 @@
+#include "runtime/python/stand_in.h"
+
+#include <cstring>
+#include <string>
+
+namespace pyrace::py {
+
+namespace {
+
+// The PyMethodDef behind a builtin function or method descriptor, null otherwise.
+const PyMethodDef* BuiltinDef(PyObject* obj) {
+  if (PyCFunction_Check(obj)) return reinterpret_cast<PyCFunctionObject*>(obj)->m_ml;
+  if (Py_IS_TYPE(obj, &PyMethodDescr_Type)) return reinterpret_cast<PyMethodDescrObject*>(obj)->d_method;
+  return nullptr;
+}
+
+// Strings a stand-in's PyMethodDef points to live as long as the process: the
+// function objects made from it are installed for good.
+const char* Keep(const std::string& s) { return strdup(s.c_str()); }
+
+// "name($module, ...)": a module function's signature line names its module as the
+// bound first parameter, which inspect drops because __self__ is that module. A
+// stand-in bound to something else drops it here instead, with the "/" that made it
+// positional-only when nothing else was: exactly the parameters inspect shows plainly.
+std::string WithoutModuleParam(const char* doc) {
+  std::string d(doc);
+  size_t open = d.find('(');
+  size_t end = d.find(")\n--\n\n");
+  if (open == std::string::npos || end == std::string::npos || d.compare(open + 1, 7, "$module") != 0) return d;
+  size_t after = open + 8;  // past "$module"
+  if (d.compare(after, 4, ", /)") == 0) return d.substr(0, open + 1) + d.substr(after + 3);
+  if (d.compare(after, 5, ", /, ") == 0) return d.substr(0, open + 1) + d.substr(after + 5);
+  if (d.compare(after, 2, ", ") == 0) return d.substr(0, open + 1) + d.substr(after + 2);
+  return d.substr(0, open + 1) + d.substr(after);
+}
+
+// The signature line of a Python function as a builtin's doc carries it:
+// "name(a, b=1, *args, c, **kw)\n--\n\n" (defaults by repr, which the text-signature
+// parser reads back for the literals the wrapped functions use).
+bool PythonSignatureLine(PyObject* fn, const char* name, std::string* out) {
+  PyObject* code_obj = PyObject_GetAttrString(fn, "__code__");
+  if (code_obj == nullptr || !PyCode_Check(code_obj)) {
+    Py_XDECREF(code_obj);
+    PyErr_Clear();
+    return false;
+  }
+  auto* code = reinterpret_cast<PyCodeObject*>(code_obj);
+  PyObject* names = PyObject_GetAttrString(code_obj, "co_varnames");
+  PyObject* defaults = PyObject_GetAttrString(fn, "__defaults__");
+  PyObject* kwdefaults = PyObject_GetAttrString(fn, "__kwdefaults__");
+  bool ok = names != nullptr && PyTuple_Check(names) && defaults != nullptr && kwdefaults != nullptr;
+  std::string sig = std::string(name) + "(";
+  int argc = code->co_argcount, posonly = code->co_posonlyargcount, kwonly = code->co_kwonlyargcount;
+  Py_ssize_t ndef = ok && PyTuple_Check(defaults) ? PyTuple_GET_SIZE(defaults) : 0;
+  bool first = true;
+  auto add = [&](const std::string& s) {
+    sig += (first ? "" : ", ") + s;
+    first = false;
+  };
+  auto with_default = [&](PyObject* pname, PyObject* value) {
+    std::string s = PyUnicode_AsUTF8(pname);
+    if (value != nullptr) {
+      PyObject* r = PyObject_Repr(value);
+      if (r == nullptr) {
+        ok = false;
+        return s;
+      }
+      // A repr such as <SocketKind.SOCK_STREAM: 1> reads back as no value: no
+      // signature line then, rather than one inspect cannot parse.
+      const char* text = PyUnicode_AsUTF8(r);
+      if (text == nullptr || text[0] == '<') ok = false;
+      else s += "=" + std::string(text);
+      Py_DECREF(r);
+    }
+    return s;
+  };
+  for (int i = 0; ok && i < argc; ++i) {
+    PyObject* value = i >= argc - ndef ? PyTuple_GET_ITEM(defaults, i - (argc - ndef)) : nullptr;
+    add(with_default(PyTuple_GET_ITEM(names, i), value));
+    if (i + 1 == posonly) add("/");
+  }
+  int next = argc + kwonly;
+  if (ok && (code->co_flags & CO_VARARGS)) {
+    add("*" + std::string(PyUnicode_AsUTF8(PyTuple_GET_ITEM(names, next))));
+    ++next;
+  } else if (ok && kwonly > 0) {
+    add("*");
+  }
+  for (int i = argc; ok && i < argc + kwonly; ++i) {
+    PyObject* pname = PyTuple_GET_ITEM(names, i);
+    PyObject* value = PyDict_Check(kwdefaults) ? PyDict_GetItem(kwdefaults, pname) : nullptr;
+    add(with_default(pname, value));
+  }
+  if (ok && (code->co_flags & CO_VARKEYWORDS)) add("**" + std::string(PyUnicode_AsUTF8(PyTuple_GET_ITEM(names, next))));
+  Py_XDECREF(names);
+  Py_XDECREF(defaults);
+  Py_XDECREF(kwdefaults);
+  Py_DECREF(code_obj);
+  if (!ok) {
+    PyErr_Clear();
+    return false;
+  }
+  *out = sig + ")\n--\n\n";
+  return true;
+}
+
+}  // namespace
+
+PyObject* NewStandIn(const PyMethodDef& proto, PyObject* self, PyObject* module, PyObject* original) {
+  auto* def = new PyMethodDef(proto);  // lives as long as the function: for good
+  if (const PyMethodDef* orig = BuiltinDef(original)) {
+    def->ml_name = orig->ml_name;
+    def->ml_doc = orig->ml_doc;
+    if (orig->ml_doc != nullptr && (self == nullptr || !PyModule_Check(self))) {
+      def->ml_doc = Keep(WithoutModuleParam(orig->ml_doc));
+    }
+  } else if (PyFunction_Check(original)) {
+    PyObject* name = PyObject_GetAttrString(original, "__name__");
+    PyObject* doc = PyObject_GetAttrString(original, "__doc__");
+    if (name == nullptr || doc == nullptr || !PyUnicode_Check(name)) {
+      Py_XDECREF(name);
+      Py_XDECREF(doc);
+      delete def;
+      return nullptr;
+    }
+    def->ml_name = Keep(PyUnicode_AsUTF8(name));
+    std::string text;
+    if (!PythonSignatureLine(original, def->ml_name, &text)) text.clear();
+    if (PyUnicode_Check(doc)) text += PyUnicode_AsUTF8(doc);
+    def->ml_doc = text.empty() ? nullptr : Keep(text);
+    Py_DECREF(name);
+    Py_DECREF(doc);
+  }
+  PyObject* mod = module;
+  if (mod == nullptr) {
+    mod = PyObject_GetAttrString(original, "__module__");
+    if (mod == nullptr) PyErr_Clear();
+  } else {
+    Py_INCREF(mod);
+  }
+  PyObject* fn = PyCFunction_NewEx(def, self, mod);
+  Py_XDECREF(mod);
+  return fn;
+}
+
+bool TakeOverOsIdentity(PyObject* original, PyObject* stand_in) {
+  static const char* const kSets[] = {"supports_fd", "supports_dir_fd", "supports_follow_symlinks",
+                                      "supports_effective_ids"};
+  PyObject* os = PyImport_ImportModule("os");
+  if (os == nullptr) return false;
+  bool ok = true;
+  for (const char* name : kSets) {
+    PyObject* set = PyObject_GetAttrString(os, name);
+    if (set == nullptr) {
+      PyErr_Clear();  // not on this platform
+      continue;
+    }
+    if (PySet_Check(set)) {
+      int had = PySet_Discard(set, original);
+      ok = had >= 0 && (had == 0 || PySet_Add(set, stand_in) == 0);
+    }
+    Py_DECREF(set);
+    if (!ok) break;
+  }
+  Py_DECREF(os);
+  return ok;
+}
+
+void CopyMethodDocs(PyMethodDef* methods, PyObject* original) {
+  for (PyMethodDef* m = methods; m->ml_name != nullptr; ++m) {
+    PyObject* attr = PyObject_GetAttrString(original, m->ml_name);
+    if (attr == nullptr) {
+      PyErr_Clear();
+      continue;
+    }
+    if (BuiltinDef(attr) != nullptr) m->ml_doc = BuiltinDoc(attr);
+    Py_DECREF(attr);
+  }
+}
+
+const char* BuiltinDoc(PyObject* obj) {
+  const PyMethodDef* def = BuiltinDef(obj);
+  return def != nullptr ? def->ml_doc : nullptr;
+}
+
+const char* RawTypeDoc(PyObject* type) {
+  return PyType_Check(type) ? reinterpret_cast<PyTypeObject*>(type)->tp_doc : nullptr;
+}
+
+}  // namespace pyrace::py
