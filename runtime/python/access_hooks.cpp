@@ -330,6 +330,19 @@ bool Recording() {
   return g_threads_seen;
 }
 
+// The single-thread probe: rewritten code asks `st in st` before an access whose
+// operands are names or constants, and runs the interpreter's own operation instead of
+// the hook while nothing is recorded (rewriter.py, _while_recording). A slot, not a
+// call: CONTAINS_OP reaches it with no argument tuple, arity or site to decode. The
+// answer flips once, when the program gets its second thread, and every running frame
+// sees it at its next access.
+bool g_hooks_single_thread = false;  // the option of that name: the hooked path always
+
+int ProbeContains(PyObject* /*self*/, PyObject* /*item*/) { return g_hooks_single_thread || Recording() ? 0 : 1; }
+
+PyTypeObject* g_probe_type = nullptr;
+PyObject* g_probe = nullptr;
+
 void RecordGlobal(SiteTable& table, Site& site, uint8_t flags) {
   if (site.global == nullptr) {
     site.global = AccessRegistry::Get().Global(table.module + "." + Utf8(site.name));
@@ -962,6 +975,10 @@ PyObject* AccessHooks(PyObject* /*module*/, PyObject* args) {
   if (out == nullptr) return nullptr;
   for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(names); ++i) {
     std::string want = Utf8(PyTuple_GET_ITEM(names, i));
+    if (want == "st") {
+      PyTuple_SET_ITEM(out, i, Py_NewRef(g_probe));
+      continue;
+    }
     const HookDef* def = nullptr;
     for (const HookDef& d : kHooks) {
       if (want == d.name) def = &d;
@@ -1055,9 +1072,21 @@ PyType_Slot g_aug_target_slots[] = {
 PyType_Spec g_aug_target_spec = {"_pyrace.AugTarget", sizeof(AugTarget), 0, Py_TPFLAGS_DEFAULT,
                                  g_aug_target_slots};
 
+PyType_Slot g_probe_slots[] = {
+    {Py_sq_contains, reinterpret_cast<void*>(ProbeContains)},
+    {Py_tp_doc, const_cast<char*>("`st in st`: whether rewritten code may skip its hooks (one thread).")},
+    {0, nullptr},
+};
+PyType_Spec g_probe_spec = {"_pyrace.SingleThreadProbe", sizeof(PyObject), 0, Py_TPFLAGS_DEFAULT,
+                            g_probe_slots};
+
 bool ReadyTypes() {
   g_hook_type = reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&g_hook_spec));
   if (g_hook_type == nullptr) return false;
+  g_probe_type = reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&g_probe_spec));
+  if (g_probe_type == nullptr) return false;
+  g_probe = PyType_GenericAlloc(g_probe_type, 0);  // kept for the process
+  if (g_probe == nullptr) return false;
   g_aug_target_type = reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&g_aug_target_spec));
   return g_aug_target_type != nullptr;
 }
@@ -1076,7 +1105,9 @@ bool g_races = false;
 int pyrace_access_init(PyObject* module, pyrace::py::Recorder* rec) {
   using namespace pyrace::py;
   g_rec = rec;
-  if (g_deque_type == nullptr) {
+  g_races = RacesEnabled(rec->options());
+  // Only race mode's hooks look for deques (lock-only mode imports nothing extra).
+  if (g_races && g_deque_type == nullptr) {
     PyObject* collections = PyImport_ImportModule("_collections");
     PyObject* deque = collections != nullptr ? PyObject_GetAttrString(collections, "deque") : nullptr;
     Py_XDECREF(collections);
@@ -1085,7 +1116,7 @@ int pyrace_access_init(PyObject* module, pyrace::py::Recorder* rec) {
     else Py_DECREF(deque);
   }
   if (g_hook_type == nullptr && !ReadyTypes()) return -1;
-  g_races = RacesEnabled(rec->options());
+  g_hooks_single_thread = rec->options().hooks_single_thread;
   if (!AccessRegistry::Get().Init(rec, /*watch_deallocs=*/g_races)) return -1;
   if (PyModule_AddFunctions(module, g_functions) < 0) return -1;
   if (g_thread_local_type == nullptr) {

@@ -20,8 +20,7 @@ destructor g_subtype_dealloc = nullptr;  // what type() gives every class it cre
 
 template <int Slot>
 void DeallocHook(PyObject* op) {
-  AccessRegistry& reg = AccessRegistry::Get();
-  if (reg.tracking(op)) reg.Forget(op);
+  AccessRegistry::Get().ForgetObject(op);
   g_original_dealloc[Slot](op);
 }
 
@@ -33,8 +32,7 @@ template <int Slot>
 void GcDeallocHook(PyObject* op) {
   PyObject_GC_UnTrack(op);  // the trashcan defers only untracked objects
   Py_TRASHCAN_BEGIN(op, GcDeallocHook<Slot>)
-  AccessRegistry& reg = AccessRegistry::Get();
-  if (reg.tracking(op)) reg.Forget(op);
+  AccessRegistry::Get().ForgetObject(op);
   g_original_dealloc[Slot](op);
   Py_TRASHCAN_END
 }
@@ -169,7 +167,11 @@ void AccessRegistry::Forget(PyObject* key) {
     by_weakref_.erase(w);
   }
   auto it = objects_.find(obj);
-  if (it == objects_.end()) return;
+  if (it != objects_.end()) Drop(it);
+}
+
+void AccessRegistry::Drop(std::unordered_map<PyObject*, ObjRec*>::iterator it) {
+  PyObject* obj = it->first;
   ObjRec* rec = it->second;
   objects_.erase(it);
   ++generation_;

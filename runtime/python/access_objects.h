@@ -69,9 +69,16 @@ class AccessRegistry {
   // Records one access (kAccess) unless it repeats the last one (see LocRecord).
   void Record(LocRecord& loc, uint8_t flags);
 
-  // The object is going away: emit kObjectFree and drop its locations.
-  void Forget(PyObject* obj);
-  bool tracking(PyObject* obj) const { return !objects_.empty() && objects_.count(obj) != 0; }
+  // The object is going away: emit kObjectFree and drop its locations. key: the object,
+  // or the weak reference watching it.
+  void Forget(PyObject* key);
+  // The same from a dealloc wrapper, for an object watched without a weak reference:
+  // one lookup, since most objects freed were never tracked.
+  void ForgetObject(PyObject* obj) {
+    if (objects_.empty()) return;
+    auto it = objects_.find(obj);
+    if (it != objects_.end()) Drop(it);
+  }
 
   uint64_t access_events() const { return access_events_; }
   // Changes whenever an object is forgotten: a LocRecord* kept outside the registry
@@ -83,6 +90,7 @@ class AccessRegistry {
   // unique: the description names one dict entry or list slot and will not repeat.
   LocId NewLocation(const std::string& description, uint64_t object, bool unique = false);
   bool WatchDeath(ObjRec* rec);
+  void Drop(std::unordered_map<PyObject*, ObjRec*>::iterator it);
   void ReleasePending();
 
   Recorder* rec_ = nullptr;

@@ -151,7 +151,9 @@ PyObject* CleanMain() {
 PyObject* PrepareMain(PyObject* abspath) {
   PyObject* d = CleanMain();
   if (d == nullptr) return nullptr;
-  PyObject* machinery = PyImport_ImportModule("importlib.machinery");
+  // importlib.machinery's SourceFileLoader is this one; importing it would add
+  // importlib.machinery to the program's sys.modules.
+  PyObject* machinery = PyImport_ImportModule("_frozen_importlib_external");
   PyObject* loader = machinery != nullptr
                          ? PyObject_CallMethod(machinery, "SourceFileLoader", "sO", "__main__", abspath)
                          : nullptr;
@@ -189,11 +191,14 @@ bool IsMainPackage(PyObject* abspath) {
   bool dir = isdir == Py_True;
   Py_DECREF(isdir);
   if (dir) return true;
-  PyObject* zipfile = PyImport_ImportModule("zipfile");
-  PyObject* is_zip = zipfile != nullptr ? PyObject_CallMethod(zipfile, "is_zipfile", "O", abspath) : nullptr;
-  Py_XDECREF(zipfile);
-  bool zip = is_zip == Py_True;
-  Py_XDECREF(is_zip);
+  // What python asks too (its path hooks): an archive zipimport opens. zipimport is
+  // imported at start-up; zipfile would add two dozen modules to sys.modules.
+  PyObject* zipimport = PyImport_ImportModule("zipimport");
+  PyObject* importer =
+      zipimport != nullptr ? PyObject_CallMethod(zipimport, "zipimporter", "O", abspath) : nullptr;
+  Py_XDECREF(zipimport);
+  bool zip = importer != nullptr;
+  Py_XDECREF(importer);
   PyErr_Clear();
   return zip;
 }

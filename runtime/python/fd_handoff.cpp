@@ -3,6 +3,7 @@
 #include <unordered_map>
 
 #include "runtime/python/holders.h"
+#include "runtime/python/import_hook.h"
 #include "runtime/python/recorder.h"
 #include "runtime/python/stand_in.h"
 
@@ -200,6 +201,32 @@ bool WrapMethod(PyObject* cls, PyMethodDef* def, PyObject** orig) {
   return rc == 0;
 }
 
+PyObject* g_originals = nullptr;  // _pyrace._originals, kept for the process
+
+PyObject* InstallSocketHandoffs(PyObject* /*self*/, PyObject* /*unused*/) {
+  if (g_socketpair != nullptr) Py_RETURN_NONE;
+  PyObject* modules = PyImport_GetModuleDict();  // borrowed
+  PyObject* socket = PyDict_GetItemString(modules, "socket");  // borrowed: just imported
+  if (socket == nullptr) {
+    return PyErr_Format(PyExc_RuntimeError, "pyrace: socket is not in sys.modules after its import");
+  }
+  // A module of the program's own named socket has nothing to wrap.
+  PyObject* cls = PyObject_GetAttrString(socket, "socket");
+  if (cls == nullptr || !PyType_Check(cls)) {
+    PyErr_Clear();
+    Py_XDECREF(cls);
+    Py_RETURN_NONE;
+  }
+  bool ok = WrapFunction(socket, &g_socketpair_def, &g_socketpair, g_originals, "socket.socketpair") &&
+            WrapMethod(cls, &g_send_def, &g_sock_send) && WrapMethod(cls, &g_sendall_def, &g_sock_sendall) &&
+            WrapMethod(cls, &g_recv_def, &g_sock_recv) && WrapMethod(cls, &g_recv_into_def, &g_sock_recv_into);
+  Py_DECREF(cls);
+  if (!ok) return nullptr;
+  Py_RETURN_NONE;
+}
+
+PyMethodDef g_install_socket_def = {"_install_socket_handoffs", InstallSocketHandoffs, METH_NOARGS, nullptr};
+
 }  // namespace
 
 bool InstallFdHandoffs(PyObject* originals) {
@@ -218,16 +245,10 @@ bool InstallFdHandoffs(PyObject* originals) {
     Py_DECREF(mod);
   }
   if (!ok) return false;
-  PyObject* socket = PyImport_ImportModule("socket");
-  if (socket == nullptr) return false;
-  PyObject* cls = PyObject_GetAttrString(socket, "socket");
-  ok = cls != nullptr && PyType_Check(cls) &&
-       WrapFunction(socket, &g_socketpair_def, &g_socketpair, originals, "socket.socketpair") &&
-       WrapMethod(cls, &g_send_def, &g_sock_send) && WrapMethod(cls, &g_sendall_def, &g_sock_sendall) &&
-       WrapMethod(cls, &g_recv_def, &g_sock_recv) && WrapMethod(cls, &g_recv_into_def, &g_sock_recv_into);
-  Py_XDECREF(cls);
-  Py_DECREF(socket);
-  return ok;
+  g_originals = Py_NewRef(originals);
+  // socket is wrapped when the program imports it: importing it here would put socket,
+  // selectors, select and array into every program's sys.modules.
+  return WhenImported("socket", &g_install_socket_def);
 }
 
 }  // namespace pyrace::py

@@ -18,7 +18,9 @@ namespace pyrace::py {
 
 namespace {
 
-int g_return_ops[2] = {-1, -1};  // RETURN_VALUE, RETURN_CONST (3.12+)
+#if PY_VERSION_HEX >= 0x030B0000
+int g_return_ops[2] = {-1, -1};  // RETURN_VALUE, RETURN_CONST (3.12, 3.13)
+#endif
 
 #if PY_VERSION_HEX >= 0x030B0000
 // The newest frame of thread t (new reference), null when it runs no Python code.
@@ -152,6 +154,22 @@ void FrameDeallocHook(PyObject* op) {
   g_frame_dealloc(op);
   Py_TRASHCAN_END
 }
+#if PY_VERSION_HEX >= 0x030B0000
+// The opcode ending the code the compiler makes of expression src: `x` ends in
+// RETURN_VALUE, `None` in RETURN_CONST where the version has it. Read off compiled code
+// rather than dis.opmap: importing dis would put dis and opcode into every program's
+// sys.modules.
+int ReturnOpcodeOf(const char* src) {
+  PyObject* code = Py_CompileString(src, "<pyrace>", Py_eval_input);
+  PyObject* bytes = code != nullptr ? PyCode_GetCode(reinterpret_cast<PyCodeObject*>(code)) : nullptr;
+  Py_XDECREF(code);
+  if (bytes == nullptr) return -1;
+  Py_ssize_t n = PyBytes_GET_SIZE(bytes);
+  int op = n >= 2 ? static_cast<unsigned char>(PyBytes_AS_STRING(bytes)[n - 2]) : -1;
+  Py_DECREF(bytes);
+  return op;
+}
+#endif
 
 }  // namespace
 
@@ -168,18 +186,13 @@ void WatchAcquireFrame(LockObject* l, PyObject* frame) {
 }
 
 bool InitFrameEnd() {
-  PyObject* dis = PyImport_ImportModule("dis");
-  if (dis == nullptr) return false;
-  PyObject* opmap = PyObject_GetAttrString(dis, "opmap");
-  Py_DECREF(dis);
-  if (opmap == nullptr) return false;
-  const char* names[] = {"RETURN_VALUE", "RETURN_CONST"};
-  for (int i = 0; i < 2; ++i) {
-    PyObject* v = PyDict_GetItemString(opmap, names[i]);  // borrowed
-    g_return_ops[i] = v != nullptr ? static_cast<int>(PyLong_AsLong(v)) : -1;
-  }
-  Py_DECREF(opmap);
-  return !PyErr_Occurred();
+#if PY_VERSION_HEX >= 0x030B0000
+  g_return_ops[0] = ReturnOpcodeOf("x");
+  g_return_ops[1] = ReturnOpcodeOf("None");
+  return !PyErr_Occurred() && g_return_ops[0] >= 0;
+#else
+  return true;
+#endif
 }
 
 void CheckFrameEnd(LockObject* l, bool holder_gone) {

@@ -17,4 +17,11 @@ bool InstallImportHook(const Options& opts);
 // null with an exception set.
 PyObject* CompileRewritten(PyObject* source, PyObject* path);
 
+// Calls install() (a METH_NOARGS function; null result = exception, which the import
+// then raises) right after the program imports module `name`, or now when it is
+// imported already, so that pyrace never imports a module the program does not: a
+// one-shot finder at the front of sys.meta_path steps aside for every other import,
+// and leaves once every module it waits for is in. false = exception set.
+bool WhenImported(const char* name, PyMethodDef* install);
+
 }  // namespace pyrace::py

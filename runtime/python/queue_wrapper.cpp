@@ -3,6 +3,7 @@
 // of the real type, so everything else (pickling errors, weakrefs, GC, generic
 // alias) behaves as before; it only adds a SyncId slot after the base's fields.
 #include "runtime/python/holders.h"
+#include "runtime/python/import_hook.h"
 #include "runtime/python/recorder.h"
 #include "runtime/python/stand_in.h"
 #include "runtime/python/wrappers.h"
@@ -106,14 +107,37 @@ PyType_Slot g_slots[] = {
     {0, nullptr},
 };
 
+PyObject* g_module = nullptr;     // _pyrace, gets SimpleQueue
+PyObject* g_originals = nullptr;  // _pyrace._originals
+
+bool WrapSimpleQueue(PyObject* module, PyObject* originals, PyObject* qmod);
+
+// After the program's import of _queue, before queue.py binds its SimpleQueue.
+PyObject* InstallOnImport(PyObject* /*self*/, PyObject* /*unused*/) {
+  if (g_base != nullptr) Py_RETURN_NONE;
+  PyObject* qmod = PyDict_GetItemString(PyImport_GetModuleDict(), "_queue");  // borrowed
+  if (qmod == nullptr) Py_RETURN_NONE;
+  Py_INCREF(qmod);
+  if (!WrapSimpleQueue(g_module, g_originals, qmod)) return nullptr;
+  Py_RETURN_NONE;
+}
+
+PyMethodDef g_install_def = {"_install_simple_queue", InstallOnImport, METH_NOARGS, nullptr};
+
 }  // namespace
 
+// _queue is wrapped when the program imports it (queue, concurrent.futures and
+// multiprocessing do): importing it here would add it to every program's sys.modules.
 bool InstallQueueWrapper(PyObject* module, PyObject* originals) {
-  PyObject* qmod = PyImport_ImportModule("_queue");
-  if (qmod == nullptr) {
-    PyErr_Clear();  // a Python without _queue: queue.py falls back to its own class
-    return true;
-  }
+  g_module = Py_NewRef(module);
+  g_originals = Py_NewRef(originals);
+  return WhenImported("_queue", &g_install_def);
+}
+
+namespace {
+
+// qmod: a new reference, released here.
+bool WrapSimpleQueue(PyObject* module, PyObject* originals, PyObject* qmod) {
   g_base = reinterpret_cast<PyTypeObject*>(PyObject_GetAttrString(qmod, "SimpleQueue"));
   if (g_base == nullptr) {
     Py_DECREF(qmod);
@@ -148,5 +172,7 @@ bool InstallQueueWrapper(PyObject* module, PyObject* originals) {
   }
   return PyModule_AddObject(module, "SimpleQueue", type) == 0;
 }
+
+}  // namespace
 
 }  // namespace pyrace::py

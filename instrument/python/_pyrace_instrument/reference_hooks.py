@@ -115,6 +115,12 @@ def access_hooks(names, module, filename, sites, log=None):
     def ai(obj, key, k):
         return AugTarget(obj, key, k)
 
-    table = {"gr": gr, "gw": gw, "ga": ga, "sa": sa, "da": da, "ra": ra, "gi": gi, "si": si, "di": di,
+    class AlwaysRecording:
+        """The single-thread probe (`st in st`): these hooks log every access."""
+
+        def __contains__(self, _):
+            return False
+
+    table = {"st": AlwaysRecording(), "gr": gr, "gw": gw, "ga": ga, "sa": sa, "da": da, "ra": ra, "gi": gi, "si": si, "di": di,
              "ri": ri, "c": c, "mc": mc, "in": in_, "nr": nr, "nw": nw, "aa": aa, "ai": ai}
     return tuple(table[n] for n in names)

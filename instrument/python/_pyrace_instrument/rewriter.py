@@ -33,7 +33,9 @@ GLOBAL_CHECK, ATTR_CHECK, ITEM_CHECK, CELL_CHECK = 23, 24, 25, 26
 _CHECK_OF = {GLOBAL_READ: GLOBAL_CHECK, ATTR_READ: ATTR_CHECK, ITEM_READ: ITEM_CHECK, CELL_READ: CELL_CHECK}
 
 # The hooks a rewritten module uses, in the order access_hooks() returns them.
-HOOKS = ("gr", "gw", "ga", "sa", "da", "ra", "gi", "si", "di", "ri", "c", "mc", "in", "nr", "nw", "aa", "ai")
+# "st" is not a call: the single-thread probe (see _while_recording).
+HOOKS = ("gr", "gw", "ga", "sa", "da", "ra", "gi", "si", "di", "ri", "c", "mc", "in", "nr", "nw", "aa", "ai",
+         "st")
 
 # Expressions whose value is an object made right there, which no other thread can
 # have seen yet: displays, comprehensions, literals.
@@ -89,6 +91,42 @@ def _call(short, args, old):
     func = _loc(ast.IfExp(test=_const(True, old), body=_const(PLACEHOLDERS[short], old),
                           orelse=_const(None, old)), old)
     return _loc(ast.Call(func=func, args=args, keywords=[]), old)
+
+
+def _probe(old):
+    return _loc(ast.IfExp(test=_const(True, old), body=_const(PLACEHOLDERS["st"], old),
+                          orelse=_const(None, old)), old)
+
+
+def _single_thread(old, negate=False):
+    """`st in st` (`st not in st`): true while the runtime records no access (the program
+    has one thread). It compiles to two LOAD_CONSTs and CONTAINS_OP, whose answer comes
+    from the probe's sq_contains slot: no call, no argument decoding. A constant truth
+    test would be folded by the compiler, and a name would be the program's."""
+    op = ast.NotIn() if negate else ast.In()
+    return _loc(ast.Compare(left=_probe(old), ops=[op], comparators=[_probe(old)]), old)
+
+
+def _while_recording(hooked, plain, old):
+    """`(plain if st in st else hooked)`: the interpreter's own (specialized) operation
+    while the program has one thread, the hook once accesses are recorded. Decided per
+    access as it starts, in every running frame alike (a main() that starts a thread and
+    then touches shared state records from that moment on). Only for accesses whose
+    operands are names and constants (_is_simple), whose evaluation runs no code: a
+    thread started between the decision and the access would otherwise go unseen."""
+    return _loc(ast.IfExp(test=_single_thread(old), body=plain, orelse=hooked), old)
+
+
+def _plain_or_hooked(target, value, call, old):
+    """`target = value` while the program has one thread, else the hook call (a store)."""
+    store = _loc(ast.Assign(targets=[target], value=value), old)
+    return _loc(ast.If(test=_single_thread(old), body=[store], orelse=[_expr_stmt(call, old)]), old)
+
+
+def _record_stmt(call, old):
+    """A statement that only records (ra, ri, gw, nw): skipped while the program has one
+    thread."""
+    return _loc(ast.If(test=_single_thread(old, negate=True), body=[_expr_stmt(call, old)], orelse=[]), old)
 
 
 def _site_arg(k, old, attr):
@@ -359,13 +397,13 @@ class Rewriter(ast.NodeTransformer):
             return node
         if self._is_watched_global(node.id):
             k = self.site(GLOBAL_READ, node, self._attr(node.id))
-            return _call("gr", [node, _const(k, node)], node)
+            return _while_recording(_call("gr", [node, _const(k, node)], node), _copy_simple(node), node)
         owner = self._cell_owner(node.id)
         if owner is not None:
             # The runtime finds the cell itself, in the running frame, by its
             # (mangled) name: a token variable would be a new local of the program.
             k = self.site(CELL_READ, node, self._attr(node.id), owner.qualname)
-            return _call("nr", [node, _const(k, node)], node)
+            return _while_recording(_call("nr", [node, _const(k, node)], node), _copy_simple(node), node)
         return node
 
     def _name_write_records(self, names, node, rmw=False):
@@ -375,12 +413,12 @@ class Rewriter(ast.NodeTransformer):
                 continue
             if self._is_watched_global(n):
                 k = self.site(GLOBAL_RMW if rmw else GLOBAL_WRITE, node, self._attr(n))
-                out.append(_expr_stmt(_call("gw", [_const(k, node)], node), node))
+                out.append(_record_stmt(_call("gw", [_const(k, node)], node), node))
                 continue
             owner = self._cell_owner(n)
             if owner is not None:
                 k = self.site(CELL_RMW if rmw else CELL_WRITE, node, self._attr(n), owner.qualname)
-                out.append(_expr_stmt(_call("nw", [_const(k, node)], node), node))
+                out.append(_record_stmt(_call("nw", [_const(k, node)], node), node))
         return out
 
     # -- scopes ----------------------------------------------------------------
@@ -525,12 +563,25 @@ class Rewriter(ast.NodeTransformer):
             if isinstance(t, ast.Attribute):
                 # The store is the hook's: it fails where STORE_ATTR would, at the target.
                 k = self.site(ATTR_WRITE, t, self._attr(t.attr), self._owner_text(t.value))
-                call = _attr_loc(_call("sa", [node.value, self.visit(t.value), _site_arg(k, t, t.attr)], t), t)
+                obj = self.visit(t.value)
+                call = _attr_loc(_call("sa", [node.value, obj, _site_arg(k, t, t.attr)], t), t)
+                # Only a constant skips the hook while single-threaded: the hook names a
+                # lock stored in an attribute even then (locks are mostly stored before
+                # the threads sharing them start).
+                if isinstance(node.value, ast.Constant) and _is_simple(obj):
+                    target = ast.copy_location(ast.Attribute(value=_copy_simple(obj), attr=t.attr,
+                                                             ctx=ast.Store()), t)
+                    return _plain_or_hooked(target, node.value, call, node)
                 return _expr_stmt(call, node)
             if isinstance(t, ast.Subscript) and not isinstance(t.slice, ast.Slice):
                 k = self.site(ITEM_WRITE, t, "", self._owner_text(t.value))
-                return _expr_stmt(_call("si", [node.value, self.visit(t.value), self.visit(t.slice),
-                                               _const(k, t)], t), node)
+                obj, key = self.visit(t.value), self.visit(t.slice)
+                call = _call("si", [node.value, obj, key, _const(k, t)], t)
+                if _is_simple(node.value) and _is_simple(obj) and _is_simple(key):
+                    target = ast.copy_location(ast.Subscript(value=_copy_simple(obj), slice=_copy_simple(key),
+                                                             ctx=ast.Store()), t)
+                    return _plain_or_hooked(target, _copy_simple(node.value), call, node)
+                return _expr_stmt(call, node)
         after = []
         for t in node.targets:
             after.extend(self._store_target(t, node))
@@ -569,11 +620,11 @@ class Rewriter(ast.NodeTransformer):
             owner = self._owner_text(t.value)
         if isinstance(t, ast.Attribute) and _is_simple(t.value):
             k = self.site(ATTR_RMW if rmw else ATTR_WRITE, t, self._attr(t.attr), owner)
-            return [_expr_stmt(_call("ra", [_copy_simple(t.value), _const(k, t)], stmt), stmt)]
+            return [_record_stmt(_call("ra", [_copy_simple(t.value), _const(k, t)], stmt), stmt)]
         if isinstance(t, ast.Subscript) and _is_simple(t.value) and _is_simple(t.slice):
             k = self.site(ITEM_RMW if rmw else ITEM_WRITE, t, "", owner)
-            return [_expr_stmt(_call("ri", [_copy_simple(t.value), _copy_simple(t.slice), _const(k, t)],
-                                     stmt), stmt)]
+            return [_record_stmt(_call("ri", [_copy_simple(t.value), _copy_simple(t.slice), _const(k, t)],
+                                       stmt), stmt)]
         if isinstance(t, (ast.Tuple, ast.List)):
             out = []
             for e in t.elts:
@@ -594,7 +645,7 @@ class Rewriter(ast.NodeTransformer):
         if isinstance(t, ast.Subscript) and isinstance(t.slice, ast.Slice):
             # A slice update is one of the whole container, recorded as it starts.
             k = self.site(CONTAINER_WRITE, t, "", owner)
-            t.value = _call("c", [self.visit(t.value), _const(k, t)], t.value)
+            t.value = _container(self.visit(t.value), k, t.value)
             t.slice = self.visit(t.slice)
             node.value = self.visit(node.value)
             return node
@@ -672,7 +723,7 @@ class Rewriter(ast.NodeTransformer):
         if isinstance(old, (ast.Call,) + FRESH_OBJECTS):
             return self.visit(old)  # a fresh object (range(), a literal...): nobody else can see it
         k = self.site(CONTAINER_READ, old, "", self._owner_text(old))
-        return _call("c", [self.visit(old), _const(k, old)], old)
+        return _container(self.visit(old), k, old)
 
     def _tested(self, old):
         """Visits an expression whose truth value is taken (if/while/ternary tests, and
@@ -698,7 +749,7 @@ class Rewriter(ast.NodeTransformer):
         if isinstance(old, (ast.Name, ast.Attribute, ast.Subscript)) and isinstance(old.ctx, ast.Load) \
                 and not (isinstance(old, ast.Name) and not self._watched_name(old.id)):
             k = self.site(TRUTH_TEST, old, "", self._owner_text(old))
-            return _call("c", [self.visit(old), _const(k, old)], old)
+            return _container(self.visit(old), k, old)
         return self.visit(old)
 
     def _watched_name(self, name):
@@ -732,18 +783,29 @@ class Rewriter(ast.NodeTransformer):
         if not isinstance(node.ctx, ast.Load):
             return self.generic_visit(node)
         k = self.site(ATTR_READ, node, self._attr(node.attr), self._owner_text(node.value))
-        return _attr_loc(_call("ga", [self.visit(node.value), _site_arg(k, node, node.attr)], node), node)
+        value = self.visit(node.value)
+        hooked = _attr_loc(_call("ga", [value, _site_arg(k, node, node.attr)], node), node)
+        if not _is_simple(value):
+            return hooked
+        plain = ast.copy_location(ast.Attribute(value=_copy_simple(value), attr=node.attr, ctx=ast.Load()), node)
+        return _while_recording(hooked, plain, node)
 
     def visit_Subscript(self, node):
         if not isinstance(node.ctx, ast.Load):
             return self.generic_visit(node)
         if isinstance(node.slice, ast.Slice):
             k = self.site(CONTAINER_READ, node, "", self._owner_text(node.value))
-            node.value = _call("c", [self.visit(node.value), _const(k, node)], node.value)
+            node.value = _container(self.visit(node.value), k, node.value)
             node.slice = self.visit(node.slice)
             return node
         k = self.site(ITEM_READ, node, "", self._owner_text(node.value))
-        return _call("gi", [self.visit(node.value), self.visit(node.slice), _const(k, node)], node)
+        value, key = self.visit(node.value), self.visit(node.slice)
+        hooked = _call("gi", [value, key, _const(k, node)], node)
+        if not (_is_simple(value) and _is_simple(key)):
+            return hooked
+        plain = ast.copy_location(ast.Subscript(value=_copy_simple(value), slice=_copy_simple(key),
+                                                ctx=ast.Load()), node)
+        return _while_recording(hooked, plain, node)
 
     def visit_Compare(self, node):
         # `x in [a, b]` / `x in {a, b}` tests a display nobody else can see: no access to
@@ -753,7 +815,13 @@ class Rewriter(ast.NodeTransformer):
                 and not isinstance(node.comparators[0], FRESH_OBJECTS)):
             kind = CONTAINS if isinstance(node.ops[0], ast.In) else NOT_CONTAINS
             k = self.site(kind, node, "", self._owner_text(node.comparators[0]))
-            return _call("in", [self.visit(node.left), self.visit(node.comparators[0]), _const(k, node)], node)
+            item, container = self.visit(node.left), self.visit(node.comparators[0])
+            hooked = _call("in", [item, container, _const(k, node)], node)
+            if not (_is_simple(item) and _is_simple(container)):
+                return hooked
+            plain = ast.copy_location(ast.Compare(left=_copy_simple(item), ops=[type(node.ops[0])()],
+                                                  comparators=[_copy_simple(container)]), node)
+            return _while_recording(hooked, plain, node)
         return self.generic_visit(node)
 
     def visit_Call(self, node):
@@ -767,14 +835,20 @@ class Rewriter(ast.NodeTransformer):
                 # `obj.append(x)` -> `c(obj, site).append(x)`: recorded before the
                 # arguments run, which is the same point when they cannot synchronize,
                 # and the call stays the interpreter's own (specialized) method call.
-                f.value = _call("c", [self.visit(f.value), _const(k, node)], node)
+                f.value = _container(self.visit(f.value), k, node)
                 node.args = [self.visit(a) for a in node.args]
                 return node
             # `obj.get(key)` -> `mc(obj.get, site, key)`: the program looks the method up
             # itself, in its place (before the arguments, at its position), and the hook
             # records against the bound method's receiver after the arguments ran.
             f.value = self.visit(f.value)
-            return _call("mc", [f, _const(k, node)] + [self.visit(a) for a in node.args], node)
+            args = [self.visit(a) for a in node.args]
+            hooked = _call("mc", [f, _const(k, node)] + args, node)
+            if not (_is_simple(f.value) and all(_is_simple(a) for a in args)):
+                return hooked
+            method = ast.copy_location(ast.Attribute(value=_copy_simple(f.value), attr=f.attr, ctx=ast.Load()), f)
+            plain = _loc(ast.Call(func=method, args=[_copy_simple(a) for a in args], keywords=[]), node)
+            return _while_recording(hooked, plain, node)
         if isinstance(f, ast.Attribute):
             # A method call: the method lookup is not a data access.
             f.value = self.visit(f.value)
@@ -827,6 +901,12 @@ _INERT = (ast.Name, ast.Constant, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compar
 def _may_synchronize(expr):
     """Whether evaluating expr may take a lock or receive a hand-off (see _INERT)."""
     return any(not isinstance(n, _INERT) for n in ast.walk(expr))
+
+
+def _container(value, k, old):
+    """c(value, site): a read of value's shape (or, before value.method(...), a write)."""
+    hooked = _call("c", [value, _const(k, old)], old)
+    return _while_recording(hooked, _copy_simple(value), old) if _is_simple(value) else hooked
 
 
 def _copy_simple(node):
