@@ -5,6 +5,7 @@
 
 #include <array>
 
+#include "runtime/analysis/await_race_detector.h"
 #include "runtime/analysis/bad_release_detector.h"
 #include "runtime/analysis/blocking_detector.h"
 #include "runtime/analysis/deadlock_detector.h"
@@ -56,7 +57,10 @@ struct Analyzer::Impl {
       detectors.push_back(std::make_unique<GilNotHeldDetector>());
       detectors.push_back(std::make_unique<BlockingDetector>());
     }
-    if (opts.races) detectors.push_back(MakeRaceDetector(opts));
+    if (opts.races) {
+      detectors.push_back(MakeRaceDetector(opts));
+      detectors.push_back(std::make_unique<AwaitRaceDetector>());
+    }
     for (const auto& d : detectors) {
       uint64_t mask = d->InterestMask();
       for (size_t k = 0; k < kDispatchKinds; ++k) {

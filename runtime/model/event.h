@@ -95,6 +95,13 @@ enum class EventKind : uint8_t {
   // The step reported by kLoopBlocked ended: tid = the loop's thread, obj = how long the
   // whole step took in microseconds.
   kLoopStepEnd = 45,
+  // Race mode only: the task running on the loop's thread (tid) changed. obj = the new
+  // task's number (low 32 bits: 1-based, never reused in a run) | the StrId of its name
+  // ("Task-3 (worker)") << 32; obj = 0: what runs next on that thread is no task's (a
+  // plain callback, the loop itself). With kFlagTaskGone: the task obj is gone (freed;
+  // tid = any thread) and its number is not used again. A task's steps between two of
+  // these are its atomic steps: no other task ran in between (docs/asyncio.md).
+  kTaskStep = 46,
 };
 
 // Event flag bits. Their meaning depends on the kind (see above).
@@ -113,6 +120,7 @@ inline constexpr uint8_t kFlagReadModifyWrite = 1 << 1;  // kAccess: x += 1, che
 // the location (list.append, set.add, dict.setdefault, inserting a new key): two of them
 // are no race, whatever their order (docs/races.md).
 inline constexpr uint8_t kFlagCommutes = 1 << 2;
+inline constexpr uint8_t kFlagTaskGone = 1 << 0;   // kTaskStep
 
 // One decoded event. 32 bytes in memory; the trace encodes it in a few bytes.
 struct Event {

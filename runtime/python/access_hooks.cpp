@@ -1137,3 +1137,5 @@ PyObject* pyrace_access_compile_main(PyObject* source, PyObject* path) {
   if (!g_races) return nullptr;
   return CompileRewritten(source, path);
 }
+
+void pyrace_access_tasks_interleave() { pyrace::py::g_threads_seen = true; }

@@ -28,3 +28,8 @@ int pyrace_access_init(PyObject* module, pyrace::py::Recorder* rec);
 // an exception set (a SyntaxError is Python's own). Null with no exception set when
 // races are not detected: the caller compiles the script as usual.
 PyObject* pyrace_access_compile_main(PyObject* source, PyObject* path);
+
+// An asyncio loop runs tasks on this thread (asyncio_hooks.cpp): they interleave at
+// every await, so accesses must be recorded from now on even while the program has one
+// thread (the lost updates across await of docs/asyncio.md).
+void pyrace_access_tasks_interleave();

@@ -14,6 +14,7 @@
 
 #include "runtime/analysis/loop_watch.h"
 #include "runtime/analysis/wait_for.h"
+#include "runtime/python/access_hooks.h"
 #include "runtime/python/stack_depot.h"
 #include "runtime/python/threads.h"
 #include "runtime/trace/trace.h"
@@ -86,6 +87,11 @@ PyObject* g_current_task = nullptr;  // asyncio.tasks.current_task
 PyObject* g_all_tasks = nullptr;     // asyncio.tasks.all_tasks
 PyObject* g_task_types = nullptr;    // tuple: asyncio.Task and the pure-Python one
 PyObject* g_locked_name = nullptr;   // "_locked"
+// Names looked up on every step, interned once.
+PyObject* g_callback_name = nullptr;  // "_callback"
+PyObject* g_self_name = nullptr;      // "__self__"
+PyObject* g_done_name = nullptr;      // "done"
+bool g_race_mode = false;             // option detect has races: task steps are recorded
 PyObject* g_getsignal = nullptr;     // signal.getsignal
 PyObject* g_default_int_handler = nullptr;
 int g_nsig = 65;
@@ -137,6 +143,9 @@ PyObject* WatchLifetime(PyObject* obj, PyMethodDef* def) {
 
 bool IsTask(PyObject* o) {
   if (o == nullptr || o == Py_None || g_task_types == nullptr) return false;
+  for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(g_task_types); ++i) {
+    if (Py_TYPE(o) == reinterpret_cast<PyTypeObject*>(PyTuple_GET_ITEM(g_task_types, i))) return true;
+  }
   int r = PyObject_IsInstance(o, g_task_types);
   if (r < 0) PyErr_Clear();
   return r > 0;
@@ -196,6 +205,7 @@ struct LoopThread {
   std::atomic<uint64_t> start_us{0};  // running step's start + 1; 0 between steps
   std::atomic<uint64_t> sampled_seq{0};
   PyObject* handle = nullptr;         // the running step's Handle (borrowed; GIL)
+  uint64_t running_task = 0;          // race mode: the last kTaskStep's obj (GIL)
 };
 
 constexpr size_t kMaxLoopThreads = 64;
@@ -231,13 +241,26 @@ std::vector<LoopRec> g_loops;
 
 // --- hand-offs from other threads (call_soon_threadsafe) ------------------------------
 
-std::unordered_map<uintptr_t, SyncId> g_threadsafe;  // Handle -> its send
+// Handle -> its send (Tracked::id). A handle that never runs (cancelled, or its loop
+// closed) leaves when it is freed, so its address cannot pass the send to a later handle.
+std::unordered_map<uintptr_t, Tracked> g_threadsafe;
+
+PyObject* ForgetThreadsafe(PyObject* key, PyObject*) {
+  auto it = g_threadsafe.find(static_cast<uintptr_t>(PyLong_AsUnsignedLongLong(key)));
+  if (it != g_threadsafe.end()) {
+    Py_XDECREF(it->second.weakref);
+    g_threadsafe.erase(it);
+  }
+  Py_RETURN_NONE;
+}
+PyMethodDef g_forget_threadsafe_def = {"_forget_threadsafe_handle", ForgetThreadsafe, METH_O, nullptr};
 std::vector<SyncId> g_inflight;  // sends whose call_soon_threadsafe has not returned yet
 
 void ReceiveHandoffs(Recorder& rec, PyObject* handle) {
   auto it = g_threadsafe.find(reinterpret_cast<uintptr_t>(handle));
   if (it != g_threadsafe.end()) {
-    rec.Emit(EventKind::kHandoffRecv, it->second);
+    rec.Emit(EventKind::kHandoffRecv, it->second.id);
+    Py_XDECREF(it->second.weakref);
     g_threadsafe.erase(it);
   }
   // The handle is queued before call_soon_threadsafe returns, and the GIL may pass to
@@ -340,8 +363,8 @@ void StartLoopWatcher(Recorder& rec) {
 
 // The task a step belongs to: a task's step and wakeup callbacks are its bound methods.
 PyObject* StepTask(PyObject* handle) {
-  PyObject* cb = PyObject_GetAttrString(handle, "_callback");
-  PyObject* self = cb != nullptr && cb != Py_None ? PyObject_GetAttrString(cb, "__self__") : nullptr;
+  PyObject* cb = PyObject_GetAttr(handle, g_callback_name);
+  PyObject* self = cb != nullptr && cb != Py_None ? PyObject_GetAttr(cb, g_self_name) : nullptr;
   Py_XDECREF(cb);
   PyErr_Clear();
   if (!IsTask(self)) Py_CLEAR(self);
@@ -350,12 +373,10 @@ PyObject* StepTask(PyObject* handle) {
 
 // A task with a Tid that is done ends as a thread does (its asyncio locks still held
 // are then missed releases).
-void NoteTaskEnd(Recorder& rec, PyObject* handle) {
-  PyObject* task = StepTask(handle);
-  if (task == nullptr) return;
+void NoteTaskEnd(Recorder& rec, PyObject* task) {
   auto it = g_task_tids.find(reinterpret_cast<uintptr_t>(task));
   if (it != g_task_tids.end()) {
-    PyObject* done = PyObject_CallMethod(task, "done", nullptr);
+    PyObject* done = PyObject_CallMethodNoArgs(task, g_done_name);
     if (done == Py_True) {
       rec.EmitFor(static_cast<Tid>(it->second.id), EventKind::kThreadExit, 0);
       Py_XDECREF(it->second.weakref);
@@ -364,7 +385,54 @@ void NoteTaskEnd(Recorder& rec, PyObject* handle) {
     Py_XDECREF(done);
     PyErr_Clear();
   }
-  Py_DECREF(task);
+}
+
+// --- race mode: which task each step belongs to ---------------------------------------
+// Tasks get numbers of their own, not Tids: every task of a program is numbered, and a
+// Tid each would give the happens-before clocks a component per task. The number
+// (with the task's name) goes into kTaskStep when the running task of a loop's thread
+// changes; the entry and its number go when the task is freed.
+
+struct TaskNumber {
+  uint64_t obj = 0;  // number | name StrId << 32, as kTaskStep carries it
+  PyObject* weakref = nullptr;
+};
+std::unordered_map<uintptr_t, TaskNumber> g_task_numbers;
+uint32_t g_last_task_number = 0;
+
+PyObject* ForgetTaskNumber(PyObject* key, PyObject*) {
+  auto it = g_task_numbers.find(static_cast<uintptr_t>(PyLong_AsUnsignedLongLong(key)));
+  if (it != g_task_numbers.end()) {
+    Recorder& rec = Recorder::Get();
+    if (rec.recording() && !IsFinalizing()) rec.Emit(EventKind::kTaskStep, it->second.obj, kFlagTaskGone);
+    for (size_t i = 0; i < std::min(g_loop_thread_count.load(), kMaxLoopThreads); ++i) {
+      LoopThread* lt = g_loop_threads[i].load();
+      if (lt != nullptr && lt->running_task == it->second.obj) lt->running_task = 0;
+    }
+    Py_XDECREF(it->second.weakref);
+    g_task_numbers.erase(it);
+  }
+  Py_RETURN_NONE;
+}
+PyMethodDef g_forget_task_number_def = {"_forget_task_number", ForgetTaskNumber, METH_O, nullptr};
+
+uint64_t TaskNumberOf(Recorder& rec, PyObject* task) {
+  auto key = reinterpret_cast<uintptr_t>(task);
+  auto it = g_task_numbers.find(key);
+  if (it != g_task_numbers.end()) return it->second.obj;
+  SavedError saved;
+  uint64_t obj = ++g_last_task_number | uint64_t{rec.InternString(TaskName(task))} << 32;
+  g_task_numbers[key] = TaskNumber{obj, WatchLifetime(task, &g_forget_task_number_def)};
+  return obj;
+}
+
+// The step about to run belongs to `task` (null: to no task): tell the race analysis
+// when that changes what runs on this thread.
+void NoteRunning(Recorder& rec, LoopThread* lt, PyObject* task) {
+  uint64_t obj = task != nullptr ? TaskNumberOf(rec, task) : 0;
+  if (obj == lt->running_task) return;
+  lt->running_task = obj;
+  rec.EmitFor(lt->tid, EventKind::kTaskStep, obj);
 }
 
 // A step that overran but ended before the watcher could take the GIL (a C call that
@@ -400,19 +468,29 @@ PyObject* HandleRun(PyObject* handle, PyObject*) {
   lt->seq.store(seq, std::memory_order_relaxed);
   lt->start_us.store(start + 1, std::memory_order_release);
   if (!g_threadsafe.empty() || !g_inflight.empty()) ReceiveHandoffs(rec, handle);
+  PyObject* task = nullptr;  // the step's task, when something below needs it
+  bool looked = g_race_mode || !g_task_tids.empty();
+  if (looked) {
+    SavedError saved;
+    task = StepTask(handle);
+    if (g_race_mode) NoteRunning(rec, lt, task);
+  }
   PyObject* result = PyObject_CallOneArg(g_orig_handle_run, handle);
   uint64_t end = rec.NowUs();
   bool sampled = lt->sampled_seq.load() == seq;
   uint64_t threshold = ThresholdUs(rec);
   if (sampled || !g_task_tids.empty() || (threshold != 0 && end - start >= threshold)) {
     SavedError saved;
+    // Its first asyncio lock may have given the task a Tid during this very step.
+    if (!looked && !g_task_tids.empty()) task = StepTask(handle);
     if (!sampled && threshold != 0 && end - start >= threshold) {
       ReportUnsampled(rec, lt, handle, start, end);
       sampled = true;
     }
     if (sampled) rec.EmitFor(lt->tid, EventKind::kLoopStepEnd, end - start);
-    if (!g_task_tids.empty()) NoteTaskEnd(rec, handle);
+    if (!g_task_tids.empty() && task != nullptr) NoteTaskEnd(rec, task);
   }
+  Py_XDECREF(task);
   lt->handle = outer_handle;
   lt->start_us.store(outer_start, std::memory_order_release);
   return result;
@@ -423,7 +501,12 @@ PyObject* RunForever(PyObject* loop, PyObject*) {
   LoopThread* lt = CurrentLoopThread(rec);
   g_loops.push_back(LoopRec{Py_NewRef(loop), lt, rec.NextSyncId()});
   StartLoopWatcher(rec);
+  if (g_race_mode) pyrace_access_tasks_interleave();
   PyObject* result = PyObject_CallOneArg(g_orig_run_forever, loop);
+  if (g_race_mode && rec.recording()) {
+    SavedError saved;
+    NoteRunning(rec, lt, nullptr);  // what follows on this thread is no task's
+  }
   for (auto it = g_loops.begin(); it != g_loops.end(); ++it) {
     if (it->loop == loop && it->thread == lt) {
       PyObject* l = it->loop;
@@ -443,7 +526,12 @@ PyObject* CallSoonThreadsafe(PyObject*, PyObject* const* args, Py_ssize_t nargs,
   g_inflight.push_back(sync);
   PyObject* handle = PyObject_Vectorcall(g_orig_call_soon_threadsafe, args, nargs, kwnames);
   g_inflight.erase(std::find(g_inflight.begin(), g_inflight.end(), sync));
-  if (handle != nullptr) g_threadsafe[reinterpret_cast<uintptr_t>(handle)] = sync;
+  if (handle != nullptr) {
+    SavedError saved;
+    Tracked& t = g_threadsafe[reinterpret_cast<uintptr_t>(handle)];
+    Py_XDECREF(t.weakref);  // an entry of a handle without weakref support at this address
+    t = Tracked{sync, WatchLifetime(handle, &g_forget_threadsafe_def)};
+  }
   return handle;
 }
 
@@ -801,8 +889,16 @@ bool InstallNow() {
   if (g_installed) return true;
   g_installed = true;
   g_locked_name = PyUnicode_InternFromString("_locked");
+  g_callback_name = PyUnicode_InternFromString("_callback");
+  g_self_name = PyUnicode_InternFromString("__self__");
+  g_done_name = PyUnicode_InternFromString("done");
+  g_race_mode = Recorder::Get().options().detect.Has(Detect::kRaces);
   PyObject* attr_type = PyType_FromSpec(&g_locked_attr_spec);
-  if (g_locked_name == nullptr || attr_type == nullptr) return false;
+  if (g_locked_name == nullptr || g_callback_name == nullptr || g_self_name == nullptr || g_done_name == nullptr ||
+      attr_type == nullptr) {
+    Py_XDECREF(attr_type);
+    return false;
+  }
   PyObject* handle = Attr("asyncio.events", "Handle");
   PyObject* loop = Attr("asyncio.base_events", "BaseEventLoop");
   PyObject* lock = Attr("asyncio.locks", "Lock");

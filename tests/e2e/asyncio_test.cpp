@@ -1,6 +1,7 @@
 // asyncio end to end: every testdata/asyncio program under `pyrace run --format json`
 // reports exactly its `# expect:` lines (blocking steps, tasks that wait for ever,
-// asyncio lock cycles and missed releases, races between threads and the loop), the
+// asyncio lock cycles and missed releases, races between threads and the loop, lost
+// updates across await), the
 // clean twins nothing; the lock-only mode finds the same minus the races; the reports
 // name the tasks; record -> replay gives the same report.
 #include <gtest/gtest.h>
@@ -56,7 +57,9 @@ const char* const kPrograms[] = {
     "clean_fast_steps.py",         "futures_await_each_other.py",   "clean_futures_handed_over.py",
     "lock_cycle_hang.py",          "lock_order_predicted.py",       "clean_lock_order.py",
     "task_ends_holding_lock.py",   "clean_task_releases_lock.py",   "clean_long_waits.py",
-    "clean_thread_handoffs.py",    "write_after_post.py",
+    "clean_thread_handoffs.py",    "write_after_post.py",           "lost_update_counter.py",
+    "clean_counter_locked.py",     "clean_counter_no_await_between.py", "pool_check_then_append.py",
+    "clean_pool_rechecked.py",     "cache_filled_twice.py",         "clean_cache_rechecked.py",
 };
 
 class AsyncioProgram : public testing::TestWithParam<std::string> {};
@@ -160,9 +163,39 @@ TEST(AsyncioReport, TasksAwaitingEachOthersFuturesShowEveryAwaitChain) {
   EXPECT_NE(titles.find("MainThread) waits for its asyncio event loop to be woken"), std::string::npos) << titles;
 }
 
+TEST(AsyncioReport, LostUpdateAcrossAwaitNamesBothTasksAndTheThreeAccesses) {
+  TempDir tmp;
+  ToolResult r;
+  const nlohmann::json f = OnlyFinding(RunJson({}, "lost_update_counter.py", tmp, &r));
+  ASSERT_FALSE(f.is_null()) << r.err;
+  EXPECT_EQ(r.exit_code, 66) << r.err;
+  EXPECT_EQ(r.out, "1\n");  // the program's own output: the update was lost
+  EXPECT_EQ(f["kind"], "data-race");
+  EXPECT_TRUE(Has(f["message"], "data race (lost update across await) on Counter.n: task Task-3 (Counter.bump) read "
+                                "it at lost_update_counter.py:11, awaited, and wrote it at lost_update_counter.py:13; "
+                                "task Task-2 (Counter.bump) wrote it at lost_update_counter.py:13 in between"))
+      << f["message"];
+  std::vector<std::string> titles;
+  for (const auto& s : f["stacks"]) titles.push_back(s["title"].get<std::string>());
+  ASSERT_EQ(titles.size(), 3u) << f.dump(2);
+  EXPECT_TRUE(Has(f["stacks"][0]["title"], "Write of Counter.n after an await by task Task-3")) << titles[0];
+  EXPECT_TRUE(Has(f["stacks"][1]["title"], "Read of Counter.n before the await by task Task-3")) << titles[1];
+  EXPECT_TRUE(Has(f["stacks"][2]["title"], "Write of Counter.n in between by task Task-2")) << titles[2];
+}
+
+TEST(AsyncioReport, PoolCheckThenAppendIsACheckThenActAcrossAwait) {
+  TempDir tmp;
+  ToolResult r;
+  const nlohmann::json f = OnlyFinding(RunJson({}, "pool_check_then_append.py", tmp, &r));
+  ASSERT_FALSE(f.is_null()) << r.err;
+  EXPECT_TRUE(Has(f["message"], "(check-then-act across await)")) << f["message"];
+  EXPECT_TRUE(Has(f["message"], " checked it at pool_check_then_append.py:16, awaited, and wrote it at "
+                                "pool_check_then_append.py:18")) << f["message"];
+}
+
 TEST(AsyncioReplay, RecordedTraceReportsTheSameFindings) {
   TempDir tmp;
-  for (const char* name : {"blocking_sleep_in_task.py", "lock_cycle_hang.py"}) {
+  for (const char* name : {"blocking_sleep_in_task.py", "lock_cycle_hang.py", "lost_update_counter.py"}) {
     const std::string trace = tmp.File(std::string(name) + ".trace");
     const std::string live = tmp.File("live.json");
     const std::string offline = tmp.File("offline.json");

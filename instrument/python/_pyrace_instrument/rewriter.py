@@ -30,7 +30,9 @@ TRUTH_TEST = 22
 # Reads in an if/while/ternary test (`if self.conn is None:`) decide what the code does
 # next: checks, the first half of a check-then-act, like `k in d`.
 GLOBAL_CHECK, ATTR_CHECK, ITEM_CHECK, CELL_CHECK = 23, 24, 25, 26
-_CHECK_OF = {GLOBAL_READ: GLOBAL_CHECK, ATTR_READ: ATTR_CHECK, ITEM_READ: ITEM_CHECK, CELL_READ: CELL_CHECK}
+# `len(pool) < limit` in a test checks the shape as `if pool:` does.
+_CHECK_OF = {GLOBAL_READ: GLOBAL_CHECK, ATTR_READ: ATTR_CHECK, ITEM_READ: ITEM_CHECK, CELL_READ: CELL_CHECK,
+             CONTAINER_READ: TRUTH_TEST}
 
 # The hooks a rewritten module uses, in the order access_hooks() returns them.
 # "st" is not a call: the single-thread probe (see _while_recording).

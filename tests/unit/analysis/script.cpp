@@ -35,6 +35,19 @@ ThreadScript& ThreadScript::Exit() { return Emit(EventKind::kThreadExit, 0); }
 ThreadScript& ThreadScript::LoopBlocked(Tid task, uint16_t ms) { return Emit(EventKind::kLoopBlocked, task, 0, ms); }
 ThreadScript& ThreadScript::LoopStepEnd(uint64_t us) { return Emit(EventKind::kLoopStepEnd, us); }
 
+ThreadScript& ThreadScript::TaskStep(uint32_t number, const std::string& name) {
+  return Emit(EventKind::kTaskStep, number | uint64_t{s_->Intern(name)} << 32);
+}
+ThreadScript& ThreadScript::NoTask() { return Emit(EventKind::kTaskStep, 0); }
+ThreadScript& ThreadScript::TaskGone(uint32_t number) { return Emit(EventKind::kTaskStep, number, kFlagTaskGone); }
+ThreadScript& ThreadScript::Read(LocId loc) { return Emit(EventKind::kAccess, loc); }
+ThreadScript& ThreadScript::Check(LocId loc) { return Emit(EventKind::kAccess, loc, kFlagReadModifyWrite); }
+ThreadScript& ThreadScript::Write(LocId loc) { return Emit(EventKind::kAccess, loc, kFlagWrite); }
+ThreadScript& ThreadScript::Update(LocId loc) {
+  return Emit(EventKind::kAccess, loc, kFlagWrite | kFlagReadModifyWrite);
+}
+ThreadScript& ThreadScript::Commuting(LocId loc) { return Emit(EventKind::kAccess, loc, kFlagWrite | kFlagCommutes); }
+
 ThreadScript& ThreadScript::WaitsLock(LockId l) {
   return Emit(EventKind::kDeadlockWait, l, 0, static_cast<uint16_t>(WaitKind::kLock));
 }
@@ -116,6 +129,11 @@ LockId Script::NewLockWithStack(Tid t,
   T(t).Emit(EventKind::kLockCreate, id, 0, static_cast<uint16_t>(kind));
   events_.back().stack = created;
   return id;
+}
+
+LocId Script::NewLocation(const std::string& description, uint64_t object) {
+  syms_.locations.push_back(LocationInfo{Intern(description), object});
+  return syms_.locations.size() - 1;
 }
 
 ThreadScript Script::T(Tid t) {

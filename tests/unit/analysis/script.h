@@ -50,6 +50,17 @@ class ThreadScript {
   // callback) sampled after it had blocked for ms, and the end of the step after us.
   ThreadScript& LoopBlocked(Tid task, uint16_t ms);
   ThreadScript& LoopStepEnd(uint64_t us);
+  // Race mode on a loop's thread: task `number` (named name) runs from here on; NoTask:
+  // a plain callback or the loop itself does. TaskGone: the task was freed.
+  ThreadScript& TaskStep(uint32_t number, const std::string& name);
+  ThreadScript& NoTask();
+  ThreadScript& TaskGone(uint32_t number);
+  // Accesses (kAccess) of a location made by Script::NewLocation.
+  ThreadScript& Read(LocId loc);
+  ThreadScript& Check(LocId loc);      // a read that decides a write (`if k in d`)
+  ThreadScript& Write(LocId loc);
+  ThreadScript& Update(LocId loc);     // read-modify-write (x += 1)
+  ThreadScript& Commuting(LocId loc);  // append, add, a new key
 
   // The call site of the last event: one frame, or a stack (innermost first).
   ThreadScript& At(const std::string& file, uint32_t line, const std::string& function = "f");
@@ -78,6 +89,9 @@ class Script {
   LockId NewRLock(const std::string& file = "t.py", uint32_t line = 0) {
     return NewLock(file, line, LockKind::kRLock);
   }
+
+  // A shared location ("Counter.n") of object `object`.
+  LocId NewLocation(const std::string& description, uint64_t object = 1);
 
   // Thread t, named "Thread-t" ("MainThread" for 0) unless Name() says otherwise.
   ThreadScript T(Tid t);

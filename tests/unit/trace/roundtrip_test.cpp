@@ -21,7 +21,7 @@ constexpr EventKind kAllKinds[] = {
     EventKind::kHandoffRecv,   EventKind::kAccess,          EventKind::kObjectFree,
     EventKind::kDeadlockBegin, EventKind::kDeadlockWait,    EventKind::kThreadStack,
     EventKind::kDeadlockEnd,   EventKind::kGilNotHeld,      EventKind::kLoopBlocked,
-    EventKind::kLoopStepEnd,
+    EventKind::kLoopStepEnd,   EventKind::kTaskStep,
 };
 
 TEST(TraceRoundtrip, HeaderFields) {
