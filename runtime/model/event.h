@@ -95,6 +95,13 @@ enum class EventKind : uint8_t {
   // The step reported by kLoopBlocked ended: tid = the loop's thread, obj = how long the
   // whole step took in microseconds.
   kLoopStepEnd = 45,
+
+  // os.fork() (multiprocessing's fork start method included) is about to fork: tid =
+  // the forking thread, stack = where it called fork, obj = 0. Recorded in the parent,
+  // under the GIL, just before the fork: the locks other threads hold at this point are
+  // held forever in the child, whose only thread is the forking one. Trace format 1.2,
+  // length-prefixed.
+  kFork = 46,
 };
 
 // Event flag bits. Their meaning depends on the kind (see above).
