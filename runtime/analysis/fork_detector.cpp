@@ -6,6 +6,8 @@ namespace pyrace {
 
 namespace {
 
+bool InStdlib(std::string_view file);
+
 // logging re-initialises its module lock and every handler's lock in the child
 // (logging/__init__.py registers _after_at_fork_child_reinit_locks): a fork while
 // another thread logs is safe for those.
@@ -13,10 +15,26 @@ bool ReinitialisedInChild(const Symbols& syms, LockId l) {
   if (IsMachineryModuleLock(syms, l)) return true;
   for (const Frame& f : syms.stack(LockCreateStack(syms, l))) {
     std::string_view file = syms.str(f.file);
-    bool in_stdlib = file.find("/lib/python3") != std::string_view::npos || file.find("/Lib/") != std::string_view::npos;
-    if (in_stdlib && file.ends_with("/logging/__init__.py")) return true;
+    if (InStdlib(file) && file.ends_with("/logging/__init__.py")) return true;
   }
   return false;
+}
+
+bool InStdlib(std::string_view file) {
+  return file.find("/lib/python3") != std::string_view::npos || file.find("/Lib/") != std::string_view::npos;
+}
+
+// Where the user's code forked: multiprocessing's fork start method (Process.start ->
+// Popen._launch -> os.fork) and ProcessPoolExecutor fork inside the standard library;
+// the finding points at the user's call into them.
+SourceLocation ForkSite(const Symbols& syms, StackId stack) {
+  for (const Frame& f : syms.stack(stack)) {
+    std::string_view file = syms.str(f.file);
+    bool process_machinery = InStdlib(file) && (file.find("/multiprocessing/") != std::string_view::npos ||
+                                                file.ends_with("/concurrent/futures/process.py"));
+    if (!process_machinery && !IsSyncMachinery(file)) return FrameLocation(syms, f);
+  }
+  return PrimaryLocation(syms, stack);
 }
 
 }  // namespace
@@ -30,7 +48,8 @@ void ForkDetector::OnEvent(const Event& e, const AnalysisContext& ctx) {
     LockKind kind = state.Kind(l, syms);
     if (kind == LockKind::kGil || kind == LockKind::kJoinSentinel) continue;
     if (ReinitialisedInChild(syms, l)) continue;
-    std::string key = SiteKey(syms, e.stack) + "|" + SiteKey(syms, LockCreateStack(syms, l)) + "|" +
+    const SourceLocation site = ForkSite(syms, e.stack);
+    std::string key = site.file + ":" + std::to_string(site.line) + "|" + SiteKey(syms, LockCreateStack(syms, l)) + "|" +
                       SiteKey(syms, rec->acquire_stack);
     if (reports_.Bump(FindingKind::kForkWithHeldLock, key)) continue;
     const Tid holder = rec->holder;
@@ -41,7 +60,7 @@ void ForkDetector::OnEvent(const Event& e, const AnalysisContext& ctx) {
     f.message = "fork-with-held-lock: " + ThreadName(syms, e.tid) + " forks while " + LockDescription(syms, l) +
                 " is held by " + ThreadName(syms, holder) + (exited ? " (which has exited)" : "") +
                 ": the child inherits it locked and has no thread that could release it";
-    f.primary = PrimaryLocation(syms, e.stack);
+    f.primary = site;
     f.sections.push_back(StackSection(syms, e.stack, "Fork by thread " + ThreadLabel(syms, e.tid) + ":"));
     f.sections.push_back(StackSection(syms, rec->acquire_stack,
                                       "Lock " + LockLabel(syms, l) + " acquired here by thread " +

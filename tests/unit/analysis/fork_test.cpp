@@ -35,6 +35,19 @@ TEST(Fork, AnotherThreadHoldsALock) {
   ASSERT_EQ(f.notes.size(), 1u);
 }
 
+TEST(Fork, MultiprocessingForkPointsAtTheUsersCall) {
+  Script s;
+  LockId l = s.NewLock("w.py", 3);
+  s.T(1).Lock(l).At("w.py", 8, "worker");
+  s.T(0).Fork().At({{"/usr/lib/python3.11/multiprocessing/popen_fork.py", 66, "_launch"},
+                    {"/usr/lib/python3.11/multiprocessing/process.py", 121, "start"},
+                    {"w.py", 30, "main"}});
+  auto found = ForkFindings(s);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(Primary(found[0]), "w.py:30");
+  EXPECT_EQ(found[0].sections[0].frames.at(0).line, 66u);  // the section keeps every frame
+}
+
 TEST(Fork, NothingHeld) {
   Script s;
   LockId l = s.NewLock("w.py", 3);
