@@ -11,6 +11,7 @@
 #include "runtime/analysis/deadlock_detector.h"
 #include "runtime/analysis/gil_not_held_detector.h"
 #include "runtime/analysis/detector.h"
+#include "runtime/analysis/fork_detector.h"
 #include "runtime/analysis/lock_order_detector.h"
 #include "runtime/analysis/missed_release_detector.h"
 
@@ -47,15 +48,19 @@ struct Analyzer::Impl {
   uint64_t seq = 0;
   bool finished = false;
   std::vector<Finding> findings;  // Finish's result, handed out again on later calls
+  const LockOrderDetector* lock_order = nullptr;
 
   explicit Impl(const AnalysisOptions& o) : opts(o) {
     if (opts.deadlocks) {
-      detectors.push_back(std::make_unique<LockOrderDetector>(opts));
+      auto lock_order_detector = std::make_unique<LockOrderDetector>(opts);
+      lock_order = lock_order_detector.get();
+      detectors.push_back(std::move(lock_order_detector));
       detectors.push_back(std::make_unique<DeadlockDetector>());
       detectors.push_back(std::make_unique<MissedReleaseDetector>());
       detectors.push_back(std::make_unique<BadReleaseDetector>());
       detectors.push_back(std::make_unique<GilNotHeldDetector>());
       detectors.push_back(std::make_unique<BlockingDetector>());
+      detectors.push_back(std::make_unique<ForkDetector>());
     }
     if (opts.races) {
       detectors.push_back(MakeRaceDetector(opts));
@@ -93,6 +98,10 @@ void Analyzer::OnEvent(const Event& e, const Symbols& syms) {
   }
   im.state.Apply(e, im.seq, syms);
   ++im.seq;
+}
+
+const LockGraph* Analyzer::lock_graph() const {
+  return impl_->lock_order ? &impl_->lock_order->graph() : nullptr;
 }
 
 // Detectors hand their findings over once; a second call returns the same list.

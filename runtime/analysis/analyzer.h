@@ -14,6 +14,8 @@
 
 namespace pyrace {
 
+class LockGraph;
+
 struct AnalysisOptions {
   bool races = true;
   bool deadlocks = true;       // lock-order inversions, deadlocks, missed/bad releases
@@ -36,6 +38,10 @@ class Analyzer : public EventSink {
   // End of the event stream (complete or truncated). Findings are deduplicated, with
   // counts, in a stable order (by kind, then first occurrence).
   std::vector<Finding> Finish(const Symbols& syms);
+
+  // The lock-order graph built so far; null when deadlocks are not analysed. The
+  // lock-class summary of a process (runtime/analysis/lock_class/) is made from it.
+  const LockGraph* lock_graph() const;
 
  private:
   struct Impl;

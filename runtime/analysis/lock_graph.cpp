@@ -111,4 +111,43 @@ void LockGraph::UpdateEdge(LockEdge& edge, const EdgeContext& ctx, size_t from_i
   if (edge.takers.size() < kMaxTakers) edge.takers.push_back(MakeTaker(ctx, from_index));
 }
 
+void LockGraph::AddOccurrences(LockId from, LockId to, std::span<const LockId> gate,
+                               std::span<const EdgeTaker> takers, uint64_t count, uint64_t seq,
+                               const Symbols& syms) {
+  NodeId f = NodeOf(from, syms), t = NodeOf(to, syms);
+  if (f == t) return;
+  held_nodes_.clear();
+  for (LockId l : gate) {
+    NodeId n = NodeOf(l, syms);
+    if (n != f && n != t && !Contains(held_nodes_, n)) held_nodes_.push_back(n);
+  }
+  const uint32_t* found = edge_index_.Find(EdgeKey(f, t));
+  LockEdge* edge;
+  if (found) {
+    edge = &edges_[*found];
+    std::erase_if(edge->gate, [&](NodeId n) { return !Contains(held_nodes_, n); });
+  } else {
+    LockEdge fresh;
+    fresh.from = f;
+    fresh.to = t;
+    fresh.seq = seq;
+    fresh.gate = held_nodes_;
+    uint32_t index = static_cast<uint32_t>(edges_.size());
+    edges_.push_back(std::move(fresh));
+    edge_index_.Insert(EdgeKey(f, t), index);
+    out_[f].push_back(index);
+    edge = &edges_.back();
+  }
+  edge->count += count;
+  for (const EdgeTaker& taker : takers) {
+    auto same = std::find_if(edge->takers.begin(), edge->takers.end(),
+                             [&](const EdgeTaker& k) { return k.tid == taker.tid; });
+    if (same != edge->takers.end()) {
+      same->timed = same->timed && taker.timed;
+    } else if (edge->takers.size() < kMaxTakers) {
+      edge->takers.push_back(taker);
+    }
+  }
+}
+
 }  // namespace pyrace

@@ -54,6 +54,13 @@ class LockGraph {
   void OnAcquire(Tid tid, LockId to, StackId stack, uint8_t flags,
                  std::span<const HeldLock> held, bool gil_released_while_waiting,
                  uint64_t seq, const Symbols& syms);
+  // Occurrences of from -> to decided elsewhere (another process's lock-class summary,
+  // runtime/analysis/lock_class/): count more occurrences whose gate set is `gate`
+  // (intersected with the edge's), taken by `takers` (kept while fewer than kMaxTakers
+  // distinct threads are known). seq orders the edge for the cycle search.
+  void AddOccurrences(LockId from, LockId to, std::span<const LockId> gate,
+                      std::span<const EdgeTaker> takers, uint64_t count, uint64_t seq,
+                      const Symbols& syms);
 
   NodeId NodeOf(LockId l, const Symbols& syms);
   size_t node_count() const { return node_lock_.size(); }

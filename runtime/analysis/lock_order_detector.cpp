@@ -105,6 +105,14 @@ Finding BuildFinding(const Symbols& syms, const CycleView& c) {
 
 }  // namespace
 
+Finding LockCycleFinding(const Symbols& syms, const LockGraph& g, const LockCycle& cycle) {
+  return BuildFinding(syms, CycleView{g, cycle});
+}
+
+std::string LockCycleKey(const Symbols& syms, const LockGraph& g, const LockCycle& cycle) {
+  return DedupKey(syms, CycleView{g, cycle});
+}
+
 void LockOrderDetector::OnEvent(const Event& e, const AnalysisContext& ctx) {
   if (e.obj >= kMaxDenseId || e.tid >= kMaxDenseId) return;
   LockId l = static_cast<LockId>(e.obj);
@@ -125,10 +133,9 @@ void LockOrderDetector::OnEvent(const Event& e, const AnalysisContext& ctx) {
 
 void LockOrderDetector::Finish(const AnalysisContext& ctx, FindingSink& sink) {
   for (const LockCycle& cycle : FindDeadlockCycles(graph_, kCycleSearchBudget)) {
-    CycleView view{graph_, cycle};
-    std::string key = DedupKey(*ctx.syms, view);
+    std::string key = LockCycleKey(*ctx.syms, graph_, cycle);
     if (sink.Bump(FindingKind::kLockOrderInversion, key)) continue;
-    sink.Add(BuildFinding(*ctx.syms, view), key, graph_.edges()[cycle.edges[0]].seq);
+    sink.Add(LockCycleFinding(*ctx.syms, graph_, cycle), key, graph_.edges()[cycle.edges[0]].seq);
   }
 }
 

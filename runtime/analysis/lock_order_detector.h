@@ -7,10 +7,18 @@
 // with a timeout are edges; the report says "(with timeout)" and lowers the severity.
 #pragma once
 
+#include <string>
+
+#include "runtime/analysis/cycle_search.h"
 #include "runtime/analysis/detector.h"
 #include "runtime/analysis/lock_graph.h"
 
 namespace pyrace {
+
+// The report of one cycle found by FindDeadlockCycles, and its dedup key (the set of
+// acquire-site pairs), for the in-process detector and the cross-process merge alike.
+Finding LockCycleFinding(const Symbols& syms, const LockGraph& g, const LockCycle& cycle);
+std::string LockCycleKey(const Symbols& syms, const LockGraph& g, const LockCycle& cycle);
 
 class LockOrderDetector : public Detector {
  public:

@@ -102,6 +102,13 @@ enum class EventKind : uint8_t {
   // tid = any thread) and its number is not used again. A task's steps between two of
   // these are its atomic steps: no other task ran in between (docs/asyncio.md).
   kTaskStep = 46,
+
+  // os.fork() (multiprocessing's fork start method included) is about to fork: tid =
+  // the forking thread, stack = where it called fork, obj = 0. Recorded in the parent,
+  // under the GIL, just before the fork: the locks other threads hold at this point are
+  // held forever in the child, whose only thread is the forking one. Trace format 1.2,
+  // length-prefixed.
+  kFork = 47,
 };
 
 // Event flag bits. Their meaning depends on the kind (see above).

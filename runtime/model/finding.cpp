@@ -12,6 +12,7 @@ const char* FindingKindId(FindingKind k) {
     case FindingKind::kGilNotHeld: return "gil-not-held";
     case FindingKind::kGilStateLeak: return "gil-state-leak";
     case FindingKind::kBlockingInEventLoop: return "blocking-in-event-loop";
+    case FindingKind::kForkWithHeldLock: return "fork-with-held-lock";
     case FindingKind::kSyntaxError: return "syntax-error";
   }
   return "unknown";

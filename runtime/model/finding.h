@@ -18,6 +18,7 @@ enum class FindingKind : uint8_t {
   kGilNotHeld,
   kGilStateLeak,
   kBlockingInEventLoop,
+  kForkWithHeldLock,
   kSyntaxError,  // a source file the linter cannot parse (Python) or compile (C/C++)
 };
 

@@ -12,6 +12,7 @@
 #include "runtime/python/access_hooks.h"
 #include "runtime/python/bootstrap.h"
 #include "runtime/python/asyncio_hooks.h"
+#include "runtime/python/fork_events.h"
 #include "runtime/python/lifecycle.h"
 #include "runtime/python/recorder.h"
 #include "runtime/python/stack_depot.h"
@@ -376,7 +377,7 @@ PyObject* Bootstrap(PyObject* module, PyObject*) {
   }
   Options opts;
   if (!ReadOptions(&opts) || !StartRecording(opts, args) || !InstallWrappers(module) ||
-      !InstallLifecycle(module, Originals()) ||
+      !InstallLifecycle(module, Originals()) || !InstallForkEvents() ||
       !InitAccessHooks(module) || !InstallAsyncioHooks(module)) {
     Py_DECREF(args);
     return nullptr;

@@ -127,7 +127,8 @@ constexpr bool IsEventType(uint8_t type) {
 // then varints tid, flags | aux << 8, obj, stack, time_us, none of them deltas), so
 // a reader of an older minor version skips them as unknown records.
 constexpr bool IsPrefixedEventType(uint8_t type) {
-  return type == 44 || type == 45 || type == 46;  // kLoopBlocked, kLoopStepEnd, kTaskStep (1.1)
+  return type == 44 || type == 45  // kLoopBlocked, kLoopStepEnd (1.1)
+         || type == 46 || type == 47;  // kTaskStep, kFork (1.2)
 }
 
 }  // namespace pyrace::trace_format

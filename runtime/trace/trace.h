@@ -19,7 +19,7 @@
 namespace pyrace {
 
 inline constexpr uint16_t kTraceVersionMajor = 1;
-inline constexpr uint16_t kTraceVersionMinor = 1;
+inline constexpr uint16_t kTraceVersionMinor = 2;
 
 struct TraceHeader {
   uint16_t version_major = kTraceVersionMajor;

@@ -2,10 +2,12 @@
 
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -14,6 +16,7 @@
 #include "runtime/trace/trace.h"
 #include "tool/cli/exit_codes.h"
 #include "tool/cli/option_flags.h"
+#include "tool/cli/replay_many.h"
 #include "tool/cli/report.h"
 
 namespace pyrace {
@@ -73,11 +76,21 @@ int Export(const std::string& path, const std::string& format, const std::string
 
 int ReplayMain(int argc, char** argv) {
   CLI::App app("Analyse a trace written by `pyrace record` and report its findings.", "pyrace replay");
-  app.footer("Usage: pyrace replay FILE [options]\n\nOptions also come from env PYRACE_OPTIONS (key=value ...). "
+  app.footer("Usage: pyrace replay FILE [options]\n"
+             "       pyrace replay FILE|DIR|SUMMARY... [--summary-out PATH] [options]\n\n"
+             "Several traces (or a directory of them) are each analysed, and their lock graphs merged: a "
+             "lock-order inversion whose orders were taken in different processes or runs is reported too. "
+             "Lock-class summaries written by --summary-out merge the same way (docs/fleets.md).\n"
+             "Options also come from env PYRACE_OPTIONS (key=value ...). "
              "The report goes to standard output unless --output is given.\n"
              "Exit code: 0 clean, 1 findings, 2 usage error or unreadable trace.");
-  std::string path;
-  app.add_option("trace", path, "The trace file (- for standard input)")->required();
+  std::vector<std::string> paths;
+  app.add_option("trace", paths, "Trace files (- for standard input), directories of them, lock-class summaries")
+      ->required();
+  std::string summary_out;
+  app.add_option("--summary-out", summary_out,
+                 "Also write each trace's lock-class summary: into this directory (when it ends with /, "
+                 "exists, or several traces are given), else to this file");
   std::string export_format;
   app.add_option("--export", export_format,
                  "Write the trace's events instead of a report: chrome (chrome://tracing, Perfetto) or std "
@@ -95,7 +108,16 @@ int ReplayMain(int argc, char** argv) {
   Options opts;
   std::string error;
   if (!ResolveOptions(args, &opts, &error)) return Fail(error);
-  if (!export_format.empty()) return Export(path, export_format, opts.output);
+  if (!export_format.empty()) {
+    if (paths.size() != 1) return Fail("--export takes one trace");
+    return Export(paths[0], export_format, opts.output);
+  }
+  std::error_code ec;
+  if (paths.size() > 1 || !summary_out.empty() || std::filesystem::is_directory(paths[0], ec) ||
+      (paths[0] != "-" && LooksLikeSummary(paths[0]))) {
+    return ReplayMany(paths, opts, summary_out);
+  }
+  const std::string& path = paths[0];
   Reporter reporter;
   if (!reporter.Prepare(opts, /*quiet_when_clean=*/false, &error)) return Fail(error);
 

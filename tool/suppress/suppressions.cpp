@@ -8,10 +8,10 @@ namespace pyrace {
 namespace {
 
 constexpr std::array<std::string_view, 5> kTsanTypes = {"race", "race_top", "deadlock", "mutex", "thread"};
-constexpr std::array<FindingKind, 8> kAllKinds = {
+constexpr std::array<FindingKind, 9> kAllKinds = {
     FindingKind::kDataRace,       FindingKind::kLockOrderInversion, FindingKind::kDeadlock,
     FindingKind::kMissedRelease,  FindingKind::kBadRelease,         FindingKind::kGilNotHeld,
-    FindingKind::kGilStateLeak,   FindingKind::kBlockingInEventLoop,
+    FindingKind::kGilStateLeak,   FindingKind::kBlockingInEventLoop, FindingKind::kForkWithHeldLock,
 };
 
 bool IsKnownType(std::string_view t) {

@@ -32,6 +32,7 @@ ThreadScript& ThreadScript::Start(Tid child) {
 
 ThreadScript& ThreadScript::Join(Tid child) { return Emit(EventKind::kThreadJoin, child); }
 ThreadScript& ThreadScript::Exit() { return Emit(EventKind::kThreadExit, 0); }
+ThreadScript& ThreadScript::Fork() { return Emit(EventKind::kFork, 0); }
 ThreadScript& ThreadScript::LoopBlocked(Tid task, uint16_t ms) { return Emit(EventKind::kLoopBlocked, task, 0, ms); }
 ThreadScript& ThreadScript::LoopStepEnd(uint64_t us) { return Emit(EventKind::kLoopStepEnd, us); }
 
@@ -140,6 +141,8 @@ ThreadScript Script::T(Tid t) {
   EnsureThread(t);
   return ThreadScript(this, t);
 }
+
+void Script::NameLock(LockId l, const std::string& name) { syms_.locks.at(l).name = Intern(name); }
 
 void Script::DeadlockBegin() { T(0).Emit(EventKind::kDeadlockBegin, 0); }
 void Script::DeadlockEnd() { T(0).Emit(EventKind::kDeadlockEnd, 0); }

@@ -41,6 +41,7 @@ class ThreadScript {
   ThreadScript& Start(Tid child);
   ThreadScript& Join(Tid child);
   ThreadScript& Exit();
+  ThreadScript& Fork();  // os.fork() called by this thread (kFork)
   // Deadlock group members (between Script::DeadlockBegin and DeadlockEnd).
   ThreadScript& WaitsLock(LockId l);
   ThreadScript& WaitsJoin(Tid t);
@@ -96,6 +97,8 @@ class Script {
   // Thread t, named "Thread-t" ("MainThread" for 0) unless Name() says otherwise.
   ThreadScript T(Tid t);
   void Name(Tid t, const std::string& name);
+  // The name the program keeps lock l under (a kLockName record: "Account.lock").
+  void NameLock(LockId l, const std::string& name);
 
   void DeadlockBegin();
   void DeadlockEnd();

@@ -22,6 +22,7 @@ constexpr EventKind kAllKinds[] = {
     EventKind::kDeadlockBegin, EventKind::kDeadlockWait,    EventKind::kThreadStack,
     EventKind::kDeadlockEnd,   EventKind::kGilNotHeld,      EventKind::kLoopBlocked,
     EventKind::kLoopStepEnd,   EventKind::kTaskStep,
+    EventKind::kFork,
 };
 
 TEST(TraceRoundtrip, HeaderFields) {
