@@ -255,5 +255,26 @@ TEST(HtmlReport, LockOrderCycleDrawnInRunAndReplay) {
   EXPECT_EQ(html.find(" open\" data-lock"), std::string::npos);
 }
 
+// `pyrace lint --format html`: the same page over the linter's findings, each with the
+// source of its line.
+TEST(HtmlReport, LintWritesThePage) {
+  TempDir tmp;
+  const std::string page = tmp.File("lint.html");
+  const ToolResult r = RunPyrace({"lint", "--format", "html", "-o", page, Testdata("../lint/PYR004.py")});
+  ASSERT_EQ(r.exit_code, 1) << r.err;
+  const std::string html = ReadText(page);
+  size_t findings = 0;
+  for (size_t at = html.find("data-kind=\"lock-order-inversion\""); at != std::string::npos;
+       at = html.find("data-kind=\"lock-order-inversion\"", at + 1)) {
+    ++findings;
+  }
+  size_t expected = 0;
+  for (const auto& [kind, file, line] : Annotations(Testdata("../lint/PYR004.py"))) expected += kind == "PYR004";
+  EXPECT_EQ(findings, expected);
+  EXPECT_GT(expected, 0u);
+  EXPECT_NE(html.find("<code>PYR004</code>"), std::string::npos);
+  EXPECT_NE(html.find("</span>          with b:  # expect: PYR004</mark>"), std::string::npos) << html;
+}
+
 }  // namespace
 }  // namespace pyrace::e2e

@@ -359,7 +359,13 @@ void RenderFinding(const Finding& f, size_t index, const ReportInfo& info, Sourc
   if (f.count > 1) out << "<p class=\"count\">seen " << f.count << " times; the first is shown</p>\n";
   if (!f.graph.nodes.empty()) RenderGraph(f, id, out);
   if (!f.holds.empty()) RenderTimeline(f, out);
-  if (f.sections.empty() && !f.primary.file.empty()) RenderFrames({f.primary}, true, sources, out);
+  // The primary location with its source, unless a stack below already shows that line
+  // (a lint finding's sections are its related locations only).
+  bool primary_shown = false;
+  for (const Section& s : f.sections) {
+    for (const SourceLocation& fr : s.frames) primary_shown |= fr.file == f.primary.file && fr.line == f.primary.line;
+  }
+  if (!primary_shown && !f.primary.file.empty()) RenderFrames({f.primary}, true, sources, out);
   const std::string& test = FindingTest(f);
   for (size_t k = 0; k < f.sections.size(); ++k) {
     const Section& s = f.sections[k];
