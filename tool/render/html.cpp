@@ -192,7 +192,7 @@ void RenderGraph(const Finding& f, const std::string& id, std::ostream& out) {
   }
   const double chord = n <= 2 ? 2.0 : 2.0 * std::sin(std::numbers::pi / static_cast<double>(n));
   const double ring = std::clamp((label + 2 * kNodeR) / chord, n <= 2 ? 90.0 : 50.0 + 34.0 * static_cast<double>(n), 480.0);
-  const double margin_x = std::max(120.0, kNodeR + 24 + name);
+  const double margin_x = std::max({120.0, kNodeR + 24 + name, label + 20 - 0.4 * ring});
   const double margin_y = 80;
   const double width = 2 * ring + 2 * margin_x;
   const double height = 2 * ring + 2 * margin_y;
@@ -223,8 +223,11 @@ void RenderGraph(const Finding& f, const std::string& id, std::ostream& out) {
         << "</title><path d=\"M" << Num(c.start.x) << ',' << Num(c.start.y) << " Q" << Num(c.control.x) << ','
         << Num(c.control.y) << ' ' << Num(c.end.x) << ',' << Num(c.end.y) << "\" marker-end=\"url(#" << id
         << "-arrow" << (e.on_cycle ? "-cycle" : "") << ")\"/>";
-    out << "<text class=\"elabel\" x=\"" << Num(c.label.x) << "\" y=\"" << Num(c.label.y)
-        << "\" text-anchor=\"middle\" dominant-baseline=\"middle\">" << Esc(e.label) << "</text>";
+    // Labels run away from the centre, as the names do: two edges' labels at one height
+    // on either side of the ring do not run into each other.
+    const char* anchor = c.label.x < cx - 12 ? "end" : c.label.x > cx + 12 ? "start" : "middle";
+    out << "<text class=\"elabel\" x=\"" << Num(c.label.x) << "\" y=\"" << Num(c.label.y) << "\" text-anchor=\""
+        << anchor << "\" dominant-baseline=\"middle\">" << Esc(e.label) << "</text>";
     if (e.section >= 0) out << "</a>";
     out << "</g>\n";
   }
