@@ -13,6 +13,7 @@ APT_PACKAGES=(
   python3 python3-dev python3-pytest
   libgdbm-dev libgdbm-compat-dev uuid-dev libtirpc-dev tcl-dev libssl-dev libsqlite3-dev
   nodejs debootstrap
+  chromium  # the HTML report's browser test (e2e.html.*)
 )
 
 missing=()

@@ -10,6 +10,7 @@
 #include "runtime/analysis/blocking_detector.h"
 #include "runtime/analysis/deadlock_detector.h"
 #include "runtime/analysis/gil_not_held_detector.h"
+#include "runtime/analysis/hold_history.h"
 #include "runtime/analysis/detector.h"
 #include "runtime/analysis/fork_detector.h"
 #include "runtime/analysis/lock_order_detector.h"
@@ -43,6 +44,7 @@ bool HasUsableIds(const Event& e) {
 struct Analyzer::Impl {
   AnalysisOptions opts;
   LockState state;
+  std::unique_ptr<HoldHistory> holds;  // under opts.hold_timeline
   std::vector<std::unique_ptr<Detector>> detectors;
   std::array<std::vector<Detector*>, kDispatchKinds> by_kind;
   uint64_t seq = 0;
@@ -51,6 +53,7 @@ struct Analyzer::Impl {
   const LockOrderDetector* lock_order = nullptr;
 
   explicit Impl(const AnalysisOptions& o) : opts(o) {
+    if (opts.hold_timeline) holds = std::make_unique<HoldHistory>();
     if (opts.deadlocks) {
       auto lock_order_detector = std::make_unique<LockOrderDetector>(opts);
       lock_order = lock_order_detector.get();
@@ -76,7 +79,7 @@ struct Analyzer::Impl {
 
   std::function<void(const Finding&)> on_deadlock;
   AnalysisContext Context(const Symbols& syms) const {
-    return AnalysisContext{&syms, &state, &opts, seq, on_deadlock ? &on_deadlock : nullptr};
+    return AnalysisContext{&syms, &state, &opts, seq, on_deadlock ? &on_deadlock : nullptr, holds.get()};
   }
 };
 
@@ -96,7 +99,13 @@ void Analyzer::OnEvent(const Event& e, const Symbols& syms) {
     AnalysisContext ctx = im.Context(syms);
     for (Detector* d : im.by_kind[kind]) d->OnEvent(e, ctx);
   }
-  im.state.Apply(e, im.seq, syms);
+  if (im.holds) {
+    const Tid before = e.obj < kMaxDenseId ? im.state.Holder(static_cast<LockId>(e.obj)) : kNoTid;
+    im.state.Apply(e, im.seq, syms);
+    im.holds->OnEvent(e, before, im.state);
+  } else {
+    im.state.Apply(e, im.seq, syms);
+  }
   ++im.seq;
 }
 

@@ -21,6 +21,9 @@ struct AnalysisOptions {
   bool deadlocks = true;       // lock-order inversions, deadlocks, missed/bad releases
   bool lock_class_view = false;  // lock graph nodes are creation sites, not instances
   int max_findings = 1000;
+  // Keep who held which lock when, for the findings' timelines (hold_history.h): only
+  // the HTML report draws them.
+  bool hold_timeline = false;
 };
 
 class Analyzer : public EventSink {

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "runtime/analysis/describe.h"
+#include "runtime/analysis/hold_history.h"
 
 namespace pyrace {
 
@@ -242,6 +243,82 @@ const char* FixNote(const Scene& s) {
   return "acquire locks in one global order, and do not join a thread while holding a lock it needs";
 }
 
+struct GraphBuilder {
+  const Scene& s;
+  FindingGraph& g;
+  std::vector<uint64_t> keys;  // (kind << 32 | id) per node
+  std::vector<LockId> locks;   // the lock nodes' ids
+
+  uint32_t Node(GraphNodeKind kind, uint32_t id) {
+    const uint64_t key = (uint64_t{static_cast<uint8_t>(kind)} << 32) | id;
+    auto it = std::find(keys.begin(), keys.end(), key);
+    if (it != keys.end()) return static_cast<uint32_t>(it - keys.begin());
+    keys.push_back(key);
+    GraphNode n;
+    n.kind = kind;
+    if (kind == GraphNodeKind::kLock) {
+      locks.push_back(id);
+      n.id = LockName(id);
+      n.name = std::string(s.syms.lock_name(id));
+      if (n.name.empty()) n.note = "created at " + ShortLocation(PrimaryLocation(s.syms, LockCreateStack(s.syms, id)));
+    } else {
+      n.id = "T" + std::to_string(id);
+      n.name = ThreadName(s.syms, id);
+      if (s.state.Exited(id)) n.note = "exited";
+    }
+    g.nodes.push_back(std::move(n));
+    return static_cast<uint32_t>(g.nodes.size() - 1);
+  }
+  void Edge(uint32_t from, uint32_t to, std::string label, SourceLocation site, bool on_cycle) {
+    for (const GraphEdge& e : g.edges) {
+      if (e.from == from && e.to == to) return;
+    }
+    g.edges.push_back(GraphEdge{from, to, std::move(label), std::move(site), on_cycle, -1});
+  }
+};
+
+// Whether following t's waits (to a lock's holder, a joined thread) comes back to t.
+bool OnWaitCycle(const Scene& s, Tid t) {
+  Tid at = t;
+  for (size_t steps = 0; steps <= s.group.waits.size(); ++steps) {
+    const Wait* w = s.WaitOf(at);
+    if (w == nullptr) return false;
+    at = WaitTarget(s, *w);
+    if (at == t) return true;
+    if (at == kNoTid) return false;
+  }
+  return false;
+}
+
+// The wait-for graph the GraphNote words: stuck thread -> lock it waits for -> holder,
+// thread -> thread it joins; waits on nothing a graph can show (a queue, the loop) are
+// a note on the thread.
+std::vector<LockId> WaitForGraph(const Scene& s, FindingGraph& g) {
+  GraphBuilder b{s, g, {}, {}};
+  for (const Wait& w : s.group.waits) {
+    const uint32_t from = b.Node(GraphNodeKind::kThread, w.tid);
+    const Tid target = WaitTarget(s, w);
+    const bool cycle = OnWaitCycle(s, w.tid);
+    const SourceLocation at = PrimaryLocation(s.syms, w.stack);
+    if (w.kind == WaitKind::kLock) {
+      const LockId l = static_cast<LockId>(w.obj);
+      const uint32_t lock = b.Node(GraphNodeKind::kLock, l);
+      b.Edge(from, lock, "waits at " + ShortLocation(at), at, cycle);
+      if (target != kNoTid) {
+        const uint32_t holder = b.Node(GraphNodeKind::kThread, target);
+        const SourceLocation since = PrimaryLocation(s.syms, s.state.Lock(l)->acquire_stack);
+        b.Edge(lock, holder, "held since " + ShortLocation(since), since, cycle);
+      }
+    } else if (w.kind == WaitKind::kJoin && target != kNoTid) {
+      b.Edge(from, b.Node(GraphNodeKind::kThread, target), "joins at " + ShortLocation(at), at, cycle);
+    } else {
+      GraphNode& n = g.nodes[from];
+      if (n.note.empty()) n.note = "waits for " + WhatItWaitsFor(s.syms, w);
+    }
+  }
+  return b.locks;
+}
+
 // Lock waits explain a hang; joins, hand-offs and the shutdown join follow from
 // them. The report leads with them (keeping the watchdog's order within each kind),
 // so "where the first stuck thread waits" is a lock acquire whenever there is one.
@@ -298,6 +375,8 @@ void DeadlockDetector::Report(const AnalysisContext& ctx, FindingSink& sink) {
   AddThreadStartedSection(s.syms, group_.waits.front().tid, f);
   f.notes.push_back(GraphNote(s));
   f.notes.push_back(FixNote(s));
+  const std::vector<LockId> locks = WaitForGraph(s, f.graph);
+  AddLockHolds(s.syms, ctx.holds, locks, f);
   std::vector<std::string> sites;
   for (const Wait& w : group_.waits) sites.push_back(SiteKey(s.syms, w.stack));
   std::sort(sites.begin(), sites.end());

@@ -21,6 +21,8 @@
 
 namespace pyrace {
 
+class HoldHistory;
+
 struct AnalysisContext {
   const Symbols* syms = nullptr;
   const LockState* locks = nullptr;  // the state just before the current event
@@ -28,6 +30,8 @@ struct AnalysisContext {
   uint64_t seq = 0;  // index of the current event in the stream (0-based)
   // Analyzer::OnDeadlock's listener, or null: told of each new deadlock as it is decided.
   const std::function<void(const Finding&)>* on_deadlock = nullptr;
+  // The lock holds so far (AnalysisOptions::hold_timeline), or null.
+  const HoldHistory* holds = nullptr;
 };
 
 constexpr uint64_t EventBit(EventKind k) { return uint64_t{1} << static_cast<unsigned>(k); }

@@ -4,6 +4,7 @@
 
 #include "runtime/analysis/cycle_search.h"
 #include "runtime/analysis/describe.h"
+#include "runtime/analysis/hold_history.h"
 
 namespace pyrace {
 
@@ -82,7 +83,38 @@ std::string DedupKey(const Symbols& syms, const CycleView& c) {
   return key;
 }
 
-Finding BuildFinding(const Symbols& syms, const CycleView& c) {
+uint32_t LockNode(const Symbols& syms, LockId l, std::vector<LockId>& ids, FindingGraph& g) {
+  auto it = std::find(ids.begin(), ids.end(), l);
+  if (it != ids.end()) return static_cast<uint32_t>(it - ids.begin());
+  ids.push_back(l);
+  GraphNode n;
+  n.kind = GraphNodeKind::kLock;
+  n.id = LockName(l);
+  n.name = std::string(syms.lock_name(l));
+  if (n.name.empty()) n.note = "created at " + ShortLocation(PrimaryLocation(syms, LockCreateStack(syms, l)));
+  g.nodes.push_back(std::move(n));
+  return static_cast<uint32_t>(g.nodes.size() - 1);
+}
+
+// The cycle as a graph: one edge per taker, outer lock -> inner lock, labelled by the
+// thread and the inner acquire's line; returns the locks in node order.
+std::vector<LockId> CycleGraph(const Symbols& syms, const CycleView& c, FindingGraph& g) {
+  std::vector<LockId> ids;
+  for (size_t i = 0; i < c.size(); ++i) {
+    const EdgeTaker& t = c.taker(i);
+    GraphEdge e;
+    e.from = LockNode(syms, t.from_lock, ids, g);
+    e.to = LockNode(syms, t.to_lock, ids, g);
+    e.site = PrimaryLocation(syms, t.to_stack);
+    e.label = ThreadName(syms, t.tid) + " at " + ShortLocation(e.site);
+    e.on_cycle = true;
+    e.section = static_cast<int>(2 * i);  // AddEdgeSections' first section of taker i
+    g.edges.push_back(std::move(e));
+  }
+  return ids;
+}
+
+Finding BuildFinding(const Symbols& syms, const CycleView& c, const HoldHistory* holds) {
   Finding f;
   f.kind = FindingKind::kLockOrderInversion;
   bool any_timed = false;
@@ -100,13 +132,16 @@ Finding BuildFinding(const Symbols& syms, const CycleView& c) {
     AddThreadStartedSection(syms, t, f);
   }
   f.notes.push_back(Note(syms, c));
+  const std::vector<LockId> locks = CycleGraph(syms, c, f.graph);
+  AddLockHolds(syms, holds, locks, f);
   return f;
 }
 
 }  // namespace
 
-Finding LockCycleFinding(const Symbols& syms, const LockGraph& g, const LockCycle& cycle) {
-  return BuildFinding(syms, CycleView{g, cycle});
+Finding LockCycleFinding(const Symbols& syms, const LockGraph& g, const LockCycle& cycle,
+                         const HoldHistory* holds) {
+  return BuildFinding(syms, CycleView{g, cycle}, holds);
 }
 
 std::string LockCycleKey(const Symbols& syms, const LockGraph& g, const LockCycle& cycle) {
@@ -135,7 +170,7 @@ void LockOrderDetector::Finish(const AnalysisContext& ctx, FindingSink& sink) {
   for (const LockCycle& cycle : FindDeadlockCycles(graph_, kCycleSearchBudget)) {
     std::string key = LockCycleKey(*ctx.syms, graph_, cycle);
     if (sink.Bump(FindingKind::kLockOrderInversion, key)) continue;
-    sink.Add(LockCycleFinding(*ctx.syms, graph_, cycle), key, graph_.edges()[cycle.edges[0]].seq);
+    sink.Add(LockCycleFinding(*ctx.syms, graph_, cycle, ctx.holds), key, graph_.edges()[cycle.edges[0]].seq);
   }
 }
 

@@ -17,7 +17,9 @@ namespace pyrace {
 
 // The report of one cycle found by FindDeadlockCycles, and its dedup key (the set of
 // acquire-site pairs), for the in-process detector and the cross-process merge alike.
-Finding LockCycleFinding(const Symbols& syms, const LockGraph& g, const LockCycle& cycle);
+// holds (may be null) adds the cycle's locks' hold timeline.
+Finding LockCycleFinding(const Symbols& syms, const LockGraph& g, const LockCycle& cycle,
+                         const HoldHistory* holds = nullptr);
 std::string LockCycleKey(const Symbols& syms, const LockGraph& g, const LockCycle& cycle);
 
 class LockOrderDetector : public Detector {

@@ -47,6 +47,46 @@ struct Section {
   std::string test = {};
 };
 
+// The locks and threads a finding is about, as a graph for renderers that draw it
+// (HTML): a lock-order inversion's cycle (lock nodes, one edge per "acquired while
+// holding"), a deadlock's wait-for graph (threads -> the locks they wait for -> their
+// holders).
+enum class GraphNodeKind : uint8_t { kLock, kThread };
+
+struct GraphNode {
+  GraphNodeKind kind = GraphNodeKind::kLock;
+  std::string id;    // "L24", "T1": unique within the graph
+  std::string name;  // the program's name ("PooledDatabase._pool_lock", "Thread-1"); may be empty
+  std::string note;  // "exited", "created at a.py:3"; may be empty
+};
+
+struct GraphEdge {
+  uint32_t from = 0;  // indices into FindingGraph::nodes
+  uint32_t to = 0;
+  std::string label;    // "Thread-1 at bank.py:12", "waits at bank.py:20", "held since bank.py:9"
+  SourceLocation site;  // where the edge was made (the acquire, the wait)
+  bool on_cycle = false;  // part of the cycle that deadlocks (or did)
+  int section = -1;       // index into Finding::sections of the stack showing the edge; -1 = none
+};
+
+struct FindingGraph {
+  std::vector<GraphNode> nodes;
+  std::vector<GraphEdge> edges;
+};
+
+// One hold of one of the finding's locks, for a per-thread timeline. Times are
+// microseconds since the program started.
+struct LockHold {
+  std::string thread_id;  // "T1"
+  std::string thread;     // "T1 (Thread-1)"
+  std::string lock_id;    // "L24": the GraphNode id of the lock
+  std::string lock;       // "PooledDatabase._pool_lock (L24)"
+  uint64_t begin_us = 0;
+  uint64_t end_us = 0;
+  bool open = false;      // still held when the finding was decided (a deadlock's holds)
+  SourceLocation site;    // the acquire
+};
+
 struct Finding {
   FindingKind kind{};
   Severity severity = Severity::kError;
@@ -57,6 +97,10 @@ struct Finding {
   std::vector<std::string> notes;  // how to fix it ("guard Account.balance with self.lock")
   uint32_t count = 1;              // how many times it was seen (deduplicated)
   std::string fingerprint;         // stable across runs, for baselines and SARIF
+  FindingGraph graph = {};         // empty for findings without a lock graph
+  // Holds of the graph's locks (AnalysisOptions::hold_timeline), by begin time; the
+  // analysis keeps a bounded number per lock (runtime/analysis/hold_history.h).
+  std::vector<LockHold> holds = {};
 };
 
 // The test a finding belongs to: that of its first section recorded in one; empty

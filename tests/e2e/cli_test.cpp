@@ -67,7 +67,7 @@ TEST(Cli, HelpListsTheOptionsTable) {
   }
   EXPECT_EQ(r.out.find("--trace-fd"), std::string::npos) << "internal option shown";
   // Multi-choice options list their choices from the table.
-  EXPECT_NE(r.out.find("One of: text, json, sarif."), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("One of: text, json, sarif, html."), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("One of: instance, class."), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("One or more of (comma-separated): races, deadlocks."), std::string::npos) << r.out;
   const ToolResult bad = RunPyrace({"run", "--on-deadlock", "wait", Testdata("echo_argv.py")});

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -172,6 +173,107 @@ TEST(TestIds, NoTestsOutsidePytest) {
   const ToolResult r = RunPyrace({"run", Testdata(kProgram)});
   ASSERT_EQ(r.exit_code, 66) << r.err;
   EXPECT_EQ(r.err.find("in test"), std::string::npos) << r.err;
+}
+
+// The HTML page groups findings by test as the text does, from the live run and from
+// its replay alike.
+TEST(TestIds, HtmlGroupsFindingsByTest) {
+  if (!HavePytest()) GTEST_SKIP() << "no pytest for /usr/bin/python3";
+  TempDir tmp;
+  const std::string live = tmp.File("live.html");
+  const std::string trace = tmp.File("t.pyrt");
+  const std::string replayed = tmp.File("replay.html");
+  const std::string dir = Testdata("pytest_suite");
+  const ToolResult r = RunPyrace({"record", "-o", trace, "--python", "/usr/bin/python3", "--format", "html",
+                                  "--output", live, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_pool.py"},
+                                 {}, dir);
+  ASSERT_EQ(r.exit_code, 66) << r.out << r.err;
+  const ToolResult rr = RunPyrace({"replay", trace, "--format", "html", "--output", replayed}, {}, dir);
+  ASSERT_EQ(rr.exit_code, 1) << rr.err;
+  for (const std::string& path : {live, replayed}) {
+    const std::string html = ReadText(path);
+    const size_t inversion = html.find("<h2 class=\"test\">in test <code>test_pool.py::test_inversion</code></h2>");
+    const size_t worker = html.find("<h2 class=\"test\">in test <code>test_pool.py::test_leaves_worker</code></h2>");
+    const size_t inversion_finding = html.find("data-kind=\"lock-order-inversion\"");
+    const size_t missed_finding = html.find("data-kind=\"missed-release\"");
+    ASSERT_NE(inversion, std::string::npos) << path;
+    ASSERT_NE(worker, std::string::npos) << path;
+    ASSERT_NE(inversion_finding, std::string::npos) << path;
+    ASSERT_NE(missed_finding, std::string::npos) << path;
+    EXPECT_LT(inversion, inversion_finding) << path;
+    EXPECT_LT(inversion_finding, worker) << path;
+    EXPECT_LT(worker, missed_finding) << path;
+    // The inversion of A and B drawn: both locks under their names, two cycle edges.
+    EXPECT_NE(html.find(">test_pool.A</text>"), std::string::npos) << path;
+    EXPECT_NE(html.find(">test_pool.B</text>"), std::string::npos) << path;
+  }
+}
+
+// A page needs a file: asked for on the program's stderr, it is a usage error before
+// anything runs.
+TEST(HtmlReport, NeedsAnOutputFile) {
+  TempDir tmp;
+  const std::string marker = tmp.File("ran");
+  const std::string program = tmp.File("p.py");
+  WriteText(program, "open(" + std::string("'") + marker + "', 'w').close()\n");
+  const ToolResult r = RunPyrace({"run", "--format", "html", program});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("--format html writes a page: give --output FILE.html"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::ifstream(marker).good()) << "the program ran";
+}
+
+// The cycle's graph in the page, with every lock under the program's name for it and
+// the hold timeline of the three locks; the live run's and the replay's pages agree.
+TEST(HtmlReport, LockOrderCycleDrawnInRunAndReplay) {
+  TempDir tmp;
+  const std::string live = tmp.File("live.html");
+  const std::string trace = tmp.File("t.pyrt");
+  const std::string replayed = tmp.File("replay.html");
+  const ToolResult r = RunPyrace({"record", "-o", trace, "--format", "html", "--output", live, Testdata(kProgram)});
+  ASSERT_EQ(r.exit_code, 66) << r.err;
+  const ToolResult rr = RunPyrace({"replay", trace, "--format", "html", "--output", replayed});
+  ASSERT_EQ(rr.exit_code, 1) << rr.err;
+  const std::string html = ReadText(live);
+  EXPECT_EQ(html, ReadText(replayed));
+  for (const char* name : {">PooledDatabase._pool_lock</text>", ">named_locks_cycle.DOWNLOADER_LOCK</text>",
+                           ">Account.lock</text>"}) {
+    EXPECT_NE(html.find(name), std::string::npos) << name;
+  }
+  size_t edges = 0;
+  for (size_t at = html.find("<g class=\"edge cycle\""); at != std::string::npos;
+       at = html.find("<g class=\"edge cycle\"", at + 1)) {
+    ++edges;
+  }
+  EXPECT_EQ(edges, 3u);
+  // Each thread held its outer lock and then its inner one: six holds, none left open.
+  size_t holds = 0;
+  for (size_t at = html.find("<rect class=\"hold "); at != std::string::npos;
+       at = html.find("<rect class=\"hold ", at + 1)) {
+    ++holds;
+  }
+  EXPECT_EQ(holds, 6u);
+  EXPECT_EQ(html.find(" open\" data-lock"), std::string::npos);
+}
+
+// `pyrace lint --format html`: the same page over the linter's findings, each with the
+// source of its line.
+TEST(HtmlReport, LintWritesThePage) {
+  TempDir tmp;
+  const std::string page = tmp.File("lint.html");
+  const ToolResult r = RunPyrace({"lint", "--format", "html", "-o", page, Testdata("../lint/PYR004.py")});
+  ASSERT_EQ(r.exit_code, 1) << r.err;
+  const std::string html = ReadText(page);
+  size_t findings = 0;
+  for (size_t at = html.find("data-kind=\"lock-order-inversion\""); at != std::string::npos;
+       at = html.find("data-kind=\"lock-order-inversion\"", at + 1)) {
+    ++findings;
+  }
+  size_t expected = 0;
+  for (const auto& [kind, file, line] : Annotations(Testdata("../lint/PYR004.py"))) expected += kind == "PYR004";
+  EXPECT_EQ(findings, expected);
+  EXPECT_GT(expected, 0u);
+  EXPECT_NE(html.find("<code>PYR004</code>"), std::string::npos);
+  EXPECT_NE(html.find("</span>          with b:  # expect: PYR004</mark>"), std::string::npos) << html;
 }
 
 }  // namespace

@@ -2,7 +2,8 @@
 """SARIF of run-time findings, from `pyrace run` and from `pyrace replay`, must be valid
 under Microsoft's SARIF validator (npm @microsoft/sarif-multitool, the one the lint's
 SARIF is checked with), and carry what code scanning shows: each result's other
-access or acquisition as relatedLocations, and the stacks."""
+access or acquisition as relatedLocations, and the stacks; under pytest, the test each
+result (and each stack) was found in, in its property bag."""
 import argparse
 import json
 import os
@@ -18,18 +19,57 @@ PROGRAMS = [
     ("runtime/bad_release_rlock_not_owner.py", {"bad-release"}),
     ("races/counter_unlocked.py", {"data-race"}),
 ]
+# (pytest suite, test file, the test each kind's results belong to); under Debian's
+# python3, which has pytest (python3-pytest, scripts/setup.sh).
+PYTEST_SUITE = ("runtime/pytest_suite", "test_pool.py",
+                {"lock-order-inversion": "test_pool.py::test_inversion",
+                 "missed-release": "test_pool.py::test_leaves_worker"})
 
 
 def validate(tool, sarif, work):
-    """The validator's error results for one log."""
+    """Problems the validator found in one log, or with running it: a validation that did
+    not run to its end has checked nothing."""
     report = os.path.join(work, os.path.basename(sarif) + ".validation")
     if os.path.exists(report):
         os.remove(report)
     env = dict(os.environ, DOTNET_SYSTEM_GLOBALIZATION_INVARIANT="1", DOTNET_CLI_TELEMETRY_OPTOUT="1")
-    subprocess.run([tool, "validate", sarif, "--output", report], capture_output=True, text=True, env=env)
+    v = subprocess.run([tool, "validate", sarif, "--output", report], capture_output=True, text=True, env=env,
+                       timeout=300)
+    if v.returncode != 0 or not os.path.exists(report):
+        return [f"the validator exited {v.returncode}: {(v.stdout + v.stderr)[-2000:]}"]
     with open(report, encoding="utf-8") as fh:
         vlog = json.load(fh)
-    return [x for x in vlog["runs"][0].get("results", []) if x.get("level", "warning") == "error"]
+    run = vlog["runs"][0]
+    invocations = run.get("invocations", [])
+    if not invocations or not all(i.get("executionSuccessful") is True for i in invocations):
+        return [f"the validator did not run to its end: {json.dumps(invocations)[:2000]}"]
+    problems = []
+    for i in invocations:
+        for n in i.get("toolExecutionNotifications", []) + i.get("toolConfigurationNotifications", []):
+            if n.get("level", "warning") == "error":
+                problems.append(f"validator notification: {n.get('message', {}).get('text', n)}")
+    for x in run.get("results", []):
+        if x.get("level", "warning") == "error":
+            problems.append(f"VALIDATOR ERROR {x.get('ruleId')}: {x['message'].get('text', x['message'])}")
+    return problems
+
+
+def check_tests(path, want):
+    """Each result names the test it was found in; a stack that names one names its own."""
+    problems = []
+    with open(path, encoding="utf-8") as fh:
+        results = json.load(fh)["runs"][0]["results"]
+    seen = {r["ruleId"] for r in results}
+    if set(want) != seen:
+        problems.append(f"{path}: expected {sorted(want)}, got {sorted(seen)}")
+    for r in results:
+        test = r.get("properties", {}).get("test")
+        if test != want.get(r["ruleId"]):
+            problems.append(f"{path}: {r['ruleId']} names test {test!r}, expected {want.get(r['ruleId'])!r}")
+        stack_tests = [s["properties"]["test"] for s in r.get("stacks", []) if "test" in s.get("properties", {})]
+        if len(stack_tests) < 2 or set(stack_tests) != {test}:
+            problems.append(f"{path}: {r['ruleId']} stacks name tests {stack_tests}")
+    return problems
 
 
 def check_log(path, kinds):
@@ -98,11 +138,29 @@ def main():
             continue
         for log in (live, replayed):
             problems += check_log(log, kinds)
-            for e in validate(tool, log, a.work):
-                problems.append(f"{log}: VALIDATOR ERROR {e.get('ruleId')}: {e['message'].get('text', e['message'])}")
+            problems += [f"{log}: {p}" for p in validate(tool, log, a.work)]
+
+    suite, test_file, want = PYTEST_SUITE
+    live = os.path.join(a.work, "pytest.sarif")
+    trace = os.path.join(a.work, "pytest.pyrt")
+    replayed = os.path.join(a.work, "pytest-replay.sarif")
+    r = subprocess.run([a.bin, "record", "-o", trace, "--python", "/usr/bin/python3", "--format", "sarif",
+                        "--output", live, "-m", "pytest", "-q", "-p", "no:cacheprovider", test_file],
+                       capture_output=True, text=True, cwd=os.path.join(a.data, suite), timeout=300)
+    if r.returncode != 66:
+        problems.append(f"{suite}: record exited {r.returncode}: {r.stdout[-1000:]} {r.stderr[-2000:]}")
+    else:
+        r = subprocess.run([a.bin, "replay", trace, "--format", "sarif", "--output", replayed],
+                           capture_output=True, text=True, cwd=a.work, timeout=300)
+        if r.returncode != 1:
+            problems.append(f"{suite}: replay exited {r.returncode}: {r.stderr[-2000:]}")
+        else:
+            for log in (live, replayed):
+                problems += check_tests(log, want)
+                problems += [f"{log}: {p}" for p in validate(tool, log, a.work)]
     for p in problems:
         print("FAIL:", p)
-    print("PASS" if not problems else "FAIL", f"({2 * len(PROGRAMS)} logs)")
+    print("PASS" if not problems else "FAIL", f"({2 * len(PROGRAMS) + 2} logs)")
     return 0 if not problems else 1
 
 

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "tool/common/source_lines.h"
+#include "tool/render/html.h"
 #include "tool/render/json.h"
 #include "tool/render/sarif.h"
 #include "tool/render/text.h"
@@ -27,6 +28,9 @@ std::string Render(const std::vector<Finding>& findings, const ReportInfo& info,
     case ReportFormat::kText:
       RenderText(findings, info, sources, out);
       break;
+    case ReportFormat::kHtml:
+      RenderHtml(findings, info, sources, out);
+      break;
   }
   return out.str();
 }
@@ -41,6 +45,11 @@ bool Reporter::Prepare(const Options& opts, bool quiet_when_clean, std::string* 
   opts_ = opts;
   quiet_when_clean_ = quiet_when_clean;
   if (!opts.suppressions.empty() && !suppressions_.LoadFile(opts.suppressions, error)) return false;
+  // A page in the middle of the program's own standard error would be read by nobody.
+  if (opts.format == ReportFormat::kHtml && opts.output.empty()) {
+    *error = "--format html writes a page: give --output FILE.html (or --output - for standard output)";
+    return false;
+  }
   // A report that cannot be written would lose the whole run: find out now.
   if (!opts.output.empty() && opts.output != "-") {
     FILE* f = std::fopen(opts.output.c_str(), "ab");

@@ -13,6 +13,7 @@
 #include "tool/lint/driver.h"
 #include "tool/lint/output.h"
 #include "tool/lint/rule.h"
+#include "tool/render/html.h"
 
 #include "instrument/clang/c_lint.h"
 
@@ -76,7 +77,7 @@ int LintMain(int argc, char** argv) {
   app.add_option("--select", select, "Rule codes, prefixes or names to enable (comma-separated)")->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--ignore", ignore, "Rule codes, prefixes or names to disable (comma-separated)")->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--exclude", exclude, "Glob patterns of paths to skip (in addition to .gitignore)")->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  app.add_option("--format", format, "Output format")->check(CLI::IsMember({"text", "json", "sarif", "github"}));
+  app.add_option("--format", format, "Output format")->check(CLI::IsMember({"text", "json", "sarif", "github", "html"}));
   app.add_option("-o,--output", output_path, "Write the report to FILE instead of stdout");
   app.add_option("--baseline", baseline, "Hide findings recorded in this baseline file");
   app.add_option("--write-baseline", write_baseline, "Record the current findings as a baseline in FILE and exit 0");
@@ -173,6 +174,11 @@ int LintMain(int argc, char** argv) {
     lint::RenderLintSarif(outcome, report);
   } else if (format == "github") {
     lint::RenderLintGithub(outcome, report);
+  } else if (format == "html") {
+    SourceLines sources;
+    ReportInfo info;
+    info.suppressed = static_cast<uint32_t>(outcome.suppressed);
+    RenderHtml(outcome.findings, info, sources, report);
   } else if (!(quiet && outcome.findings.empty())) {
     lint::RenderLintText(outcome, color && isatty(1), report);
   }

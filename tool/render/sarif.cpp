@@ -177,7 +177,11 @@ void RenderSarif(const std::vector<Finding>& findings, const SarifOptions& optio
       if (f.rule.empty()) {
         ordered_json frames = ordered_json::array();
         for (const auto& fr : s.frames) frames.push_back({{"location", Location(fr)}});
-        if (!frames.empty()) stacks.push_back({{"message", {{"text", Title(s.title)}}}, {"frames", frames}});
+        if (!frames.empty()) {
+          ordered_json stack = {{"message", {{"text", Title(s.title)}}}, {"frames", frames}};
+          if (!s.test.empty()) stack["properties"] = {{"test", s.test}};
+          stacks.push_back(std::move(stack));
+        }
         // Code scanning shows relatedLocations, not stacks: each section's own line
         // (the other access, the other acquisition, the creation, the start) is one,
         // but for the section the result's location already is.
@@ -204,6 +208,9 @@ void RenderSarif(const std::vector<Finding>& findings, const SarifOptions& optio
     // The producer's fingerprint (FindingSink, lint baselines): SARIF only carries it.
     if (!f.fingerprint.empty()) r["partialFingerprints"] = {{"primaryLocationLineHash", f.fingerprint}};
     if (f.count > 1) r["occurrenceCount"] = f.count;
+    // SARIF has no notion of the test a result was found in: the property bag carries
+    // the pytest node id (the finding's, and each stack's own in its stack's bag).
+    if (const std::string& test = FindingTest(f); !test.empty()) r["properties"] = {{"test", test}};
     results.push_back(r);
   }
 

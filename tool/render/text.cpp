@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include "runtime/model/machinery.h"
+#include "tool/render/fold.h"
 
 namespace pyrace {
 namespace {
@@ -42,8 +42,6 @@ void RenderFrame(size_t i, const SourceLocation& fr, SourceLines& sources, std::
   }
 }
 
-bool Foldable(const SourceLocation& fr) { return IsSyncMachinery(fr.file) || IsPyraceFrame(fr.file); }
-
 std::string BaseName(const std::string& file) {
   size_t slash = file.find_last_of('/');
   return slash == std::string::npos ? file : file.substr(slash + 1);
@@ -61,31 +59,14 @@ void RenderFolded(const std::vector<SourceLocation>& frames, size_t from, size_t
   out << " (--full-stacks shows them)\n";
 }
 
-// By default each run of machinery frames (machinery.h) shrinks to one line, keeping
-// the frame the program called into, next to its own code ("Condition.wait"), so a
-// stack reads as the program's frames and the API they used. A stack with no frame
-// of the program's is shown whole: there would be nothing left to read.
 void RenderFrames(const std::vector<SourceLocation>& frames, bool full, SourceLines& sources,
                   std::ostream& out) {
-  const bool has_own = std::any_of(frames.begin(), frames.end(), [](const auto& f) { return !Foldable(f); });
-  size_t i = 0;
-  while (i < frames.size()) {
-    if (full || !has_own || !Foldable(frames[i])) {
-      RenderFrame(i, frames[i], sources, out);
-      ++i;
-      continue;
+  for (const FrameRun& run : FoldFrames(frames, full)) {
+    if (run.folded) {
+      RenderFolded(frames, run.from, run.to, out);
+    } else {
+      RenderFrame(run.from, frames[run.from], sources, out);
     }
-    size_t end = i;
-    while (end < frames.size() && Foldable(frames[end])) ++end;
-    const bool keep_entry = end < frames.size() && IsSyncMachinery(frames[end - 1].file);
-    const size_t fold_end = keep_entry ? end - 1 : end;
-    if (fold_end - i >= 2) {
-      RenderFolded(frames, i, fold_end, out);
-    } else if (fold_end > i) {
-      RenderFrame(i, frames[i], sources, out);
-    }
-    if (keep_entry) RenderFrame(end - 1, frames[end - 1], sources, out);
-    i = end;
   }
 }
 

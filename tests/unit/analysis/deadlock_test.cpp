@@ -49,6 +49,60 @@ TEST(Deadlock, ABBACycle) {
       << found[0].notes[0];
 }
 
+// The wait-for graph of an ABBA hang: thread -> the lock it waits for -> its holder,
+// every edge on the cycle; the holds of both locks are still open.
+TEST(Deadlock, ABBAWaitForGraph) {
+  Script s;
+  LockId a = s.NewLock("a.py", 1), b = s.NewLock("a.py", 2);
+  s.T(1).Lock(a).At("a.py", 10);
+  s.T(2).Lock(b).At("a.py", 20);
+  s.DeadlockBegin();
+  s.T(1).WaitsLock(b).At("a.py", 11);
+  s.T(2).WaitsLock(a).At("a.py", 21);
+  s.DeadlockEnd();
+  AnalysisOptions opts;
+  opts.hold_timeline = true;
+  auto found = OfKind(s.Analyze(opts), FindingKind::kDeadlock);
+  ASSERT_EQ(found.size(), 1u);
+  const FindingGraph& g = found[0].graph;
+  std::vector<std::string> ids;
+  for (const GraphNode& n : g.nodes) ids.push_back(n.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"T1", "L2", "T2", "L1"}));  // in cycle order: a ring
+  EXPECT_EQ(g.nodes[0].kind, GraphNodeKind::kThread);
+  EXPECT_EQ(g.nodes[0].name, "Thread-1");
+  EXPECT_EQ(g.nodes[1].kind, GraphNodeKind::kLock);
+  std::vector<std::string> edges;
+  for (const GraphEdge& e : g.edges) {
+    EXPECT_TRUE(e.on_cycle);
+    edges.push_back(g.nodes[e.from].id + ">" + g.nodes[e.to].id + " " + e.label);
+  }
+  EXPECT_EQ(edges, (std::vector<std::string>{"T1>L2 waits at a.py:11", "L2>T2 held since a.py:20",
+                                             "T2>L1 waits at a.py:21", "L1>T1 held since a.py:10"}));
+  ASSERT_EQ(found[0].holds.size(), 2u);
+  for (const LockHold& h : found[0].holds) EXPECT_TRUE(h.open);
+  EXPECT_EQ(found[0].holds[0].lock_id, "L1");
+  EXPECT_EQ(found[0].holds[0].thread, "T1 (Thread-1)");
+}
+
+// A thread that waits for a lock nobody will release, while another runs on: the wait
+// is drawn, but no cycle.
+TEST(Deadlock, WaitForGraphWithoutCycleHighlightsNothing) {
+  Script s;
+  LockId a = s.NewLock("a.py", 1);
+  s.T(2).Lock(a).At("a.py", 20);
+  s.T(2).Exit();
+  s.DeadlockBegin();
+  s.T(1).WaitsLock(a).At("a.py", 11);
+  s.DeadlockEnd();
+  auto found = Deadlocks(s);
+  ASSERT_EQ(found.size(), 1u);
+  const FindingGraph& g = found[0].graph;
+  ASSERT_EQ(g.nodes.size(), 3u);
+  EXPECT_EQ(g.nodes[2].note, "exited");
+  ASSERT_EQ(g.edges.size(), 2u);
+  for (const GraphEdge& e : g.edges) EXPECT_FALSE(e.on_cycle);
+}
+
 // A C extension's mutex against the GIL: the hint says how to break that cycle.
 TEST(Deadlock, GilAgainstACMutexSaysToReleaseTheGil) {
   Script s;

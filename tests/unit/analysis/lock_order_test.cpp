@@ -3,6 +3,7 @@
 // after another, so the cycle must be predicted) and their safe twins.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <random>
 
 #include "runtime/analysis/describe.h"
@@ -49,6 +50,57 @@ TEST(LockOrder, ABBA) {
   EXPECT_NE(Titles(f).find("Lock L2 created at:"), std::string::npos);
   ASSERT_EQ(f.notes.size(), 1u);
   EXPECT_NE(f.notes[0].find("always acquire L2 before L1"), std::string::npos);
+}
+
+// The cycle as a graph for the HTML report: one node per lock, one highlighted edge per
+// "acquired while holding" labelled by thread and line and tied to its stack; with
+// hold_timeline, every hold of the cycle's locks (time = the script's event counter).
+TEST(LockOrder, CycleGraphAndHolds) {
+  Script s;
+  LockId a = s.NewLock("p.py", 1), b = s.NewLock("p.py", 2), c = s.NewLock("p.py", 3);
+  Nest(s, 1, a, b, 10);
+  Nest(s, 2, b, c, 20);
+  Nest(s, 3, c, a, 30);
+  AnalysisOptions opts;
+  EXPECT_TRUE(Inversions(s, opts).at(0).holds.empty());  // kept only when asked for
+  opts.hold_timeline = true;
+  auto found = Inversions(s, opts);
+  ASSERT_EQ(found.size(), 1u);
+  const Finding& f = found[0];
+  ASSERT_EQ(f.graph.nodes.size(), 3u);
+  ASSERT_EQ(f.graph.edges.size(), 3u);
+  std::map<std::string, std::string> next;
+  for (const GraphEdge& e : f.graph.edges) {
+    EXPECT_TRUE(e.on_cycle);
+    ASSERT_LT(e.from, 3u);
+    ASSERT_LT(e.to, 3u);
+    next[f.graph.nodes[e.from].id] = f.graph.nodes[e.to].id;
+    ASSERT_GE(e.section, 0);
+    const Section& sec = f.sections.at(static_cast<size_t>(e.section));
+    EXPECT_EQ(sec.frames.at(0).line, e.site.line);
+    EXPECT_NE(sec.title.find("acquired here while holding"), std::string::npos);
+  }
+  EXPECT_EQ(next, (std::map<std::string, std::string>{{"L1", "L2"}, {"L2", "L3"}, {"L3", "L1"}}));
+  for (const GraphNode& n : f.graph.nodes) {
+    EXPECT_EQ(n.kind, GraphNodeKind::kLock);
+    EXPECT_TRUE(n.name.empty());  // the script's locks have no names
+    EXPECT_EQ(n.note.rfind("created at p.py:", 0), 0u) << n.note;
+  }
+  bool labelled = false;
+  for (const GraphEdge& e : f.graph.edges) labelled |= e.label == "Thread-2 at p.py:21";
+  EXPECT_TRUE(labelled);
+  // Each thread held its outer lock around its inner one.
+  ASSERT_EQ(f.holds.size(), 6u);
+  for (size_t i = 1; i < f.holds.size(); ++i) EXPECT_LE(f.holds[i - 1].begin_us, f.holds[i].begin_us);
+  for (const LockHold& h : f.holds) {
+    EXPECT_FALSE(h.open);
+    EXPECT_LT(h.begin_us, h.end_us);
+  }
+  EXPECT_EQ(f.holds[0].thread_id, "T1");
+  EXPECT_EQ(f.holds[0].lock_id, "L1");
+  EXPECT_EQ(f.holds[0].site.line, 10u);
+  EXPECT_EQ(f.holds[1].lock_id, "L2");
+  EXPECT_GT(f.holds[0].end_us, f.holds[1].end_us);  // the outer hold ends after the inner one
 }
 
 TEST(LockOrder, ABBCCA) {

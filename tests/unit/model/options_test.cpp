@@ -53,7 +53,7 @@ TEST(Options, ChoicesAreTheTablesVocabulary) {
   Options o;
   std::string err;
   EXPECT_FALSE(SetOption("format", "xml", &o, &err));
-  EXPECT_EQ(err, "bad value 'xml' for option format (expected one of: text json sarif)");
+  EXPECT_EQ(err, "bad value 'xml' for option format (expected one of: text json sarif html)");
   EXPECT_FALSE(SetOption("on-deadlock", "Continue", &o, &err));
   EXPECT_EQ(err, "bad value 'Continue' for option on_deadlock (expected one of: exit continue)");
   EXPECT_FALSE(SetOption("lock_view", "", &o, &err));
@@ -84,7 +84,7 @@ TEST(Options, TableDescribesChoices) {
     if (std::string(d.name) == "format") {
       EXPECT_STREQ(d.type, "choice");
       EXPECT_EQ(d.dflt, "text");
-      EXPECT_EQ(d.choices, (std::vector<std::string_view>{"text", "json", "sarif"}));
+      EXPECT_EQ(d.choices, (std::vector<std::string_view>{"text", "json", "sarif", "html"}));
     } else if (std::string(d.name) == "detect") {
       EXPECT_STREQ(d.type, "choices");
       EXPECT_EQ(d.dflt, "races,deadlocks");

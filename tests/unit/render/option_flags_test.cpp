@@ -54,7 +54,7 @@ TEST_F(OptionFlags, BadValuesAreErrors) {
   Options o;
   std::string error;
   EXPECT_FALSE(Parse({"--format", "xml"}, &o, &error));
-  EXPECT_EQ(error, "bad value 'xml' for option format (expected one of: text json sarif)");
+  EXPECT_EQ(error, "bad value 'xml' for option format (expected one of: text json sarif html)");
   Options o2;
   EXPECT_FALSE(Parse({"--detect", "races,locks"}, &o2, &error));
   EXPECT_EQ(error, "bad value 'races,locks' for option detect (expected a comma-separated list of: races deadlocks)");
