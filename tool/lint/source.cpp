@@ -35,7 +35,7 @@ constexpr size_t kAlign = alignof(std::max_align_t);
 
 // Standard chunks of finished parses, kept for the thread's next parse: reusing them
 // saves the page faults of fresh memory.
-constexpr size_t kSpareChunks = 16;
+constexpr size_t kSpareChunks = 4;
 thread_local std::vector<char*> t_spare;
 
 char* NewChunk(ParseArena& a, size_t bytes) {
