@@ -46,6 +46,14 @@ struct Section {
   std::string test = {};
 };
 
+// The process a run-time finding was seen in, named when the run had several
+// (docs/children.md); pid 0 = not named.
+struct FindingProcess {
+  uint32_t pid = 0;
+  uint32_t ppid = 0;
+  std::string command;  // its command line
+};
+
 struct Finding {
   FindingKind kind{};
   Severity severity = Severity::kError;
@@ -56,6 +64,7 @@ struct Finding {
   std::vector<std::string> notes;  // how to fix it ("guard Account.balance with self.lock")
   uint32_t count = 1;              // how many times it was seen (deduplicated)
   std::string fingerprint;         // stable across runs, for baselines and SARIF
+  FindingProcess process;
 };
 
 // The test a finding belongs to: that of its first section recorded in one; empty

@@ -14,6 +14,7 @@
 #include "runtime/trace/trace.h"
 #include "tool/cli/exit_codes.h"
 #include "tool/cli/option_flags.h"
+#include "tool/cli/process_streams.h"
 #include "tool/cli/report.h"
 
 namespace pyrace {
@@ -107,7 +108,11 @@ int ReplayMain(int argc, char** argv) {
   }
   NotePartialTrace(status);
 
-  const int reported = reporter.Emit(analyzer.Finish(reader.symbols()), reader.header().pid, stdout, &error);
+  // The run's child processes, kept by record next to the trace (process_streams.h).
+  ChildrenResult children;
+  if (path != "-") children = ReadChildrenDir(ChildrenDir(path), ToAnalysisOptions(opts));
+  std::vector<Finding> findings = CollectProcessFindings(analyzer.Finish(reader.symbols()), reader.header(), children);
+  const int reported = reporter.Emit(std::move(findings), reader.header().pid, stdout, &error);
   if (reported < 0) return Fail(error);
   return reported > 0 ? kExitFindings : kExitClean;
 }

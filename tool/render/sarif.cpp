@@ -204,6 +204,9 @@ void RenderSarif(const std::vector<Finding>& findings, const SarifOptions& optio
     // The producer's fingerprint (FindingSink, lint baselines): SARIF only carries it.
     if (!f.fingerprint.empty()) r["partialFingerprints"] = {{"primaryLocationLineHash", f.fingerprint}};
     if (f.count > 1) r["occurrenceCount"] = f.count;
+    if (f.process.pid != 0) {
+      r["properties"] = {{"process", {{"pid", f.process.pid}, {"ppid", f.process.ppid}, {"command", f.process.command}}}};
+    }
     results.push_back(r);
   }
 
