@@ -184,7 +184,29 @@ bool RegisterForkHooks(PyObject* originals) {
   return res != nullptr;
 }
 
+// SIGTERM ends a process that kept the default action (multiprocessing's
+// Pool.terminate() ends its workers so): the trace still gets what was recorded.
+// A handler the program installed stays untouched.
+struct sigaction g_old_term;
+
+void OnTerm(int sig) {
+  Recorder::Get().FlushFromSignal();
+  sigaction(sig, &g_old_term, nullptr);
+  raise(sig);
+}
+
+void InstallTermFlush() {
+  struct sigaction cur {};
+  if (sigaction(SIGTERM, nullptr, &cur) != 0 || (cur.sa_flags & SA_SIGINFO) != 0 || cur.sa_handler != SIG_DFL) return;
+  struct sigaction sa {};
+  sa.sa_handler = OnTerm;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_NODEFER;
+  sigaction(SIGTERM, &sa, &g_old_term);
+}
+
 void InstallFatalSignalHandlers() {
+  InstallTermFlush();
   for (size_t i = 0; i < sizeof(kFatalSignals) / sizeof(kFatalSignals[0]); ++i) {
     struct sigaction sa {};
     sa.sa_handler = OnFatalSignal;

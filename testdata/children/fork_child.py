@@ -7,15 +7,17 @@ sys.setswitchinterval(1e-5)
 counter = 0
 
 
-def bump():
+def bump(start):
     global counter
+    start.wait()
     for _ in range(2000):
         counter += 1  # expect: data-race
 
 
 pid = os.fork()
 if pid == 0:
-    threads = [threading.Thread(target=bump) for _ in range(2)]
+    start = threading.Barrier(2)
+    threads = [threading.Thread(target=bump, args=(start,)) for _ in range(2)]
     for t in threads:
         t.start()
     for t in threads:

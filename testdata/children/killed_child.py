@@ -6,11 +6,13 @@ import threading
 import time
 
 sys.setswitchinterval(1e-5)
+start = threading.Barrier(2)
 counter = 0
 
 
 def bump():
     global counter
+    start.wait()
     for _ in range(2000):
         counter += 1  # expect: data-race
 

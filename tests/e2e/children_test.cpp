@@ -17,7 +17,7 @@ namespace {
 
 std::string Child(const std::string& name) { return std::string(PYRACE_CHILDREN_TESTDATA) + "/" + name; }
 
-struct Run {
+struct ChildRun {
   TempDir dir;
   ToolResult tool;
   nlohmann::json report;
@@ -25,7 +25,7 @@ struct Run {
 
 // pyrace run --format json over a program of testdata/children, in that directory (the
 // project whose modules are instrumented, as when a user runs pyrace in their project).
-void RunJson(const std::vector<std::string>& args, Run* run, const std::string& verb = "run") {
+void RunJson(const std::vector<std::string>& args, ChildRun* run, const std::string& verb = "run") {
   const std::string out = run->dir.File("report.json");
   std::vector<std::string> argv = {verb, "--format", "json", "--output", out};
   if (verb == "record") {
@@ -66,7 +66,7 @@ std::pair<std::string, int> RunPlain(const std::string& script) {
 }
 
 TEST(Children, SubprocessChildRaceIsReportedInTheChild) {
-  Run run;
+  ChildRun run;
   RunJson({Child("run_child.py")}, &run);
   EXPECT_EQ(run.tool.exit_code, 66) << run.tool.err;
   EXPECT_EQ(FindingsOf(run.report), Annotations(Child("child_race.py"))) << run.tool.err;
@@ -99,7 +99,7 @@ TEST(Children, SarifResultsNameTheProcess) {
 }
 
 TEST(Children, NotFollowedWithFollowChildrenNo) {
-  Run run;
+  ChildRun run;
   RunJson({"--follow-children=no", Child("run_child.py")}, &run);
   EXPECT_EQ(run.tool.exit_code, 0) << run.tool.err;  // the parent's own code
   EXPECT_TRUE(run.report["findings"].empty()) << run.report.dump(2);
@@ -118,7 +118,7 @@ TEST(Children, CleanRunKeepsOutputEnvironmentAndTheParentsExitCode) {
 }
 
 TEST(Children, SpawnPoolWorkerRace) {
-  Run run;
+  ChildRun run;
   RunJson({Child("spawn_pool.py")}, &run);
   EXPECT_EQ(run.tool.exit_code, 66) << run.tool.err;
   EXPECT_EQ(FindingsOf(run.report), Annotations(Child("pool_worker.py"))) << run.tool.err;
@@ -127,7 +127,7 @@ TEST(Children, SpawnPoolWorkerRace) {
 }
 
 TEST(Children, ProcessPoolExecutorWorkerRace) {
-  Run run;
+  ChildRun run;
   RunJson({Child("process_pool.py")}, &run);
   EXPECT_EQ(run.tool.exit_code, 66) << run.tool.err;
   EXPECT_EQ(FindingsOf(run.report), Annotations(Child("pool_worker.py"))) << run.tool.err;
@@ -135,7 +135,7 @@ TEST(Children, ProcessPoolExecutorWorkerRace) {
 }
 
 TEST(Children, ForkedChildHasAStreamOfItsOwn) {
-  Run run;
+  ChildRun run;
   RunJson({Child("fork_child.py")}, &run);
   EXPECT_EQ(run.tool.exit_code, 66) << run.tool.err;
   EXPECT_EQ(FindingsOf(run.report), Annotations(Child("fork_child.py"))) << run.tool.err;
@@ -147,7 +147,7 @@ TEST(Children, ForkedChildHasAStreamOfItsOwn) {
 }
 
 TEST(Children, HungChildIsReportedAndEndedByItsWatchdog) {
-  Run run;
+  ChildRun run;
   RunJson({Child("run_hung_child.py")}, &run);
   EXPECT_EQ(run.tool.exit_code, 66) << run.tool.err;
   EXPECT_EQ(FindingsIn(run.report, "hung_child.py"), Annotations(Child("hung_child.py"))) << run.tool.err;
@@ -155,7 +155,7 @@ TEST(Children, HungChildIsReportedAndEndedByItsWatchdog) {
 }
 
 TEST(Children, ChildWithoutARuntimeRunsAndIsNamedNotAnalysed) {
-  Run run;
+  ChildRun run;
   RunJson({Child("run_shell_child.py")}, &run);
   EXPECT_EQ(run.tool.exit_code, 66) << run.tool.err;
   EXPECT_NE(run.tool.out.find("from-shell\n"), std::string::npos) << run.tool.out;
@@ -171,7 +171,7 @@ TEST(Children, ChildWithoutARuntimeRunsAndIsNamedNotAnalysed) {
 }
 
 TEST(Children, KilledChildKeepsWhatItSent) {
-  Run run;
+  ChildRun run;
   RunJson({Child("run_killed_child.py")}, &run);
   EXPECT_EQ(run.tool.exit_code, 66) << run.tool.err;
   EXPECT_EQ(FindingsOf(run.report), Annotations(Child("killed_child.py"))) << run.tool.err;
@@ -179,7 +179,7 @@ TEST(Children, KilledChildKeepsWhatItSent) {
 }
 
 TEST(Children, ReplayOfARecordedRunGivesTheSameFindings) {
-  Run run;
+  ChildRun run;
   RunJson({Child("run_child.py")}, &run, "record");
   ASSERT_EQ(run.tool.exit_code, 66) << run.tool.err;
   const std::string out = run.dir.File("replay.json");
@@ -193,7 +193,7 @@ TEST(Children, ReplayOfARecordedRunGivesTheSameFindings) {
 // pytest-xdist for Debian's python3 (python3-pytest-xdist, scripts/setup.sh).
 bool HaveXdist() { return std::system("/usr/bin/python3 -c 'import xdist' 2>/dev/null") == 0; }
 
-void RunPytest(const std::string& workers, Run* run) {
+void RunPytest(const std::string& workers, ChildRun* run) {
   const std::string out = run->dir.File("report.json");
   const std::string dir = Child("xdist_project");
   run->tool = RunPyrace({"run", "--python", "/usr/bin/python3", "--format", "json", "--output", out, "-m", "pytest",
@@ -204,7 +204,7 @@ void RunPytest(const std::string& workers, Run* run) {
 
 TEST(Children, PytestXdistReportsWhatASingleProcessDoes) {
   if (!HaveXdist()) GTEST_SKIP() << "no pytest-xdist for /usr/bin/python3";
-  Run single, workers;
+  ChildRun single, workers;
   RunPytest("0", &single);
   RunPytest("2", &workers);
   ASSERT_EQ(single.tool.exit_code, 66) << single.tool.out << single.tool.err;
