@@ -87,6 +87,14 @@ struct LockHold {
   SourceLocation site;    // the acquire
 };
 
+// The process a run-time finding was seen in, named when the run had several
+// (docs/children.md); pid 0 = not named.
+struct FindingProcess {
+  uint32_t pid = 0;
+  uint32_t ppid = 0;
+  std::string command;  // its command line
+};
+
 struct Finding {
   FindingKind kind{};
   Severity severity = Severity::kError;
@@ -101,6 +109,7 @@ struct Finding {
   // Holds of the graph's locks (AnalysisOptions::hold_timeline), by begin time; the
   // analysis keeps a bounded number per lock (runtime/analysis/hold_history.h).
   std::vector<LockHold> holds = {};
+  FindingProcess process;
 };
 
 // The test a finding belongs to: that of its first section recorded in one; empty

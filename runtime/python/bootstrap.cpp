@@ -6,12 +6,15 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
 #include "runtime/python/access_hooks.h"
+#include "runtime/python/import_hook.h"
 #include "runtime/python/bootstrap.h"
 #include "runtime/python/asyncio_hooks.h"
+#include "runtime/python/child_follow.h"
 #include "runtime/python/fork_events.h"
 #include "runtime/python/lifecycle.h"
 #include "runtime/python/recorder.h"
@@ -327,6 +330,7 @@ bool ReadOptions(Options* opts) {
 TraceHeader MakeHeader(const std::vector<std::string>& argv) {
   TraceHeader h;
   h.pid = static_cast<uint32_t>(getpid());
+  h.ppid = static_cast<uint32_t>(getppid());
   timeval tv{};
   gettimeofday(&tv, nullptr);
   h.start_unix_us = static_cast<uint64_t>(tv.tv_sec) * 1000000ull + static_cast<uint64_t>(tv.tv_usec);
@@ -354,7 +358,105 @@ bool InitAccessHooks(PyObject* module) {
   return pyrace_access_init(module, &Recorder::Get()) == 0;
 }
 
+// A followed child started as `python script.py`: the interpreter compiles the script
+// itself, so the access hooks would never see its accesses. Its "cpython.run_file"
+// audit event (raised just before) runs the script here instead, rewritten, in the
+// __main__ the interpreter prepared (sys.argv and sys.path[0] are already its own);
+// the SystemExit it ends with makes the interpreter skip its own run and exit with
+// the script's status through its usual finalization.
+bool g_run_file_pending = false;
+
+bool IsPlainSource(const std::string& path) {
+  return path.size() < 4 || path.compare(path.size() - 4, 4, ".pyc") != 0;
+}
+
+int OnAudit(const char* event, PyObject* args, void*) {
+  if (!g_run_file_pending || std::strcmp(event, "cpython.run_file") != 0) return 0;
+  g_run_file_pending = false;
+  PyObject* file = PyTuple_Check(args) && PyTuple_GET_SIZE(args) >= 1 ? PyTuple_GET_ITEM(args, 0) : nullptr;
+  PyObject* abspath = file != nullptr ? CallOsPath("abspath", file) : nullptr;
+  if (abspath == nullptr) {
+    PyErr_Clear();
+    return 0;
+  }
+  if (!IsPlainSource(Utf8(abspath)) || IsMainPackage(abspath)) {
+    Py_DECREF(abspath);
+    return 0;
+  }
+  PyObject* source = ReadSource(abspath);
+  PyObject* code = nullptr;
+  if (source != nullptr) {
+    code = pyrace_access_compile_main(source, abspath);
+    Py_DECREF(source);
+  }
+  if (code == nullptr) {
+    // Not readable, not rewritable (a syntax error): the interpreter's own run says so
+    // in its words.
+    PyErr_Clear();
+    Py_DECREF(abspath);
+    return 0;
+  }
+  PyObject* globals = PrepareMain(abspath);
+  Py_DECREF(abspath);
+  if (globals == nullptr) {
+    Py_DECREF(code);
+    return -1;
+  }
+  PyObject* res = PyEval_EvalCode(code, globals, globals);
+  Py_DECREF(code);
+  if (res == nullptr) {
+    ReportUncaught();
+    return -1;
+  }
+  Py_DECREF(res);
+  PyErr_SetObject(PyExc_SystemExit, Py_None);
+  return -1;
+}
+
+std::vector<std::string> OrigArgv() {
+  std::vector<std::string> argv;
+  PyObject* orig = SysAttr("orig_argv");
+  if (orig != nullptr && PyList_Check(orig)) {
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(orig); ++i) argv.push_back(Utf8(PyList_GET_ITEM(orig, i)));
+  }
+  return argv;
+}
+
 }  // namespace
+
+PyObject* BootstrapChild(PyObject* module, PyObject*) {
+  if (g_bootstrapped) Py_RETURN_NONE;
+  g_bootstrapped = true;
+  Options opts;
+  if (!ReadOptions(&opts)) return nullptr;
+  // trace_fd is the top process's pipe; a child has its own stream on the socket.
+  opts.trace_fd = ConnectTraceSocket(opts);
+  if (opts.trace_fd < 0) Py_RETURN_NONE;  // the tool is gone: run untraced
+  Recorder& rec = Recorder::Get();
+  if (!rec.Start(opts, MakeHeader(OrigArgv()))) return nullptr;
+  if (rec.recording()) {
+    ThreadRec* main = rec.threads().Current();
+    ThreadInfo info;
+    info.name = rec.InternString(main->name);
+    rec.writer()->DefineThread(main->tid, info);
+  }
+  if (!InstallWrappers(module) || !InstallLifecycle(module, Originals()) || !InitAccessHooks(module) ||
+      !InstallAsyncioHooks(module) || !InstallChildFollow(opts)) {
+    return nullptr;
+  }
+  PyObject* argv = SysAttr("argv");
+  const std::string first = argv != nullptr && PyList_Check(argv) && PyList_GET_SIZE(argv) > 0
+                                ? Utf8(PyList_GET_ITEM(argv, 0))
+                                : std::string();
+  if (RacesEnabled(opts) && !first.empty() && first != "-c" && first != "-m" && first != "-") {
+    static bool hooked = false;
+    if (!hooked && PySys_AddAuditHook(OnAudit, nullptr) == 0) hooked = true;
+    g_run_file_pending = hooked;
+    PyErr_Clear();
+  }
+  StartWatchdog();
+  Py_RETURN_NONE;
+}
 
 PyObject* Bootstrap(PyObject* module, PyObject*) {
   if (g_bootstrapped) {
@@ -378,7 +480,7 @@ PyObject* Bootstrap(PyObject* module, PyObject*) {
   Options opts;
   if (!ReadOptions(&opts) || !StartRecording(opts, args) || !InstallWrappers(module) ||
       !InstallLifecycle(module, Originals()) || !InstallForkEvents() ||
-      !InitAccessHooks(module) || !InstallAsyncioHooks(module)) {
+      !InitAccessHooks(module) || !InstallAsyncioHooks(module) || !InstallChildFollow(opts)) {
     Py_DECREF(args);
     return nullptr;
   }

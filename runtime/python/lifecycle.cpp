@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "runtime/python/child_follow.h"
 #include "runtime/python/recorder.h"
 #include "runtime/python/stand_in.h"
 #include "runtime/python/watchdog.h"
@@ -81,11 +82,23 @@ PyObject* AfterForkInParent(PyObject*, PyObject*) {
   Py_RETURN_NONE;
 }
 
+// A child of os.fork() (or multiprocessing's fork and forkserver methods) that the tool
+// follows sends a trace of its own from here on (docs/children.md); the pthread_atfork
+// handler already dropped the parent's writer.
+PyObject* AfterForkInChildPy(PyObject*, PyObject*) {
+  g_watchdog_before_fork = false;
+  Recorder& rec = Recorder::Get();
+  const Options& opts = rec.options();
+  if (!opts.follow_children || opts.trace_socket.empty()) Py_RETURN_NONE;
+  if (rec.ContinueInForkedChild(ConnectTraceSocket(opts), static_cast<uint32_t>(getppid()))) StartWatchdog();
+  Py_RETURN_NONE;
+}
+
 PyObject* OsFork(PyObject*, PyObject*) {
   g_in_fork_wrapper = true;
   PyObject* pid = PyObject_CallNoArgs(g_orig_os_fork);
   g_in_fork_wrapper = false;
-  // In the child (pid 0) there is nothing to restart: the child is not recorded.
+  // In the child (pid 0) the after_in_child hook started what the child needs.
   if (pid == nullptr || PyLong_AsLong(pid) != 0) RestartAfterFork();
   return pid;
 }
@@ -94,6 +107,8 @@ PyMethodDef g_atexit_def = {"_pyrace_atexit", AtExit, METH_NOARGS, nullptr};
 PyMethodDef g_before_fork_def = {"_pyrace_before_fork", BeforeFork, METH_NOARGS, nullptr};
 PyMethodDef g_after_fork_parent_def = {"_pyrace_after_fork_in_parent", AfterForkInParent,
                                        METH_NOARGS, nullptr};
+PyMethodDef g_after_fork_child_def = {"_pyrace_after_fork_in_child", AfterForkInChildPy, METH_NOARGS,
+                                      nullptr};
 PyMethodDef g_os_fork_def = {"fork", OsFork, METH_NOARGS, nullptr};
 template <int I>
 constexpr PyMethodDef FlushThenCallDef() {
@@ -166,8 +181,9 @@ bool RegisterForkHooks(PyObject* originals) {
   }
   PyObject* before = PyCFunction_NewEx(&g_before_fork_def, nullptr, nullptr);
   PyObject* after = PyCFunction_NewEx(&g_after_fork_parent_def, nullptr, nullptr);
-  PyObject* kw = before != nullptr && after != nullptr
-                     ? Py_BuildValue("{sOsO}", "before", before, "after_in_parent", after)
+  PyObject* child = PyCFunction_NewEx(&g_after_fork_child_def, nullptr, nullptr);
+  PyObject* kw = before != nullptr && after != nullptr && child != nullptr
+                     ? Py_BuildValue("{sOsOsO}", "before", before, "after_in_parent", after, "after_in_child", child)
                      : nullptr;
   PyObject* args = PyTuple_New(0);
   PyObject* res = kw != nullptr && args != nullptr ? PyObject_Call(reg, args, kw) : nullptr;
@@ -176,11 +192,34 @@ bool RegisterForkHooks(PyObject* originals) {
   Py_XDECREF(kw);
   Py_XDECREF(before);
   Py_XDECREF(after);
+  Py_XDECREF(child);
   Py_DECREF(reg);
   return res != nullptr;
 }
 
+// SIGTERM ends a process that kept the default action (multiprocessing's
+// Pool.terminate() ends its workers so): the trace still gets what was recorded.
+// A handler the program installed stays untouched.
+struct sigaction g_old_term;
+
+void OnTerm(int sig) {
+  Recorder::Get().FlushFromSignal();
+  sigaction(sig, &g_old_term, nullptr);
+  raise(sig);
+}
+
+void InstallTermFlush() {
+  struct sigaction cur {};
+  if (sigaction(SIGTERM, nullptr, &cur) != 0 || (cur.sa_flags & SA_SIGINFO) != 0 || cur.sa_handler != SIG_DFL) return;
+  struct sigaction sa {};
+  sa.sa_handler = OnTerm;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_NODEFER;
+  sigaction(SIGTERM, &sa, &g_old_term);
+}
+
 void InstallFatalSignalHandlers() {
+  InstallTermFlush();
   for (size_t i = 0; i < sizeof(kFatalSignals) / sizeof(kFatalSignals[0]); ++i) {
     struct sigaction sa {};
     sa.sa_handler = OnFatalSignal;

@@ -64,10 +64,13 @@ bool WrapThreadModuleLocks(PyObject*) {
 }
 
 PyObject* ModuleBootstrap(PyObject* module, PyObject* args) { return Bootstrap(module, args); }
+PyObject* ModuleBootstrapChild(PyObject* module, PyObject* args) { return BootstrapChild(module, args); }
 
 PyMethodDef g_methods[] = {
     {"bootstrap", ModuleBootstrap, METH_NOARGS,
      "Run sys.argv[1:] (script.py args... or -m module args...) under the runtime."},
+    {"bootstrap_child", ModuleBootstrapChild, METH_NOARGS,
+     "Start the runtime in a child process of a program pyrace runs (from sitecustomize)."},
     {nullptr, nullptr, 0, nullptr},
 };
 

@@ -62,6 +62,9 @@ bool Recorder::Start(const Options& options, const TraceHeader& header) {
   // The program's own subprocesses must not keep the tool's pipe open.
   fcntl(fd_, F_SETFD, fcntl(fd_, F_GETFD) | FD_CLOEXEC);
   writer_ = new TraceWriter(fd_, header);
+  header_ = header;
+  // A forked child's trace needs every definition its inherited ids refer to.
+  if (options_.follow_children && !options_.trace_socket.empty()) writer_->KeepDefinitions();
   depot_->set_writer(writer_);
   // The header goes out now: a program that execs or is killed before the first
   // periodic flush still leaves a trace the tool can read (with no events).
@@ -81,10 +84,29 @@ void Recorder::Stop() {
 
 void Recorder::AbandonAfterFork() {
   if (writer_ == nullptr) return;
+  abandoned_ = writer_;
   writer_ = nullptr;
   depot_->set_writer(nullptr);
   if (fd_ >= 0) close(fd_);
   fd_ = -1;
+}
+
+bool Recorder::ContinueInForkedChild(int fd, uint32_t parent_pid) {
+  TraceWriter* parent = abandoned_;
+  abandoned_ = nullptr;
+  if (parent == nullptr || fd < 0) {
+    if (fd >= 0) close(fd);
+    return false;
+  }
+  TraceHeader h = header_;
+  h.pid = static_cast<uint32_t>(getpid());
+  h.ppid = parent_pid;
+  fd_ = fd;
+  writer_ = parent->NewForChild(fd_, h);
+  header_ = h;
+  depot_->set_writer(writer_);
+  writer_->Flush();
+  return true;
 }
 
 void Recorder::FlushFromSignal() {

@@ -82,6 +82,10 @@ class Recorder {
   // In a forked child: forget the writer without flushing (the parent owns those
   // bytes) and close the fd. Async-signal-safe enough for pthread_atfork.
   void AbandonAfterFork();
+  // Then, in a child of os.fork() that the tool follows: a new trace of its own on the
+  // tool's socket, starting with the definitions the child's inherited ids name.
+  // Returns whether the child records.
+  bool ContinueInForkedChild(int fd, uint32_t parent_pid);
   // Flush for a fatal signal: no allocation, no GIL.
   void FlushFromSignal();
 
@@ -97,6 +101,8 @@ class Recorder {
   uint64_t EventTime(EventKind kind);
 
   TraceWriter* writer_ = nullptr;  // leaked on purpose: daemon threads outlive exit
+  TraceWriter* abandoned_ = nullptr;  // the parent's writer, in a forked child
+  TraceHeader header_;
   uint64_t last_time_us_ = 0;
   uint64_t accesses_since_clock_ = 0;
   Options options_;

@@ -27,7 +27,8 @@ struct TraceHeader {
   uint32_t pid = 0;
   uint64_t start_unix_us = 0;
   std::string python_version;      // "3.11.7"
-  std::vector<std::string> argv;   // the program's sys.argv
+  std::vector<std::string> argv;   // the program's sys.argv (a followed child: its whole command line)
+  uint32_t ppid = 0;               // 1.1 appended field: the parent process (0 = not recorded)
 };
 
 // Encodes records into a preallocated chunk buffer and writes whole chunks to fd.
@@ -64,6 +65,13 @@ class TraceWriter {
   // middle of a record or of a chunk write, it keeps what is whole and closes the
   // writer (failed() becomes true): meant for handlers after which the process dies.
   void Flush();
+
+  // From now on keeps a copy of every definition written (memory: the size of the
+  // definitions), for NewForChild.
+  void KeepDefinitions();
+  // A forked child's own trace on fd: a new writer whose trace starts with every
+  // definition kept here, so the ids the child inherited keep their meaning.
+  TraceWriter* NewForChild(int fd, const TraceHeader& header) const;
 
   uint64_t events_written() const;
   uint64_t bytes_written() const;

@@ -61,6 +61,7 @@ std::vector<uint8_t> EncodeFileHeader(const TraceHeader& h) {
   }
   put_varint(keep);
   for (size_t i = 0; i < keep; ++i) put_string(h.argv[i], kMaxStringBytes);
+  put_varint(h.ppid);  // appended in 1.1: older readers stop before it
 
   std::vector<uint8_t> out(kFileFixedBytes);
   std::memcpy(out.data(), kFileMagic, sizeof kFileMagic);
@@ -96,8 +97,19 @@ struct TraceWriter::Impl {
   // Closed by a re-entrant Flush(): no new records, but a chunk already going out
   // is finished by the write it interrupted.
   volatile sig_atomic_t closed = 0;
+  // KeepDefinitions(): every definition record written, and where each ends.
+  bool keep_defs = false;
+  std::vector<uint8_t> defs;
+  std::vector<size_t> def_ends;
 
   bool done() const { return failed || closed; }
+
+  // The definition record just encoded at [start, pos) is kept for a forked child.
+  void KeepDef(const uint8_t* start) {
+    if (!keep_defs) return;
+    defs.insert(defs.end(), start, static_cast<const uint8_t*>(buf.data() + pos));
+    def_ends.push_back(defs.size());
+  }
 
   void ResetChunk() {
     pos = committed = kChunkHeaderBytes;
@@ -245,6 +257,7 @@ void TraceWriter::DefineString(StrId id, std::string_view s) {
   std::memcpy(p, s.data(), n);
   p += n;
   w.pos += static_cast<size_t>(p - start);
+  w.KeepDef(start);
   w.End();
 }
 
@@ -264,6 +277,7 @@ void TraceWriter::DefineStack(StackId id, std::span<const Frame> frames) {
     p = PutVarint(p, frames[i].line);
   }
   w.pos += static_cast<size_t>(p - start);
+  w.KeepDef(start);
   w.End();
 }
 
@@ -279,6 +293,7 @@ void TraceWriter::DefineThread(Tid tid, const ThreadInfo& info) {
   p = PutVarint(p, static_cast<uint32_t>(info.parent + 1));  // kNoTid -> 0
   p = PutVarint(p, info.start_stack);
   w.pos += static_cast<size_t>(p - start);
+  w.KeepDef(start);
   w.End();
 }
 
@@ -293,6 +308,7 @@ void TraceWriter::DefineLocation(LocId id, const LocationInfo& info) {
   p = PutVarint(p, info.description);
   p = PutVarint(p, info.object);
   w.pos += static_cast<size_t>(p - start);
+  w.KeepDef(start);
   w.End();
 }
 
@@ -335,6 +351,7 @@ static void DefinePair(Impl& w, uint8_t type, uint64_t a, uint64_t b) {
   std::memcpy(p, body, static_cast<size_t>(e - body));
   p += e - body;
   w.pos += static_cast<size_t>(p - start);
+  w.KeepDef(start);
   w.End();
 }
 
@@ -373,6 +390,27 @@ void TraceWriter::Emit(const Event& e) {
   w.pos += static_cast<size_t>(p - start);
   ++w.events;
   w.End();
+}
+
+void TraceWriter::KeepDefinitions() { impl_->keep_defs = true; }
+
+TraceWriter* TraceWriter::NewForChild(int fd, const TraceHeader& header) const {
+  const Impl& from = *impl_;
+  auto* child = new TraceWriter(fd, header, from.chunk_bytes);
+  Impl& w = *child->impl_;
+  w.keep_defs = true;
+  size_t begin = 0;
+  for (size_t end : from.def_ends) {
+    const size_t n = end - begin;
+    w.Begin();
+    uint8_t* p = w.Reserve(n);
+    std::memcpy(p, from.defs.data() + begin, n);
+    w.pos += n;
+    w.KeepDef(p);
+    w.End();
+    begin = end;
+  }
+  return child;
 }
 
 void TraceWriter::Flush() {

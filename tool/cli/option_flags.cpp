@@ -6,7 +6,9 @@
 namespace pyrace {
 namespace {
 
-bool IsInternal(const OptionDesc& d) { return std::strcmp(d.name, "trace_fd") == 0; }
+bool IsInternal(const OptionDesc& d) {
+  return std::strcmp(d.name, "trace_fd") == 0 || std::strcmp(d.name, "trace_socket") == 0;
+}
 
 std::string Dashed(const char* name) {
   std::string s = name;

@@ -17,6 +17,7 @@
 #include "tool/cli/exit_codes.h"
 #include "tool/cli/option_flags.h"
 #include "tool/cli/replay_many.h"
+#include "tool/cli/process_streams.h"
 #include "tool/cli/report.h"
 
 namespace pyrace {
@@ -129,7 +130,11 @@ int ReplayMain(int argc, char** argv) {
   }
   NotePartialTrace(status);
 
-  const int reported = reporter.Emit(analyzer.Finish(reader.symbols()), reader.header().pid, stdout, &error);
+  // The run's child processes, kept by record next to the trace (process_streams.h).
+  ChildrenResult children;
+  if (path != "-") children = ReadChildrenDir(ChildrenDir(path), ToAnalysisOptions(opts));
+  std::vector<Finding> findings = CollectProcessFindings(analyzer.Finish(reader.symbols()), analyzer, reader, children, opts.max_findings);
+  const int reported = reporter.Emit(std::move(findings), reader.header().pid, stdout, &error);
   if (reported < 0) return Fail(error);
   return reported > 0 ? kExitFindings : kExitClean;
 }

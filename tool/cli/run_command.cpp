@@ -21,6 +21,7 @@
 #include "tool/cli/exit_codes.h"
 #include "tool/cli/interpreter.h"
 #include "tool/cli/option_flags.h"
+#include "tool/cli/process_streams.h"
 #include "tool/cli/program_args.h"
 #include "tool/cli/report.h"
 
@@ -97,7 +98,7 @@ std::string PrependPath(const char* var, const std::string& dir) {
 }
 
 ChildSpec MakeChildSpec(const RunRequest& req, const std::string& python, const std::string& runtime_dir,
-                        int trace_fd) {
+                        int trace_fd, const std::string& socket_path) {
   // The child gets only what the runtime acts on; report options stay here.
   Options child_opts = req.opts;
   const Options defaults;
@@ -107,13 +108,20 @@ ChildSpec MakeChildSpec(const RunRequest& req, const std::string& python, const 
   child_opts.python = defaults.python;
   child_opts.color = defaults.color;
   child_opts.trace_fd = trace_fd;
+  child_opts.trace_socket = socket_path;
   child_opts.pytest_ids = req.program.module == "pytest";
 
   ChildSpec spec;
   spec.exe = python;
   spec.argv = {python, "-c", BootstrapSource(runtime_dir)};
   for (std::string& a : InterpreterArgs(req.program)) spec.argv.push_back(std::move(a));
-  spec.env = {PrependPath("PYTHONPATH", runtime_dir), "PYRACE_RUNTIME_OPTIONS=" + SerializeOptions(child_opts)};
+  // PYRACE_PYTHONPATH keeps the program's own PYTHONPATH ("+value", "-" for none):
+  // the runtime shows the program that one (docs/children.md). PYRACE_FOLLOW=1 marks
+  // the processes the program starts, not this one.
+  const char* own_path = std::getenv("PYTHONPATH");
+  spec.env = {PrependPath("PYTHONPATH", runtime_dir), "PYRACE_RUNTIME_OPTIONS=" + SerializeOptions(child_opts),
+              std::string("PYRACE_PYTHONPATH=") + (own_path != nullptr ? "+" + std::string(own_path) : "-"),
+              "PYRACE_FOLLOW=0"};
   spec.keep_fd = trace_fd;
   return spec;
 }
@@ -141,7 +149,7 @@ struct Outcome {
 
 // Spawns the program with the trace pipe, analyses the trace while it runs, waits.
 bool RunAndAnalyse(const RunRequest& req, const std::string& python, const std::string& runtime_dir, int tee_fd,
-                   Analyzer& analyzer, TraceReader& reader, Outcome* out) {
+                   const std::string& socket_path, Analyzer& analyzer, TraceReader& reader, Outcome* out) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) {
     Fail(std::string("pipe: ") + std::strerror(errno));
@@ -161,7 +169,7 @@ bool RunAndAnalyse(const RunRequest& req, const std::string& python, const std::
   }
   pid_t pid = 0;
   std::string error;
-  if (!SpawnChild(MakeChildSpec(req, python, runtime_dir, fds[1]), &pid, &error)) {
+  if (!SpawnChild(MakeChildSpec(req, python, runtime_dir, fds[1], socket_path), &pid, &error)) {
     close(fds[0]);
     close(fds[1]);
     Fail(error);
@@ -215,15 +223,21 @@ int RunProgram(const RunRequest& req) {
   if (req.opts.on_deadlock == OnDeadlock::kContinue) {
     analyzer.OnDeadlock([&](const Finding& f) { reporter.EmitNow(f, reader.header().pid, stderr); });
   }
+  // Each child process the program starts sends its own trace here (process_streams.h).
+  ChildStreams children(ToAnalysisOptions(req.opts), req.trace_file.empty() ? "" : ChildrenDir(req.trace_file));
+  if (req.opts.follow_children && !children.Listen(&error)) return Fail(error);
   Outcome outcome;
-  const bool ran = RunAndAnalyse(req, python, runtime_dir, tee_fd, analyzer, reader, &outcome);
+  const bool ran = RunAndAnalyse(req, python, runtime_dir, tee_fd, children.socket_path(), analyzer, reader, &outcome);
+  ChildrenResult child_results = children.Finish(kDrainGrace);
   if (tee_fd >= 0) close(tee_fd);
   if (!ran) return kExitUsage;
   if (const int rc = NoTraceExitCode(outcome, python, runtime_dir); rc >= 0) return rc;
   const int program_code = ProgramExitCode(outcome.exit, outcome.status);
   NoteTraceStatus(outcome.status, outcome.exit);
 
-  const int reported = reporter.Emit(analyzer.Finish(reader.symbols()), reader.header().pid, stderr, &error);
+  std::vector<Finding> findings =
+      CollectProcessFindings(analyzer.Finish(reader.symbols()), analyzer, reader, child_results, req.opts.max_findings);
+  const int reported = reporter.Emit(std::move(findings), reader.header().pid, stderr, &error);
   if (reported < 0) return Fail(error);
   return reported > 0 ? req.opts.exitcode : program_code;
 }

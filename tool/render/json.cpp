@@ -34,6 +34,9 @@ nlohmann::ordered_json FindingToJson(const Finding& f, const FindingJsonFields& 
   j["notes"] = f.notes;
   j["count"] = f.count;
   j["fingerprint"] = f.fingerprint;
+  if (f.process.pid != 0) {
+    j["process"] = {{"pid", f.process.pid}, {"ppid", f.process.ppid}, {"command", f.process.command}};
+  }
   if (extra) extra(f, j);
   return j;
 }

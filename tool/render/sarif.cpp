@@ -208,9 +208,13 @@ void RenderSarif(const std::vector<Finding>& findings, const SarifOptions& optio
     // The producer's fingerprint (FindingSink, lint baselines): SARIF only carries it.
     if (!f.fingerprint.empty()) r["partialFingerprints"] = {{"primaryLocationLineHash", f.fingerprint}};
     if (f.count > 1) r["occurrenceCount"] = f.count;
-    // SARIF has no notion of the test a result was found in: the property bag carries
-    // the pytest node id (the finding's, and each stack's own in its stack's bag).
-    if (const std::string& test = FindingTest(f); !test.empty()) r["properties"] = {{"test", test}};
+    // SARIF has no notion of the test or the process a result was found in: the property
+    // bag carries them (the pytest node id: the finding's, and each stack's own in its
+    // stack's bag).
+    if (const std::string& test = FindingTest(f); !test.empty()) r["properties"]["test"] = test;
+    if (f.process.pid != 0) {
+      r["properties"]["process"] = {{"pid", f.process.pid}, {"ppid", f.process.ppid}, {"command", f.process.command}};
+    }
     results.push_back(r);
   }
 

@@ -100,9 +100,13 @@ void RenderTrailer(const std::vector<Finding>& findings, const ReportInfo& info,
 
 void RenderTextFinding(const Finding& f, const ReportInfo& info, SourceLines& sources, std::ostream& out) {
   const Style st{info.color};
-  out << st.Red() << "==" << info.pid << "==WARNING: pyrace: " << FindingKindId(f.kind) << " (pid=" << info.pid
-      << ")" << st.Reset() << '\n';
+  const uint32_t pid = f.process.pid != 0 ? f.process.pid : info.pid;
+  out << st.Red() << "==" << pid << "==WARNING: pyrace: " << FindingKindId(f.kind) << " (pid=" << pid << ")"
+      << st.Reset() << '\n';
   out << "  " << st.Bold() << f.message << st.Reset() << '\n';
+  if (f.process.pid != 0) {
+    out << "  in process " << f.process.pid << " (" << f.process.command << "), child of " << f.process.ppid << '\n';
+  }
   if (f.count > 1) out << "  (seen " << f.count << " times; the first is shown)\n";
   if (f.sections.empty() && !f.primary.file.empty()) RenderFrames({f.primary}, true, sources, out);
   for (const Section& s : f.sections) {

@@ -1,0 +1,49 @@
+# pyrace's runtime directory is first on PYTHONPATH in the processes of a program
+# pyrace runs, so `site` imports this module at start-up in each of them. In a child
+# process pyrace follows (PYRACE_FOLLOW=1, docs/children.md) it starts the runtime;
+# either way it then hands over to the sitecustomize the interpreter would have
+# imported without pyrace, and leaves no trace of itself in sys.modules.
+def _pyrace_start_child():
+    import os
+    import sys
+
+    if os.environ.get("PYRACE_FOLLOW") != "1":
+        return
+    try:
+        import _pyrace
+    except ImportError:
+        # No runtime for this interpreter: it runs as it would, and the tool names it
+        # as not analysed (its parent told the tool it started it).
+        own = os.environ.get("PYRACE_PYTHONPATH", "")
+        data = os.environ._data
+        for key in (b"PYRACE_RUNTIME_OPTIONS", b"PYRACE_PYTHONPATH", b"PYRACE_FOLLOW"):
+            data.pop(key, None)
+        if own.startswith("+"):
+            data[b"PYTHONPATH"] = os.fsencode(own[1:])
+        elif own == "-":
+            data.pop(b"PYTHONPATH", None)
+        return
+    _pyrace.bootstrap_child()
+
+
+def _pyrace_next_sitecustomize():
+    import importlib.machinery
+    import importlib.util
+    import os
+    import sys
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    path = [p for p in sys.path if os.path.abspath(p or ".") != here]
+    spec = importlib.machinery.PathFinder.find_spec("sitecustomize", path)
+    if spec is None:
+        # What `site` sees when there is no sitecustomize: it ignores this error and
+        # the import system drops this module from sys.modules.
+        raise ImportError("No module named 'sitecustomize'", name="sitecustomize")
+    # The import of this module returns whatever sys.modules holds once it ran.
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["sitecustomize"] = module
+    spec.loader.exec_module(module)
+
+
+_pyrace_start_child()
+_pyrace_next_sitecustomize()

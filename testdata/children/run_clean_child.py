@@ -1,0 +1,10 @@
+# A clean parent and a clean child: pyrace exits with the parent's own code (3).
+import os
+import subprocess
+import sys
+
+here = os.path.dirname(os.path.abspath(__file__))
+print("parent env", sorted(k for k in os.environ if k.startswith("PYRACE")), os.environ.get("PYTHONPATH", "<unset>"))
+r = subprocess.run([sys.executable, os.path.join(here, "clean_child.py"), "4"])
+print("child exited", r.returncode)
+sys.exit(3)
