@@ -1,7 +1,5 @@
 #include "tool/cli/process_streams.h"
 
-#include "runtime/analysis/lock_class/merge.h"
-
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -19,6 +17,8 @@
 #include <set>
 #include <sstream>
 #include <system_error>
+
+#include "runtime/analysis/lock_class/merge.h"
 
 namespace pyrace {
 namespace fs = std::filesystem;
