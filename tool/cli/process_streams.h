@@ -100,9 +100,6 @@ ChildrenResult ReadChildrenDir(const std::string& dir, const AnalysisOptions& op
 // process's findings are returned as they are. Every analyzer must have finished.
 std::vector<Finding> CollectProcessFindings(std::vector<Finding> top, const Analyzer& top_analyzer,
                                             const TraceReader& top_reader, ChildrenResult& children,
-                                            int max_findings); and a note on stderr for every started process that sent no
-// trace. With no children the top process's findings are returned as they are.
-std::vector<Finding> CollectProcessFindings(std::vector<Finding> top, const TraceHeader& top_header,
-                                            ChildrenResult& children);
+                                            int max_findings);
 
 }  // namespace pyrace
