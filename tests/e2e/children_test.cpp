@@ -78,6 +78,23 @@ TEST(Children, SubprocessChildRaceIsReportedInTheChild) {
   EXPECT_NE(run.tool.out.find("child exited 0"), std::string::npos) << run.tool.out;
 }
 
+// Each child takes one order of the same two lock classes: the merge of the run's
+// processes predicts the inversion; the same order twice is silent.
+TEST(Children, InversionWhoseOrdersAreTakenInTwoChildrenIsPredicted) {
+  ChildRun run;
+  RunJson({Child("run_inversion_children.py")}, &run);
+  EXPECT_EQ(run.tool.exit_code, 66) << run.tool.err;
+  EXPECT_EQ(FindingsOf(run.report), Annotations(Child("lock_order_run.py"))) << run.tool.err;
+  const nlohmann::json& f = OnlyFinding(run.report);
+  ASSERT_TRUE(f.contains("message")) << run.report.dump(2);
+  EXPECT_NE(f["message"].get<std::string>().find("across processes"), std::string::npos) << f.dump(2);
+
+  ChildRun clean;
+  RunJson({Child("run_same_order_children.py")}, &clean);
+  EXPECT_EQ(clean.tool.exit_code, 0) << clean.tool.err;
+  EXPECT_TRUE(clean.report.at("findings").empty()) << clean.report.dump(2);
+}
+
 TEST(Children, TextReportNamesTheProcess) {
   const ToolResult r = RunPyrace({"run", Child("run_child.py")}, {}, PYRACE_CHILDREN_TESTDATA);
   EXPECT_EQ(r.exit_code, 66) << r.err;
