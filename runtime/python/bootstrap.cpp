@@ -175,10 +175,9 @@ PyObject* PrepareMain(PyObject* abspath) {
 }
 
 PyObject* ReadSource(PyObject* abspath) {
-  PyObject* io = PyImport_ImportModule("io");
-  if (io == nullptr) return nullptr;
-  PyObject* f = PyObject_CallMethod(io, "open_code", "O", abspath);
-  Py_DECREF(io);
+  // io.open_code without importing io (3.14 no longer imports it at start-up): the C
+  // API opens through _io, honouring an open_code hook the same way.
+  PyObject* f = PyFile_OpenCodeObject(abspath);
   if (f == nullptr) return nullptr;
   PyObject* data = PyObject_CallMethod(f, "read", nullptr);
   PyObject* closed = PyObject_CallMethod(f, "close", nullptr);

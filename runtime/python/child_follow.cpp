@@ -11,7 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "runtime/python/import_hook.h"
 #include "runtime/python/recorder.h"
+#include "runtime/python/stand_in.h"
 
 extern char** environ;
 
@@ -36,7 +38,12 @@ struct State {
   bool program_path_known = false;              // kPathVar was set
   std::string runtime_dir;
   std::string socket;
-  PyObject* execve = nullptr;  // what os.execve was before we wrapped it
+  // What each wrapped function was before it was wrapped (kept for the process).
+  PyObject* fork_exec = nullptr;
+  PyObject* posix_spawn = nullptr;
+  PyObject* posix_spawnp = nullptr;
+  PyObject* execve = nullptr;
+  PyObject* execv = nullptr;
 };
 State g;
 
@@ -234,29 +241,37 @@ void NoteSpawned(PyObject* res, PyObject* args, Py_ssize_t argv_index) {
   PyErr_Clear();
 }
 
+// The wrappers are stand-ins (stand_in.h) bound to their module, like the functions
+// they replace; each calls the original kept in g.
+
 // _posixsubprocess.fork_exec(args, executable_list, close_fds, pass_fds, cwd, env, ...)
-PyObject* ForkExec(PyObject* original, PyObject* args, PyObject* kwargs) {
-  PyObject* res = CallWithEnv(original, args, kwargs, 5, SequenceEnv);
+PyObject* ForkExec(PyObject*, PyObject* args, PyObject* kwargs) {
+  PyObject* res = CallWithEnv(g.fork_exec, args, kwargs, 5, SequenceEnv);
   NoteSpawned(res, args, 0);
   return res;
 }
 
 // os.posix_spawn(path, argv, env, ...), os.posix_spawnp
-PyObject* PosixSpawn(PyObject* original, PyObject* args, PyObject* kwargs) {
-  PyObject* res = CallWithEnv(original, args, kwargs, 2, MappingEnv);
+PyObject* PosixSpawn(PyObject*, PyObject* args, PyObject* kwargs) {
+  PyObject* res = CallWithEnv(g.posix_spawn, args, kwargs, 2, MappingEnv);
+  NoteSpawned(res, args, 1);
+  return res;
+}
+PyObject* PosixSpawnp(PyObject*, PyObject* args, PyObject* kwargs) {
+  PyObject* res = CallWithEnv(g.posix_spawnp, args, kwargs, 2, MappingEnv);
   NoteSpawned(res, args, 1);
   return res;
 }
 
 // os.execve(path, argv, env)
-PyObject* Execve(PyObject* original, PyObject* args, PyObject* kwargs) {
-  return CallWithEnv(original, args, kwargs, 2, MappingEnv);
+PyObject* Execve(PyObject*, PyObject* args, PyObject* kwargs) {
+  return CallWithEnv(g.execve, args, kwargs, 2, MappingEnv);
 }
 
 // os.execv(path, argv): execve with the C environment, put right.
-PyObject* Execv(PyObject* original, PyObject* args, PyObject* kwargs) {
+PyObject* Execv(PyObject*, PyObject* args, PyObject* kwargs) {
   if (g.execve == nullptr || kwargs != nullptr || !PyTuple_Check(args) || PyTuple_GET_SIZE(args) != 2) {
-    return PyObject_Call(original, args, kwargs);
+    return PyObject_Call(g.execv, args, kwargs);
   }
   PyObject* env = BytesDict(ChildEnv(CEnviron()));
   if (env == nullptr) return nullptr;
@@ -266,34 +281,50 @@ PyObject* Execv(PyObject* original, PyObject* args, PyObject* kwargs) {
   return res;
 }
 
-#define PYRACE_WRAPPER_DEF(name, fn)                                                                          \
-  PyMethodDef name = {"_pyrace_follow", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(fn)), \
-                      METH_VARARGS | METH_KEYWORDS, nullptr}
-PYRACE_WRAPPER_DEF(g_fork_exec_def, ForkExec);
-PYRACE_WRAPPER_DEF(g_posix_spawn_def, PosixSpawn);
-PYRACE_WRAPPER_DEF(g_execve_def, Execve);
-PYRACE_WRAPPER_DEF(g_execv_def, Execv);
+#define PYRACE_WRAPPER_DEF(def, name, fn)                                                          \
+  PyMethodDef def = {name, reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(fn)), \
+                     METH_VARARGS | METH_KEYWORDS, nullptr}
+PYRACE_WRAPPER_DEF(g_fork_exec_def, "fork_exec", ForkExec);
+PYRACE_WRAPPER_DEF(g_posix_spawn_def, "posix_spawn", PosixSpawn);
+PYRACE_WRAPPER_DEF(g_posix_spawnp_def, "posix_spawnp", PosixSpawnp);
+PYRACE_WRAPPER_DEF(g_execve_def, "execve", Execve);
+PYRACE_WRAPPER_DEF(g_execv_def, "execv", Execv);
 #undef PYRACE_WRAPPER_DEF
 
-// module.name = a wrapper bound to the current module.name (a missing one is skipped).
-bool Wrap(const char* module_name, const char* name, PyMethodDef* def, PyObject** keep = nullptr) {
-  PyObject* mod = PyImport_ImportModule(module_name);
-  if (mod == nullptr) {
-    PyErr_Clear();
-    return true;
-  }
-  PyObject* orig = PyObject_GetAttrString(mod, name);
+// module.<def's name> = a stand-in of def; *keep = the original (a missing one is skipped).
+bool Wrap(PyObject* mod, PyMethodDef* def, PyObject** keep) {
+  PyObject* orig = PyObject_GetAttrString(mod, def->ml_name);
   if (orig == nullptr) {
     PyErr_Clear();
-    Py_DECREF(mod);
     return true;
   }
-  PyObject* fn = PyCFunction_NewEx(def, orig, nullptr);
-  const bool ok = fn != nullptr && PyObject_SetAttrString(mod, name, fn) == 0;
-  if (ok && keep != nullptr) *keep = Py_NewRef(orig);
+  PyObject* fn = NewStandIn(*def, mod, nullptr, orig);
+  const bool ok = fn != nullptr && TakeOverOsIdentity(orig, fn) && PyObject_SetAttrString(mod, def->ml_name, fn) == 0;
+  if (ok) *keep = orig;
+  else Py_DECREF(orig);
   Py_XDECREF(fn);
-  Py_DECREF(orig);
+  return ok;
+}
+
+// _posixsubprocess is wrapped when the program imports it (subprocess does, and
+// multiprocessing when it spawns): importing it here would add it to every program's
+// sys.modules.
+PyObject* WrapForkExec(PyObject*, PyObject*) {
+  PyObject* mod = PyImport_ImportModule("_posixsubprocess");
+  if (mod == nullptr) return nullptr;
+  const bool ok = g.fork_exec != nullptr || Wrap(mod, &g_fork_exec_def, &g.fork_exec);
   Py_DECREF(mod);
+  if (!ok) return nullptr;
+  Py_RETURN_NONE;
+}
+PyMethodDef g_wrap_fork_exec_def = {"_wrap_fork_exec", WrapForkExec, METH_NOARGS, nullptr};
+
+bool WrapOs() {
+  PyObject* os = PyImport_ImportModule("os");
+  if (os == nullptr) return false;
+  const bool ok = Wrap(os, &g_posix_spawn_def, &g.posix_spawn) && Wrap(os, &g_posix_spawnp_def, &g.posix_spawnp) &&
+                  Wrap(os, &g_execve_def, &g.execve) && Wrap(os, &g_execv_def, &g.execv);
+  Py_DECREF(os);
   return ok;
 }
 
@@ -377,9 +408,7 @@ bool InstallChildFollow(const Options& opts) {
   g.runtime_dir = RuntimeDir();
   // Children started by any means (os.system, a C library) inherit the C environment.
   setenv(kFollowVar, "1", 1);
-  return Wrap("_posixsubprocess", "fork_exec", &g_fork_exec_def) &&
-         Wrap("os", "posix_spawn", &g_posix_spawn_def) && Wrap("os", "posix_spawnp", &g_posix_spawn_def) &&
-         Wrap("os", "execve", &g_execve_def, &g.execve) && Wrap("os", "execv", &g_execv_def);
+  return WrapOs() && WhenImported("_posixsubprocess", &g_wrap_fork_exec_def);
 }
 
 }  // namespace pyrace::py

@@ -27,20 +27,22 @@ def _pyrace_start_child():
 
 
 def _pyrace_next_sitecustomize():
-    import importlib.machinery
-    import importlib.util
+    # The import system's own frozen modules, always loaded: importlib.machinery and
+    # importlib.util would add modules to sys.modules the plain run does not have.
+    import _frozen_importlib
+    import _frozen_importlib_external
     import os
     import sys
 
     here = os.path.dirname(os.path.abspath(__file__))
     path = [p for p in sys.path if os.path.abspath(p or ".") != here]
-    spec = importlib.machinery.PathFinder.find_spec("sitecustomize", path)
+    spec = _frozen_importlib_external.PathFinder.find_spec("sitecustomize", path)
     if spec is None:
         # What `site` sees when there is no sitecustomize: it ignores this error and
         # the import system drops this module from sys.modules.
-        raise ImportError("No module named 'sitecustomize'", name="sitecustomize")
+        raise ModuleNotFoundError("No module named 'sitecustomize'", name="sitecustomize")
     # The import of this module returns whatever sys.modules holds once it ran.
-    module = importlib.util.module_from_spec(spec)
+    module = _frozen_importlib.module_from_spec(spec)
     sys.modules["sitecustomize"] = module
     spec.loader.exec_module(module)
 

@@ -40,6 +40,9 @@ RACE_MODE = {
     "_pyrace_instrument": "the rewriting import hook, with the AST rewriter and its cache",
     # collections.deque is a hand-off channel; the hooks know its type from the start.
     "_collections": "deque's type, for the hand-off hooks",
+    # The rewriter names expressions with ast.unparse, which 3.14 moved into a module of
+    # its own that ast imports on first use.
+    "_ast_unparse": "ast.unparse in the rewriter, 3.14+",
 }
 
 
@@ -53,7 +56,8 @@ def imported_by(python, names, pythonpath, d):
     script (python -c starts with other modules)."""
     script = os.path.join(d, "imports.py")
     with open(script, "w") as f:
-        f.write("import sys\nbefore = set(sys.modules)\nfor n in %r:\n    __import__(n)\n"
+        f.write("import sys\nbefore = set(sys.modules)\nfor n in %r:\n    try:\n        __import__(n)\n"
+                "    except ImportError:\n        pass  # a module of another version\n"
                 "print(sorted(set(sys.modules) - before))\n" % (sorted(names),))
     env = dict(os.environ, PYTHONPATH=pythonpath)
     p = subprocess.run([python, script], env=env, capture_output=True, text=True, timeout=120, check=True)
