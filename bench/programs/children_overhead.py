@@ -77,6 +77,7 @@ def main():
     ap.add_argument("--tests", type=int, default=200)
     ap.add_argument("--skip-pytest", action="store_true")
     a = ap.parse_args()
+    a.pyrace = os.path.abspath(a.pyrace)  # the pytest runs start in a temporary directory
     with tempfile.TemporaryDirectory() as tmp:
         parent = os.path.join(tmp, "spawn_nothing.py")
         with open(parent, "w") as f:
