@@ -1,5 +1,6 @@
 #include "runtime/python/child_follow.h"
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -29,6 +30,7 @@ constexpr const char* kFollowVar = "PYRACE_FOLLOW";
 constexpr const char* kOurVars[] = {kOptionsVar, kPathVar, kFollowVar};
 // The first bytes of a spawn note on the trace socket (a trace starts with PYRACETR).
 constexpr char kSpawnMagic[] = "PYRACESP";
+constexpr int kHighFd = 1000;
 
 struct State {
   bool follow = false;
@@ -204,7 +206,11 @@ void SendSpawnNote(long pid, PyObject* argv) {
 template <typename Replace>
 PyObject* CallWithEnv(PyObject* original, PyObject* args, PyObject* kwargs, Py_ssize_t env_index,
                       Replace replace) {
-  if (!PyTuple_Check(args) || PyTuple_GET_SIZE(args) <= env_index) return PyObject_Call(original, args, kwargs);
+  // env=None inherits the C environment, which kept the runtime's variables; passing a
+  // copy of it instead would lose what a preexec_fn puts into the child's environment.
+  if (!PyTuple_Check(args) || PyTuple_GET_SIZE(args) <= env_index || PyTuple_GET_ITEM(args, env_index) == Py_None) {
+    return PyObject_Call(original, args, kwargs);
+  }
   PyObject* env = replace(PyTuple_GET_ITEM(args, env_index));
   if (env == nullptr) {
     // An env the wrapper cannot read is the original's to reject with its own error.
@@ -391,6 +397,14 @@ int ConnectTraceSocket(const Options& opts) {
   if (rc < 0) {
     close(fd);
     return -1;
+  }
+  // Above the descriptors programs count on (as the tool does with the top process's
+  // pipe): a child's lowest free descriptors stay the program's, and close_fds tests
+  // that list a process's open descriptors see none of ours.
+  const int high = fcntl(fd, F_DUPFD_CLOEXEC, kHighFd);
+  if (high >= 0) {
+    close(fd);
+    return high;
   }
   return fd;
 }

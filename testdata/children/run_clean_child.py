@@ -7,4 +7,8 @@ here = os.path.dirname(os.path.abspath(__file__))
 print("parent env", sorted(k for k in os.environ if k.startswith("PYRACE")), os.environ.get("PYTHONPATH", "<unset>"))
 r = subprocess.run([sys.executable, os.path.join(here, "clean_child.py"), "4"])
 print("child exited", r.returncode)
+# What a preexec_fn puts into the environment reaches the child (env=None inherits).
+r = subprocess.run([sys.executable, os.path.join(here, "clean_child.py"), "0"],
+                   preexec_fn=lambda: os.putenv("FRUIT", "apple"))
+print("child exited", r.returncode)
 sys.exit(3)
