@@ -82,6 +82,8 @@ CI_MODULES = (
     # threads, queues, asyncio
     "test_thread", "test_threading", "test_queue", "test_asyncio.test_locks",
     "test_asyncio.test_queues", "test_asyncio.test_futures",
+    # child processes (followed by default: environment, descriptors, exit codes)
+    "test_subprocess",
 )
 
 # "test_json skipped -- reason" (the module raised SkipTest or ResourceDenied).
