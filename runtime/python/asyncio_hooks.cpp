@@ -15,6 +15,7 @@
 #include "runtime/analysis/loop_watch.h"
 #include "runtime/analysis/wait_for.h"
 #include "runtime/python/access_hooks.h"
+#include "runtime/python/import_hook.h"
 #include "runtime/python/stack_depot.h"
 #include "runtime/python/threads.h"
 #include "runtime/trace/trace.h"
@@ -937,88 +938,18 @@ bool InstallNow() {
   return ok;
 }
 
-PyObject* InstallFromFinder(PyObject*, PyObject*) {
+PyObject* InstallWhenImported(PyObject*, PyObject*) {
   if (!InstallNow()) return nullptr;
   Py_RETURN_NONE;
 }
 
-PyMethodDef g_install_def = {"_install_asyncio_hooks", InstallFromFinder, METH_NOARGS, nullptr};
-
-// Steps aside for every import but asyncio's, and for that one only wraps the loader's
-// exec_module on the module's own loader object, then leaves sys.meta_path: nothing of
-// it stays behind once asyncio is imported.
-constexpr const char kFinderSource[] = R"(
-import sys
-
-class _PyraceAsyncioFinder:
-    _busy = False
-
-    @classmethod
-    def find_spec(cls, name, path=None, target=None):
-        if name != "asyncio" or cls._busy:
-            return None
-        cls._busy = True
-        try:
-            spec = None
-            for finder in sys.meta_path:
-                find = getattr(finder, "find_spec", None)
-                if finder is cls or find is None:
-                    continue
-                spec = find(name, path, target)
-                if spec is not None:
-                    break
-        finally:
-            cls._busy = False
-        if spec is None:
-            return None
-        # The import machinery stops at this answer, so leaving the list it iterates
-        # skips no other finder.
-        try:
-            sys.meta_path.remove(cls)
-        except ValueError:
-            pass
-        if spec.loader is None or not hasattr(spec.loader, "exec_module"):
-            return spec
-        loader = spec.loader
-        real_exec = loader.exec_module
-
-        def exec_module(module):
-            try:
-                real_exec(module)
-            finally:
-                try:
-                    del loader.exec_module
-                except AttributeError:
-                    pass
-            install()
-
-        loader.exec_module = exec_module
-        return spec
-
-sys.meta_path.insert(0, _PyraceAsyncioFinder)
-)";
+PyMethodDef g_install_def = {"_install_asyncio_hooks", InstallWhenImported, METH_NOARGS, nullptr};
 
 }  // namespace
 
-bool InstallAsyncioHooks(PyObject*) {
-  PyObject* modules = PyImport_GetModuleDict();  // borrowed
-  PyObject* asyncio = PyDict_GetItemString(modules, "asyncio");
-  if (asyncio != nullptr) return InstallNow();
-  PyObject* install = PyCFunction_New(&g_install_def, nullptr);
-  PyObject* globals = PyDict_New();
-  PyObject* name = PyUnicode_FromString("_pyrace");
-  PyObject* builtins = PyEval_GetBuiltins();  // borrowed
-  bool ok = install != nullptr && globals != nullptr && name != nullptr &&
-            PyDict_SetItemString(globals, "__builtins__", builtins) == 0 &&
-            PyDict_SetItemString(globals, "__name__", name) == 0 &&
-            PyDict_SetItemString(globals, "install", install) == 0;
-  PyObject* r = ok ? PyRun_String(kFinderSource, Py_file_input, globals, globals) : nullptr;
-  Py_XDECREF(r);
-  Py_XDECREF(name);
-  Py_XDECREF(globals);
-  Py_XDECREF(install);
-  return r != nullptr;
-}
+// Installed when the program imports asyncio (import_hook.h's one-shot finder), so
+// pyrace never imports it for a program that does not.
+bool InstallAsyncioHooks(PyObject*) { return WhenImported("asyncio", &g_install_def); }
 
 void StopLoopWatcher() {
   g_watcher_disabled = true;
