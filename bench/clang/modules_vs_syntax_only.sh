@@ -11,7 +11,7 @@ REPO=$(cd "$(dirname "$0")/../.." && pwd)
 CLANG=$(command -v clang-14 || command -v clang)
 
 SRC=$("$REPO/scripts/fetch-cpython-src.sh" "$WORK" python3.11 | tail -n 1)
-"$REPO/tests/unit/clang/cpython_compile_db.sh" "$SRC" "$WORK/db"
+"$REPO/tests/instrument/clang/cpython_compile_db.sh" "$SRC" "$WORK/db"
 mapfile -t FILES < "$WORK/db/files.txt"
 
 syntax_only() {

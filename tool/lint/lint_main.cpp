@@ -37,7 +37,7 @@ void ListRules(std::ostream& out) {
 }
 
 // The same, with each rule's description: what the doc pages docs/lint/rules/CODE.md
-// are checked against (tests/lint/rule_docs.py).
+// are checked against (tests/tool/lint/rule_docs.py).
 void ListRulesJson(std::ostream& out) {
   nlohmann::json rules = nlohmann::json::array();
   auto add = [&](const char* code, const char* name, FindingKind kind, Severity sev, const char* summary,

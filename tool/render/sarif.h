@@ -1,7 +1,7 @@
 // SARIF 2.1.0 over the shared Finding model, for code scanning (GitHub, Azure DevOps).
 // Lint findings carry their rule code and related locations (the other side of an
 // inversion); run-time findings use their finding kind as the rule id and their stacks
-// become SARIF stacks. Valid under Microsoft's SARIF validator (tests/lint).
+// become SARIF stacks. Valid under Microsoft's SARIF validator (tests/tool/lint).
 #pragma once
 
 #include <ostream>

@@ -1,0 +1,123 @@
+// Unit tests of the linter's small pieces: rule selection, .gitignore globs, the lock-name
+// heuristic, baseline fingerprints. (Suppression comments: tests/tool/suppress/ignore_comment_test.cpp.)
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "tool/lint/baseline.h"
+#include "tool/lint/driver.h"
+#include "tool/lint/files.h"
+#include "tool/lint/project.h"
+#include "tool/lint/source.h"
+#include "tool/render/sarif.h"
+
+namespace pyrace::lint {
+namespace {
+
+// The npm grammar is generated for ABI 14; Debian's libtree-sitter 0.20.7 accepts 13-14.
+TEST(Grammar, Abi14WorksWithTheSystemLibrary) {
+  EXPECT_EQ(ts_language_version(PythonLanguage()), 14u);
+  EXPECT_LE(ts_language_version(PythonLanguage()), static_cast<uint32_t>(TREE_SITTER_LANGUAGE_VERSION));
+  Source src("t.py", "def f[T](x: T) -> T:\n    match x:\n        case [a, *_]:\n            return a\n");
+  ASSERT_TRUE(src.Parse());
+  EXPECT_TRUE(src.SyntaxErrors().empty());
+  EXPECT_TRUE(Is<"function_definition">(NamedChild(src.root(), 0)));
+}
+
+TEST(Grammar, ContinuationLineDedentInsideBrackets) {
+  // Legal Python that tree-sitter-python's scanner mis-tokenizes as written.
+  Source src("t.py", "def f():\n    (bar.\nbaz)\n    return 1\n");
+  ASSERT_TRUE(src.Parse());
+  EXPECT_TRUE(src.SyntaxErrors().empty());
+}
+
+TEST(Grammar, RealSyntaxErrorHasItsPosition) {
+  Source src("t.py", "x = 1\ndef broken(:\n    pass\n");
+  ASSERT_TRUE(src.Parse());
+  auto errors = src.SyntaxErrors();
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].pos.line, 2u);
+}
+
+TEST(Selection, CodesPrefixesNames) {
+  EXPECT_TRUE(RuleEnabled("PYR001", "missed-release", {}, {}));
+  EXPECT_TRUE(RuleEnabled("PYR001", "missed-release", {"PYR0"}, {}));
+  EXPECT_FALSE(RuleEnabled("PYR001", "missed-release", {"PYR002"}, {}));
+  EXPECT_TRUE(RuleEnabled("PYR001", "missed-release", {"missed-release"}, {}));
+  EXPECT_FALSE(RuleEnabled("PYR001", "missed-release", {}, {"PYR001"}));
+  EXPECT_FALSE(RuleEnabled("PYR001", "missed-release", {"ALL"}, {"missed-release"}));
+}
+
+TEST(Selection, OffByDefaultRunsOnlyWhenSelected) {
+  EXPECT_FALSE(RuleEnabled("PYR010", "sleep-under-lock", {}, {}, false));
+  EXPECT_TRUE(RuleEnabled("PYR010", "sleep-under-lock", {"PYR010"}, {}, false));
+  EXPECT_TRUE(RuleEnabled("PYR010", "sleep-under-lock", {"sleep-under-lock"}, {}, false));
+  EXPECT_TRUE(RuleEnabled("PYR010", "sleep-under-lock", {"ALL"}, {}, false));
+  EXPECT_FALSE(RuleEnabled("PYR010", "sleep-under-lock", {"ALL"}, {"PYR010"}, false));
+}
+
+TEST(Gitignore, Globs) {
+  EXPECT_TRUE(GlobMatch("*.py", "a/b/c.py", false));
+  EXPECT_TRUE(GlobMatch("build", "build", true));
+  EXPECT_TRUE(GlobMatch("build", "src/build", true));
+  EXPECT_TRUE(GlobMatch("/build", "build", true));
+  EXPECT_FALSE(GlobMatch("/build", "src/build", true));
+  EXPECT_TRUE(GlobMatch("docs/*.py", "docs/conf.py", false));
+  EXPECT_FALSE(GlobMatch("docs/*.py", "docs/sub/conf.py", false));
+  EXPECT_TRUE(GlobMatch("**/gen", "a/b/gen", true));
+}
+
+TEST(LockNames, Heuristic) {
+  EXPECT_TRUE(LockishName("_lock"));
+  EXPECT_TRUE(LockishName("mutex"));
+  EXPECT_TRUE(LockishName("_active_limbo_lock"));
+  EXPECT_TRUE(LockishName("rlock2"));
+  EXPECT_TRUE(LockishName("iolock"));
+  EXPECT_TRUE(LockishName("not_empty_cond"));
+  EXPECT_FALSE(LockishName("block"));
+  EXPECT_FALSE(LockishName("clock"));
+  EXPECT_FALSE(LockishName("deadlock_timeout"));
+  EXPECT_FALSE(LockishName("unlock"));
+  EXPECT_FALSE(LockishName("data"));
+}
+
+// run/replay findings have no lint rule: the kind is the rule id and stacks stay stacks.
+TEST(Sarif, RunTimeFindingsUseKindsAndStacks) {
+  Finding f;
+  f.kind = FindingKind::kLockOrderInversion;
+  f.message = "lock-order-inversion between L1 and L2";
+  f.primary = SourceLocation{"app/main.py", 12, 0, 0, 0, "worker"};
+  f.sections.push_back(Section{"Mutex L2 acquired here while holding L1:",
+                               {SourceLocation{"app/main.py", 12, 0, 0, 0, "worker"},
+                                SourceLocation{"/abs/lib.py", 3, 0, 0, 0, "helper"}}});
+  f.fingerprint = "0123456789abcdef";
+  std::ostringstream out;
+  RenderSarif({f}, out);
+  auto j = nlohmann::json::parse(out.str());
+  EXPECT_EQ(j["version"], "2.1.0");
+  const auto& run = j["runs"][0];
+  EXPECT_EQ(run["tool"]["driver"]["rules"][0]["id"], "lock-order-inversion");
+  const auto& r = run["results"][0];
+  EXPECT_EQ(r["ruleId"], "lock-order-inversion");
+  EXPECT_EQ(r["locations"][0]["physicalLocation"]["region"]["startLine"], 12);
+  EXPECT_EQ(r["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"], "%SRCROOT%");
+  ASSERT_EQ(r["stacks"][0]["frames"].size(), 2u);
+  EXPECT_EQ(r["stacks"][0]["frames"][1]["location"]["physicalLocation"]["artifactLocation"]["uri"], "file:///abs/lib.py");
+  EXPECT_EQ(r["partialFingerprints"]["primaryLocationLineHash"], "0123456789abcdef");
+}
+
+// Stored baselines hold these values: the version-1 hash must not change.
+TEST(Baseline, FingerprintIsTheVersion1Hash) {
+  Finding f;
+  f.rule = "PYR001";
+  f.primary.file = "a.py";
+  f.primary.function = "get_value";
+  std::vector<Finding> fs{f, f};
+  AssignFingerprints(fs, {"    lock.acquire()  ", "\tlock.acquire()\r"});
+  EXPECT_EQ(fs[0].fingerprint, "b5ab506ac0d26195:1");
+  EXPECT_EQ(fs[1].fingerprint, "b5ab506ac0d26195:2");
+}
+
+}  // namespace
+}  // namespace pyrace::lint
