@@ -40,17 +40,26 @@ if ! apt-get "${apt_opts[@]}" -qq update >&2; then
   echo "fetch-cpython-src: apt-get update of ${MIRROR} ${SUITE} (deb-src) failed" >&2
   exit 1
 fi
-# dpkg-source (dpkg-dev) unpacks and patches; without it, only download and untar.
-if command -v dpkg-source >/dev/null 2>&1; then
-  (cd "$DEST" && apt-get "${apt_opts[@]}" -qq source "$PKG" >&2) || {
-    echo "fetch-cpython-src: apt-get source $PKG failed" >&2; exit 1; }
-else
-  (cd "$DEST" && apt-get "${apt_opts[@]}" -qq source --download-only "$PKG" >&2) || {
-    echo "fetch-cpython-src: apt-get source --download-only $PKG failed" >&2; exit 1; }
+# Only the upstream tarball, untarred, without Debian's patches: into PKG-<version>.
+untar_orig() {
+  local orig ver
   orig=$(find "$DEST" -maxdepth 1 -name "${PKG}_*.orig.tar.*" -print -quit)
-  [ -n "$orig" ] || { echo "fetch-cpython-src: no orig tarball" >&2; exit 1; }
-  mkdir -p "$DEST/${PKG}-src"
-  tar -xf "$orig" -C "$DEST/${PKG}-src" --strip-components=1
+  [ -n "$orig" ] || return 1
+  ver=${orig##*/"${PKG}"_}; ver=${ver%%.orig.tar.*}
+  mkdir -p "$DEST/${PKG}-${ver}"
+  tar -xf "$orig" -C "$DEST/${PKG}-${ver}" --strip-components=1
+}
+# dpkg-source (dpkg-dev) unpacks and patches; without it, only download and untar.
+# Some mirrors serve a package's upstream tarball but not its .dsc or Debian
+# tarball: apt keeps the files it fetched (each checked against the signed index),
+# and the upstream tarball alone is the library's source with its tests.
+if command -v dpkg-source >/dev/null 2>&1 &&
+   (cd "$DEST" && apt-get "${apt_opts[@]}" -qq source "$PKG" >&2); then
+  :
+elif (cd "$DEST" && apt-get "${apt_opts[@]}" -qq source --download-only "$PKG" >&2) || true; untar_orig; then
+  echo "fetch-cpython-src: $PKG: the upstream tarball only (without Debian's patches)" >&2
+else
+  echo "fetch-cpython-src: apt-get source $PKG failed (no upstream tarball either)" >&2; exit 1
 fi
 
 srcdir=$(find "$DEST" -mindepth 1 -maxdepth 1 -type d -name "${PKG}-*" -print -quit)

@@ -50,6 +50,12 @@ if [ "${PYRACE_TESTING_ROOT:-1}" != 0 ]; then
   scripts/debian-testing-root.sh "$ROOT" || echo "setup: going on without the Debian-testing Pythons"
 fi
 
+# Real libraries' test suites for the differential harness (docs/semantics.md), from
+# Debian's source packages. PYRACE_THIRDPARTY=0 goes without them (their tests skip).
+if [ "${PYRACE_THIRDPARTY:-1}" != 0 ]; then
+  scripts/fetch-thirdparty.sh "$BUILD_DIR/thirdparty" || echo "setup: going on without the third-party test suites"
+fi
+
 GEN=()
 command -v ninja >/dev/null && GEN=(-G Ninja)
 if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then

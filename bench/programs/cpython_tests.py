@@ -155,12 +155,12 @@ def command(mode, python, pyrace, module, junit, report, use, instrument):
     return cmd + regrtest
 
 
-def run(cmd, cwd, timeout):
+def run(cmd, cwd, timeout, env=None):
     """(wall seconds, exit status, output, timed out). The whole process group goes
     on timeout: regrtest's own children, and pyrace's program under it."""
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                         stdin=subprocess.DEVNULL, start_new_session=True)
+                         stdin=subprocess.DEVNULL, start_new_session=True, env=env)
     try:
         out, _ = p.communicate(timeout=timeout)
         timed_out = False
@@ -173,7 +173,8 @@ def run(cmd, cwd, timeout):
 
 def parse_junit(path):
     """{test id: outcome}; a test case regrtest left without a result (subtests failed)
-    is named by its position, which is the same in every mode."""
+    is named by its position, which is the same in every mode. regrtest's name is the
+    whole test id; pytest's is the function's, qualified by its classname."""
     try:
         root = ET.parse(path).getroot()
     except (OSError, ET.ParseError):
@@ -181,6 +182,8 @@ def parse_junit(path):
     tests = {}
     for i, case in enumerate(root.iter("testcase")):
         name = case.get("name")
+        if name is not None and case.get("classname"):
+            name = case.get("classname") + "::" + name
         children = {c.tag: c for c in case}
         if name is None:
             tests[UNNAMED % i] = "incomplete"
