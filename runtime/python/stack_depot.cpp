@@ -1,7 +1,6 @@
 #include "runtime/python/stack_depot.h"
 
 #include <cstring>
-#include <iterator>
 
 #include "runtime/python/frame_walk.h"
 #include "runtime/trace/trace.h"
@@ -72,6 +71,7 @@ void StackDepot::ForgetCode(PyCodeObject* code) {
     // every key at once rather than search them once per code.
     codes_.clear();
     by_key_.clear();
+    died_.clear();
     for (CacheSlot& slot : cache_) slot.len = 0;
     for (SameFrameSlot& slot : same_frame_) slot = SameFrameSlot{};
     return;
@@ -84,9 +84,19 @@ void StackDepot::ForgetCode(PyCodeObject* code) {
   for (SameFrameSlot& slot : same_frame_) {
     if (slot.code == word) slot = SameFrameSlot{};
   }
-  for (auto k = by_key_.begin(); k != by_key_.end();) {
-    k = KeyNames(k->first.data(), k->first.size(), word) ? by_key_.erase(k) : std::next(k);
+  // by_key_ is not searched here: that cost one pass over every stack key per dying
+  // code, quadratic in a long run that compiles code (hypothesis, exec, pytest's
+  // rewritten modules). The death is dated instead, and a key older than a death of
+  // one of its codes is resolved again when it is next found (LookupKey).
+  died_[word] = ++epoch_;
+}
+
+bool StackDepot::Stale(const std::vector<uintptr_t>& key, uint64_t since) const {
+  for (size_t i = 0; i < key.size(); i += 2) {
+    auto d = died_.find(key[i]);
+    if (d != died_.end() && d->second > since) return true;
   }
+  return false;
 }
 
 size_t StackDepot::KeyHash::operator()(const std::vector<uintptr_t>& k) const {
@@ -177,11 +187,16 @@ StackId StackDepot::LookupKey(const uintptr_t* key, size_t len, uint64_t hash) {
   if (key != scratch_.data()) scratch_.assign(key, key + len);
   StackId id;
   auto it = by_key_.find(scratch_);
-  if (it != by_key_.end()) {
-    id = it->second;
-  } else {
+  if (it == by_key_.end()) {
     id = Resolve(scratch_);
-    by_key_.emplace(scratch_, id);
+    by_key_.emplace(scratch_, KeyEntry{id, epoch_});
+  } else if (it->second.epoch == epoch_ || !Stale(it->first, it->second.epoch)) {
+    id = it->second.id;
+    it->second.epoch = epoch_;
+  } else {
+    // A code of this key died since, and this address is another code now.
+    id = Resolve(scratch_);
+    it->second = KeyEntry{id, epoch_};
   }
   if (len <= kCacheWords) {
     slot.hash = hash;

@@ -5,8 +5,8 @@
 // acquires a lock at the same place costs a frame walk and a hash lookup, never a
 // line-table decode or a string conversion. Code objects seen here are not kept
 // alive (that would keep whatever exec() compiled alive too): the code type's
-// deallocator is wrapped, and a dying code's keys are forgotten before its address
-// can name other code.
+// deallocator is wrapped, and a key that names a dead code's address is resolved
+// again before it can stand for other code at that address.
 #pragma once
 
 #include "runtime/python/py_compat.h"
@@ -86,6 +86,11 @@ class StackDepot {
     StrId file = 0;
     StrId function = 0;
   };
+  // A key's stack, and the last code death (epoch_) it was checked against.
+  struct KeyEntry {
+    StackId id = kNoStack;
+    uint64_t epoch = 0;
+  };
 
   // A small direct-mapped cache in front of by_key_: a hit costs one compare of the
   // key words, no hashing of a std::vector and no allocation.
@@ -113,6 +118,8 @@ class StackDepot {
   void AddFrame(PyCodeObject* code, int lasti);
   StackId LookupKey(const uintptr_t* key, size_t len, uint64_t hash);
   StackId Resolve(const std::vector<uintptr_t>& key);
+  // Whether a code the key names died after `since` (its address may be reused).
+  bool Stale(const std::vector<uintptr_t>& key, uint64_t since) const;
   StackId Define(std::vector<Frame> frames);
   const CodeInfo& Code(PyCodeObject* code);
   StrId InternPy(PyObject* unicode);
@@ -127,9 +134,13 @@ class StackDepot {
   std::vector<const std::vector<Frame>*> frames_of_;  // by StackId, keys of by_frames_
   std::vector<uintptr_t> scratch_;  // reused key buffer: no allocation on a hit
   std::vector<uintptr_t> walk_;     // CaptureCurrent's key, 2 * max_depth_ words
-  std::unordered_map<std::vector<uintptr_t>, StackId, KeyHash> by_key_;
+  std::unordered_map<std::vector<uintptr_t>, KeyEntry, KeyHash> by_key_;
   std::unordered_map<std::vector<Frame>, StackId, FramesHash, FramesEq> by_frames_;
   std::unordered_map<PyCodeObject*, CodeInfo> codes_;
+  // Code address -> the epoch_ of its last death; epoch_ counts the deaths of codes
+  // that keys name. One entry per address that ever held such code.
+  std::unordered_map<uintptr_t, uint64_t> died_;
+  uint64_t epoch_ = 0;
   std::unordered_map<std::string, StrId> strings_;
   StackId next_stack_ = 1;  // 0 = kNoStack
   StrId next_string_ = 1;   // 0 = ""

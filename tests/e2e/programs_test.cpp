@@ -88,7 +88,8 @@ std::vector<Program> Releases() {
           {"missed_release_raise.py", {}, 0},
           {"clean_lock_handoff.py", {}, 0},
           {"clean_enter_exit.py", {}, 0},
-          {"ignored_missed_release.py", {}, 0}};
+          {"ignored_missed_release.py", {}, 0},
+          {"code_address_reused.py", {}, 0}};
 }
 
 std::vector<Program> Exits() {
