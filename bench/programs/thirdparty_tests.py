@@ -63,7 +63,8 @@ LIBRARIES = {
                 "race mode: its 5 s SIGALRM kills the whole run when it comes after the other"
                 " tests (alone, or with --follow-children=false, it passes): each os.fork()"
                 " child re-sends every definition the parent's trace writer kept"
-                " (TraceWriter::NewForChild), which grows with the process's history",
+                " (TraceWriter::NewForChild), the one-off access names too, so a fork costs"
+                " time in proportion to the process's history",
         },
     },
     "async_timeout": {
@@ -134,7 +135,6 @@ def run_one(mode, python, version, pyrace, lib, root, opts, logdir, only=None):
     env = dict(os.environ)
     paths = [os.path.join(tree, p) for p in LIBRARIES[lib]["path"]] + [site_dir(root)]
     env["PYTHONPATH"] = os.pathsep.join(paths + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
     try:
         junit = os.path.join(work, "junit.xml")
         report = os.path.join(work, "report.json")
