@@ -78,7 +78,7 @@ void ProcessFile(const std::string& path, bool parse_only, Parsed& p) {
   }
   p.lines = static_cast<size_t>(std::count(p.text.begin(), p.text.end(), '\n'));
   Source src(path, p.text);
-  if (!src.Parse()) {
+  if (!src.Parse(/*flatten=*/!parse_only)) {
     p.facts.read_error = true;
     p.facts.read_error_message = path + ": parser failure";
     return;

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
+#include <string>
 
 #include "tool/lint/baseline.h"
 #include "tool/lint/driver.h"
@@ -23,6 +25,76 @@ TEST(Grammar, Abi14WorksWithTheSystemLibrary) {
   ASSERT_TRUE(src.Parse());
   EXPECT_TRUE(src.SyntaxErrors().empty());
   EXPECT_TRUE(Is<"function_definition">(NamedChild(src.root(), 0)));
+}
+
+// The flat tree is what tree-sitter's node API sees: the same nodes in the same order,
+// with the same positions, and the child each field names found as
+// ts_node_child_by_field_id finds it (fields inherited through hidden rules included).
+// One difference: through a hidden rule aliased to a visible node, the node API also
+// answers a field of the alias's children (`match_statement.alternative` is a case_clause
+// inside its body block); the flat tree keeps each field on the node it is a child of.
+void ExpectSameTree(TSNode t, Node n, const Source& src, std::set<std::string>* grandchild_fields) {
+  ASSERT_FALSE(n.IsNull()) << ts_node_type(t);
+  EXPECT_EQ(ts_node_symbol(t), n.Symbol()) << ts_node_type(t);
+  EXPECT_EQ(ts_node_start_byte(t), n.StartByte()) << ts_node_type(t);
+  EXPECT_EQ(ts_node_end_byte(t), n.EndByte()) << ts_node_type(t);
+  EXPECT_EQ(ts_node_start_point(t).row, n->start_row);
+  EXPECT_EQ(ts_node_start_point(t).column, n->start_col);
+  EXPECT_EQ(ts_node_end_point(t).row, n->end_row);
+  EXPECT_EQ(ts_node_end_point(t).column, n->end_col);
+  EXPECT_EQ(ts_node_is_named(t), static_cast<bool>(n->named));
+  EXPECT_EQ(ts_node_named_child_count(t), NamedCount(n)) << ts_node_type(t);
+  const uint32_t fields = ts_language_field_count(PythonLanguage());
+  for (TSFieldId f = 1; f <= fields; ++f) {
+    TSNode want = ts_node_child_by_field_id(t, f);
+    Node got = FieldChild(n, f);
+    const std::string name = std::string(ts_node_type(t)) + "." + ts_language_field_name_for_id(PythonLanguage(), f);
+    if (!ts_node_is_null(want) && !ts_node_eq(ts_node_parent(want), t)) {
+      EXPECT_TRUE(got.IsNull()) << name;
+      grandchild_fields->insert(name);
+      continue;
+    }
+    ASSERT_EQ(ts_node_is_null(want), got.IsNull()) << name;
+    if (!got.IsNull()) {
+      EXPECT_EQ(ts_node_start_byte(want), got.StartByte());
+      EXPECT_EQ(ts_node_symbol(want), got.Symbol());
+      EXPECT_EQ(got.Parent(), n);
+    }
+  }
+  Node c = n.FirstChild();
+  for (uint32_t i = 0; i < ts_node_child_count(t); ++i, c = c.NextSibling()) {
+    ASSERT_FALSE(c.IsNull()) << ts_node_type(t) << " child " << i;
+    EXPECT_EQ(c.Parent(), n);
+    ExpectSameTree(ts_node_child(t, i), c, src, grandchild_fields);
+  }
+  EXPECT_TRUE(c.IsNull()) << ts_node_type(t) << " has more flat children";
+}
+
+TEST(FlatTree, MatchesTheNodeApi) {
+  const std::string text =
+      "import a.b as c, d\nfrom .x import (y, z as w)\n@dec\nclass C(B, metaclass=M):\n"
+      "    x: int = 1\n    def m(self, a, /, b=2, *args, c: int = 3, **kw) -> None:\n"
+      "        with self.l as (p, q), open(f) as g:\n            self.n += 1; del p[0]\n"
+      "        for i, j in enumerate(k):\n            if not (v := i): break\n"
+      "            elif j: continue\n            else: pass\n        else:\n            y = [t for t in u if t]\n"
+      "        try:\n            raise E from None\n        except* (A, B) as e:\n            pass\n"
+      "        except: ...\n        finally:\n            return lambda *a, k=1: (yield a)\n"
+      "async def f(x):\n    async with a: await b\n    match x:\n        case {'k': [1, *r]} | None if r: pass\n"
+      "        case P(a=1): pass\n        case _: pass\n"
+      "    global g; nonlocal h\n    print(f'{x!r:>{w}}', *a, **k); assert x, 'm'\n"
+      "    return x if y else z, not a or b and c < d <= e is not f in g\n"
+      "def broken(:\n    pass\n";
+  Source src("t.py", text);
+  ASSERT_TRUE(src.Parse());
+  TSParser* parser = ts_parser_new();
+  ASSERT_TRUE(ts_parser_set_language(parser, PythonLanguage()));
+  TSTree* tree = ts_parser_parse_string(parser, nullptr, text.data(), static_cast<uint32_t>(text.size()));
+  std::set<std::string> grandchild_fields;
+  ExpectSameTree(ts_tree_root_node(tree), src.root(), src, &grandchild_fields);
+  EXPECT_EQ(grandchild_fields, (std::set<std::string>{"match_statement.alternative"}));
+  EXPECT_EQ(src.Text(Field<"name">(NamedChild(src.root(), 3))), "f");
+  ts_tree_delete(tree);
+  ts_parser_delete(parser);
 }
 
 TEST(Grammar, ContinuationLineDedentInsideBrackets) {
