@@ -174,6 +174,31 @@ struct LocalScan {
   }
 };
 
+// The facts of every file stay in memory until the project pass ends: vectors grown by
+// push_back give back their spare capacity (up to half of what they hold).
+template <class T>
+void Fit(std::vector<T>& v) {
+  v.shrink_to_fit();
+}
+void Fit(FunctionFacts& f) {
+  for (auto& a : f.acquires) Fit(a.held);
+  for (auto& c : f.calls) Fit(c.held);
+  for (auto& a : f.accesses) Fit(a.held);
+  for (auto& b : f.blocking) Fit(b.held);
+  for (auto& c : f.cond_ops) Fit(c.held);
+  Fit(f.acquires);
+  Fit(f.releases);
+  Fit(f.signal_releases);
+  Fit(f.calls);
+  Fit(f.accesses);
+  Fit(f.blocking);
+  Fit(f.cond_ops);
+  Fit(f.targets);
+  Fit(f.missed);
+  Fit(f.unheld);
+  Fit(f.doubles);
+}
+
 std::string ResolveRelative(const std::string& module, bool is_package, std::string_view spec) {
   size_t dots = 0;
   while (dots < spec.size() && spec[dots] == '.') ++dots;
@@ -215,8 +240,10 @@ class FileExtractor {
     top.name = "<module>";
     top.pos = Pos{1, 1, 1, 1};
     AnalyzeFunction(mod, root, top);
+    Fit(top);
     out_.functions.push_back(std::move(top));
     Definitions(root, mod, "");
+    Fit(out_.functions);
   }
 
  private:
@@ -417,6 +444,7 @@ class FileExtractor {
     }
     WithAsCtors(body, sc, f);
     AnalyzeFunction(sc, body, f);
+    Fit(f);
     out_.functions.push_back(std::move(f));
     Definitions(body, sc, "");
   }
