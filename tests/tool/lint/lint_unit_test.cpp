@@ -9,6 +9,8 @@
 
 #include "tool/lint/baseline.h"
 #include "tool/lint/driver.h"
+#include "tool/lint/extract.h"
+#include "tool/lint/facts_cache.h"
 #include "tool/lint/files.h"
 #include "tool/lint/project.h"
 #include "tool/lint/source.h"
@@ -95,6 +97,61 @@ TEST(FlatTree, MatchesTheNodeApi) {
   EXPECT_EQ(src.Text(Field<"name">(NamedChild(src.root(), 3))), "f");
   ts_tree_delete(tree);
   ts_parser_delete(parser);
+}
+
+// A cache entry holds every fact: facts read back serialize to the same bytes, and an
+// entry cut short or followed by junk is refused.
+TEST(FactsCache, RoundTripAndDamage) {
+  const std::string text =
+      "import threading, queue\nfrom concurrent.futures import ThreadPoolExecutor\n"
+      "lock = threading.Lock()\ncond = threading.Condition(lock)\nq = queue.Queue(3)\ncount = 0\n"
+      "class W(threading.Thread):\n    def __init__(self):\n        self._l = threading.RLock()\n"
+      "        self.nw = Other()\n    def run(self):\n        global count\n        with self._l:\n"
+      "            count += 1\n            self.nw.items.append(1)\n            q.put(1)\n"
+      "            self.helper()\n    def helper(self):\n        lock.acquire()\n        if count:\n"
+      "            return\n        lock.release()\n        lock.release()\n        with cond:\n"
+      "            cond.wait()\n        cond.notify()\n"
+      "def main():\n    t = threading.Thread(target=W().run)\n    t.start(); t.join()\n"
+      "    with ThreadPoolExecutor() as ex:\n        fut = ex.submit(main)\n        fut.result()\n"
+      "    lock.acquire(); lock.acquire()\n";
+  Source src("pkg/mod.py", text);
+  ASSERT_TRUE(src.Parse());
+  FileFacts facts;
+  facts.path = "pkg/mod.py";
+  ExtractFile(src, "pkg.mod", facts);
+  const std::string bytes = FactsCache::Serialize(facts, 42);
+  FileFacts back;
+  size_t lines = 0;
+  ASSERT_TRUE(FactsCache::Deserialize(bytes, &back, &lines));
+  EXPECT_EQ(lines, 42u);
+  EXPECT_EQ(FactsCache::Serialize(back, 42), bytes);
+  EXPECT_EQ(back.module, "pkg.mod");
+  EXPECT_EQ(back.functions.size(), facts.functions.size());
+  EXPECT_EQ(back.classes.count("W"), 1u);
+  size_t calls = 0, accesses = 0, missed = 0, unheld = 0, doubles = 0, targets = 0, blocking = 0, cond = 0;
+  for (const auto& f : back.functions) {
+    calls += f.calls.size();
+    accesses += f.accesses.size();
+    missed += f.missed.size();
+    unheld += f.unheld.size();
+    doubles += f.doubles.size();
+    targets += f.targets.size();
+    blocking += f.blocking.size();
+    cond += f.cond_ops.size();
+  }
+  // Every kind of fact is there to be carried.
+  EXPECT_GT(calls, 0u);
+  EXPECT_GT(accesses, 0u);
+  EXPECT_GT(missed, 0u);
+  EXPECT_GT(unheld, 0u);
+  EXPECT_GT(doubles, 0u);
+  EXPECT_GT(targets, 0u);
+  EXPECT_GT(blocking, 0u);
+  EXPECT_GT(cond, 0u);
+  FileFacts bad;
+  EXPECT_FALSE(FactsCache::Deserialize(bytes.substr(0, bytes.size() - 1), &bad, &lines));
+  EXPECT_FALSE(FactsCache::Deserialize(bytes + "x", &bad, &lines));
+  EXPECT_FALSE(FactsCache::Deserialize(std::string(8, '\xff'), &bad, &lines));
 }
 
 TEST(Grammar, ContinuationLineDedentInsideBrackets) {
