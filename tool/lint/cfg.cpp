@@ -5,15 +5,15 @@
 namespace pyrace::lint {
 namespace {
 
-bool IsScopeBoundary(TSNode n) {
+bool IsScopeBoundary(Node n) {
   return Is<"block">(n) || Is<"function_definition">(n) || Is<"class_definition">(n) ||
          Is<"lambda">(n) || Is<"decorated_definition">(n);
 }
 
-bool MayRaiseRec(const Source& src, TSNode n) {
+bool MayRaiseRec(const Source& src, Node n) {
   if (Is<"await">(n) || Is<"assert_statement">(n)) return true;
   if (Is<"call">(n)) {
-    TSNode fn = Field<"function">(n);
+    Node fn = Field<"function">(n);
     if (Is<"attribute">(fn)) {
       std::string_view m = src.Text(Field<"attribute">(fn));
       if (m != "release" && m != "notify" && m != "notify_all" && m != "notifyAll") return true;
@@ -22,36 +22,36 @@ bool MayRaiseRec(const Source& src, TSNode n) {
     }
   }
   bool raises = false;
-  ForEachNamed(n, [&](TSNode ch) {
+  ForEachNamed(n, [&](Node ch) {
     if (!raises && !IsScopeBoundary(ch)) raises = MayRaiseRec(src, ch);
   });
   return raises;
 }
 
-bool IsConstantTrue(const Source& src, TSNode cond) {
+bool IsConstantTrue(const Source& src, Node cond) {
   std::string_view t = src.Text(Unparen(cond));
   return t == "True" || t == "1";
 }
 
 // sys.exit()/os._exit()/os.abort(): the path ends; a lock held there is not leaked.
-bool EndsProcess(const Source& src, TSNode stmt) {
+bool EndsProcess(const Source& src, Node stmt) {
   if (!Is<"expression_statement">(stmt) || NamedCount(stmt) != 1) return false;
-  TSNode call = NamedChild(stmt, 0);
+  Node call = NamedChild(stmt, 0);
   if (!Is<"call">(call)) return false;
   std::string_view f = src.Text(Field<"function">(call));
   return f == "sys.exit" || f == "os._exit" || f == "os.abort" || f == "_exit" || f == "exit";
 }
 
-bool CatchesAll(const Source& src, TSNode clause) {
+bool CatchesAll(const Source& src, Node clause) {
   if (!Is<"except_clause">(clause)) return false;
-  TSNode v = Field<"value">(clause);
-  if (ts_node_is_null(v)) {
+  Node v = Field<"value">(clause);
+  if (v.IsNull()) {
     // `except:` has no value; in some grammar versions the type is the first named child.
     for (uint32_t i = 0; i < NamedCount(clause); ++i) {
-      TSNode ch = NamedChild(clause, i);
+      Node ch = NamedChild(clause, i);
       if (!Is<"block">(ch)) { v = ch; break; }
     }
-    if (ts_node_is_null(v)) return true;
+    if (v.IsNull()) return true;
   }
   if (Is<"as_pattern">(v)) v = NamedChild(v, 0);
   std::string_view t = src.Text(v);
@@ -62,7 +62,7 @@ class Builder {
  public:
   Builder(const Source& src, Cfg& g) : src_(src), g_(g) {}
 
-  void Build(TSNode body) {
+  void Build(Node body) {
     g_.nodes.resize(3);
     g_.nodes[0].kind = CfgKind::kEntry;
     g_.nodes[1].kind = CfgKind::kNormalExit;
@@ -86,7 +86,7 @@ class Builder {
 
   static constexpr size_t kMaxNodes = 20000;
 
-  int NewNode(CfgKind kind, TSNode ast, TSNode stmt) {
+  int NewNode(CfgKind kind, Node ast, Node stmt) {
     if (g_.nodes.size() >= kMaxNodes) g_.truncated = true;
     CfgNode n;
     n.kind = kind;
@@ -150,22 +150,22 @@ class Builder {
     Route(node, e, Pending::kRaise, ctx_.size());
   }
 
-  int Simple(TSNode ast, TSNode stmt, const Dangling& in, CfgKind kind = CfgKind::kStmt) {
+  int Simple(Node ast, Node stmt, const Dangling& in, CfgKind kind = CfgKind::kStmt) {
     int n = NewNode(kind, ast, stmt);
     Connect(in, n);
     if (MayRaise(src_, ast)) RaiseFrom(n, true, ExcTag::kImplicit);
     return n;
   }
 
-  Dangling Block(TSNode block, Dangling in) {
-    ForEachNamed(block, [&](TSNode s) {
+  Dangling Block(Node block, Dangling in) {
+    ForEachNamed(block, [&](Node s) {
       if (g_.truncated || Is<"comment">(s)) return;
       in = Stmt(s, std::move(in));
     });
     return in;
   }
 
-  Dangling Stmt(TSNode s, Dangling in) {
+  Dangling Stmt(Node s, Dangling in) {
     if (Is<"if_statement">(s)) return If(s, std::move(in));
     if (Is<"while_statement">(s)) return While(s, std::move(in));
     if (Is<"for_statement">(s)) return For(s, std::move(in));
@@ -206,19 +206,19 @@ class Builder {
     return {{n, CfgEdge{}}};
   }
 
-  Dangling If(TSNode s, Dangling in) {
+  Dangling If(Node s, Dangling in) {
     Dangling out;
-    TSNode cond = Field<"condition">(s);
-    TSNode body = Field<"consequence">(s);
+    Node cond = Field<"condition">(s);
+    Node body = Field<"consequence">(s);
     int c = Simple(cond, s, in, CfgKind::kCond);
     CfgEdge t; t.cond = 1;
     CfgEdge f; f.cond = 2;
     Dangling d = Block(body, {{c, t}});
     out.insert(out.end(), d.begin(), d.end());
     Dangling next{{c, f}};
-    uint32_t n = ts_node_named_child_count(s);
+    uint32_t n = NamedCount(s);
     for (uint32_t i = 0; i < n; ++i) {
-      TSNode alt = ts_node_named_child(s, i);
+      Node alt = NamedChild(s, i);
       if (Is<"elif_clause">(alt)) {
         int ec = Simple(Field<"condition">(alt), alt, next, CfgKind::kCond);
         Dangling ed = Block(Field<"consequence">(alt), {{ec, t}});
@@ -232,7 +232,7 @@ class Builder {
     return out;
   }
 
-  Dangling Loop(TSNode s, int head, Dangling body_in, Dangling exit_in) {
+  Dangling Loop(Node s, int head, Dangling body_in, Dangling exit_in) {
     Dangling breaks;
     Ctx c;
     c.kind = CtxKind::kLoop;
@@ -242,14 +242,14 @@ class Builder {
     Dangling body_out = Block(Field<"body">(s), std::move(body_in));
     ctx_.pop_back();
     Connect(body_out, head);
-    TSNode alt = Field<"alternative">(s);
-    if (!ts_node_is_null(alt)) exit_in = Block(Field<"body">(alt), std::move(exit_in));
+    Node alt = Field<"alternative">(s);
+    if (!alt.IsNull()) exit_in = Block(Field<"body">(alt), std::move(exit_in));
     exit_in.insert(exit_in.end(), breaks.begin(), breaks.end());
     return exit_in;
   }
 
-  Dangling While(TSNode s, Dangling in) {
-    TSNode cond = Field<"condition">(s);
+  Dangling While(Node s, Dangling in) {
+    Node cond = Field<"condition">(s);
     int h = Simple(cond, s, in, CfgKind::kCond);
     CfgEdge t; t.cond = 1;
     CfgEdge f; f.cond = 2;
@@ -261,25 +261,25 @@ class Builder {
     return out;
   }
 
-  Dangling For(TSNode s, Dangling in) {
+  Dangling For(Node s, Dangling in) {
     int h = NewNode(CfgKind::kStmt, Field<"right">(s), s);
     Connect(in, h);
     if (MayRaise(src_, Field<"right">(s))) RaiseFrom(h, true, ExcTag::kImplicit);
     return Loop(s, h, {{h, CfgEdge{}}}, {{h, CfgEdge{}}});
   }
 
-  Dangling With(TSNode s, Dangling in) {
-    TSNode clause{};
+  Dangling With(Node s, Dangling in) {
+    Node clause{};
     for (uint32_t i = 0; i < NamedCount(s); ++i) {
       if (Is<"with_clause">(NamedChild(s, i))) clause = NamedChild(s, i);
     }
-    if (ts_node_is_null(clause)) return Block(Field<"body">(s), std::move(in));
+    if (clause.IsNull()) return Block(Field<"body">(s), std::move(in));
     int h = Simple(clause, s, in);
     size_t depth = with_stack_.size();
     for (uint32_t i = 0; i < NamedCount(clause); ++i) {
-      TSNode item = NamedChild(clause, i);
+      Node item = NamedChild(clause, i);
       if (!Is<"with_item">(item)) continue;
-      TSNode v = Field<"value">(item);
+      Node v = Field<"value">(item);
       if (Is<"as_pattern">(v)) v = NamedChild(v, 0);
       with_stack_.push_back(Unparen(v));
     }
@@ -288,16 +288,16 @@ class Builder {
     return out;
   }
 
-  Dangling Match(TSNode s, Dangling in) {
+  Dangling Match(Node s, Dangling in) {
     int h = Simple(Field<"subject">(s), s, in);
     Dangling out;
     bool irrefutable = false;
-    TSNode body = Field<"body">(s);
+    Node body = Field<"body">(s);
     for (uint32_t i = 0; i < NamedCount(body); ++i) {
-      TSNode cc = NamedChild(body, i);
+      Node cc = NamedChild(body, i);
       if (!Is<"case_clause">(cc)) continue;
-      TSNode guard = Field<"guard">(cc);
-      if (ts_node_is_null(guard) && NamedCount(cc) > 0) {
+      Node guard = Field<"guard">(cc);
+      if (guard.IsNull() && NamedCount(cc) > 0) {
         std::string_view p = src_.Text(NamedChild(cc, 0));
         if (p == "_") irrefutable = true;
       }
@@ -308,11 +308,11 @@ class Builder {
     return out;
   }
 
-  Dangling Try(TSNode s, Dangling in) {
-    TSNode finally_clause{}, else_clause{};
-    std::vector<TSNode> handlers;
+  Dangling Try(Node s, Dangling in) {
+    Node finally_clause{}, else_clause{};
+    std::vector<Node> handlers;
     for (uint32_t i = 0; i < NamedCount(s); ++i) {
-      TSNode ch = NamedChild(s, i);
+      Node ch = NamedChild(s, i);
       if (Is<"finally_clause">(ch)) finally_clause = ch;
       else if (Is<"else_clause">(ch)) else_clause = ch;
       else if (Is<"except_clause">(ch) || Is<"except_group_clause">(ch)) handlers.push_back(ch);
@@ -321,7 +321,7 @@ class Builder {
     g_.trys.push_back(TryInfo{s});
 
     int fe = -1;
-    if (!ts_node_is_null(finally_clause)) {
+    if (!finally_clause.IsNull()) {
       fe = NewNode(CfgKind::kFinallyEntry, finally_clause, s);
       Ctx f;
       f.kind = CtxKind::kFinally;
@@ -333,7 +333,7 @@ class Builder {
     ++handler_depth_;
     int saved_try = handler_try_;
     handler_try_ = try_index;
-    for (TSNode h : handlers) {
+    for (Node h : handlers) {
       t.handlers.push_back(NewNode(CfgKind::kHandler, h, h));
       if (CatchesAll(src_, h)) t.catch_all = true;
     }
@@ -343,16 +343,16 @@ class Builder {
     ctx_.push_back(std::move(t));
     Dangling out = Block(Field<"body">(s), std::move(in));
     ctx_.pop_back();
-    if (!ts_node_is_null(else_clause)) out = Block(Field<"body">(else_clause), std::move(out));
+    if (!else_clause.IsNull()) out = Block(Field<"body">(else_clause), std::move(out));
     ++handler_depth_;
     handler_try_ = try_index;
     for (size_t i = 0; i < handlers.size(); ++i) {
-      TSNode body{};
+      Node body{};
       for (uint32_t j = 0; j < NamedCount(handlers[i]); ++j) {
         if (Is<"block">(NamedChild(handlers[i], j))) body = NamedChild(handlers[i], j);
       }
       Dangling d{{handler_nodes[i], CfgEdge{}}};
-      if (!ts_node_is_null(body)) d = Block(body, d);
+      if (!body.IsNull()) d = Block(body, d);
       out.insert(out.end(), d.begin(), d.end());
     }
     handler_try_ = saved_try;
@@ -371,12 +371,12 @@ class Builder {
     Connect(into, fe);
     ++handler_depth_;
     handler_try_ = try_index;
-    TSNode fbody{};
+    Node fbody{};
     for (uint32_t j = 0; j < NamedCount(finally_clause); ++j) {
       if (Is<"block">(NamedChild(finally_clause, j))) fbody = NamedChild(finally_clause, j);
     }
     Dangling fout{{fe, CfgEdge{}}};
-    if (!ts_node_is_null(fbody)) fout = Block(fbody, fout);
+    if (!fbody.IsNull()) fout = Block(fbody, fout);
     handler_try_ = saved_try;
     --handler_depth_;
     int fx = NewNode(CfgKind::kFinallyExit, finally_clause, s);
@@ -394,7 +394,7 @@ class Builder {
   const Source& src_;
   Cfg& g_;
   std::vector<Ctx> ctx_;
-  std::vector<TSNode> with_stack_;
+  std::vector<Node> with_stack_;
   int while_depth_ = 0;
   int handler_depth_ = 0;
   int handler_try_ = -1;
@@ -402,12 +402,12 @@ class Builder {
 
 }  // namespace
 
-bool MayRaise(const Source& src, TSNode ast) {
-  if (ts_node_is_null(ast)) return false;
+bool MayRaise(const Source& src, Node ast) {
+  if (ast.IsNull()) return false;
   return MayRaiseRec(src, ast);
 }
 
-Cfg BuildCfg(const Source& src, TSNode body) {
+Cfg BuildCfg(const Source& src, Node body) {
   Cfg g;
   Builder b(src, g);
   b.Build(body);

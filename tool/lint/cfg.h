@@ -28,10 +28,10 @@ enum class CfgKind : uint8_t { kEntry, kNormalExit, kRaiseExit, kStmt, kCond, kH
 
 struct CfgNode {
   CfgKind kind = CfgKind::kStmt;
-  TSNode ast{};        // what the node evaluates (a statement, a test, a with/for header)
-  TSNode stmt{};       // the statement it belongs to (for positions of exits)
+  Node ast{};        // what the node evaluates (a statement, a test, a with/for header)
+  Node stmt{};       // the statement it belongs to (for positions of exits)
   std::vector<CfgEdge> succ;
-  std::vector<TSNode> with_values;  // values of enclosing `with` items, outermost first
+  std::vector<Node> with_values;  // values of enclosing `with` items, outermost first
   int try_stmt = -1;   // for nodes inside a finally/except: index into Cfg::trys
   bool in_handler = false;  // inside a finally or except body (release there is exception-aware)
   bool in_while = false;
@@ -41,7 +41,7 @@ struct CfgNode {
 };
 
 struct TryInfo {
-  TSNode node{};
+  Node node{};
 };
 
 struct Cfg {
@@ -52,10 +52,10 @@ struct Cfg {
 };
 
 // Builds the CFG of a function body (a `block`) or of a module's top-level statements.
-Cfg BuildCfg(const Source& src, TSNode body);
+Cfg BuildCfg(const Source& src, Node body);
 
 // Whether evaluating this node's own part (not nested blocks or definitions) can raise:
 // it calls something other than release()/notify(), awaits, or asserts.
-bool MayRaise(const Source& src, TSNode ast);
+bool MayRaise(const Source& src, Node ast);
 
 }  // namespace pyrace::lint

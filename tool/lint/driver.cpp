@@ -17,6 +17,7 @@
 
 #include "tool/lint/extract.h"
 #include "tool/lint/facts.h"
+#include "tool/lint/facts_cache.h"
 #include "tool/lint/files.h"
 #include "tool/lint/project.h"
 #include "tool/lint/rule.h"
@@ -69,16 +70,17 @@ struct Parsed {
   size_t lines = 0;
 };
 
-void ProcessFile(const std::string& path, bool parse_only, Parsed& p) {
+void ProcessFile(const std::string& path, bool parse_only, const FactsCache& cache, Parsed& p) {
   p.facts.path = path;
   if (!ReadFile(path, &p.text)) {
     p.facts.read_error = true;
     p.facts.read_error_message = path + ": cannot read file";
     return;
   }
+  if (!parse_only && cache.Load(path, p.text, &p.facts, &p.lines)) return;
   p.lines = static_cast<size_t>(std::count(p.text.begin(), p.text.end(), '\n'));
   Source src(path, p.text);
-  if (!src.Parse()) {
+  if (!src.Parse(/*flatten=*/!parse_only)) {
     p.facts.read_error = true;
     p.facts.read_error_message = path + ": parser failure";
     return;
@@ -86,6 +88,7 @@ void ProcessFile(const std::string& path, bool parse_only, Parsed& p) {
   p.facts.syntax_errors = src.SyntaxErrors();
   if (parse_only) return;
   ExtractFile(src, ModuleNameOf(path), p.facts);
+  cache.Store(path, p.text, p.facts, p.lines);
 }
 
 bool FindingLess(const Finding& a, const Finding& b) {
@@ -146,11 +149,12 @@ LintOutcome RunLint(const LintRequest& req) {
   std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
     return a.first != b.first ? a.first > b.first : a.second < b.second;
   });
+  const FactsCache cache(req.cache_dir);
   std::atomic<size_t> next{0};
   auto worker = [&] {
     for (size_t k = next++; k < order.size(); k = next++) {
       size_t i = order[k].second;
-      ProcessFile(files.python[i], req.parse_only, parsed[i]);
+      ProcessFile(files.python[i], req.parse_only, cache, parsed[i]);
     }
   };
   unsigned jobs = std::max(1u, std::min<unsigned>(req.jobs, static_cast<unsigned>(parsed.size())));

@@ -23,6 +23,9 @@ struct LintRequest {
   // Parse and report syntax errors only (PYR000): the floor the benchmark measures the
   // analysis against.
   bool parse_only = false;
+  // Where the per-file facts of unchanged files are kept between runs (facts_cache.h);
+  // empty: every file is parsed.
+  std::string cache_dir;
   // C/C++ sources (routed to the Clang checks, instrument/clang).
   std::string compile_commands_dir;
   std::vector<std::string> clang_args;

@@ -9,8 +9,8 @@ namespace {
 std::string Str(std::string_view v) { return std::string(v); }
 
 // The name a constructor call ends in: "threading.Lock" -> "Lock".
-std::string_view CalleeTail(const Source& src, TSNode call) {
-  TSNode fn = Field<"function">(call);
+std::string_view CalleeTail(const Source& src, Node call) {
+  Node fn = Field<"function">(call);
   if (Is<"attribute">(fn)) return src.Text(Field<"attribute">(fn));
   if (Is<"identifier">(fn)) return src.Text(fn);
   return {};
@@ -19,9 +19,9 @@ std::string_view CalleeTail(const Source& src, TSNode call) {
 // Whether statements can be nested in it: definitions, `with` statements and
 // assignment statements are found by descending through these only, never through the
 // expressions of a simple statement (lambdas aside, no definition lives in one).
-bool MayHoldStatements(TSNode n) {
-  if (ts_node_is_null(n)) return false;
-  const TSSymbol s = ts_node_symbol(n);  // one lookup: every walk asks this of every statement
+bool MayHoldStatements(Node n) {
+  if (n.IsNull()) return false;
+  const TSSymbol s = n.Symbol();
   return s == SymbolId<"block">() || s == SymbolId<"if_statement">() || s == SymbolId<"elif_clause">() ||
          s == SymbolId<"else_clause">() || s == SymbolId<"for_statement">() || s == SymbolId<"while_statement">() ||
          s == SymbolId<"try_statement">() || s == SymbolId<"except_clause">() ||
@@ -31,7 +31,7 @@ bool MayHoldStatements(TSNode n) {
 }
 
 // `Name` or `a.b.Name`: something a class can be called by.
-bool IsDottedName(TSNode n) {
+bool IsDottedName(Node n) {
   while (Is<"attribute">(n)) n = Field<"object">(n);
   return Is<"identifier">(n);
 }
@@ -61,10 +61,10 @@ Ctor CtorByName(std::string_view n) {
   return Ctor::kNone;
 }
 
-void CollectParams(const Source& src, TSNode params, std::set<std::string>& out, std::string* first) {
+void CollectParams(const Source& src, Node params, std::set<std::string>& out, std::string* first) {
   for (uint32_t i = 0; i < NamedCount(params); ++i) {
-    TSNode p = NamedChild(params, i);
-    TSNode id{};
+    Node p = NamedChild(params, i);
+    Node id{};
     if (Is<"identifier">(p)) {
       id = p;
     } else if (Is<"default_parameter">(p) || Is<"typed_default_parameter">(p)) {
@@ -74,7 +74,7 @@ void CollectParams(const Source& src, TSNode params, std::set<std::string>& out,
         if (Is<"identifier">(NamedChild(p, j))) { id = NamedChild(p, j); break; }
       }
     }
-    if (ts_node_is_null(id)) continue;
+    if (id.IsNull()) continue;
     if (first && first->empty() && i == 0 && !Is<"list_splat_pattern">(p) && !Is<"dictionary_splat_pattern">(p)) {
       *first = Str(src.Text(id));
     }
@@ -82,7 +82,7 @@ void CollectParams(const Source& src, TSNode params, std::set<std::string>& out,
   }
 }
 
-void TargetNames(const Source& src, TSNode t, std::set<std::string>& out) {
+void TargetNames(const Source& src, Node t, std::set<std::string>& out) {
   t = Unparen(t);
   if (Is<"identifier">(t)) {
     out.insert(Str(src.Text(t)));
@@ -99,16 +99,15 @@ struct LocalScan {
   std::set<std::string>& globals;
   std::set<std::string>& nonlocals;
   std::map<std::string, int> assign_count;
-  std::map<std::string, TSNode> single_value;
+  std::map<std::string, Node> single_value;
 
-  void Walk(TSNode n) {
-    ForEachNamed(n, [&](TSNode ch) { Visit(ch); });
+  void Walk(Node n) {
+    ForEachNamed(n, [&](Node ch) { Visit(ch); });
   }
 
-  void Visit(TSNode ch) {
+  void Visit(Node ch) {
     {
-      // One symbol lookup per node: this walk sees every node of every function.
-      const TSSymbol sym = ts_node_symbol(ch);
+      const TSSymbol sym = ch.Symbol();
       if (sym == SymbolId<"function_definition">() || sym == SymbolId<"class_definition">()) {
         locals.insert(Str(src.Text(Field<"name">(ch))));
         return;
@@ -120,14 +119,14 @@ struct LocalScan {
         return;
       }
       if (sym == SymbolId<"assignment">()) {
-        TSNode l = Unparen(Field<"left">(ch));
+        Node l = Unparen(Field<"left">(ch));
         std::set<std::string> names;
         TargetNames(src, l, names);
         for (const auto& nm : names) {
           locals.insert(nm);
           ++assign_count[nm];
         }
-        if (Is<"identifier">(l) && !ts_node_is_null(Field<"right">(ch))) {
+        if (Is<"identifier">(l) && !Field<"right">(ch).IsNull()) {
           single_value[Str(src.Text(l))] = Unparen(Field<"right">(ch));
         }
       } else if (sym == SymbolId<"augmented_assignment">()) {
@@ -143,7 +142,7 @@ struct LocalScan {
           assign_count[nm] += 2;
         }
       } else if (sym == SymbolId<"with_item">()) {
-        TSNode v = Field<"value">(ch);
+        Node v = Field<"value">(ch);
         if (Is<"as_pattern">(v)) {
           std::set<std::string> names;
           TargetNames(src, Field<"alias">(v), names);
@@ -153,15 +152,15 @@ struct LocalScan {
           }
         }
       } else if (sym == SymbolId<"except_clause">()) {
-        TSNode alias = Field<"alias">(ch);
-        if (!ts_node_is_null(alias)) TargetNames(src, alias, locals);
+        Node alias = Field<"alias">(ch);
+        if (!alias.IsNull()) TargetNames(src, alias, locals);
       } else if (sym == SymbolId<"named_expression">()) {
         std::string nm = Str(src.Text(Field<"name">(ch)));
         locals.insert(nm);
         assign_count[nm] += 2;
       } else if (sym == SymbolId<"import_statement">() || sym == SymbolId<"import_from_statement">()) {
         for (uint32_t j = 0; j < NamedCount(ch); ++j) {
-          TSNode x = NamedChild(ch, j);
+          Node x = NamedChild(ch, j);
           if (Is<"aliased_import">(x)) {
             locals.insert(Str(src.Text(Field<"alias">(x))));
           } else if (Is<"dotted_name">(x) && (sym == SymbolId<"import_statement">() || j > 0)) {
@@ -174,6 +173,31 @@ struct LocalScan {
     }
   }
 };
+
+// The facts of every file stay in memory until the project pass ends: vectors grown by
+// push_back give back their spare capacity (up to half of what they hold).
+template <class T>
+void Fit(std::vector<T>& v) {
+  v.shrink_to_fit();
+}
+void Fit(FunctionFacts& f) {
+  for (auto& a : f.acquires) Fit(a.held);
+  for (auto& c : f.calls) Fit(c.held);
+  for (auto& a : f.accesses) Fit(a.held);
+  for (auto& b : f.blocking) Fit(b.held);
+  for (auto& c : f.cond_ops) Fit(c.held);
+  Fit(f.acquires);
+  Fit(f.releases);
+  Fit(f.signal_releases);
+  Fit(f.calls);
+  Fit(f.accesses);
+  Fit(f.blocking);
+  Fit(f.cond_ops);
+  Fit(f.targets);
+  Fit(f.missed);
+  Fit(f.unheld);
+  Fit(f.doubles);
+}
 
 std::string ResolveRelative(const std::string& module, bool is_package, std::string_view spec) {
   size_t dots = 0;
@@ -199,7 +223,7 @@ class FileExtractor {
   }
 
   void Run() {
-    TSNode root = src_.root();
+    Node root = src_.root();
     ModuleLevel(root);
     std::sort(module_names_.begin(), module_names_.end());
     module_names_.erase(std::unique(module_names_.begin(), module_names_.end()), module_names_.end());
@@ -216,27 +240,29 @@ class FileExtractor {
     top.name = "<module>";
     top.pos = Pos{1, 1, 1, 1};
     AnalyzeFunction(mod, root, top);
+    Fit(top);
     out_.functions.push_back(std::move(top));
     Definitions(root, mod, "");
+    Fit(out_.functions);
   }
 
  private:
   // Imports, module-level names and constructor calls, and classes, including those
   // nested in top-level if/try blocks.
-  void ModuleLevel(TSNode block) {
-    ForEachNamed(block, [&](TSNode s) { ModuleStatement(s); });
+  void ModuleLevel(Node block) {
+    ForEachNamed(block, [&](Node s) { ModuleStatement(s); });
   }
 
-  void ModuleStatement(TSNode s) {
+  void ModuleStatement(Node s) {
     {
       if (Is<"import_statement">(s) || Is<"import_from_statement">(s)) {
         Imports(s);
       } else if (Is<"expression_statement">(s) && NamedCount(s) == 1 && Is<"assignment">(NamedChild(s, 0))) {
-        TSNode a = NamedChild(s, 0);
+        Node a = NamedChild(s, 0);
         std::set<std::string> names;
         TargetNames(src_, Field<"left">(a), names);
         module_names_.insert(module_names_.end(), names.begin(), names.end());
-        TSNode l = Unparen(Field<"left">(a));
+        Node l = Unparen(Field<"left">(a));
         if (Is<"identifier">(l)) {
           Scope tmp;
           tmp.src = &src_;
@@ -245,7 +271,7 @@ class FileExtractor {
           KeepCtor(out_.globals, Str(src_.Text(l)), CtorOf(tmp, Field<"right">(a)));
         }
       } else if (Is<"class_definition">(s) || Is<"decorated_definition">(s)) {
-        TSNode d = Is<"decorated_definition">(s) ? Field<"definition">(s) : s;
+        Node d = Is<"decorated_definition">(s) ? Field<"definition">(s) : s;
         if (Is<"class_definition">(d)) Class(d);
       } else if (Is<"if_statement">(s) || Is<"try_statement">(s) || Is<"with_statement">(s)) {
         ForEachBlock(s);
@@ -253,9 +279,9 @@ class FileExtractor {
     }
   }
 
-  void ForEachBlock(TSNode s) {
+  void ForEachBlock(Node s) {
     for (uint32_t i = 0; i < NamedCount(s); ++i) {
-      TSNode ch = NamedChild(s, i);
+      Node ch = NamedChild(s, i);
       if (Is<"block">(ch)) {
         ModuleLevel(ch);
       } else if (Is<"elif_clause">(ch) || Is<"else_clause">(ch) || Is<"except_clause">(ch) ||
@@ -265,10 +291,10 @@ class FileExtractor {
     }
   }
 
-  void Imports(TSNode s) {
+  void Imports(Node s) {
     if (Is<"import_statement">(s)) {
       for (uint32_t j = 0; j < NamedCount(s); ++j) {
-        TSNode x = NamedChild(s, j);
+        Node x = NamedChild(s, j);
         if (Is<"aliased_import">(x)) {
           out_.imports[Str(src_.Text(Field<"alias">(x)))] = Import{Str(src_.Text(Field<"name">(x))), ""};
         } else if (Is<"dotted_name">(x)) {
@@ -279,11 +305,11 @@ class FileExtractor {
       }
       return;
     }
-    TSNode modnode = Field<"module_name">(s);
+    Node modnode = Field<"module_name">(s);
     std::string mod = ResolveRelative(out_.module, is_package_, src_.Text(modnode));
     for (uint32_t j = 0; j < NamedCount(s); ++j) {
-      TSNode x = NamedChild(s, j);
-      if (ts_node_eq(x, modnode)) continue;
+      Node x = NamedChild(s, j);
+      if (x == modnode) continue;
       if (Is<"aliased_import">(x)) {
         out_.imports[Str(src_.Text(Field<"alias">(x)))] = Import{mod, Str(src_.Text(Field<"name">(x)))};
       } else if (Is<"dotted_name">(x)) {
@@ -293,28 +319,28 @@ class FileExtractor {
     }
   }
 
-  void Class(TSNode c) {
+  void Class(Node c) {
     ClassFacts cf;
     cf.name = Str(src_.Text(Field<"name">(c)));
-    TSNode sup = Field<"superclasses">(c);
+    Node sup = Field<"superclasses">(c);
     for (uint32_t i = 0; i < NamedCount(sup); ++i) {
-      TSNode b = NamedChild(sup, i);
+      Node b = NamedChild(sup, i);
       if (!Is<"keyword_argument">(b)) cf.bases.push_back(Str(src_.Text(b)));
     }
-    TSNode body = Field<"body">(c);
+    Node body = Field<"body">(c);
     Scope tmp;
     tmp.src = &src_;
     tmp.file = &out_;
     tmp.class_name = cf.name;
-    ForEachNamed(body, [&](TSNode s) {
+    ForEachNamed(body, [&](Node s) {
       if (Is<"expression_statement">(s) && NamedCount(s) == 1 && Is<"assignment">(NamedChild(s, 0))) {
-        TSNode a = NamedChild(s, 0);
-        TSNode l = Unparen(Field<"left">(a));
+        Node a = NamedChild(s, 0);
+        Node l = Unparen(Field<"left">(a));
         if (Is<"identifier">(l)) {
           KeepCtor(cf.attrs, Str(src_.Text(l)), CtorOf(tmp, Field<"right">(a)));
         }
       }
-      TSNode d = Is<"decorated_definition">(s) ? Field<"definition">(s) : s;
+      Node d = Is<"decorated_definition">(s) ? Field<"definition">(s) : s;
       if (Is<"function_definition">(d)) {
         cf.methods.push_back(Str(src_.Text(Field<"name">(d))));
         std::string self;
@@ -328,11 +354,11 @@ class FileExtractor {
   }
 
   // self.X = Lock() anywhere in a method body.
-  void SelfAttrCtors(TSNode n, const Scope& sc, ClassFacts& cf) {
-    ForEachNamed(n, [&](TSNode ch) {
+  void SelfAttrCtors(Node n, const Scope& sc, ClassFacts& cf) {
+    ForEachNamed(n, [&](Node ch) {
       if (Is<"function_definition">(ch) || Is<"class_definition">(ch) || Is<"lambda">(ch)) return;
       if (Is<"assignment">(ch)) {
-        TSNode l = Unparen(Field<"left">(ch));
+        Node l = Unparen(Field<"left">(ch));
         if (Is<"attribute">(l) && Is<"identifier">(Field<"object">(l)) && !sc.self_name.empty() &&
             src_.Text(Field<"object">(l)) == sc.self_name) {
           CtorInfo ci = CtorOf(sc, Field<"right">(ch));
@@ -346,9 +372,9 @@ class FileExtractor {
   }
 
   // Every function and method (nested ones too) with its own scope and dataflow.
-  void Definitions(TSNode n, const Scope& parent, const std::string& class_name) {
-    ForEachNamed(n, [&](TSNode ch) {
-      TSNode d = Is<"decorated_definition">(ch) ? Field<"definition">(ch) : ch;
+  void Definitions(Node n, const Scope& parent, const std::string& class_name) {
+    ForEachNamed(n, [&](Node ch) {
+      Node d = Is<"decorated_definition">(ch) ? Field<"definition">(ch) : ch;
       if (Is<"function_definition">(d)) {
         Function(d, parent, class_name);
         return;
@@ -363,7 +389,7 @@ class FileExtractor {
     });
   }
 
-  void Function(TSNode d, const Scope& parent, const std::string& class_name) {
+  void Function(Node d, const Scope& parent, const std::string& class_name) {
     Scope sc;
     sc.src = &src_;
     sc.file = &out_;
@@ -377,7 +403,7 @@ class FileExtractor {
     if (is_method) {
       sc.class_name = class_name;
       bool is_static = false;
-      TSNode p = ts_node_parent(d);
+      Node p = d.Parent();
       if (Is<"decorated_definition">(p)) {
         for (uint32_t i = 0; i < NamedCount(p); ++i) {
           if (Is<"decorator">(NamedChild(p, i)) && src_.Text(NamedChild(p, i)) == "@staticmethod") is_static = true;
@@ -390,7 +416,7 @@ class FileExtractor {
       sc.self_name = parent.self_name;
     }
     LocalScan ls{src_, sc.locals, sc.globals, sc.nonlocals, {}, {}};
-    TSNode body = Field<"body">(d);
+    Node body = Field<"body">(d);
     ls.Walk(body);
     if (!is_method && !parent.class_name.empty() && sc.locals.count(sc.self_name)) sc.self_name.clear();
     // lock = self._lock: a local alias of a lock that outlives the call.
@@ -398,7 +424,7 @@ class FileExtractor {
       if (cnt != 1 || sc.globals.count(nm)) continue;
       auto it = ls.single_value.find(nm);
       if (it == ls.single_value.end()) continue;
-      TSNode v = it->second;
+      Node v = it->second;
       if (Is<"attribute">(v) || Is<"identifier">(v)) {
         Ref r = sc.RefOf(v);
         if (r.kind != RefKind::kOther && r.kind != RefKind::kLocal) sc.aliases[nm] = r;
@@ -418,18 +444,19 @@ class FileExtractor {
     }
     WithAsCtors(body, sc, f);
     AnalyzeFunction(sc, body, f);
+    Fit(f);
     out_.functions.push_back(std::move(f));
     Definitions(body, sc, "");
   }
 
   // `with ThreadPoolExecutor() as ex:` types ex.
-  void WithAsCtors(TSNode n, const Scope& sc, FunctionFacts& f) {
-    ForEachNamed(n, [&](TSNode ch) {
+  void WithAsCtors(Node n, const Scope& sc, FunctionFacts& f) {
+    ForEachNamed(n, [&](Node ch) {
       if (Is<"function_definition">(ch) || Is<"class_definition">(ch) || Is<"lambda">(ch)) return;
       if (Is<"with_item">(ch)) {
-        TSNode v = Field<"value">(ch);
+        Node v = Field<"value">(ch);
         if (Is<"as_pattern">(v)) {
-          TSNode alias = Unparen(Field<"alias">(v));
+          Node alias = Unparen(Field<"alias">(v));
           if (Is<"as_pattern_target">(alias) && NamedCount(alias) == 1) alias = NamedChild(alias, 0);
           CtorInfo ci = CtorOf(sc, NamedChild(v, 0));
           if (ci.kind != Ctor::kNone && Is<"identifier">(alias)) f.local_ctors[Str(src_.Text(alias))] = ci;
@@ -451,7 +478,7 @@ bool Scope::IsModuleName(const std::string& name) const {
   return std::binary_search(file->module_names.begin(), file->module_names.end(), name);
 }
 
-Ref Scope::RefOf(TSNode e) const {
+Ref Scope::RefOf(Node e) const {
   e = Unparen(e);
   Ref r;
   r.text = Str(src->Text(e));
@@ -487,7 +514,7 @@ Ref Scope::RefOf(TSNode e) const {
     return r;
   }
   if (Is<"attribute">(e)) {
-    TSNode obj = Unparen(Field<"object">(e));
+    Node obj = Unparen(Field<"object">(e));
     std::string attr = Str(src->Text(Field<"attribute">(e)));
     if (Is<"identifier">(obj)) {
       std::string o = Str(src->Text(obj));
@@ -538,7 +565,7 @@ Ref Scope::RefOf(TSNode e) const {
   return r;
 }
 
-std::optional<Callee> Scope::CalleeOf(TSNode fn) const {
+std::optional<Callee> Scope::CalleeOf(Node fn) const {
   fn = Unparen(fn);
   Callee c;
   c.text = Str(src->Text(fn));
@@ -548,7 +575,7 @@ std::optional<Callee> Scope::CalleeOf(TSNode fn) const {
     return c;
   }
   if (!Is<"attribute">(fn)) return std::nullopt;
-  TSNode obj = Unparen(Field<"object">(fn));
+  Node obj = Unparen(Field<"object">(fn));
   std::string m = Str(src->Text(Field<"attribute">(fn)));
   // A method of an object the code assigned: `stats.hit`, `self.nw.update`, `w.run`.
   auto object_method = [&]() -> std::optional<Callee> {
@@ -584,14 +611,14 @@ std::optional<Callee> Scope::CalleeOf(TSNode fn) const {
   return object_method();
 }
 
-CtorInfo CtorOf(const Scope& scope, TSNode expr) {
+CtorInfo CtorOf(const Scope& scope, Node expr) {
   CtorInfo ci;
   expr = Unparen(expr);
   if (!Is<"call">(expr)) return ci;
   const Source& src = *scope.src;
   ci.kind = CtorByName(CalleeTail(src, expr));
   if (ci.kind == Ctor::kNone) {
-    TSNode fn = Unparen(Field<"function">(expr));
+    Node fn = Unparen(Field<"function">(expr));
     if (Is<"attribute">(fn) && src.Text(Field<"attribute">(fn)) == "submit") {
       ci.kind = Ctor::kSubmitted;
       ci.arg = scope.RefOf(Field<"object">(fn));
@@ -603,9 +630,9 @@ CtorInfo CtorOf(const Scope& scope, TSNode expr) {
     return ci;
   }
   if (ci.kind == Ctor::kQueue) {
-    TSNode al = Field<"arguments">(expr);
+    Node al = Field<"arguments">(expr);
     for (uint32_t i = 0; i < NamedCount(al); ++i) {
-      TSNode a = NamedChild(al, i);
+      Node a = NamedChild(al, i);
       if (Is<"comment">(a)) continue;
       if (Is<"keyword_argument">(a)) {
         if (src.Text(Field<"name">(a)) == "maxsize") ci.bounded = src.Text(Field<"value">(a)) != "0";
@@ -616,9 +643,9 @@ CtorInfo CtorOf(const Scope& scope, TSNode expr) {
     }
   }
   if (ci.kind == Ctor::kCondition) {
-    TSNode al = Field<"arguments">(expr);
+    Node al = Field<"arguments">(expr);
     for (uint32_t i = 0; i < NamedCount(al); ++i) {
-      TSNode a = NamedChild(al, i);
+      Node a = NamedChild(al, i);
       if (Is<"keyword_argument">(a)) {
         if (src.Text(Field<"name">(a)) == "lock") ci.arg = scope.RefOf(Field<"value">(a));
         continue;

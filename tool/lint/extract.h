@@ -30,18 +30,18 @@ struct Scope {
 
   // The lock/object identity an expression names, if it is a name or an attribute chain
   // we can identify; other expressions get a function-scoped kOther identity.
-  Ref RefOf(TSNode expr) const;
-  std::optional<Callee> CalleeOf(TSNode fn) const;
+  Ref RefOf(Node expr) const;
+  std::optional<Callee> CalleeOf(Node fn) const;
   bool IsLocal(const std::string& name) const { return locals.count(name) && !globals.count(name); }
   bool IsModuleName(const std::string& name) const;
 };
 
-CtorInfo CtorOf(const Scope& scope, TSNode expr);
+CtorInfo CtorOf(const Scope& scope, Node expr);
 
 // Reads one parsed file into facts. `module` is its dotted module name.
 void ExtractFile(const Source& src, const std::string& module, FileFacts& out);
 
 // Runs the CFG and lock-state dataflow over one function body and appends its facts.
-void AnalyzeFunction(const Scope& scope, TSNode body, FunctionFacts& out);
+void AnalyzeFunction(const Scope& scope, Node body, FunctionFacts& out);
 
 }  // namespace pyrace::lint

@@ -70,7 +70,7 @@ std::vector<std::string> SplitCodes(const std::vector<std::string>& in) {
 int LintMain(int argc, char** argv) {
   CLI::App app{"pyrace lint: static detection of lock misuse and races in Python (and C/C++) sources", "pyrace lint"};
   std::vector<std::string> paths, select, ignore, exclude, clang_args;
-  std::string format, baseline, write_baseline, config_path, build_dir, output_path;
+  std::string format, baseline, write_baseline, config_path, build_dir, output_path, cache_dir;
   bool list_rules = false, no_gitignore = false, color = false, quiet = false, parse_only = false;
   unsigned jobs = 2;
   app.add_option("paths", paths, "Files and directories to lint");
@@ -88,6 +88,8 @@ int LintMain(int argc, char** argv) {
   app.add_flag("--color", color, "Colour the text report");
   app.add_flag("-q,--quiet", quiet, "Print nothing when there are no findings");
   app.add_flag("--list-rules", list_rules, "List the rules and exit");
+  app.add_option("--cache-dir", cache_dir,
+                 "Keep the facts of each file in DIR and reuse them while the file, its path and the linter are unchanged");
   app.add_flag("--parse-only", parse_only, "Only parse the Python files and report syntax errors (PYR000)");
   app.allow_extras(false);
   // Everything after `--` goes to the C/C++ compiler.
@@ -134,6 +136,7 @@ int LintMain(int argc, char** argv) {
   req.respect_gitignore = !no_gitignore;
   req.jobs = jobs;
   req.parse_only = parse_only;
+  req.cache_dir = cache_dir;
   req.compile_commands_dir = build_dir;
   req.clang_args = clang_args;
   for (const auto& s : req.select) {

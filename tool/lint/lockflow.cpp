@@ -50,7 +50,7 @@ class LockFlow {
  public:
   LockFlow(const Scope& scope, FunctionFacts& out) : s_(scope), src_(*scope.src), out_(out) {}
 
-  void Run(TSNode body) {
+  void Run(Node body) {
     cfg_ = BuildCfg(src_, body);
     ops_ = ScanOps(s_, cfg_);
     if (cfg_.truncated) return;
@@ -233,8 +233,8 @@ class LockFlow {
     return r;
   }
 
-  int16_t SiteOrdinalAt(TSNode test) {
-    TSNode t = Unparen(test);
+  int16_t SiteOrdinalAt(Node test) {
+    Node t = Unparen(test);
     while (Is<"not_operator">(t)) t = Unparen(Field<"argument">(t));
     Pos pos = src_.PosOf(t);
     for (size_t i = 0; i < acquire_sites_.size(); ++i) {
@@ -303,14 +303,14 @@ class LockFlow {
   std::vector<Ref> Held(int id, const StateSet& states, size_t with_items) {
     std::vector<Ref> held;
     const CfgNode& n = cfg_.nodes[id];
-    for (TSNode v : n.with_values) held.push_back(s_.RefOf(v));
+    for (Node v : n.with_values) held.push_back(s_.RefOf(v));
     // Items before this one in the same with statement are held too.
     if (with_items > 0) {
       size_t k = 0;
       for (uint32_t i = 0; i < NamedCount(n.ast) && k < with_items; ++i) {
-        TSNode it = NamedChild(n.ast, i);
+        Node it = NamedChild(n.ast, i);
         if (!Is<"with_item">(it)) continue;
-        TSNode v = Field<"value">(it);
+        Node v = Field<"value">(it);
         if (Is<"as_pattern">(v)) v = NamedChild(v, 0);
         held.push_back(s_.RefOf(Unparen(v)));
         ++k;
@@ -329,7 +329,7 @@ class LockFlow {
   }
 
   bool AnyWithHolds(int id, const Ref& r) {
-    for (TSNode v : cfg_.nodes[id].with_values) {
+    for (Node v : cfg_.nodes[id].with_values) {
       if (s_.RefOf(v) == r) return true;
     }
     return false;
@@ -380,7 +380,7 @@ class LockFlow {
       if (ni.test_lock < 0 || in_[id].empty()) continue;
       AcquireFact f;
       f.ref = locks_[ni.test_lock];
-      TSNode t = Unparen(cfg_.nodes[id].ast);
+      Node t = Unparen(cfg_.nodes[id].ast);
       while (Is<"not_operator">(t)) t = Unparen(Field<"argument">(t));
       f.pos = src_.PosOf(t);
       f.held = Held(static_cast<int>(id), in_[id], 0);
@@ -485,11 +485,11 @@ class LockFlow {
     // before it in the try does), the handler releases a lock that is not held.
     int t = cfg_.nodes[id].try_stmt;
     if (t >= 0) {
-      TSNode body = Field<"body">(cfg_.trys[t].node);
-      uint32_t b = ts_node_start_byte(body), e = ts_node_end_byte(body);
+      Node body = Field<"body">(cfg_.trys[t].node);
+      uint32_t b = body.StartByte(), e = body.EndByte();
       for (size_t i = 0; i < acquire_nodes_.size(); ++i) {
-        TSNode a = cfg_.nodes[acquire_nodes_[i]].stmt;
-        if (ts_node_start_byte(a) >= b && ts_node_end_byte(a) <= e && SameLockAt(acquire_nodes_[i], op.lock)) {
+        Node a = cfg_.nodes[acquire_nodes_[i]].stmt;
+        if (a.StartByte() >= b && a.EndByte() <= e && SameLockAt(acquire_nodes_[i], op.lock)) {
           f.try_acquire = true;
           f.acquire = acquire_sites_[i];
           break;
@@ -558,7 +558,7 @@ class LockFlow {
 
 }  // namespace
 
-void AnalyzeFunction(const Scope& scope, TSNode body, FunctionFacts& out) {
+void AnalyzeFunction(const Scope& scope, Node body, FunctionFacts& out) {
   LockFlow(scope, out).Run(body);
 }
 

@@ -7,33 +7,33 @@
 namespace pyrace::lint {
 namespace {
 
-bool IsBoundary(TSNode n) {
+bool IsBoundary(Node n) {
   return Is<"block">(n) || Is<"function_definition">(n) || Is<"class_definition">(n) ||
          Is<"lambda">(n) || Is<"decorated_definition">(n);
 }
 
-std::string_view AttrName(const Source& src, TSNode call) {
-  TSNode fn = Field<"function">(call);
+std::string_view AttrName(const Source& src, Node call) {
+  Node fn = Field<"function">(call);
   if (!Is<"attribute">(fn)) return {};
   return src.Text(Field<"attribute">(fn));
 }
 
 struct Args {
-  std::vector<TSNode> positional;
-  std::map<std::string, TSNode> keywords;
+  std::vector<Node> positional;
+  std::map<std::string, Node> keywords;
   bool has_splat = false;
 };
 
-Args ArgsOf(const Source& src, TSNode call) {
+Args ArgsOf(const Source& src, Node call) {
   Args a;
-  TSNode al = Field<"arguments">(call);
+  Node al = Field<"arguments">(call);
   if (Is<"generator_expression">(al)) {
     a.positional.push_back(al);  // f(x for x in y): one positional argument
     return a;
   }
   if (!Is<"argument_list">(al)) return a;
   for (uint32_t i = 0; i < NamedCount(al); ++i) {
-    TSNode ch = NamedChild(al, i);
+    Node ch = NamedChild(al, i);
     if (Is<"comment">(ch)) continue;
     if (Is<"keyword_argument">(ch)) {
       a.keywords[std::string(src.Text(Field<"name">(ch)))] = Field<"value">(ch);
@@ -46,11 +46,11 @@ Args ArgsOf(const Source& src, TSNode call) {
   return a;
 }
 
-bool IsTrue(const Source& src, TSNode n) {
+bool IsTrue(const Source& src, Node n) {
   std::string_view t = src.Text(n);
   return t == "True" || t == "1";
 }
-bool IsNoTimeout(const Source& src, TSNode n) {
+bool IsNoTimeout(const Source& src, Node n) {
   std::string_view t = src.Text(n);
   return t == "None" || t == "-1";
 }
@@ -135,26 +135,26 @@ class OpScanner {
       return;
     }
     cur_ = id;
-    skip_call_ = TSNode{};
+    skip_call_ = Node{};
     if (n.kind == CfgKind::kCond) ClassifyTest(id);
     if (n.kind == CfgKind::kHandler) {
-      TSNode v = Field<"value">(n.ast);
-      if (!ts_node_is_null(v)) Visit(v);
-      TSNode alias = Field<"alias">(n.ast);
-      if (!ts_node_is_null(alias)) ni.assigned.emplace_back(src_.Text(alias));
+      Node v = Field<"value">(n.ast);
+      if (!v.IsNull()) Visit(v);
+      Node alias = Field<"alias">(n.ast);
+      if (!alias.IsNull()) ni.assigned.emplace_back(src_.Text(alias));
       return;
     }
     if (Is<"with_clause">(n.ast)) {
       ScanWith(id);
       return;
     }
-    if (Is<"for_statement">(n.stmt) && n.kind == CfgKind::kStmt && ts_node_eq(n.ast, Field<"right">(n.stmt))) {
+    if (Is<"for_statement">(n.stmt) && n.kind == CfgKind::kStmt && n.ast == Field<"right">(n.stmt)) {
       Visit(n.ast);
       Targets(Field<"left">(n.stmt), ni.assigned, false);
       return;
     }
     if (Is<"decorated_definition">(n.ast) || Is<"function_definition">(n.ast) || Is<"class_definition">(n.ast)) {
-      TSNode def = Is<"decorated_definition">(n.ast) ? Field<"definition">(n.ast) : n.ast;
+      Node def = Is<"decorated_definition">(n.ast) ? Field<"definition">(n.ast) : n.ast;
       ni.assigned.emplace_back(src_.Text(Field<"name">(def)));
       return;
     }
@@ -165,7 +165,7 @@ class OpScanner {
     const CfgNode& n = cfg_.nodes[id];
     NodeOps& ni = info_[id];
     ni.is_while_test = Is<"while_statement">(n.stmt);
-    TSNode t = Unparen(n.ast);
+    Node t = Unparen(n.ast);
     bool positive = true;
     while (Is<"not_operator">(t)) {
       positive = !positive;
@@ -201,10 +201,10 @@ class OpScanner {
     const CfgNode& n = cfg_.nodes[id];
     size_t item = 0;
     for (uint32_t i = 0; i < NamedCount(n.ast); ++i) {
-      TSNode it = NamedChild(n.ast, i);
+      Node it = NamedChild(n.ast, i);
       if (!Is<"with_item">(it)) continue;
-      TSNode v = Field<"value">(it);
-      TSNode alias{};
+      Node v = Field<"value">(it);
+      Node alias{};
       if (Is<"as_pattern">(v)) {
         alias = Field<"alias">(v);
         v = NamedChild(v, 0);
@@ -218,16 +218,16 @@ class OpScanner {
       op.pos = src_.PosOf(v);
       op.with_index = item++;
       info_[id].ops.push_back(std::move(op));
-      if (!ts_node_is_null(alias)) Targets(alias, info_[id].assigned, false);
+      if (!alias.IsNull()) Targets(alias, info_[id].assigned, false);
     }
   }
 
   void Add(Op op) { info_[cur_].ops.push_back(std::move(op)); }
 
   // Post-order walk of what a node evaluates: arguments before the call that uses them.
-  void Visit(TSNode n) {
-    if (ts_node_is_null(n) || IsBoundary(n)) return;
-    const TSSymbol sym = ts_node_symbol(n);  // looked up once: every expression node comes here
+  void Visit(Node n) {
+    if (n.IsNull() || IsBoundary(n)) return;
+    const TSSymbol sym = n.Symbol();
     if (sym == SymbolId<"assignment">() || sym == SymbolId<"augmented_assignment">()) {
       Assignment(n);
       return;
@@ -262,11 +262,11 @@ class OpScanner {
       for (uint32_t i = 0; i < NamedCount(n); ++i) Targets(NamedChild(n, i), info_[cur_].assigned, true);
       return;
     }
-    ForEachNamed(n, [&](TSNode ch) { Visit(ch); });
+    ForEachNamed(n, [&](Node ch) { Visit(ch); });
   }
 
   // Assignment targets: records writes and the names whose tests must be forgotten.
-  void Targets(TSNode t, std::vector<std::string>& assigned, bool record_access) {
+  void Targets(Node t, std::vector<std::string>& assigned, bool record_access) {
     t = Unparen(t);
     if (Is<"identifier">(t)) {
       std::string name(src_.Text(t));
@@ -282,7 +282,7 @@ class OpScanner {
       return;
     }
     if (Is<"subscript">(t)) {
-      TSNode base = Unparen(Field<"value">(t));
+      Node base = Unparen(Field<"value">(t));
       assigned.emplace_back(src_.Text(base));
       if (record_access) {
         // d[k] = v mutates the container d: a write of d.
@@ -300,11 +300,11 @@ class OpScanner {
     for (uint32_t i = 0; i < NamedCount(t); ++i) Targets(NamedChild(t, i), assigned, record_access);
   }
 
-  void Assignment(TSNode n) {
-    TSNode left = Field<"left">(n);
-    TSNode right = Field<"right">(n);
+  void Assignment(Node n) {
+    Node left = Field<"left">(n);
+    Node right = Field<"right">(n);
     bool aug = Is<"augmented_assignment">(n);
-    TSNode r = Unparen(right);
+    Node r = Unparen(right);
     if (!aug && Is<"call">(r) && AttrName(src_, r) == "acquire" && Is<"identifier">(Unparen(left))) {
       Args a = ArgsOf(src_, r);
       VisitArgs(r);
@@ -323,9 +323,9 @@ class OpScanner {
       info_[cur_].assigned.emplace_back(src_.Text(Unparen(left)));
       return;
     }
-    if (!ts_node_is_null(right)) Visit(right);
+    if (!right.IsNull()) Visit(right);
     if (aug) {
-      TSNode t = Unparen(left);
+      Node t = Unparen(left);
       info_[cur_].assigned.emplace_back(src_.Text(t));
       if (Is<"identifier">(t)) {
         GlobalWrite(t, true);
@@ -345,17 +345,17 @@ class OpScanner {
     lock_acquired_[op.lock] = true;
   }
 
-  void VisitArgs(TSNode call) {
-    TSNode al = Field<"arguments">(call);
-    if (!ts_node_is_null(al)) Visit(al);
+  void VisitArgs(Node call) {
+    Node al = Field<"arguments">(call);
+    if (!al.IsNull()) Visit(al);
   }
 
   // self.X as a data access (reads and writes of attributes of the method's object), and
   // X of an object reached from a module-level name or from self (`stats.count`,
   // `self.nw.items`), which the project pass names by the object's class.
-  bool SelfAccess(TSNode attr, bool write, bool aug) {
+  bool SelfAccess(Node attr, bool write, bool aug) {
     if (s_.is_module) return false;
-    TSNode obj = Unparen(Field<"object">(attr));
+    Node obj = Unparen(Field<"object">(attr));
     Op op;
     if (Is<"identifier">(obj) && !s_.self_name.empty() && src_.Text(obj) == s_.self_name) {
       op.access.target = AccessTarget::kSelfAttr;
@@ -380,7 +380,7 @@ class OpScanner {
 
   // `container`: d[k] = v or d.append(x) mutates the object d names, which needs no
   // `global` declaration.
-  void GlobalAccess(TSNode id, bool write, bool aug, bool container = false) {
+  void GlobalAccess(Node id, bool write, bool aug, bool container = false) {
     if (s_.is_module) return;
     std::string name(src_.Text(id));
     Op op;
@@ -400,8 +400,8 @@ class OpScanner {
     op.access.pos = src_.PosOf(id);
     Add(std::move(op));
   }
-  void GlobalRead(TSNode id) { GlobalAccess(id, false, false); }
-  void GlobalWrite(TSNode id, bool aug) { GlobalAccess(id, true, aug); }
+  void GlobalRead(Node id) { GlobalAccess(id, false, false); }
+  void GlobalWrite(Node id, bool aug) { GlobalAccess(id, true, aug); }
 
   bool IsEnclosingLocal(const std::string& name) const {
     for (const Scope* p = s_.parent; p; p = p->parent) {
@@ -410,11 +410,11 @@ class OpScanner {
     return false;
   }
 
-  void Call(TSNode call) {
-    TSNode fn = Field<"function">(call);
+  void Call(Node call) {
+    Node fn = Field<"function">(call);
     Args a = ArgsOf(src_, call);
     if (Is<"attribute">(fn)) {
-      TSNode recv = Field<"object">(fn);
+      Node recv = Field<"object">(fn);
       std::string_view m = src_.Text(Field<"attribute">(fn));
       // The receiver of a mutator is written; of anything else, read.
       bool mutates = IsMutator(m) && SelfAccess(recv, true, false);
@@ -432,10 +432,10 @@ class OpScanner {
     if (Is<"identifier">(fn)) NameCall(call, std::string(src_.Text(fn)), a);
   }
 
-  void MethodCall(TSNode call, TSNode recv, std::string_view m, const Args& a) {
+  void MethodCall(Node call, Node recv, std::string_view m, const Args& a) {
     Pos pos = src_.PosOf(call);
     if (m == "acquire" || m == "release") {
-      if (ts_node_eq(call, skip_call_)) return;
+      if (call == skip_call_) return;
       int l = LockIndex(s_.RefOf(recv));
       if (l < 0) return;
       Op op;
@@ -511,11 +511,11 @@ class OpScanner {
     }
   }
 
-  void NameCall(TSNode call, const std::string& name, const Args& a) {
+  void NameCall(Node call, const std::string& name, const Args& a) {
     if (name == "sleep") {
       auto it = s_.file->imports.find("sleep");
       if (it != s_.file->imports.end() && it->second.module == "time") {
-        Blocking(BlockKind::kSleep, TSNode{}, call);
+        Blocking(BlockKind::kSleep, Node{}, call);
         return;
       }
     }
@@ -536,7 +536,7 @@ class OpScanner {
     }
   }
 
-  void ThreadCtor(TSNode call, std::string_view m, const Args& a) {
+  void ThreadCtor(Node call, std::string_view m, const Args& a) {
     auto t = a.keywords.find(m == "Timer" ? "function" : "target");
     if (t != a.keywords.end()) {
       Target(t->second, m == "Timer" ? TargetKind::kTimer : TargetKind::kThread, call, nullptr);
@@ -547,7 +547,7 @@ class OpScanner {
     }
   }
 
-  void Target(TSNode fnexpr, TargetKind kind, TSNode call, const TSNode* recv, std::string_view method = {}) {
+  void Target(Node fnexpr, TargetKind kind, Node call, const Node* recv, std::string_view method = {}) {
     fnexpr = Unparen(fnexpr);
     // functools.partial(f, ...) runs f.
     if (Is<"call">(fnexpr)) {
@@ -570,11 +570,11 @@ class OpScanner {
     Add(std::move(op));
   }
 
-  void Blocking(BlockKind kind, TSNode recv, TSNode call) {
+  void Blocking(BlockKind kind, Node recv, Node call) {
     Op op;
     op.kind = OpKind::kBlocking;
     op.blocking.kind = kind;
-    if (!ts_node_is_null(recv)) op.blocking.receiver = s_.RefOf(recv);
+    if (!recv.IsNull()) op.blocking.receiver = s_.RefOf(recv);
     op.blocking.callee_text = std::string(src_.Text(Field<"function">(call)));
     op.blocking.pos = src_.PosOf(call);
     Add(std::move(op));
@@ -594,7 +594,7 @@ class OpScanner {
   std::vector<std::vector<std::string>>& test_tokens_ = ops_.test_tokens;
   std::map<std::string, uint32_t> test_ids_;
   int cur_ = 0;
-  TSNode skip_call_{};
+  Node skip_call_{};
 };
 
 }  // namespace

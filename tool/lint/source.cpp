@@ -142,16 +142,7 @@ Source::Source(std::string path, std::string text)
   }
 }
 
-Source::~Source() {
-  // The tree's memory is the arena's (Parse): released without walking the tree.
-  for (auto& [chunk, bytes] : arena_) {
-    if (bytes == kChunkBytes && t_spare.size() < kSpareChunks) {
-      t_spare.push_back(chunk);
-    } else {
-      std::free(chunk);
-    }
-  }
-}
+Source::~Source() = default;
 
 namespace {
 
@@ -230,28 +221,45 @@ std::string IndentContinuationLines(const std::string& t) {
 
 }  // namespace
 
-bool Source::Parse() {
+// Releases a parse's arena chunks; standard ones are kept for the thread's next parse.
+static void ReleaseArena(std::vector<std::pair<char*, size_t>>& chunks) {
+  for (auto& [chunk, bytes] : chunks) {
+    if (bytes == kChunkBytes && t_spare.size() < kSpareChunks) {
+      t_spare.push_back(chunk);
+    } else {
+      std::free(chunk);
+    }
+  }
+  chunks.clear();
+}
+
+bool Source::Parse(bool flatten) {
   InstallAllocator();
+  std::vector<std::pair<char*, size_t>> chunks;
   ParseArena arena;
-  arena.chunks = &arena_;
+  arena.chunks = &chunks;
   ParseArena* outer = t_arena;
   t_arena = &arena;
   struct Restore {
     ParseArena* outer;
-    ~Restore() { t_arena = outer; }
-  } restore{outer};
+    std::vector<std::pair<char*, size_t>>* chunks;
+    ~Restore() {
+      t_arena = outer;
+      ReleaseArena(*chunks);  // the trees, the parser and the cursor live in it
+    }
+  } restore{outer, &chunks};
   TSParser* parser = ts_parser_new();
   if (!ts_parser_set_language(parser, PythonLanguage())) {
     ts_parser_delete(parser);
     return false;
   }
-  tree_ = ts_parser_parse_string(parser, nullptr, text_.data(), static_cast<uint32_t>(text_.size()));
-  if (tree_ && ts_node_has_error(ts_tree_root_node(tree_))) {
+  TSTree* tree = ts_parser_parse_string(parser, nullptr, text_.data(), static_cast<uint32_t>(text_.size()));
+  if (tree && ts_node_has_error(ts_tree_root_node(tree))) {
     std::string alt = IndentContinuationLines(text_);
     if (alt != text_) {
       TSTree* t2 = ts_parser_parse_string(parser, nullptr, alt.data(), static_cast<uint32_t>(alt.size()));
       if (t2 && !ts_node_has_error(ts_tree_root_node(t2))) {
-        tree_ = t2;  // the first tree stays in the arena until the Source goes
+        tree = t2;  // the first tree stays in the arena until it goes
         text_ = std::move(alt);
         line_starts_.assign(1, 0);
         for (uint32_t i = 0; i < text_.size(); ++i) {
@@ -261,7 +269,66 @@ bool Source::Parse() {
     }
   }
   ts_parser_delete(parser);
-  return tree_ != nullptr;
+  if (!tree) return false;
+  ReadSyntaxErrors(tree);
+  if (flatten) Flatten(tree);
+  return true;
+}
+
+// One preorder walk with a cursor, which steps through hidden nodes as the node API
+// does; the field of each node is the cursor's, the one ts_node_child_by_field_id
+// would find it by.
+void Source::Flatten(TSTree* tree) {
+  nodes_.clear();
+  nodes_.reserve(text_.size() / 3 + 16);
+  TSTreeCursor cur = ts_tree_cursor_new(ts_tree_root_node(tree));
+  std::vector<uint32_t> path;  // the current node and its ancestors
+  path.reserve(64);
+  auto add = [&] {
+    TSNode n = ts_tree_cursor_current_node(&cur);
+    FlatNode f;
+    f.start_byte = ts_node_start_byte(n);
+    f.end_byte = ts_node_end_byte(n);
+    TSPoint s = ts_node_start_point(n), e = ts_node_end_point(n);
+    f.start_row = s.row;
+    f.start_col = s.column;
+    f.end_row = e.row;
+    f.end_col = e.column;
+    f.symbol = ts_node_symbol(n);
+    f.field = ts_tree_cursor_current_field_id(&cur);
+    f.named = ts_node_is_named(n);
+    f.missing = ts_node_is_missing(n);
+    const uint32_t idx = static_cast<uint32_t>(nodes_.size());
+    if (!path.empty()) {
+      f.parent = idx - path.back();
+      nodes_[path.back()].named_count += f.named;
+    }
+    nodes_.push_back(f);
+    return idx;
+  };
+  path.push_back(add());
+  for (;;) {
+    if (ts_tree_cursor_goto_first_child(&cur)) {
+      nodes_[path.back()].has_children = 1;
+      path.push_back(add());
+      continue;
+    }
+    for (;;) {
+      const uint32_t prev = path.back();
+      path.pop_back();
+      if (path.empty()) {
+        ts_tree_cursor_delete(&cur);
+        return;
+      }
+      if (ts_tree_cursor_goto_next_sibling(&cur)) {
+        const uint32_t idx = add();
+        nodes_[prev].next = idx - prev;
+        path.push_back(idx);
+        break;
+      }
+      ts_tree_cursor_goto_parent(&cur);
+    }
+  }
 }
 
 std::string_view Source::Text(TSNode n) const {
@@ -269,6 +336,18 @@ std::string_view Source::Text(TSNode n) const {
   uint32_t b = ts_node_start_byte(n), e = ts_node_end_byte(n);
   if (b > text_.size() || e > text_.size() || e < b) return {};
   return std::string_view(text_).substr(b, e - b);
+}
+
+std::string_view Source::Text(Node n) const {
+  if (n.IsNull()) return {};
+  uint32_t b = n->start_byte, e = n->end_byte;
+  if (b > text_.size() || e > text_.size() || e < b) return {};
+  return std::string_view(text_).substr(b, e - b);
+}
+
+Pos Source::PosOf(Node n) const {
+  if (n.IsNull()) return {};
+  return Pos{n->start_row + 1, ColumnOf(n->start_row, n->start_col), n->end_row + 1, ColumnOf(n->end_row, n->end_col)};
 }
 
 uint32_t Source::ColumnOf(uint32_t row, uint32_t byte_col) const {
@@ -313,10 +392,11 @@ static bool FindError(TSNode n, TSNode* out) {
   return true;
 }
 
-std::vector<SyntaxError> Source::SyntaxErrors() const {
-  std::vector<SyntaxError> out;
+void Source::ReadSyntaxErrors(TSTree* tree) {
+  std::vector<SyntaxError>& out = syntax_errors_;
+  out.clear();
   TSNode err;
-  if (!FindError(root(), &err)) return out;
+  if (!FindError(ts_tree_root_node(tree), &err)) return;
   SyntaxError e;
   e.pos = PosOf(err);
   if (ts_node_is_missing(err)) {
@@ -329,11 +409,9 @@ std::vector<SyntaxError> Source::SyntaxErrors() const {
     e.message = "syntax error: cannot parse '" + std::string(t) + "'";
   }
   out.push_back(std::move(e));
-  return out;
 }
 
-
-TSNode Unparen(TSNode n) {
+Node Unparen(Node n) {
   while (Is<"parenthesized_expression">(n) && NamedCount(n) == 1) n = NamedChild(n, 0);
   return n;
 }

@@ -1,5 +1,6 @@
-// A parsed Python file: its text, line index and tree-sitter tree, with the small node
-// helpers every analysis uses (text of a node, its position, field access by name).
+// A parsed Python file: its text, line index and its tree-sitter tree as a flat node
+// array, with the small node helpers every analysis uses (text of a node, its position,
+// field access by name).
 #pragma once
 
 #include <tree_sitter/api.h>
@@ -32,6 +33,45 @@ struct SyntaxError {
   std::string message;
 };
 
+// One visible node of a parsed file (named or anonymous, as tree-sitter's node API
+// sees them: hidden grammar rules are flattened away), stored in preorder so that a
+// node's first child is the next entry. The extraction walks read these plain fields;
+// tree-sitter's node API recomputes them from the subtree on every call (ts_node_child
+// walks the children from the first, ts_node_child_by_field_id scans the field map),
+// which cost more than the walks themselves.
+struct FlatNode {
+  uint32_t start_byte = 0, end_byte = 0;
+  uint32_t start_row = 0, start_col = 0, end_row = 0, end_col = 0;  // byte columns
+  uint32_t next = 0;    // distance to the next sibling; 0: the last child
+  uint32_t parent = 0;  // distance back to the parent; 0: the root
+  uint32_t named_count = 0;  // named children
+  TSSymbol symbol = 0;
+  TSFieldId field = 0;  // the field this node fills in its parent; 0: none
+  uint8_t has_children : 1 = 0;
+  uint8_t named : 1 = 0;
+  uint8_t missing : 1 = 0;
+};
+
+// A node of a Source's flat tree; null by default. Valid while its Source lives.
+class Node {
+ public:
+  Node() = default;
+  explicit Node(const FlatNode* p) : p_(p) {}
+  bool IsNull() const { return p_ == nullptr; }
+  TSSymbol Symbol() const { return p_ ? p_->symbol : 0; }
+  const FlatNode* operator->() const { return p_; }
+  bool operator==(const Node& o) const { return p_ == o.p_; }
+  bool operator!=(const Node& o) const { return p_ != o.p_; }
+  Node FirstChild() const { return Node(p_ && p_->has_children ? p_ + 1 : nullptr); }
+  Node NextSibling() const { return Node(p_ && p_->next ? p_ + p_->next : nullptr); }
+  Node Parent() const { return Node(p_ && p_->parent ? p_ - p_->parent : nullptr); }
+  uint32_t StartByte() const { return p_ ? p_->start_byte : 0; }
+  uint32_t EndByte() const { return p_ ? p_->end_byte : 0; }
+
+ private:
+  const FlatNode* p_ = nullptr;
+};
+
 class Source {
  public:
   Source(std::string path, std::string text);
@@ -39,33 +79,38 @@ class Source {
   Source(const Source&) = delete;
   Source& operator=(const Source&) = delete;
 
-  // Parses the text; false only if tree-sitter itself failed (never for bad Python).
-  // tree-sitter's allocations during the parse come from this Source's arena (the tree
-  // lives exactly as long as the Source), so they are released at once, without a walk.
-  bool Parse();
+  // Parses the text and, with `flatten`, copies the tree into the flat node array
+  // (FlatNode); false only if tree-sitter itself failed (never for bad Python).
+  // tree-sitter's allocations during the parse come from an arena released whole when
+  // Parse returns, without a walk; syntax errors are read from the tree before it goes.
+  bool Parse(bool flatten = true);
 
   const std::string& path() const { return path_; }
   const std::string& text() const { return text_; }
-  TSNode root() const { return ts_tree_root_node(tree_); }
+  Node root() const { return nodes_.empty() ? Node() : Node(nodes_.data()); }
+  size_t node_count() const { return nodes_.size(); }
 
-  std::string_view Text(TSNode n) const;
-  Pos PosOf(TSNode n) const;
+  std::string_view Text(Node n) const;
+  Pos PosOf(Node n) const;
   std::string_view Line(uint32_t line) const;  // 1-based, without the newline
   uint32_t ColumnOf(uint32_t row, uint32_t byte_col) const;  // 0-based in, 1-based out
 
   // The first ERROR or MISSING node, if any, as a syntax error with its position.
-  std::vector<SyntaxError> SyntaxErrors() const;
+  const std::vector<SyntaxError>& SyntaxErrors() const { return syntax_errors_; }
 
  private:
+  std::string_view Text(TSNode n) const;
+  Pos PosOf(TSNode n) const;
+  void ReadSyntaxErrors(TSTree* tree);
+  void Flatten(TSTree* tree);
+
   std::string path_;
   std::string text_;
   std::vector<uint32_t> line_starts_;
-  TSTree* tree_ = nullptr;
-  std::vector<std::pair<char*, size_t>> arena_;  // chunks holding the parser's and the tree's memory
+  std::vector<FlatNode> nodes_;
+  std::vector<SyntaxError> syntax_errors_;
 };
 
-// Node helpers. tree-sitter's node types are stable strings; comparing them is cheap next
-// to the parse itself.
 // Node kinds and fields are compared by the grammar's numeric ids, looked up once per
 // name: `Is<"call">(n)`, `Field<"function">(n)`.
 template <size_t N>
@@ -87,35 +132,35 @@ TSFieldId FieldId() {
   return id;
 }
 template <Lit L>
-inline bool Is(TSNode n) {
-  return !ts_node_is_null(n) && ts_node_symbol(n) == SymbolId<L>();
+inline bool Is(Node n) {
+  return !n.IsNull() && n.Symbol() == SymbolId<L>();
+}
+// The first child filling the field, as ts_node_child_by_field_id finds it.
+inline Node FieldChild(Node n, TSFieldId id) {
+  for (Node c = n.FirstChild(); !c.IsNull(); c = c.NextSibling()) {
+    if (c->field == id) return c;
+  }
+  return Node();
 }
 template <Lit L>
-inline TSNode Field(TSNode n) {
-  if (ts_node_is_null(n)) return n;
-  return ts_node_child_by_field_id(n, FieldId<L>());
+inline Node Field(Node n) {
+  return FieldChild(n, FieldId<L>());
 }
-inline uint32_t NamedCount(TSNode n) { return ts_node_is_null(n) ? 0 : ts_node_named_child_count(n); }
-inline TSNode NamedChild(TSNode n, uint32_t i) { return ts_node_named_child(n, i); }
-// Calls f(child) for each named child. ts_node_named_child(i) walks from the first
-// child, so indexed loops are quadratic on long blocks; a cursor is linear.
+inline uint32_t NamedCount(Node n) { return n.IsNull() ? 0 : n->named_count; }
+inline Node NamedChild(Node n, uint32_t i) {
+  for (Node c = n.FirstChild(); !c.IsNull(); c = c.NextSibling()) {
+    if (c->named && i-- == 0) return c;
+  }
+  return Node();
+}
+// Calls f(child) for each named child.
 template <class F>
-void ForEachNamed(TSNode n, F&& f) {
-  uint32_t c = NamedCount(n);
-  if (c <= 6) {
-    for (uint32_t i = 0; i < c; ++i) f(ts_node_named_child(n, i));
-    return;
+void ForEachNamed(Node n, F&& f) {
+  for (Node c = n.FirstChild(); !c.IsNull(); c = c.NextSibling()) {
+    if (c->named) f(c);
   }
-  TSTreeCursor cur = ts_tree_cursor_new(n);
-  if (ts_tree_cursor_goto_first_child(&cur)) {
-    do {
-      TSNode ch = ts_tree_cursor_current_node(&cur);
-      if (ts_node_is_named(ch)) f(ch);
-    } while (ts_tree_cursor_goto_next_sibling(&cur));
-  }
-  ts_tree_cursor_delete(&cur);
 }
 // Strips parentheses around an expression.
-TSNode Unparen(TSNode n);
+Node Unparen(Node n);
 
 }  // namespace pyrace::lint

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The `pyrace lint` command-line contract: exit codes, select/ignore, suppression
-comments, [tool.pyrace] in pyproject.toml, baselines, .gitignore, output formats, and
-files that do not parse next to files that do."""
+comments, [tool.pyrace] in pyproject.toml, baselines, .gitignore, output formats, files
+that do not parse next to files that do, and the facts cache."""
 import argparse
 import json
 import os
@@ -201,6 +201,34 @@ def main():
         r = run(b, ["seed_fixed.py", "--select", "PYR010", "--format", "json"], tmp)
         check("--select PYR010 reports its sleep under the lock",
               r.returncode == 1 and rules(r) == [("PYR010", "seed_fixed.py", 22)], r.stdout + r.stderr)
+
+        # --cache-dir: an unchanged file's facts are read back instead of parsed (an entry
+        # is written only on a miss, so a hit leaves it as it was); a changed file is a
+        # miss; a damaged entry is a miss too, never an error.
+        cdir = f"{tmp}/cache"
+        write(f"{tmp}/cached/bug.py", BUG)
+        write(f"{tmp}/cached/clean.py", CLEAN)
+        args = ["cached", "--format", "json", "--cache-dir", cdir]
+        r1 = run(b, args, tmp)
+        entries = lambda: sorted(os.path.join(d, n) for d, _, ns in os.walk(cdir) for n in ns)
+        cold = {e: os.stat(e).st_ino for e in entries()}
+        check("cold run: one cache entry per file", r1.returncode == 1 and len(cold) == 2, r1.stdout + r1.stderr + str(cold))
+        r2 = run(b, args, tmp)
+        check("warm run: the same report from the cache", r2.returncode == 1 and r2.stdout == r1.stdout
+              and rules(r2) == [("PYR001", "cached/bug.py", 5)], r2.stdout + r2.stderr)
+        check("warm run: entries read, not rewritten", {e: os.stat(e).st_ino for e in entries()} == cold, str(entries()))
+        r3 = run(b, ["cached", "--format", "json"], tmp)
+        check("the cache does not change the report", r3.stdout == r1.stdout, r3.stdout)
+        write(f"{tmp}/cached/bug.py", CLEAN)
+        r = run(b, args, tmp)
+        check("a changed file is linted again", r.returncode == 0 and rules(r) == [] and len(entries()) == 3,
+              r.stdout + r.stderr + str(entries()))
+        write(f"{tmp}/cached/bug.py", BUG)
+        for e in entries():
+            with open(e, "wb") as fh:
+                fh.write(b"PYRFACTS\0\0\0garbage")
+        r = run(b, args, tmp)
+        check("damaged entries are misses", r.returncode == 1 and r.stdout == r1.stdout, r.stdout + r.stderr)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"{len(FAILS)} failed" if FAILS else "all passed")

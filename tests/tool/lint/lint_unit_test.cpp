@@ -3,10 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
+#include <string>
 
 #include "tool/lint/baseline.h"
 #include "tool/lint/driver.h"
+#include "tool/lint/extract.h"
+#include "tool/lint/facts_cache.h"
 #include "tool/lint/files.h"
 #include "tool/lint/project.h"
 #include "tool/lint/source.h"
@@ -23,6 +27,131 @@ TEST(Grammar, Abi14WorksWithTheSystemLibrary) {
   ASSERT_TRUE(src.Parse());
   EXPECT_TRUE(src.SyntaxErrors().empty());
   EXPECT_TRUE(Is<"function_definition">(NamedChild(src.root(), 0)));
+}
+
+// The flat tree is what tree-sitter's node API sees: the same nodes in the same order,
+// with the same positions, and the child each field names found as
+// ts_node_child_by_field_id finds it (fields inherited through hidden rules included).
+// One difference: through a hidden rule aliased to a visible node, the node API also
+// answers a field of the alias's children (`match_statement.alternative` is a case_clause
+// inside its body block); the flat tree keeps each field on the node it is a child of.
+void ExpectSameTree(TSNode t, Node n, const Source& src, std::set<std::string>* grandchild_fields) {
+  ASSERT_FALSE(n.IsNull()) << ts_node_type(t);
+  EXPECT_EQ(ts_node_symbol(t), n.Symbol()) << ts_node_type(t);
+  EXPECT_EQ(ts_node_start_byte(t), n.StartByte()) << ts_node_type(t);
+  EXPECT_EQ(ts_node_end_byte(t), n.EndByte()) << ts_node_type(t);
+  EXPECT_EQ(ts_node_start_point(t).row, n->start_row);
+  EXPECT_EQ(ts_node_start_point(t).column, n->start_col);
+  EXPECT_EQ(ts_node_end_point(t).row, n->end_row);
+  EXPECT_EQ(ts_node_end_point(t).column, n->end_col);
+  EXPECT_EQ(ts_node_is_named(t), static_cast<bool>(n->named));
+  EXPECT_EQ(ts_node_named_child_count(t), NamedCount(n)) << ts_node_type(t);
+  const uint32_t fields = ts_language_field_count(PythonLanguage());
+  for (TSFieldId f = 1; f <= fields; ++f) {
+    TSNode want = ts_node_child_by_field_id(t, f);
+    Node got = FieldChild(n, f);
+    const std::string name = std::string(ts_node_type(t)) + "." + ts_language_field_name_for_id(PythonLanguage(), f);
+    if (!ts_node_is_null(want) && !ts_node_eq(ts_node_parent(want), t)) {
+      EXPECT_TRUE(got.IsNull()) << name;
+      grandchild_fields->insert(name);
+      continue;
+    }
+    ASSERT_EQ(ts_node_is_null(want), got.IsNull()) << name;
+    if (!got.IsNull()) {
+      EXPECT_EQ(ts_node_start_byte(want), got.StartByte());
+      EXPECT_EQ(ts_node_symbol(want), got.Symbol());
+      EXPECT_EQ(got.Parent(), n);
+    }
+  }
+  Node c = n.FirstChild();
+  for (uint32_t i = 0; i < ts_node_child_count(t); ++i, c = c.NextSibling()) {
+    ASSERT_FALSE(c.IsNull()) << ts_node_type(t) << " child " << i;
+    EXPECT_EQ(c.Parent(), n);
+    ExpectSameTree(ts_node_child(t, i), c, src, grandchild_fields);
+  }
+  EXPECT_TRUE(c.IsNull()) << ts_node_type(t) << " has more flat children";
+}
+
+TEST(FlatTree, MatchesTheNodeApi) {
+  const std::string text =
+      "import a.b as c, d\nfrom .x import (y, z as w)\n@dec\nclass C(B, metaclass=M):\n"
+      "    x: int = 1\n    def m(self, a, /, b=2, *args, c: int = 3, **kw) -> None:\n"
+      "        with self.l as (p, q), open(f) as g:\n            self.n += 1; del p[0]\n"
+      "        for i, j in enumerate(k):\n            if not (v := i): break\n"
+      "            elif j: continue\n            else: pass\n        else:\n            y = [t for t in u if t]\n"
+      "        try:\n            raise E from None\n        except* (A, B) as e:\n            pass\n"
+      "        except: ...\n        finally:\n            return lambda *a, k=1: (yield a)\n"
+      "async def f(x):\n    async with a: await b\n    match x:\n        case {'k': [1, *r]} | None if r: pass\n"
+      "        case P(a=1): pass\n        case _: pass\n"
+      "    global g; nonlocal h\n    print(f'{x!r:>{w}}', *a, **k); assert x, 'm'\n"
+      "    return x if y else z, not a or b and c < d <= e is not f in g\n"
+      "def broken(:\n    pass\n";
+  Source src("t.py", text);
+  ASSERT_TRUE(src.Parse());
+  TSParser* parser = ts_parser_new();
+  ASSERT_TRUE(ts_parser_set_language(parser, PythonLanguage()));
+  TSTree* tree = ts_parser_parse_string(parser, nullptr, text.data(), static_cast<uint32_t>(text.size()));
+  std::set<std::string> grandchild_fields;
+  ExpectSameTree(ts_tree_root_node(tree), src.root(), src, &grandchild_fields);
+  EXPECT_EQ(grandchild_fields, (std::set<std::string>{"match_statement.alternative"}));
+  EXPECT_EQ(src.Text(Field<"name">(NamedChild(src.root(), 3))), "f");
+  ts_tree_delete(tree);
+  ts_parser_delete(parser);
+}
+
+// A cache entry holds every fact: facts read back serialize to the same bytes, and an
+// entry cut short or followed by junk is refused.
+TEST(FactsCache, RoundTripAndDamage) {
+  const std::string text =
+      "import threading, queue\nfrom concurrent.futures import ThreadPoolExecutor\n"
+      "lock = threading.Lock()\ncond = threading.Condition(lock)\nq = queue.Queue(3)\ncount = 0\n"
+      "class W(threading.Thread):\n    def __init__(self):\n        self._l = threading.RLock()\n"
+      "        self.nw = Other()\n    def run(self):\n        global count\n        with self._l:\n"
+      "            count += 1\n            self.nw.items.append(1)\n            q.put(1)\n"
+      "            self.helper()\n    def helper(self):\n        lock.acquire()\n        if count:\n"
+      "            return\n        lock.release()\n        lock.release()\n        with cond:\n"
+      "            cond.wait()\n        cond.notify()\n"
+      "def main():\n    t = threading.Thread(target=W().run)\n    t.start(); t.join()\n"
+      "    with ThreadPoolExecutor() as ex:\n        fut = ex.submit(main)\n        fut.result()\n"
+      "    lock.acquire(); lock.acquire()\n";
+  Source src("pkg/mod.py", text);
+  ASSERT_TRUE(src.Parse());
+  FileFacts facts;
+  facts.path = "pkg/mod.py";
+  ExtractFile(src, "pkg.mod", facts);
+  const std::string bytes = FactsCache::Serialize(facts, 42);
+  FileFacts back;
+  size_t lines = 0;
+  ASSERT_TRUE(FactsCache::Deserialize(bytes, &back, &lines));
+  EXPECT_EQ(lines, 42u);
+  EXPECT_EQ(FactsCache::Serialize(back, 42), bytes);
+  EXPECT_EQ(back.module, "pkg.mod");
+  EXPECT_EQ(back.functions.size(), facts.functions.size());
+  EXPECT_EQ(back.classes.count("W"), 1u);
+  size_t calls = 0, accesses = 0, missed = 0, unheld = 0, doubles = 0, targets = 0, blocking = 0, cond = 0;
+  for (const auto& f : back.functions) {
+    calls += f.calls.size();
+    accesses += f.accesses.size();
+    missed += f.missed.size();
+    unheld += f.unheld.size();
+    doubles += f.doubles.size();
+    targets += f.targets.size();
+    blocking += f.blocking.size();
+    cond += f.cond_ops.size();
+  }
+  // Every kind of fact is there to be carried.
+  EXPECT_GT(calls, 0u);
+  EXPECT_GT(accesses, 0u);
+  EXPECT_GT(missed, 0u);
+  EXPECT_GT(unheld, 0u);
+  EXPECT_GT(doubles, 0u);
+  EXPECT_GT(targets, 0u);
+  EXPECT_GT(blocking, 0u);
+  EXPECT_GT(cond, 0u);
+  FileFacts bad;
+  EXPECT_FALSE(FactsCache::Deserialize(bytes.substr(0, bytes.size() - 1), &bad, &lines));
+  EXPECT_FALSE(FactsCache::Deserialize(bytes + "x", &bad, &lines));
+  EXPECT_FALSE(FactsCache::Deserialize(std::string(8, '\xff'), &bad, &lines));
 }
 
 TEST(Grammar, ContinuationLineDedentInsideBrackets) {
