@@ -39,6 +39,7 @@ enum class SiteKind : uint8_t {
 
 struct Site {
   SiteKind kind = SiteKind::kAttrRead;
+  uint32_t serial = 0;  // unique in the process (AccessRegistry::Record's same-site rule)
   PyObject* name = nullptr;  // interned attribute / global / method name (owned)
   std::string text;          // how the accessed object reads in the source ("self.items")
   LocRecord* global = nullptr;  // globals: resolved on first use
@@ -347,7 +348,7 @@ void RecordGlobal(SiteTable& table, Site& site, uint8_t flags) {
   if (site.global == nullptr) {
     site.global = AccessRegistry::Get().Global(table.module + "." + Utf8(site.name));
   }
-  AccessRegistry::Get().Record(*site.global, flags);
+  AccessRegistry::Get().Record(*site.global, flags, site.serial);
 }
 
 PyTypeObject* g_thread_local_type = nullptr;  // _thread._local: each thread sees its own attributes
@@ -376,7 +377,7 @@ bool IsThreadLocal(PyObject* obj) {
 
 void RecordAttr(PyObject* obj, Site& site, uint8_t flags) {
   AccessRegistry& reg = AccessRegistry::Get();
-  if (LocRecord* cached = CachedLocation(site, obj, 0)) return reg.Record(*cached, flags);
+  if (LocRecord* cached = CachedLocation(site, obj, 0)) return reg.Record(*cached, flags, site.serial);
   if (IsThreadLocal(obj)) return;
   if (AttrRunsPython(site, obj, (flags & kFlagWrite) != 0)) return;
   if (PyModule_Check(obj)) {
@@ -385,7 +386,7 @@ void RecordAttr(PyObject* obj, Site& site, uint8_t flags) {
       PyErr_Clear();
       return;
     }
-    reg.Record(*reg.Global(std::string(mod) + "." + Utf8(site.name)), flags);
+    reg.Record(*reg.Global(std::string(mod) + "." + Utf8(site.name)), flags, site.serial);
     return;
   }
   ObjRec* rec = reg.Track(obj);
@@ -394,7 +395,7 @@ void RecordAttr(PyObject* obj, Site& site, uint8_t flags) {
   LocRecord& loc = reg.Location(rec, KeyTag::kAttr, key,
                                 [&] { return OwnerName(obj) + "." + Utf8(site.name); });
   RememberLocation(site, obj, 0, &loc);
-  reg.Record(loc, flags);
+  reg.Record(loc, flags, site.serial);
 }
 
 // The container's shape: its size and iteration order (docs/races.md).
@@ -403,7 +404,7 @@ void RecordWhole(PyObject* obj, Site& site, uint8_t flags) {
   ObjRec* rec = reg.Track(obj);
   if (rec == nullptr) return;
   LocRecord& loc = reg.Location(rec, KeyTag::kWhole, 0, [&] { return SiteOwner(site, obj); });
-  reg.Record(loc, flags);
+  reg.Record(loc, flags, site.serial);
 }
 
 // Whether hashing key runs none of the program's code: the builtin scalars, tuples and
@@ -506,14 +507,14 @@ void RecordItem(PyObject* obj, PyObject* key, Site& site, uint8_t flags) {
   AccessRegistry& reg = AccessRegistry::Get();
   // The key's tag bit keeps an entry apart from the attribute cached at key 0.
   if (LocRecord* cached = CachedLocation(site, obj, k | (uint64_t{1} << 63))) {
-    return reg.Record(*cached, flags);
+    return reg.Record(*cached, flags, site.serial);
   }
   ObjRec* rec = reg.Track(obj);
   if (rec == nullptr) return;
   LocRecord& loc = reg.Location(rec, KeyTag::kItem, k,
                                 [&] { return SiteOwner(site, obj) + "[" + KeyText(key) + "]"; });
   RememberLocation(site, obj, k | (uint64_t{1} << 63), &loc);
-  reg.Record(loc, flags);
+  reg.Record(loc, flags, site.serial);
 }
 
 // --- the hook objects ---------------------------------------------------------
@@ -806,7 +807,7 @@ void RecordCell(Site& site, uint8_t flags) {
   if (rec == nullptr) return;
   LocRecord& loc = reg.Location(rec, KeyTag::kAttr, reinterpret_cast<uintptr_t>(site.name),
                                 [&] { return site.text + "." + Utf8(site.name); });
-  reg.Record(loc, flags);
+  reg.Record(loc, flags, site.serial);
 }
 
 // nr(value, site) -> value: a watched closure variable was read.
@@ -844,13 +845,27 @@ struct AugTarget {
 PyTypeObject* g_aug_target_type = nullptr;
 PyTypeObject* g_hook_type = nullptr;
 
+// One dead target kept for the next update: a statement makes one per run, and the
+// allocation was a measurable part of a `d[k] += v` loop. Revived with PyObject_Init,
+// as CPython's own free lists do.
+AugTarget* g_spare_target = nullptr;
+
 void AugTargetDealloc(PyObject* self) {
   auto* t = reinterpret_cast<AugTarget*>(self);
   PyTypeObject* type = Py_TYPE(self);
-  Py_XDECREF(t->obj);
-  Py_XDECREF(t->key);
-  type->tp_free(self);
+  PyObject* obj = t->obj;
+  PyObject* key = t->key;
+  t->obj = t->key = nullptr;
+  // Kept (or freed) before its references go: letting them go may run a finalizer
+  // that makes another target.
+  if (g_spare_target == nullptr) {
+    g_spare_target = t;
+  } else {
+    type->tp_free(self);
+  }
   Py_DECREF(type);
+  Py_XDECREF(obj);
+  Py_XDECREF(key);
 }
 
 PyObject* AugTargetGet(PyObject* self, PyObject* /*index*/) {
@@ -877,8 +892,14 @@ int AugTargetSet(PyObject* self, PyObject* /*index*/, PyObject* value) {
 }
 
 PyObject* NewAugTarget(PyObject* obj, PyObject* key, Site* site) {
-  auto* t = PyObject_New(AugTarget, g_aug_target_type);
-  if (t == nullptr) return nullptr;
+  AugTarget* t = g_spare_target;
+  if (t != nullptr) {
+    g_spare_target = nullptr;
+    (void)PyObject_Init(reinterpret_cast<PyObject*>(t), g_aug_target_type);
+  } else {
+    t = PyObject_New(AugTarget, g_aug_target_type);
+    if (t == nullptr) return nullptr;
+  }
   t->obj = Py_NewRef(obj);
   t->key = Py_XNewRef(key);
   t->site = site;
@@ -933,7 +954,9 @@ bool ParseSite(PyObject* tuple, Site* out) {
     PyErr_Format(PyExc_ValueError, "pyrace: unknown access site kind %d", kind);
     return false;
   }
+  static uint32_t next_serial = 0;
   out->kind = static_cast<SiteKind>(kind);
+  out->serial = ++next_serial;
   Py_INCREF(name);
   PyUnicode_InternInPlace(&name);
   out->name = name;

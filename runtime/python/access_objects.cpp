@@ -2,7 +2,9 @@
 
 #include <vector>
 
+#include "runtime/python/lock_types.h"
 #include "runtime/python/recorder.h"
+#include "runtime/python/threads.h"
 #include "runtime/trace/trace.h"
 
 namespace pyrace::py {
@@ -199,23 +201,45 @@ void AccessRegistry::ReleasePending() {
 
 StackId AccessRegistry::Stack() { return rec_->CaptureStack(); }
 
-void AccessRegistry::Record(LocRecord& loc, uint8_t flags) {
+namespace {
+
+// A thread's held wrapped locks as one exact word: 0 for none, the lock's id + 1 for
+// one; kManyLocks for more, which the skip across epochs never matches.
+constexpr uint32_t kManyLocks = UINT32_MAX;
+
+uint32_t HeldSignature(const ThreadRec* t) {
+  if (t->held.empty()) return 0;
+  if (t->held.size() == 1 && t->held[0]->id < kManyLocks - 1) return t->held[0]->id + 1;
+  return kManyLocks;
+}
+
+}  // namespace
+
+void AccessRegistry::Record(LocRecord& loc, uint8_t flags, uint32_t site) {
   Recorder& rec = *rec_;
   if (!rec.recording()) return;
-  Tid tid = rec.CurrentTid();
-  // Events other than accesses written so far: unchanged means no lock, thread or
-  // hand-off event happened anywhere since, so this thread's epoch is the same.
-  uint64_t mark = rec.writer()->events_written() - access_events_;
+  ThreadRec* t = rec.threads().Current();
+  Tid tid = t->tid;
+  uint64_t serial = rec.sync_serial();
   // A commuting update (kFlagCommutes) is weaker than a plain write: a plain write
   // after it is news.
   bool weaker = (loc.flags & flags) == flags && ((flags & kFlagCommutes) || !(loc.flags & kFlagCommutes));
-  if (loc.tid == tid && loc.mark == mark && weaker) return;
+  uint32_t held = HeldSignature(t);
+  if (loc.tid == tid && weaker) {
+    if (loc.mark == serial) return;
+    if (site != 0 && loc.site == site && held != kManyLocks && loc.held == held &&
+        rec.last_publish() <= loc.mark && t->unclaimed_max <= loc.mark) {
+      return;
+    }
+  }
   StackId stack = Stack();
   rec.Emit(EventKind::kAccess, loc.id, flags, 0, stack);
   ++access_events_;
   loc.tid = tid;
   loc.flags = flags;
-  loc.mark = mark;
+  loc.mark = serial;
+  loc.held = held;
+  loc.site = site;
 }
 
 }  // namespace pyrace::py

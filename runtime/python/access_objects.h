@@ -28,13 +28,25 @@ class Recorder;
 
 // What the hooks remember per location to skip repeats: FastTrack's "same epoch"
 // rule applied before anything is written. An access by the thread that made the last
-// recorded one, with no synchronization event anywhere since, and no stronger than
-// it, cannot tell the detector anything new.
+// recorded one, no stronger than it, is not recorded
+//   - when no synchronization event happened anywhere since (the same epoch), or
+//   - when it is at the same site and nothing since could let another thread tell the
+//     two apart: the thread's only events since were releases of wrapped locks it has
+//     taken back itself before anyone else, it holds the same locks, and no other
+//     event happened anywhere (Recorder::last_publish). Its epoch differs from the
+//     recorded access's only in values of its clock that no other thread ever sees
+//     (each lock's clock is overwritten by the next release before anyone else can
+//     acquire it), so every later check against it comes out the same; a race of
+//     its own would be one of the recorded access (same site, same locks, and the
+//     thread knows at least as much now). The `with lock:` loop of a worker thread
+//     records its accesses again only after another thread took the lock.
 struct LocRecord {
   LocId id = 0;
+  uint64_t mark = 0;     // Recorder::sync_serial() at the recorded access
   Tid tid = kNoTid;
+  uint32_t held = 0;     // HeldSignature() of its thread then
+  uint32_t site = 0;     // the access site's serial (0: none)
   uint8_t flags = 0;
-  uint64_t mark = 0;
 };
 
 // Key tags: one object has attributes, items and the whole-container location.
@@ -67,7 +79,8 @@ class AccessRegistry {
   LocRecord* Global(const std::string& description);
 
   // Records one access (kAccess) unless it repeats the last one (see LocRecord).
-  void Record(LocRecord& loc, uint8_t flags);
+  // site: the serial of the access site (0: none; only the same-epoch rule applies).
+  void Record(LocRecord& loc, uint8_t flags, uint32_t site);
 
   // The object is going away: emit kObjectFree and drop its locations. key: the object,
   // or the weak reference watching it.

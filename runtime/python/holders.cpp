@@ -25,7 +25,7 @@ void RemoveHeld(ThreadRec* t, LockObject* l) {
 }
 
 void EmitFor(Recorder& rec, EventKind kind, LockObject* l, StackId stack, uint8_t flags) {
-  rec.Emit(kind, l->id, flags, 0, stack);
+  rec.EmitWrappedLock(kind, l->id, flags, stack);
 }
 
 }  // namespace

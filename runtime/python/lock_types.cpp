@@ -54,6 +54,7 @@ void LockDealloc(PyObject* self) {
   if (l->acquire_frame != nullptr) CheckFrameEnd(l, /*holder_gone=*/false);
   NoteFreedWhileHeld(l);
   ForgetHolder(l);
+  Recorder::Get().ForgetLock(l->id);  // a freed lock's release is learnt by nobody
   if (l->lock != nullptr) {
     // Like CPython: a lock freed while held is released first.
     if (l->locked) PyThread_release_lock(l->lock);

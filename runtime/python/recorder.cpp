@@ -94,6 +94,8 @@ void Recorder::AbandonAfterFork() {
 bool Recorder::ContinueInForkedChild(int fd, uint32_t parent_pid) {
   TraceWriter* parent = abandoned_;
   abandoned_ = nullptr;
+  // The child's trace starts with no accesses: none of the parent's may stand for one.
+  last_publish_ = ++sync_serial_;
   if (parent == nullptr || fd < 0) {
     if (fd >= 0) close(fd);
     return false;
@@ -141,9 +143,64 @@ void Recorder::Emit(EventKind kind, uint64_t obj, uint8_t flags, uint16_t aux, S
 }
 
 void Recorder::EmitFor(Tid tid, EventKind kind, uint64_t obj, uint8_t flags, uint16_t aux, StackId stack) {
+  bool wrapped_lock = wrapped_lock_event_;
+  wrapped_lock_event_ = false;
   DrainCapiPending(*this);
   if (writer_ == nullptr) return;
+  if (kind != EventKind::kAccess) NoteSync(tid, kind, obj, flags, wrapped_lock);
   writer_->Emit(MakeEvent(kind, tid, obj, stack, EventTime(kind), flags, aux));
+}
+
+void Recorder::EmitWrappedLock(EventKind kind, LockId lock, uint8_t flags, StackId stack) {
+  wrapped_lock_event_ = true;
+  Emit(kind, lock, flags, 0, stack);
+  wrapped_lock_event_ = false;
+}
+
+void Recorder::Claim(PendingRelease& p) {
+  ThreadRec* r = threads_->Get(p.tid);
+  p = PendingRelease{};
+  if (r == nullptr) return;
+  --r->unclaimed_live;
+  auto stale = [&](const std::pair<LockId, uint64_t>& e) {
+    return e.first >= releaser_.size() || releaser_[e.first].tid != r->tid || releaser_[e.first].serial != e.second;
+  };
+  while (!r->unclaimed.empty() && stale(r->unclaimed.back())) r->unclaimed.pop_back();
+  // Claims out of order leave stale entries below the top: drop them once they are most.
+  if (r->unclaimed.size() > 2 * static_cast<size_t>(r->unclaimed_live) + 16) std::erase_if(r->unclaimed, stale);
+  r->unclaimed_max = r->unclaimed.empty() ? 0 : r->unclaimed.back().second;
+}
+
+void Recorder::ForgetLock(LockId lock) {
+  if (lock < releaser_.size() && releaser_[lock].tid != kNoTid) Claim(releaser_[lock]);
+}
+
+void Recorder::NoteSync(Tid tid, EventKind kind, uint64_t obj, uint8_t flags, bool wrapped_lock) {
+  uint64_t serial = ++sync_serial_;
+  // Lock ids are dense (NextLockId); a table beyond this size would be mostly empty.
+  constexpr uint64_t kMaxTracked = uint64_t{1} << 22;
+  bool release = kind == EventKind::kLockRelease && !(flags & (kFlagError | kFlagFreed));
+  ThreadRec* t = wrapped_lock && (release || kind == EventKind::kLockAcquired) && obj < kMaxTracked
+                     ? threads_->Get(tid)
+                     : nullptr;
+  if (t == nullptr) {
+    last_publish_ = serial;
+    return;
+  }
+  if (releaser_.size() <= obj) releaser_.resize(obj + 1);
+  PendingRelease& p = releaser_[obj];
+  if (kind == EventKind::kLockAcquired) {
+    if (p.tid == kNoTid) return;  // nobody's release to learn from (or the lock is new)
+    if (p.tid != tid) last_publish_ = serial;  // tid learns the releaser's clock
+    Claim(p);
+    return;
+  }
+  // Another thread's release the lock still carried is overwritten: nobody learns it.
+  if (p.tid != kNoTid) Claim(p);
+  p = PendingRelease{tid, serial};
+  t->unclaimed.emplace_back(static_cast<LockId>(obj), serial);
+  ++t->unclaimed_live;
+  t->unclaimed_max = serial;
 }
 
 // Accesses come by the million and nothing reads their times but timelines, so they

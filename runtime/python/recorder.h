@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "runtime/model/event.h"
 #include "runtime/model/symbols.h"
@@ -67,6 +68,23 @@ class Recorder {
   // threads, the C bridge for C threads, a lock's deallocator for its holder).
   void EmitFor(Tid tid, EventKind kind, uint64_t obj, uint8_t flags = 0, uint16_t aux = 0,
                StackId stack = kNoStack);
+  // A wrapped lock's acquire or release by the calling thread (holders.cpp): the same
+  // event, and what it tells about whether this thread's epoch can show (see below).
+  void EmitWrappedLock(EventKind kind, LockId lock, uint8_t flags, StackId stack);
+  // A wrapped lock is freed: its id is never acquired again.
+  void ForgetLock(LockId lock);
+
+  // --- what the access hooks' repeat skip needs (AccessRegistry::Record) ---------
+  // Counts every event other than accesses.
+  uint64_t sync_serial() const { return sync_serial_; }
+  // The serial of the last event that could order another thread after this one's
+  // current epoch, or change what a thread knows of another's, other than a wrapped
+  // lock's release taken back by the releasing thread itself: everything but wrapped
+  // lock events, an acquire of a lock another thread released last, a failed or
+  // freed release. A release by thread T ticks T's clock in the detector, but the
+  // clock it leaves on the lock is seen by nobody when T itself takes the lock again
+  // first: T's accesses before and after are alike to every other thread.
+  uint64_t last_publish() const { return last_publish_; }
 
   // Sends what is buffered to the trace now.
   void Flush();
@@ -99,6 +117,8 @@ class Recorder {
   Recorder();
 
   uint64_t EventTime(EventKind kind);
+  // The bookkeeping behind last_publish() for one event (private: a wrapped lock's).
+  void NoteSync(Tid tid, EventKind kind, uint64_t obj, uint8_t flags, bool wrapped_lock);
 
   TraceWriter* writer_ = nullptr;  // leaked on purpose: daemon threads outlive exit
   TraceWriter* abandoned_ = nullptr;  // the parent's writer, in a forked child
@@ -111,6 +131,16 @@ class Recorder {
   LockId next_lock_id_ = 1;  // 0 is the GIL
   uint64_t next_sync_id_ = 1;
   LocId next_loc_id_ = 0;
+  uint64_t sync_serial_ = 0;
+  uint64_t last_publish_ = 0;
+  bool wrapped_lock_event_ = false;  // set by EmitWrappedLock around its EmitFor
+  // By LockId: the release of it that no acquire has followed yet (tid kNoTid: none).
+  struct PendingRelease {
+    Tid tid = kNoTid;
+    uint64_t serial = 0;
+  };
+  std::vector<PendingRelease> releaser_;
+  void Claim(PendingRelease& p);
   std::unique_ptr<ThreadRegistry> threads_;
   std::unique_ptr<StackDepot> depot_;
 };

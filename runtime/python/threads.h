@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "runtime/model/event.h"
@@ -39,6 +40,13 @@ struct ThreadRec {
   // outside any test (test_context.h).
   StrId test = 0;
   std::vector<LockObject*> held;  // wrapped locks this thread acquired and holds
+  // For the access hooks' repeat skip (Recorder::last_publish): the sync serials of
+  // this thread's releases of wrapped locks that nobody has acquired since, oldest
+  // first (entries whose lock was acquired since are dropped from the top, and in
+  // bulk when they are many), and the newest of those, 0 for none.
+  std::vector<std::pair<LockId, uint64_t>> unclaimed;
+  uint64_t unclaimed_max = 0;
+  uint32_t unclaimed_live = 0;
   WaitState wait;
 };
 

@@ -50,6 +50,7 @@ INSTANTIATE_TEST_SUITE_P(
                     "clean_distinct_slots.py", "clean_thread_local.py", "clean_one_thread_objects.py",
                     "stats_dict_via_attribute.py", "clean_is_alive_poll.py", "clean_thread_count_poll.py",
                     "is_alive_poll_too_early.py", "renamed_threads.py",
+                    "update_after_unretaken_release.py", "clean_relock_loop.py",
                     // docs/races.md's model, one bug program and one clean twin per row
                     "rmw_dict_get.py", "clean_rmw_dict_get_locked.py", "check_then_act_pop.py",
                     "clean_check_then_act_pop_locked.py", "lazy_init_attr.py", "clean_lazy_init_locked.py",

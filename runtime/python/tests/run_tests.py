@@ -67,6 +67,25 @@ class Semantics(unittest.TestCase):
         self.assertIn("OK", err)
 
 
+class AccessRecording(unittest.TestCase):
+    def accesses(self, mode):
+        rc, out, err, _ = run(["relock_loop.py", mode])
+        self.assertEqual(rc, 0, err)
+        n, recorded = out.split()
+        self.assertEqual(n, "1000")
+        return int(recorded)
+
+    def test_updates_under_a_lock_the_thread_takes_back_itself_are_recorded_once(self):
+        # Only the first of the 1000 (the lock goes to nobody else in between), and the
+        # main thread's reads of box.n and access_stats for the print.
+        self.assertLessEqual(self.accesses("relock"), 5)
+
+    def test_an_update_after_a_release_nobody_took_back_is_recorded_each_time(self):
+        # Another thread taking the lock then would be ordered after the release only,
+        # not after the update that follows it.
+        self.assertGreaterEqual(self.accesses("after_release"), 1000)
+
+
 class Runner(unittest.TestCase):
     def test_script_argv_path_globals_equal_python(self):
         args = ["argv_report.py", "a", "-b"]
