@@ -133,6 +133,15 @@ void BM_AnalyzeLockDetectorsWide(benchmark::State& state) {
 }
 BENCHMARK(BM_AnalyzeLockDetectorsWide)->Unit(benchmark::kMillisecond);
 
+// What keeping the hold history (--format json or html) adds to the lock detectors.
+void BM_AnalyzeLockDetectorsHoldTimeline(benchmark::State& state) {
+  AnalysisOptions opts;
+  opts.races = false;
+  opts.hold_timeline = true;
+  Analyze(state, opts, state.range(0) ? WideMix() : LockMix());
+}
+BENCHMARK(BM_AnalyzeLockDetectorsHoldTimeline)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+
 std::vector<uint8_t> Encode(const Mix& mix) {
   int fd = memfd_create("analysis_bench", 0);
   {

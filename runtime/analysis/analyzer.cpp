@@ -102,7 +102,7 @@ void Analyzer::OnEvent(const Event& e, const Symbols& syms) {
   if (im.holds) {
     const Tid before = e.obj < kMaxDenseId ? im.state.Holder(static_cast<LockId>(e.obj)) : kNoTid;
     im.state.Apply(e, im.seq, syms);
-    im.holds->OnEvent(e, before, im.state);
+    im.holds->OnEvent(e, im.seq, before, im.state);
   } else {
     im.state.Apply(e, im.seq, syms);
   }

@@ -22,7 +22,7 @@ struct AnalysisOptions {
   bool lock_class_view = false;  // lock graph nodes are creation sites, not instances
   int max_findings = 1000;
   // Keep who held which lock when, for the findings' timelines (hold_history.h): only
-  // the HTML report draws them.
+  // the HTML report draws them and the JSON report carries them.
   bool hold_timeline = false;
 };
 

@@ -260,6 +260,7 @@ struct GraphBuilder {
       locks.push_back(id);
       n.id = LockName(id);
       n.name = std::string(s.syms.lock_name(id));
+      n.created = PrimaryLocation(s.syms, LockCreateStack(s.syms, id));
       if (n.name.empty()) n.note = "created at " + ShortLocation(PrimaryLocation(s.syms, LockCreateStack(s.syms, id)));
     } else {
       n.id = "T" + std::to_string(id);
@@ -273,7 +274,7 @@ struct GraphBuilder {
     for (const GraphEdge& e : g.edges) {
       if (e.from == from && e.to == to) return;
     }
-    g.edges.push_back(GraphEdge{from, to, std::move(label), std::move(site), on_cycle, -1});
+    g.edges.push_back(GraphEdge{from, to, std::move(label), std::move(site), on_cycle, -1, {}, {}});
   }
 };
 

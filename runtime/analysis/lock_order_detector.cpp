@@ -91,6 +91,7 @@ uint32_t LockNode(const Symbols& syms, LockId l, std::vector<LockId>& ids, Findi
   n.kind = GraphNodeKind::kLock;
   n.id = LockName(l);
   n.name = std::string(syms.lock_name(l));
+  n.created = PrimaryLocation(syms, LockCreateStack(syms, l));
   if (n.name.empty()) n.note = "created at " + ShortLocation(PrimaryLocation(syms, LockCreateStack(syms, l)));
   g.nodes.push_back(std::move(n));
   return static_cast<uint32_t>(g.nodes.size() - 1);
@@ -106,6 +107,8 @@ std::vector<LockId> CycleGraph(const Symbols& syms, const CycleView& c, FindingG
     e.from = LockNode(syms, t.from_lock, ids, g);
     e.to = LockNode(syms, t.to_lock, ids, g);
     e.site = PrimaryLocation(syms, t.to_stack);
+    e.held_site = PrimaryLocation(syms, t.from_stack);
+    e.thread = ThreadLabel(syms, t.tid);
     e.label = ThreadName(syms, t.tid) + " at " + ShortLocation(e.site);
     e.on_cycle = true;
     e.section = static_cast<int>(2 * i);  // AddEdgeSections' first section of taker i

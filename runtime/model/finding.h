@@ -58,6 +58,7 @@ struct GraphNode {
   std::string id;    // "L24", "T1": unique within the graph
   std::string name;  // the program's name ("PooledDatabase._pool_lock", "Thread-1"); may be empty
   std::string note;  // "exited", "created at a.py:3"; may be empty
+  SourceLocation created = {};  // a lock's creation site; line 0 = unknown or a thread
 };
 
 struct GraphEdge {
@@ -67,6 +68,10 @@ struct GraphEdge {
   SourceLocation site;  // where the edge was made (the acquire, the wait)
   bool on_cycle = false;  // part of the cycle that deadlocks (or did)
   int section = -1;       // index into Finding::sections of the stack showing the edge; -1 = none
+  // A lock-order edge: the thread that took it ("T1 (Thread-1)") and where it had
+  // acquired the outer lock (site is the inner acquire); empty otherwise.
+  std::string thread = {};
+  SourceLocation held_site = {};
 };
 
 struct FindingGraph {
@@ -85,6 +90,10 @@ struct LockHold {
   uint64_t end_us = 0;
   bool open = false;      // still held when the finding was decided (a deadlock's holds)
   SourceLocation site;    // the acquire
+  // The acquire's and the release's places in the trace's event order, which tells
+  // holds apart where the clock (a few milliseconds coarse) does not.
+  uint64_t begin_seq = 0;
+  uint64_t end_seq = 0;
 };
 
 // The process a run-time finding was seen in, named when the run had several

@@ -122,6 +122,12 @@ try {
   // The timeline: a hold bar per row with a size on screen.
   const holds = await finding.locator("svg.holds rect.hold").count();
   if (holds < 2) fail(`the timeline has ${holds} holds`);
+  // Readable: no hold is a sliver, also where the threads run one after another and the
+  // coarse clock gives their holds one instant.
+  const widths = await finding.locator("svg.holds rect.hold").evaluateAll((rs) => rs.map((r) => r.getBBox().width));
+  const narrowest = Math.min(...widths);
+  if (!(narrowest >= 8)) fail(`the narrowest hold bar is ${narrowest}px wide: ${JSON.stringify(widths)}`);
+  const breaks = await finding.locator("svg.holds g.break").count();
   // The stacks with the program's frames and their source lines.
   const stacks = await finding.locator("section.stack").count();
   const excerpts = await finding.locator("section.stack pre.src mark").count();
@@ -138,6 +144,7 @@ try {
   console.log(`screenshot: ${shot}`);
   console.log(`report: ${report}`);
   console.log(`locks: ${JSON.stringify(nodes)}`);
+  console.log(`timeline: ${holds} holds, ${breaks} breaks, bars ${JSON.stringify(widths.map((w) => Math.round(w)))} px`);
   console.log(`cycle edges: ${JSON.stringify(edges.map((e) => `${e.from}->${e.to} (${e.label})`))}`);
 } finally {
   await browser.close();

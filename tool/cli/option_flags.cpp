@@ -85,7 +85,7 @@ AnalysisOptions ToAnalysisOptions(const Options& opts) {
   a.deadlocks = opts.detect.Has(Detect::kDeadlocks);
   a.lock_class_view = opts.lock_view == LockView::kClass;
   a.max_findings = opts.max_findings;
-  a.hold_timeline = opts.format == ReportFormat::kHtml;
+  a.hold_timeline = opts.format == ReportFormat::kHtml || opts.format == ReportFormat::kJson;
   return a;
 }
 

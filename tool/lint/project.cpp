@@ -223,11 +223,12 @@ std::string Project::ClassKey(const std::string& module, const std::string& cls,
 }
 
 LockId Project::FromCtor(const FileFacts* file, const std::string& class_name, const std::string& qualname,
-                         const std::string& key, const std::string& display, const CtorInfo& ci,
-                         int depth) const {
+                         const std::string& key, const std::string& display, const std::string& name,
+                         const CtorInfo& ci, int depth) const {
   LockId id;
   id.key = key;
   id.display = display;
+  id.name = name;
   id.ctor = ci.kind;
   id.bounded = ci.bounded;
   if (ci.kind == Ctor::kInstance) id.ctor = Ctor::kNone;  // an object, not a synchronisation primitive
@@ -244,6 +245,7 @@ LockId Project::FromCtor(const FileFacts* file, const std::string& class_name, c
     // A Condition is its lock: holding the lock holds every condition built on it.
     LockId under = ResolveIn(file, class_name, qualname, *ci.arg, depth + 1);
     id.key = under.key;
+    id.name = under.name;  // the Condition's acquisitions are the lock's, under its name
     id.reentrant = under.ctor != Ctor::kLock;
     id.local = under.local;
   }
@@ -254,6 +256,7 @@ LockId Project::ResolveIn(const FileFacts* file, const std::string& class_name, 
                           const Ref& r, int depth) const {
   LockId id;
   id.display = r.text;
+  id.name = r.text;
   const std::string mod = file ? file->module : "";
   if (!r.chain.empty()) {
     // `self.nw.lock`: the lock attribute of the object's class, the same identity as
@@ -273,7 +276,7 @@ LockId Project::ResolveIn(const FileFacts* file, const std::string& class_name, 
     CtorInfo ci;
     if (FindAttr(c, attr, &where, &ci)) {
       std::string key = where.file->module + "." + where.cls->name + "." + attr;
-      LockId l = FromCtor(where.file, where.cls->name, where.cls->name, key, r.text, ci, depth);
+      LockId l = FromCtor(where.file, where.cls->name, where.cls->name, key, r.text, where.cls->name + "." + attr, ci, depth);
       l.lockish = id.lockish;
       return l;
     }
@@ -288,11 +291,17 @@ LockId Project::ResolveIn(const FileFacts* file, const std::string& class_name, 
       auto g = file->globals.find(r.a);
       if (g != file->globals.end()) {
         // `_lock = make_lock()`: an object of unknown type keeps what its name says.
-        LockId l = FromCtor(file, "", "<module>", id.key, r.text, g->second, depth);
+        LockId l = FromCtor(file, "", "<module>", id.key, r.text, file->module + "." + r.a, g->second, depth);
         l.lockish = id.lockish;
         return l;
       }
       auto im = file->imports.find(r.a);
+      if (im == file->imports.end() &&
+          std::binary_search(file->module_names.begin(), file->module_names.end(), r.a)) {
+        // Bound at module level to something else (`X = None`, then `global X; X =
+        // RLock()` in a function): still the module's global, where run's name says.
+        id.name = mod + "." + r.a;
+      }
       if (im != file->imports.end() && !im->second.name.empty() && depth < 6) {
         auto m = modules_.find(im->second.module);
         Ref g2{RefKind::kGlobal, im->second.name, "", "", r.text};
@@ -311,7 +320,7 @@ LockId Project::ResolveIn(const FileFacts* file, const std::string& class_name, 
       CtorInfo ci;
       if (FindAttr(c, attr, &where, &ci)) {
         std::string key = where.file->module + "." + where.cls->name + "." + attr;
-        LockId l = FromCtor(where.file, where.cls->name, where.cls->name, key, r.text, ci, depth);
+        LockId l = FromCtor(where.file, where.cls->name, where.cls->name, key, r.text, where.cls->name + "." + attr, ci, depth);
         l.lockish = id.lockish;
         return l;
       }
@@ -337,7 +346,7 @@ LockId Project::ResolveIn(const FileFacts* file, const std::string& class_name, 
       if (const FunctionFacts* f = Function(mod, owner)) {
         auto it = f->local_ctors.find(name);
         if (it != f->local_ctors.end()) {
-          LockId l = FromCtor(file, class_name, owner, id.key, r.text, it->second, depth);
+          LockId l = FromCtor(file, class_name, owner, id.key, r.text, r.text, it->second, depth);
           l.lockish = id.lockish;
           l.local = l.local || id.local;
           return l;

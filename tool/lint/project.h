@@ -15,6 +15,9 @@ namespace pyrace::lint {
 struct LockId {
   std::string key;        // "pkg.mod.Class.attr", "pkg.mod.name"; per-call locks get a scoped key
   std::string display;    // as written at the use site
+  // What messages call it: the name `pyrace run` gives the same lock (where the program
+  // keeps it: "Ledger.log_lock", "bank.LOCK"), the source text when that is unknown.
+  std::string name;
   Ctor ctor = Ctor::kNone;
   bool reentrant = false;  // RLock, or a Condition over one (the default)
   bool lockish = false;    // untyped but named like a lock
@@ -94,7 +97,8 @@ class Project {
   LockId ResolveIn(const FileFacts* file, const std::string& class_name, const std::string& qualname,
                    const Ref& r, int depth) const;
   LockId FromCtor(const FileFacts* file, const std::string& class_name, const std::string& qualname,
-                  const std::string& key, const std::string& display, const CtorInfo& ci, int depth) const;
+                  const std::string& key, const std::string& display, const std::string& name, const CtorInfo& ci,
+                  int depth) const;
   const FunctionFacts* Function(const std::string& module, const std::string& qualname) const;
   std::string ClassOfNested(const FunctionFacts& fn) const;
   std::string ClassContext(const FunctionFacts& fn) const {

@@ -4,7 +4,10 @@
 // in that order draws the cycle as a ring.
 #pragma once
 
+#include <compare>
 #include <cstddef>
+#include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace pyrace {
@@ -28,5 +31,47 @@ struct EdgeCurve {
   Point label;  // the curve's midpoint, where its label goes
 };
 EdgeCurve CurveBetween(Point a, Point b, double node_r, double bend);
+
+// The time axis of a timeline of lock holds. Threads that run one after another leave
+// long stretches in which nobody holds anything; on a linear axis their holds would be
+// slivers. And the clock is coarse (a few milliseconds): many holds begin and end at
+// one time. So the axis is cut into pieces: a stretch of no holds longer than
+// kIdleShare of the whole becomes a break of fixed width (the renderer marks it); within
+// the pieces consecutive hold ends (begins and ends, by time then event order) are
+// spaced kOrderShare of the width evenly and the rest by the time between them, so
+// holds the clock cannot tell apart still show in their order, and long holds stay long.
+struct AxisPoint {
+  uint64_t us = 0;   // time
+  uint64_t seq = 0;  // event order
+  auto operator<=>(const AxisPoint&) const = default;
+};
+struct AxisPiece {
+  uint64_t begin = 0;  // time range drawn ...
+  uint64_t end = 0;
+  double x0 = 0;  // ... onto this x range
+  double x1 = 0;
+};
+class TimeAxis {
+ public:
+  static constexpr double kIdleShare = 0.05;
+  static constexpr double kOrderShare = 0.3;
+  static constexpr size_t kMaxBreaks = 24;  // the longest idle stretches; shorter ones stay in
+
+  // intervals: [begin, end] of every hold; the axis spans [x, x + width].
+  TimeAxis(const std::vector<std::pair<AxisPoint, AxisPoint>>& intervals, double x, double width, double break_width);
+
+  // In time order; consecutive pieces have a break between them.
+  const std::vector<AxisPiece>& pieces() const { return pieces_; }
+  // Every hold end on the axis, in order, and where each is drawn.
+  const std::vector<AxisPoint>& points() const { return points_; }
+  // Where p is drawn (p one of the intervals' ends; another point is placed between
+  // its neighbours).
+  double X(AxisPoint p) const;
+
+ private:
+  std::vector<AxisPoint> points_;
+  std::vector<double> xs_;
+  std::vector<AxisPiece> pieces_;
+};
 
 }  // namespace pyrace

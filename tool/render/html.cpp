@@ -71,6 +71,7 @@ svg .elabel { paint-order:stroke; stroke:#fcfcfd; stroke-width:4px; stroke-linej
 svg .edge.cycle .elabel { fill:var(--cycle); }
 svg .arrow { fill:#8a93a6; } svg .arrow.cycle { fill:var(--cycle); }
 svg .row { fill:#f0f2f6; } svg .axis { stroke:var(--line); }
+svg .break line { stroke:var(--muted); stroke-width:1.5; }
 svg .hold { stroke:rgba(0,0,0,.35); stroke-width:.5; }
 svg .hold.open { stroke:#000; stroke-dasharray:3 2; stroke-width:1; }
 .h0 { fill:#4e79a7; } .h1 { fill:#f28e2b; } .h2 { fill:#59a14f; } .h3 { fill:#e15759; }
@@ -280,16 +281,13 @@ void RenderTimeline(const Finding& f, std::ostream& out) {
   std::vector<std::string> threads;
   std::map<std::string, std::string> thread_labels;
   uint64_t t0 = UINT64_MAX;
-  uint64_t t1 = 0;
   for (const LockHold& h : f.holds) {
     if (std::find(locks.begin(), locks.end(), h.lock_id) == locks.end()) locks.push_back(h.lock_id);
     lock_labels[h.lock_id] = h.lock;
     if (std::find(threads.begin(), threads.end(), h.thread_id) == threads.end()) threads.push_back(h.thread_id);
     thread_labels[h.thread_id] = h.thread;
     t0 = std::min(t0, h.begin_us);
-    t1 = std::max(t1, h.end_us);
   }
-  const double span = t1 > t0 ? static_cast<double>(t1 - t0) : 1.0;
   double longest = 0;
   for (const auto& [tid, label] : thread_labels) longest = std::max(longest, TextWidth(label));
   const double label_w = std::max(120.0, longest + 16);
@@ -302,7 +300,11 @@ void RenderTimeline(const Finding& f, std::ostream& out) {
   double legend = 0;
   for (const auto& [lock, label] : lock_labels) legend = std::max(legend, TextWidth(label) + 18);
   const double width = label_w + std::max(kPlotW, legend) + 20;
-  auto x = [&](uint64_t t) { return label_w + static_cast<double>(t - t0) / span * kPlotW; };
+  std::vector<std::pair<AxisPoint, AxisPoint>> intervals;
+  for (const LockHold& h : f.holds) intervals.push_back({{h.begin_us, h.begin_seq}, {h.end_us, h.end_seq}});
+  constexpr double kBreakW = 14;
+  const TimeAxis axis(intervals, label_w, kPlotW, kBreakW);
+  const std::vector<AxisPiece>& pieces = axis.pieces();
   auto color = [&](const std::string& lock) {
     const size_t i = static_cast<size_t>(std::find(locks.begin(), locks.end(), lock) - locks.begin());
     return "h" + std::to_string(i % 8);
@@ -313,15 +315,18 @@ void RenderTimeline(const Finding& f, std::ostream& out) {
       << "\" role=\"img\" aria-label=\"lock holds by thread\">\n";
   for (size_t r = 0; r < threads.size(); ++r) {
     const double y = kTop + kRowH * static_cast<double>(r);
-    out << "<rect class=\"row\" x=\"" << Num(label_w) << "\" y=\"" << Num(y + 3) << "\" width=\"" << Num(kPlotW)
-        << "\" height=\"" << Num(kRowH - 6) << "\"/><text x=\"" << Num(label_w - 8) << "\" y=\"" << Num(y + kRowH / 2)
+    for (const AxisPiece& p : pieces) {
+      out << "<rect class=\"row\" x=\"" << Num(p.x0) << "\" y=\"" << Num(y + 3) << "\" width=\"" << Num(p.x1 - p.x0)
+          << "\" height=\"" << Num(kRowH - 6) << "\"/>";
+    }
+    out << "<text x=\"" << Num(label_w - 8) << "\" y=\"" << Num(y + kRowH / 2)
         << "\" text-anchor=\"end\" dominant-baseline=\"middle\">" << Esc(thread_labels[threads[r]]) << "</text>\n";
   }
   for (const LockHold& h : f.holds) {
     const size_t r = static_cast<size_t>(std::find(threads.begin(), threads.end(), h.thread_id) - threads.begin());
     const double y = kTop + kRowH * static_cast<double>(r) + 5;
-    const double x0 = x(h.begin_us);
-    const double w = std::max(3.0, x(h.end_us) - x0);
+    const double x0 = axis.X({h.begin_us, h.begin_seq});
+    const double w = std::max(3.0, axis.X({h.end_us, h.end_seq}) - x0);
     out << "<rect class=\"hold " << color(h.lock_id) << (h.open ? " open" : "") << "\" data-lock=\""
         << Esc(h.lock_id) << "\" data-thread=\"" << Esc(h.thread_id) << "\" x=\"" << Num(x0) << "\" y=\"" << Num(y)
         << "\" width=\"" << Num(w) << "\" height=\"" << Num(kRowH - 10) << "\"><title>"
@@ -330,13 +335,50 @@ void RenderTimeline(const Finding& f, std::ostream& out) {
         << "</title></rect>\n";
   }
   const double axis_y = kTop + rows_h + 4;
-  out << "<line class=\"axis\" x1=\"" << Num(label_w) << "\" y1=\"" << Num(axis_y) << "\" x2=\""
-      << Num(label_w + kPlotW) << "\" y2=\"" << Num(axis_y) << "\"/>\n";
-  for (int q = 0; q <= 4; ++q) {
-    const double tx = label_w + kPlotW * q / 4.0;
-    const uint64_t at = static_cast<uint64_t>(span * q / 4.0);
-    out << "<text class=\"tick\" x=\"" << Num(tx) << "\" y=\"" << Num(axis_y + 14) << "\" text-anchor=\""
-        << (q == 0 ? "start" : q == 4 ? "end" : "middle") << "\">+" << Millis(at) << "</text>\n";
+  for (const AxisPiece& p : pieces) {
+    out << "<line class=\"axis\" x1=\"" << Num(p.x0) << "\" y1=\"" << Num(axis_y) << "\" x2=\"" << Num(p.x1)
+        << "\" y2=\"" << Num(axis_y) << "\"/>\n";
+  }
+  // A break: two slanted strokes across the rows and the axis, saying what was left out.
+  for (size_t i = 1; i < pieces.size(); ++i) {
+    const double mx = (pieces[i - 1].x1 + pieces[i].x0) / 2;
+    out << "<g class=\"break\"><title>" << Esc("nothing held for " + Millis(pieces[i].begin - pieces[i - 1].end) +
+                                              " (left out)")
+        << "</title>";
+    for (double dx : {-3.0, 3.0}) {
+      out << "<line x1=\"" << Num(mx + dx - 3) << "\" y1=\"" << Num(axis_y + 4) << "\" x2=\"" << Num(mx + dx + 3)
+          << "\" y2=\"" << Num(kTop) << "\"/>";
+    }
+    out << "</g>\n";
+  }
+  // The axis is not linear: ticks stand at hold ends (the first, then any far enough
+  // from the last tick at another time, and the last), each saying its own time; where
+  // a piece starts after a break beats the tick just before it.
+  constexpr double kTickGap = 80;
+  std::vector<std::pair<double, uint64_t>> ticks;
+  const std::vector<AxisPoint>& points = axis.points();
+  size_t piece = 0;
+  for (const AxisPoint& p : points) {
+    const double px = axis.X(p);
+    bool starts = false;
+    if (piece + 1 < pieces.size() && px >= pieces[piece + 1].x0) {
+      ++piece;
+      starts = true;
+    }
+    if (ticks.empty() || (px - ticks.back().first >= kTickGap && p.us - t0 != ticks.back().second)) {
+      ticks.push_back({px, p.us - t0});
+    } else if (starts && ticks.size() > 1 && px - ticks[ticks.size() - 2].first >= kTickGap) {
+      ticks.back() = {px, p.us - t0};
+    }
+  }
+  if (!points.empty() && points.back().us - t0 != ticks.back().second) {
+    if (ticks.size() > 1 && axis.X(points.back()) - ticks.back().first < kTickGap) ticks.pop_back();
+    ticks.push_back({axis.X(points.back()), points.back().us - t0});
+  }
+  for (size_t q = 0; q < ticks.size(); ++q) {
+    out << "<text class=\"tick\" x=\"" << Num(ticks[q].first) << "\" y=\"" << Num(axis_y + 14)
+        << "\" text-anchor=\"" << (q == 0 ? "start" : q + 1 == ticks.size() ? "end" : "middle") << "\">+"
+        << Millis(ticks[q].second) << "</text>\n";
   }
   for (size_t i = 0; i < locks.size(); ++i) {
     const double lx = label_w;

@@ -4,7 +4,12 @@
 //                  "locations": [{"file", "line", "column"?, "end_line"?, "end_column"?,
 //                                 "function"}],
 //                  "stacks": [{"title", "frames": [{"file", "line", "function"}]}],
-//                  "notes": [...], "count", "fingerprint"}],
+//                  "notes": [...], "count", "fingerprint",
+//                  "graph"?: {"nodes": [{"id", "kind", "name", "created"?, "note"?}],
+//                             "edges": [{"from", "to", "thread"?, "site", "held_site"?,
+//                                        "label", "on_cycle", "stack"?}]},
+//                  "holds"?: [{"thread_id", "thread", "lock_id", "lock", "begin_us",
+//                              "end_us", "open", "site"}]}],
 //    "suppressed": N, "unused_suppressions": [...]}
 #pragma once
 

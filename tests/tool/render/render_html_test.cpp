@@ -141,10 +141,71 @@ TEST(RenderHtml, TimelineHasOneRowPerThreadAndMarksOpenHolds) {
   EXPECT_EQ(Count(html, "<rect class=\"hold "), 2u);
   EXPECT_EQ(Count(html, " open\" data-lock=\"L2\""), 1u);
   EXPECT_NE(html.find("(still held)"), std::string::npos);
-  // The first hold starts the axis, after the thread labels' column (its least width, 120).
-  EXPECT_NE(html.find("data-lock=\"L1\" data-thread=\"T1\" x=\"120.0\""), std::string::npos);
-  // L2's hold begins 200 us into the 1100 us span: 120 + 200 / 1100 * 680.
-  EXPECT_NE(html.find("data-lock=\"L2\" data-thread=\"T2\" x=\"243.6\""), std::string::npos);
+  // The first hold starts the axis, after the thread labels' column (its least width,
+  // 120) and half of one of the 4 steps over 30% of 680.
+  EXPECT_NE(html.find("data-lock=\"L1\" data-thread=\"T1\" x=\"145.5\""), std::string::npos);
+  // L2's hold begins a step and 200 us later, the 1100 us span taking 70% of 680.
+  EXPECT_NE(html.find("data-lock=\"L2\" data-thread=\"T2\" x=\"283.0\""), std::string::npos);
+}
+
+TEST(TimeAxis, LongIdleStretchesBecomeBreaksAndBusyPiecesShareTheWidth) {
+  // Three threads one after another: 100 us, 9.9 ms of nothing, 100 us, 9.9 ms, 50 us.
+  const TimeAxis axis({{{10000, 3}, {10100, 4}}, {{0, 1}, {100, 2}}, {{20000, 5}, {20050, 6}}}, 100, 680, 14);
+  const auto& p = axis.pieces();
+  ASSERT_EQ(p.size(), 3u);
+  EXPECT_EQ(p[0].begin, 0u);
+  EXPECT_EQ(p[0].end, 100u);
+  EXPECT_EQ(p[1].begin, 10000u);
+  EXPECT_EQ(p[2].end, 20050u);
+  EXPECT_NEAR(p[0].x0, 100, 1e-9);
+  EXPECT_NEAR(p[2].x1, 780, 1e-9);
+  EXPECT_NEAR(p[1].x0 - p[0].x1, 14, 1e-9);
+  // 680 less two 14-wide breaks: 30% in 6 even steps (3 within pieces, 2 across breaks,
+  // half a step at either end), 70% by the 250 us held.
+  const double step = 0.3 * 652 / 6;
+  EXPECT_NEAR(axis.X({0, 1}), 100 + step / 2, 1e-9);
+  EXPECT_NEAR(axis.X({100, 2}) - axis.X({0, 1}), step + 0.7 * 652 * 100 / 250, 1e-9);
+  EXPECT_NEAR(axis.X({20050, 6}) - axis.X({20000, 5}), step + 0.7 * 652 * 50 / 250, 1e-9);
+  EXPECT_NEAR(axis.X({10000, 3}) - axis.X({100, 2}), step + 14, 1e-9);
+}
+
+TEST(TimeAxis, HoldsTheClockCannotTellApartShowInEventOrder) {
+  // A coarse clock: both holds at 500 us, the second nested in the first by event order.
+  const TimeAxis axis({{{500, 1}, {500, 4}}, {{500, 2}, {500, 3}}}, 0, 1000, 14);
+  ASSERT_EQ(axis.pieces().size(), 1u);
+  EXPECT_NEAR(axis.X({500, 1}), 125, 1e-9);
+  EXPECT_NEAR(axis.X({500, 2}), 375, 1e-9);
+  EXPECT_NEAR(axis.X({500, 3}), 625, 1e-9);
+  EXPECT_NEAR(axis.X({500, 4}), 875, 1e-9);
+}
+
+TEST(TimeAxis, OverlappingOrCloseHoldsStayOnOnePiece) {
+  // The 30 us gap is under 5% of the 1000 us span: no break.
+  const TimeAxis axis({{{0, 1}, {500, 4}}, {{400, 2}, {600, 5}}, {{630, 6}, {1000, 7}}}, 0, 1000, 14);
+  ASSERT_EQ(axis.pieces().size(), 1u);
+  EXPECT_NEAR(axis.X({0, 1}), 25, 1e-9);
+  EXPECT_NEAR(axis.X({400, 2}), 25 + 50 + 0.7 * 400, 1e-9);
+  EXPECT_NEAR(axis.X({1000, 7}), 975, 1e-9);
+}
+
+TEST(RenderHtml, TimelineOfThreadsRunningOneAfterAnotherMarksItsBreaks) {
+  Finding f = Cycle();
+  f.holds.clear();
+  f.holds.push_back({"T1", "T1 (Thread-1)", "L1", "A (L1)", 0, 100, false, test::Loc("bank.py", 11, "move")});
+  f.holds.push_back({"T2", "T2 (Thread-2)", "L2", "B (L2)", 10000, 10100, false, test::Loc("bank.py", 12, "move")});
+  f.holds.push_back({"T3", "T3 (Thread-3)", "L3", "C (L3)", 20000, 20050, false, test::Loc("bank.py", 13, "move")});
+  const std::string html = Render({f});
+  EXPECT_EQ(Count(html, "<g class=\"break\">"), 2u);
+  EXPECT_EQ(Count(html, "nothing held for 9.9 ms (left out)"), 2u);
+  // T1's 100 us take a third of the plot (as in TimeAxis's test above), not 0.5% of it.
+  EXPECT_NE(html.find("data-lock=\"L1\" data-thread=\"T1\" x=\"136.3\" y=\"15.0\" width=\"215.2\""),
+            std::string::npos);
+  // Ticks at the start, where each piece starts, and the end.
+  EXPECT_NE(html.find(">+0 ms</text>"), std::string::npos);
+  EXPECT_NE(html.find(">+10.0 ms</text>"), std::string::npos);
+  EXPECT_NE(html.find(">+20.0 ms</text>"), std::string::npos);
+  EXPECT_NE(html.find(">+20.1 ms</text>"), std::string::npos);
+  EXPECT_EQ(Count(html, "class=\"tick\""), 4u);
 }
 
 TEST(RenderHtml, FoldsMachineryFramesAndGroupsByTest) {

@@ -35,7 +35,7 @@ bool AcquiresByDesign(const std::string& name) {
 }
 
 std::string Message(const MissedReleaseFact& f, const LockId& lock) {
-  const std::string l = "'" + lock.display + "'";
+  const std::string l = "'" + lock.name + "'";
   switch (f.exit_kind) {
     case ExitKind::kReturn:
       return l + " acquired here is not released when the function returns at line " + std::to_string(f.exit.line);
@@ -83,7 +83,7 @@ class MissedReleaseRule : public Rule {
         if (lock.ctor == Ctor::kNone) continue;
         if (!project.ReleasersOf(lock.key).empty()) continue;
         Finding x = MakeFinding(kInfo, file, &fn, f->acquire,
-                                "'" + lock.display + "' is acquired here and never released");
+                                "'" + lock.name + "' is acquired here and never released");
         out.push_back(std::move(x));
         continue;
       }

@@ -35,9 +35,9 @@ class ReleaseUnheldRule : public Rule {
                   " is inside the try, so if it (or anything before it in the try) raises, this release "
                   "fails with RuntimeError; acquire before 'try:'";
           } else if (f.after_release) {
-            msg = "'" + lock.display + "' is released again here: it was already released on this path";
+            msg = "'" + lock.name + "' is released again here: it was already released on this path";
           } else {
-            msg = "'" + lock.display + "' is released here on a path where it was not acquired";
+            msg = "'" + lock.name + "' is released here on a path where it was not acquired";
           }
           Finding x = MakeFinding(kInfo, file, &fn, f.release, msg);
           if (f.try_acquire) x.sections.push_back(Section{"acquired inside the try here:", {Location(file, &fn, f.acquire)}});

@@ -43,7 +43,7 @@ class DoubleAcquireRule : public Rule {
       for (const FunctionFacts* r : project.SignalersOf(lock.key)) handed_off |= r != &fn;
       if (handed_off && !d.via_with) continue;
       Finding x = MakeFinding(kInfo, file, &fn, d.second,
-                              "'" + lock.display + "' is a non-reentrant Lock already held here" +
+                              "'" + lock.name + "' is a non-reentrant Lock already held here" +
                                   (d.via_with ? std::string(" by an enclosing 'with'")
                                   : d.first == d.second ? std::string(" from the previous loop iteration")
                                                         : " (acquired at line " + std::to_string(d.first.line) + ")") +
@@ -65,7 +65,7 @@ class DoubleAcquireRule : public Rule {
           if (a.lock.key != held.key) continue;
           const FileFacts* af = project.FileOf(*a.in);
           Finding x = MakeFinding(kInfo, file, &fn, c.pos,
-                                  "'" + c.callee.text + "()' acquires '" + held.display +
+                                  "'" + c.callee.text + "()' acquires '" + held.name +
                                       "' again while this thread holds it (a non-reentrant Lock): self-deadlock");
           if (af) x.sections.push_back(Section{"acquired again here:", {Location(*af, a.in, a.pos)}});
           out.push_back(std::move(x));

@@ -25,7 +25,7 @@ struct EdgeSite {
   const FileFacts* file;
   const FunctionFacts* fn;
   Pos inner;                   // the acquire of the second lock (or the call that takes it)
-  std::string inner_display, outer_display;
+  std::string inner_name, outer_name;
   std::set<std::string> gates;  // other locks held at the same time
   std::string via;             // "f()" when taken through a call
   const FileFacts* via_file = nullptr;
@@ -128,8 +128,8 @@ class LockOrderRule : public Rule {
   static void Add(std::map<std::pair<std::string, std::string>, std::vector<EdgeSite>>& edges,
                   const LockId& outer, const LockId& inner, EdgeSite site, const std::set<std::string>& held) {
     if (outer.key == inner.key) return;
-    site.outer_display = outer.display;
-    site.inner_display = inner.display;
+    site.outer_name = outer.name;
+    site.inner_name = inner.name;
     for (const auto& h : held) {
       if (h != outer.key && h != inner.key) site.gates.insert(h);
     }
@@ -180,49 +180,49 @@ class LockOrderRule : public Rule {
   }
 
   void Report(const EdgeSite& s1, const EdgeSite& s2, std::vector<Finding>& out) const {
-    std::string msg = "lock-order inversion: '" + s1.inner_display + "' is acquired" +
-                      (s1.via.empty() ? "" : " (in " + s1.via + ")") + " while holding '" + s1.outer_display +
-                      "', but " + Where(s2) + " acquires '" + s2.inner_display + "' while holding '" +
-                      s2.outer_display + "': two threads can deadlock";
+    std::string msg = "lock-order inversion: '" + s1.inner_name + "' is acquired" +
+                      (s1.via.empty() ? "" : " (in " + s1.via + ")") + " while holding '" + s1.outer_name +
+                      "', but " + Where(s2) + " acquires '" + s2.inner_name + "' while holding '" +
+                      s2.outer_name + "': two threads can deadlock";
     Finding x = MakeFinding(kInfo, *s1.file, s1.fn, s1.inner, msg);
     x.sections.push_back(Section{"the reverse order is taken here:", {Location(*s2.file, s2.fn, s2.inner)}});
     if (!s1.via.empty() && s1.via_file) {
-      x.sections.push_back(Section{"'" + s1.inner_display + "' is acquired inside " + s1.via + " here:",
+      x.sections.push_back(Section{"'" + s1.inner_name + "' is acquired inside " + s1.via + " here:",
                                    {Location(*s1.via_file, s1.via_fn, s1.via_pos)}});
     }
     if (!s2.via.empty() && s2.via_file) {
-      x.sections.push_back(Section{"'" + s2.inner_display + "' is acquired inside " + s2.via + " here:",
+      x.sections.push_back(Section{"'" + s2.inner_name + "' is acquired inside " + s2.via + " here:",
                                    {Location(*s2.via_file, s2.via_fn, s2.via_pos)}});
     }
-    x.notes.push_back("always take '" + s1.outer_display + "' and '" + s1.inner_display + "' in one order");
+    x.notes.push_back("always take '" + s1.outer_name + "' and '" + s1.inner_name + "' in one order");
     out.push_back(std::move(x));
   }
 
   // A cycle of three or more locks: each thread holds one and waits for the next.
   void ReportLonger(const std::vector<const EdgeSite*>& sites, std::vector<Finding>& out) const {
     const EdgeSite& s1 = *sites[0];
-    std::string msg = "lock-order cycle of " + std::to_string(sites.size()) + " locks: '" + s1.inner_display +
+    std::string msg = "lock-order cycle of " + std::to_string(sites.size()) + " locks: '" + s1.inner_name +
                       "' is acquired" + (s1.via.empty() ? "" : " (in " + s1.via + ")") + " while holding '" +
-                      s1.outer_display + "'";
+                      s1.outer_name + "'";
     for (size_t i = 1; i < sites.size(); ++i) {
-      msg += ", " + Where(*sites[i]) + " acquires '" + sites[i]->inner_display + "' while holding '" +
-             sites[i]->outer_display + "'";
+      msg += ", " + Where(*sites[i]) + " acquires '" + sites[i]->inner_name + "' while holding '" +
+             sites[i]->outer_name + "'";
     }
     msg += ": " + std::to_string(sites.size()) + " threads can deadlock";
     Finding x = MakeFinding(kInfo, *s1.file, s1.fn, s1.inner, msg);
     for (size_t i = 1; i < sites.size(); ++i) {
       const EdgeSite& s = *sites[i];
-      x.sections.push_back(Section{"'" + s.inner_display + "' is acquired while holding '" + s.outer_display + "' here:",
+      x.sections.push_back(Section{"'" + s.inner_name + "' is acquired while holding '" + s.outer_name + "' here:",
                                    {Location(*s.file, s.fn, s.inner)}});
     }
     for (const EdgeSite* s : sites) {
       if (!s->via.empty() && s->via_file) {
-        x.sections.push_back(Section{"'" + s->inner_display + "' is acquired inside " + s->via + " here:",
+        x.sections.push_back(Section{"'" + s->inner_name + "' is acquired inside " + s->via + " here:",
                                      {Location(*s->via_file, s->via_fn, s->via_pos)}});
       }
     }
     std::string order;
-    for (const EdgeSite* s : sites) order += (order.empty() ? "'" : ", '") + s->outer_display + "'";
+    for (const EdgeSite* s : sites) order += (order.empty() ? "'" : ", '") + s->outer_name + "'";
     x.notes.push_back("take " + order + " in one global order everywhere");
     out.push_back(std::move(x));
   }

@@ -107,7 +107,7 @@ class InconsistentLockingRule : public Rule {
   static std::string SharedLock(const Project& project, const FunctionFacts& fn, const std::vector<Ref>& held) {
     for (const auto& h : held) {
       LockId l = project.Resolve(fn, h);
-      if (l.IsSharedLock()) return l.display;
+      if (l.IsSharedLock()) return l.name;
     }
     return "";
   }

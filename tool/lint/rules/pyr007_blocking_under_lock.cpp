@@ -71,9 +71,9 @@ class BlockingUnderLockRule : public Rule {
         break;
     }
     Finding x = MakeFinding(kInfo, file, &fn, b.pos,
-                            "'" + b.callee_text + "()' may block indefinitely while holding '" + held[0].display +
+                            "'" + b.callee_text + "()' may block indefinitely while holding '" + held[0].name +
                                 "': every thread that needs the lock waits too");
-    x.notes.push_back("release '" + held[0].display + "' before blocking, or pass a timeout");
+    x.notes.push_back("release '" + held[0].name + "' before blocking, or pass a timeout");
     out.push_back(std::move(x));
   }
 };

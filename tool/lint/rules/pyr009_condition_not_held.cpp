@@ -32,8 +32,8 @@ class ConditionNotHeldRule : public Rule {
           if (cond.ctor != Ctor::kCondition || Holds(project, fn, c.held, cond.key)) continue;
           if (!Unheld(project, fn, cond.key)) continue;
           Finding x = MakeFinding(kInfo, file, &fn, c.pos,
-                                  "'" + c.receiver.text + "." + c.method + "()' is called without holding '" +
-                                      c.receiver.text + "' (RuntimeError: un-acquired lock)");
+                                  "'" + c.receiver.text + "." + c.method + "()' is called without holding '" + cond.name +
+                                      "' (RuntimeError: un-acquired lock)");
           x.notes.push_back("call it inside 'with " + c.receiver.text + ":'");
           out.push_back(std::move(x));
         }

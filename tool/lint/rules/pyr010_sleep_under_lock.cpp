@@ -27,9 +27,9 @@ class SleepUnderLockRule : public Rule {
           std::vector<LockId> held = CriticalSectionLocks(project, fn, b.held);
           if (held.empty()) continue;
           Finding x = MakeFinding(kInfo, file, &fn, b.pos,
-                                  "'" + b.callee_text + "()' sleeps while holding '" + held[0].display +
+                                  "'" + b.callee_text + "()' sleeps while holding '" + held[0].name +
                                       "': every thread that needs the lock waits too");
-          x.notes.push_back("release '" + held[0].display + "' before sleeping");
+          x.notes.push_back("release '" + held[0].name + "' before sleeping");
           out.push_back(std::move(x));
         }
       }
