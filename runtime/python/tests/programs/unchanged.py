@@ -116,24 +116,6 @@ def user_hash_runs_as_often():
     print("__hash__ calls", Hashed.calls)
 
 
-class Hashed:
-    calls = 0
-
-    def __hash__(self):
-        Hashed.calls += 1
-        return 7
-
-
-def user_hash_runs_as_often():
-    h = Hashed()
-    d = {}
-    d[h] = 1
-    d[h] += 1
-    print("d[h]", d[h], h in d, d.get(h), d.setdefault(h, 0))
-    del d[h]
-    print("__hash__ calls", Hashed.calls)
-
-
 def builtins_look_the_same():
     # What help() and inspect read from the functions and types pyrace replaces.
     lock, rlock = threading.Lock(), threading.RLock()
