@@ -1,11 +1,14 @@
 """pyrace's import hook: rewrites the user's own modules so their shared-state
 accesses reach the race detector (see rewriter.py for what is rewritten).
 
-The runtime's bootstrap, in race mode, calls
+The runtime, in race mode, calls
 
-    _pyrace_instrument.install(project_dir, patterns)
-    _pyrace_instrument.run_path(script, argv)      # pyrace run script.py args
-    _pyrace_instrument.run_module(module, argv)    # pyrace run -m module args
+    _pyrace_instrument.install_for_argv(sys.argv, patterns, meta_path=False)
+    _pyrace_instrument.compile_source(source, path, "__main__")   # pyrace run script.py
+
+and its own finder (C, runtime/python/import_hook.cpp) hands the spec of every import
+to spec_for(name, spec), with tracing suspended. InstrumentingFinder (install()),
+run_path and run_module do the same from Python alone.
 
 Which modules are rewritten: the script, the -m target, modules whose file is under
 the project directory (the script's directory, or the current directory for -m) but
