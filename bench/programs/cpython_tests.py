@@ -73,8 +73,9 @@ CI_MODULES = (
     # weakrefs, gc, copying, object lifetimes
     "test_weakref", "test_weakset", "test_gc", "test_finalization", "test_copy",
     "test_threading_local",
-    # inspect, tracebacks, frames
-    "test_inspect", "test_traceback", "test_frame", "test_sys_settrace",
+    # inspect, tracebacks, frames, tracers and profilers (they see no frame of pyrace's)
+    "test_inspect", "test_traceback", "test_frame", "test_sys_settrace", "test_sys_setprofile",
+    "test_trace",
     # recursion and nesting
     "test_json", "test_richcmp", "test_copyreg",
     # containers

@@ -18,6 +18,7 @@
 #include "runtime/python/lock_types.h"
 #include "runtime/python/recorder.h"
 #include "runtime/python/threads.h"
+#include "runtime/python/utf8.h"
 #include "runtime/python/wrappers.h"
 
 namespace pyrace::py {

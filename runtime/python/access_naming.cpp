@@ -1,5 +1,7 @@
 #include "runtime/python/access_naming.h"
 
+#include "runtime/python/utf8.h"
+
 namespace pyrace::py {
 
 std::string TypeName(PyTypeObject* t) {
@@ -21,16 +23,6 @@ std::string TypeName(PyTypeObject* t) {
 std::string OwnerName(PyObject* obj) {
   if (PyType_Check(obj)) return TypeName(reinterpret_cast<PyTypeObject*>(obj));
   return TypeName(Py_TYPE(obj));
-}
-
-std::string Utf8(PyObject* s) {
-  if (s == nullptr || !PyUnicode_Check(s)) return "?";
-  const char* c = PyUnicode_AsUTF8(s);
-  if (c == nullptr) {
-    PyErr_Clear();
-    return "?";
-  }
-  return c;
 }
 
 // Only builtin scalar keys are repr'd: a user type's __repr__ is user code and may do

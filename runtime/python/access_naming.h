@@ -11,8 +11,6 @@ namespace pyrace::py {
 std::string TypeName(PyTypeObject* t);
 // The class of obj, or obj itself when it is a class (class attributes).
 std::string OwnerName(PyObject* obj);
-// The UTF-8 text of a str; "?" for anything else (the error is cleared).
-std::string Utf8(PyObject* s);
 // A key as a report shows it: builtin scalars by repr (cut at 40 characters), other
 // keys as <TypeName>.
 std::string KeyText(PyObject* key);

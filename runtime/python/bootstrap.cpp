@@ -20,6 +20,7 @@
 #include "runtime/python/recorder.h"
 #include "runtime/python/stack_depot.h"
 #include "runtime/python/threads.h"
+#include "runtime/python/utf8.h"
 #include "runtime/python/watchdog.h"
 #include "runtime/python/wrappers.h"
 
@@ -28,16 +29,6 @@ namespace pyrace::py {
 namespace {
 
 bool g_bootstrapped = false;
-
-std::string Utf8(PyObject* o) {
-  Py_ssize_t n = 0;
-  const char* s = o != nullptr && PyUnicode_Check(o) ? PyUnicode_AsUTF8AndSize(o, &n) : nullptr;
-  if (s == nullptr) {
-    PyErr_Clear();
-    return std::string();
-  }
-  return std::string(s, static_cast<size_t>(n));
-}
 
 PyObject* SysAttr(const char* name) { return PySys_GetObject(name); }  // borrowed
 

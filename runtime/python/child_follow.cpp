@@ -148,6 +148,13 @@ bool EntriesFromMapping(PyObject* env, std::vector<std::string>* out) {
       if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "env items must be (key, value) pairs");
       return false;
     }
+    // posix's own check (a name may start with '=' only): "NAME=x" = "y" would come
+    // back from the entry as NAME = "x=y", and the exec would succeed.
+    if (k.empty() || k.find('=', 1) != std::string::npos) {
+      Py_DECREF(items);
+      PyErr_SetString(PyExc_ValueError, "illegal environment variable name");
+      return false;
+    }
     out->push_back(k + "=" + v);
   }
   Py_DECREF(items);
@@ -158,7 +165,7 @@ PyObject* BytesDict(const std::vector<std::string>& v) {
   PyObject* d = PyDict_New();
   if (d == nullptr) return nullptr;
   for (const std::string& e : v) {
-    const size_t eq = e.find('=');
+    const size_t eq = e.find('=', 1);
     if (eq == std::string::npos) continue;
     PyObject* k = PyBytes_FromStringAndSize(e.data(), static_cast<Py_ssize_t>(eq));
     PyObject* val = PyBytes_FromStringAndSize(e.data() + eq + 1, static_cast<Py_ssize_t>(e.size() - eq - 1));

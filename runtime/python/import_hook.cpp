@@ -1,107 +1,391 @@
 #include "runtime/python/import_hook.h"
 
-#include <string>
-
 namespace pyrace::py {
 
 bool RacesEnabled(const Options& opts) { return opts.detect.Has(Detect::kRaces); }
 
+namespace {
+
+// -- callables no profiler counts ------------------------------------------------------
+// What pyrace puts in the import machinery's way is called from importlib's Python code
+// (a finder's find_spec, a loader's exec_module). A builtin function or method would be a
+// c_call event for sys.setprofile and a row of cProfile's; a callable of this type is
+// neither (those are reported for PyCFunction and method descriptors only), and a Python
+// function it calls runs with tracing suspended, so that a tracer, a profiler or a
+// sys.monitoring tool sees the frames the program runs plainly and none of pyrace's.
+using CallFn = PyObject* (*)(PyObject* owner, PyObject* args, PyObject* kwargs);
+
+struct CallObject {
+  PyObject_HEAD
+  CallFn fn;
+  PyObject* owner;  // the finder, the loader, or the Python callable of CallUntraced
+};
+
+PyTypeObject* g_call_type = nullptr;
+
+PyObject* CallObjectCall(PyObject* self, PyObject* args, PyObject* kwargs) {
+  auto* c = reinterpret_cast<CallObject*>(self);
+  return c->fn(c->owner, args, kwargs);
+}
+
+// Bound like a function when it is a class attribute (InstrumentingLoader.get_code).
+PyObject* CallObjectGet(PyObject* self, PyObject* obj, PyObject*) {
+  if (obj == nullptr || obj == Py_None) return Py_NewRef(self);
+  return PyMethod_New(self, obj);
+}
+
+int CallObjectTraverse(PyObject* self, visitproc visit, void* arg) {
+  Py_VISIT(reinterpret_cast<CallObject*>(self)->owner);
+  Py_VISIT(Py_TYPE(self));
+  return 0;
+}
+
+int CallObjectClear(PyObject* self) {
+  Py_CLEAR(reinterpret_cast<CallObject*>(self)->owner);
+  return 0;
+}
+
+void CallObjectDealloc(PyObject* self) {
+  PyTypeObject* type = Py_TYPE(self);
+  PyObject_GC_UnTrack(self);
+  CallObjectClear(self);
+  type->tp_free(self);
+  Py_DECREF(type);
+}
+
+PyType_Slot g_call_slots[] = {{Py_tp_call, reinterpret_cast<void*>(CallObjectCall)},
+                              {Py_tp_descr_get, reinterpret_cast<void*>(CallObjectGet)},
+                              {Py_tp_traverse, reinterpret_cast<void*>(CallObjectTraverse)},
+                              {Py_tp_clear, reinterpret_cast<void*>(CallObjectClear)},
+                              {Py_tp_dealloc, reinterpret_cast<void*>(CallObjectDealloc)},
+                              {0, nullptr}};
+PyType_Spec g_call_spec = {"_pyrace.ImportCall", sizeof(CallObject), 0, Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+                           g_call_slots};
+
+PyObject* NewCall(CallFn fn, PyObject* owner) {
+  if (g_call_type == nullptr) {
+    g_call_type = reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&g_call_spec));
+    if (g_call_type == nullptr) return nullptr;
+  }
+  auto* c = PyObject_GC_New(CallObject, g_call_type);
+  if (c == nullptr) return nullptr;
+  c->fn = fn;
+  c->owner = Py_NewRef(owner);
+  PyObject_GC_Track(c);
+  return reinterpret_cast<PyObject*>(c);
+}
+
+PyObject* CallUntraced(PyObject* fn, PyObject* args, PyObject* kwargs) {
+  PyThreadState* ts = PyThreadState_Get();
+  SuspendTracing(ts);
+  PyObject* r = PyObject_Call(fn, args, kwargs);
+  ResumeTracing(ts);
+  return r;
+}
+
+PyObject* CallUntracedArgs(PyObject* fn, PyObject* a, PyObject* b) {
+  PyObject* args = b != nullptr ? PyTuple_Pack(2, a, b) : PyTuple_Pack(1, a);
+  if (args == nullptr) return nullptr;
+  PyObject* r = CallUntraced(fn, args, nullptr);
+  Py_DECREF(args);
+  return r;
+}
+
+// -- the finder ----------------------------------------------------------------------
+// One finder at the front of sys.meta_path, for both of its jobs: WhenImported's modules
+// (g_pending: name -> install) and, in race mode, the rewriter's choice of loader
+// (g_spec_for: _pyrace_instrument.spec_for). It asks the finders after it, as the import
+// machinery would, so their frames show to a tracer exactly as they do plainly; the
+// machinery stops at the spec it returns, so leaving sys.meta_path while it iterates
+// skips no other finder.
+PyObject* g_finder = nullptr;
+PyObject* g_pending = nullptr;   // dict
+PyObject* g_busy = nullptr;      // set: names being found, for a finder that asks again
+PyObject* g_spec_for = nullptr;  // null outside race mode
+PyObject* MetaPath() {
+  PyObject* meta_path = PySys_GetObject("meta_path");  // borrowed
+  if (meta_path == nullptr || !PyList_Check(meta_path)) {
+    PyErr_SetString(PyExc_RuntimeError, "pyrace: sys.meta_path is not a list");
+    return nullptr;
+  }
+  return meta_path;
+}
+
+// At the front of sys.meta_path, once (a program may have taken it out and put it back).
+bool EnsureInMetaPath() {
+  PyObject* meta_path = MetaPath();
+  if (meta_path == nullptr) return false;
+  int in = PySequence_Contains(meta_path, g_finder);
+  return in > 0 || (in == 0 && PyList_Insert(meta_path, 0, g_finder) == 0);
+}
+
+// Leaves sys.meta_path once it has nothing left to do.
+void LeaveMetaPathWhenIdle() {
+  if (g_spec_for != nullptr || PyDict_GET_SIZE(g_pending) != 0) return;
+  PyObject* meta_path = MetaPath();
+  if (meta_path == nullptr) {
+    PyErr_Clear();
+    return;
+  }
+  for (Py_ssize_t i = 0; i < PyList_GET_SIZE(meta_path); ++i) {
+    if (PyList_GET_ITEM(meta_path, i) == g_finder) {
+      if (PySequence_DelItem(meta_path, i) != 0) PyErr_Clear();
+      return;
+    }
+  }
+}
+
+// The spec the finders after this one give, or None; null = exception set.
+PyObject* AskOthers(PyObject* name, PyObject* path, PyObject* target) {
+  PyObject* meta_path = PySys_GetObject("meta_path");  // borrowed
+  if (meta_path == nullptr) Py_RETURN_NONE;
+  PyObject* finders = PySequence_List(meta_path);  // the list may change while it runs
+  if (finders == nullptr) return nullptr;
+  PyObject* spec = Py_NewRef(Py_None);
+  for (Py_ssize_t i = 0; i < PyList_GET_SIZE(finders) && spec == Py_None; ++i) {
+    PyObject* finder = PyList_GET_ITEM(finders, i);
+    if (finder == g_finder) continue;
+    PyObject* find = PyObject_GetAttrString(finder, "find_spec");
+    if (find == nullptr) {
+      if (!PyErr_ExceptionMatches(PyExc_AttributeError)) {
+        Py_CLEAR(spec);
+        break;
+      }
+      PyErr_Clear();
+      continue;
+    }
+    Py_DECREF(spec);
+    spec = PyObject_CallFunctionObjArgs(find, name, path, target, nullptr);
+    Py_DECREF(find);
+    if (spec == nullptr) break;
+  }
+  Py_DECREF(finders);
+  return spec;
+}
+
+// -- the loader of a module WhenImported waits for ---------------------------------------
+// It stands in for the real loader in the spec until the module executes, calls the real
+// one, then the module's install. The real loader (a class for built-in and frozen
+// modules, shared by all of them) is never patched; the module's __loader__ and
+// __spec__.loader are the real one again before any of the module's code runs.
+struct AfterLoader {
+  PyObject_HEAD
+  PyObject* real;
+  PyObject* name;
+};
+
+PyTypeObject* g_after_type = nullptr;
+
+PyObject* AfterCreate(PyObject* self, PyObject* args, PyObject* kwargs) {
+  auto* l = reinterpret_cast<AfterLoader*>(self);
+  PyObject* create = PyObject_GetAttrString(l->real, "create_module");
+  if (create == nullptr) {
+    if (!PyErr_ExceptionMatches(PyExc_AttributeError)) return nullptr;
+    PyErr_Clear();
+    Py_RETURN_NONE;  // the default module creation, as for a loader without one
+  }
+  PyObject* r = PyObject_Call(create, args, kwargs);
+  Py_DECREF(create);
+  return r;
+}
+
+PyObject* AfterExec(PyObject* self, PyObject* args, PyObject* kwargs) {
+  auto* l = reinterpret_cast<AfterLoader*>(self);
+  PyObject* module = nullptr;
+  static const char* kw[] = {"module", nullptr};
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O:exec_module", const_cast<char**>(kw), &module)) {
+    return nullptr;
+  }
+  if (PyObject_SetAttrString(module, "__loader__", l->real) != 0) return nullptr;
+  PyObject* spec = PyObject_GetAttrString(module, "__spec__");
+  if (spec == nullptr) return nullptr;
+  int set = spec != Py_None ? PyObject_SetAttrString(spec, "loader", l->real) : 0;
+  Py_DECREF(spec);
+  if (set != 0) return nullptr;
+  PyObject* r = PyObject_CallMethod(l->real, "exec_module", "O", module);
+  if (r == nullptr) return nullptr;
+  Py_DECREF(r);
+  // Once: another spec of the module handed out (importlib.util.find_spec) finds it done.
+  PyObject* install = PyDict_GetItemWithError(g_pending, l->name);  // borrowed
+  if (install == nullptr) {
+    if (PyErr_Occurred()) return nullptr;
+    Py_RETURN_NONE;
+  }
+  Py_INCREF(install);
+  if (PyDict_DelItem(g_pending, l->name) != 0) {
+    Py_DECREF(install);
+    return nullptr;
+  }
+  LeaveMetaPathWhenIdle();
+  PyObject* empty = PyTuple_New(0);
+  r = empty != nullptr ? CallUntraced(install, empty, nullptr) : nullptr;
+  Py_XDECREF(empty);
+  Py_DECREF(install);
+  return r;
+}
+
+PyObject* AfterGetCreate(PyObject* self, void*) { return NewCall(AfterCreate, self); }
+PyObject* AfterGetExec(PyObject* self, void*) { return NewCall(AfterExec, self); }
+
+// Anything else a caller asks the spec's loader for is the real loader's.
+PyObject* AfterGetAttr(PyObject* self, PyObject* attr) {
+  PyObject* r = PyObject_GenericGetAttr(self, attr);
+  if (r != nullptr || !PyErr_ExceptionMatches(PyExc_AttributeError)) return r;
+  PyErr_Clear();
+  return PyObject_GetAttr(reinterpret_cast<AfterLoader*>(self)->real, attr);
+}
+
+int AfterTraverse(PyObject* self, visitproc visit, void* arg) {
+  Py_VISIT(reinterpret_cast<AfterLoader*>(self)->real);
+  Py_VISIT(Py_TYPE(self));
+  return 0;
+}
+
+int AfterClear(PyObject* self) {
+  auto* l = reinterpret_cast<AfterLoader*>(self);
+  Py_CLEAR(l->real);
+  Py_CLEAR(l->name);
+  return 0;
+}
+
+void AfterDealloc(PyObject* self) {
+  PyTypeObject* type = Py_TYPE(self);
+  PyObject_GC_UnTrack(self);
+  AfterClear(self);
+  type->tp_free(self);
+  Py_DECREF(type);
+}
+
+PyGetSetDef g_after_getset[] = {{"create_module", AfterGetCreate, nullptr, nullptr, nullptr},
+                                {"exec_module", AfterGetExec, nullptr, nullptr, nullptr},
+                                {nullptr, nullptr, nullptr, nullptr, nullptr}};
+PyType_Slot g_after_slots[] = {{Py_tp_getset, g_after_getset},
+                               {Py_tp_getattro, reinterpret_cast<void*>(AfterGetAttr)},
+                               {Py_tp_traverse, reinterpret_cast<void*>(AfterTraverse)},
+                               {Py_tp_clear, reinterpret_cast<void*>(AfterClear)},
+                               {Py_tp_dealloc, reinterpret_cast<void*>(AfterDealloc)},
+                               {0, nullptr}};
+PyType_Spec g_after_spec = {"_pyrace.ImportWatchLoader", sizeof(AfterLoader), 0,
+                            Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC, g_after_slots};
+
+// spec.loader = an AfterLoader around it; false = exception set.
+bool WatchLoader(PyObject* spec, PyObject* name) {
+  PyObject* real = PyObject_GetAttrString(spec, "loader");
+  if (real == nullptr) return false;
+  int has_exec = real != Py_None ? PyObject_HasAttrString(real, "exec_module") : 0;
+  if (!has_exec) {  // a namespace package or a legacy loader: nothing to wait for
+    Py_DECREF(real);
+    return true;
+  }
+  auto* l = PyObject_GC_New(AfterLoader, g_after_type);
+  if (l == nullptr) {
+    Py_DECREF(real);
+    return false;
+  }
+  l->real = real;
+  l->name = Py_NewRef(name);
+  PyObject_GC_Track(l);
+  int set = PyObject_SetAttrString(spec, "loader", reinterpret_cast<PyObject*>(l));
+  Py_DECREF(l);
+  return set == 0;
+}
+
+PyObject* FindSpec(PyObject*, PyObject* args, PyObject* kwargs) {
+  PyObject* name = nullptr;
+  PyObject* path = Py_None;
+  PyObject* target = Py_None;
+  static const char* kw[] = {"fullname", "path", "target", nullptr};
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|OO:find_spec", const_cast<char**>(kw), &name, &path, &target)) {
+    return nullptr;
+  }
+  if (!PyUnicode_Check(name)) Py_RETURN_NONE;
+  int pending = PyDict_Contains(g_pending, name);
+  if (pending < 0) return nullptr;
+  if (pending == 0 && g_spec_for == nullptr) Py_RETURN_NONE;
+  int busy = PySet_Contains(g_busy, name);
+  if (busy != 0) {
+    if (busy < 0) return nullptr;
+    Py_RETURN_NONE;
+  }
+  if (PySet_Add(g_busy, name) != 0) return nullptr;
+  PyObject* spec = AskOthers(name, path, target);
+  if (PySet_Discard(g_busy, name) < 0) Py_CLEAR(spec);
+  if (spec == nullptr || spec == Py_None) return spec;
+  if (g_spec_for != nullptr) {
+    PyObject* chosen = CallUntracedArgs(g_spec_for, name, spec);
+    Py_DECREF(spec);
+    if (chosen == nullptr) return nullptr;
+    spec = chosen;
+  }
+  if (pending != 0 && !WatchLoader(spec, name)) Py_CLEAR(spec);
+  return spec;
+}
+
+PyObject* FinderGetFindSpec(PyObject* self, void*) { return NewCall(FindSpec, self); }
+
+PyGetSetDef g_finder_getset[] = {{"find_spec", FinderGetFindSpec, nullptr, nullptr, nullptr},
+                                 {nullptr, nullptr, nullptr, nullptr, nullptr}};
+PyType_Slot g_finder_slots[] = {{Py_tp_getset, g_finder_getset}, {0, nullptr}};
+PyType_Spec g_finder_spec = {"_pyrace.ImportFinder", sizeof(PyObject), 0, Py_TPFLAGS_DEFAULT, g_finder_slots};
+
+bool InitFinder() {
+  if (g_finder != nullptr) return true;
+  if (g_pending == nullptr && (g_pending = PyDict_New()) == nullptr) return false;
+  if (g_busy == nullptr && (g_busy = PySet_New(nullptr)) == nullptr) return false;
+  if (g_after_type == nullptr) {
+    g_after_type = reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&g_after_spec));
+    if (g_after_type == nullptr) return false;
+  }
+  PyObject* type = PyType_FromSpec(&g_finder_spec);
+  if (type == nullptr) return false;
+  g_finder = PyObject_CallNoArgs(type);  // kept for the process, with its type
+  Py_DECREF(type);
+  return g_finder != nullptr;
+}
+
+}  // namespace
+
 bool InstallImportHook(const Options& opts) {
+  if (!InitFinder()) return false;
   PyObject* inst = PyImport_ImportModule("_pyrace_instrument");
   if (inst == nullptr) return false;
   PyObject* argv = PySys_GetObject("argv");  // borrowed
-  PyObject* r = PyObject_CallMethod(inst, "install_for_argv", "Os", argv != nullptr ? argv : Py_None,
-                                    opts.instrument.c_str());
-  Py_DECREF(inst);
+  PyObject* r = PyObject_CallMethod(inst, "install_for_argv", "OsO", argv != nullptr ? argv : Py_None,
+                                    opts.instrument.c_str(), Py_False);
+  bool ok = r != nullptr;
   Py_XDECREF(r);
-  return r != nullptr;
+  // The rewriting loader's get_code (rewriting, or reading the rewrite's cache) runs
+  // with tracing suspended: the frames a tracer sees are the module's own.
+  PyObject* loader = ok ? PyObject_GetAttrString(inst, "InstrumentingLoader") : nullptr;
+  PyObject* get_code = loader != nullptr ? PyObject_GetAttrString(loader, "get_code") : nullptr;
+  if (get_code != nullptr && Py_TYPE(get_code) != g_call_type) {
+    PyObject* untraced = NewCall(CallUntraced, get_code);
+    ok = untraced != nullptr && PyObject_SetAttrString(loader, "get_code", untraced) == 0;
+    Py_XDECREF(untraced);
+  }
+  ok = ok && get_code != nullptr;
+  Py_XDECREF(get_code);
+  Py_XDECREF(loader);
+  if (ok && g_spec_for == nullptr) {
+    g_spec_for = PyObject_GetAttrString(inst, "spec_for");
+    ok = g_spec_for != nullptr && EnsureInMetaPath();
+  }
+  Py_DECREF(inst);
+  return ok;
 }
 
 PyObject* CompileRewritten(PyObject* source, PyObject* path) {
   PyObject* inst = PyImport_ImportModule("_pyrace_instrument");
   if (inst == nullptr) return nullptr;
-  PyObject* code = PyObject_CallMethod(inst, "compile_source", "OOs", source, path, "__main__");
+  PyObject* compile = PyObject_GetAttrString(inst, "compile_source");
   Py_DECREF(inst);
+  if (compile == nullptr) return nullptr;
+  PyObject* args = Py_BuildValue("(OOs)", source, path, "__main__");
+  PyObject* code = args != nullptr ? CallUntraced(compile, args, nullptr) : nullptr;
+  Py_XDECREF(args);
+  Py_DECREF(compile);
   return code;
 }
-
-namespace {
-
-// The finder of WhenImported. The import machinery stops at the spec it returns, so
-// leaving sys.meta_path while it iterates skips no other finder. A loader that is a
-// class (built-in and frozen modules) is wrapped in a forwarding loader, never
-// patched: its exec_module is every such module's; the module's __loader__ and
-// __spec__.loader are the real one again before anything sees them.
-constexpr const char kWatchSource[] = R"(
-import sys
-
-class _PyraceImportWatch:
-    pending = {}
-    _busy = set()
-
-    @classmethod
-    def find_spec(cls, name, path=None, target=None):
-        install = cls.pending.get(name)
-        if install is None or name in cls._busy:
-            return None
-        cls._busy.add(name)
-        try:
-            spec = None
-            for finder in sys.meta_path:
-                find = getattr(finder, "find_spec", None)
-                if finder is cls or find is None:
-                    continue
-                spec = find(name, path, target)
-                if spec is not None:
-                    break
-        finally:
-            cls._busy.discard(name)
-        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
-            return spec
-        del cls.pending[name]
-        if not cls.pending:
-            try:
-                sys.meta_path.remove(cls)
-            except ValueError:
-                pass
-        real = spec.loader
-        if isinstance(real, type):
-            class _Loader:
-                def create_module(self, spec):
-                    return real.create_module(spec)
-
-                def exec_module(self, module):
-                    module.__loader__ = real
-                    module.__spec__.loader = real
-                    real.exec_module(module)
-                    install()
-
-            spec.loader = _Loader()
-            return spec
-        real_exec = real.exec_module
-
-        def exec_module(module):
-            try:
-                real_exec(module)
-            finally:
-                try:
-                    del real.exec_module
-                except AttributeError:
-                    pass
-            install()
-
-        real.exec_module = exec_module
-        return spec
-
-def watch(name, install):
-    if not _PyraceImportWatch.pending:
-        sys.meta_path.insert(0, _PyraceImportWatch)
-    _PyraceImportWatch.pending[name] = install
-)";
-
-PyObject* g_watch = nullptr;  // watch(name, install) of kWatchSource, kept for the process
-
-}  // namespace
 
 bool WhenImported(const char* name, PyMethodDef* install) {
   PyObject* modules = PyImport_GetModuleDict();  // borrowed
@@ -111,28 +395,11 @@ bool WhenImported(const char* name, PyMethodDef* install) {
     Py_XDECREF(r);
     return r != nullptr;
   }
-  if (g_watch == nullptr) {
-    PyObject* globals = PyDict_New();
-    PyObject* mod_name = PyUnicode_FromString("_pyrace");
-    bool ok = globals != nullptr && mod_name != nullptr &&
-              PyDict_SetItemString(globals, "__builtins__", PyEval_GetBuiltins()) == 0 &&
-              PyDict_SetItemString(globals, "__name__", mod_name) == 0;
-    PyObject* r = ok ? PyRun_String(kWatchSource, Py_file_input, globals, globals) : nullptr;
-    Py_XDECREF(r);
-    Py_XDECREF(mod_name);
-    g_watch = r != nullptr ? PyDict_GetItemString(globals, "watch") : nullptr;  // borrowed
-    Py_XINCREF(g_watch);
-    Py_XDECREF(globals);
-    if (g_watch == nullptr) {
-      if (!PyErr_Occurred()) PyErr_SetString(PyExc_RuntimeError, "pyrace: the import watch did not start");
-      return false;
-    }
-  }
+  if (!InitFinder()) return false;
   PyObject* fn = PyCFunction_New(install, nullptr);
-  PyObject* r = fn != nullptr ? PyObject_CallFunction(g_watch, "sO", name, fn) : nullptr;
+  bool ok = fn != nullptr && PyDict_SetItemString(g_pending, name, fn) == 0 && EnsureInMetaPath();
   Py_XDECREF(fn);
-  Py_XDECREF(r);
-  return r != nullptr;
+  return ok;
 }
 
 }  // namespace pyrace::py

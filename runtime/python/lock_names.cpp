@@ -12,6 +12,7 @@
 #include "runtime/model/machinery.h"
 #include "runtime/python/lock_types.h"
 #include "runtime/python/recorder.h"
+#include "runtime/python/utf8.h"
 #include "runtime/trace/trace.h"
 
 namespace pyrace::py {
@@ -22,17 +23,6 @@ namespace {
 std::unordered_set<LockId>& Named() {
   static auto* named = new std::unordered_set<LockId>();
   return *named;
-}
-
-std::string Utf8(PyObject* s) {
-  if (s == nullptr || !PyUnicode_Check(s)) return {};
-  Py_ssize_t n = 0;
-  const char* c = PyUnicode_AsUTF8AndSize(s, &n);
-  if (c == nullptr) {
-    PyErr_Clear();
-    return {};
-  }
-  return std::string(c, static_cast<size_t>(n));
 }
 
 }  // namespace
@@ -50,10 +40,11 @@ void NameStoredLock(PyObject* value, std::string_view owner, PyObject* attr) {
 
 namespace {
 
-// What one frame does with the value its current call returns.
+// What one frame does with the value its current call returns; the name of a kNamed
+// site is interned when the site is decoded, not per lock created there.
 struct Site {
   enum Kind : uint8_t { kNone, kPassedUp, kNamed } kind = kNone;
-  std::string name;
+  StrId name = 0;
 };
 
 struct SiteKey {
@@ -157,8 +148,9 @@ std::string ClassOf(const std::string& qualname) {
   return owner;
 }
 
-Site Decode(RawFrame f, PyCodeObject* code, int lasti) {
+Site Decode(Recorder& rec, RawFrame f, PyCodeObject* code, int lasti) {
   Site site;
+  std::string name;
   if (IsSyncMachinery(Utf8(code->co_filename))) {
     site.kind = Site::kPassedUp;
     return site;
@@ -187,11 +179,11 @@ Site Decode(RawFrame f, PyCodeObject* code, int lasti) {
   if (op == RETURN_VALUE) {
     site.kind = Site::kPassedUp;
   } else if (op == STORE_GLOBAL) {
-    site.name = ModuleName(f, code) + "." + TupleStr(names, in.arg(i));
+    name = ModuleName(f, code) + "." + TupleStr(names, in.arg(i));
   } else if (op == STORE_NAME) {
     // Module code stores its globals by name, a class body its class attributes.
     bool module = Utf8(code->co_name) == "<module>";
-    site.name = (module ? ModuleName(f, code) : qualname) + "." + TupleStr(names, in.arg(i));
+    name = (module ? ModuleName(f, code) : qualname) + "." + TupleStr(names, in.arg(i));
   } else if (in.op(in.Next(i)) == STORE_ATTR) {
     std::string attr = TupleStr(names, in.arg(in.Next(i)));
     std::string owner;
@@ -206,9 +198,12 @@ Site Decode(RawFrame f, PyCodeObject* code, int lasti) {
     } else if (op == LOAD_NAME) {
       owner = TupleStr(names, in.arg(i));
     }
-    if (!owner.empty() && !attr.empty()) site.name = owner + "." + attr;
+    if (!owner.empty() && !attr.empty()) name = owner + "." + attr;
   }
-  if (!site.name.empty() && site.name.back() != '.' && site.name.front() != '.') site.kind = Site::kNamed;
+  if (!name.empty() && name.back() != '.' && name.front() != '.') {
+    site.kind = Site::kNamed;
+    site.name = rec.InternString(name);
+  }
   Py_DECREF(bytes);
   return site;
 }
@@ -229,10 +224,10 @@ StrId StoreName(Recorder& rec) {
     auto it = Sites().find(key);
     if (it == Sites().end()) {
       Py_INCREF(code);
-      it = Sites().emplace(key, Decode(f, code, key.lasti)).first;
+      it = Sites().emplace(key, Decode(rec, f, code, key.lasti)).first;
     }
     if (it->second.kind == Site::kPassedUp) continue;
-    return it->second.kind == Site::kNamed ? rec.InternString(it->second.name) : 0;
+    return it->second.name;
   }
   return 0;
 }

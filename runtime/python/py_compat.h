@@ -71,4 +71,24 @@ inline bool IsFinalizing() {
 // The frame of the running Python code (borrowed), or null when called from C only.
 inline PyFrameObject* CurrentFrame() { return PyEval_GetFrame(); }
 
+// Suspends trace and profile functions and (3.12+) sys.monitoring events for this
+// thread: Python code run in between is invisible to them. Nests.
+inline void SuspendTracing(PyThreadState* ts) {
+#if PY_VERSION_HEX >= 0x030B0000
+  PyThreadState_EnterTracing(ts);
+#else
+  ++ts->tracing;
+  ts->cframe->use_tracing = 0;
+#endif
+}
+
+inline void ResumeTracing(PyThreadState* ts) {
+#if PY_VERSION_HEX >= 0x030B0000
+  PyThreadState_LeaveTracing(ts);
+#else
+  --ts->tracing;
+  ts->cframe->use_tracing = ts->tracing == 0 && (ts->c_tracefunc != nullptr || ts->c_profilefunc != nullptr);
+#endif
+}
+
 }  // namespace pyrace::py

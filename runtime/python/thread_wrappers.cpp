@@ -15,6 +15,7 @@
 #include "runtime/python/stand_in.h"
 #include "runtime/python/thread_handle.h"
 #include "runtime/python/threads.h"
+#include "runtime/python/utf8.h"
 #include "runtime/python/wrappers.h"
 
 namespace pyrace::py {
@@ -33,17 +34,6 @@ PyObject* g_tid_attr = nullptr;      // "_pyrace_tid"
 // how many of them it has already been ordered after.
 std::vector<Tid> g_ended;
 std::unordered_map<Tid, size_t> g_count_seen;
-
-std::string Utf8(PyObject* o) {
-  if (o == nullptr || !PyUnicode_Check(o)) return std::string();
-  Py_ssize_t n = 0;
-  const char* s = PyUnicode_AsUTF8AndSize(o, &n);
-  if (s == nullptr) {
-    PyErr_Clear();
-    return std::string();
-  }
-  return std::string(s, static_cast<size_t>(n));
-}
 
 // The threading.Thread a start_new_thread target belongs to (its bound _bootstrap),
 // or null for a raw _thread thread. Borrowed.

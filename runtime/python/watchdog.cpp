@@ -284,6 +284,8 @@ void* MonitorMain(void*) {
 }
 
 void Tick() {
+  // Past the start of finalization the GIL ends the thread; the thread state may be gone.
+  if (IsFinalizing()) return;
   g_gil_wait_since_us.store(Recorder::Get().NowUs() + 1, std::memory_order_release);
   PyGILState_STATE gil = PyGILState_Ensure();
   g_gil_wait_since_us.store(0, std::memory_order_release);
@@ -301,8 +303,18 @@ void Tick() {
 }
 
 void* Main(void*) {
+  // One thread state for the thread's life, so that a tick allocates none: one made and
+  // freed per tick is a raw allocation without the GIL every tick, and 3.12.1's
+  // tracemalloc.stop() racing such an allocation crashes the interpreter
+  // (test_tracemalloc). The thread state holds no frame: sys._current_frames() and
+  // threading do not list it.
+  PyGILState_STATE outer = PyGILState_Ensure();
+  PyThreadState* ts = PyEval_SaveThread();
   int interval = std::max(1, Recorder::Get().options().watchdog_interval_ms);
   RunEvery(std::min(kFlushMs, interval), Tick);
+  if (IsFinalizing()) return nullptr;  // the interpreter owns (and frees) the thread state now
+  PyEval_RestoreThread(ts);
+  PyGILState_Release(outer);
   return nullptr;
 }
 

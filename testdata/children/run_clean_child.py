@@ -11,4 +11,11 @@ print("child exited", r.returncode)
 r = subprocess.run([sys.executable, os.path.join(here, "clean_child.py"), "0"],
                    preexec_fn=lambda: os.putenv("FRUIT", "apple"))
 print("child exited", r.returncode)
+# An environment posix refuses is refused under pyrace too (a name holding '=' must not
+# come back as another name and value): the exec never happens.
+for name, value in (("FRUIT\0VEGETABLE", "cabbage"), ("FRUIT", "orange\0VEGETABLE=cabbage"), ("FRUIT=ORANGE", "lemon")):
+    try:
+        os.execve(sys.executable, [sys.executable, "-c", "print('exec ran')"], dict(os.environ, **{name: value}))
+    except ValueError as e:
+        print("execve refused", repr(name), e)
 sys.exit(3)

@@ -1,11 +1,14 @@
 """pyrace's import hook: rewrites the user's own modules so their shared-state
 accesses reach the race detector (see rewriter.py for what is rewritten).
 
-The runtime's bootstrap, in race mode, calls
+The runtime, in race mode, calls
 
-    _pyrace_instrument.install(project_dir, patterns)
-    _pyrace_instrument.run_path(script, argv)      # pyrace run script.py args
-    _pyrace_instrument.run_module(module, argv)    # pyrace run -m module args
+    _pyrace_instrument.install_for_argv(sys.argv, patterns, meta_path=False)
+    _pyrace_instrument.compile_source(source, path, "__main__")   # pyrace run script.py
+
+and its own finder (C, runtime/python/import_hook.cpp) hands the spec of every import
+to spec_for(name, spec), with tracing suspended. InstrumentingFinder (install()),
+run_path and run_module do the same from Python alone.
 
 Which modules are rewritten: the script, the -m target, modules whose file is under
 the project directory (the script's directory, or the current directory for -m) but
@@ -34,7 +37,8 @@ try:
 except ImportError:  # an interpreter built without its own hash modules
     from hashlib import sha1 as _sha1
 
-__all__ = ["install", "install_for_argv", "uninstall", "run_path", "run_module", "compile_source", "should_instrument"]
+__all__ = ["install", "install_for_argv", "uninstall", "run_path", "run_module", "compile_source", "should_instrument",
+           "spec_for"]
 
 
 def _rewriter_version():
@@ -245,8 +249,20 @@ class _PatchAfterExec:
         return getattr(self._loader, name)
 
 
+def spec_for(fullname, spec):
+    """The spec another finder found for module fullname, as race mode loads it: a
+    user module's loader swapped for the rewriting one."""
+    if isinstance(spec.loader, importlib.machinery.SourceFileLoader) and should_instrument(fullname, spec.origin):
+        spec.loader = InstrumentingLoader(fullname, spec.origin)
+    elif fullname == _PYTEST_REWRITE and spec.loader is not None:
+        spec.loader = _PatchAfterExec(spec.loader, _patch_pytest_rewrite)
+    return spec
+
+
 class InstrumentingFinder:
-    """Meta path finder: asks the finders after it, and swaps the loader of a user module."""
+    """Meta path finder: asks the finders after it, and swaps the loader of a user module.
+    The runtime puts its own finder (C, runtime/python/import_hook.cpp: no frame of it
+    shows to a tracer) in its place and calls spec_for itself."""
 
     @classmethod
     def find_spec(cls, fullname, path=None, target=None):
@@ -257,14 +273,8 @@ class InstrumentingFinder:
             if find is None:
                 continue
             spec = find(fullname, path, target)
-            if spec is None:
-                continue
-            if isinstance(spec.loader, importlib.machinery.SourceFileLoader) and \
-                    should_instrument(fullname, spec.origin):
-                spec.loader = InstrumentingLoader(fullname, spec.origin)
-            elif fullname == _PYTEST_REWRITE and spec.loader is not None:
-                spec.loader = _PatchAfterExec(spec.loader, _patch_pytest_rewrite)
-            return spec
+            if spec is not None:
+                return spec_for(fullname, spec)
         return None
 
     @classmethod
@@ -272,20 +282,22 @@ class InstrumentingFinder:
         pass
 
 
-def install(project_dir, patterns=()):
-    """Starts rewriting user modules imported from now on."""
+def install(project_dir, patterns=(), meta_path=True):
+    """Starts rewriting user modules imported from now on; meta_path=False leaves
+    InstrumentingFinder out of sys.meta_path, for a finder of the caller's that calls
+    spec_for."""
     if isinstance(patterns, str):
         patterns = [p.strip() for p in patterns.split(",")]
     _state["project"] = _norm(project_dir) if project_dir else None
     _state["patterns"] = tuple(p for p in patterns if p)
     _state["excluded"] = _excluded_dirs()
-    if InstrumentingFinder not in sys.meta_path:
+    if meta_path and InstrumentingFinder not in sys.meta_path:
         sys.meta_path.insert(0, InstrumentingFinder)
     if _PYTEST_REWRITE in sys.modules:
         _patch_pytest_rewrite(sys.modules[_PYTEST_REWRITE])
 
 
-def install_for_argv(argv, patterns=""):
+def install_for_argv(argv, patterns="", meta_path=True):
     """install() for `python -c ... script.py args` or `... -m module args`: the project
     is the script's directory, or the current directory for -m."""
     args = list(argv or [])[1:]
@@ -297,7 +309,7 @@ def install_for_argv(argv, patterns=""):
         project = os.path.dirname(os.path.realpath(args[0]))
     else:
         project = None
-    install(project, patterns)
+    install(project, patterns, meta_path)
 
 
 def uninstall():

@@ -116,24 +116,6 @@ def user_hash_runs_as_often():
     print("__hash__ calls", Hashed.calls)
 
 
-class Hashed:
-    calls = 0
-
-    def __hash__(self):
-        Hashed.calls += 1
-        return 7
-
-
-def user_hash_runs_as_often():
-    h = Hashed()
-    d = {}
-    d[h] = 1
-    d[h] += 1
-    print("d[h]", d[h], h in d, d.get(h), d.setdefault(h, 0))
-    del d[h]
-    print("__hash__ calls", Hashed.calls)
-
-
 def builtins_look_the_same():
     # What help() and inspect read from the functions and types pyrace replaces.
     lock, rlock = threading.Lock(), threading.RLock()
@@ -172,6 +154,44 @@ def descriptors_numbered_as_plainly():
     print("consecutive descriptors", second == first + 1, first)
     os.close(first)
     os.close(second)
+
+
+def imports_traced_as_plainly():
+    # A tracer, a profiler and a sys.monitoring tool see the frames an import runs
+    # plainly and none of pyrace's: its finder (socket is a module it waits for), the
+    # rewriting loader and the rewriter (traced_import is instrumented in race mode).
+    # importlib's own frames are left out: the rewriting loader reads no plain bytecode.
+    calls = []
+
+    def tracer(frame, event, arg):
+        if event == "call" and not frame.f_code.co_filename.startswith("<frozen"):
+            calls.append((os.path.basename(frame.f_code.co_filename), frame.f_code.co_name))
+
+    profiled = []
+
+    def profiler(frame, event, arg):
+        if event == "call" and not frame.f_code.co_filename.startswith("<frozen"):
+            profiled.append(frame.f_code.co_name)
+
+    started = []
+    monitoring = getattr(sys, "monitoring", None)
+    if monitoring is not None:
+        monitoring.use_tool_id(monitoring.PROFILER_ID, "unchanged.py")
+        monitoring.register_callback(
+            monitoring.PROFILER_ID, monitoring.events.PY_START,
+            lambda code, offset: None if code.co_filename.startswith("<frozen") else started.append(code.co_name))
+        monitoring.set_events(monitoring.PROFILER_ID, monitoring.events.PY_START)
+    sys.setprofile(profiler)
+    sys.settrace(tracer)
+    import socket
+    import traced_import
+    sys.settrace(None)
+    sys.setprofile(None)
+    if monitoring is not None:
+        monitoring.set_events(monitoring.PROFILER_ID, 0)
+        monitoring.free_tool_id(monitoring.PROFILER_ID)
+    print("traced calls", len(calls), sorted(set(calls)), traced_import.answer(), socket.SOCK_STREAM)
+    print("profiled calls", len(profiled), "monitored starts", len(started) if monitoring else len(profiled))
 
 
 held = threading.Lock()
@@ -215,3 +235,4 @@ local_cycle_collected()
 deep_containers_freed()
 deep_recursion_raises()
 user_hash_runs_as_often()
+imports_traced_as_plainly()
