@@ -121,9 +121,18 @@ int SocketOption(int fd, int option) {
 
 // The channel of a send (to: sendto's address argument, or null) or a receive on a
 // socket of this process that is not one of a socketpair: 0 when there is none.
+uint64_t ChannelOf(long fd);
+
 uint64_t AddressChannel(int fd, bool send, PyObject* to) {
   int type = SocketOption(fd, SO_TYPE);
   std::string local, peer;
+  // Only a socketpair's ends (Unix, both unnamed) go by the descriptor table: an entry
+  // of a pair closed with socket.close() stays there, and a TCP socket that reuses its
+  // number must not take its channel.
+  if (SocketOption(fd, SO_DOMAIN) == AF_UNIX && LocalAddress(fd, false, &local) && local == "u:" &&
+      PeerAddress(fd, false, &peer) && peer == "u:") {
+    return ChannelOf(fd);
+  }
   if (type == SOCK_STREAM) {
     if (!LocalAddress(fd, true, &local) || !PeerAddress(fd, true, &peer)) return 0;
     if (peer < local) std::swap(local, peer);
@@ -237,11 +246,9 @@ PyObject* SockSendVia(PyObject* orig, PyObject* self, PyObject* const* args, Py_
   small[0] = self;
   for (Py_ssize_t i = 0; i < nargs + nkw; ++i) small[i + 1] = args[i];
   long fd = Recorder::Get().recording() ? SocketFd(self) : -1;
-  uint64_t channel = fd >= 0 ? ChannelOf(fd) : 0;
   // sendto(data[, flags], address): the address comes last.
-  if (channel == 0 && fd >= 0) {
-    channel = AddressChannel(static_cast<int>(fd), send, to && nargs >= 2 ? args[nargs - 1] : nullptr);
-  }
+  uint64_t channel =
+      fd >= 0 ? AddressChannel(static_cast<int>(fd), send, to && nargs >= 2 ? args[nargs - 1] : nullptr) : 0;
   if (send) Emit(EventKind::kHandoffSend, channel);
   PyObject* r = PyObject_Vectorcall(orig, small, static_cast<size_t>(nargs + 1), kwnames);
   if (!send && r != nullptr) Emit(EventKind::kHandoffRecv, channel);
