@@ -127,6 +127,9 @@ inline constexpr uint8_t kFlagReadModifyWrite = 1 << 1;  // kAccess: x += 1, che
 // the location (list.append, set.add, dict.setdefault, inserting a new key): two of them
 // are no race, whatever their order (docs/races.md).
 inline constexpr uint8_t kFlagCommutes = 1 << 2;
+// kAccess: of a builtin container's shape (its size and iteration order: docs/races.md),
+// not of one of its entries; a read of it is an iteration, len, copy or truth test.
+inline constexpr uint8_t kFlagShape = 1 << 3;
 inline constexpr uint8_t kFlagTaskGone = 1 << 0;   // kTaskStep
 
 // One decoded event. 32 bytes in memory; the trace encodes it in a few bytes.

@@ -405,7 +405,7 @@ void RecordWhole(PyObject* obj, Site& site, uint8_t flags) {
   ObjRec* rec = reg.Track(obj);
   if (rec == nullptr) return;
   LocRecord& loc = reg.Location(rec, KeyTag::kWhole, 0, [&] { return SiteOwner(site, obj); });
-  reg.Record(loc, flags, site.serial);
+  reg.Record(loc, flags | kFlagShape, site.serial);
 }
 
 // Whether hashing key runs none of the program's code: the builtin scalars, tuples and
@@ -672,6 +672,20 @@ bool MethodIsContainerAccess(Site& site, PyObject* obj) {
   return !method || !SlotRunsPython(site, obj, site.name);
 }
 
+// A collections.deque is a hand-off channel and a container: its mutations (atomic,
+// documented thread-safe, appends at one end and pops at the other) commute with each
+// other and write its shape, which iteration, len and copies read ("deque mutated
+// during iteration"). Its truth test is not a read of it: `while not dq:` before a
+// popleft is the hand-off's own idiom, and the popleft the edge. Recorded before a
+// send, so that a receiver is ordered after the write.
+void DequeShape(PyObject* dq, Site& site) {
+  if (site.kind == SiteKind::kContainerRead || site.kind == SiteKind::kMethodRead) {
+    RecordWhole(dq, site, site.flags);
+  } else if (site.flags & kFlagWrite) {
+    RecordWhole(dq, site, kFlagWrite | kFlagCommutes);
+  }
+}
+
 // c(obj, site) -> obj: the container's shape is read (iterated, measured, sliced,
 // truth-tested) or, before obj.method(...), written; a deque's append sends.
 PyObject* HookContainer(HOOK_ARGS) {
@@ -681,8 +695,9 @@ PyObject* HookContainer(HOOK_ARGS) {
   if (Recording()) {
     if (MethodIsContainerAccess(*s, args[0])) {
       RecordWhole(args[0], *s, s->flags);
-    } else if (s->deque_send && IsDeque(args[0])) {
-      DequeHandoff(args[0], EventKind::kHandoffSend);
+    } else if (IsDeque(args[0])) {
+      DequeShape(args[0], *s);
+      if (s->deque_send) DequeHandoff(args[0], EventKind::kHandoffSend);
     }
   }
   return Py_NewRef(args[0]);
@@ -712,13 +727,14 @@ PyObject* HookMethodCall(HOOK_ARGS) {
   bool keyed = container && PyDict_Check(obj) && n > 2 &&
                (s->kind == SiteKind::kMethodKeyRead || s->kind == SiteKind::kMethodKeyWrite);
   Py_ssize_t before = keyed ? ShapeSize(obj) : -1;
-  bool deque = recording && !container && (s->deque_send || s->deque_receive) && IsDeque(obj);
+  bool deque = recording && !container && IsDeque(obj);
   if (keyed) {
     RecordItem(obj, args[2], *s, s->flags);
   } else if (container) {
     RecordWhole(obj, *s, s->flags);
-  } else if (deque && s->deque_send) {
-    DequeHandoff(obj, EventKind::kHandoffSend);
+  } else if (deque) {
+    DequeShape(obj, *s);
+    if (s->deque_send) DequeHandoff(obj, EventKind::kHandoffSend);
   }
   PyObject* r = PyObject_Vectorcall(method, args + 2, n - 2, nullptr);
   // setdefault inserting its key, pop(k) removing it: the shape changed too; such

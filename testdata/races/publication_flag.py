@@ -17,7 +17,7 @@ job = Job()
 
 def work():
     time.sleep(0.01)
-    job.result = 42  # expect: data-race
+    job.result = 42
 
 
 t = threading.Thread(target=work)

@@ -60,7 +60,13 @@ INSTANTIATE_TEST_SUITE_P(
                     "clean_append_append.py", "clean_setdefault.py", "equal_hash_keys_shared.py",
                     "clean_equal_hash_keys.py", "own_container_without_lock.py",
                     "clean_own_lock_container.py", "list_handoff_polled.py", "clean_deque_handoff.py",
-                    "clean_pipe_handoff.py", "clean_timer.py"),
+                    "clean_pipe_handoff.py", "clean_timer.py", "conflicting_state_writes.py",
+                    "clean_state_writes_locked.py", "deque_iterate_while_append.py",
+                    "clean_deque_iterate_locked.py", "local_alias_check_then_pop.py",
+                    "clean_local_alias_check_then_pop_locked.py",
+                    // hand-offs: pipe ends in file objects, sockets of one process
+                    "clean_pipe_file_handoff.py", "pipe_file_handoff_too_early.py", "clean_socket_handoff.py",
+                    "socket_handoff_too_early.py"),
     ProgramName);
 
 // 3.13's raw _thread.start_joinable_thread() hands out handles whose join() and
@@ -155,9 +161,22 @@ TEST(RaceReport, CheckThenActShowsTheCheck) {
 // program says so.
 TEST(RaceReport, ModelRowsAreReportedAsTheTableSays) {
   const std::vector<std::pair<std::string, std::string>> rows = {
-      {"rmw_dict_get.py", "(check-then-act)"},       {"check_then_act_pop.py", "(check-then-act)"},
-      {"lazy_init_attr.py", "(check-then-act)"},     {"equal_hash_keys_shared.py", "(lost update)"},
+      {"counter_unlocked.py", "(lost update)"},
+      {"stats_dict_via_attribute.py", "(lost update)"},
+      {"equal_hash_keys_shared.py", "(lost update)"},
+      {"rmw_dict_get.py", "(check-then-act)"},
+      {"counter_partly_locked.py", "(check-then-act)"},
+      {"check_then_act_dict.py", "(check-then-act)"},
+      {"check_then_act_pop.py", "(check-then-act)"},
+      {"local_alias_check_then_pop.py", "(check-then-act) on pending"},
+      {"lazy_init_attr.py", "(check-then-act)"},
+      {"iterate_while_insert.py", "(size change during iteration) on handlers"},
+      {"deque_iterate_while_append.py", "(size change during iteration) on events"},
+      {"snapshot_while_insert.py", "(size change during iteration) on sessions"},
+      {"append_while_len.py", "(size change during iteration) on results"},
       {"publication_flag.py", "(unsynchronized publication)"},
+      {"list_handoff_polled.py", "(unsynchronized publication)"},
+      {"conflicting_state_writes.py", "(conflicting writes) on Machine.state"},
       {"own_container_without_lock.py", "(conflicting writes) on Cache._mapping["},
   };
   for (const auto& [program, words] : rows) {

@@ -745,11 +745,11 @@ class Rewriter(ast.NodeTransformer):
         if isinstance(old, ast.BoolOp):
             old.values = [self._tested_expr(v) for v in old.values]
             return old
-        # A local variable's truth test (`if value:`, the most common test there is) is
-        # left alone: the hook call would cost every program, for the rare local that
-        # holds a container shared with another thread.
-        if isinstance(old, (ast.Name, ast.Attribute, ast.Subscript)) and isinstance(old.ctx, ast.Load) \
-                and not (isinstance(old, ast.Name) and not self._watched_name(old.id)):
+        # A local variable's truth test too (`if pending:` where pending is a local
+        # alias of a shared list): while the program has one thread it is the
+        # interpreter's own test behind the single-thread probe (_container), after
+        # that a hook call that records only when the value is a builtin container.
+        if isinstance(old, (ast.Name, ast.Attribute, ast.Subscript)) and isinstance(old.ctx, ast.Load):
             k = self.site(TRUTH_TEST, old, "", self._owner_text(old))
             return _container(self.visit(old), k, old)
         return self.visit(old)

@@ -39,12 +39,30 @@ bool IsCheck(const Access& a) { return IsRmw(a) && !IsWrite(a); }
 bool Commute(const Access& a, const Access& b) { return (a.flags & b.flags & kFlagCommutes) != 0; }
 bool IsCommuting(const Access& a) { return Commute(a, a); }
 
+// A shape read (iteration, len, a copy) against a write of the shape.
+bool IsShapeRead(const Access& a) { return (a.flags & kFlagShape) != 0 && !IsWrite(a); }
+
 RaceClass Classify(const Access& cur, const Access& prev, const Access& check) {
   bool both_write = IsWrite(cur) && IsWrite(prev);
   if (both_write && (IsRmw(cur) || IsRmw(prev))) return RaceClass::kLostUpdate;
   if (IsWrite(cur) && check.valid()) return RaceClass::kCheckThenAct;
   if (both_write) return RaceClass::kConflictingWrites;
+  if (IsShapeRead(cur) || IsShapeRead(prev)) return RaceClass::kSizeChange;
   return RaceClass::kPublication;
+}
+
+// Which of two racing accesses a report is about, whatever order the threads ran them
+// in (so `# pyrace: ignore` on its line and baselines hold from run to run): the read,
+// where the unsynchronized value or size is seen; else the read-modify-write, whose
+// update is the one lost; else the order-dependent write (a pop against an append);
+// else the access whose site comes first in the source.
+int PrimaryRank(const Access& a) { return !IsWrite(a) ? 0 : IsRmw(a) ? 1 : IsCommuting(a) ? 3 : 2; }
+bool IsPrimary(const Access& a, const Access& b, const Symbols& syms) {
+  if (PrimaryRank(a) != PrimaryRank(b)) return PrimaryRank(a) < PrimaryRank(b);
+  SourceLocation la = TopLocation(syms, a.stack), lb = TopLocation(syms, b.stack);
+  if (la.file != lb.file) return la.file < lb.file;
+  if (la.line != lb.line) return la.line < lb.line;
+  return SiteKey(syms, a.stack) <= SiteKey(syms, b.stack);
 }
 
 }  // namespace
@@ -184,7 +202,18 @@ struct RaceDetector::Impl {
     }
     if (c.write.valid() && c.write.tid != cur.tid && !ts.clock.Covers(c.write.epoch()) &&
         !Commute(cur, c.write)) {
-      Report(c, loc, cur, c.write, check, syms);
+      // The earlier write acted on its own check, which this write may have come
+      // between: its check-then-act, as when this write comes first (then the check is
+      // still in `reads` and is reported with it), not a plain conflict of the writes.
+      bool earlier_acted =
+          c.write_check.valid() && Classify(c.write, cur, c.write_check) == RaceClass::kCheckThenAct;
+      if (!earlier_acted || Classify(cur, c.write, check) == RaceClass::kCheckThenAct) {
+        Report(c, loc, cur, c.write, check, syms);
+      }
+      if (earlier_acted) {
+        Report(c, loc, c.write, cur, c.write_check, syms);
+        if (!ts.clock.Covers(c.write_check.epoch())) Report(c, loc, cur, c.write_check, Access{}, syms);
+      }
     }
     for (const Access& r : c.reads) {
       if (r.tid != cur.tid && !ts.clock.Covers(r.epoch()) && !Commute(cur, r)) {
@@ -232,11 +261,17 @@ struct RaceDetector::Impl {
     c.checks.push_back(cur);
   }
 
-  // Ordered: the later access's site first. The report's primary location is the
-  // later access, so a key has one primary whatever the interleaving.
-  std::string Key(StrId desc, const Access& later, const Access& earlier, const Symbols& syms) const {
-    return LocationClass(syms.str(desc)) + "\x1f" + SiteKey(syms, later.stack) + "\x1f" +
-           SiteKey(syms, earlier.stack);
+  // One key per unordered pair of sites (as TSan suppresses a race whose two stacks it
+  // saw in either order): which access came second is the run's accident.
+  std::string Key(StrId desc, const Access& a, const Access& b, const Symbols& syms) const {
+    std::string sa = SiteKey(syms, a.stack), sb = SiteKey(syms, b.stack);
+    if (sb < sa) std::swap(sa, sb);
+    return LocationClass(syms.str(desc)) + "\x1f" + sa + "\x1f" + sb;
+  }
+  // A check-then-act's sites have roles: the act and the check before it.
+  std::string ActKey(StrId desc, const Access& act, const Access& check, const Symbols& syms) const {
+    return LocationClass(syms.str(desc)) + "\x1f" + SiteKey(syms, act.stack) + "\x1f" +
+           SiteKey(syms, check.stack) + "\x1f" "cta";
   }
 
   void Report(const Cell& c, LocId loc, const Access& cur, const Access& prev, const Access& check,
@@ -249,8 +284,7 @@ struct RaceDetector::Impl {
     if (cls == RaceClass::kCheckThenAct) Absorb(Key(desc, check, cur, syms));
     // A check-then-act is one bug per (act, check) sites, whichever access it raced with
     // (the other thread's check or its act).
-    std::string key = cls == RaceClass::kCheckThenAct ? Key(desc, cur, check, syms) + "\x1f" "cta"
-                                                      : Key(desc, cur, prev, syms);
+    std::string key = cls == RaceClass::kCheckThenAct ? ActKey(desc, cur, check, syms) : Key(desc, cur, prev, syms);
     auto [it, inserted] = record_index.try_emplace(key, records.size());
     if (!inserted) {
       RaceRecord& r = records[it->second];
@@ -263,8 +297,11 @@ struct RaceDetector::Impl {
     r.loc = loc;
     r.description = desc;
     r.cls = cls;
-    r.current = cur;
-    r.previous = prev;
+    r.seen = std::max(cur.seq, prev.seq);
+    // The act is a check-then-act's primary; otherwise the pair decides, not the order.
+    bool swap = cls != RaceClass::kCheckThenAct && !IsPrimary(cur, prev, syms);
+    r.current = swap ? prev : cur;
+    r.previous = swap ? cur : prev;
     r.check = cls == RaceClass::kCheckThenAct ? check : Access{};
     r.guard = c.guard;
     records.push_back(r);
@@ -313,7 +350,7 @@ std::vector<Finding> RaceDetector::Finish(const Symbols& syms) {
     if (!r.absorbed) live.push_back(&r);
   }
   std::sort(live.begin(), live.end(), [](const RaceRecord* a, const RaceRecord* b) {
-    return a->current.seq < b->current.seq;
+    return a->seen < b->seen;
   });
   std::vector<Finding> out;
   for (const RaceRecord* r : live) {

@@ -11,8 +11,9 @@
 // hand-off channel) and its shadow memory.
 //
 // Feed events in stream order with OnEvent, then Finish for the findings: one per
-// location (keys collapsed: cache[...]) and ordered pair of access sites (later, earlier),
-// with a count.
+// location (keys collapsed: cache[...]) and unordered pair of access sites, with a
+// count; which access of the pair is the primary is decided by the pair, not by which
+// ran second.
 #pragma once
 
 #include <cstdint>

@@ -18,16 +18,20 @@ enum class RaceClass : uint8_t {
   kCheckThenAct,      // a write after the same thread read the location (if k not in d: d[k] = v)
   kPublication,       // a plain write and a read
   kConflictingWrites, // two plain writes
+  kSizeChange,        // a read of a container's shape (for x in d, len(d)) and a write of it
 };
 
 struct RaceRecord {
   LocId loc = 0;
   StrId description = 0;
   RaceClass cls = RaceClass::kPublication;
-  Access current;   // the later access: the report's primary location
-  Access previous;  // the earlier access it is not ordered with
+  // The two accesses, not ordered with each other. Which is current (the report's
+  // primary location) is decided by the pair, never by which ran second.
+  Access current;
+  Access previous;
   Access check;     // check-then-act: the read before the write (invalid otherwise)
   LocksetId guard = kGuardUnset;
+  uint64_t seen = 0;  // event position where the race was first seen, to order reports
   uint32_t count = 1;
   bool absorbed = false;  // a check-then-act report tells this one's story already
 };

@@ -18,7 +18,8 @@ std::string At(const Symbols& syms, StackId stack) {
 }
 
 // The fingerprint's site: the top frame's full path and line. Baselines and
-// suppressions saved from earlier runs key on it, so it must not change form.
+// suppressions saved from earlier runs key on it, so it must not change form; a race's
+// two sites are in string order, whichever access ran second.
 std::string FingerprintSite(const Symbols& syms, StackId stack) {
   if (syms.stack(stack).empty()) return "an unknown place";
   SourceLocation top = TopLocation(syms, stack);
@@ -51,6 +52,7 @@ const char* ClassWords(RaceClass c) {
     case RaceClass::kCheckThenAct: return "check-then-act";
     case RaceClass::kPublication: return "unsynchronized publication";
     case RaceClass::kConflictingWrites: return "conflicting writes";
+    case RaceClass::kSizeChange: return "size change during iteration";
   }
   return "race";
 }
@@ -110,7 +112,9 @@ Finding BuildRaceFinding(const RaceRecord& r, const LocksetTable& locksets, cons
               " by " + Who(syms, r.previous.tid) + " at " + At(syms, r.previous.stack);
   f.primary = PrimaryLocation(syms, r.current.stack);
   f.sections.push_back(AccessSection("", r.current, where, locksets, syms));
-  f.sections.push_back(AccessSection("Previous ", r.previous, where, locksets, syms));
+  // The other access is shown as it ran: before or after the primary one.
+  f.sections.push_back(AccessSection(r.previous.seq < r.current.seq ? "Previous " : "Later ", r.previous, where,
+                                     locksets, syms));
   if (r.check.valid()) {
     f.sections.push_back(StackSection(syms, r.check.stack, "Checked by " + Who(syms, r.check.tid) +
                                                                " before that write:"));
@@ -131,7 +135,9 @@ Finding BuildRaceFinding(const RaceRecord& r, const LocksetTable& locksets, cons
   show(r.guard);
   f.notes.push_back(GuardNote(r, where, locksets, syms));
   f.count = r.count;
+  // Over the unordered pair: the same two sites are the same race in either order.
   std::string fa = FingerprintSite(syms, r.current.stack), fb = FingerprintSite(syms, r.previous.stack);
+  if (fb < fa) std::swap(fa, fb);
   f.fingerprint = "data-race:" + LocationClass(where) + ":" + fa + ":" + fb;
   return f;
 }

@@ -275,6 +275,21 @@ class Sites(unittest.TestCase):
         self.assertEqual(kinds(9), [(rw.GLOBAL_CHECK, "c"), (rw.ATTR_CHECK, "conn")])
         self.assertEqual(kinds(11), [(rw.GLOBAL_CHECK, "pending"), (rw.TRUTH_TEST, "pending")])
 
+    def test_a_locals_truth_test_reads_the_shape(self):
+        run_rewritten("""
+        shared = [1, 2]
+        def drain(items):
+            pending = items
+            while pending:
+                pending.pop()
+            return 1 if pending else 0
+        drain(shared)
+        """)
+        # `while pending:` where pending is a local alias of a shared list: a read of
+        # its shape per test (three here), nothing else.
+        self.assertEqual(kinds(5), [(rw.TRUTH_TEST, "pending")] * 3)
+        self.assertEqual(kinds(7), [(rw.TRUTH_TEST, "pending")])
+
     def test_pops_are_recorded_after_the_call(self):
         import ast
         # A deque's pop receives a hand-off: the hook must run after the call.

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -71,6 +72,11 @@ class Script {
   void Update(Tid t, LocId loc, uint32_t line) {
     Emit(EventKind::kAccess, t, loc, kFlagWrite | kFlagReadModifyWrite, At(line));
   }
+  // A read of a container's shape (iteration, len) and an insert of a new key.
+  void ShapeRead(Tid t, LocId loc, uint32_t line) { Emit(EventKind::kAccess, t, loc, kFlagShape, At(line)); }
+  void ShapeInsert(Tid t, LocId loc, uint32_t line) {
+    Emit(EventKind::kAccess, t, loc, kFlagWrite | kFlagCommutes | kFlagShape, At(line));
+  }
   void Free(uint64_t object) { Emit(EventKind::kObjectFree, 0, object, 0, kNoStack); }
 
   std::vector<Finding> Finish() { return det_.Finish(syms_); }
@@ -102,16 +108,79 @@ std::vector<uint32_t> Lines(const std::vector<Finding>& fs) {
 bool Contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 // Baselines and suppressions saved from earlier runs key on the fingerprint: its form
-// (location class, then the later and the earlier access's top frame) must not change.
+// (location class, then the two accesses' top frames in string order) must not change.
 TEST(RaceDetector, FingerprintKeepsItsForm) {
   Script s;
   LocId cache = s.Location("cache['a']");
   Tid t1 = s.Start(0, "Thread-1"), t2 = s.Start(0, "Thread-2");
-  s.Write(t1, cache, 12);
-  s.Read(t2, cache, 30);
+  s.Write(t1, cache, 30);
+  s.Read(t2, cache, 12);
   auto fs = s.Finish();
   ASSERT_EQ(fs.size(), 1u);
-  EXPECT_EQ(fs[0].fingerprint, "data-race:cache[...]:prog.py:30:prog.py:12");
+  EXPECT_EQ(fs[0].fingerprint, "data-race:cache[...]:prog.py:12:prog.py:30");
+}
+
+// The same two sites are one race whichever access ran second: one finding, at the
+// same line, with the same class and fingerprint.
+TEST(RaceDetector, EitherOrderOfThePairIsOneFinding) {
+  auto run = [](bool write_first, int rounds) {
+    Script s;
+    LocId flag = s.Location("Job.result");
+    Tid t1 = s.Start(0, "Thread-1"), t2 = s.Start(0, "Thread-2");
+    bool w = write_first;
+    for (int i = 0; i < rounds; ++i) {
+      if (w) s.Write(t1, flag, 15);
+      s.Read(t2, flag, 25);
+      if (!w) s.Write(t1, flag, 15);
+      w = !w;
+    }
+    return s.Finish();
+  };
+  for (auto [write_first, rounds] : {std::pair{true, 1}, {false, 1}, {true, 3}, {false, 3}}) {
+    auto fs = run(write_first, rounds);
+    ASSERT_EQ(Lines(fs), std::vector<uint32_t>{25}) << write_first << rounds;
+    EXPECT_EQ(fs[0].fingerprint, "data-race:Job.result:prog.py:15:prog.py:25");
+    EXPECT_TRUE(Contains(fs[0].message, "(unsynchronized publication)")) << fs[0].message;
+    EXPECT_TRUE(Contains(fs[0].sections[1].title, write_first ? "Previous write" : "Later write"))
+        << fs[0].sections[1].title;
+  }
+}
+
+// A check-then-act and a blind write elsewhere: the same findings in all three orders
+// (the write between the check and the act, before both, after both).
+TEST(RaceDetector, CheckThenActAgainstABlindWriteIsOrderIndependent) {
+  auto run = [](int where) {
+    Script s;
+    LocId conn = s.Location("Pool.conn");
+    Tid t1 = s.Start(0, "Thread-1"), t2 = s.Start(0, "Thread-2");
+    if (where == 0) s.Write(t2, conn, 9);
+    s.Check(t1, conn, 7);  // if self.conn is None:
+    if (where == 1) s.Write(t2, conn, 9);
+    s.Write(t1, conn, 8);  //     self.conn = connect()
+    if (where == 2) s.Write(t2, conn, 9);  // self.conn = None, elsewhere
+    std::vector<std::string> out;
+    for (const Finding& f : s.Finish()) {
+      out.push_back(std::to_string(f.primary.line) + " " + f.fingerprint + (Contains(f.message, "check-then-act") ? " cta" : ""));
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  const std::vector<std::string> want = {"7 data-race:Pool.conn:prog.py:7:prog.py:9",
+                                         "8 data-race:Pool.conn:prog.py:8:prog.py:9 cta"};
+  for (int where : {0, 1, 2}) EXPECT_EQ(run(where), want) << where;
+}
+
+// Iterating or measuring a container while another thread changes its size.
+TEST(RaceDetector, AShapeReadAgainstAShapeWriteIsASizeChange) {
+  Script s;
+  LocId handlers = s.Location("handlers");
+  Tid t1 = s.Start(0, "Thread-1"), t2 = s.Start(0, "Thread-2");
+  s.ShapeRead(t2, handlers, 25);  // for name in handlers:
+  s.ShapeInsert(t1, handlers, 15);  // handlers[name] = h
+  s.ShapeRead(t2, handlers, 25);
+  auto fs = s.Finish();
+  ASSERT_EQ(Lines(fs), std::vector<uint32_t>{25});
+  EXPECT_TRUE(Contains(fs[0].message, "(size change during iteration) on handlers")) << fs[0].message;
 }
 
 // append/append, add/add: nothing can be lost whatever the order. An order-dependent
@@ -249,13 +318,13 @@ TEST(RaceDetector, DifferentLocksPerThreadDoNotOrderAndAreNamed) {
   LocId g = s.Location("Account.balance");
   Tid t1 = s.Start(0, "Thread-1"), t2 = s.Start(0, "Thread-2");
   s.Acquire(t1, a);
-  s.Update(t1, g, 20);
+  s.Update(t1, g, 30);
   s.Release(t1, a);
   s.Acquire(t2, b);
-  s.Update(t2, g, 30);
+  s.Update(t2, g, 20);
   s.Release(t2, b);
   auto fs = s.Finish();
-  ASSERT_EQ(Lines(fs), std::vector<uint32_t>{30});
+  ASSERT_EQ(Lines(fs), std::vector<uint32_t>{20});
   EXPECT_TRUE(Contains(fs[0].notes[0], "hold different locks")) << fs[0].notes[0];
   EXPECT_TRUE(Contains(fs[0].sections[0].title, "holding lock L2")) << fs[0].sections[0].title;
   EXPECT_TRUE(Contains(fs[0].sections[1].title, "holding lock L1")) << fs[0].sections[1].title;
@@ -332,7 +401,8 @@ TEST(RaceDetector, ForkWithoutJoinOfOneChildRaces) {
   s.Join(0, a);
   s.Write(0, g, 20);  // b was never joined: its write is unordered with this one
   auto fs = s.Finish();
-  ASSERT_EQ(Lines(fs), (std::vector<uint32_t>{11, 20}));
+  // Two plain writes: reported at the site first in the source.
+  ASSERT_EQ(Lines(fs), (std::vector<uint32_t>{10, 11}));
   EXPECT_TRUE(Contains(fs[0].message, "conflicting writes")) << fs[0].message;
 }
 
@@ -500,9 +570,9 @@ TEST(RaceDetector, ReportShowsBothStacksThreadStartsAndLockCreation) {
   LocId g = s.Location("counter.g_num");
   Tid t1 = s.Start(0, "Thread-1", 50), t2 = s.Start(0, "Thread-2", 51);
   s.Acquire(t1, m);
-  s.Update(t1, g, 12);
+  s.Update(t1, g, 13);
   s.Release(t1, m);
-  s.Update(t2, g, 13);
+  s.Update(t2, g, 12);
   auto fs = s.Finish();
   ASSERT_EQ(fs.size(), 1u);
   std::vector<std::string> titles;
