@@ -151,6 +151,44 @@ TEST(Children, ProcessPoolExecutorWorkerRace) {
   EXPECT_NE(run.tool.out.find("[1]"), std::string::npos) << run.tool.out;
 }
 
+// A worker function defined in the main script runs in the child's __mp_main__ (the
+// script run again by multiprocessing), rewritten as the parent's __main__ is.
+void ExpectMainScriptWorkerRace(const std::vector<std::string>& args, const std::string& script,
+                                const std::string& out) {
+  ChildRun run;
+  RunJson(args, &run);
+  EXPECT_EQ(run.tool.exit_code, 66) << run.tool.err;
+  EXPECT_EQ(FindingsOf(run.report), Annotations(Child(script))) << run.tool.err;
+  EXPECT_EQ(FindingsIn(run.report, "multiprocessing"), Annotations(Child(script))) << run.report.dump(2);
+  for (const auto& f : run.report["findings"]) {
+    ASSERT_TRUE(f.contains("process")) << f.dump(2);
+    EXPECT_NE(f["process"]["pid"], run.report["pid"]);
+  }
+  EXPECT_NE(run.tool.out.find(out), std::string::npos) << run.tool.out;
+}
+
+TEST(Children, SpawnPoolWorkerDefinedInTheMainScriptRaces) {
+  ExpectMainScriptWorkerRace({Child("spawn_main_pool.py"), "spawn"}, "spawn_main_pool.py", "[1, 2]");
+}
+
+TEST(Children, ForkserverPoolWorkerDefinedInTheMainScriptRaces) {
+  ExpectMainScriptWorkerRace({Child("spawn_main_pool.py"), "forkserver"}, "spawn_main_pool.py", "[1, 2]");
+}
+
+TEST(Children, ProcessPoolExecutorWorkerDefinedInTheMainScriptRaces) {
+  ExpectMainScriptWorkerRace({Child("spawn_main_executor.py")}, "spawn_main_executor.py", "[1]");
+}
+
+TEST(Children, SpawnPoolWorkerDefinedInTheMainScriptWithALockIsClean) {
+  for (const std::string method : {"spawn", "forkserver"}) {
+    ChildRun run;
+    RunJson({Child("spawn_main_clean.py"), method}, &run);
+    EXPECT_EQ(run.tool.exit_code, 0) << method << run.tool.err;
+    EXPECT_EQ(run.report.at("findings").size(), 0u) << method << run.report.dump(2);
+    EXPECT_EQ(run.tool.out, "[4000, 8000]\n") << method;
+  }
+}
+
 TEST(Children, ForkedChildHasAStreamOfItsOwn) {
   ChildRun run;
   RunJson({Child("fork_child.py")}, &run);
