@@ -225,6 +225,31 @@ TEST(Children, ChildWithoutARuntimeRunsAndIsNamedNotAnalysed) {
   EXPECT_NE(f["process"]["ppid"], run.report["pid"]);
 }
 
+// What a program that is not Python sees of pyrace (docs/children.md): when children
+// are followed, exactly the runtime's three variables and its directory in front of the
+// program's own PYTHONPATH (any program may start a Python); when they are not, the
+// environment of a plain run.
+TEST(Children, NonPythonChildSeesOnlyTheRuntimesVariablesWhenFollowed) {
+  const std::string bin = PYRACE_BIN;
+  const std::string runtime_dir = bin.substr(0, bin.rfind("/bin/")) + "/lib/pyrace";
+  const ToolResult r = RunPyrace({"run", Child("run_env_child.py")}, {"PYTHONPATH=/own/dir"}, PYRACE_CHILDREN_TESTDATA);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::string want;
+  for (const std::string label : {"env", "sh", "built"}) {
+    want += label + " extra ['PYRACE_FOLLOW', 'PYRACE_PYTHONPATH', 'PYRACE_RUNTIME_OPTIONS', 'PYTHONPATH'] missing []\n";
+    want += label + " PYTHONPATH " + runtime_dir + ":/own/dir\n";
+  }
+  EXPECT_EQ(r.out, want);
+}
+
+TEST(Children, NonPythonChildSeesThePlainEnvironmentWhenNotFollowed) {
+  const ToolResult r = RunPyrace({"run", "--follow-children=no", Child("run_env_child.py")}, {"PYTHONPATH=/own/dir"},
+                                 PYRACE_CHILDREN_TESTDATA);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "env extra [] missing []\nsh extra [] missing []\nbuilt extra [] missing []\n");
+  EXPECT_EQ(r.err, "");
+}
+
 TEST(Children, KilledChildKeepsWhatItSent) {
   ChildRun run;
   RunJson({Child("run_killed_child.py")}, &run);
