@@ -201,6 +201,30 @@ TEST(Children, ForkedChildHasAStreamOfItsOwn) {
   EXPECT_NE(run.tool.out.find("forked child exited 0"), std::string::npos) << run.tool.out;
 }
 
+// os.forkpty runs Python's fork hooks (PyOS_AfterFork_Child): the child has a trace.
+TEST(Children, PtyForkedChildHasAStreamOfItsOwn) {
+  ChildRun run;
+  RunJson({Child("forkpty_child.py")}, &run);
+  EXPECT_EQ(run.tool.exit_code, 66) << run.tool.err;
+  EXPECT_EQ(FindingsOf(run.report), Annotations(Child("forkpty_child.py"))) << run.tool.err;
+  const nlohmann::json& f = OnlyFinding(run.report);
+  ASSERT_TRUE(f.contains("process")) << run.report.dump(2);
+  EXPECT_EQ(f["process"]["ppid"], run.report["pid"]);
+  EXPECT_NE(f["process"]["pid"], run.report["pid"]);
+  EXPECT_NE(run.tool.out.find("child on a pty\npty child exited 0\n"), std::string::npos) << run.tool.out;
+}
+
+// fork() from C skips Python's fork hooks: the child runs as it would and is named.
+TEST(Children, ChildForkedFromCIsNamedNotAnalysed) {
+  const ToolResult r = RunPyrace({"run", Child("c_fork_child.py")}, {}, PYRACE_CHILDREN_TESTDATA);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "child forked from C\nC-forked child exited 3\n");
+  EXPECT_NE(r.err.find("(" + Child("c_fork_child.py") + "), forked by process "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("outside Python's fork hooks (fork() from C), was not analysed\n"), std::string::npos) << r.err;
+  // One name, not one per hook.
+  EXPECT_EQ(r.err.find("was not analysed"), r.err.rfind("was not analysed")) << r.err;
+}
+
 TEST(Children, HungChildIsReportedAndEndedByItsWatchdog) {
   ChildRun run;
   RunJson({Child("run_hung_child.py")}, &run);
