@@ -376,6 +376,17 @@ bool HideFromEnviron() {
   return ok;
 }
 
+// Children that are not followed have no use for the runtime's variables: the C
+// environment becomes the program's own (os.environ already shows it), so every child,
+// Python or not, starts with the environment of a plain run. Only what the tool set is
+// undone (a process it did not start, such as the runtime's own tests, keeps its own).
+void RestoreProgramEnvironment() {
+  if (!g.program_path_known) return;
+  for (const char* v : kOurVars) unsetenv(v);
+  if (g.program_path) setenv("PYTHONPATH", g.program_path->c_str(), 1);
+  else unsetenv("PYTHONPATH");
+}
+
 std::string RuntimeDir() {
   PyObject* mod = PyImport_ImportModule("_pyrace");
   PyObject* file = mod != nullptr ? PyModule_GetFilenameObject(mod) : nullptr;
@@ -425,7 +436,10 @@ bool InstallChildFollow(const Options& opts) {
   g.socket = opts.trace_socket;
   g.follow = opts.follow_children && !opts.trace_socket.empty() && !g.options_env.empty();
   if (!HideFromEnviron()) return false;
-  if (!g.follow) return true;
+  if (!g.follow) {
+    RestoreProgramEnvironment();
+    return true;
+  }
   g.runtime_dir = RuntimeDir();
   // Children started by any means (os.system, a C library) inherit the C environment.
   setenv(kFollowVar, "1", 1);

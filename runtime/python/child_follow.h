@@ -21,8 +21,9 @@
 namespace pyrace::py {
 
 // Hides the runtime's variables from os.environ (the program sees the environment it
-// would see without pyrace; the C environment keeps them for the children) and, when
-// opts.follow_children, wraps the exec and spawn entry points. false = exception set.
+// would see without pyrace) and, when opts.follow_children, wraps the exec and spawn
+// entry points (the C environment keeps the variables for the children); otherwise
+// takes them out of the C environment too. false = exception set.
 bool InstallChildFollow(const Options& opts);
 
 // A connected stream socket to opts.trace_socket (close-on-exec), or -1.

@@ -343,6 +343,18 @@ bool InitFinder() {
   return g_finder != nullptr;
 }
 
+// runpy compiles the main script a multiprocessing spawn or forkserver child runs
+// again as __mp_main__ itself; _pyrace_instrument.patch_runpy has it rewritten. Done
+// when the program imports runpy: importing it here would add it to sys.modules.
+PyObject* PatchRunpy(PyObject*, PyObject*) {
+  PyObject* inst = PyImport_ImportModule("_pyrace_instrument");
+  if (inst == nullptr) return nullptr;
+  PyObject* r = PyObject_CallMethod(inst, "patch_runpy", nullptr);
+  Py_DECREF(inst);
+  return r;
+}
+PyMethodDef g_patch_runpy_def = {"_patch_runpy", PatchRunpy, METH_NOARGS, nullptr};
+
 }  // namespace
 
 bool InstallImportHook(const Options& opts) {
@@ -371,7 +383,7 @@ bool InstallImportHook(const Options& opts) {
     ok = g_spec_for != nullptr && EnsureInMetaPath();
   }
   Py_DECREF(inst);
-  return ok;
+  return ok && WhenImported("runpy", &g_patch_runpy_def);
 }
 
 PyObject* CompileRewritten(PyObject* source, PyObject* path) {

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <string>
 
 #include "runtime/python/child_follow.h"
@@ -45,9 +46,65 @@ void OnFatalSignal(int sig) {
   raise(sig);
 }
 
+// Set by Python's before-fork hook in the thread that forks, which is the child's
+// only thread: a fork the pthread_atfork handler sees without it came from C (a C
+// extension, ctypes) and runs no after_in_child hook, so no trace of the child's own.
+thread_local bool t_python_fork = false;
+
+// The argv part of a fork note (NUL-terminated fields), made before any fork: the
+// pthread_atfork child handler may only use async-signal-safe calls.
+std::string g_fork_note_argv;
+
+char* PutNumber(char* p, unsigned long v) {
+  char digits[24];
+  int n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  while (n > 0) *p++ = digits[--n];
+  *p++ = '\0';
+  return p;
+}
+
+// Tells the tool that this process was forked from C, so the report names it as not
+// analysed (docs/children.md). Only socket calls and writes.
+void SendForkNote() {
+  const Options& opts = Recorder::Get().options();
+  if (!opts.follow_children || opts.trace_socket.empty()) return;
+  const int fd = ConnectTraceSocket(opts);
+  if (fd < 0) return;
+  char head[64] = "PYRACEFK";
+  char* p = PutNumber(head + 8, static_cast<unsigned long>(getpid()));
+  p = PutNumber(p, static_cast<unsigned long>(getppid()));
+  const struct {
+    const char* data;
+    size_t size;
+  } parts[] = {{head, static_cast<size_t>(p - head)}, {g_fork_note_argv.data(), g_fork_note_argv.size()}};
+  for (const auto& part : parts) {
+    size_t off = 0;
+    while (off < part.size) {
+      const ssize_t n = write(fd, part.data + off, part.size - off);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      off += static_cast<size_t>(n);
+    }
+  }
+  close(fd);
+}
+
 void AfterForkInChild() {
   Recorder::Get().AbandonAfterFork();
   ForgetWatchdogAfterFork();
+  if (!t_python_fork) SendForkNote();
+  t_python_fork = false;
+}
+
+void MakeForkNoteArgv() {
+  for (const std::string& a : Recorder::Get().header().argv) {
+    g_fork_note_argv += a;
+    g_fork_note_argv.push_back('\0');
+  }
 }
 
 void KillBySigint() {
@@ -65,6 +122,7 @@ bool g_in_fork_wrapper = false;
 PyObject* g_orig_os_fork = nullptr;
 
 PyObject* BeforeFork(PyObject*, PyObject*) {
+  t_python_fork = true;
   if (WatchdogRunning()) {
     g_watchdog_before_fork = true;
     StopWatchdog();
@@ -78,6 +136,7 @@ void RestartAfterFork() {
 }
 
 PyObject* AfterForkInParent(PyObject*, PyObject*) {
+  t_python_fork = false;
   if (!g_in_fork_wrapper) RestartAfterFork();
   Py_RETURN_NONE;
 }
@@ -236,6 +295,7 @@ bool InstallLifecycle(PyObject* /*module*/, PyObject* originals) {
   InstallFatalSignalHandlers();
   static bool atfork_done = false;
   if (!atfork_done) {
+    MakeForkNoteArgv();
     pthread_atfork(nullptr, nullptr, AfterForkInChild);
     atfork_done = true;
   }

@@ -110,6 +110,7 @@ class Recorder {
   ThreadRegistry& threads() { return *threads_; }
   StackDepot& depot() { return *depot_; }
   TraceWriter* writer() { return writer_; }
+  const TraceHeader& header() const { return header_; }
   LockId NextLockId() { return next_lock_id_++; }
   uint64_t NextSyncId() { return next_sync_id_++; }
 

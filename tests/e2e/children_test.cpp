@@ -151,6 +151,44 @@ TEST(Children, ProcessPoolExecutorWorkerRace) {
   EXPECT_NE(run.tool.out.find("[1]"), std::string::npos) << run.tool.out;
 }
 
+// A worker function defined in the main script runs in the child's __mp_main__ (the
+// script run again by multiprocessing), rewritten as the parent's __main__ is.
+void ExpectMainScriptWorkerRace(const std::vector<std::string>& args, const std::string& script,
+                                const std::string& out) {
+  ChildRun run;
+  RunJson(args, &run);
+  EXPECT_EQ(run.tool.exit_code, 66) << run.tool.err;
+  EXPECT_EQ(FindingsOf(run.report), Annotations(Child(script))) << run.tool.err;
+  EXPECT_EQ(FindingsIn(run.report, "multiprocessing"), Annotations(Child(script))) << run.report.dump(2);
+  for (const auto& f : run.report["findings"]) {
+    ASSERT_TRUE(f.contains("process")) << f.dump(2);
+    EXPECT_NE(f["process"]["pid"], run.report["pid"]);
+  }
+  EXPECT_NE(run.tool.out.find(out), std::string::npos) << run.tool.out;
+}
+
+TEST(Children, SpawnPoolWorkerDefinedInTheMainScriptRaces) {
+  ExpectMainScriptWorkerRace({Child("spawn_main_pool.py"), "spawn"}, "spawn_main_pool.py", "[1, 2]");
+}
+
+TEST(Children, ForkserverPoolWorkerDefinedInTheMainScriptRaces) {
+  ExpectMainScriptWorkerRace({Child("spawn_main_pool.py"), "forkserver"}, "spawn_main_pool.py", "[1, 2]");
+}
+
+TEST(Children, ProcessPoolExecutorWorkerDefinedInTheMainScriptRaces) {
+  ExpectMainScriptWorkerRace({Child("spawn_main_executor.py")}, "spawn_main_executor.py", "[1]");
+}
+
+TEST(Children, SpawnPoolWorkerDefinedInTheMainScriptWithALockIsClean) {
+  for (const std::string method : {"spawn", "forkserver"}) {
+    ChildRun run;
+    RunJson({Child("spawn_main_clean.py"), method}, &run);
+    EXPECT_EQ(run.tool.exit_code, 0) << method << run.tool.err;
+    EXPECT_EQ(run.report.at("findings").size(), 0u) << method << run.report.dump(2);
+    EXPECT_EQ(run.tool.out, "[4000, 8000]\n") << method;
+  }
+}
+
 TEST(Children, ForkedChildHasAStreamOfItsOwn) {
   ChildRun run;
   RunJson({Child("fork_child.py")}, &run);
@@ -161,6 +199,30 @@ TEST(Children, ForkedChildHasAStreamOfItsOwn) {
   EXPECT_EQ(f["process"]["ppid"], run.report["pid"]);
   EXPECT_NE(f["process"]["pid"], run.report["pid"]);
   EXPECT_NE(run.tool.out.find("forked child exited 0"), std::string::npos) << run.tool.out;
+}
+
+// os.forkpty runs Python's fork hooks (PyOS_AfterFork_Child): the child has a trace.
+TEST(Children, PtyForkedChildHasAStreamOfItsOwn) {
+  ChildRun run;
+  RunJson({Child("forkpty_child.py")}, &run);
+  EXPECT_EQ(run.tool.exit_code, 66) << run.tool.err;
+  EXPECT_EQ(FindingsOf(run.report), Annotations(Child("forkpty_child.py"))) << run.tool.err;
+  const nlohmann::json& f = OnlyFinding(run.report);
+  ASSERT_TRUE(f.contains("process")) << run.report.dump(2);
+  EXPECT_EQ(f["process"]["ppid"], run.report["pid"]);
+  EXPECT_NE(f["process"]["pid"], run.report["pid"]);
+  EXPECT_NE(run.tool.out.find("child on a pty\npty child exited 0\n"), std::string::npos) << run.tool.out;
+}
+
+// fork() from C skips Python's fork hooks: the child runs as it would and is named.
+TEST(Children, ChildForkedFromCIsNamedNotAnalysed) {
+  const ToolResult r = RunPyrace({"run", Child("c_fork_child.py")}, {}, PYRACE_CHILDREN_TESTDATA);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "child forked from C\nC-forked child exited 3\n");
+  EXPECT_NE(r.err.find("(" + Child("c_fork_child.py") + "), forked by process "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("outside Python's fork hooks (fork() from C), was not analysed\n"), std::string::npos) << r.err;
+  // One name, not one per hook.
+  EXPECT_EQ(r.err.find("was not analysed"), r.err.rfind("was not analysed")) << r.err;
 }
 
 TEST(Children, HungChildIsReportedAndEndedByItsWatchdog) {
@@ -185,6 +247,31 @@ TEST(Children, ChildWithoutARuntimeRunsAndIsNamedNotAnalysed) {
   const nlohmann::json& f = OnlyFinding(run.report);
   ASSERT_TRUE(f.contains("process")) << run.report.dump(2);
   EXPECT_NE(f["process"]["ppid"], run.report["pid"]);
+}
+
+// What a program that is not Python sees of pyrace (docs/children.md): when children
+// are followed, exactly the runtime's three variables and its directory in front of the
+// program's own PYTHONPATH (any program may start a Python); when they are not, the
+// environment of a plain run.
+TEST(Children, NonPythonChildSeesOnlyTheRuntimesVariablesWhenFollowed) {
+  const std::string bin = PYRACE_BIN;
+  const std::string runtime_dir = bin.substr(0, bin.rfind("/bin/")) + "/lib/pyrace";
+  const ToolResult r = RunPyrace({"run", Child("run_env_child.py")}, {"PYTHONPATH=/own/dir"}, PYRACE_CHILDREN_TESTDATA);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::string want;
+  for (const std::string label : {"env", "sh", "built"}) {
+    want += label + " extra ['PYRACE_FOLLOW', 'PYRACE_PYTHONPATH', 'PYRACE_RUNTIME_OPTIONS', 'PYTHONPATH'] missing []\n";
+    want += label + " PYTHONPATH " + runtime_dir + ":/own/dir\n";
+  }
+  EXPECT_EQ(r.out, want);
+}
+
+TEST(Children, NonPythonChildSeesThePlainEnvironmentWhenNotFollowed) {
+  const ToolResult r = RunPyrace({"run", "--follow-children=no", Child("run_env_child.py")}, {"PYTHONPATH=/own/dir"},
+                                 PYRACE_CHILDREN_TESTDATA);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "env extra [] missing []\nsh extra [] missing []\nbuilt extra [] missing []\n");
+  EXPECT_EQ(r.err, "");
 }
 
 TEST(Children, KilledChildKeepsWhatItSent) {

@@ -26,7 +26,15 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr char kSpawnMagic[] = "PYRACESP";
+// A fork note: a process forked outside Python's fork hooks (fork() from C) says so
+// from the runtime's pthread_atfork handler; the same fields as a spawn note.
+constexpr char kForkMagic[] = "PYRACEFK";
 constexpr size_t kMagicLen = sizeof kSpawnMagic - 1;
+static_assert(sizeof kForkMagic == sizeof kSpawnMagic);
+
+bool IsNoteMagic(const char* bytes) {
+  return std::memcmp(bytes, kSpawnMagic, kMagicLen) == 0 || std::memcmp(bytes, kForkMagic, kMagicLen) == 0;
+}
 constexpr size_t kMaxNoteBytes = 1 << 20;
 
 std::string Join(const std::vector<std::string>& argv) {
@@ -36,7 +44,8 @@ std::string Join(const std::vector<std::string>& argv) {
 }
 
 bool ParseNote(const std::string& bytes, SpawnNote* note) {
-  if (bytes.compare(0, kMagicLen, kSpawnMagic) != 0) return false;
+  if (bytes.size() < kMagicLen || !IsNoteMagic(bytes.data())) return false;
+  note->forked = bytes.compare(0, kMagicLen, kForkMagic) == 0;
   std::vector<std::string> fields;
   size_t i = kMagicLen;
   while (i < bytes.size()) {
@@ -147,7 +156,7 @@ void ChildStreams::Serve(int fd) {
     do {
       n = recv(raw->fd, magic, kMagicLen, MSG_PEEK | MSG_WAITALL);
     } while (n < 0 && errno == EINTR);
-    if (n == static_cast<ssize_t>(kMagicLen) && std::memcmp(magic, kSpawnMagic, kMagicLen) == 0) {
+    if (n == static_cast<ssize_t>(kMagicLen) && IsNoteMagic(magic)) {
       std::string bytes;
       char buf[4096];
       while (bytes.size() < kMaxNoteBytes) {
@@ -287,8 +296,22 @@ std::vector<Finding> CollectProcessFindings(std::vector<Finding> top, const Anal
     if (!f.fingerprint.empty() && !seen.insert(f.fingerprint).second) continue;
     top.push_back(std::move(f));
   }
+  // A process forked from C that then ran another program has a spawn note too: that
+  // one says what ran.
+  std::set<uint32_t> started;
   for (const SpawnNote& n : children.spawned) {
-    if (traced.count(n.pid) != 0) continue;
+    if (!n.forked) started.insert(n.pid);
+  }
+  std::set<uint32_t> named;
+  for (const SpawnNote& n : children.spawned) {
+    if (traced.count(n.pid) != 0 || (n.forked && started.count(n.pid) != 0) || !named.insert(n.pid).second) continue;
+    if (n.forked) {
+      std::fprintf(stderr,
+                   "pyrace: process %u (%s), forked by process %u outside Python's fork hooks (fork() from C), "
+                   "was not analysed\n",
+                   n.pid, Join(n.argv).c_str(), n.ppid);
+      continue;
+    }
     std::fprintf(stderr,
                  "pyrace: process %u (%s), started by process %u, was not analysed: no pyrace runtime started in it "
                  "(not a Python with a pyrace runtime, or run with -I/-S/-E)\n",

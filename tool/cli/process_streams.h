@@ -32,6 +32,7 @@ struct SpawnNote {
   uint32_t pid = 0;
   uint32_t ppid = 0;
   std::vector<std::string> argv;
+  bool forked = false;  // a fork note (PYRACEFK): forked from C, argv is the parent's
 };
 
 // One connection to the socket: a child's trace or a spawn note.

@@ -57,9 +57,14 @@ VERSION = _rewriter_version()
 _CACHE_MAGIC = importlib.util.MAGIC_NUMBER + b"PYRC"
 
 
+# The main script's names: __main__, and __mp_main__ when a multiprocessing spawn or
+# forkserver child runs the parent's main script again.
+_MAIN_NAMES = ("__main__", "__mp_main__")
+
+
 def display_name(module_name, filename):
-    """How reports name a module: the script's file stem for __main__."""
-    if module_name == "__main__" and filename:
+    """How reports name a module: the script's file stem for the main script."""
+    if module_name in _MAIN_NAMES and filename:
         return os.path.splitext(os.path.basename(filename))[0]
     return module_name
 
@@ -310,6 +315,62 @@ def install_for_argv(argv, patterns="", meta_path=True):
     else:
         project = None
     install(project, patterns, meta_path)
+
+
+# -- multiprocessing's __mp_main__ ------------------------------------------------
+# A spawn or forkserver child runs the parent's main script again as __mp_main__
+# (multiprocessing.spawn._fixup_main_from_path), through runpy.run_path, which
+# compiles it itself: the functions a pool's workers run would be plain code.
+# runpy._get_code_from_file is the one step of run_path that only makes the code, so
+# the script is rewritten there and every frame of the run, and of its tracebacks, is
+# runpy's own.
+
+
+def _rewritten_main(fname):
+    """The rewritten code of the script at fname, None when it is not source (a .pyc,
+    which run_path also accepts) or does not compile (run_path's own compile says why)."""
+    try:
+        with open(os.path.abspath(os.fsdecode(fname)), "rb") as f:
+            source = f.read()
+    except OSError:
+        return None
+    if source.startswith(importlib.util.MAGIC_NUMBER):
+        return None
+    try:
+        return compile_source(source, os.fsdecode(fname), "__mp_main__")
+    except (SyntaxError, ValueError):
+        return None
+
+
+def patch_runpy(mod=None):
+    """Wraps runpy._get_code_from_file (once) so that the main script a multiprocessing
+    child runs as __mp_main__ is rewritten as the parent's __main__ was, and the child's
+    project becomes the script's directory, as the parent's was."""
+    mod = mod if mod is not None else sys.modules.get("runpy")
+    orig = getattr(mod, "_get_code_from_file", None)
+    run_path = getattr(mod, "run_path", None)
+    if orig is None or getattr(orig, "_pyrace", False) or run_path is None:
+        return
+    run_path_code = getattr(run_path, "__code__", None)
+
+    def _get_code_from_file(*args):
+        # (fname) since 3.13, (run_name, fname) before: run_name is run_path's
+        # argument either way, in the caller's frame.
+        caller = sys._getframe(1)
+        if caller.f_code is run_path_code and caller.f_locals.get("run_name") == "__mp_main__":
+            fname = args[-1]
+            code = _rewritten_main(fname)
+            if code is not None:
+                _state["project"] = _norm(os.path.dirname(os.path.realpath(os.fsdecode(fname))))
+                return code if len(args) == 1 else (code, fname)
+        return orig(*args)
+
+    _get_code_from_file._pyrace = True
+    _get_code_from_file.__name__ = orig.__name__
+    _get_code_from_file.__qualname__ = orig.__qualname__
+    _get_code_from_file.__module__ = orig.__module__
+    _get_code_from_file.__wrapped__ = orig
+    mod._get_code_from_file = _get_code_from_file
 
 
 def uninstall():

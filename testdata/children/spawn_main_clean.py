@@ -1,0 +1,33 @@
+# The clean twin of spawn_main_pool.py: the worker's threads take a lock around the
+# shared global. Start method: argv[1] (spawn by default).
+import multiprocessing
+import sys
+import threading
+
+total = 0
+lock = threading.Lock()
+
+
+def bump(start):
+    global total
+    start.wait()
+    for _ in range(2000):
+        with lock:
+            total += 1
+
+
+def work(n):
+    sys.setswitchinterval(1e-5)
+    start = threading.Barrier(2)
+    threads = [threading.Thread(target=bump, args=(start,)) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return total
+
+
+if __name__ == "__main__":
+    ctx = multiprocessing.get_context(sys.argv[1] if len(sys.argv) > 1 else "spawn")
+    with ctx.Pool(1) as pool:
+        print(pool.map(work, [1, 2]))
