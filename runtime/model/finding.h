@@ -119,6 +119,9 @@ struct Finding {
   // analysis keeps a bounded number per lock (runtime/analysis/hold_history.h).
   std::vector<LockHold> holds = {};
   FindingProcess process;
+  // A finding across processes: the pids of the processes that took its orders, in
+  // the order its sections show them (empty otherwise).
+  std::vector<uint32_t> pids = {};
 };
 
 // The test a finding belongs to: that of its first section recorded in one; empty

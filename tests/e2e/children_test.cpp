@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -88,11 +89,33 @@ TEST(Children, InversionWhoseOrdersAreTakenInTwoChildrenIsPredicted) {
   const nlohmann::json& f = OnlyFinding(run.report);
   ASSERT_TRUE(f.contains("message")) << run.report.dump(2);
   EXPECT_NE(f["message"].get<std::string>().find("across processes"), std::string::npos) << f.dump(2);
+  // The two children that took the orders, neither of them the top process.
+  ASSERT_TRUE(f.contains("pids")) << f.dump(2);
+  ASSERT_EQ(f["pids"].size(), 2u) << f.dump(2);
+  EXPECT_NE(f["pids"][0], f["pids"][1]);
+  EXPECT_NE(f["pids"][0], run.report["pid"]);
+  EXPECT_NE(f["pids"][1], run.report["pid"]);
 
   ChildRun clean;
   RunJson({Child("run_same_order_children.py")}, &clean);
   EXPECT_EQ(clean.tool.exit_code, 0) << clean.tool.err;
   EXPECT_TRUE(clean.report.at("findings").empty()) << clean.report.dump(2);
+}
+
+// The text header of an inversion across processes names the two processes that took
+// its orders (each named by the message too), not the run's top process.
+TEST(Children, TextHeaderOfAnInversionAcrossProcessesNamesBothProcesses) {
+  const ToolResult r = RunPyrace({"run", Child("run_inversion_children.py")}, {}, PYRACE_CHILDREN_TESTDATA);
+  EXPECT_EQ(r.exit_code, 66) << r.err;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.err, m, std::regex("==(\\d+)==WARNING: pyrace: lock-order-inversion \\(pids=(\\d+),(\\d+)\\)\n  (.*)\n")))
+      << r.err;
+  EXPECT_EQ(m[1].str(), m[2].str());
+  EXPECT_NE(m[2].str(), m[3].str());
+  const std::string message = m[4].str();
+  EXPECT_NE(message.find("across processes"), std::string::npos) << message;
+  EXPECT_NE(message.find("in process " + m[2].str()), std::string::npos) << message;
+  EXPECT_NE(message.find("in process " + m[3].str()), std::string::npos) << message;
 }
 
 TEST(Children, TextReportNamesTheProcess) {

@@ -74,6 +74,7 @@ nlohmann::ordered_json FindingToJson(const Finding& f, const FindingJsonFields& 
   if (f.process.pid != 0) {
     j["process"] = {{"pid", f.process.pid}, {"ppid", f.process.ppid}, {"command", f.process.command}};
   }
+  if (!f.pids.empty()) j["pids"] = f.pids;  // a finding across processes
   if (extra) extra(f, j);
   return j;
 }

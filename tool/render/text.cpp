@@ -100,9 +100,18 @@ void RenderTrailer(const std::vector<Finding>& findings, const ReportInfo& info,
 
 void RenderTextFinding(const Finding& f, const ReportInfo& info, SourceLines& sources, std::ostream& out) {
   const Style st{info.color};
-  const uint32_t pid = f.process.pid != 0 ? f.process.pid : info.pid;
-  out << st.Red() << "==" << pid << "==WARNING: pyrace: " << FindingKindId(f.kind) << " (pid=" << pid << ")"
-      << st.Reset() << '\n';
+  // A finding across processes belongs to the processes that took its orders, not to
+  // the run's top process.
+  const uint32_t pid = f.process.pid != 0 ? f.process.pid : !f.pids.empty() ? f.pids[0] : info.pid;
+  out << st.Red() << "==" << pid << "==WARNING: pyrace: " << FindingKindId(f.kind);
+  if (f.pids.empty()) {
+    out << " (pid=" << pid << ")";
+  } else {
+    out << " (pids=";
+    for (size_t i = 0; i < f.pids.size(); ++i) out << (i == 0 ? "" : ",") << f.pids[i];
+    out << ")";
+  }
+  out << st.Reset() << '\n';
   out << "  " << st.Bold() << f.message << st.Reset() << '\n';
   if (f.process.pid != 0) {
     out << "  in process " << f.process.pid << " (" << f.process.command << "), child of " << f.process.ppid << '\n';

@@ -67,6 +67,7 @@ class Merger {
         if (std::find(shown.begin(), shown.end(), origin) != shown.end()) continue;
         shown.push_back(origin);
         const ProcessIdentity& p = summaries_[origin].process;
+        f.pids.push_back(p.pid);
         std::string argv;
         for (const std::string& a : p.argv) argv += (argv.empty() ? "" : " ") + a;
         f.notes.push_back(ProcessName(p) + " ran: " + (argv.empty() ? "?" : argv));

@@ -104,6 +104,7 @@ TEST(Merge, OrdersTakenInTwoProcesses) {
   ASSERT_EQ(f.notes.size(), 3u);
   EXPECT_EQ(f.notes[1], "process 202 of b.pyrt ran: p.py 202");
   EXPECT_EQ(f.notes[2], "process 101 of a.pyrt ran: p.py 101");
+  EXPECT_EQ(f.pids, (std::vector<uint32_t>{202, 101}));
   EXPECT_FALSE(f.fingerprint.empty());
 }
 
