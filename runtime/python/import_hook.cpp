@@ -135,6 +135,19 @@ void LeaveMetaPathWhenIdle() {
   }
 }
 
+// importlib's _find_spec_legacy (borrowed, looked up once), or null where the
+// interpreter has none (3.12 and later).
+PyObject* LegacyFindSpec() {
+  static PyObject* legacy = [] {
+    PyObject* bootstrap = PyImport_ImportModule("_frozen_importlib");
+    PyObject* fn = bootstrap != nullptr ? PyObject_GetAttrString(bootstrap, "_find_spec_legacy") : nullptr;
+    Py_XDECREF(bootstrap);
+    if (fn == nullptr) PyErr_Clear();
+    return fn;  // kept for the process
+  }();
+  return legacy;
+}
+
 // The spec the finders after this one give, or None; null = exception set.
 PyObject* AskOthers(PyObject* name, PyObject* path, PyObject* target) {
   PyObject* meta_path = PySys_GetObject("meta_path");  // borrowed
@@ -152,6 +165,13 @@ PyObject* AskOthers(PyObject* name, PyObject* path, PyObject* target) {
         break;
       }
       PyErr_Clear();
+      // Up to 3.11 the machinery falls back to a finder's find_module (with its
+      // ImportWarning) through _find_spec_legacy; 3.12 has neither and skips the finder.
+      PyObject* legacy = LegacyFindSpec();
+      if (legacy == nullptr) continue;
+      Py_DECREF(spec);
+      spec = PyObject_CallFunctionObjArgs(legacy, finder, name, path, nullptr);
+      if (spec == nullptr) break;
       continue;
     }
     Py_DECREF(spec);

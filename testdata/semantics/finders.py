@@ -1,0 +1,52 @@
+"""Finders the program puts on sys.meta_path itself: which one answers an import, how
+often each is asked, and (up to 3.11) a finder with only the old find_module, which
+the machinery still consults, with its ImportWarning."""
+
+import sys
+import types
+import warnings
+
+
+class Counting:
+    """Asks nothing, counts how often the machinery asks it."""
+
+    def __init__(self):
+        self.asked = []
+
+    def find_spec(self, name, path=None, target=None):
+        self.asked.append(name)
+        return None
+
+
+class Legacy:
+    """Claims one module through find_module/load_module only."""
+
+    def find_module(self, name, path=None):
+        return self if name == "colorsys" else None
+
+    def load_module(self, name):
+        module = types.ModuleType(name)
+        module.made_by = "Legacy"
+        module.__loader__ = self
+        sys.modules[name] = module
+        return module
+
+
+counting = Counting()
+# Before the path finder, which would find the real colorsys.
+sys.meta_path.insert(len(sys.meta_path) - 1, Legacy())
+sys.meta_path.insert(len(sys.meta_path) - 1, counting)
+
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    import colorsys
+print(getattr(colorsys, "made_by", "the path finder"))
+print(sorted({str(w.category.__name__) for w in caught}))
+
+try:
+    import no_such_module_anywhere  # noqa: F401
+except ImportError as e:
+    print(type(e).__name__, e)
+# (How often a finder is asked for a module nobody finds differs in race mode: see
+# docs/runtime.md, "The import finder".)
+print(counting.asked.count("colorsys"), "no_such_module_anywhere" in counting.asked)
