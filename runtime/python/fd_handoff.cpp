@@ -233,26 +233,25 @@ PyObject* SocketPair(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObjec
   return r;
 }
 
+// A wrapped method's call of the original, with the channel's hand-off around it: the
+// send before the write, the receive after a read that returned.
+PyObject* CallAroundHandoff(PyObject* orig, PyObject* self, PyObject* const* args, Py_ssize_t nargs,
+                            PyObject* kwnames, bool send, uint64_t channel) {
+  if (send) Emit(EventKind::kHandoffSend, channel);
+  PyObject* r = CallWithSelf(orig, self, args, nargs, kwnames);
+  if (!send && r != nullptr) Emit(EventKind::kHandoffRecv, channel);
+  return r;
+}
+
 // socket.socket methods: self first, as the method descriptors of _socket.socket want.
 // A socketpair's end has its pair's channel; another socket its addresses' (above).
 PyObject* SockSendVia(PyObject* orig, PyObject* self, PyObject* const* args, Py_ssize_t nargs,
                       PyObject* kwnames, bool send, bool to = false) {
-  Py_ssize_t nkw = kwnames != nullptr ? PyTuple_GET_SIZE(kwnames) : 0;
-  PyObject* small[8];
-  if (nargs + nkw + 1 > 8) {
-    PyErr_SetString(PyExc_TypeError, "too many arguments");
-    return nullptr;
-  }
-  small[0] = self;
-  for (Py_ssize_t i = 0; i < nargs + nkw; ++i) small[i + 1] = args[i];
   long fd = Recorder::Get().recording() ? SocketFd(self) : -1;
   // sendto(data[, flags], address): the address comes last.
   uint64_t channel =
       fd >= 0 ? AddressChannel(static_cast<int>(fd), send, to && nargs >= 2 ? args[nargs - 1] : nullptr) : 0;
-  if (send) Emit(EventKind::kHandoffSend, channel);
-  PyObject* r = PyObject_Vectorcall(orig, small, static_cast<size_t>(nargs + 1), kwnames);
-  if (!send && r != nullptr) Emit(EventKind::kHandoffRecv, channel);
-  return r;
+  return CallAroundHandoff(orig, self, args, nargs, kwnames, send, channel);
 }
 
 PyObject* SockSend(PyObject* self, PyObject* const* a, Py_ssize_t n, PyObject* kw) {
@@ -348,14 +347,6 @@ PyObject* g_fileio_fileno = nullptr;  // FileIO's own, never a subclass's overri
 // A FileIO's method: the hand-off of the pipe its descriptor is an end of, if any.
 PyObject* FileIoVia(PyObject* orig, PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
                     bool send) {
-  Py_ssize_t nkw = kwnames != nullptr ? PyTuple_GET_SIZE(kwnames) : 0;
-  PyObject* small[8];
-  if (nargs + nkw + 1 > 8) {
-    PyErr_SetString(PyExc_TypeError, "too many arguments");
-    return nullptr;
-  }
-  small[0] = self;
-  for (Py_ssize_t i = 0; i < nargs + nkw; ++i) small[i + 1] = args[i];
   uint64_t channel = 0;
   if (!g_channel_of_fd.empty() && g_fileio_fileno != nullptr) {
     PyObject* n = PyObject_CallOneArg(g_fileio_fileno, self);  // raises once closed
@@ -364,10 +355,7 @@ PyObject* FileIoVia(PyObject* orig, PyObject* self, PyObject* const* args, Py_ss
     Py_XDECREF(n);
     channel = fd >= 0 ? ChannelOf(fd) : 0;
   }
-  if (send) Emit(EventKind::kHandoffSend, channel);
-  PyObject* r = PyObject_Vectorcall(orig, small, static_cast<size_t>(nargs + 1), kwnames);
-  if (!send && r != nullptr) Emit(EventKind::kHandoffRecv, channel);
-  return r;
+  return CallAroundHandoff(orig, self, args, nargs, kwnames, send, channel);
 }
 
 PyObject* FileIoWrite(PyObject* self, PyObject* const* a, Py_ssize_t n, PyObject* kw) {

@@ -24,20 +24,6 @@ uint64_t SyncIdOf(PyObject* self) {
   return *slot;
 }
 
-// Calls the base method descriptor with self prepended.
-PyObject* CallBase(PyObject* descr, PyObject* self, PyObject* const* args, Py_ssize_t nargs,
-                   PyObject* kwnames) {
-  Py_ssize_t nkw = kwnames != nullptr ? PyTuple_GET_SIZE(kwnames) : 0;
-  PyObject* stack_args[8];
-  if (nargs + nkw + 1 > 8) {
-    PyErr_SetString(PyExc_TypeError, "too many arguments");
-    return nullptr;
-  }
-  stack_args[0] = self;
-  for (Py_ssize_t i = 0; i < nargs + nkw; ++i) stack_args[i + 1] = args[i];
-  return PyObject_Vectorcall(descr, stack_args, static_cast<size_t>(nargs + 1), kwnames);
-}
-
 bool GetIsTimed(PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames, bool* blocking) {
   PyObject* block = nargs > 0 ? args[0] : nullptr;
   PyObject* timeout = nargs > 1 ? args[1] : nullptr;
@@ -54,7 +40,7 @@ bool GetIsTimed(PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames, bool
 
 PyObject* QueuePut(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   StackId stack = CallSiteStack();
-  PyObject* res = CallBase(g_base_put, self, args, nargs, kwnames);
+  PyObject* res = CallWithSelf(g_base_put, self, args, nargs, kwnames);
   if (res != nullptr) Recorder::Get().Emit(EventKind::kHandoffSend, SyncIdOf(self), 0, 0, stack);
   return res;
 }
@@ -62,7 +48,7 @@ PyObject* QueuePut(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyOb
 // The base's own put_nowait parses the arguments (item=... included) and words the errors.
 PyObject* QueuePutNowait(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   StackId stack = CallSiteStack();
-  PyObject* res = CallBase(g_base_put_nowait, self, args, nargs, kwnames);
+  PyObject* res = CallWithSelf(g_base_put_nowait, self, args, nargs, kwnames);
   if (res != nullptr) Recorder::Get().Emit(EventKind::kHandoffSend, SyncIdOf(self), 0, 0, stack);
   return res;
 }
@@ -75,9 +61,9 @@ PyObject* QueueGet(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyOb
   PyObject* res;
   if (blocking) {
     WaitScope wait(WaitKind::kHandoff, sync, nullptr, timed, stack);
-    res = CallBase(g_base_get, self, args, nargs, kwnames);
+    res = CallWithSelf(g_base_get, self, args, nargs, kwnames);
   } else {
-    res = CallBase(g_base_get, self, args, nargs, kwnames);
+    res = CallWithSelf(g_base_get, self, args, nargs, kwnames);
   }
   if (res != nullptr) Recorder::Get().Emit(EventKind::kHandoffRecv, sync, 0, 0, stack);
   return res;

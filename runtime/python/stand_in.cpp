@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <string>
+#include <vector>
 
 namespace pyrace::py {
 
@@ -185,6 +186,21 @@ const char* BuiltinDoc(PyObject* obj) {
 
 const char* RawTypeDoc(PyObject* type) {
   return PyType_Check(type) ? reinterpret_cast<PyTypeObject*>(type)->tp_doc : nullptr;
+}
+
+PyObject* CallWithSelf(PyObject* original, PyObject* self, PyObject* const* args, Py_ssize_t nargs,
+                       PyObject* kwnames) {
+  const Py_ssize_t n = nargs + (kwnames != nullptr ? PyTuple_GET_SIZE(kwnames) : 0);
+  PyObject* small[8];
+  std::vector<PyObject*> big;
+  PyObject** all = small;
+  if (n + 1 > 8) {
+    big.resize(static_cast<size_t>(n) + 1);
+    all = big.data();
+  }
+  all[0] = self;
+  for (Py_ssize_t i = 0; i < n; ++i) all[i + 1] = args[i];
+  return PyObject_Vectorcall(original, all, static_cast<size_t>(nargs + 1), kwnames);
 }
 
 }  // namespace pyrace::py

@@ -16,6 +16,12 @@ namespace pyrace::py {
 // Null with an exception set on failure.
 PyObject* NewStandIn(const PyMethodDef& proto, PyObject* self, PyObject* module, PyObject* original);
 
+// A stand-in method's call of what it stands in for: original(self, *args, **kwargs)
+// from its own vectorcall arguments, however many there are, so that the original
+// parses them and words its own errors.
+PyObject* CallWithSelf(PyObject* original, PyObject* self, PyObject* const* args, Py_ssize_t nargs,
+                       PyObject* kwnames);
+
 // os names some of its functions by identity (os.supports_fd, supports_dir_fd,
 // supports_follow_symlinks, supports_effective_ids: `os.execve in os.supports_fd`):
 // a stand-in for one of them takes its place there. False with an exception set.
