@@ -224,12 +224,17 @@ PyObject* CallWithEnv(PyObject* original, PyObject* args, PyObject* kwargs, Py_s
     PyErr_Clear();
     return PyObject_Call(original, args, kwargs);
   }
-  PyObject* copy = PyTuple_GetSlice(args, 0, PyTuple_GET_SIZE(args));
+  // A new tuple: a slice of a whole tuple is that tuple, which may be the caller's own
+  // (fork_exec(*t)).
+  const Py_ssize_t n = PyTuple_GET_SIZE(args);
+  PyObject* copy = PyTuple_New(n);
   if (copy == nullptr) {
     Py_DECREF(env);
     return nullptr;
   }
-  Py_SETREF(PyTuple_GET_ITEM(copy, env_index), env);  // steals env
+  for (Py_ssize_t i = 0; i < n; ++i) {
+    PyTuple_SET_ITEM(copy, i, i == env_index ? env : Py_NewRef(PyTuple_GET_ITEM(args, i)));  // steals env
+  }
   PyObject* res = PyObject_Call(original, copy, kwargs);
   Py_DECREF(copy);
   return res;

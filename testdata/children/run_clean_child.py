@@ -18,4 +18,12 @@ for name, value in (("FRUIT\0VEGETABLE", "cabbage"), ("FRUIT", "orange\0VEGETABL
         os.execve(sys.executable, [sys.executable, "-c", "print('exec ran')"], dict(os.environ, **{name: value}))
     except ValueError as e:
         print("execve refused", repr(name), e)
+# The program's own argument tuple is left as it was (the wrapper hands the original a
+# copy with the child's environment).
+# (A child that prints nothing: posix_spawn passes on every descriptor the test's own
+# runner left open, which differs between the runner's plain and pyrace launches.)
+spawn_args = (sys.executable, [sys.executable, "-c", "pass"], dict(os.environ))
+env_given = spawn_args[2]
+os.waitpid(os.posix_spawn(*spawn_args), 0)
+print("spawn arguments unchanged", spawn_args[2] is env_given)
 sys.exit(3)

@@ -154,6 +154,7 @@ TEST(Children, CleanRunKeepsOutputEnvironmentAndTheParentsExitCode) {
   // child, no sitecustomize of pyrace's, and the child's exit code.
   EXPECT_EQ(r.out, plain_out);
   EXPECT_NE(r.out.find("child exited 4"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("spawn arguments unchanged True"), std::string::npos) << r.out;
   EXPECT_EQ(r.err, "");
 }
 
