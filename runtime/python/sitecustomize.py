@@ -47,5 +47,15 @@ def _pyrace_next_sitecustomize():
     spec.loader.exec_module(module)
 
 
-_pyrace_start_child()
-_pyrace_next_sitecustomize()
+# The program's own sitecustomize runs whatever became of the runtime's start; a
+# failed start is still what `site` reports ("Error in sitecustomize").
+_pyrace_error = None
+try:
+    _pyrace_start_child()
+except Exception as e:
+    _pyrace_error = e
+try:
+    _pyrace_next_sitecustomize()
+finally:
+    if _pyrace_error is not None:
+        raise _pyrace_error
