@@ -224,12 +224,11 @@ void AccessRegistry::Record(LocRecord& loc, uint8_t flags, uint32_t site) {
   // A commuting update (kFlagCommutes) is weaker than a plain write: a plain write
   // after it is news.
   bool weaker = (loc.flags & flags) == flags && ((flags & kFlagCommutes) || !(loc.flags & kFlagCommutes));
-  uint32_t held = HeldSignature(t);
   if (loc.tid == tid && weaker) {
     if (loc.mark == serial) return;
-    if (site != 0 && loc.site == site && held != kManyLocks && loc.held == held &&
-        rec.last_publish() <= loc.mark && t->unclaimed_max <= loc.mark) {
-      return;
+    if (site != 0 && loc.site == site && rec.last_publish() <= loc.mark && t->unclaimed_max <= loc.mark) {
+      const uint32_t held = HeldSignature(t);
+      if (held != kManyLocks && loc.held == held) return;
     }
   }
   StackId stack = Stack();
@@ -238,7 +237,7 @@ void AccessRegistry::Record(LocRecord& loc, uint8_t flags, uint32_t site) {
   loc.tid = tid;
   loc.flags = flags;
   loc.mark = serial;
-  loc.held = held;
+  loc.held = HeldSignature(t);
   loc.site = site;
 }
 

@@ -156,8 +156,11 @@ long FdArg(PyObject* o) {
   return fd;
 }
 
+PyObject* g_sock_fileno = nullptr;  // _socket.socket's own, never a subclass's override
+
 long SocketFd(PyObject* sock) {
-  PyObject* r = PyObject_CallMethod(sock, "fileno", nullptr);
+  if (g_sock_fileno == nullptr) return -1;
+  PyObject* r = PyObject_CallOneArg(g_sock_fileno, sock);
   if (r == nullptr) {
     PyErr_Clear();
     return -1;
@@ -218,16 +221,8 @@ PyObject* SocketPair(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObjec
     PyObject* b = PyTuple_GET_ITEM(r, 1);
     // Registered one after the other: SocketFd asks nothing while the table is empty.
     long fa = -1, fb = -1;
-    PyObject* ra = PyObject_CallMethod(a, "fileno", nullptr);
-    PyObject* rb = ra != nullptr ? PyObject_CallMethod(b, "fileno", nullptr) : nullptr;
-    if (ra != nullptr && rb != nullptr) {
-      fa = FdArg(ra);
-      fb = FdArg(rb);
-    } else {
-      PyErr_Clear();
-    }
-    Py_XDECREF(ra);
-    Py_XDECREF(rb);
+    fa = SocketFd(a);
+    fb = fa >= 0 ? SocketFd(b) : -1;
     Pair(fa, fb);
   }
   return r;
@@ -432,6 +427,11 @@ PyObject* InstallSocketHandoffs(PyObject* /*self*/, PyObject* /*unused*/) {
     Py_XDECREF(cls);
     Py_RETURN_NONE;
   }
+  // socket.socket's fileno is _socket.socket's, found through its base: asking the
+  // object would run a subclass's override the plain run never calls.
+  PyTypeObject* raw = reinterpret_cast<PyTypeObject*>(cls)->tp_base;
+  PyObject* fileno = raw != nullptr && raw->tp_dict != nullptr ? PyDict_GetItemString(raw->tp_dict, "fileno") : nullptr;
+  if (fileno != nullptr && g_sock_fileno == nullptr) g_sock_fileno = Py_NewRef(fileno);
   bool ok = WrapFunction(socket, &g_socketpair_def, &g_socketpair, g_originals, "socket.socketpair") &&
             WrapMethod(cls, &g_send_def, &g_sock_send) && WrapMethod(cls, &g_sendall_def, &g_sock_sendall) &&
             WrapMethod(cls, &g_recv_def, &g_sock_recv) && WrapMethod(cls, &g_recv_into_def, &g_sock_recv_into) &&

@@ -23,6 +23,7 @@ import builtins
 import fnmatch
 import importlib.machinery
 import importlib.util
+import io
 import marshal
 import os
 import sys
@@ -330,7 +331,8 @@ def _rewritten_main(fname):
     """The rewritten code of the script at fname, None when it is not source (a .pyc,
     which run_path also accepts) or does not compile (run_path's own compile says why)."""
     try:
-        with open(os.path.abspath(os.fsdecode(fname)), "rb") as f:
+        # io.open_code, as runpy reads it: an open_code hook sees the same call.
+        with io.open_code(os.path.abspath(os.fsdecode(fname))) as f:
             source = f.read()
     except OSError:
         return None
