@@ -77,7 +77,8 @@ void ProcessFile(const std::string& path, bool parse_only, const FactsCache& cac
     p.facts.read_error_message = path + ": cannot read file";
     return;
   }
-  if (!parse_only && cache.Load(path, p.text, &p.facts, &p.lines)) return;
+  const std::string module = parse_only ? std::string() : ModuleNameOf(path);
+  if (!parse_only && cache.Load(path, module, p.text, &p.facts, &p.lines)) return;
   p.lines = static_cast<size_t>(std::count(p.text.begin(), p.text.end(), '\n'));
   Source src(path, p.text);
   if (!src.Parse(/*flatten=*/!parse_only)) {
@@ -87,8 +88,8 @@ void ProcessFile(const std::string& path, bool parse_only, const FactsCache& cac
   }
   p.facts.syntax_errors = src.SyntaxErrors();
   if (parse_only) return;
-  ExtractFile(src, ModuleNameOf(path), p.facts);
-  cache.Store(path, p.text, p.facts, p.lines);
+  ExtractFile(src, module, p.facts);
+  cache.Store(path, module, p.text, p.facts, p.lines);
 }
 
 bool FindingLess(const Finding& a, const Finding& b) {

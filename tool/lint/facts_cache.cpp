@@ -211,13 +211,11 @@ class Reader {
 
 // The executable's identity: a rebuilt linter may extract differently.
 std::string BuildIdentity() {
-  std::string id = std::string(PYRACE_VERSION) + "/" + std::to_string(kFormat);
   struct stat st {};
-  if (::stat("/proc/self/exe", &st) == 0) {
-    id += "/" + std::to_string(st.st_size) + "/" + std::to_string(st.st_mtim.tv_sec) + "." +
-          std::to_string(st.st_mtim.tv_nsec) + "/" + std::to_string(st.st_ino);
-  }
-  return id;
+  if (::stat("/proc/self/exe", &st) != 0) return "";  // unknown: no cache
+  return std::string(PYRACE_VERSION) + "/" + std::to_string(kFormat) + "/" + std::to_string(st.st_size) + "/" +
+         std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) + "/" +
+         std::to_string(st.st_ino);
 }
 
 bool ReadAll(const std::string& path, std::string* out) {
@@ -241,13 +239,14 @@ bool ReadAll(const std::string& path, std::string* out) {
 }
 
 // The header every entry starts with: what it must match besides its name.
-std::string Header(const std::string& path, const std::string& text) {
+std::string Header(const std::string& path, const std::string& module, const std::string& text) {
   std::string h(kMagic, sizeof kMagic);
   Writer w;
   std::string p = path;
+  std::string m = module;
   uint32_t size = static_cast<uint32_t>(text.size());
   std::string hash = Hex16(Fnv1a64(text));
-  w(p, size, hash);
+  w(p, m, size, hash);
   return h + w.out;
 }
 
@@ -255,6 +254,7 @@ std::string Header(const std::string& path, const std::string& text) {
 
 FactsCache::FactsCache(std::string dir) : dir_(std::move(dir)) {
   if (!dir_.empty()) build_ = BuildIdentity();
+  if (build_.empty()) dir_.clear();
 }
 
 std::string FactsCache::Serialize(const FileFacts& facts, size_t lines) {
@@ -272,21 +272,24 @@ bool FactsCache::Deserialize(const std::string& bytes, FileFacts* out, size_t* l
   return r.ok && r.AtEnd();
 }
 
-std::string FactsCache::EntryPath(const std::string& path, const std::string& text) const {
+std::string FactsCache::EntryPath(const std::string& path, const std::string& module, const std::string& text) const {
   uint64_t h = Fnv1a64(build_);
   h = Fnv1a64(std::string_view("\0", 1), h);
   h = Fnv1a64(path, h);
+  h = Fnv1a64(std::string_view("\0", 1), h);
+  h = Fnv1a64(module, h);
   h = Fnv1a64(std::string_view("\0", 1), h);
   h = Fnv1a64(text, h);
   std::string name = Hex16(h);
   return dir_ + "/lint-facts/" + name.substr(0, 2) + "/" + name;
 }
 
-bool FactsCache::Load(const std::string& path, const std::string& text, FileFacts* out, size_t* lines) const {
+bool FactsCache::Load(const std::string& path, const std::string& module, const std::string& text, FileFacts* out,
+                      size_t* lines) const {
   if (!enabled()) return false;
   std::string bytes;
-  if (!ReadAll(EntryPath(path, text), &bytes)) return false;
-  const std::string header = Header(path, text);
+  if (!ReadAll(EntryPath(path, module, text), &bytes)) return false;
+  const std::string header = Header(path, module, text);
   if (bytes.compare(0, header.size(), header) != 0) return false;
   FileFacts f;
   if (!Deserialize(bytes.substr(header.size()), &f, lines)) return false;
@@ -294,14 +297,14 @@ bool FactsCache::Load(const std::string& path, const std::string& text, FileFact
   return true;
 }
 
-void FactsCache::Store(const std::string& path, const std::string& text, const FileFacts& facts,
-                       size_t lines) const {
+void FactsCache::Store(const std::string& path, const std::string& module, const std::string& text,
+                       const FileFacts& facts, size_t lines) const {
   if (!enabled()) return;
-  const std::string entry = EntryPath(path, text);
+  const std::string entry = EntryPath(path, module, text);
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(entry).parent_path(), ec);
   if (ec) return;
-  const std::string bytes = Header(path, text) + Serialize(facts, lines);
+  const std::string bytes = Header(path, module, text) + Serialize(facts, lines);
   const std::string tmp = entry + ".tmp" + std::to_string(::getpid()) + "." +
                           std::to_string(reinterpret_cast<uintptr_t>(&bytes));
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

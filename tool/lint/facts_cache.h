@@ -4,8 +4,9 @@
 // invocation, so the rule selection and the configuration are not part of the key.
 //
 // Key: the linter's version and build (its executable's size and modification time: any
-// rebuild starts a new cache), the file's path (its module name and facts derive from it)
-// and its full content. An entry also records the path and the content's size and hash,
+// rebuild starts a new cache), the file's path, the module name it is linted as (which
+// also depends on the __init__.py files around it and the current directory) and its
+// full content. An entry also records the path and the content's size and hash,
 // checked on load. A missing, unreadable or malformed entry is a miss, never an error.
 #pragma once
 
@@ -18,21 +19,25 @@ namespace pyrace::lint {
 
 class FactsCache {
  public:
-  explicit FactsCache(std::string dir);  // empty: disabled
+  // dir empty: disabled; also disabled when the executable's identity is unknown (no
+  // /proc/self/exe), since a rebuilt linter must never read an older one's facts.
+  explicit FactsCache(std::string dir);
 
   bool enabled() const { return !dir_.empty(); }
-  // Fills *out and *lines from the entry for (path, text); false on a miss.
-  bool Load(const std::string& path, const std::string& text, FileFacts* out, size_t* lines) const;
+  // Fills *out and *lines from the entry for (path, module, text); false on a miss.
+  bool Load(const std::string& path, const std::string& module, const std::string& text, FileFacts* out,
+            size_t* lines) const;
   // Writes the entry (atomically: a temporary file renamed into place). Failures are
   // ignored: the cache only saves time.
-  void Store(const std::string& path, const std::string& text, const FileFacts& facts, size_t lines) const;
+  void Store(const std::string& path, const std::string& module, const std::string& text, const FileFacts& facts,
+             size_t lines) const;
 
   // The bytes an entry holds for the facts, and back (exposed for the round-trip test).
   static std::string Serialize(const FileFacts& facts, size_t lines);
   static bool Deserialize(const std::string& bytes, FileFacts* out, size_t* lines);
 
  private:
-  std::string EntryPath(const std::string& path, const std::string& text) const;
+  std::string EntryPath(const std::string& path, const std::string& module, const std::string& text) const;
 
   std::string dir_;
   std::string build_;  // version and executable identity, part of every key

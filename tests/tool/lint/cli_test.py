@@ -229,6 +229,13 @@ def main():
                 fh.write(b"PYRFACTS\0\0\0garbage")
         r = run(b, args, tmp)
         check("damaged entries are misses", r.returncode == 1 and r.stdout == r1.stdout, r.stdout + r.stderr)
+        # The module a file is linted as is part of the key: an __init__.py makes
+        # cached/bug.py the module cached.bug, whose lock is named after it.
+        write(f"{tmp}/cached/__init__.py", "")
+        r = run(b, args, tmp)
+        r4 = run(b, ["cached", "--format", "json"], tmp)
+        check("a new package layout is linted again", r.returncode == 1 and r.stdout == r4.stdout
+              and "cached.bug.lock" in r4.stdout, r.stdout + r4.stdout)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"{len(FAILS)} failed" if FAILS else "all passed")
