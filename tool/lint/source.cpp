@@ -297,7 +297,6 @@ void Source::Flatten(TSTree* tree) {
     f.symbol = ts_node_symbol(n);
     f.field = ts_tree_cursor_current_field_id(&cur);
     f.named = ts_node_is_named(n);
-    f.missing = ts_node_is_missing(n);
     const uint32_t idx = static_cast<uint32_t>(nodes_.size());
     if (!path.empty()) {
       f.parent = idx - path.back();

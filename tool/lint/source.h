@@ -49,7 +49,6 @@ struct FlatNode {
   TSFieldId field = 0;  // the field this node fills in its parent; 0: none
   uint8_t has_children : 1 = 0;
   uint8_t named : 1 = 0;
-  uint8_t missing : 1 = 0;
 };
 
 // A node of a Source's flat tree; null by default. Valid while its Source lives.
@@ -88,7 +87,6 @@ class Source {
   const std::string& path() const { return path_; }
   const std::string& text() const { return text_; }
   Node root() const { return nodes_.empty() ? Node() : Node(nodes_.data()); }
-  size_t node_count() const { return nodes_.size(); }
 
   std::string_view Text(Node n) const;
   Pos PosOf(Node n) const;
