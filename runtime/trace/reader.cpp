@@ -142,7 +142,7 @@ bool ParseHeaderPayload(const uint8_t* p, const uint8_t* end, TraceHeader* h) {
   for (std::string& a : h->argv) {
     if (!GetString(p, end, &a)) return false;
   }
-  // Appended in 1.1; a 1.0 header ends before it.
+  // Appended in 1.2; an older header ends before it.
   uint64_t ppid = 0;
   if (p < end && GetVarint(p, end, &ppid) != nullptr && ppid <= UINT32_MAX) h->ppid = static_cast<uint32_t>(ppid);
   return true;

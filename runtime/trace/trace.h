@@ -28,7 +28,7 @@ struct TraceHeader {
   uint64_t start_unix_us = 0;
   std::string python_version;      // "3.11.7"
   std::vector<std::string> argv;   // the program's sys.argv (a followed child: its whole command line)
-  uint32_t ppid = 0;               // 1.1 appended field: the parent process (0 = not recorded)
+  uint32_t ppid = 0;               // 1.2 appended field: the parent process (0 = not recorded)
 };
 
 // Encodes records into a preallocated chunk buffer and writes whole chunks to fd.

@@ -61,7 +61,7 @@ std::vector<uint8_t> EncodeFileHeader(const TraceHeader& h) {
   }
   put_varint(keep);
   for (size_t i = 0; i < keep; ++i) put_string(h.argv[i], kMaxStringBytes);
-  put_varint(h.ppid);  // appended in 1.1: older readers stop before it
+  put_varint(h.ppid);  // appended in 1.2: older readers stop before it
 
   std::vector<uint8_t> out(kFileFixedBytes);
   std::memcpy(out.data(), kFileMagic, sizeof kFileMagic);

@@ -9,7 +9,9 @@
 //                             "edges": [{"from", "to", "thread"?, "site", "held_site"?,
 //                                        "label", "on_cycle", "stack"?}]},
 //                  "holds"?: [{"thread_id", "thread", "lock_id", "lock", "begin_us",
-//                              "end_us", "open", "site"}]}],
+//                              "end_us", "begin_seq", "end_seq", "open", "site"}],
+//                  "process"?: {"pid", "ppid", "command"},
+//                  "pids"?: [...]}],
 //    "suppressed": N, "unused_suppressions": [...]}
 #pragma once
 

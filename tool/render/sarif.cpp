@@ -215,6 +215,7 @@ void RenderSarif(const std::vector<Finding>& findings, const SarifOptions& optio
     if (f.process.pid != 0) {
       r["properties"]["process"] = {{"pid", f.process.pid}, {"ppid", f.process.ppid}, {"command", f.process.command}};
     }
+    if (!f.pids.empty()) r["properties"]["pids"] = f.pids;  // a finding across processes
     results.push_back(r);
   }
 
