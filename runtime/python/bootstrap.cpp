@@ -412,6 +412,13 @@ std::vector<std::string> OrigArgv() {
   return argv;
 }
 
+// What the runtime puts into the interpreter once it records, in this order, the same in
+// the top process and in a followed child.
+bool InstallRuntime(PyObject* module, const Options& opts) {
+  return InstallWrappers(module) && InstallLifecycle(module, Originals()) && InstallForkEvents() &&
+         InitAccessHooks(module) && InstallAsyncioHooks(module) && InstallChildFollow(opts);
+}
+
 }  // namespace
 
 PyObject* BootstrapChild(PyObject* module, PyObject*) {
@@ -430,10 +437,7 @@ PyObject* BootstrapChild(PyObject* module, PyObject*) {
     info.name = rec.InternString(main->name);
     rec.writer()->DefineThread(main->tid, info);
   }
-  if (!InstallWrappers(module) || !InstallLifecycle(module, Originals()) || !InitAccessHooks(module) ||
-      !InstallAsyncioHooks(module) || !InstallChildFollow(opts)) {
-    return nullptr;
-  }
+  if (!InstallRuntime(module, opts)) return nullptr;
   PyObject* argv = SysAttr("argv");
   const std::string first = argv != nullptr && PyList_Check(argv) && PyList_GET_SIZE(argv) > 0
                                 ? Utf8(PyList_GET_ITEM(argv, 0))
@@ -468,9 +472,7 @@ PyObject* Bootstrap(PyObject* module, PyObject*) {
     return ExitWith(2);
   }
   Options opts;
-  if (!ReadOptions(&opts) || !StartRecording(opts, args) || !InstallWrappers(module) ||
-      !InstallLifecycle(module, Originals()) || !InstallForkEvents() ||
-      !InitAccessHooks(module) || !InstallAsyncioHooks(module) || !InstallChildFollow(opts)) {
+  if (!ReadOptions(&opts) || !StartRecording(opts, args) || !InstallRuntime(module, opts)) {
     Py_DECREF(args);
     return nullptr;
   }
