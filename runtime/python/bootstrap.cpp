@@ -412,13 +412,6 @@ std::vector<std::string> OrigArgv() {
   return argv;
 }
 
-// What the runtime puts into the interpreter once it records, in this order, the same in
-// the top process and in a followed child.
-bool InstallRuntime(PyObject* module, const Options& opts) {
-  return InstallWrappers(module) && InstallLifecycle(module, Originals()) && InstallForkEvents() &&
-         InitAccessHooks(module) && InstallAsyncioHooks(module) && InstallChildFollow(opts);
-}
-
 }  // namespace
 
 PyObject* BootstrapChild(PyObject* module, PyObject*) {
@@ -437,7 +430,10 @@ PyObject* BootstrapChild(PyObject* module, PyObject*) {
     info.name = rec.InternString(main->name);
     rec.writer()->DefineThread(main->tid, info);
   }
-  if (!InstallRuntime(module, opts)) return nullptr;
+  if (!InstallWrappers(module) || !InstallLifecycle(module, Originals()) || !InitAccessHooks(module) ||
+      !InstallAsyncioHooks(module) || !InstallChildFollow(opts)) {
+    return nullptr;
+  }
   PyObject* argv = SysAttr("argv");
   const std::string first = argv != nullptr && PyList_Check(argv) && PyList_GET_SIZE(argv) > 0
                                 ? Utf8(PyList_GET_ITEM(argv, 0))
@@ -472,7 +468,9 @@ PyObject* Bootstrap(PyObject* module, PyObject*) {
     return ExitWith(2);
   }
   Options opts;
-  if (!ReadOptions(&opts) || !StartRecording(opts, args) || !InstallRuntime(module, opts)) {
+  if (!ReadOptions(&opts) || !StartRecording(opts, args) || !InstallWrappers(module) ||
+      !InstallLifecycle(module, Originals()) || !InstallForkEvents() ||
+      !InitAccessHooks(module) || !InstallAsyncioHooks(module) || !InstallChildFollow(opts)) {
     Py_DECREF(args);
     return nullptr;
   }

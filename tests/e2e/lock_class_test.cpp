@@ -36,24 +36,6 @@ TEST(ForkWithHeldLock, ReportedWithTheLockHolderAndFork) {
   EXPECT_EQ(s["runs"][0]["results"][0]["ruleId"], "fork-with-held-lock");
 }
 
-// The same fork in a followed child: reported in that child's process.
-TEST(ForkWithHeldLock, ReportedInAFollowedChild) {
-  TempDir tmp;
-  const std::string report = tmp.File("r.json");
-  ToolResult r = RunPyrace({"run", "--format", "json", "--output", report, Children("run_fork_with_held_lock.py")});
-  EXPECT_EQ(r.exit_code, 66) << r.err;
-  EXPECT_NE(r.out.find("child exited with 0"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("child exited 0"), std::string::npos) << r.out;
-  nlohmann::json j = ReadJson(report);
-  EXPECT_EQ(FindingsOf(j), Annotations(Children("fork_with_held_lock.py"))) << r.err;
-  ASSERT_EQ(j["findings"].size(), 1u);
-  const nlohmann::json& f = j["findings"][0];
-  EXPECT_EQ(f["kind"], "fork-with-held-lock");
-  ASSERT_TRUE(f.contains("process")) << f.dump(2);
-  EXPECT_NE(f["process"]["command"].get<std::string>().find("fork_with_held_lock.py"), std::string::npos);
-  EXPECT_EQ(f["process"]["ppid"], j["pid"]);
-}
-
 TEST(ForkWithHeldLock, CleanTwin) {
   TempDir tmp;
   const std::string report = tmp.File("r.json");
