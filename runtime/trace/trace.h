@@ -105,6 +105,13 @@ struct ReadStatus {
   uint64_t events = 0;     // events delivered
   uint64_t chunks = 0;     // whole chunks read
   uint64_t bytes = 0;      // bytes consumed
+
+  // Nothing in it can be analysed: not a trace, too new, unreadable from the start, or
+  // cut inside its own header. Anything else is analysed up to its damage.
+  bool Unreadable() const {
+    return code == kBadHeader || code == kTooNew || (code == kIoError && events == 0) ||
+           (code == kTruncated && bytes == 0);
+  }
 };
 
 class TraceReader {

@@ -3,6 +3,7 @@
 // without a runtime is named as not analysed; record and replay keep every stream.
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <regex>
@@ -316,6 +317,27 @@ TEST(Children, ReplayOfARecordedRunGivesTheSameFindings) {
   const nlohmann::json offline = ReadJson(out);
   EXPECT_EQ(offline["findings"], run.report["findings"]);
   EXPECT_EQ(FindingsOf(offline), Annotations(Child("child_race.py")));
+}
+
+// Several recorded runs replayed together: each keeps its child processes, as when it
+// is replayed alone, and every finding names the process and trace it came from.
+TEST(Children, ReplayOfSeveralRecordedRunsKeepsTheirChildren) {
+  ChildRun racy, clean;
+  RunJson({Child("run_child.py")}, &racy, "record");
+  ASSERT_EQ(racy.tool.exit_code, 66) << racy.tool.err;
+  RunJson({Child("run_clean_child.py")}, &clean, "record");
+  ASSERT_EQ(clean.tool.exit_code, 3) << clean.tool.err;  // the parent's own code
+  const std::string out = racy.dir.File("replay.json");
+  const ToolResult r = RunPyrace({"replay", racy.dir.File("run.pyrt"), clean.dir.File("run.pyrt"), "--format",
+                                  "json", "--output", out});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  const nlohmann::json offline = ReadJson(out);
+  EXPECT_EQ(FindingsOf(offline), Annotations(Child("child_race.py"))) << r.err;
+  EXPECT_EQ(FindingsIn(offline, "child_race.py"), Annotations(Child("child_race.py")));
+  for (const auto& f : offline["findings"]) {
+    const auto& notes = f["notes"];
+    EXPECT_NE(std::find(notes.begin(), notes.end(), "recorded in " + racy.dir.File("run.pyrt")), notes.end()) << f;
+  }
 }
 
 // pytest-xdist for Debian's python3 (python3-pytest-xdist, scripts/setup.sh).

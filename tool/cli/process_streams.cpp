@@ -259,19 +259,20 @@ ChildrenResult ReadChildrenDir(const std::string& dir, const AnalysisOptions& op
   return out;
 }
 
+void NameProcess(std::vector<Finding>& findings, const TraceHeader& h) {
+  for (Finding& f : findings) {
+    f.process.pid = h.pid;
+    f.process.ppid = h.ppid;
+    f.process.command = Join(h.argv);
+  }
+}
+
 std::vector<Finding> CollectProcessFindings(std::vector<Finding> top, const Analyzer& top_analyzer,
                                             const TraceReader& top_reader, ChildrenResult& children,
                                             int max_findings) {
   if (children.streams.empty() && children.spawned.empty()) return top;
   const TraceHeader& top_header = top_reader.header();
-  auto name = [](std::vector<Finding>& fs, const TraceHeader& h) {
-    for (Finding& f : fs) {
-      f.process.pid = h.pid;
-      f.process.ppid = h.ppid;
-      f.process.command = Join(h.argv);
-    }
-  };
-  name(top, top_header);
+  NameProcess(top, top_header);
   std::set<uint32_t> traced{top_header.pid};
   std::vector<ProcessAnalysis> analysed{
       {&top_analyzer, &top_reader.symbols(), ProcessIdentity{top_header.pid, top_header.argv, "", top_header.start_unix_us}}};
@@ -281,7 +282,7 @@ std::vector<Finding> CollectProcessFindings(std::vector<Finding> top, const Anal
     traced.insert(h.pid);
     analysed.push_back({s->analyzer.get(), &s->reader.symbols(), ProcessIdentity{h.pid, h.argv, "", h.start_unix_us}});
     std::vector<Finding> fs = s->analyzer->Finish(s->reader.symbols());
-    name(fs, h);
+    NameProcess(fs, h);
     if (s->status.code == ReadStatus::kTruncated) {
       std::fprintf(stderr, "pyrace: the trace of process %u (%s) ends inside a chunk (killed?); analysed %llu events\n",
                    h.pid, Join(h.argv).c_str(), static_cast<unsigned long long>(s->status.events));

@@ -94,6 +94,9 @@ class ChildStreams {
 // Reads a record directory written by ChildStreams (replay). Missing dir: nothing.
 ChildrenResult ReadChildrenDir(const std::string& dir, const AnalysisOptions& opts);
 
+// Names the process h describes in each finding (pid, parent, command line).
+void NameProcess(std::vector<Finding>& findings, const TraceHeader& h);
+
 // The findings of a run of many processes: the top process's, then each child's, each
 // naming its process, then the lock-order inversions no process shows alone (their
 // orders taken in different processes: runtime/analysis/lock_class/merge.h); and a note

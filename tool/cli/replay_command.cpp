@@ -17,28 +17,12 @@
 #include "tool/cli/exit_codes.h"
 #include "tool/cli/option_flags.h"
 #include "tool/cli/replay_many.h"
+#include "tool/cli/trace_input.h"
 #include "tool/cli/process_streams.h"
 #include "tool/cli/report.h"
 
 namespace pyrace {
 namespace {
-
-// Unreadable from the start: nothing to analyse. A file that ends inside its own header
-// (empty, or cut within the first bytes) has no trace in it at all.
-bool IsFatal(const ReadStatus& s) {
-  return s.code == ReadStatus::kBadHeader || s.code == ReadStatus::kTooNew ||
-         (s.code == ReadStatus::kIoError && s.events == 0) || (s.code == ReadStatus::kTruncated && s.bytes == 0);
-}
-
-void NotePartialTrace(const ReadStatus& s) {
-  const std::string analysed = "analysed " + std::to_string(s.events) + " events";
-  if (s.code == ReadStatus::kTruncated) {
-    std::fprintf(stderr, "pyrace: trace truncated at byte %llu (crashed or killed run?); %s\n",
-                 static_cast<unsigned long long>(s.bytes), analysed.c_str());
-  } else if (s.code != ReadStatus::kOk) {
-    std::fprintf(stderr, "pyrace: %s; %s\n", s.message.c_str(), analysed.c_str());
-  }
-}
 
 ReadStatus ReadTrace(TraceReader& reader, const std::string& path, EventSink& sink) {
   return path == "-" ? reader.ReadFd(STDIN_FILENO, sink) : reader.ReadFile(path, sink);
@@ -57,17 +41,17 @@ int Export(const std::string& path, const std::string& format, const std::string
   ReadStatus status;
   auto run = [&](auto&& exporter) {
     status = ReadTrace(reader, path, exporter);
-    if (!IsFatal(status)) exporter.Finish(reader.symbols());
+    if (!status.Unreadable()) exporter.Finish(reader.symbols());
   };
   if (format == "chrome") {
     run(ChromeTraceExporter(out));
   } else {
     run(StdExporter(out));
   }
-  if (IsFatal(status)) {
+  if (status.Unreadable()) {
     return Fail("cannot export '" + path + "': " + (status.message.empty() ? "no trace header" : status.message));
   }
-  NotePartialTrace(status);
+  NotePartialTrace(status, "");
   out.flush();
   if (!out) return Fail("writing the export failed");
   return kExitClean;
@@ -125,10 +109,10 @@ int ReplayMain(int argc, char** argv) {
   Analyzer analyzer(ToAnalysisOptions(opts));
   TraceReader reader;
   const ReadStatus status = ReadTrace(reader, path, analyzer);
-  if (IsFatal(status)) {
+  if (status.Unreadable()) {
     return Fail("cannot replay '" + path + "': " + (status.message.empty() ? "no trace header" : status.message));
   }
-  NotePartialTrace(status);
+  NotePartialTrace(status, "");
 
   // The run's child processes, kept by record next to the trace (process_streams.h).
   ChildrenResult children;

@@ -14,7 +14,9 @@
 #include "runtime/trace/trace.h"
 #include "tool/cli/exit_codes.h"
 #include "tool/cli/option_flags.h"
+#include "tool/cli/process_streams.h"
 #include "tool/cli/report.h"
+#include "tool/cli/trace_input.h"
 
 namespace pyrace {
 
@@ -91,11 +93,6 @@ bool WriteWhole(const std::string& path, const std::string& text, std::string* e
   return true;
 }
 
-bool IsFatal(const ReadStatus& s) {
-  return s.code == ReadStatus::kBadHeader || s.code == ReadStatus::kTooNew ||
-         (s.code == ReadStatus::kIoError && s.events == 0) || (s.code == ReadStatus::kTruncated && s.bytes == 0);
-}
-
 // --summary-out names a directory when it ends with '/', is one, or several traces are
 // summarized; else the one trace's summary file.
 bool SummaryOutIsDirectory(const std::string& out, size_t traces) {
@@ -147,27 +144,27 @@ int ReplayMany(const std::vector<std::string>& given, const Options& opts, const
     Analyzer analyzer(ToAnalysisOptions(opts));
     TraceReader reader;
     const ReadStatus status = in.path == "-" ? reader.ReadFd(STDIN_FILENO, analyzer) : reader.ReadFile(in.path, analyzer);
-    if (IsFatal(status)) {
+    if (status.Unreadable()) {
       return Fail("cannot replay '" + in.path + "': " + (status.message.empty() ? "no trace header" : status.message));
     }
-    if (status.code != ReadStatus::kOk) {
-      std::fprintf(stderr, "pyrace: %s: %s; analysed %llu events\n", in.path.c_str(),
-                   status.code == ReadStatus::kTruncated ? "trace truncated (crashed or killed run?)"
-                                                         : status.message.c_str(),
-                   static_cast<unsigned long long>(status.events));
-    }
+    NotePartialTrace(status, in.path);
     const TraceHeader& h = reader.header();
     if (!have_pid) first_pid = h.pid;
     have_pid = true;
-    const std::string process = "process " + std::to_string(h.pid) + " of " + in.path;
-    for (Finding& f : analyzer.Finish(reader.symbols())) {
+    // The run's child processes, kept by record next to its trace: analysed as a single
+    // replay analyses them, and their lock classes join the merge.
+    ChildrenResult children;
+    if (in.path != "-") children = ReadChildrenDir(ChildrenDir(in.path), ToAnalysisOptions(opts));
+    std::vector<Finding> own = analyzer.Finish(reader.symbols());
+    if (inputs.size() > 1) NameProcess(own, h);
+    for (Finding& f : CollectProcessFindings(std::move(own), analyzer, reader, children, opts.max_findings)) {
       // The same bug seen in several traces is one finding, counted.
       auto [it, inserted] = by_fingerprint.try_emplace(f.fingerprint, findings.size());
       if (!inserted && !f.fingerprint.empty()) {
         findings[it->second].count += f.count;
         continue;
       }
-      if (inputs.size() > 1) f.notes.push_back("recorded in " + process);
+      if (inputs.size() > 1) f.notes.push_back("recorded in " + in.path);
       findings.push_back(std::move(f));
     }
     LockClassSummary s = SummarizeLockClasses(analyzer, reader.symbols(),
@@ -176,14 +173,18 @@ int ReplayMany(const std::vector<std::string>& given, const Options& opts, const
       return Fail(error);
     }
     summaries.push_back(std::move(s));
+    for (const auto& child : children.streams) {
+      if (child->status.bytes == 0) continue;  // connected, then ended before its header
+      const TraceHeader& ch = child->reader.header();
+      summaries.push_back(SummarizeLockClasses(*child->analyzer, child->reader.symbols(),
+                                               ProcessIdentity{ch.pid, ch.argv, in.path, ch.start_unix_us}));
+    }
   }
   for (Finding& f : MergeLockClassSummaries(summaries, opts.max_findings)) {
     auto [it, inserted] = by_fingerprint.try_emplace(f.fingerprint, findings.size());
-    if (!inserted) {
-      // Already reported from one trace (the same sites inverted inside a process).
-      findings[it->second].count += f.count;
-      continue;
-    }
+    // Already reported from one trace (the same sites inverted inside one process or
+    // across a run's own processes): that report stands, as CollectProcessFindings has it.
+    if (!inserted) continue;
     findings.push_back(std::move(f));
   }
   std::stable_sort(findings.begin(), findings.end(),
