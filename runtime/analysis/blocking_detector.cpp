@@ -3,6 +3,7 @@
 #include <string>
 
 #include "runtime/analysis/describe.h"
+#include "runtime/model/machinery.h"
 
 namespace pyrace {
 
@@ -11,8 +12,7 @@ namespace {
 // The interpreter's own library (the standard library, site-packages) is where a
 // blocking call ends up, not where it was made.
 bool IsLibrary(std::string_view file) {
-  return file.empty() || file.front() == '<' || file.find("/lib/python3") != std::string_view::npos ||
-         file.find("/Lib/") != std::string_view::npos;
+  return file.empty() || file.front() == '<' || IsStdlibFile(file);
 }
 
 SourceLocation BlockingSite(const Symbols& syms, StackId stack) {

@@ -26,6 +26,10 @@ struct LockCycle {
 // most 64 edges; step_budget bounds the total path-search work.
 std::vector<LockCycle> FindDeadlockCycles(const LockGraph& g, uint64_t step_budget);
 
+// The step budget of a Finish-time search over a whole graph: a process's, or the
+// merge of many processes' lock classes.
+inline constexpr uint64_t kCycleSearchBudget = 50'000'000;
+
 // (a) above: a system of distinct representatives over the edges' taker threads.
 bool AssignDistinctThreads(const LockGraph& g, std::span<const uint32_t> edges,
                            std::vector<size_t>* takers);

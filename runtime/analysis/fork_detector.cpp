@@ -1,12 +1,11 @@
 #include "runtime/analysis/fork_detector.h"
 
 #include "runtime/analysis/describe.h"
+#include "runtime/model/machinery.h"
 
 namespace pyrace {
 
 namespace {
-
-bool InStdlib(std::string_view file);
 
 // logging re-initialises its module lock and every handler's lock in the child
 // (logging/__init__.py registers _after_at_fork_child_reinit_locks): a fork while
@@ -15,13 +14,9 @@ bool ReinitialisedInChild(const Symbols& syms, LockId l) {
   if (IsMachineryModuleLock(syms, l)) return true;
   for (const Frame& f : syms.stack(LockCreateStack(syms, l))) {
     std::string_view file = syms.str(f.file);
-    if (InStdlib(file) && file.ends_with("/logging/__init__.py")) return true;
+    if (IsStdlibFile(file) && file.ends_with("/logging/__init__.py")) return true;
   }
   return false;
-}
-
-bool InStdlib(std::string_view file) {
-  return file.find("/lib/python3") != std::string_view::npos || file.find("/Lib/") != std::string_view::npos;
 }
 
 // Where the user's code forked: multiprocessing's fork start method (Process.start ->
@@ -30,7 +25,7 @@ bool InStdlib(std::string_view file) {
 SourceLocation ForkSite(const Symbols& syms, StackId stack) {
   for (const Frame& f : syms.stack(stack)) {
     std::string_view file = syms.str(f.file);
-    bool process_machinery = InStdlib(file) && (file.find("/multiprocessing/") != std::string_view::npos ||
+    bool process_machinery = IsStdlibFile(file) && (file.find("/multiprocessing/") != std::string_view::npos ||
                                                 file.ends_with("/concurrent/futures/process.py"));
     if (!process_machinery && !IsSyncMachinery(file)) return FrameLocation(syms, f);
   }

@@ -10,9 +10,6 @@ namespace pyrace {
 
 namespace {
 
-// Bounds the Finish-time path search over the whole graph.
-constexpr uint64_t kCycleSearchBudget = 50'000'000;
-
 struct CycleView {
   const LockGraph& g;
   const LockCycle& cycle;

@@ -7,6 +7,10 @@
 
 namespace pyrace {
 
+// A file of the standard library, by its install path (…/lib/python3.X/) or a source
+// tree's (…/Lib/).
+bool IsStdlibFile(std::string_view file);
+
 // The standard library's synchronization modules (threading, queue,
 // concurrent.futures) implement the lock API: `with cond:` acquires inside
 // Condition.__enter__, `t.join()` waits inside Thread._wait_for_tstate_lock.

@@ -11,9 +11,6 @@ namespace pyrace {
 
 namespace {
 
-// The in-process detector's bound on the Finish-time path search.
-constexpr uint64_t kCycleSearchBudget = 50'000'000;
-
 uint64_t PairKey(LockId from, LockId to) { return (uint64_t{from} << 32) | to; }
 
 std::string ProcessName(const ProcessIdentity& p) {
