@@ -122,6 +122,57 @@ PyObject* CallOsPath(const char* fn, PyObject* arg) {
   return r;
 }
 
+// Drops the path_importer_cache entries for dir and the directories below it.
+bool ForgetFindersUnder(PyObject* cache, const std::string& dir) {
+  PyObject* keys = PyDict_Keys(cache);
+  if (keys == nullptr) return false;
+  bool ok = true;
+  for (Py_ssize_t i = 0; ok && i < PyList_GET_SIZE(keys); ++i) {
+    PyObject* k = PyList_GET_ITEM(keys, i);
+    if (!PyUnicode_Check(k)) continue;
+    const std::string key = Utf8(k);
+    if (key == dir || key.rfind(dir + "/", 0) == 0) ok = PyDict_DelItem(cache, k) == 0;
+  }
+  Py_DECREF(keys);
+  return ok;
+}
+
+// The runtime's directory is on sys.path only because PYTHONPATH brought it there to
+// load this module and the sitecustomize; once both are loaded (the runtime's own
+// imports are in sys.modules), the program sees the sys.path of a plain run. The
+// first entry naming it is PYTHONPATH's: an entry the program's own PYTHONPATH adds
+// for the same directory stays.
+bool HideRuntimeDirectory(PyObject* module) {
+  PyObject* file = PyModule_GetFilenameObject(module);
+  if (file == nullptr) {
+    PyErr_Clear();
+    return true;
+  }
+  PyObject* dir = CallOsPath("dirname", file);
+  Py_DECREF(file);
+  PyObject* path = SysAttr("path");
+  bool ok = dir != nullptr;
+  if (ok && path != nullptr && PyList_Check(path)) {
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(path); ++i) {
+      const int same = PyObject_RichCompareBool(PyList_GET_ITEM(path, i), dir, Py_EQ);
+      if (same < 0) {
+        ok = false;
+        break;
+      }
+      if (same == 0) continue;
+      ok = PySequence_DelItem(path, i) == 0;
+      const int still = ok ? PySequence_Contains(path, dir) : -1;
+      // The finders cached for it and for its packages' directories go too.
+      PyObject* cache = SysAttr("path_importer_cache");
+      if (still == 0 && cache != nullptr && PyDict_Check(cache)) ok = ForgetFindersUnder(cache, Utf8(dir));
+      ok = ok && still >= 0;
+      break;
+    }
+  }
+  Py_XDECREF(dir);
+  return ok;
+}
+
 // __main__ as python starts it: only its dunder names. The -c runner bound its own
 // (sys, _pyrace...) there, and the program must not see them.
 PyObject* CleanMain() {
@@ -421,7 +472,10 @@ PyObject* BootstrapChild(PyObject* module, PyObject*) {
   if (!ReadOptions(&opts)) return nullptr;
   // trace_fd is the top process's pipe; a child has its own stream on the socket.
   opts.trace_fd = ConnectTraceSocket(opts);
-  if (opts.trace_fd < 0) Py_RETURN_NONE;  // the tool is gone: run untraced
+  if (opts.trace_fd < 0) {  // the tool is gone: run untraced
+    if (!HideRuntimeDirectory(module)) return nullptr;
+    Py_RETURN_NONE;
+  }
   Recorder& rec = Recorder::Get();
   if (!rec.Start(opts, MakeHeader(OrigArgv()))) return nullptr;
   if (rec.recording()) {
@@ -444,6 +498,7 @@ PyObject* BootstrapChild(PyObject* module, PyObject*) {
     g_run_file_pending = hooked;
     PyErr_Clear();
   }
+  if (!HideRuntimeDirectory(module)) return nullptr;
   StartWatchdog();
   Py_RETURN_NONE;
 }
@@ -470,7 +525,8 @@ PyObject* Bootstrap(PyObject* module, PyObject*) {
   Options opts;
   if (!ReadOptions(&opts) || !StartRecording(opts, args) || !InstallWrappers(module) ||
       !InstallLifecycle(module, Originals()) || !InstallForkEvents() ||
-      !InitAccessHooks(module) || !InstallAsyncioHooks(module) || !InstallChildFollow(opts)) {
+      !InitAccessHooks(module) || !InstallAsyncioHooks(module) || !InstallChildFollow(opts) ||
+      !HideRuntimeDirectory(module)) {
     Py_DECREF(args);
     return nullptr;
   }

@@ -26,4 +26,10 @@ spawn_args = (sys.executable, [sys.executable, "-c", "pass"], dict(os.environ))
 env_given = spawn_args[2]
 os.waitpid(os.posix_spawn(*spawn_args), 0)
 print("spawn arguments unchanged", spawn_args[2] is env_given)
+# The import path is a plain run's, in the program and in a child, with PYTHONPATH empty
+# too (an empty PYTHONPATH adds nothing): nothing of the runtime's directory shows.
+print("sys.path", sys.path[1:])
+show = "import sys; print('child sys.path', sys.path[1:], sorted(sys.path_importer_cache)[-3:])"
+subprocess.run([sys.executable, "-c", show])
+subprocess.run([sys.executable, "-c", show], env=dict(os.environ, PYTHONPATH=""))
 sys.exit(3)
