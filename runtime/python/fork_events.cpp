@@ -1,5 +1,7 @@
 #include "runtime/python/fork_events.h"
 
+#include <utility>
+
 #include "runtime/python/recorder.h"
 
 namespace pyrace::py {
@@ -16,7 +18,9 @@ PyMethodDef g_record_fork_def = {"_pyrace_record_fork", RecordFork, METH_NOARGS,
 
 }  // namespace
 
-bool InstallForkEvents() {
+bool InstallForkEvents() { return RegisterAtFork(&g_record_fork_def, nullptr, nullptr); }
+
+bool RegisterAtFork(PyMethodDef* before, PyMethodDef* after_in_parent, PyMethodDef* after_in_child) {
   PyObject* os = PyImport_ImportModule("os");
   if (os == nullptr) return false;
   PyObject* reg = PyObject_GetAttrString(os, "register_at_fork");
@@ -25,14 +29,21 @@ bool InstallForkEvents() {
     PyErr_Clear();  // no fork on this platform
     return true;
   }
-  PyObject* before = PyCFunction_NewEx(&g_record_fork_def, nullptr, nullptr);
-  PyObject* kw = before != nullptr ? Py_BuildValue("{sO}", "before", before) : nullptr;
-  PyObject* args = PyTuple_New(0);
-  PyObject* res = kw != nullptr && args != nullptr ? PyObject_Call(reg, args, kw) : nullptr;
+  PyObject* kw = PyDict_New();
+  bool ok = kw != nullptr;
+  const std::pair<const char*, PyMethodDef*> hooks[] = {
+      {"before", before}, {"after_in_parent", after_in_parent}, {"after_in_child", after_in_child}};
+  for (const auto& [name, def] : hooks) {
+    if (!ok || def == nullptr) continue;
+    PyObject* fn = PyCFunction_NewEx(def, nullptr, nullptr);
+    ok = fn != nullptr && PyDict_SetItemString(kw, name, fn) == 0;
+    Py_XDECREF(fn);
+  }
+  PyObject* args = ok ? PyTuple_New(0) : nullptr;
+  PyObject* res = args != nullptr ? PyObject_Call(reg, args, kw) : nullptr;
   Py_XDECREF(res);
   Py_XDECREF(args);
   Py_XDECREF(kw);
-  Py_XDECREF(before);
   Py_DECREF(reg);
   return res != nullptr;
 }

@@ -14,4 +14,9 @@ namespace pyrace::py {
 // Python exception set on failure.
 bool InstallForkEvents();
 
+// os.register_at_fork with C hooks (any may be null): the one registration path of the
+// runtime's fork hooks. True when there is no fork on this platform; false with a
+// Python exception set on failure.
+bool RegisterAtFork(PyMethodDef* before, PyMethodDef* after_in_parent, PyMethodDef* after_in_child);
+
 }  // namespace pyrace::py

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "runtime/python/child_follow.h"
+#include "runtime/python/fork_events.h"
 #include "runtime/python/recorder.h"
 #include "runtime/python/stand_in.h"
 #include "runtime/python/watchdog.h"
@@ -232,28 +233,8 @@ bool RegisterForkHooks(PyObject* originals) {
     }
   }
   PyErr_Clear();
-  PyObject* reg = PyObject_GetAttrString(os, "register_at_fork");
   Py_DECREF(os);
-  if (reg == nullptr) {
-    PyErr_Clear();  // no fork on this platform
-    return true;
-  }
-  PyObject* before = PyCFunction_NewEx(&g_before_fork_def, nullptr, nullptr);
-  PyObject* after = PyCFunction_NewEx(&g_after_fork_parent_def, nullptr, nullptr);
-  PyObject* child = PyCFunction_NewEx(&g_after_fork_child_def, nullptr, nullptr);
-  PyObject* kw = before != nullptr && after != nullptr && child != nullptr
-                     ? Py_BuildValue("{sOsOsO}", "before", before, "after_in_parent", after, "after_in_child", child)
-                     : nullptr;
-  PyObject* args = PyTuple_New(0);
-  PyObject* res = kw != nullptr && args != nullptr ? PyObject_Call(reg, args, kw) : nullptr;
-  Py_XDECREF(res);
-  Py_XDECREF(args);
-  Py_XDECREF(kw);
-  Py_XDECREF(before);
-  Py_XDECREF(after);
-  Py_XDECREF(child);
-  Py_DECREF(reg);
-  return res != nullptr;
+  return RegisterAtFork(&g_before_fork_def, &g_after_fork_parent_def, &g_after_fork_child_def);
 }
 
 // SIGTERM ends a process that kept the default action (multiprocessing's
