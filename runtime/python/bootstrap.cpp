@@ -150,26 +150,22 @@ bool HideRuntimeDirectory(PyObject* module) {
   }
   PyObject* dir = CallOsPath("dirname", file);
   Py_DECREF(file);
+  if (dir == nullptr) return false;
   PyObject* path = SysAttr("path");
-  bool ok = dir != nullptr;
-  if (ok && path != nullptr && PyList_Check(path)) {
-    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(path); ++i) {
-      const int same = PyObject_RichCompareBool(PyList_GET_ITEM(path, i), dir, Py_EQ);
-      if (same < 0) {
-        ok = false;
-        break;
-      }
-      if (same == 0) continue;
-      ok = PySequence_DelItem(path, i) == 0;
-      const int still = ok ? PySequence_Contains(path, dir) : -1;
-      // The finders cached for it and for its packages' directories go too.
-      PyObject* cache = SysAttr("path_importer_cache");
-      if (still == 0 && cache != nullptr && PyDict_Check(cache)) ok = ForgetFindersUnder(cache, Utf8(dir));
-      ok = ok && still >= 0;
-      break;
-    }
+  const Py_ssize_t at = path != nullptr && PyList_Check(path) ? PySequence_Index(path, dir) : -1;
+  bool ok = true;
+  if (at < 0) {
+    PyErr_Clear();  // not there (ValueError): nothing to hide
+  } else if (PySequence_DelItem(path, at) != 0) {
+    ok = false;
+  } else if (const int still = PySequence_Contains(path, dir); still != 0) {
+    ok = still > 0;  // the program's own PYTHONPATH names it too: its finders stay
+  } else {
+    // The finders cached for it and for its packages' directories go too.
+    PyObject* cache = SysAttr("path_importer_cache");
+    if (cache != nullptr && PyDict_Check(cache)) ok = ForgetFindersUnder(cache, Utf8(dir));
   }
-  Py_XDECREF(dir);
+  Py_DECREF(dir);
   return ok;
 }
 

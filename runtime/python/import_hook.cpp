@@ -363,15 +363,21 @@ bool InitFinder() {
   return g_finder != nullptr;
 }
 
+// The rewriter's package, imported once while the runtime's directory is still on
+// sys.path (bootstrap.cpp takes it off) and held here: later uses do not depend on
+// what the program does to sys.path or sys.modules. Borrowed; null with an exception.
+PyObject* Instrument() {
+  static PyObject* inst = nullptr;
+  if (inst == nullptr) inst = PyImport_ImportModule("_pyrace_instrument");
+  return inst;
+}
+
 // runpy compiles the main script a multiprocessing spawn or forkserver child runs
 // again as __mp_main__ itself; _pyrace_instrument.patch_runpy has it rewritten. Done
 // when the program imports runpy: importing it here would add it to sys.modules.
 PyObject* PatchRunpy(PyObject*, PyObject*) {
-  PyObject* inst = PyImport_ImportModule("_pyrace_instrument");
-  if (inst == nullptr) return nullptr;
-  PyObject* r = PyObject_CallMethod(inst, "patch_runpy", nullptr);
-  Py_DECREF(inst);
-  return r;
+  PyObject* inst = Instrument();
+  return inst != nullptr ? PyObject_CallMethod(inst, "patch_runpy", nullptr) : nullptr;
 }
 PyMethodDef g_patch_runpy_def = {"_patch_runpy", PatchRunpy, METH_NOARGS, nullptr};
 
@@ -379,7 +385,7 @@ PyMethodDef g_patch_runpy_def = {"_patch_runpy", PatchRunpy, METH_NOARGS, nullpt
 
 bool InstallImportHook(const Options& opts) {
   if (!InitFinder()) return false;
-  PyObject* inst = PyImport_ImportModule("_pyrace_instrument");
+  PyObject* inst = Instrument();
   if (inst == nullptr) return false;
   PyObject* argv = PySys_GetObject("argv");  // borrowed
   PyObject* r = PyObject_CallMethod(inst, "install_for_argv", "OsO", argv != nullptr ? argv : Py_None,
@@ -402,15 +408,13 @@ bool InstallImportHook(const Options& opts) {
     g_spec_for = PyObject_GetAttrString(inst, "spec_for");
     ok = g_spec_for != nullptr && EnsureInMetaPath();
   }
-  Py_DECREF(inst);
   return ok && WhenImported("runpy", &g_patch_runpy_def);
 }
 
 PyObject* CompileRewritten(PyObject* source, PyObject* path) {
-  PyObject* inst = PyImport_ImportModule("_pyrace_instrument");
+  PyObject* inst = Instrument();
   if (inst == nullptr) return nullptr;
   PyObject* compile = PyObject_GetAttrString(inst, "compile_source");
-  Py_DECREF(inst);
   if (compile == nullptr) return nullptr;
   PyObject* args = Py_BuildValue("(OOs)", source, path, "__main__");
   PyObject* code = args != nullptr ? CallUntraced(compile, args, nullptr) : nullptr;
