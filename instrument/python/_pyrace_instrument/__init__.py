@@ -18,44 +18,72 @@ Rewritten bytecode is cached next to the ordinary one under its own name
 (__pycache__/mod.cpython-311.pyrace-<version>.pyc), so it never collides with it.
 """
 
-import ast
+# Little beyond what a plain interpreter has loaded before site runs: the runtime imports
+# this package at start-up in race mode, and every followed child does too, while most
+# of them never load a module of the project. The rewriter (with ast) is loaded when a
+# module is first rewritten, so a process that rewrites nothing neither pays for it nor
+# finds those modules in sys.modules. What spec_for needs is imported by install(),
+# before the runtime's finder calls it: an import inside a finder's decision would ask
+# that finder again, of a module half loaded.
 import builtins
-import fnmatch
-import importlib.machinery
-import importlib.util
 import io
 import marshal
 import os
 import sys
-import sysconfig
-import types
 
-from . import rewriter
-
-try:
-    # hashlib's OpenSSL backend costs race mode 3.5 MB of resident memory for one digest.
-    from _sha1 import sha1 as _sha1
-except ImportError:  # an interpreter built without its own hash modules
-    from hashlib import sha1 as _sha1
+# What importlib.machinery and importlib.util export under these names, from the frozen
+# module every interpreter loads at start-up (importlib itself, with warnings, it does not).
+from _frozen_importlib import module_from_spec
+from _frozen_importlib_external import MAGIC_NUMBER, SourceFileLoader, cache_from_source, spec_from_file_location
 
 __all__ = ["install", "install_for_argv", "uninstall", "run_path", "run_module", "compile_source", "should_instrument",
            "spec_for"]
 
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_loaded = {}  # "rewriter" -> the module, "version" -> the rewriter's version
 
-def _rewriter_version():
-    # Any change to the rewriter invalidates every cached rewrite.
-    h = _sha1()
-    for name in ("rewriter.py", "__init__.py"):
+
+def _rewriter():
+    """The rewriter module, loaded on first use straight from its file, not through the
+    import system: by then the runtime directory is off sys.path (bootstrap.cpp), and the
+    program may have dropped this package from sys.modules. Two threads rewriting their
+    first modules at once may both load it; one copy is kept. (Not under the import
+    lock: loading it imports ast, whose module lock another thread may hold.)"""
+    mod = _loaded.get("rewriter")
+    if mod is None:
+        name = __name__ + ".rewriter"
+        mod = sys.modules.get(name)  # imported already (`from _pyrace_instrument import rewriter`)
+        if mod is None:
+            spec = spec_from_file_location(name, os.path.join(_HERE, "rewriter.py"))
+            mod = module_from_spec(spec)
+            spec.loader.exec_module(mod)
+            sys.modules.setdefault(name, mod)
+        mod = _loaded.setdefault("rewriter", mod)
+    return mod
+
+
+def version():
+    """The cache key of every rewrite: any change to the rewriter invalidates them all."""
+    version = _loaded.get("version")
+    if version is None:
         try:
-            with open(os.path.join(os.path.dirname(__file__), name), "rb") as f:
-                h.update(f.read())
-        except OSError:
-            pass
-    return h.hexdigest()[:12]
+            # hashlib's OpenSSL backend costs race mode 3.5 MB of resident memory for one digest.
+            from _sha1 import sha1
+        except ImportError:  # an interpreter built without its own hash modules
+            from hashlib import sha1
+        h = sha1()
+        for name in ("rewriter.py", "__init__.py"):
+            try:
+                with open(os.path.join(_HERE, name), "rb") as f:
+                    h.update(f.read())
+            except OSError:
+                pass
+        version = _loaded["version"] = h.hexdigest()[:12]
+    return version
 
 
-VERSION = _rewriter_version()
-_CACHE_MAGIC = importlib.util.MAGIC_NUMBER + b"PYRC"
+def _cache_header(st, module_name):
+    return MAGIC_NUMBER + b"PYRC" + ("%d:%d:%s\n" % (st.st_mtime_ns, st.st_size, module_name)).encode()
 
 
 # The main script's names: __main__, and __mp_main__ when a multiprocessing spawn or
@@ -73,8 +101,9 @@ def display_name(module_name, filename):
 def _compile_unbound(source, filename, module_name):
     """(code, sites): the rewritten module compiled, its hooks not yet bound (what the
     cache keeps: bound code holds the hook objects, which marshal cannot write)."""
+    import ast
     tree = compile(source, filename, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-    rewriter.rewrite(tree, filename, module_name, display_name(module_name, filename))
+    _rewriter().rewrite(tree, filename, module_name, display_name(module_name, filename))
     return compile(tree, filename, "exec", dont_inherit=True), tree.pyrace_sites
 
 
@@ -82,12 +111,13 @@ def compile_source(source, filename, module_name):
     """Source (bytes or str) -> the rewritten module's code object. A source that does
     not parse raises the very SyntaxError Python itself would."""
     code, sites = _compile_unbound(source, filename, module_name)
-    return rewriter.bind(code, sites, display_name(module_name, filename), filename)
+    return _rewriter().bind(code, sites, display_name(module_name, filename), filename)
 
 
 # -- which modules -------------------------------------------------------------
 
-_state = {"project": None, "patterns": (), "excluded": ()}
+# fnmatchcase: fnmatch's, when there are patterns.
+_state = {"project": None, "patterns": (), "fnmatchcase": None, "excluded": ()}
 
 
 def _norm(path):
@@ -95,6 +125,7 @@ def _norm(path):
 
 
 def _excluded_dirs():
+    import sysconfig
     dirs = set()
     paths = sysconfig.get_paths()
     for key in ("stdlib", "platstdlib", "purelib", "platlib"):
@@ -103,7 +134,7 @@ def _excluded_dirs():
     for p in sys.path:
         if p and ("site-packages" in p or "dist-packages" in p):
             dirs.add(_norm(p))
-    dirs.add(_norm(os.path.dirname(os.path.dirname(__file__))))  # pyrace's own runtime dir
+    dirs.add(_norm(os.path.dirname(_HERE)))  # pyrace's own runtime dir
     return tuple(sorted(dirs))
 
 
@@ -113,7 +144,7 @@ def _under(path, directory):
 
 def _matches(fullname, patterns):
     for p in patterns:
-        if fnmatch.fnmatchcase(fullname, p) or fullname.startswith(p + "."):
+        if _state["fnmatchcase"](fullname, p) or fullname.startswith(p + "."):
             return True
     return False
 
@@ -136,9 +167,8 @@ def should_instrument(fullname, origin):
 
 
 def _cache_path(source_path):
-    base = importlib.util.cache_from_source(source_path)
-    root, ext = os.path.splitext(base)
-    return "%s.pyrace-%s%s" % (root, VERSION, ext)
+    root, ext = os.path.splitext(cache_from_source(source_path))
+    return "%s.pyrace-%s%s" % (root, version(), ext)
 
 
 def _read_cache(path, st, module_name):
@@ -147,7 +177,7 @@ def _read_cache(path, st, module_name):
             data = f.read()
     except OSError:
         return None
-    header = _CACHE_MAGIC + ("%d:%d:%s\n" % (st.st_mtime_ns, st.st_size, module_name)).encode()
+    header = _cache_header(st, module_name)
     if not data.startswith(header):
         return None
     try:
@@ -160,7 +190,7 @@ def _read_cache(path, st, module_name):
 def _write_cache(path, st, module_name, compiled):
     if sys.dont_write_bytecode:
         return
-    header = _CACHE_MAGIC + ("%d:%d:%s\n" % (st.st_mtime_ns, st.st_size, module_name)).encode()
+    header = _cache_header(st, module_name)
     tmp = "%s.%d.tmp" % (path, os.getpid())
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -185,10 +215,10 @@ def load_code(fullname, path):
         compiled = _compile_unbound(source, path, fullname)
         _write_cache(cache, st, fullname, compiled)
     code, sites = compiled
-    return rewriter.bind(code, sites, display_name(fullname, path), path)
+    return _rewriter().bind(code, sites, display_name(fullname, path), path)
 
 
-class InstrumentingLoader(importlib.machinery.SourceFileLoader):
+class InstrumentingLoader(SourceFileLoader):
     """The ordinary source loader, with the rewritten code in place of the plain one."""
 
     def get_code(self, fullname):
@@ -218,7 +248,7 @@ def _patch_pytest_rewrite(mod):
         path = str(module_path) if module_path else ""
         name = os.path.splitext(os.path.basename(path))[0]
         if should_instrument(name, path):
-            rewriter.rewrite(tree, path, name, name)
+            _rewriter().rewrite(tree, path, name, name)
             pending[path] = (tree.pyrace_sites, name)
 
     rewrite_asserts._pyrace = True
@@ -228,7 +258,7 @@ def _patch_pytest_rewrite(mod):
         def _rewrite_test(fn, config):
             stat, co = orig_rewrite_test(fn, config)
             sites, name = pending.pop(str(fn), ((), ""))
-            return stat, rewriter.bind(co, sites, name, str(fn))
+            return stat, _rewriter().bind(co, sites, name, str(fn))
 
         mod._rewrite_test = _rewrite_test
     if hasattr(mod, "_read_pyc"):
@@ -258,7 +288,7 @@ class _PatchAfterExec:
 def spec_for(fullname, spec):
     """The spec another finder found for module fullname, as race mode loads it: a
     user module's loader swapped for the rewriting one."""
-    if isinstance(spec.loader, importlib.machinery.SourceFileLoader) and should_instrument(fullname, spec.origin):
+    if isinstance(spec.loader, SourceFileLoader) and should_instrument(fullname, spec.origin):
         spec.loader = InstrumentingLoader(fullname, spec.origin)
     elif fullname == _PYTEST_REWRITE and spec.loader is not None:
         spec.loader = _PatchAfterExec(spec.loader, _patch_pytest_rewrite)
@@ -296,6 +326,9 @@ def install(project_dir, patterns=(), meta_path=True):
         patterns = [p.strip() for p in patterns.split(",")]
     _state["project"] = _norm(project_dir) if project_dir else None
     _state["patterns"] = tuple(p for p in patterns if p)
+    if _state["patterns"]:
+        import fnmatch
+        _state["fnmatchcase"] = fnmatch.fnmatchcase
     _state["excluded"] = _excluded_dirs()
     if meta_path and InstrumentingFinder not in sys.meta_path:
         sys.meta_path.insert(0, InstrumentingFinder)
@@ -336,7 +369,7 @@ def _rewritten_main(fname):
             source = f.read()
     except OSError:
         return None
-    if source.startswith(importlib.util.MAGIC_NUMBER):
+    if source.startswith(MAGIC_NUMBER):
         return None
     try:
         return compile_source(source, os.fsdecode(fname), "__mp_main__")
@@ -403,7 +436,7 @@ def _report_uncaught(exc, first):
 def run_path(path, argv=None):
     """Runs a script as __main__, rewritten, like `python path args`."""
     path = os.path.abspath(path)
-    main = types.ModuleType("__main__")
+    main = type(sys)("__main__")
     main.__file__ = path
     main.__builtins__ = builtins
     main.__loader__ = None

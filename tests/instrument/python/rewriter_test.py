@@ -418,7 +418,7 @@ class ImportHook(unittest.TestCase):
                 shared_mod.bump()
                 self.assertEqual(kinds(4), [(rw.GLOBAL_RMW, "counter")])
                 cached = os.listdir(os.path.join(d, "__pycache__"))
-                self.assertTrue(any(".pyrace-" + inst.VERSION in c for c in cached), cached)
+                self.assertTrue(any(".pyrace-" + inst.version() in c for c in cached), cached)
                 self.assertFalse(any(c.endswith(sys.implementation.cache_tag + ".pyc") for c in cached), cached)
                 import json
                 self.assertNotIsInstance(json.__loader__, inst.InstrumentingLoader)
@@ -427,6 +427,28 @@ class ImportHook(unittest.TestCase):
                 sys.dont_write_bytecode = saved
                 inst.uninstall()
                 sys.modules.pop("shared_mod", None)
+
+    def test_the_rewriter_is_loaded_by_the_first_rewrite(self):
+        # Most followed children import nothing of the project: installing the hook loads
+        # neither the rewriter nor ast. The first rewrite loads it from its file, also once
+        # the program has taken the package out of sys.modules and its directory off
+        # sys.path (what the runtime's bootstrap does to the directory).
+        prog = textwrap.dedent("""
+            import sys
+            sys.path.insert(0, %r)
+            import _pyrace_instrument as i
+            i.install_for_argv(["-c"], "", meta_path=False)
+            heavy = ("ast", "fnmatch", "importlib.util", "_pyrace_instrument.rewriter")
+            print([m for m in heavy if m in sys.modules])
+            del sys.path[0]
+            for m in [m for m in sys.modules if m.startswith("_pyrace_instrument")]:
+                del sys.modules[m]
+            exec(i.compile_source(b"pass\\n", "/tmp/prog.py", "__main__"), {"__name__": "__main__"})
+            print([m for m in heavy if m in sys.modules])
+            """) % os.path.join(HERE, "..", "..", "..", "instrument", "python")
+        p = subprocess.run([sys.executable, "-S", "-c", prog], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout, "[]\n['ast', '_pyrace_instrument.rewriter']\n")
 
     def test_patterns_select_stdlib_modules(self):
         self.assertFalse(inst.should_instrument("json.decoder", __import__("json.decoder").decoder.__file__))
