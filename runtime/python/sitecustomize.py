@@ -22,8 +22,25 @@ def _pyrace_start_child():
             data[b"PYTHONPATH"] = os.fsencode(own[1:])
         elif own == "-":
             data.pop(b"PYTHONPATH", None)
+        _pyrace_hide_directory(sys)
         return
     _pyrace.bootstrap_child()
+
+
+def _pyrace_hide_directory(sys):
+    # The rule the runtime follows once it has started (HideRuntimeDirectory,
+    # bootstrap.cpp), for an interpreter it cannot start: PYTHONPATH's entry for this
+    # directory leaves sys.path, the first one, and with no other entry for it its
+    # finders, and those of its packages' directories, leave sys.path_importer_cache.
+    here = __file__.rpartition("/")[0]
+    if here not in sys.path:
+        return
+    sys.path.remove(here)
+    if here in sys.path:
+        return
+    cache = sys.path_importer_cache
+    for key in [k for k in cache if isinstance(k, str) and (k == here or k.startswith(here + "/"))]:
+        del cache[key]
 
 
 def _pyrace_next_sitecustomize():

@@ -8,8 +8,10 @@ silence on normal waits, and a trace that survives os._exit and fork.
 usage: run_tests.py RUNTIME_DIR    (run with the interpreter under test)
 """
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import unittest
 
@@ -160,6 +162,31 @@ class Unchanged(unittest.TestCase):
 
     def test_lock_only_mode(self):
         self.check("deadlocks")
+
+
+class NoRuntime(unittest.TestCase):
+    """A followed child whose interpreter has no runtime (another version, a free-
+    threaded build) gets back its own PYTHONPATH and the sys.path of a plain run."""
+
+    SHOW = ("import os, sys; here = sys.argv[1]; print(sys.path); "
+            "print([k for k in sys.path_importer_cache if isinstance(k, str) and k.startswith(here)]); "
+            "print(os.environ.get('PYTHONPATH'), sorted(k for k in os.environ if k.startswith('PYRACE')))")
+
+    def test_sys_path_and_environment_are_a_plain_runs(self):
+        with tempfile.TemporaryDirectory() as d:
+            # The runtime's sitecustomize with no _pyrace beside it: its import fails.
+            shutil.copy(os.path.join(RUNTIME, "sitecustomize.py"), d)
+            env = {k: v for k, v in os.environ.items() if not k.startswith("PYRACE")}
+            traced = dict(env, PYTHONPATH=d + os.pathsep + "/own/dir", PYRACE_FOLLOW="1",
+                          PYRACE_PYTHONPATH="+/own/dir", PYRACE_RUNTIME_OPTIONS="trace_socket=/nowhere")
+            plain_env = dict(env, PYTHONPATH="/own/dir")
+            got = subprocess.run([sys.executable, "-c", self.SHOW, d], env=traced, cwd=PROGS,
+                                 capture_output=True, text=True, timeout=60)
+            want = subprocess.run([sys.executable, "-c", self.SHOW, d], env=plain_env, cwd=PROGS,
+                                  capture_output=True, text=True, timeout=60)
+        self.assertEqual((got.returncode, got.stderr), (0, ""))
+        self.assertEqual(got.stdout, want.stdout)
+        self.assertIn("[]\n/own/dir []\n", got.stdout)
 
 
 class Watchdog(unittest.TestCase):
