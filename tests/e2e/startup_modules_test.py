@@ -37,7 +37,13 @@ EVERY_MODE = {
 # Race mode only: the rewriting import hook runs in the program's process, and the
 # main script is rewritten before it runs.
 RACE_MODE = {
-    "_pyrace_instrument": "the rewriting import hook, with the AST rewriter and its cache",
+    "_pyrace_instrument": "the rewriting import hook",
+    # Loaded by the first rewrite (a child that imports nothing of the project never
+    # loads it): here the main script's, before it runs.
+    "_pyrace_instrument.rewriter": "the AST rewriter, for the main script",
+    # The hook never rewrites the standard library or site-packages: it asks sysconfig
+    # where they are when it is installed.
+    "sysconfig": "the directories never rewritten",
     # collections.deque is a hand-off channel; the hooks know its type from the start.
     "_collections": "deque's type, for the hand-off hooks",
     # The rewriter names expressions with ast.unparse, which 3.14 moved into a module of
@@ -46,9 +52,10 @@ RACE_MODE = {
 }
 
 
-# The hook asks sysconfig where the standard library is: its data module, whose name
-# is the platform's.
+# What sysconfig.get_paths() imports on first use: its data module, whose name is the
+# platform's, and (3.14+) importlib, through which it imports that module.
 RACE_MODE_PREFIXES = ("_sysconfigdata_",)
+RACE_MODE_ON_USE = {"importlib", "importlib._bootstrap", "importlib._bootstrap_external"}
 
 
 def imported_by(python, names, pythonpath, d):
@@ -91,7 +98,8 @@ def main():
             allowed = set(needed) | imported_by(a.python, set(needed) - {"_pyrace"}, runtime_dir, d)
             got = modules([a.pyrace, "run", "--python", a.python] + mode + [prog], d, env)
             name = " ".join(["pyrace run"] + mode)
-            extra = {m for m in got - plain - allowed if mode or not m.startswith(RACE_MODE_PREFIXES)}
+            extra = {m for m in got - plain - allowed
+                     if mode or not (m.startswith(RACE_MODE_PREFIXES) or m in RACE_MODE_ON_USE)}
             missing = plain - got
             if extra:
                 failures.append("%s imports what the plain run does not: %s" % (name, sorted(extra)))
