@@ -255,14 +255,11 @@ struct GraphBuilder {
     if (it != keys.end()) return static_cast<uint32_t>(it - keys.begin());
     keys.push_back(key);
     GraphNode n;
-    n.kind = kind;
     if (kind == GraphNodeKind::kLock) {
       locks.push_back(id);
-      n.id = LockName(id);
-      n.name = std::string(s.syms.lock_name(id));
-      n.created = PrimaryLocation(s.syms, LockCreateStack(s.syms, id));
-      if (n.name.empty()) n.note = "created at " + ShortLocation(PrimaryLocation(s.syms, LockCreateStack(s.syms, id)));
+      n = LockGraphNode(s.syms, id);
     } else {
+      n.kind = kind;
       n.id = "T" + std::to_string(id);
       n.name = ThreadName(s.syms, id);
       if (s.state.Exited(id)) n.note = "exited";

@@ -73,6 +73,16 @@ StackId LockCreateStack(const Symbols& syms, LockId l) {
   return l < syms.locks.size() ? syms.locks[l].create_stack : kNoStack;
 }
 
+GraphNode LockGraphNode(const Symbols& syms, LockId l) {
+  GraphNode n;
+  n.kind = GraphNodeKind::kLock;
+  n.id = LockName(l);
+  n.name = std::string(syms.lock_name(l));
+  n.created = PrimaryLocation(syms, LockCreateStack(syms, l));
+  if (n.name.empty()) n.note = "created at " + ShortLocation(n.created);
+  return n;
+}
+
 std::string LockLabel(const Symbols& syms, LockId l) {
   std::string_view name = syms.lock_name(l);
   if (name.empty()) return LockName(l);

@@ -47,6 +47,8 @@ std::string LockLabel(const Symbols& syms, LockId l);
 // Its label, and where it was created when it has no name: "L1 (created at a.py:3)".
 std::string LockDescription(const Symbols& syms, LockId l);
 StackId LockCreateStack(const Symbols& syms, LockId l);
+// The lock as a node of a finding's graph: its name, or where it was created.
+GraphNode LockGraphNode(const Symbols& syms, LockId l);
 
 std::string ThreadName(const Symbols& syms, Tid t);   // "Thread-1"; "T7" when unnamed
 std::string ThreadLabel(const Symbols& syms, Tid t);  // "T1 (Thread-1)"

@@ -26,18 +26,20 @@ std::string JoinNames(const std::vector<std::string>& names) {
   return out;
 }
 
-std::string Message(const Symbols& syms, const CycleView& c) {
+std::string Message(const Symbols& syms, const CycleView& c, CycleScope scope) {
+  const std::string title =
+      scope == CycleScope::kAcrossProcesses ? "lock-order inversion across processes: " : "lock-order inversion: ";
   std::vector<std::string> threads;
   for (size_t i = 0; i < c.size(); ++i) threads.push_back(ThreadName(syms, c.taker(i).tid));
   if (c.size() == 2) {
-    return "lock-order inversion: " + LockDescription(syms, c.taker(0).from_lock) + " and " +
+    return title + LockDescription(syms, c.taker(0).from_lock) + " and " +
            LockDescription(syms, c.taker(0).to_lock) + " are taken in opposite orders by " +
            JoinNames(threads);
   }
   std::string cycle;
   for (size_t i = 0; i < c.size(); ++i) cycle += LockDescription(syms, c.taker(i).from_lock) + " -> ";
   cycle += LockLabel(syms, c.taker(0).from_lock);
-  return "lock-order inversion: the locks " + cycle + " form a cycle taken by " + JoinNames(threads);
+  return title + "the locks " + cycle + " form a cycle taken by " + JoinNames(threads);
 }
 
 std::string Note(const Symbols& syms, const CycleView& c) {
@@ -84,13 +86,7 @@ uint32_t LockNode(const Symbols& syms, LockId l, std::vector<LockId>& ids, Findi
   auto it = std::find(ids.begin(), ids.end(), l);
   if (it != ids.end()) return static_cast<uint32_t>(it - ids.begin());
   ids.push_back(l);
-  GraphNode n;
-  n.kind = GraphNodeKind::kLock;
-  n.id = LockName(l);
-  n.name = std::string(syms.lock_name(l));
-  n.created = PrimaryLocation(syms, LockCreateStack(syms, l));
-  if (n.name.empty()) n.note = "created at " + ShortLocation(PrimaryLocation(syms, LockCreateStack(syms, l)));
-  g.nodes.push_back(std::move(n));
+  g.nodes.push_back(LockGraphNode(syms, l));
   return static_cast<uint32_t>(g.nodes.size() - 1);
 }
 
@@ -114,13 +110,13 @@ std::vector<LockId> CycleGraph(const Symbols& syms, const CycleView& c, FindingG
   return ids;
 }
 
-Finding BuildFinding(const Symbols& syms, const CycleView& c, const HoldHistory* holds) {
+Finding BuildFinding(const Symbols& syms, const CycleView& c, const HoldHistory* holds, CycleScope scope) {
   Finding f;
   f.kind = FindingKind::kLockOrderInversion;
   bool any_timed = false;
   for (size_t i = 0; i < c.size(); ++i) any_timed = any_timed || c.taker(i).timed;
   f.severity = any_timed ? Severity::kWarning : Severity::kError;
-  f.message = Message(syms, c);
+  f.message = Message(syms, c, scope);
   f.primary = PrimaryLocation(syms, c.taker(0).to_stack);
   for (size_t i = 0; i < c.size(); ++i) AddEdgeSections(syms, c.taker(i), f);
   for (size_t i = 0; i < c.size(); ++i) AddLockCreatedSection(syms, c.taker(i).from_lock, f);
@@ -139,9 +135,9 @@ Finding BuildFinding(const Symbols& syms, const CycleView& c, const HoldHistory*
 
 }  // namespace
 
-Finding LockCycleFinding(const Symbols& syms, const LockGraph& g, const LockCycle& cycle,
-                         const HoldHistory* holds) {
-  return BuildFinding(syms, CycleView{g, cycle}, holds);
+Finding LockCycleFinding(const Symbols& syms, const LockGraph& g, const LockCycle& cycle, const HoldHistory* holds,
+                         CycleScope scope) {
+  return BuildFinding(syms, CycleView{g, cycle}, holds, scope);
 }
 
 std::string LockCycleKey(const Symbols& syms, const LockGraph& g, const LockCycle& cycle) {

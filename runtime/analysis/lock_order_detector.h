@@ -7,6 +7,7 @@
 // with a timeout are edges; the report says "(with timeout)" and lowers the severity.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "runtime/analysis/cycle_search.h"
@@ -15,11 +16,15 @@
 
 namespace pyrace {
 
+// Where a cycle's edges were taken: in one process, or (the cross-process merge,
+// lock_class/merge.h) in several, which the message says.
+enum class CycleScope : uint8_t { kOneProcess, kAcrossProcesses };
+
 // The report of one cycle found by FindDeadlockCycles, and its dedup key (the set of
 // acquire-site pairs), for the in-process detector and the cross-process merge alike.
 // holds (may be null) adds the cycle's locks' hold timeline.
 Finding LockCycleFinding(const Symbols& syms, const LockGraph& g, const LockCycle& cycle,
-                         const HoldHistory* holds = nullptr);
+                         const HoldHistory* holds = nullptr, CycleScope scope = CycleScope::kOneProcess);
 std::string LockCycleKey(const Symbols& syms, const LockGraph& g, const LockCycle& cycle);
 
 class LockOrderDetector : public Detector {

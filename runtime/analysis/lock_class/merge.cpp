@@ -52,11 +52,7 @@ class Merger {
       if (ClosableInOneProcess(cycle)) continue;
       std::string key = LockCycleKey(syms_, graph_, cycle);
       if (sink.Bump(FindingKind::kLockOrderInversion, key)) continue;
-      Finding f = LockCycleFinding(syms_, graph_, cycle);
-      const std::string prefix = "lock-order inversion: ";
-      if (f.message.rfind(prefix, 0) == 0) {
-        f.message = "lock-order inversion across processes: " + f.message.substr(prefix.size());
-      }
+      Finding f = LockCycleFinding(syms_, graph_, cycle, nullptr, CycleScope::kAcrossProcesses);
       std::vector<uint32_t> shown;
       for (size_t i = 0; i < cycle.edges.size(); ++i) {
         Tid t = graph_.edges()[cycle.edges[i]].takers[cycle.takers[i]].tid;
