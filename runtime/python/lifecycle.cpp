@@ -13,6 +13,7 @@
 #include "runtime/python/stand_in.h"
 #include "runtime/python/watchdog.h"
 #include "runtime/python/wrappers.h"
+#include "runtime/trace/trace.h"
 
 namespace pyrace::py {
 
@@ -239,18 +240,34 @@ bool RegisterForkHooks(PyObject* originals) {
 
 // SIGTERM ends a process that kept the default action (multiprocessing's
 // Pool.terminate() ends its workers so): the trace still gets what was recorded.
-// A handler the program installed stays untouched.
+// A handler the program installed stays untouched. A SIGTERM that comes while a chunk
+// is being written (a worker flushing in os._exit as terminate() ends it, the watchdog's
+// periodic flush) lets that write finish first: dying at once would cut the chunk, and
+// the tool would lose everything in it.
 struct sigaction g_old_term;
+volatile sig_atomic_t g_term_after_write = 0;
 
-void OnTerm(int sig) {
-  Recorder::Get().FlushFromSignal();
+void DieOfTerm(int sig) {
   sigaction(sig, &g_old_term, nullptr);
   raise(sig);
+}
+
+void OnTerm(int sig) {
+  if (Recorder::Get().FlushFromSignal()) {
+    DieOfTerm(sig);
+  } else {
+    g_term_after_write = sig;
+  }
+}
+
+void AfterChunkWritten() {
+  if (int sig = g_term_after_write; sig != 0) DieOfTerm(sig);
 }
 
 void InstallTermFlush() {
   struct sigaction cur {};
   if (sigaction(SIGTERM, nullptr, &cur) != 0 || (cur.sa_flags & SA_SIGINFO) != 0 || cur.sa_handler != SIG_DFL) return;
+  TraceWriter::SetChunkWrittenHook(AfterChunkWritten);
   struct sigaction sa {};
   sa.sa_handler = OnTerm;
   sigemptyset(&sa.sa_mask);

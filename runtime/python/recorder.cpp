@@ -111,9 +111,7 @@ bool Recorder::ContinueInForkedChild(int fd, uint32_t parent_pid) {
   return true;
 }
 
-void Recorder::FlushFromSignal() {
-  if (writer_ != nullptr) writer_->Flush();
-}
+bool Recorder::FlushFromSignal() { return writer_ == nullptr || writer_->Flush(); }
 
 void Recorder::Flush() {
   DrainCapiPending(*this);  // the watchdog's periodic flush writes what C code queued

@@ -104,8 +104,9 @@ class Recorder {
   // tool's socket, starting with the definitions the child's inherited ids name.
   // Returns whether the child records.
   bool ContinueInForkedChild(int fd, uint32_t parent_pid);
-  // Flush for a fatal signal: no allocation, no GIL.
-  void FlushFromSignal();
+  // Flush for a fatal signal: no allocation, no GIL. False while a chunk write is
+  // under way elsewhere (TraceWriter::Flush).
+  bool FlushFromSignal();
 
   ThreadRegistry& threads() { return *threads_; }
   StackDepot& depot() { return *depot_; }

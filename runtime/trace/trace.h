@@ -64,7 +64,13 @@ class TraceWriter {
   // async-signal-safe calls. From a signal handler that interrupted the writer in the
   // middle of a record or of a chunk write, it keeps what is whole and closes the
   // writer (failed() becomes true): meant for handlers after which the process dies.
-  void Flush();
+  // False when a chunk write was under way (in the interrupted code, or in another
+  // thread): only that write can finish the chunk, and the process must live until it
+  // has (the chunk-written hook says when).
+  bool Flush();
+  // hook() runs right after every chunk write ends, in the thread that wrote, possibly
+  // inside a signal handler: async-signal-safe only. Process-wide; set before writing.
+  static void SetChunkWrittenHook(void (*hook)());
 
   // From now on keeps a copy of every definition written (memory: the size of the
   // definitions), for NewForChild.

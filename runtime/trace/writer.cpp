@@ -149,6 +149,10 @@ struct TraceWriter::Impl {
 
 namespace {
 
+// SetChunkWrittenHook's hook: called from signal-handler context too, so a plain
+// pointer read, set once before any chunk is written.
+void (*volatile g_chunk_written)() = nullptr;
+
 // Writes with SIGPIPE held off when it is not already ignored (Python ignores it;
 // other hosts, like a test binary, would die of it): a closed reader must only make
 // the writer fail. Only async-signal-safe calls.
@@ -207,15 +211,15 @@ void TraceWriter::Impl::WriteChunk() {
   writing = 1;
   std::atomic_signal_fence(std::memory_order_seq_cst);
   // A handler that ran before `writing` was set may have written this chunk already.
-  if (closed) {
-    writing = 0;
-    return;
+  if (!closed) {
+    WriteHeaderOnce();
+    WriteChunkBytes(committed);
+    ResetChunk();
   }
-  WriteHeaderOnce();
-  WriteChunkBytes(committed);
-  ResetChunk();
   std::atomic_signal_fence(std::memory_order_seq_cst);
   writing = 0;
+  // A handler that came during the write left it to finish (Flush returned false).
+  if (void (*done)() = g_chunk_written) done();
 }
 
 void TraceWriter::Impl::WriteChunkBytes(size_t end) {
@@ -413,24 +417,27 @@ TraceWriter* TraceWriter::NewForChild(int fd, const TraceHeader& header) const {
   return child;
 }
 
-void TraceWriter::Flush() {
+bool TraceWriter::Flush() {
   Impl& w = *impl_;
-  if (w.done()) return;
+  if (w.done()) return true;
   if (w.writing) {
     // Re-entered from a signal handler while a chunk is going out: the interrupted
     // write finishes it if the process lives on; nothing more is written either way.
     w.closed = 1;
-    return;
+    return false;
   }
   if (w.busy) {
     // Re-entered from a signal handler mid-record: keep what is whole, then close.
     w.WriteHeaderOnce();
     w.WriteChunkBytes(w.committed);
     w.closed = 1;
-    return;
+    return true;
   }
   w.WriteChunk();
+  return true;
 }
+
+void TraceWriter::SetChunkWrittenHook(void (*hook)()) { g_chunk_written = hook; }
 
 uint64_t TraceWriter::events_written() const { return impl_->events; }
 uint64_t TraceWriter::bytes_written() const { return impl_->bytes; }
