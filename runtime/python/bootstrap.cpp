@@ -459,6 +459,13 @@ std::vector<std::string> OrigArgv() {
   return argv;
 }
 
+// What the top process and every followed child install once recording has started:
+// one list, so a child is analysed as the top process is.
+bool InstallRuntime(PyObject* module, const Options& opts) {
+  return InstallWrappers(module) && InstallLifecycle(module, Originals()) && InstallForkEvents() &&
+         InitAccessHooks(module) && InstallAsyncioHooks(module) && InstallChildFollow(opts);
+}
+
 }  // namespace
 
 PyObject* BootstrapChild(PyObject* module, PyObject*) {
@@ -480,10 +487,7 @@ PyObject* BootstrapChild(PyObject* module, PyObject*) {
     info.name = rec.InternString(main->name);
     rec.writer()->DefineThread(main->tid, info);
   }
-  if (!InstallWrappers(module) || !InstallLifecycle(module, Originals()) || !InitAccessHooks(module) ||
-      !InstallAsyncioHooks(module) || !InstallChildFollow(opts)) {
-    return nullptr;
-  }
+  if (!InstallRuntime(module, opts)) return nullptr;
   PyObject* argv = SysAttr("argv");
   const std::string first = argv != nullptr && PyList_Check(argv) && PyList_GET_SIZE(argv) > 0
                                 ? Utf8(PyList_GET_ITEM(argv, 0))
@@ -519,9 +523,7 @@ PyObject* Bootstrap(PyObject* module, PyObject*) {
     return ExitWith(2);
   }
   Options opts;
-  if (!ReadOptions(&opts) || !StartRecording(opts, args) || !InstallWrappers(module) ||
-      !InstallLifecycle(module, Originals()) || !InstallForkEvents() ||
-      !InitAccessHooks(module) || !InstallAsyncioHooks(module) || !InstallChildFollow(opts) ||
+  if (!ReadOptions(&opts) || !StartRecording(opts, args) || !InstallRuntime(module, opts) ||
       !HideRuntimeDirectory(module)) {
     Py_DECREF(args);
     return nullptr;

@@ -258,6 +258,24 @@ TEST(Children, HungChildIsReportedAndEndedByItsWatchdog) {
   EXPECT_NE(run.tool.out.find("child ended True"), std::string::npos) << run.tool.out;
 }
 
+// A followed child forks as a top process would: a lock another of its threads holds
+// is reported in that child, and a fork holding nothing is clean.
+TEST(Children, ForkWithHeldLockInAFollowedChild) {
+  ChildRun run;
+  RunJson({Child("run_fork_child.py"), "fork_with_held_lock.py"}, &run);
+  EXPECT_EQ(run.tool.exit_code, 66) << run.tool.err;
+  EXPECT_EQ(FindingsIn(run.report, "fork_with_held_lock.py"), Annotations(Child("fork_with_held_lock.py")))
+      << run.report.dump(2);
+  EXPECT_EQ(FindingsOf(run.report), Annotations(Child("fork_with_held_lock.py"))) << run.tool.err;
+  EXPECT_NE(run.tool.out.find("child exited with 0\nchild exited 0\n"), std::string::npos) << run.tool.out;
+
+  ChildRun clean;
+  RunJson({Child("run_fork_child.py"), "fork_clean.py"}, &clean);
+  EXPECT_EQ(clean.tool.exit_code, 0) << clean.tool.err;
+  EXPECT_TRUE(clean.report["findings"].empty()) << clean.report.dump(2);
+  EXPECT_NE(clean.tool.out.find("child exited 0\n"), std::string::npos) << clean.tool.out;
+}
+
 TEST(Children, ChildWithoutARuntimeRunsAndIsNamedNotAnalysed) {
   ChildRun run;
   RunJson({Child("run_shell_child.py")}, &run);
