@@ -51,29 +51,15 @@ std::string ProgramName() {
   return Utf8(SysAttr("executable"));
 }
 
-// What python prints for an uncaught exception (sys.excepthook), then exit status 1.
-// SystemExit passes through untouched; KeyboardInterrupt ends the process by SIGINT
-// like python does.
+// What python does with an uncaught exception, then exit status 1: PyErr_Print, as
+// python's own runner calls it, sets sys.last_exc (last_type, last_value,
+// last_traceback), raises the sys.excepthook audit event, calls the hook and, when the
+// hook fails, prints both errors. SystemExit passes through untouched; KeyboardInterrupt
+// ends the process by SIGINT like python does.
 PyObject* ReportUncaught() {
   if (PyErr_ExceptionMatches(PyExc_SystemExit)) return nullptr;
-  bool sigint = PyErr_ExceptionMatches(PyExc_KeyboardInterrupt);
-  PyObject *type, *value, *tb;
-  PyErr_Fetch(&type, &value, &tb);
-  PyErr_NormalizeException(&type, &value, &tb);
-  if (tb != nullptr && value != nullptr) PyException_SetTraceback(value, tb);
-  PyObject* hook = SysAttr("excepthook");
-  PyObject* res = hook != nullptr ? PyObject_CallFunctionObjArgs(hook, type, value,
-                                                                 tb != nullptr ? tb : Py_None,
-                                                                 nullptr)
-                                  : nullptr;
-  if (res == nullptr) {
-    PyErr_Clear();
-    PyErr_Display(type, value, tb);
-  }
-  Py_XDECREF(res);
-  Py_XDECREF(type);
-  Py_XDECREF(value);
-  Py_XDECREF(tb);
+  const bool sigint = PyErr_ExceptionMatches(PyExc_KeyboardInterrupt);
+  PyErr_Print();
   if (sigint) ExitBySigintAtEnd();
   return ExitWith(1);
 }

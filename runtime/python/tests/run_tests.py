@@ -128,6 +128,15 @@ class Runner(unittest.TestCase):
         self.assertEqual((rc, err), (prc, perr))
         self.assertNotIn("<string>", err)
 
+    def test_uncaught_exception_takes_pythons_own_path(self):
+        # The sys.excepthook audit event, sys.last_value, a failing hook's two tracebacks.
+        want = plain(["uncaught_hook.py"])
+        self.assertIn("sys.excepthook hook RuntimeError('fatal-error')\n", want[1])
+        self.assertIn("Error in sys.excepthook:", want[2])
+        for detect in ("races,deadlocks", "deadlocks"):
+            rc, out, err, _ = run(["uncaught_hook.py"], opts=OPTS + " detect=" + detect)
+            self.assertEqual((rc, out, err), want, detect)
+
     def test_sys_exit_code_passes_through(self):
         for code in ("0", "3", "42"):
             self.assertEqual(run(["exits.py", code])[0], int(code))
