@@ -32,6 +32,9 @@ PyObject* g_sock_recv_into = nullptr;
 PyObject* g_sock_sendto = nullptr;
 PyObject* g_sock_recvfrom = nullptr;
 PyObject* g_sock_recvfrom_into = nullptr;
+PyObject* g_sock_connect = nullptr;
+PyObject* g_sock_connect_ex = nullptr;
+PyObject* g_sock_accept = nullptr;
 
 // Sockets of one process talking to each other (a server thread and a client thread)
 // are named by their addresses, as the kernel pairs them: a connected stream by its two
@@ -143,6 +146,21 @@ uint64_t AddressChannel(int fd, bool send, PyObject* to) {
   if (to == nullptr) return PeerAddress(fd, false, &peer) ? ChannelNamed("d" + peer) : 0;
   int family = SocketOption(fd, SO_DOMAIN);
   return PythonAddressText(to, family, &peer) ? ChannelNamed("d" + peer) : 0;
+}
+
+// A stream connection's start: connect() to an address -> the accept() of the socket
+// listening there, named by that address (the port, or the Unix path: a listener bound
+// to every interface is reached through any of them). An accept joins every connect to
+// its address before it, not only its own connection's: hides races, never invents them.
+uint64_t ConnectChannel(int fd, PyObject* to) {
+  if (SocketOption(fd, SO_TYPE) != SOCK_STREAM) return 0;
+  std::string address;
+  if (to != nullptr) {
+    if (!PythonAddressText(to, SocketOption(fd, SO_DOMAIN), &address)) return 0;
+  } else if (!LocalAddress(fd, false, &address)) {
+    return 0;
+  }
+  return ChannelNamed("c" + address);
 }
 
 uint64_t ChannelOf(long fd) {
@@ -271,6 +289,26 @@ PyObject* SockRecvfromInto(PyObject* self, PyObject* const* a, Py_ssize_t n, PyO
   return SockSendVia(g_sock_recvfrom_into, self, a, n, kw, false);
 }
 
+// connect(address), connect_ex(address): the hand-off before the connection exists;
+// _accept() (socket.accept's C half): the receive once it has one.
+PyObject* SockConnectVia(PyObject* orig, PyObject* self, PyObject* const* args, Py_ssize_t nargs,
+                         PyObject* kwnames) {
+  long fd = Recorder::Get().recording() && nargs >= 1 ? SocketFd(self) : -1;
+  uint64_t channel = fd >= 0 ? ConnectChannel(static_cast<int>(fd), args[0]) : 0;
+  return CallAroundHandoff(orig, self, args, nargs, kwnames, true, channel);
+}
+PyObject* SockConnect(PyObject* self, PyObject* const* a, Py_ssize_t n, PyObject* kw) {
+  return SockConnectVia(g_sock_connect, self, a, n, kw);
+}
+PyObject* SockConnectEx(PyObject* self, PyObject* const* a, Py_ssize_t n, PyObject* kw) {
+  return SockConnectVia(g_sock_connect_ex, self, a, n, kw);
+}
+PyObject* SockAccept(PyObject* self, PyObject* const* a, Py_ssize_t n, PyObject* kw) {
+  long fd = Recorder::Get().recording() ? SocketFd(self) : -1;
+  uint64_t channel = fd >= 0 ? ConnectChannel(static_cast<int>(fd), nullptr) : 0;
+  return CallAroundHandoff(g_sock_accept, self, a, n, kw, false, channel);
+}
+
 #define FASTCALL_KW(f) reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(f))
 PyMethodDef g_pipe_def = {"pipe", FASTCALL_KW(OsPipe), METH_FASTCALL | METH_KEYWORDS, nullptr};
 PyMethodDef g_write_def = {"write", FASTCALL_KW(OsWrite), METH_FASTCALL | METH_KEYWORDS, nullptr};
@@ -285,6 +323,9 @@ PyMethodDef g_recv_into_def = {"recv_into", FASTCALL_KW(SockRecvInto), METH_FAST
                                nullptr};
 PyMethodDef g_sendto_def = {"sendto", FASTCALL_KW(SockSendto), METH_FASTCALL | METH_KEYWORDS, nullptr};
 PyMethodDef g_recvfrom_def = {"recvfrom", FASTCALL_KW(SockRecvfrom), METH_FASTCALL | METH_KEYWORDS, nullptr};
+PyMethodDef g_connect_def = {"connect", FASTCALL_KW(SockConnect), METH_FASTCALL | METH_KEYWORDS, nullptr};
+PyMethodDef g_connect_ex_def = {"connect_ex", FASTCALL_KW(SockConnectEx), METH_FASTCALL | METH_KEYWORDS, nullptr};
+PyMethodDef g_accept_def = {"_accept", FASTCALL_KW(SockAccept), METH_FASTCALL | METH_KEYWORDS, nullptr};
 PyMethodDef g_recvfrom_into_def = {"recvfrom_into", FASTCALL_KW(SockRecvfromInto), METH_FASTCALL | METH_KEYWORDS,
                                    nullptr};
 #undef FASTCALL_KW
@@ -436,7 +477,9 @@ PyObject* InstallSocketHandoffs(PyObject* /*self*/, PyObject* /*unused*/) {
             WrapMethod(cls, &g_send_def, &g_sock_send) && WrapMethod(cls, &g_sendall_def, &g_sock_sendall) &&
             WrapMethod(cls, &g_recv_def, &g_sock_recv) && WrapMethod(cls, &g_recv_into_def, &g_sock_recv_into) &&
             WrapMethod(cls, &g_sendto_def, &g_sock_sendto) && WrapMethod(cls, &g_recvfrom_def, &g_sock_recvfrom) &&
-            WrapMethod(cls, &g_recvfrom_into_def, &g_sock_recvfrom_into);
+            WrapMethod(cls, &g_recvfrom_into_def, &g_sock_recvfrom_into) &&
+            WrapMethod(cls, &g_connect_def, &g_sock_connect) && WrapMethod(cls, &g_connect_ex_def, &g_sock_connect_ex) &&
+            WrapMethod(cls, &g_accept_def, &g_sock_accept);
   Py_DECREF(cls);
   if (!ok) return nullptr;
   Py_RETURN_NONE;
