@@ -35,6 +35,8 @@ PyObject* g_sock_recvfrom_into = nullptr;
 PyObject* g_sock_connect = nullptr;
 PyObject* g_sock_connect_ex = nullptr;
 PyObject* g_sock_accept = nullptr;
+PyObject* g_ssl_write = nullptr;
+PyObject* g_ssl_read = nullptr;
 
 // Sockets of one process talking to each other (a server thread and a client thread)
 // are named by their addresses, as the kernel pairs them: a connected stream by its two
@@ -309,6 +311,29 @@ PyObject* SockAccept(PyObject* self, PyObject* const* a, Py_ssize_t n, PyObject*
   return CallAroundHandoff(g_sock_accept, self, a, n, kw, false, channel);
 }
 
+// An ssl socket's records go over its TCP connection: _ssl._SSLSocket's write and read,
+// where SSLSocket's send, sendall, recv, recv_into, read and write all end, take the
+// connection's channel (its two addresses, as a plain stream's). An SSLObject over
+// memory BIOs (asyncio's transports) owns no socket and has no channel: the bytes its
+// transport moves are the socket's own sends and receives.
+uint64_t SslChannel(PyObject* sslobj) {
+  if (!Recorder::Get().recording()) return 0;
+  PyObject* owner = PyObject_GetAttrString(sslobj, "owner");  // a getter: no program code
+  if (owner == nullptr) {
+    PyErr_Clear();
+    return 0;
+  }
+  long fd = owner != Py_None ? SocketFd(owner) : -1;
+  Py_DECREF(owner);
+  return fd >= 0 ? AddressChannel(static_cast<int>(fd), true, nullptr) : 0;
+}
+PyObject* SslWrite(PyObject* self, PyObject* const* a, Py_ssize_t n, PyObject* kw) {
+  return CallAroundHandoff(g_ssl_write, self, a, n, kw, true, SslChannel(self));
+}
+PyObject* SslRead(PyObject* self, PyObject* const* a, Py_ssize_t n, PyObject* kw) {
+  return CallAroundHandoff(g_ssl_read, self, a, n, kw, false, SslChannel(self));
+}
+
 #define FASTCALL_KW(f) reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(f))
 PyMethodDef g_pipe_def = {"pipe", FASTCALL_KW(OsPipe), METH_FASTCALL | METH_KEYWORDS, nullptr};
 PyMethodDef g_write_def = {"write", FASTCALL_KW(OsWrite), METH_FASTCALL | METH_KEYWORDS, nullptr};
@@ -325,6 +350,8 @@ PyMethodDef g_sendto_def = {"sendto", FASTCALL_KW(SockSendto), METH_FASTCALL | M
 PyMethodDef g_recvfrom_def = {"recvfrom", FASTCALL_KW(SockRecvfrom), METH_FASTCALL | METH_KEYWORDS, nullptr};
 PyMethodDef g_connect_def = {"connect", FASTCALL_KW(SockConnect), METH_FASTCALL | METH_KEYWORDS, nullptr};
 PyMethodDef g_connect_ex_def = {"connect_ex", FASTCALL_KW(SockConnectEx), METH_FASTCALL | METH_KEYWORDS, nullptr};
+PyMethodDef g_ssl_write_def = {"write", FASTCALL_KW(SslWrite), METH_FASTCALL | METH_KEYWORDS, nullptr};
+PyMethodDef g_ssl_read_def = {"read", FASTCALL_KW(SslRead), METH_FASTCALL | METH_KEYWORDS, nullptr};
 PyMethodDef g_accept_def = {"_accept", FASTCALL_KW(SockAccept), METH_FASTCALL | METH_KEYWORDS, nullptr};
 PyMethodDef g_recvfrom_into_def = {"recvfrom_into", FASTCALL_KW(SockRecvfromInto), METH_FASTCALL | METH_KEYWORDS,
                                    nullptr};
@@ -487,6 +514,25 @@ PyObject* InstallSocketHandoffs(PyObject* /*self*/, PyObject* /*unused*/) {
 
 PyMethodDef g_install_socket_def = {"_install_socket_handoffs", InstallSocketHandoffs, METH_NOARGS, nullptr};
 
+PyObject* InstallSslHandoffs(PyObject* /*self*/, PyObject* /*unused*/) {
+  if (g_ssl_write != nullptr) Py_RETURN_NONE;
+  PyObject* modules = PyImport_GetModuleDict();                // borrowed
+  PyObject* ssl = PyDict_GetItemString(modules, "_ssl");       // borrowed: just imported
+  PyObject* cls = ssl != nullptr ? PyObject_GetAttrString(ssl, "_SSLSocket") : nullptr;
+  if (cls == nullptr || !PyType_Check(cls)) {  // not the interpreter's own _ssl
+    PyErr_Clear();
+    Py_XDECREF(cls);
+    Py_RETURN_NONE;
+  }
+  auto* type = reinterpret_cast<PyTypeObject*>(cls);
+  bool ok = WrapTypeMethod(type, &g_ssl_write_def, &g_ssl_write) && WrapTypeMethod(type, &g_ssl_read_def, &g_ssl_read);
+  Py_DECREF(cls);
+  if (!ok) return nullptr;
+  Py_RETURN_NONE;
+}
+
+PyMethodDef g_install_ssl_def = {"_install_ssl_handoffs", InstallSslHandoffs, METH_NOARGS, nullptr};
+
 }  // namespace
 
 bool InstallFdHandoffs(PyObject* originals) {
@@ -506,9 +552,9 @@ bool InstallFdHandoffs(PyObject* originals) {
   }
   if (!ok || !InstallFileIoHandoffs()) return false;
   g_originals = Py_NewRef(originals);
-  // socket is wrapped when the program imports it: importing it here would put socket,
-  // selectors, select and array into every program's sys.modules.
-  return WhenImported("socket", &g_install_socket_def);
+  // socket and _ssl are wrapped when the program imports them: importing them here would
+  // put socket, selectors, select and array (and OpenSSL) into every program's process.
+  return WhenImported("socket", &g_install_socket_def) && WhenImported("_ssl", &g_install_ssl_def);
 }
 
 }  // namespace pyrace::py
