@@ -405,7 +405,9 @@ PyObject* g_fileio_write = nullptr;
 PyObject* g_fileio_readinto = nullptr;
 PyObject* g_fileio_read = nullptr;
 PyObject* g_fileio_readall = nullptr;
+PyObject* g_fileio_close = nullptr;
 PyObject* g_fileio_fileno = nullptr;  // FileIO's own, never a subclass's override
+PyObject* g_fileio_closefd = nullptr;  // FileIO's getter, the same
 
 // A FileIO's method: the hand-off of the pipe its descriptor is an end of, if any.
 PyObject* FileIoVia(PyObject* orig, PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
@@ -433,6 +435,24 @@ PyObject* FileIoRead(PyObject* self, PyObject* const* a, Py_ssize_t n, PyObject*
 PyObject* FileIoReadall(PyObject* self, PyObject* const* a, Py_ssize_t n, PyObject* kw) {
   return FileIoVia(g_fileio_readall, self, a, n, kw, false);
 }
+// A file object that closes its descriptor (closefd, the default) ends the pipe end's
+// entry as os.close does: the number's next owner (a file, another pipe) is not that
+// pipe. Also on the object's finalization, which calls close().
+PyObject* FileIoClose(PyObject* self, PyObject* const* a, Py_ssize_t n, PyObject* kw) {
+  long fd = -1;
+  if (!g_channel_of_fd.empty() && g_fileio_fileno != nullptr) {
+    descrgetfunc get = g_fileio_closefd != nullptr ? Py_TYPE(g_fileio_closefd)->tp_descr_get : nullptr;
+    PyObject* closefd = get != nullptr ? get(g_fileio_closefd, self, nullptr) : nullptr;
+    PyObject* num = closefd == Py_True ? PyObject_CallOneArg(g_fileio_fileno, self) : nullptr;  // raises once closed
+    fd = num != nullptr ? FdArg(num) : -1;
+    Py_XDECREF(num);
+    Py_XDECREF(closefd);
+    if (fd < 0) PyErr_Clear();
+  }
+  PyObject* r = CallWithSelf(g_fileio_close, self, a, n, kw);
+  if (r != nullptr && fd >= 0) g_channel_of_fd.erase(fd);
+  return r;
+}
 
 #define FASTCALL_KW(f) reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(f))
 PyMethodDef g_fileio_write_def = {"write", FASTCALL_KW(FileIoWrite), METH_FASTCALL | METH_KEYWORDS, nullptr};
@@ -440,6 +460,7 @@ PyMethodDef g_fileio_readinto_def = {"readinto", FASTCALL_KW(FileIoReadinto), ME
                                      nullptr};
 PyMethodDef g_fileio_read_def = {"read", FASTCALL_KW(FileIoRead), METH_FASTCALL | METH_KEYWORDS, nullptr};
 PyMethodDef g_fileio_readall_def = {"readall", FASTCALL_KW(FileIoReadall), METH_FASTCALL | METH_KEYWORDS, nullptr};
+PyMethodDef g_fileio_close_def = {"close", FASTCALL_KW(FileIoClose), METH_FASTCALL | METH_KEYWORDS, nullptr};
 #undef FASTCALL_KW
 
 // A C type's method replaced in its dict: FileIO refuses attribute assignment (a static
@@ -469,12 +490,15 @@ bool InstallFileIoHandoffs() {
     PyObject* dict = reinterpret_cast<PyTypeObject*>(cls)->tp_dict;
     PyObject* fileno = dict != nullptr ? PyDict_GetItemString(dict, "fileno") : nullptr;  // borrowed
     if (fileno != nullptr && g_fileio_fileno == nullptr) g_fileio_fileno = Py_NewRef(fileno);
+    PyObject* closefd = dict != nullptr ? PyDict_GetItemString(dict, "closefd") : nullptr;  // borrowed
+    if (closefd != nullptr && g_fileio_closefd == nullptr) g_fileio_closefd = Py_NewRef(closefd);
   }
   bool ok = !PyType_Check(cls) ||
             (WrapTypeMethod(reinterpret_cast<PyTypeObject*>(cls), &g_fileio_write_def, &g_fileio_write) &&
              WrapTypeMethod(reinterpret_cast<PyTypeObject*>(cls), &g_fileio_readinto_def, &g_fileio_readinto) &&
              WrapTypeMethod(reinterpret_cast<PyTypeObject*>(cls), &g_fileio_read_def, &g_fileio_read) &&
-             WrapTypeMethod(reinterpret_cast<PyTypeObject*>(cls), &g_fileio_readall_def, &g_fileio_readall));
+             WrapTypeMethod(reinterpret_cast<PyTypeObject*>(cls), &g_fileio_readall_def, &g_fileio_readall) &&
+             WrapTypeMethod(reinterpret_cast<PyTypeObject*>(cls), &g_fileio_close_def, &g_fileio_close));
   Py_DECREF(cls);
   return ok;
 }

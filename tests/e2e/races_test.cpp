@@ -67,7 +67,7 @@ INSTANTIATE_TEST_SUITE_P(
                     // hand-offs: pipe ends in file objects, sockets of one process
                     "clean_pipe_file_handoff.py", "pipe_file_handoff_too_early.py", "clean_socket_handoff.py",
                     "socket_handoff_too_early.py", "clean_connect_handoff.py", "connect_handoff_too_early.py",
-                    "clean_ssl_handoff.py", "ssl_handoff_too_early.py"),
+                    "clean_ssl_handoff.py", "ssl_handoff_too_early.py", "pipe_file_closed_then_reused.py"),
     ProgramName);
 
 // 3.13's raw _thread.start_joinable_thread() hands out handles whose join() and
