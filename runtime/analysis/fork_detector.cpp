@@ -26,7 +26,7 @@ SourceLocation ForkSite(const Symbols& syms, StackId stack) {
   for (const Frame& f : syms.stack(stack)) {
     std::string_view file = syms.str(f.file);
     bool process_machinery = IsStdlibFile(file) && (file.find("/multiprocessing/") != std::string_view::npos ||
-                                                file.ends_with("/concurrent/futures/process.py"));
+                                                    file.ends_with("/concurrent/futures/process.py"));
     if (!process_machinery && !IsSyncMachinery(file)) return FrameLocation(syms, f);
   }
   return PrimaryLocation(syms, stack);

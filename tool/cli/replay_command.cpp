@@ -1,7 +1,5 @@
 #include "tool/cli/replay_command.h"
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -24,10 +22,6 @@
 namespace pyrace {
 namespace {
 
-ReadStatus ReadTrace(TraceReader& reader, const std::string& path, EventSink& sink) {
-  return path == "-" ? reader.ReadFd(STDIN_FILENO, sink) : reader.ReadFile(path, sink);
-}
-
 // `--export chrome|std`: the trace's events in another tool's format instead of a
 // report, to --output or standard output. A damaged trace exports up to its damage.
 int Export(const std::string& path, const std::string& format, const std::string& output) {
@@ -49,7 +43,7 @@ int Export(const std::string& path, const std::string& format, const std::string
     run(StdExporter(out));
   }
   if (status.Unreadable()) {
-    return Fail("cannot export '" + path + "': " + (status.message.empty() ? "no trace header" : status.message));
+    return Fail(CannotRead("export", path, status));
   }
   NotePartialTrace(status, "");
   out.flush();
@@ -110,14 +104,15 @@ int ReplayMain(int argc, char** argv) {
   TraceReader reader;
   const ReadStatus status = ReadTrace(reader, path, analyzer);
   if (status.Unreadable()) {
-    return Fail("cannot replay '" + path + "': " + (status.message.empty() ? "no trace header" : status.message));
+    return Fail(CannotRead("replay", path, status));
   }
   NotePartialTrace(status, "");
 
   // The run's child processes, kept by record next to the trace (process_streams.h).
   ChildrenResult children;
   if (path != "-") children = ReadChildrenDir(ChildrenDir(path), ToAnalysisOptions(opts));
-  std::vector<Finding> findings = CollectProcessFindings(analyzer.Finish(reader.symbols()), analyzer, reader, children, opts.max_findings);
+  std::vector<Finding> findings =
+      CollectProcessFindings(analyzer.Finish(reader.symbols()), analyzer, reader, children, opts.max_findings);
   const int reported = reporter.Emit(std::move(findings), reader.header().pid, stdout, &error);
   if (reported < 0) return Fail(error);
   return reported > 0 ? kExitFindings : kExitClean;

@@ -1,7 +1,5 @@
 #include "tool/cli/replay_many.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -143,10 +141,8 @@ int ReplayMany(const std::vector<std::string>& given, const Options& opts, const
     }
     Analyzer analyzer(ToAnalysisOptions(opts));
     TraceReader reader;
-    const ReadStatus status = in.path == "-" ? reader.ReadFd(STDIN_FILENO, analyzer) : reader.ReadFile(in.path, analyzer);
-    if (status.Unreadable()) {
-      return Fail("cannot replay '" + in.path + "': " + (status.message.empty() ? "no trace header" : status.message));
-    }
+    const ReadStatus status = ReadTrace(reader, in.path, analyzer);
+    if (status.Unreadable()) return Fail(CannotRead("replay", in.path, status));
     NotePartialTrace(status, in.path);
     const TraceHeader& h = reader.header();
     if (!have_pid) first_pid = h.pid;

@@ -1,8 +1,18 @@
 #include "tool/cli/trace_input.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 
 namespace pyrace {
+
+ReadStatus ReadTrace(TraceReader& reader, const std::string& path, EventSink& sink) {
+  return path == "-" ? reader.ReadFd(STDIN_FILENO, sink) : reader.ReadFile(path, sink);
+}
+
+std::string CannotRead(const std::string& verb, const std::string& path, const ReadStatus& status) {
+  return "cannot " + verb + " '" + path + "': " + (status.message.empty() ? "no trace header" : status.message);
+}
 
 void NotePartialTrace(const ReadStatus& s, const std::string& name) {
   if (s.code == ReadStatus::kOk) return;
