@@ -22,17 +22,20 @@ def _pyrace_start_child():
             data[b"PYTHONPATH"] = os.fsencode(own[1:])
         elif own == "-":
             data.pop(b"PYTHONPATH", None)
-        _pyrace_hide_directory(sys)
+        _pyrace_hide_directory()
         return
     _pyrace.bootstrap_child()
 
 
-def _pyrace_hide_directory(sys):
+def _pyrace_hide_directory():
     # The rule the runtime follows once it has started (HideRuntimeDirectory,
     # bootstrap.cpp), for an interpreter it cannot start: PYTHONPATH's entry for this
     # directory leaves sys.path, the first one, and with no other entry for it its
     # finders, and those of its packages' directories, leave sys.path_importer_cache.
-    here = __file__.rpartition("/")[0]
+    import os
+    import sys
+
+    here = os.path.dirname(__file__)
     if here not in sys.path:
         return
     sys.path.remove(here)

@@ -64,8 +64,8 @@ def _rewriter():
 
 def version():
     """The cache key of every rewrite: any change to the rewriter invalidates them all."""
-    version = _loaded.get("version")
-    if version is None:
+    v = _loaded.get("version")
+    if v is None:
         try:
             # hashlib's OpenSSL backend costs race mode 3.5 MB of resident memory for one digest.
             from _sha1 import sha1
@@ -78,8 +78,8 @@ def version():
                     h.update(f.read())
             except OSError:
                 pass
-        version = _loaded["version"] = h.hexdigest()[:12]
-    return version
+        v = _loaded["version"] = h.hexdigest()[:12]
+    return v
 
 
 def _cache_header(st, module_name):
@@ -435,8 +435,9 @@ def _report_uncaught(exc, first):
 
 def run_path(path, argv=None):
     """Runs a script as __main__, rewritten, like `python path args`."""
+    import types
     path = os.path.abspath(path)
-    main = type(sys)("__main__")
+    main = types.ModuleType("__main__")
     main.__file__ = path
     main.__builtins__ = builtins
     main.__loader__ = None
