@@ -16,6 +16,7 @@
 #include "runtime/analysis/wait_for.h"
 #include "runtime/python/access_hooks.h"
 #include "runtime/python/import_hook.h"
+#include "runtime/python/runtime_thread.h"
 #include "runtime/python/stack_depot.h"
 #include "runtime/python/threads.h"
 #include "runtime/trace/trace.h"
@@ -271,7 +272,7 @@ void ReceiveHandoffs(Recorder& rec, PyObject* handle) {
 
 // --- the loop watcher thread ----------------------------------------------------------
 
-pthread_t g_watcher;
+RuntimeThread g_watcher;
 bool g_watcher_running = false;
 bool g_watcher_disabled = false;  // stopped for good (exit) or a forked child
 std::atomic<bool> g_watcher_stop{false};
@@ -357,7 +358,7 @@ void StartLoopWatcher(Recorder& rec) {
   pthread_cond_init(&g_watch_cv, &attr);
   pthread_condattr_destroy(&attr);
   g_watcher_stop.store(false);
-  g_watcher_running = pthread_create(&g_watcher, nullptr, WatcherMain, nullptr) == 0;
+  g_watcher_running = StartRuntimeThread(g_watcher, WatcherMain);
 }
 
 // --- the wrappers ---------------------------------------------------------------------
@@ -960,7 +961,7 @@ void StopLoopWatcher() {
   pthread_mutex_unlock(&g_watch_mu);
   // It may be waiting for the GIL we hold.
   Py_BEGIN_ALLOW_THREADS
-  pthread_join(g_watcher, nullptr);
+  JoinRuntimeThread(g_watcher);
   Py_END_ALLOW_THREADS
   g_watcher_running = false;
 }

@@ -19,6 +19,7 @@
 #include "runtime/python/lock_types.h"
 #include "runtime/python/py_compat.h"
 #include "runtime/python/recorder.h"
+#include "runtime/python/runtime_thread.h"
 #include "runtime/python/threads.h"
 
 namespace pyrace::py {
@@ -27,7 +28,7 @@ namespace {
 
 constexpr int kFlushMs = 100;
 
-pthread_t g_thread;
+RuntimeThread g_thread;
 std::atomic<bool> g_running{false};
 std::atomic<bool> g_stop{false};
 pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -201,7 +202,7 @@ void Check(Recorder& rec) {
 // waiting for it and then decides from the C-level waits the capi bridge keeps.
 
 std::atomic<uint64_t> g_gil_wait_since_us{0};  // NowUs()+1 while Tick waits for the GIL
-pthread_t g_monitor;
+RuntimeThread g_monitor;
 bool g_monitor_running = false;
 
 // The kDeadlock* group of a hang found without the GIL. Unlike RecordDeadlock it has
@@ -330,8 +331,8 @@ void StartWatchdog() {
   g_stop.store(false);
   g_last_check_us = Recorder::Get().NowUs();
   g_gil_wait_since_us.store(0);
-  if (pthread_create(&g_thread, nullptr, Main, nullptr) == 0) g_running.store(true);
-  g_monitor_running = g_running.load() && pthread_create(&g_monitor, nullptr, MonitorMain, nullptr) == 0;
+  if (StartRuntimeThread(g_thread, Main)) g_running.store(true);
+  g_monitor_running = g_running.load() && StartRuntimeThread(g_monitor, MonitorMain);
 }
 
 void StopWatchdog() {
@@ -343,8 +344,8 @@ void StopWatchdog() {
   pthread_mutex_unlock(&g_mu);
   // It may be waiting for the GIL we hold.
   Py_BEGIN_ALLOW_THREADS
-  pthread_join(g_thread, nullptr);
-  if (g_monitor_running) pthread_join(g_monitor, nullptr);
+  JoinRuntimeThread(g_thread);
+  if (g_monitor_running) JoinRuntimeThread(g_monitor);
   Py_END_ALLOW_THREADS
   g_monitor_running = false;
   g_running.store(false);
