@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include "runtime/analysis/cycle_search.h"
+#include "runtime/analysis/describe.h"
 #include "runtime/analysis/finding_sink.h"
 #include "runtime/analysis/lock_order_detector.h"
 
@@ -80,8 +81,7 @@ class Merger {
     for (Tid t = 0; t < s.syms.threads.size(); ++t) {
       ThreadInfo info;
       info.name = static_cast<StrId>(syms_.strings.size());
-      std::string name(s.syms.str(s.syms.threads[t].name));
-      syms_.strings.push_back((name.empty() ? "T" + std::to_string(t) : name) + " in " + ProcessName(s.process));
+      syms_.strings.push_back(ThreadName(s.syms, t) + " in " + ProcessName(s.process));
       info.start_stack = copy.Stack(s.syms.threads[t].start_stack);
       tid_map[t] = static_cast<Tid>(syms_.threads.size());
       syms_.threads.push_back(info);

@@ -87,14 +87,11 @@ class Summarizer {
     if (inserted) {
       it->second = static_cast<Tid>(out_.syms.threads.size());
       ThreadInfo info;
-      if (t < syms_.threads.size()) {
-        info.name = copy_.Str(syms_.threads[t].name);
-        info.start_stack = copy_.Stack(syms_.threads[t].start_stack);
-      } else {
-        // A thread without a definition is named after its trace id, as describe.h does.
-        info.name = static_cast<StrId>(out_.syms.strings.size());
-        out_.syms.strings.push_back(ThreadName(syms_, t));
-      }
+      // Named here as the process's own report names it (describe.h): a summary numbers
+      // its threads afresh, so a nameless one could not be named from its id later.
+      info.name = static_cast<StrId>(out_.syms.strings.size());
+      out_.syms.strings.push_back(ThreadName(syms_, t));
+      if (t < syms_.threads.size()) info.start_stack = copy_.Stack(syms_.threads[t].start_stack);
       out_.syms.threads.push_back(info);
     }
     return it->second;

@@ -76,6 +76,20 @@ TEST(Summary, NameIsPartOfTheClass) {
   EXPECT_EQ(LockClassKey(p.summary.syms, p.summary.edges[0].to), "p.py:1|Log.lock");
 }
 
+TEST(Merge, ANamelessThreadIsNamedAsInAProcesssOwnReport) {
+  // A thread without a name (one C code started, or a main thread that never ran
+  // threading) is MainThread or T<n>, as describe.h names it in one process's report.
+  Process p1, p2;
+  p1.s.Name(0, "");
+  p2.s.Name(1, "");
+  Nest(p1.s, 0, p1.a, p1.b, 10);
+  Nest(p2.s, 1, p2.b, p2.a, 20);
+  auto found = Merge({Analyse(p1.s, 101).summary, Analyse(p2.s, 202).summary});
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_NE(found[0].message.find("by T1 in process 202 and MainThread in process 101"), std::string::npos)
+      << found[0].message;
+}
+
 TEST(Merge, OrdersTakenInTwoProcesses) {
   Process p1, p2;
   Nest(p1.s, 1, p1.a, p1.b, 10);
