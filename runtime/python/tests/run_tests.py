@@ -7,6 +7,7 @@ silence on normal waits, and a trace that survives os._exit and fork.
 
 usage: run_tests.py RUNTIME_DIR    (run with the interpreter under test)
 """
+import fcntl
 import os
 import shutil
 import subprocess
@@ -28,7 +29,11 @@ BOOT = ("import sys\ntry:\n    import _pyrace\nexcept ImportError as e:\n"
 
 def run(args, cwd=PROGS, opts=OPTS, timeout=60):
     """Runs python -c BOOT args with a trace pipe; returns (rc, out, err, trace bytes)."""
-    r, w = os.pipe()
+    r, low = os.pipe()
+    # Above the program's descriptors, where the tool puts the pipe: the lowest free
+    # ones stay the program's (programs/unchanged.py counts on them).
+    w = fcntl.fcntl(low, fcntl.F_DUPFD, 1000)
+    os.close(low)
     env = dict(os.environ, PYTHONPATH=RUNTIME,
                PYRACE_RUNTIME_OPTIONS="trace_fd=%d %s" % (w, opts))
     chunks = []
