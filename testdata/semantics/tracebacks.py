@@ -147,4 +147,16 @@ if sys.version_info >= (3, 11):
     except KeyError as e:
         tb = e.__traceback__
         print(list(tb.tb_frame.f_code.co_positions())[tb.tb_lasti // 2])
+
+
+def statements_of_one_access(o):
+    o.inner
+    (o.
+inner)
+    o.items["k"]
+
+
+if sys.version_info >= (3, 11):
+    # Every instruction has a position (the statement's POP_TOP after a fast-path choice too).
+    print("positions complete", all(None not in p for p in statements_of_one_access.__code__.co_positions()))
 h.inner.nothing_at_all

@@ -116,7 +116,9 @@ def _while_recording(hooked, plain, old):
     then touches shared state records from that moment on). Only for accesses whose
     operands are names and constants (_is_simple), whose evaluation runs no code: a
     thread started between the decision and the access would otherwise go unseen."""
-    return _loc(ast.IfExp(test=_single_thread(old), body=plain, orelse=hooked), old)
+    choice = _loc(ast.IfExp(test=_single_thread(old), body=plain, orelse=hooked), old)
+    choice.pyrace_choice = True  # see Rewriter.visit_Expr
+    return choice
 
 
 def _plain_or_hooked(target, value, call, old):
@@ -557,6 +559,19 @@ class Rewriter(ast.NodeTransformer):
             elif isinstance(value, ast.AST):
                 setattr(node, field, self.visit(value))
         return node
+
+    def visit_Expr(self, node):
+        """A statement that is one fast-path choice becomes a choice of two statements.
+        The compiler gives an expression statement's POP_TOP no position of its own; after
+        the choice's join it starts a block and keeps none (co_positions() reports None
+        where plainly the statement's position is). In each branch it follows its value."""
+        self.generic_visit(node)
+        v = node.value
+        if not getattr(v, "pyrace_choice", False):
+            return node
+        plain = _loc(ast.Expr(value=v.body), node)
+        hooked = _loc(ast.Expr(value=v.orelse), node)
+        return _loc(ast.If(test=v.test, body=[plain], orelse=[hooked]), node)
 
     def visit_Assign(self, node):
         node.value = self.visit(node.value)
