@@ -358,7 +358,7 @@ void StartLoopWatcher(Recorder& rec) {
   pthread_cond_init(&g_watch_cv, &attr);
   pthread_condattr_destroy(&attr);
   g_watcher_stop.store(false);
-  g_watcher_running = StartRuntimeThread(g_watcher, WatcherMain);
+  g_watcher_running = StartRuntimeThread(g_watcher, WatcherMain, PythonAccess::kWithThreadState);
 }
 
 // --- the wrappers ---------------------------------------------------------------------

@@ -1,5 +1,6 @@
 #include "runtime/python/runtime_thread.h"
 
+#include <sched.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -14,7 +15,18 @@ namespace {
 void* Trampoline(void* arg) {
   auto* t = static_cast<RuntimeThread*>(arg);
   t->kernel_tid.store(static_cast<pid_t>(syscall(SYS_gettid)), std::memory_order_release);
-  return t->main(nullptr);
+  // PyThreadState_New binds the thread state to this thread for PyGILState_* and leaves
+  // its gilstate count at 1, so the thread's Ensure/Release pairs never delete it.
+  if (t->python) t->tstate = PyThreadState_New(PyInterpreterState_Main());
+  t->started.store(true, std::memory_order_release);
+  void* result = t->main(nullptr);
+  if (t->python && !IsFinalizing()) {
+    PyEval_RestoreThread(t->tstate);
+    PyThreadState_Clear(t->tstate);
+    PyThreadState_DeleteCurrent();
+  }
+  t->tstate = nullptr;
+  return result;
 }
 
 // The kernel drops a thread from the process's thread count and from its pid table in
@@ -25,10 +37,17 @@ bool KernelStillHas(pid_t tid) {
 
 }  // namespace
 
-bool StartRuntimeThread(RuntimeThread& t, void* (*main)(void*)) {
+bool StartRuntimeThread(RuntimeThread& t, void* (*main)(void*), PythonAccess access) {
   t.main = main;
+  t.python = access == PythonAccess::kWithThreadState;
+  t.tstate = nullptr;
   t.kernel_tid.store(0, std::memory_order_relaxed);
-  return pthread_create(&t.handle, nullptr, Trampoline, &t) == 0;
+  t.started.store(false, std::memory_order_relaxed);
+  if (pthread_create(&t.handle, nullptr, Trampoline, &t) != 0) return false;
+  // The allocation takes microseconds once the thread runs. The allocator is switched
+  // only under the GIL, which the caller holds meanwhile.
+  while (!t.started.load(std::memory_order_acquire)) sched_yield();
+  return true;
 }
 
 void JoinRuntimeThread(RuntimeThread& t) {

@@ -1,11 +1,22 @@
 // The runtime's own OS threads (the watchdog, its GIL monitor, the event-loop watcher).
 //
-// os.fork() on 3.12+ counts the process's threads in the kernel and warns when there is
-// more than one, so the runtime stops its threads before a fork. pthread_join returns
-// when the kernel clears the thread's tid, which is before the kernel stops counting
-// the thread; JoinRuntimeThread waits for both, or a fork right after it still warns.
+// Two things about such a thread are the interpreter's business, and easy to get wrong:
+//
+// - Its thread state. PyGILState_Ensure in a thread that has none allocates one
+//   without the GIL, and that races another thread switching the raw allocator for a
+//   moment (tracemalloc.stop(), CPython's own _PyMem_SetDefaultAllocator): under
+//   PYTHONMALLOC=malloc_debug a block made by the plain allocator was later freed by the
+//   debug one, and the interpreter aborted ("bad ID"). So a thread that needs Python
+//   gets its thread state from PyThreadState_New while its starter holds the GIL and
+//   waits, and keeps it for its life; its PyGILState_Ensure calls find it.
+// - Its end. os.fork() on 3.12+ counts the process's threads in the kernel and warns
+//   when there is more than one, so the runtime stops its threads before a fork.
+//   pthread_join returns when the kernel clears the thread's tid, which is before the
+//   kernel stops counting the thread; JoinRuntimeThread waits for both.
 
 #pragma once
+
+#include "runtime/python/py_compat.h"
 
 #include <pthread.h>
 #include <sys/types.h>
@@ -16,14 +27,24 @@ namespace pyrace::py {
 
 struct RuntimeThread {
   pthread_t handle{};
-  std::atomic<pid_t> kernel_tid{0};
   void* (*main)(void*) = nullptr;
+  bool python = false;                   // has a thread state of its own
+  PyThreadState* tstate = nullptr;       // its thread state, while it runs
+  std::atomic<pid_t> kernel_tid{0};
+  std::atomic<bool> started{false};      // tstate made (or not needed)
 };
 
-// Starts t running main(nullptr); false if the thread could not be made.
-bool StartRuntimeThread(RuntimeThread& t, void* (*main)(void*));
+// Whether the thread runs Python: kWithThreadState gives it a thread state of its own.
+enum class PythonAccess { kNone, kWithThreadState };
 
-// Joins t and waits (at most ~100 ms) until the kernel no longer counts it.
+// Starts t running main(nullptr); false if the thread could not be made. With kWithThreadState the
+// caller must hold the GIL: it waits (keeping the GIL) until the thread has its thread
+// state, which is deleted when main returns unless the interpreter is finalizing (it
+// then owns the thread state).
+bool StartRuntimeThread(RuntimeThread& t, void* (*main)(void*), PythonAccess access);
+
+// Joins t and waits (at most ~100 ms) until the kernel no longer counts it. The caller
+// must not hold the GIL when t may be waiting for it.
 void JoinRuntimeThread(RuntimeThread& t);
 
 }  // namespace pyrace::py

@@ -303,19 +303,14 @@ void Tick() {
   PyGILState_Release(gil);
 }
 
+// The thread has one thread state for its life (runtime_thread.h), so that a tick
+// allocates none: one made and freed per tick is a raw allocation without the GIL
+// every tick, and 3.12.1's tracemalloc.stop() racing such an allocation crashes the
+// interpreter (test_tracemalloc). It holds no frame: sys._current_frames() and
+// threading do not list it.
 void* Main(void*) {
-  // One thread state for the thread's life, so that a tick allocates none: one made and
-  // freed per tick is a raw allocation without the GIL every tick, and 3.12.1's
-  // tracemalloc.stop() racing such an allocation crashes the interpreter
-  // (test_tracemalloc). The thread state holds no frame: sys._current_frames() and
-  // threading do not list it.
-  PyGILState_STATE outer = PyGILState_Ensure();
-  PyThreadState* ts = PyEval_SaveThread();
   int interval = std::max(1, Recorder::Get().options().watchdog_interval_ms);
   RunEvery(std::min(kFlushMs, interval), Tick);
-  if (IsFinalizing()) return nullptr;  // the interpreter owns (and frees) the thread state now
-  PyEval_RestoreThread(ts);
-  PyGILState_Release(outer);
   return nullptr;
 }
 
@@ -331,8 +326,8 @@ void StartWatchdog() {
   g_stop.store(false);
   g_last_check_us = Recorder::Get().NowUs();
   g_gil_wait_since_us.store(0);
-  if (StartRuntimeThread(g_thread, Main)) g_running.store(true);
-  g_monitor_running = g_running.load() && StartRuntimeThread(g_monitor, MonitorMain);
+  if (StartRuntimeThread(g_thread, Main, PythonAccess::kWithThreadState)) g_running.store(true);
+  g_monitor_running = g_running.load() && StartRuntimeThread(g_monitor, MonitorMain, PythonAccess::kNone);
 }
 
 void StopWatchdog() {
