@@ -154,6 +154,21 @@ def _attr_loc(new, attr):
     return new
 
 
+def _seen_store(t, old):
+    """`if False: name.attr = name` after a store of attribute t that only the hook makes:
+    the compiler collects the attributes a method stores on its first parameter
+    (3.13's __static_attributes__) from the stores it compiles, and compiles this one to
+    no instruction. On the statement's own line, so that no line is added; the value is
+    the name itself, so that no constant is."""
+    if not isinstance(t.value, ast.Name):
+        return []
+    name = t.value.id
+    store = _loc(ast.Assign(targets=[_loc(ast.Attribute(value=_loc(ast.Name(id=name, ctx=ast.Load()), old),
+                                                        attr=t.attr, ctx=ast.Store()), old)],
+                            value=_loc(ast.Name(id=name, ctx=ast.Load()), old)), old)
+    return [_loc(ast.If(test=_const(False, old), body=[store], orelse=[]), old)]
+
+
 def _const(value, old):
     return _loc(ast.Constant(value=value), old)
 
@@ -285,19 +300,94 @@ def _args_names(args):
     return names
 
 
+_NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def _evaluated_outside(scope):
+    """The parts of a nested def, lambda or class the enclosing scope evaluates:
+    decorators, defaults, bases and keywords, annotations."""
+    parts = list(getattr(scope, "decorator_list", ()))
+    if isinstance(scope, ast.ClassDef):
+        return parts + scope.bases + [k.value for k in scope.keywords]
+    a = scope.args
+    parts += a.defaults + [d for d in a.kw_defaults if d is not None]
+    for arg in a.posonlyargs + a.args + a.kwonlyargs + [a.vararg, a.kwarg]:
+        if arg is not None and arg.annotation is not None:
+            parts.append(arg.annotation)
+    if getattr(scope, "returns", None) is not None:
+        parts.append(scope.returns)
+    return parts
+
+
+def _comprehension_targets(comp):
+    names = set()
+    for gen in comp.generators:
+        for n in ast.walk(gen.target):
+            if isinstance(n, ast.Name):
+                names.add(n.id)
+    return names
+
+
+def _own_scope(nodes):
+    """One scope's names, not descending into the scopes it nests: (Name nodes it uses or
+    binds, nested scopes, global and nonlocal declarations). A comprehension's own loop
+    variables are left out: nothing outside it can see them."""
+    names, nested, globals_, nonlocals = [], [], set(), set()
+
+    def walk(node, hidden):
+        if isinstance(node, _NESTED_SCOPES):
+            nested.append(node)
+            for part in _evaluated_outside(node):
+                walk(part, hidden)
+            return
+        if isinstance(node, _COMPREHENSIONS):
+            hidden = hidden | _comprehension_targets(node)
+        elif isinstance(node, ast.Name) and node.id not in hidden:
+            names.append(node)
+        elif isinstance(node, ast.Global):
+            globals_.update(node.names)
+        elif isinstance(node, ast.Nonlocal):
+            nonlocals.update(node.names)
+        for child in ast.iter_child_nodes(node):
+            walk(child, hidden)
+
+    for n in nodes:
+        walk(n, frozenset())
+    return names, nested, globals_, nonlocals
+
+
+def _free_names(scope):
+    """The names free in a nested def, lambda or class: used in it, or free in what it
+    nests, and bound on the way by none of them (the compiler's symbol table: a nested
+    function's own parameter or local is not its enclosing function's cell). A class
+    body's bindings are no enclosing scope of its methods."""
+    body = [scope.body] if isinstance(scope, ast.Lambda) else scope.body
+    names, nested, globals_, nonlocals = _own_scope(body)
+    b = _Bindings().scan(body)
+    bound = (b.assigned | b.defined) - nonlocals
+    free = ({n.id for n in names} | nonlocals) - bound - globals_
+    if not isinstance(scope, ast.ClassDef):
+        bound |= _args_names(scope.args)
+        free -= bound
+    for inner in nested:
+        free |= _free_names(inner) - globals_ - (set() if isinstance(scope, ast.ClassDef) else bound)
+    return free
+
+
 def _free_loads(func):
-    """Names read or written inside nested scopes of func (candidates for cells)."""
+    """Names free in the scopes func nests (the candidates for its cells), and those of
+    them some nested scope declares nonlocal."""
+    _, nested, _, _ = _own_scope(func.body)
     used = set()
+    for inner in nested:
+        used |= _free_names(inner)
     declared_nonlocal = set()
-    for stmt in func.body:
-        for n in ast.walk(stmt):
-            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-                for m in ast.walk(n):
-                    if isinstance(m, ast.Name):
-                        used.add(m.id)
-                    elif isinstance(m, ast.Nonlocal):
-                        declared_nonlocal.update(m.names)
-    return used, declared_nonlocal
+    for inner in nested:
+        for n in ast.walk(inner):
+            if isinstance(n, ast.Nonlocal):
+                declared_nonlocal.update(n.names)
+    return used, declared_nonlocal & used
 
 
 class _Scope:
@@ -460,13 +550,16 @@ class Rewriter(ast.NodeTransformer):
 
     @staticmethod
     def _binding_counts(func, names):
-        """How often each of names is bound in func (and in what it nests), in one walk."""
+        """How often each of names is bound in func's own scope (a nested scope rebinds
+        one only through nonlocal, which the caller counts apart)."""
         counts = dict.fromkeys(names, 0)
-        for n in ast.walk(func):
-            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id in counts:
+        own, _, _, _ = _own_scope(func.body)
+        for n in own:
+            if isinstance(n.ctx, ast.Store) and n.id in counts:
                 counts[n.id] += 1
-            elif isinstance(n, ast.arg) and n.arg in counts:
-                counts[n.arg] += 1
+        for name in _args_names(func.args):
+            if name in counts:
+                counts[name] += 1
         return counts
 
     def visit_FunctionDef(self, node):
@@ -589,7 +682,7 @@ class Rewriter(ast.NodeTransformer):
                     target = ast.copy_location(ast.Attribute(value=_copy_simple(obj), attr=t.attr,
                                                              ctx=ast.Store()), t)
                     return _plain_or_hooked(target, node.value, call, node)
-                return _expr_stmt(call, node)
+                return [_expr_stmt(call, node)] + _seen_store(t, node)
             if isinstance(t, ast.Subscript) and not isinstance(t.slice, ast.Slice):
                 k = self.site(ITEM_WRITE, t, "", self._owner_text(t.value))
                 obj, key = self.visit(t.value), self.visit(t.slice)

@@ -330,6 +330,31 @@ class Sites(unittest.TestCase):
         self.assertEqual(kinds(8), [(rw.CELL_READ, "done")])
 
 
+    def test_a_nested_functions_own_names_are_not_the_enclosing_functions_cells(self):
+        # h's parameter self, f's comprehension variable and the class body's own x
+        # name other variables: only `shared` is a cell of outer (read by h, rebound).
+        tree = ast.parse(textwrap.dedent("""
+        def outer(self, items):
+            shared = 0
+            x = 1
+            self.z = 5
+            def h(self, a):
+                self.u = a
+                return shared
+            f = lambda: [x for x in items]
+            class C:
+                x = 2
+            shared = 1
+            x = 3
+            self.z = 6
+            return h, f, C
+        """))
+        text = unparse(rw.rewrite(tree, "/tmp/prog.py", "m", "m"))
+        self.assertIn("__pyrace_nw__", text)  # shared = 1
+        self.assertNotIn("__pyrace_nr__(self", text)
+        self.assertNotIn("__pyrace_nr__(x", text)
+        self.assertIn("self.z = 6", text)  # the plain store on the single-thread path
+
 class NothingOfItsOwn(unittest.TestCase):
     """The rewrite adds no name, local, cell or global the program could see."""
 
