@@ -20,7 +20,9 @@ void* Trampoline(void* arg) {
   if (t->python) t->tstate = PyThreadState_New(PyInterpreterState_Main());
   t->started.store(true, std::memory_order_release);
   void* result = t->main(nullptr);
-  if (t->python && !IsFinalizing()) {
+  // Without a thread state (PyThreadState_New failed) the thread's PyGILState_Ensure
+  // calls made and freed their own.
+  if (t->tstate != nullptr && !IsFinalizing()) {
     PyEval_RestoreThread(t->tstate);
     PyThreadState_Clear(t->tstate);
     PyThreadState_DeleteCurrent();

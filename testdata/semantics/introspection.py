@@ -87,10 +87,7 @@ print(inspect.getsource(Base))
 print(inspect.getclosurevars(fn))
 print(inspect.getclosurevars(Child.uses_class_cell).nonlocals)
 cv = inspect.getclosurevars(attribute_names)
-# 3.14's getclosurevars takes unbound names from LOAD_ATTR instructions, and an attribute
-# the access hook reads is no such instruction (docs/semantics.md, "Allowed differences").
-unbound = sorted(cv.unbound) if sys.version_info < (3, 14) else "(LOAD_ATTR names)"
-print(cv.nonlocals, cv.globals, cv.builtins, unbound)
+print(cv.nonlocals, cv.globals, cv.builtins, sorted(cv.unbound))
 print(attribute_names.__code__.co_names)
 print(inspect.getfile(outer) == __file__, inspect.getmodule(outer).__name__)
 c = Child.make(4)
