@@ -12,16 +12,31 @@ namespace pyrace::py {
 
 namespace {
 
+// The thread states of the runtime's running Python threads (the watchdog, the loop
+// watcher): a slot each, set by the thread itself.
+constexpr int kMaxOwnThreads = 4;
+std::atomic<PyThreadState*> g_own[kMaxOwnThreads];
+
+// The first slot holding `from` gets `to` (null from: a free slot; null to: freed).
+void ReplaceOwn(PyThreadState* from, PyThreadState* to) {
+  for (auto& slot : g_own) {
+    PyThreadState* expected = from;
+    if (slot.compare_exchange_strong(expected, to)) return;
+  }
+}
+
 void* Trampoline(void* arg) {
   auto* t = static_cast<RuntimeThread*>(arg);
   t->kernel_tid.store(static_cast<pid_t>(syscall(SYS_gettid)), std::memory_order_release);
   // PyThreadState_New binds the thread state to this thread for PyGILState_* and leaves
   // its gilstate count at 1, so the thread's Ensure/Release pairs never delete it.
   if (t->python) t->tstate = PyThreadState_New(PyInterpreterState_Main());
+  if (t->tstate != nullptr) ReplaceOwn(nullptr, t->tstate);
   t->started.store(true, std::memory_order_release);
   void* result = t->main(nullptr);
   // Without a thread state (PyThreadState_New failed) the thread's PyGILState_Ensure
   // calls made and freed their own.
+  if (t->tstate != nullptr) ReplaceOwn(t->tstate, nullptr);
   if (t->tstate != nullptr && !IsFinalizing()) {
     PyEval_RestoreThread(t->tstate);
     PyThreadState_Clear(t->tstate);
@@ -38,6 +53,17 @@ bool KernelStillHas(pid_t tid) {
 }
 
 }  // namespace
+
+bool IsRuntimeThreadState(PyThreadState* ts) {
+  for (const auto& slot : g_own) {
+    if (slot.load(std::memory_order_relaxed) == ts) return true;
+  }
+  return false;
+}
+
+void ForgetRuntimeThreadsAfterFork() {
+  for (auto& slot : g_own) slot.store(nullptr, std::memory_order_relaxed);
+}
 
 bool StartRuntimeThread(RuntimeThread& t, void* (*main)(void*), PythonAccess access) {
   t.main = main;

@@ -43,6 +43,14 @@ enum class PythonAccess { kNone, kWithThreadState };
 // then owns the thread state).
 bool StartRuntimeThread(RuntimeThread& t, void* (*main)(void*), PythonAccess access);
 
+// Whether ts is the thread state of one of the runtime's own threads, which a count
+// of the program's threads leaves out.
+bool IsRuntimeThreadState(PyThreadState* ts);
+
+// In a forked child: the runtime's threads are gone, and the interpreter freed their
+// thread states.
+void ForgetRuntimeThreadsAfterFork();
+
 // Joins t and waits (at most ~100 ms) until the kernel no longer counts it. The caller
 // must not hold the GIL when t may be waiting for it.
 void JoinRuntimeThread(RuntimeThread& t);

@@ -45,13 +45,13 @@ unsigned long ThreadIdOf(PyThreadState* ts) {
 #endif
 }
 
-// Live Python threads that are neither registered nor the watchdog itself.
+// Live Python threads that are neither registered nor the runtime's own.
 int CountUnknownThreads(const std::vector<unsigned long>& known) {
   PyThreadState* self = PyThreadState_Get();
   int n = 0;
   for (PyThreadState* ts = PyInterpreterState_ThreadHead(PyThreadState_GetInterpreter(self));
        ts != nullptr; ts = PyThreadState_Next(ts)) {
-    if (ts == self) continue;
+    if (ts == self || IsRuntimeThreadState(ts)) continue;
     if (std::find(known.begin(), known.end(), ThreadIdOf(ts)) == known.end()) ++n;
   }
   return n;
@@ -350,6 +350,7 @@ bool WatchdogRunning() { return g_running.load(); }
 
 void ForgetWatchdogAfterFork() {
   ForgetLoopWatcherAfterFork();
+  ForgetRuntimeThreadsAfterFork();
   g_monitor_running = false;
   g_running.store(false);
   g_stop.store(true);
