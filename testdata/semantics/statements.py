@@ -4,6 +4,7 @@ decorators, class bodies, annotations, star-args, f-strings."""
 
 import dataclasses
 import functools
+import sys
 
 log = []
 total = 0
@@ -153,3 +154,35 @@ except AssertionError as e:
     print("assert", e)
 lam = lambda obj, key="x": obj.d[key] + o.a
 print(lam(o), (lambda: [o.l[i] for i in range(2)])())
+
+
+class Box:
+    pass
+
+
+def stores_over_lines(box, d, a):
+    box.x = (
+        a)
+    d["k"] = (
+        a)
+
+
+def line_events(fn, *args):
+    # A store evaluates its value first and stores at the target: a debugger stepping
+    # through sees the value's line, then the target's.
+    first = fn.__code__.co_firstlineno
+    seen = []
+
+    def trace(frame, event, arg):
+        if frame.f_code is fn.__code__ and event == "line":
+            seen.append(frame.f_lineno - first)
+        return trace
+    sys.settrace(trace)
+    try:
+        fn(*args)
+    finally:
+        sys.settrace(None)
+    return seen
+
+
+print("line events", line_events(stores_over_lines, Box(), {}, 1))

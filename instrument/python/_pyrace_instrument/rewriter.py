@@ -122,9 +122,11 @@ def _while_recording(hooked, plain, old):
 
 
 def _plain_or_hooked(target, value, call, old):
-    """`target = value` while the program has one thread, else the hook call (a store)."""
+    """`target = value` while the program has one thread, else the hook call (a store).
+    The test is at the value's position: the value is the statement's first line event
+    plainly (see _value_first)."""
     store = _loc(ast.Assign(targets=[target], value=value), old)
-    return _loc(ast.If(test=_single_thread(old), body=[store], orelse=[_expr_stmt(call, old)]), old)
+    return _loc(ast.If(test=_single_thread(value), body=[store], orelse=[_expr_stmt(call, old)]), old)
 
 
 def _record_stmt(call, old):
@@ -152,6 +154,16 @@ def _attr_loc(new, attr):
         if len(attr.attr) <= attr.end_col_offset:
             new.col_offset = attr.end_col_offset - len(attr.attr)
     return new
+
+
+def _value_first(call, value):
+    """The store hook's call with its callable at the value's position: plainly a store
+    evaluates the value first and stores at the target, so a value on a later line than
+    the target is the statement's first line event, and the rewritten one is too (the
+    call itself stays at the target, where a failing store is reported)."""
+    for n in ast.walk(call.func):
+        ast.copy_location(n, value)
+    return call
 
 
 def _seen_store(t, old):
@@ -674,7 +686,8 @@ class Rewriter(ast.NodeTransformer):
                 # The store is the hook's: it fails where STORE_ATTR would, at the target.
                 k = self.site(ATTR_WRITE, t, self._attr(t.attr), self._owner_text(t.value))
                 obj = self.visit(t.value)
-                call = _attr_loc(_call("sa", [node.value, obj, _site_arg(k, t, t.attr)], t), t)
+                call = _value_first(_attr_loc(_call("sa", [node.value, obj, _site_arg(k, t, t.attr)], t), t),
+                                    node.value)
                 # Only a constant skips the hook while single-threaded: the hook names a
                 # lock stored in an attribute even then (locks are mostly stored before
                 # the threads sharing them start).
@@ -686,7 +699,7 @@ class Rewriter(ast.NodeTransformer):
             if isinstance(t, ast.Subscript) and not isinstance(t.slice, ast.Slice):
                 k = self.site(ITEM_WRITE, t, "", self._owner_text(t.value))
                 obj, key = self.visit(t.value), self.visit(t.slice)
-                call = _call("si", [node.value, obj, key, _const(k, t)], t)
+                call = _value_first(_call("si", [node.value, obj, key, _const(k, t)], t), node.value)
                 if _is_simple(node.value) and _is_simple(obj) and _is_simple(key):
                     target = ast.copy_location(ast.Subscript(value=_copy_simple(obj), slice=_copy_simple(key),
                                                              ctx=ast.Store()), t)
