@@ -342,10 +342,10 @@ def _comprehension_targets(comp):
 
 
 def _own_scope(nodes):
-    """One scope's names, not descending into the scopes it nests: (Name nodes it uses or
-    binds, nested scopes, global and nonlocal declarations). A comprehension's own loop
+    """One scope's Name nodes (uses and bindings) and the scopes it nests, not
+    descending into those (_Bindings has its declarations). A comprehension's own loop
     variables are left out: nothing outside it can see them."""
-    names, nested, globals_, nonlocals = [], [], set(), set()
+    names, nested = [], []
 
     def walk(node, hidden):
         if isinstance(node, _NESTED_SCOPES):
@@ -357,16 +357,12 @@ def _own_scope(nodes):
             hidden = hidden | _comprehension_targets(node)
         elif isinstance(node, ast.Name) and node.id not in hidden:
             names.append(node)
-        elif isinstance(node, ast.Global):
-            globals_.update(node.names)
-        elif isinstance(node, ast.Nonlocal):
-            nonlocals.update(node.names)
         for child in ast.iter_child_nodes(node):
             walk(child, hidden)
 
     for n in nodes:
         walk(n, frozenset())
-    return names, nested, globals_, nonlocals
+    return names, nested
 
 
 def _free_names(scope):
@@ -375,31 +371,26 @@ def _free_names(scope):
     function's own parameter or local is not its enclosing function's cell). A class
     body's bindings are no enclosing scope of its methods."""
     body = [scope.body] if isinstance(scope, ast.Lambda) else scope.body
-    names, nested, globals_, nonlocals = _own_scope(body)
+    names, nested = _own_scope(body)
     b = _Bindings().scan(body)
-    bound = (b.assigned | b.defined) - nonlocals
-    free = ({n.id for n in names} | nonlocals) - bound - globals_
+    bound = (b.assigned | b.defined) - b.nonlocals
     if not isinstance(scope, ast.ClassDef):
         bound |= _args_names(scope.args)
-        free -= bound
+    free = ({n.id for n in names} | b.nonlocals) - bound - b.globals
+    hides = b.globals if isinstance(scope, ast.ClassDef) else bound | b.globals
     for inner in nested:
-        free |= _free_names(inner) - globals_ - (set() if isinstance(scope, ast.ClassDef) else bound)
+        free |= _free_names(inner) - hides
     return free
 
 
-def _free_loads(func):
-    """Names free in the scopes func nests (the candidates for its cells), and those of
-    them some nested scope declares nonlocal."""
-    _, nested, _, _ = _own_scope(func.body)
-    used = set()
-    for inner in nested:
-        used |= _free_names(inner)
-    declared_nonlocal = set()
+def _nonlocal_free(nested, free):
+    """Of the names free in the scopes nested, those some of them declare nonlocal."""
+    declared = set()
     for inner in nested:
         for n in ast.walk(inner):
             if isinstance(n, ast.Nonlocal):
-                declared_nonlocal.update(n.names)
-    return used, declared_nonlocal & used
+                declared.update(n.names)
+    return declared & free
 
 
 class _Scope:
@@ -544,14 +535,17 @@ class Rewriter(ast.NodeTransformer):
         b = _Bindings().scan(node.body)
         params = _args_names(node.args)
         locals_ = (b.assigned | b.defined | params) - b.globals - b.nonlocals
-        used_inner, nonlocal_inner = _free_loads(node)
+        own, nested = _own_scope(node.body)
+        used_inner = set().union(*(_free_names(inner) for inner in nested))
+        nonlocal_inner = _nonlocal_free(nested, used_inner)
         # Watch a cell when an inner function rebinds it (nonlocal) or this function
         # rebinds it after creating one that reads it: only then can threads disagree.
+        # (A nested scope rebinds one only through nonlocal, so bindings are counted in
+        # this function's own scope.)
         cells = set()
-        candidates = locals_ & used_inner
-        bound = self._binding_counts(node, candidates - nonlocal_inner) if candidates - nonlocal_inner else {}
-        for name in candidates:
-            if name in nonlocal_inner or bound[name] >= 2:
+        for name in locals_ & used_inner:
+            binds = (name in params) + sum(1 for n in own if n.id == name and isinstance(n.ctx, ast.Store))
+            if name in nonlocal_inner or binds >= 2:
                 cells.add(name)
         parent = self.scope
         cls = parent.cls_name if parent.kind == "class" else None
@@ -559,20 +553,6 @@ class Rewriter(ast.NodeTransformer):
         if cls and (node.args.posonlyargs + node.args.args):
             scope.cls_name = cls
         return scope
-
-    @staticmethod
-    def _binding_counts(func, names):
-        """How often each of names is bound in func's own scope (a nested scope rebinds
-        one only through nonlocal, which the caller counts apart)."""
-        counts = dict.fromkeys(names, 0)
-        own, _, _, _ = _own_scope(func.body)
-        for n in own:
-            if isinstance(n.ctx, ast.Store) and n.id in counts:
-                counts[n.id] += 1
-        for name in _args_names(func.args):
-            if name in counts:
-                counts[name] += 1
-        return counts
 
     def visit_FunctionDef(self, node):
         node.decorator_list = [self.visit(d) for d in node.decorator_list]
