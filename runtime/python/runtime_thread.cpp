@@ -72,9 +72,12 @@ bool StartRuntimeThread(RuntimeThread& t, void* (*main)(void*), PythonAccess acc
   t.kernel_tid.store(0, std::memory_order_relaxed);
   t.started.store(false, std::memory_order_relaxed);
   if (pthread_create(&t.handle, nullptr, Trampoline, &t) != 0) return false;
-  // The allocation takes microseconds once the thread runs. The allocator is switched
-  // only under the GIL, which the caller holds meanwhile.
+  // The caller waits with the GIL released: tracemalloc's raw hooks take the GIL for the
+  // new thread's allocation. The thread that switches the allocator at start-up is the
+  // caller, which is waiting here.
+  Py_BEGIN_ALLOW_THREADS
   while (!t.started.load(std::memory_order_acquire)) sched_yield();
+  Py_END_ALLOW_THREADS
   return true;
 }
 

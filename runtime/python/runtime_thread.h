@@ -7,8 +7,7 @@
 //   moment (tracemalloc.stop(), CPython's own _PyMem_SetDefaultAllocator): under
 //   PYTHONMALLOC=malloc_debug a block made by the plain allocator was later freed by the
 //   debug one, and the interpreter aborted ("bad ID"). So a thread that needs Python
-//   gets its thread state from PyThreadState_New while its starter holds the GIL and
-//   waits, and keeps it for its life; its PyGILState_Ensure calls find it.
+//   gets its thread state from PyThreadState_New while its starter waits, and keeps it for its life; its PyGILState_Ensure calls find it.
 // - Its end. os.fork() on 3.12+ counts the process's threads in the kernel and warns
 //   when there is more than one, so the runtime stops its threads before a fork.
 //   pthread_join returns when the kernel clears the thread's tid, which is before the
