@@ -445,6 +445,15 @@ def table(version, per_module, allowed, show_findings):
 # --- driver -----------------------------------------------------------------------
 
 
+def crashed_under_pyrace(results):
+    """A crash or hang in a pyrace mode that the plain run did not have: pyrace's own
+    bug, never excused by a clean second run."""
+    plain = results.get("plain") or {}
+    bad = ("crashed", "timeout")
+    return plain.get("status") not in bad and any(
+        (results.get(m) or {}).get("status") in bad for m in MODES[1:])
+
+
 def result_path(outdir, module, mode):
     return os.path.join(outdir, "%s.%s.json" % (module, mode))
 
@@ -539,13 +548,17 @@ def main():
                     os.replace(path + ".tmp", path)
                 results = load(outdir, module)
                 v = compare(results, version, allowed) if "plain" in results else {"same": False}
-                if v["same"] or attempt == opts.retries or "diffs" not in v:
+                if v["same"] or attempt == opts.retries or "diffs" not in v or crashed_under_pyrace(results):
                     break
                 # Once more, every mode: a test whose outcome changes from run to run
                 # (plainly too) is flaky, not changed by pyrace. The first differences
                 # stay on record next to the results.
                 with open(os.path.join(outdir, "%s.flaky.json" % module), "w") as f:
                     json.dump(v["diffs"], f, indent=1)
+                for mode in modes:
+                    log = os.path.join(logdir, "%s.%s.log.gz" % (module, mode))
+                    if os.path.exists(log):
+                        os.replace(log, log.replace(".log.gz", ".first.log.gz"))
                 with lock:
                     print("%-40s differs, running it again" % module, flush=True)
             with lock:
