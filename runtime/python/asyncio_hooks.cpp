@@ -275,6 +275,7 @@ void ReceiveHandoffs(Recorder& rec, PyObject* handle) {
 RuntimeThread g_watcher;
 bool g_watcher_running = false;
 bool g_watcher_disabled = false;  // stopped for good (exit) or a forked child
+bool g_watcher_paused = false;    // stopped for a fork, to run again after it
 std::atomic<bool> g_watcher_stop{false};
 pthread_mutex_t g_watch_mu = PTHREAD_MUTEX_INITIALIZER;
 pthread_cond_t g_watch_cv;
@@ -351,6 +352,7 @@ void* WatcherMain(void*) {
 }
 
 void StartLoopWatcher(Recorder& rec) {
+  RuntimeThreadsGuard guard;  // two loops' threads may start it at once
   if (g_watcher_running || g_watcher_disabled || !rec.recording() || ThresholdUs(rec) == 0) return;
   pthread_condattr_t attr;
   pthread_condattr_init(&attr);
@@ -952,8 +954,10 @@ PyMethodDef g_install_def = {"_install_asyncio_hooks", InstallWhenImported, METH
 // pyrace never imports it for a program that does not.
 bool InstallAsyncioHooks(PyObject*) { return WhenImported("asyncio", &g_install_def); }
 
-void StopLoopWatcher() {
-  g_watcher_disabled = true;
+void StopLoopWatcher(bool for_good) {
+  RuntimeThreadsGuard guard;
+  if (for_good) g_watcher_disabled = true;
+  g_watcher_paused = !for_good && g_watcher_running;
   if (!g_watcher_running) return;
   pthread_mutex_lock(&g_watch_mu);
   g_watcher_stop.store(true);
@@ -966,10 +970,19 @@ void StopLoopWatcher() {
   g_watcher_running = false;
 }
 
+void ResumeLoopWatcher() {
+  RuntimeThreadsGuard guard;
+  if (!g_watcher_paused) return;
+  g_watcher_paused = false;
+  StartLoopWatcher(Recorder::Get());
+}
+
 void ForgetLoopWatcherAfterFork() {
+  g_watcher_paused = false;
   g_watcher_running = false;
   g_watcher_disabled = true;
   g_watcher_stop.store(true);
+  g_watch_mu = PTHREAD_MUTEX_INITIALIZER;  // the parent's watcher may have held it
 }
 
 void AddEventLoopWaits(Recorder& rec, wait_for::Snapshot& snap) {
@@ -1031,7 +1044,8 @@ bool IdleLoopWaits(Recorder& rec, Tid thread, std::vector<LoopWait>* out) {
 #else  // Python 3.10: asyncio is not watched.
 
 bool InstallAsyncioHooks(PyObject*) { return true; }
-void StopLoopWatcher() {}
+void StopLoopWatcher(bool) {}
+void ResumeLoopWatcher() {}
 void ForgetLoopWatcherAfterFork() {}
 void AddEventLoopWaits(Recorder&, wait_for::Snapshot&) {}
 bool IdleLoopWaits(Recorder&, Tid, std::vector<LoopWait>*) { return false; }

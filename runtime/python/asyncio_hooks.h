@@ -33,8 +33,10 @@ namespace pyrace::py {
 // finder that installs them when it is.
 bool InstallAsyncioHooks(PyObject* module);
 
-// The loop watcher thread (started with the first running loop). Stop: GIL held.
-void StopLoopWatcher();
+// The loop watcher thread (started with the first running loop), GIL held. Stopped for
+// good at exit; for a fork, to run again (ResumeLoopWatcher) once it is done.
+void StopLoopWatcher(bool for_good);
+void ResumeLoopWatcher();
 void ForgetLoopWatcherAfterFork();
 
 // Watchdog, GIL held: marks the thread of every loop that nothing inside it can wake

@@ -116,30 +116,31 @@ void KillBySigint() {
 
 // The watchdog is an OS thread: os.fork() on 3.12+ counts the process's threads and
 // warns that it is multi-threaded (3.13 after the after_in_parent hooks). So it is
-// stopped before any fork (register_at_fork) and restarted once os.fork() has
-// returned in the parent; forks that bypass the os.fork wrapper restart it from the
-// after_in_parent hook.
-bool g_watchdog_before_fork = false;
-bool g_in_fork_wrapper = false;
+// paused before any fork (register_at_fork) and resumed once os.fork() has returned in
+// the parent; forks that bypass the os.fork wrapper resume it from the after_in_parent
+// hook. Per thread: threads fork at once, and the watchdog runs again after the last.
+thread_local bool t_paused_watchdog = false;
+thread_local bool t_in_fork_wrapper = false;
 PyObject* g_orig_os_fork = nullptr;
 
 PyObject* BeforeFork(PyObject*, PyObject*) {
   t_python_fork = true;
-  if (WatchdogRunning()) {
-    g_watchdog_before_fork = true;
-    StopWatchdog();
+  if (!t_paused_watchdog) {
+    t_paused_watchdog = true;
+    PauseWatchdogForFork();
   }
   Py_RETURN_NONE;
 }
 
 void RestartAfterFork() {
-  if (g_watchdog_before_fork) StartWatchdog();
-  g_watchdog_before_fork = false;
+  if (!t_paused_watchdog) return;
+  t_paused_watchdog = false;
+  ResumeWatchdogAfterFork();
 }
 
 PyObject* AfterForkInParent(PyObject*, PyObject*) {
   t_python_fork = false;
-  if (!g_in_fork_wrapper) RestartAfterFork();
+  if (!t_in_fork_wrapper) RestartAfterFork();
   Py_RETURN_NONE;
 }
 
@@ -147,7 +148,7 @@ PyObject* AfterForkInParent(PyObject*, PyObject*) {
 // follows sends a trace of its own from here on (docs/children.md); the pthread_atfork
 // handler already dropped the parent's writer.
 PyObject* AfterForkInChildPy(PyObject*, PyObject*) {
-  g_watchdog_before_fork = false;
+  t_paused_watchdog = false;  // the child's own watchdog starts below, if it is followed
   Recorder& rec = Recorder::Get();
   const Options& opts = rec.options();
   if (!opts.follow_children || opts.trace_socket.empty()) Py_RETURN_NONE;
@@ -156,9 +157,9 @@ PyObject* AfterForkInChildPy(PyObject*, PyObject*) {
 }
 
 PyObject* OsFork(PyObject*, PyObject*) {
-  g_in_fork_wrapper = true;
+  t_in_fork_wrapper = true;
   PyObject* pid = PyObject_CallNoArgs(g_orig_os_fork);
-  g_in_fork_wrapper = false;
+  t_in_fork_wrapper = false;
   // In the child (pid 0) the after_in_child hook started what the child needs.
   if (pid == nullptr || PyLong_AsLong(pid) != 0) RestartAfterFork();
   return pid;

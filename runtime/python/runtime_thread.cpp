@@ -17,6 +17,8 @@ namespace {
 constexpr int kMaxOwnThreads = 4;
 std::atomic<PyThreadState*> g_own[kMaxOwnThreads];
 
+pthread_mutex_t g_lifecycle = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+
 // The first slot holding `from` gets `to` (null from: a free slot; null to: freed).
 void ReplaceOwn(PyThreadState* from, PyThreadState* to) {
   for (auto& slot : g_own) {
@@ -54,6 +56,16 @@ bool KernelStillHas(pid_t tid) {
 
 }  // namespace
 
+RuntimeThreadsGuard::RuntimeThreadsGuard() {
+  if (pthread_mutex_trylock(&g_lifecycle) == 0) return;
+  // Its holder may be waiting for the GIL (a thread it stops is finishing a tick).
+  Py_BEGIN_ALLOW_THREADS
+  pthread_mutex_lock(&g_lifecycle);
+  Py_END_ALLOW_THREADS
+}
+
+RuntimeThreadsGuard::~RuntimeThreadsGuard() { pthread_mutex_unlock(&g_lifecycle); }
+
 bool IsRuntimeThreadState(PyThreadState* ts) {
   for (const auto& slot : g_own) {
     if (slot.load(std::memory_order_relaxed) == ts) return true;
@@ -63,6 +75,7 @@ bool IsRuntimeThreadState(PyThreadState* ts) {
 
 void ForgetRuntimeThreadsAfterFork() {
   for (auto& slot : g_own) slot.store(nullptr, std::memory_order_relaxed);
+  g_lifecycle = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
 }
 
 bool StartRuntimeThread(RuntimeThread& t, void* (*main)(void*), PythonAccess access) {

@@ -12,6 +12,10 @@
 //   when there is more than one, so the runtime stops its threads before a fork.
 //   pthread_join returns when the kernel clears the thread's tid, which is before the
 //   kernel stops counting the thread; JoinRuntimeThread waits for both.
+// - Who starts and stops it. Both wait with the GIL released, so without a lock of
+//   their own two Python threads could start or stop one thread at once (threads that
+//   call os.fork() together: a thread joined twice crashed the interpreter).
+//   RuntimeThreadsGuard is that lock.
 
 #pragma once
 
@@ -36,22 +40,34 @@ struct RuntimeThread {
 // Whether the thread runs Python: kWithThreadState gives it a thread state of its own.
 enum class PythonAccess { kNone, kWithThreadState };
 
-// Starts t running main(nullptr); false if the thread could not be made. With kWithThreadState the
-// caller must hold the GIL: it waits (keeping the GIL) until the thread has its thread
-// state, which is deleted when main returns unless the interpreter is finalizing (it
-// then owns the thread state).
+// Held (with the GIL) while a runtime thread is started or stopped and its running
+// flag set; recursive, since stopping the watchdog stops the loop watcher. Taking it
+// releases the GIL while it waits, so the thread that holds it can wait for the GIL.
+class RuntimeThreadsGuard {
+ public:
+  RuntimeThreadsGuard();
+  ~RuntimeThreadsGuard();
+  RuntimeThreadsGuard(const RuntimeThreadsGuard&) = delete;
+  RuntimeThreadsGuard& operator=(const RuntimeThreadsGuard&) = delete;
+};
+
+// Starts t running main(nullptr); false if the thread could not be made. The caller
+// holds the GIL and a RuntimeThreadsGuard. It waits, with the GIL released, until the
+// thread has its thread state (kWithThreadState), which is deleted when main returns
+// unless the interpreter is finalizing (it then owns the thread state).
 bool StartRuntimeThread(RuntimeThread& t, void* (*main)(void*), PythonAccess access);
 
 // Whether ts is the thread state of one of the runtime's own threads, which a count
 // of the program's threads leaves out.
 bool IsRuntimeThreadState(PyThreadState* ts);
 
-// In a forked child: the runtime's threads are gone, and the interpreter freed their
-// thread states.
+// In a forked child: the runtime's threads are gone, the interpreter freed their
+// thread states, and a RuntimeThreadsGuard some other thread of the parent held is
+// free.
 void ForgetRuntimeThreadsAfterFork();
 
 // Joins t and waits (at most ~100 ms) until the kernel no longer counts it. The caller
-// must not hold the GIL when t may be waiting for it.
+// holds a RuntimeThreadsGuard, and not the GIL when t may be waiting for it.
 void JoinRuntimeThread(RuntimeThread& t);
 
 }  // namespace pyrace::py

@@ -314,9 +314,13 @@ void* Main(void*) {
   return nullptr;
 }
 
-}  // namespace
+// Forks under way that paused the watchdog (threads forking at once), and whether it
+// ran before the first of them: it runs again when the last one is done, so that no
+// fork happens with it running. Under a RuntimeThreadsGuard.
+int g_fork_pauses = 0;
+bool g_resume_after_forks = false;
 
-void StartWatchdog() {
+void Start() {
   if (g_running.load()) return;
   pthread_condattr_t attr;
   pthread_condattr_init(&attr);
@@ -330,8 +334,8 @@ void StartWatchdog() {
   g_monitor_running = g_running.load() && StartRuntimeThread(g_monitor, MonitorMain, PythonAccess::kNone);
 }
 
-void StopWatchdog() {
-  StopLoopWatcher();
+void Stop(bool for_good) {
+  StopLoopWatcher(for_good);
   if (!g_running.load()) return;
   pthread_mutex_lock(&g_mu);
   g_stop.store(true);
@@ -346,6 +350,33 @@ void StopWatchdog() {
   g_running.store(false);
 }
 
+}  // namespace
+
+void StartWatchdog() {
+  RuntimeThreadsGuard guard;
+  Start();
+}
+
+void StopWatchdog() {
+  RuntimeThreadsGuard guard;
+  Stop(/*for_good=*/true);
+}
+
+void PauseWatchdogForFork() {
+  RuntimeThreadsGuard guard;
+  if (g_fork_pauses++ > 0) return;
+  g_resume_after_forks = g_running.load();
+  Stop(/*for_good=*/false);
+}
+
+void ResumeWatchdogAfterFork() {
+  RuntimeThreadsGuard guard;
+  if (g_fork_pauses == 0 || --g_fork_pauses > 0) return;
+  if (g_resume_after_forks) Start();
+  g_resume_after_forks = false;
+  ResumeLoopWatcher();
+}
+
 bool WatchdogRunning() { return g_running.load(); }
 
 void ForgetWatchdogAfterFork() {
@@ -354,6 +385,10 @@ void ForgetWatchdogAfterFork() {
   g_monitor_running = false;
   g_running.store(false);
   g_stop.store(true);
+  g_fork_pauses = 0;
+  g_resume_after_forks = false;
+  // A thread of the parent's may have held it (a C fork the hooks did not see).
+  g_mu = PTHREAD_MUTEX_INITIALIZER;
 }
 
 }  // namespace pyrace::py

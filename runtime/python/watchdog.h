@@ -10,6 +10,10 @@ namespace pyrace::py {
 void StartWatchdog();
 // Stops and joins it; call with the GIL held, before the interpreter finalizes.
 void StopWatchdog();
+// Around one os.fork() in the parent (the GIL held): the watchdog is stopped before
+// the first of the forks under way and started again after the last, if it ran.
+void PauseWatchdogForFork();
+void ResumeWatchdogAfterFork();
 // In a forked child the thread does not exist: forget it without touching its state.
 void ForgetWatchdogAfterFork();
 bool WatchdogRunning();

@@ -53,7 +53,8 @@ FindingSet Without(FindingSet s, const std::string& kind) {
 }
 
 const char* const kPrograms[] = {
-    "blocking_sleep_in_task.py",   "blocking_client_in_handler.py", "clean_client_off_loop.py",
+    "blocking_sleep_in_task.py",   "blocking_client_in_handler.py", "blocking_after_fork.py",
+    "clean_client_off_loop.py",
     "clean_fast_steps.py",         "futures_await_each_other.py",   "clean_futures_handed_over.py",
     "lock_cycle_hang.py",          "lock_order_predicted.py",       "clean_lock_order.py",
     "task_ends_holding_lock.py",   "clean_task_releases_lock.py",   "clean_long_waits.py",

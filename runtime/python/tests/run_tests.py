@@ -165,6 +165,14 @@ class Runner(unittest.TestCase):
         self.assertEqual((rc, out), (0, "forked 400\n"), err)
         self.assertNotIn("multi-threaded", err)
 
+    def test_threads_forking_at_once_stop_and_start_the_watchdog_once(self):
+        # Each fork's stop and start of the watchdog waits with the GIL released; before
+        # they were serialized, threads joined one watchdog together and the interpreter
+        # crashed or hung in about half the runs of this program.
+        for detect in ("deadlocks", "races,deadlocks"):
+            rc, out, err, _ = run(["forks_concurrently.py"], opts=OPTS + " detect=" + detect, timeout=120)
+            self.assertEqual((rc, out), (0, "forked 160\n"), err)
+
 
 class Unchanged(unittest.TestCase):
     """Objects die when the program lets them (no reference, weak or strong, of pyrace's
