@@ -1,13 +1,14 @@
 // The runtime's own OS threads (the watchdog, its GIL monitor, the event-loop watcher).
 //
-// Two things about such a thread are the interpreter's business, and easy to get wrong:
+// Three things about such a thread are the interpreter's business, and easy to get wrong:
 //
 // - Its thread state. PyGILState_Ensure in a thread that has none allocates one
 //   without the GIL, and that races another thread switching the raw allocator for a
 //   moment (tracemalloc.stop(), CPython's own _PyMem_SetDefaultAllocator): under
 //   PYTHONMALLOC=malloc_debug a block made by the plain allocator was later freed by the
 //   debug one, and the interpreter aborted ("bad ID"). So a thread that needs Python
-//   gets its thread state from PyThreadState_New while its starter waits, and keeps it for its life; its PyGILState_Ensure calls find it.
+//   gets its thread state from PyThreadState_New while its starter waits, and keeps it
+//   for its life; its PyGILState_Ensure calls find it.
 // - Its end. os.fork() on 3.12+ counts the process's threads in the kernel and warns
 //   when there is more than one, so the runtime stops its threads before a fork.
 //   pthread_join returns when the kernel clears the thread's tid, which is before the
