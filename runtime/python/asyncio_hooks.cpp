@@ -29,29 +29,6 @@ namespace {
 
 // --- small helpers ------------------------------------------------------------------
 
-// Keeps the exception being raised (or none) across code that may raise and clear.
-class SavedError {
- public:
-#if PY_VERSION_HEX >= 0x030C0000
-  SavedError() : exc_(PyErr_GetRaisedException()) {}
-  ~SavedError() { PyErr_SetRaisedException(exc_); }
-#else
-  SavedError() { PyErr_Fetch(&type_, &value_, &tb_); }
-  ~SavedError() { PyErr_Restore(type_, value_, tb_); }
-#endif
-  SavedError(const SavedError&) = delete;
-  SavedError& operator=(const SavedError&) = delete;
-
- private:
-#if PY_VERSION_HEX >= 0x030C0000
-  PyObject* exc_;
-#else
-  PyObject* type_ = nullptr;
-  PyObject* value_ = nullptr;
-  PyObject* tb_ = nullptr;
-#endif
-};
-
 std::string Str(PyObject* o) {
   if (o == nullptr) return "";
   PyObject* s = PyObject_Str(o);

@@ -309,28 +309,13 @@ PYRACE_WRAPPER_DEF(g_execve_def, "execve", Execve);
 PYRACE_WRAPPER_DEF(g_execv_def, "execv", Execv);
 #undef PYRACE_WRAPPER_DEF
 
-// module.<def's name> = a stand-in of def; *keep = the original (a missing one is skipped).
-bool Wrap(PyObject* mod, PyMethodDef* def, PyObject** keep) {
-  PyObject* orig = PyObject_GetAttrString(mod, def->ml_name);
-  if (orig == nullptr) {
-    PyErr_Clear();
-    return true;
-  }
-  PyObject* fn = NewStandIn(*def, mod, nullptr, orig);
-  const bool ok = fn != nullptr && TakeOverOsIdentity(orig, fn) && PyObject_SetAttrString(mod, def->ml_name, fn) == 0;
-  if (ok) *keep = orig;
-  else Py_DECREF(orig);
-  Py_XDECREF(fn);
-  return ok;
-}
-
 // _posixsubprocess is wrapped when the program imports it (subprocess does, and
 // multiprocessing when it spawns): importing it here would add it to every program's
 // sys.modules.
 PyObject* WrapForkExec(PyObject*, PyObject*) {
   PyObject* mod = PyImport_ImportModule("_posixsubprocess");
   if (mod == nullptr) return nullptr;
-  const bool ok = g.fork_exec != nullptr || Wrap(mod, &g_fork_exec_def, &g.fork_exec);
+  const bool ok = g.fork_exec != nullptr || ReplaceModuleFunction(mod, &g_fork_exec_def, &g.fork_exec);
   Py_DECREF(mod);
   if (!ok) return nullptr;
   Py_RETURN_NONE;
@@ -340,8 +325,10 @@ PyMethodDef g_wrap_fork_exec_def = {"_wrap_fork_exec", WrapForkExec, METH_NOARGS
 bool WrapOs() {
   PyObject* os = PyImport_ImportModule("os");
   if (os == nullptr) return false;
-  const bool ok = Wrap(os, &g_posix_spawn_def, &g.posix_spawn) && Wrap(os, &g_posix_spawnp_def, &g.posix_spawnp) &&
-                  Wrap(os, &g_execve_def, &g.execve) && Wrap(os, &g_execv_def, &g.execv);
+  const bool ok = ReplaceModuleFunction(os, &g_posix_spawn_def, &g.posix_spawn) &&
+                  ReplaceModuleFunction(os, &g_posix_spawnp_def, &g.posix_spawnp) &&
+                  ReplaceModuleFunction(os, &g_execve_def, &g.execve) &&
+                  ReplaceModuleFunction(os, &g_execv_def, &g.execv);
   Py_DECREF(os);
   return ok;
 }

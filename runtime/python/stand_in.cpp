@@ -167,6 +167,22 @@ bool TakeOverOsIdentity(PyObject* original, PyObject* stand_in) {
   return ok;
 }
 
+bool ReplaceModuleFunction(PyObject* module, PyMethodDef* def, PyObject** keep) {
+  if (*keep != nullptr) return true;
+  PyObject* orig = PyObject_GetAttrString(module, def->ml_name);
+  if (orig == nullptr) {
+    PyErr_Clear();
+    return true;
+  }
+  PyObject* fn = NewStandIn(*def, module, nullptr, orig);
+  const bool ok =
+      fn != nullptr && TakeOverOsIdentity(orig, fn) && PyObject_SetAttrString(module, def->ml_name, fn) == 0;
+  if (ok) *keep = orig;
+  else Py_DECREF(orig);
+  Py_XDECREF(fn);
+  return ok;
+}
+
 void CopyMethodDocs(PyMethodDef* methods, PyObject* original) {
   for (PyMethodDef* m = methods; m->ml_name != nullptr; ++m) {
     PyObject* attr = PyObject_GetAttrString(original, m->ml_name);

@@ -16,6 +16,12 @@ namespace pyrace::py {
 // Null with an exception set on failure.
 PyObject* NewStandIn(const PyMethodDef& proto, PyObject* self, PyObject* module, PyObject* original);
 
+// module.<def's name> = a stand-in of def bound to module, standing in for the function
+// there now (also in os's identity sets, below); *keep = that original, kept for the
+// process. Nothing to do when *keep is set already or module has no such function
+// (not on this platform or version). false = exception set.
+bool ReplaceModuleFunction(PyObject* module, PyMethodDef* def, PyObject** keep);
+
 // A stand-in method's call of what it stands in for: original(self, *args, **kwargs)
 // from its own vectorcall arguments, however many there are, so that the original
 // parses them and words its own errors.
