@@ -10,6 +10,7 @@
 #include "runtime/model/event.h"
 #include "runtime/python/access_naming.h"
 #include "runtime/python/access_objects.h"
+#include "runtime/python/code_export.h"
 #include "runtime/python/fd_handoff.h"
 #include "runtime/python/frame_walk.h"
 #include "runtime/python/holders.h"
@@ -1059,6 +1060,17 @@ bool BindConstants(PyCodeObject* code, PyObject* hooks, int depth) {
   return true;
 }
 
+bool HoldsHooks(PyCodeObject* code, int depth) {
+  PyObject* consts = code->co_consts;
+  if (consts == nullptr || !PyTuple_Check(consts) || depth > 200) return false;
+  for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(consts); ++i) {
+    PyObject* c = PyTuple_GET_ITEM(consts, i);
+    if (Py_TYPE(c) == g_hook_type || Py_TYPE(c) == g_probe_type) return true;
+    if (PyCode_Check(c) && HoldsHooks(reinterpret_cast<PyCodeObject*>(c), depth + 1)) return true;
+  }
+  return false;
+}
+
 // bind_code(code, {placeholder: hook}): puts a rewritten module's hooks where the
 // rewriter left their placeholder constants, in code's constants and in its nested
 // code objects', in place, before the code first runs. In place, not code.replace():
@@ -1140,6 +1152,11 @@ namespace {
 bool g_races = false;
 
 }  // namespace
+
+bool HoldsAccessHooks(PyObject* code) {
+  return g_hook_type != nullptr && PyCode_Check(code) && HoldsHooks(reinterpret_cast<PyCodeObject*>(code), 0);
+}
+
 }  // namespace pyrace::py
 
 int pyrace_access_init(PyObject* module, pyrace::py::Recorder* rec) {
@@ -1169,6 +1186,7 @@ int pyrace_access_init(PyObject* module, pyrace::py::Recorder* rec) {
   }
   if (g_races && !InstallFdHandoffs(Originals())) return -1;
   if (g_races && !InstallImportHook(rec->options())) return -1;
+  if (g_races && !InstallCodeExport()) return -1;
   return 0;
 }
 

@@ -15,7 +15,11 @@
 
 namespace pyrace::py {
 class Recorder;
-}
+
+// Whether code (or a code object nested in it) holds hooks as constants: rewritten code,
+// which marshal cannot write (code_export.h).
+bool HoldsAccessHooks(PyObject* code);
+}  // namespace pyrace::py
 
 // Called by the extension's bootstrap() after the lock and thread wrappers are in
 // place, before user code runs: adds access_hooks() and access_stats() to the module

@@ -423,6 +423,19 @@ PyObject* CompileRewritten(PyObject* source, PyObject* path) {
   return code;
 }
 
+PyObject* PlainCode(PyObject* code) {
+  PyObject* inst = Instrument();
+  PyObject* find = inst != nullptr ? PyObject_GetAttrString(inst, "plain_code") : nullptr;
+  PyObject* plain = find != nullptr ? CallUntracedArgs(find, code, nullptr) : nullptr;
+  Py_XDECREF(find);
+  if (plain == nullptr || !PyCode_Check(plain)) {
+    PyErr_Clear();
+    Py_XDECREF(plain);
+    return Py_NewRef(code);
+  }
+  return plain;
+}
+
 bool WhenImported(const char* name, PyMethodDef* install) {
   PyObject* modules = PyImport_GetModuleDict();  // borrowed
   PyObject* already = PyDict_GetItemString(modules, name);  // borrowed

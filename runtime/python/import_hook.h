@@ -18,6 +18,12 @@ bool InstallImportHook(const Options& opts);
 // a new reference, or null with an exception set.
 PyObject* CompileRewritten(PyObject* source, PyObject* path);
 
+// _pyrace_instrument.plain_code(code), with tracing suspended: the plain program's code
+// where it has the rewritten `code`, or `code` itself when there is none (its source is
+// gone or changed). A new reference; never fails (an error of the lookup is dropped:
+// the caller then goes on with `code`, as without the lookup).
+PyObject* PlainCode(PyObject* code);
+
 // Calls install() (a METH_NOARGS function; null result = exception, which the import
 // then raises) right after the program imports module `name`, or now when it is
 // imported already, so that pyrace never imports a module the program does not: the

@@ -37,7 +37,7 @@ from _frozen_importlib import module_from_spec
 from _frozen_importlib_external import MAGIC_NUMBER, SourceFileLoader, cache_from_source, spec_from_file_location
 
 __all__ = ["install", "install_for_argv", "uninstall", "run_path", "run_module", "compile_source", "should_instrument",
-           "spec_for"]
+           "spec_for", "plain_code"]
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _loaded = {}  # "rewriter" -> the module, "version" -> the rewriter's version
@@ -112,6 +112,66 @@ def compile_source(source, filename, module_name):
     not parse raises the very SyntaxError Python itself would."""
     code, sites = _compile_unbound(source, filename, module_name)
     return _rewriter().bind(code, sites, display_name(module_name, filename), filename)
+
+
+# -- the plain twin ------------------------------------------------------------
+# Rewritten code holds its hooks as constants, which marshal cannot write and another
+# interpreter could not call. Code that leaves (marshal, _interpreters: the runtime's
+# code_export.cpp) leaves as the plain program compiled it: the same source compiled
+# without the rewrite. The last few modules' plain code is kept, keyed by their source.
+_plain_modules = {}  # filename -> (source, plain module code)
+_PLAIN_KEPT = 4
+
+
+def _plain_module(filename):
+    try:
+        with io.open_code(filename) as f:
+            source = f.read()
+    except (OSError, ValueError):
+        return None
+    kept = _plain_modules.get(filename)
+    if kept is not None and kept[0] == source:
+        return kept[1]
+    if source.startswith(MAGIC_NUMBER):
+        return None
+    try:
+        code = compile(source, filename, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return None
+    if len(_plain_modules) >= _PLAIN_KEPT:
+        _plain_modules.pop(next(iter(_plain_modules)))
+    _plain_modules[filename] = (source, code)
+    return code
+
+
+def _start(code):
+    """Where the code's first instruction is (lambdas on one line share the rest)."""
+    positions = getattr(code, "co_positions", None)
+    return next(iter(positions()), None) if positions is not None else None
+
+
+def _same_shape(a, b):
+    """Whether b can stand for a: the same function, arguments, locals and cells."""
+    return (getattr(a, "co_qualname", a.co_name) == getattr(b, "co_qualname", b.co_name)
+            and a.co_firstlineno == b.co_firstlineno and _start(a) == _start(b) and a.co_flags == b.co_flags
+            and a.co_argcount == b.co_argcount and a.co_posonlyargcount == b.co_posonlyargcount
+            and a.co_kwonlyargcount == b.co_kwonlyargcount and a.co_varnames == b.co_varnames
+            and a.co_cellvars == b.co_cellvars and a.co_freevars == b.co_freevars)
+
+
+def plain_code(code):
+    """The code object the plain program has where it has the rewritten code: found by
+    its qualified name and first line in its source file compiled plainly. None when
+    the source is gone, changed, or was rewritten by another hook too (pytest's
+    asserts add locals), so no plain code has the same shape."""
+    top = _plain_module(code.co_filename)
+    todo = [top] if top is not None else []
+    while todo:
+        c = todo.pop()
+        if _same_shape(code, c):
+            return c
+        todo.extend(k for k in c.co_consts if type(k) is type(c))
+    return None
 
 
 # -- which modules -------------------------------------------------------------

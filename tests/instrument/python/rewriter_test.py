@@ -519,5 +519,58 @@ class RunPath(unittest.TestCase):
             self.assertEqual(lines[-1], "ValueError: boom")
 
 
+
+def nested_codes(code):
+    yield code
+    for c in code.co_consts:
+        if isinstance(c, types.CodeType):
+            yield from nested_codes(c)
+
+
+class PlainTwin(unittest.TestCase):
+    """plain_code: the plain program's code where it has rewritten code (what marshal and
+    _interpreters are given in place of code that holds hooks)."""
+
+    SOURCE = textwrap.dedent("""\
+        import sys
+        class A:
+            def m(self, k):
+                def inner():
+                    return self.d[k]
+                return inner
+        pair = (lambda: sys.argv, lambda: sys.path)
+        squares = [x * x for x in range(3)]
+        """)
+
+    def write(self, d, source):
+        path = os.path.join(d, "m.py")
+        with open(path, "w") as f:
+            f.write(source)
+        return path
+
+    def test_every_rewritten_code_object_has_the_plain_one_in_its_place(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = self.write(d, self.SOURCE)
+            rewritten = list(nested_codes(inst.compile_source(self.SOURCE, path, "m")))
+            plain = list(nested_codes(compile(self.SOURCE, path, "exec", dont_inherit=True)))
+            self.assertEqual(len(rewritten), len(plain))
+            changed = {r.co_name for r, p in zip(rewritten, plain) if r.co_code != p.co_code}
+            self.assertLessEqual({"<module>", "inner"}, changed)
+            for r, p in zip(rewritten, plain):
+                self.assertEqual(inst.plain_code(r).co_code, p.co_code, r.co_name)
+                self.assertEqual(inst.plain_code(r).co_consts, p.co_consts, r.co_name)
+
+    def test_a_changed_or_missing_source_has_none(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = self.write(d, self.SOURCE)
+            rewritten = {c.co_name: c for c in nested_codes(inst.compile_source(self.SOURCE, path, "m"))}
+            self.write(d, "\n" + self.SOURCE)  # everything a line further down
+            self.assertIsNone(inst.plain_code(rewritten["inner"]))
+            self.write(d, self.SOURCE.replace("return self.d[k]", "x = 1\n            return self.d[k]"))
+            self.assertIsNone(inst.plain_code(rewritten["inner"]))  # another local
+            self.assertIsNotNone(inst.plain_code(rewritten["m"]))
+            os.unlink(path)
+            self.assertIsNone(inst.plain_code(rewritten["m"]))
+
 if __name__ == "__main__":
     unittest.main()
