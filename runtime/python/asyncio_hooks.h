@@ -2,8 +2,8 @@
 // loop watcher (blocking steps), the deadlock watchdog (loops nothing can wake) and
 // the lock analyses (asyncio.Lock with tasks as owners).
 //
-// Installed right after the program imports asyncio (a one-shot finder at the front of
-// sys.meta_path, gone once asyncio is in), never imported by pyrace itself:
+// Installed right after the program imports asyncio (WhenImported, import_hook.h),
+// never imported by pyrace itself:
 //   - asyncio.events.Handle._run: every callback and task step passes through it; it
 //     marks the step's start and end for the loop watcher (one clock read each);
 //   - BaseEventLoop.run_forever: which loops run, on which thread;

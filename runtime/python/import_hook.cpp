@@ -91,97 +91,23 @@ PyObject* CallUntracedArgs(PyObject* fn, PyObject* a, PyObject* b) {
   return r;
 }
 
-// -- the finder ----------------------------------------------------------------------
-// One finder at the front of sys.meta_path, for both of its jobs: WhenImported's modules
-// (g_pending: name -> install) and, in race mode, the rewriter's choice of loader
-// (g_spec_for: _pyrace_instrument.spec_for). It asks the finders after it, as the import
-// machinery would, so their frames show to a tracer exactly as they do plainly; the
-// machinery stops at the spec it returns, so leaving sys.meta_path while it iterates
-// skips no other finder.
-PyObject* g_finder = nullptr;
-PyObject* g_pending = nullptr;   // dict
-PyObject* g_busy = nullptr;      // set: names being found, for a finder that asks again
-PyObject* g_spec_for = nullptr;  // null outside race mode
-PyObject* MetaPath() {
-  PyObject* meta_path = PySys_GetObject("meta_path");  // borrowed
-  if (meta_path == nullptr || !PyList_Check(meta_path)) {
-    PyErr_SetString(PyExc_RuntimeError, "pyrace: sys.meta_path is not a list");
-    return nullptr;
-  }
-  return meta_path;
-}
+// -- the spec hook ---------------------------------------------------------------------
+// Both of the hook's jobs, WhenImported's modules (g_pending: name -> install) and, in
+// race mode, the rewriter's choice of loader (g_spec_for: _pyrace_instrument.spec_for),
+// act on the spec an import finds. importlib finds it in _find_spec, the loop over
+// sys.meta_path that every import, importlib.util.find_spec and importlib.reload go
+// through; the runtime wraps that function while it has work, and the wrapper calls the
+// original. So every finder is asked as often, in the same order and from the same
+// frames as plainly, a failed import searches once, and sys.meta_path is the program's
+// own list, whatever the program does to it.
+PyObject* g_find_spec = nullptr;  // importlib's own _find_spec, kept for the process
+PyObject* g_wrapper = nullptr;    // what stands in for it, kept for the process
+PyObject* g_pending = nullptr;    // dict
+PyObject* g_busy = nullptr;       // set: names being found, for a finder that asks again
+PyObject* g_spec_for = nullptr;   // null outside race mode
 
-// At the front of sys.meta_path, once (a program may have taken it out and put it back).
-bool EnsureInMetaPath() {
-  PyObject* meta_path = MetaPath();
-  if (meta_path == nullptr) return false;
-  int in = PySequence_Contains(meta_path, g_finder);
-  return in > 0 || (in == 0 && PyList_Insert(meta_path, 0, g_finder) == 0);
-}
-
-// Leaves sys.meta_path once it has nothing left to do.
-void LeaveMetaPathWhenIdle() {
-  if (g_spec_for != nullptr || PyDict_GET_SIZE(g_pending) != 0) return;
-  PyObject* meta_path = MetaPath();
-  if (meta_path == nullptr) {
-    PyErr_Clear();
-    return;
-  }
-  for (Py_ssize_t i = 0; i < PyList_GET_SIZE(meta_path); ++i) {
-    if (PyList_GET_ITEM(meta_path, i) == g_finder) {
-      if (PySequence_DelItem(meta_path, i) != 0) PyErr_Clear();
-      return;
-    }
-  }
-}
-
-// importlib's _find_spec_legacy (borrowed, looked up once), or null where the
-// interpreter has none (3.12 and later).
-PyObject* LegacyFindSpec() {
-  static PyObject* legacy = [] {
-    PyObject* bootstrap = PyImport_ImportModule("_frozen_importlib");
-    PyObject* fn = bootstrap != nullptr ? PyObject_GetAttrString(bootstrap, "_find_spec_legacy") : nullptr;
-    Py_XDECREF(bootstrap);
-    if (fn == nullptr) PyErr_Clear();
-    return fn;  // kept for the process
-  }();
-  return legacy;
-}
-
-// The spec the finders after this one give, or None; null = exception set.
-PyObject* AskOthers(PyObject* name, PyObject* path, PyObject* target) {
-  PyObject* meta_path = PySys_GetObject("meta_path");  // borrowed
-  if (meta_path == nullptr) Py_RETURN_NONE;
-  PyObject* finders = PySequence_List(meta_path);  // the list may change while it runs
-  if (finders == nullptr) return nullptr;
-  PyObject* spec = Py_NewRef(Py_None);
-  for (Py_ssize_t i = 0; i < PyList_GET_SIZE(finders) && spec == Py_None; ++i) {
-    PyObject* finder = PyList_GET_ITEM(finders, i);
-    if (finder == g_finder) continue;
-    PyObject* find = PyObject_GetAttrString(finder, "find_spec");
-    if (find == nullptr) {
-      if (!PyErr_ExceptionMatches(PyExc_AttributeError)) {
-        Py_CLEAR(spec);
-        break;
-      }
-      PyErr_Clear();
-      // Up to 3.11 the machinery falls back to a finder's find_module (with its
-      // ImportWarning) through _find_spec_legacy; 3.12 has neither and skips the finder.
-      PyObject* legacy = LegacyFindSpec();
-      if (legacy == nullptr) continue;
-      Py_DECREF(spec);
-      spec = PyObject_CallFunctionObjArgs(legacy, finder, name, path, nullptr);
-      if (spec == nullptr) break;
-      continue;
-    }
-    Py_DECREF(spec);
-    spec = PyObject_CallFunctionObjArgs(find, name, path, target, nullptr);
-    Py_DECREF(find);
-    if (spec == nullptr) break;
-  }
-  Py_DECREF(finders);
-  return spec;
-}
+// Below the loader, which ends the hook's job for its module.
+void UnwrapFindSpecWhenIdle();
 
 // -- the loader of a module WhenImported waits for ---------------------------------------
 // It stands in for the real loader in the spec until the module executes, calls the real
@@ -236,7 +162,7 @@ PyObject* AfterExec(PyObject* self, PyObject* args, PyObject* kwargs) {
     Py_DECREF(install);
     return nullptr;
   }
-  LeaveMetaPathWhenIdle();
+  UnwrapFindSpecWhenIdle();
   PyObject* empty = PyTuple_New(0);
   r = empty != nullptr ? CallUntraced(install, empty, nullptr) : nullptr;
   Py_XDECREF(empty);
@@ -310,27 +236,29 @@ bool WatchLoader(PyObject* spec, PyObject* name) {
   return set == 0;
 }
 
-PyObject* FindSpec(PyObject*, PyObject* args, PyObject* kwargs) {
-  PyObject* name = nullptr;
-  PyObject* path = Py_None;
-  PyObject* target = Py_None;
-  static const char* kw[] = {"fullname", "path", "target", nullptr};
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|OO:find_spec", const_cast<char**>(kw), &name, &path, &target)) {
-    return nullptr;
-  }
-  if (!PyUnicode_Check(name)) Py_RETURN_NONE;
-  int pending = PyDict_Contains(g_pending, name);
+// _find_spec(name, path, target=None), arguments passed on as given (the original parses
+// them and words its errors), then what the hook does to the spec found.
+PyObject* FindSpec(PyObject* original, PyObject* args, PyObject* kwargs) {
+  PyObject* name = PyTuple_GET_SIZE(args) > 0 ? PyTuple_GET_ITEM(args, 0)
+                   : kwargs != nullptr     ? PyDict_GetItemString(kwargs, "name")
+                                           : nullptr;
+  const bool by_name = name != nullptr && PyUnicode_Check(name);
+  int pending = by_name ? PyDict_Contains(g_pending, name) : 0;
   if (pending < 0) return nullptr;
-  if (pending == 0 && g_spec_for == nullptr) Py_RETURN_NONE;
+  if (!by_name || (pending == 0 && g_spec_for == nullptr)) return PyObject_Call(original, args, kwargs);
   int busy = PySet_Contains(g_busy, name);
-  if (busy != 0) {
-    if (busy < 0) return nullptr;
-    Py_RETURN_NONE;
-  }
-  if (PySet_Add(g_busy, name) != 0) return nullptr;
-  PyObject* spec = AskOthers(name, path, target);
+  if (busy != 0) return busy < 0 ? nullptr : PyObject_Call(original, args, kwargs);
+  PyObject* modules = PyImport_GetModuleDict();  // borrowed
+  int loaded_before = PyDict_Contains(modules, name);
+  if (loaded_before < 0 || PySet_Add(g_busy, name) != 0) return nullptr;
+  PyObject* spec = PyObject_Call(original, args, kwargs);
   if (PySet_Discard(g_busy, name) < 0) Py_CLEAR(spec);
   if (spec == nullptr || spec == Py_None) return spec;
+  // A finder that imported the module itself: the machinery uses that module, whose spec
+  // _find_spec may have returned; it is the program's and is left alone.
+  int loaded_now = PyDict_Contains(modules, name);
+  if (loaded_now < 0) Py_CLEAR(spec);
+  if (spec == nullptr || (loaded_before == 0 && loaded_now == 1)) return spec;
   if (g_spec_for != nullptr) {
     PyObject* chosen = CallUntracedArgs(g_spec_for, name, spec);
     Py_DECREF(spec);
@@ -341,26 +269,60 @@ PyObject* FindSpec(PyObject*, PyObject* args, PyObject* kwargs) {
   return spec;
 }
 
-PyObject* FinderGetFindSpec(PyObject* self, void*) { return NewCall(FindSpec, self); }
+// importlib._bootstrap, and importlib.util (which imports _find_spec by name) when the
+// interpreter has it already; borrowed, each null when absent.
+void FindSpecHolders(PyObject** bootstrap, PyObject** util) {
+  PyObject* modules = PyImport_GetModuleDict();  // borrowed
+  *bootstrap = PyDict_GetItemString(modules, "_frozen_importlib");
+  *util = PyDict_GetItemString(modules, "importlib.util");
+}
 
-PyGetSetDef g_finder_getset[] = {{"find_spec", FinderGetFindSpec, nullptr, nullptr, nullptr},
-                                 {nullptr, nullptr, nullptr, nullptr, nullptr}};
-PyType_Slot g_finder_slots[] = {{Py_tp_getset, g_finder_getset}, {0, nullptr}};
-PyType_Spec g_finder_spec = {"_pyrace.ImportFinder", sizeof(PyObject), 0, Py_TPFLAGS_DEFAULT, g_finder_slots};
+// holder._find_spec = to where it is `from` now; false = exception set.
+bool SwapFindSpec(PyObject* holder, PyObject* from, PyObject* to) {
+  if (holder == nullptr) return true;
+  PyObject* now = PyObject_GetAttrString(holder, "_find_spec");
+  if (now == nullptr) {
+    PyErr_Clear();
+    return true;
+  }
+  Py_DECREF(now);
+  return now != from || PyObject_SetAttrString(holder, "_find_spec", to) == 0;
+}
 
-bool InitFinder() {
-  if (g_finder != nullptr) return true;
+bool WrapFindSpec() {
+  PyObject* bootstrap;
+  PyObject* util;
+  FindSpecHolders(&bootstrap, &util);
+  if (bootstrap == nullptr) {
+    PyErr_SetString(PyExc_RuntimeError, "pyrace: the interpreter has no importlib._bootstrap");
+    return false;
+  }
+  if (g_find_spec == nullptr) {
+    g_find_spec = PyObject_GetAttrString(bootstrap, "_find_spec");
+    if (g_find_spec == nullptr) return false;
+    g_wrapper = NewCall(FindSpec, g_find_spec);
+    if (g_wrapper == nullptr) return false;
+  }
+  return SwapFindSpec(bootstrap, g_find_spec, g_wrapper) && SwapFindSpec(util, g_find_spec, g_wrapper);
+}
+
+// importlib's own _find_spec back, once the hook has nothing left to do.
+void UnwrapFindSpecWhenIdle() {
+  if (g_spec_for != nullptr || PyDict_GET_SIZE(g_pending) != 0 || g_find_spec == nullptr) return;
+  PyObject* bootstrap;
+  PyObject* util;
+  FindSpecHolders(&bootstrap, &util);
+  if (!SwapFindSpec(bootstrap, g_wrapper, g_find_spec) || !SwapFindSpec(util, g_wrapper, g_find_spec)) PyErr_Clear();
+}
+
+bool InitHook() {
   if (g_pending == nullptr && (g_pending = PyDict_New()) == nullptr) return false;
   if (g_busy == nullptr && (g_busy = PySet_New(nullptr)) == nullptr) return false;
   if (g_after_type == nullptr) {
     g_after_type = reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&g_after_spec));
     if (g_after_type == nullptr) return false;
   }
-  PyObject* type = PyType_FromSpec(&g_finder_spec);
-  if (type == nullptr) return false;
-  g_finder = PyObject_CallNoArgs(type);  // kept for the process, with its type
-  Py_DECREF(type);
-  return g_finder != nullptr;
+  return true;
 }
 
 // The rewriter's package, imported once while the runtime's directory is still on
@@ -384,7 +346,7 @@ PyMethodDef g_patch_runpy_def = {"_patch_runpy", PatchRunpy, METH_NOARGS, nullpt
 }  // namespace
 
 bool InstallImportHook(const Options& opts) {
-  if (!InitFinder()) return false;
+  if (!InitHook()) return false;
   PyObject* inst = Instrument();
   if (inst == nullptr) return false;
   PyObject* argv = PySys_GetObject("argv");  // borrowed
@@ -406,7 +368,7 @@ bool InstallImportHook(const Options& opts) {
   Py_XDECREF(loader);
   if (ok && g_spec_for == nullptr) {
     g_spec_for = PyObject_GetAttrString(inst, "spec_for");
-    ok = g_spec_for != nullptr && EnsureInMetaPath();
+    ok = g_spec_for != nullptr && WrapFindSpec();
   }
   return ok && WhenImported("runpy", &g_patch_runpy_def);
 }
@@ -444,9 +406,9 @@ bool WhenImported(const char* name, PyMethodDef* install) {
     Py_XDECREF(r);
     return r != nullptr;
   }
-  if (!InitFinder()) return false;
+  if (!InitHook()) return false;
   PyObject* fn = PyCFunction_New(install, nullptr);
-  bool ok = fn != nullptr && PyDict_SetItemString(g_pending, name, fn) == 0 && EnsureInMetaPath();
+  bool ok = fn != nullptr && PyDict_SetItemString(g_pending, name, fn) == 0 && WrapFindSpec();
   Py_XDECREF(fn);
   return ok;
 }

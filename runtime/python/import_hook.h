@@ -11,8 +11,8 @@ namespace pyrace::py {
 // Whether option detect asks for races (the import hook and the access hooks are on).
 bool RacesEnabled(const Options& opts);
 // _pyrace_instrument.install_for_argv(sys.argv, patterns) for the program sys.argv
-// names, with the runtime's finder (below) handing every spec to the rewriter's
-// spec_for. false = exception set.
+// names, with the runtime's spec hook (below) handing every spec found to the
+// rewriter's spec_for. false = exception set.
 bool InstallImportHook(const Options& opts);
 // _pyrace_instrument.compile_source(source, path, "__main__"), with tracing suspended:
 // a new reference, or null with an exception set.
@@ -27,9 +27,9 @@ PyObject* PlainCode(PyObject* code);
 // Calls install() (a METH_NOARGS function; null result = exception, which the import
 // then raises) right after the program imports module `name`, or now when it is
 // imported already, so that pyrace never imports a module the program does not: the
-// runtime's finder at the front of sys.meta_path steps aside for every other import,
-// and leaves once every module it waits for is in (in race mode it stays, for the
-// rewriter). It is C, and what it runs of pyrace's runs with tracing suspended: no
+// runtime wraps importlib's _find_spec until every module it waits for is in (in race
+// mode for the whole run, for the rewriter), and every finder on sys.meta_path is asked
+// as plainly. It is C, and what it runs of pyrace's runs with tracing suspended: no
 // tracer, profiler or sys.monitoring tool sees a frame of pyrace's. false = exception
 // set.
 bool WhenImported(const char* name, PyMethodDef* install);

@@ -1,5 +1,5 @@
 """Finders the program puts on sys.meta_path itself: which one answers an import, how
-often each is asked, and (up to 3.11) a finder with only the old find_module, which
+often each is asked (once per import, found or not), and (up to 3.11) a finder with only the old find_module, which
 the machinery still consults, with its ImportWarning."""
 
 import sys
@@ -47,6 +47,11 @@ try:
     import no_such_module_anywhere  # noqa: F401
 except ImportError as e:
     print(type(e).__name__, e)
-# (How often a finder is asked for a module nobody finds differs in race mode: see
-# docs/runtime.md, "The import finder".)
-print(counting.asked.count("colorsys"), "no_such_module_anywhere" in counting.asked)
+print(counting.asked.count("colorsys"), counting.asked.count("no_such_module_anywhere"))
+
+# importlib.util.find_spec and importlib.reload ask the same finders; sys.meta_path
+# holds only what the program and the interpreter put there.
+import importlib.util
+
+print(importlib.util.find_spec("no_such_module_either"), counting.asked.count("no_such_module_either"))
+print([type(f).__name__ if not isinstance(f, type) else f.__name__ for f in sys.meta_path])

@@ -6,8 +6,9 @@ The runtime, in race mode, calls
     _pyrace_instrument.install_for_argv(sys.argv, patterns, meta_path=False)
     _pyrace_instrument.compile_source(source, path, "__main__")   # pyrace run script.py
 
-and its own finder (C, runtime/python/import_hook.cpp) hands the spec of every import
-to spec_for(name, spec), with tracing suspended. InstrumentingFinder (install()),
+and its own spec hook (C, runtime/python/import_hook.cpp, around importlib's
+_find_spec) hands the spec of every import to spec_for(name, spec), with tracing
+suspended. InstrumentingFinder (install()),
 run_path and run_module do the same from Python alone.
 
 Which modules are rewritten: the script, the -m target, modules whose file is under
@@ -287,7 +288,8 @@ class InstrumentingLoader(SourceFileLoader):
 
 # -- pytest ----------------------------------------------------------------------
 # pytest imports test modules and conftest.py through its own assertion-rewriting import
-# hook, which it puts before ours on sys.meta_path: they would never be instrumented.
+# hook, whose specs have pytest's loader, not a SourceFileLoader: spec_for leaves them
+# alone, and they would never be instrumented.
 # So its rewrite step is chained: pytest rewrites the asserts, then we rewrite the same
 # tree. Its pyc cache is bypassed both ways: a plain pytest run must never load our
 # instrumented code, and we must not load its plain code.
