@@ -299,15 +299,11 @@ PyObject* Execv(PyObject*, PyObject* args, PyObject* kwargs) {
   return res;
 }
 
-#define PYRACE_WRAPPER_DEF(def, name, fn)                                                          \
-  PyMethodDef def = {name, reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(fn)), \
-                     METH_VARARGS | METH_KEYWORDS, nullptr}
-PYRACE_WRAPPER_DEF(g_fork_exec_def, "fork_exec", ForkExec);
-PYRACE_WRAPPER_DEF(g_posix_spawn_def, "posix_spawn", PosixSpawn);
-PYRACE_WRAPPER_DEF(g_posix_spawnp_def, "posix_spawnp", PosixSpawnp);
-PYRACE_WRAPPER_DEF(g_execve_def, "execve", Execve);
-PYRACE_WRAPPER_DEF(g_execv_def, "execv", Execv);
-#undef PYRACE_WRAPPER_DEF
+PyMethodDef g_fork_exec_def = {"fork_exec", AsPyCFunction(ForkExec), METH_VARARGS | METH_KEYWORDS, nullptr};
+PyMethodDef g_posix_spawn_def = {"posix_spawn", AsPyCFunction(PosixSpawn), METH_VARARGS | METH_KEYWORDS, nullptr};
+PyMethodDef g_posix_spawnp_def = {"posix_spawnp", AsPyCFunction(PosixSpawnp), METH_VARARGS | METH_KEYWORDS, nullptr};
+PyMethodDef g_execve_def = {"execve", AsPyCFunction(Execve), METH_VARARGS | METH_KEYWORDS, nullptr};
+PyMethodDef g_execv_def = {"execv", AsPyCFunction(Execv), METH_VARARGS | METH_KEYWORDS, nullptr};
 
 // _posixsubprocess is wrapped when the program imports it (subprocess does, and
 // multiprocessing when it spawns): importing it here would add it to every program's
@@ -315,7 +311,7 @@ PYRACE_WRAPPER_DEF(g_execv_def, "execv", Execv);
 PyObject* WrapForkExec(PyObject*, PyObject*) {
   PyObject* mod = PyImport_ImportModule("_posixsubprocess");
   if (mod == nullptr) return nullptr;
-  const bool ok = g.fork_exec != nullptr || ReplaceModuleFunction(mod, &g_fork_exec_def, &g.fork_exec);
+  const bool ok = g.fork_exec != nullptr || ReplaceWithStandIn(g_fork_exec_def, {.owner = mod, .keep = &g.fork_exec});
   Py_DECREF(mod);
   if (!ok) return nullptr;
   Py_RETURN_NONE;
@@ -325,10 +321,10 @@ PyMethodDef g_wrap_fork_exec_def = {"_wrap_fork_exec", WrapForkExec, METH_NOARGS
 bool WrapOs() {
   PyObject* os = PyImport_ImportModule("os");
   if (os == nullptr) return false;
-  const bool ok = ReplaceModuleFunction(os, &g_posix_spawn_def, &g.posix_spawn) &&
-                  ReplaceModuleFunction(os, &g_posix_spawnp_def, &g.posix_spawnp) &&
-                  ReplaceModuleFunction(os, &g_execve_def, &g.execve) &&
-                  ReplaceModuleFunction(os, &g_execv_def, &g.execv);
+  const bool ok = ReplaceWithStandIn(g_posix_spawn_def, {.owner = os, .keep = &g.posix_spawn}) &&
+                  ReplaceWithStandIn(g_posix_spawnp_def, {.owner = os, .keep = &g.posix_spawnp}) &&
+                  ReplaceWithStandIn(g_execve_def, {.owner = os, .keep = &g.execve}) &&
+                  ReplaceWithStandIn(g_execv_def, {.owner = os, .keep = &g.execv});
   Py_DECREF(os);
   return ok;
 }

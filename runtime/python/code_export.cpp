@@ -142,23 +142,20 @@ PyObject* Call(PyObject*, PyObject* args, PyObject* kwargs) {
   return CallWithPlainCode(g.call, "callable", args, kwargs);
 }
 
-#define PYRACE_WRAPPER_DEF(def, name, fn)                                                          \
-  PyMethodDef def = {name, reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(fn)), \
-                     METH_VARARGS | METH_KEYWORDS, nullptr}
-PYRACE_WRAPPER_DEF(g_dump_def, "dump", Dump);
-PYRACE_WRAPPER_DEF(g_dumps_def, "dumps", Dumps);
-PYRACE_WRAPPER_DEF(g_exec_def, "exec", InterpExec);
-PYRACE_WRAPPER_DEF(g_run_func_def, "run_func", RunFunc);
-PYRACE_WRAPPER_DEF(g_call_def, "call", Call);
-#undef PYRACE_WRAPPER_DEF
+PyMethodDef g_dump_def = {"dump", AsPyCFunction(Dump), METH_VARARGS | METH_KEYWORDS, nullptr};
+PyMethodDef g_dumps_def = {"dumps", AsPyCFunction(Dumps), METH_VARARGS | METH_KEYWORDS, nullptr};
+PyMethodDef g_exec_def = {"exec", AsPyCFunction(InterpExec), METH_VARARGS | METH_KEYWORDS, nullptr};
+PyMethodDef g_run_func_def = {"run_func", AsPyCFunction(RunFunc), METH_VARARGS | METH_KEYWORDS, nullptr};
+PyMethodDef g_call_def = {"call", AsPyCFunction(Call), METH_VARARGS | METH_KEYWORDS, nullptr};
 
 // _interpreters is wrapped when the program imports it: importing it here would add it
 // to every program's sys.modules.
 PyObject* WrapInterpreters(PyObject*, PyObject*) {
   PyObject* mod = PyImport_ImportModule("_interpreters");
   if (mod == nullptr) return nullptr;
-  const bool ok = ReplaceModuleFunction(mod, &g_exec_def, &g.interp_exec) && ReplaceModuleFunction(mod, &g_run_func_def, &g.run_func) &&
-                  ReplaceModuleFunction(mod, &g_call_def, &g.call);
+  const bool ok = ReplaceWithStandIn(g_exec_def, {.owner = mod, .keep = &g.interp_exec}) &&
+                  ReplaceWithStandIn(g_run_func_def, {.owner = mod, .keep = &g.run_func}) &&
+                  ReplaceWithStandIn(g_call_def, {.owner = mod, .keep = &g.call});
   Py_DECREF(mod);
   if (!ok) return nullptr;
   Py_RETURN_NONE;
@@ -170,7 +167,8 @@ PyMethodDef g_wrap_interpreters_def = {"_wrap_interpreters", WrapInterpreters, M
 bool InstallCodeExport() {
   PyObject* marshal = PyImport_ImportModule("marshal");  // imported at start-up by importlib
   if (marshal == nullptr) return false;
-  const bool ok = ReplaceModuleFunction(marshal, &g_dump_def, &g.dump) && ReplaceModuleFunction(marshal, &g_dumps_def, &g.dumps);
+  const bool ok = ReplaceWithStandIn(g_dump_def, {.owner = marshal, .keep = &g.dump}) &&
+                  ReplaceWithStandIn(g_dumps_def, {.owner = marshal, .keep = &g.dumps});
   Py_DECREF(marshal);
   return ok && WhenImported("_interpreters", &g_wrap_interpreters_def);
 }

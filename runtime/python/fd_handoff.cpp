@@ -334,53 +334,26 @@ PyObject* SslRead(PyObject* self, PyObject* const* a, Py_ssize_t n, PyObject* kw
   return CallAroundHandoff(g_ssl_read, self, a, n, kw, false, SslChannel(self));
 }
 
-#define FASTCALL_KW(f) reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(f))
-PyMethodDef g_pipe_def = {"pipe", FASTCALL_KW(OsPipe), METH_FASTCALL | METH_KEYWORDS, nullptr};
-PyMethodDef g_write_def = {"write", FASTCALL_KW(OsWrite), METH_FASTCALL | METH_KEYWORDS, nullptr};
-PyMethodDef g_read_def = {"read", FASTCALL_KW(OsRead), METH_FASTCALL | METH_KEYWORDS, nullptr};
-PyMethodDef g_close_def = {"close", FASTCALL_KW(OsClose), METH_FASTCALL | METH_KEYWORDS, nullptr};
-PyMethodDef g_socketpair_def = {"socketpair", FASTCALL_KW(SocketPair), METH_FASTCALL | METH_KEYWORDS,
+PyMethodDef g_pipe_def = {"pipe", AsPyCFunction(OsPipe), METH_FASTCALL | METH_KEYWORDS, nullptr};
+PyMethodDef g_write_def = {"write", AsPyCFunction(OsWrite), METH_FASTCALL | METH_KEYWORDS, nullptr};
+PyMethodDef g_read_def = {"read", AsPyCFunction(OsRead), METH_FASTCALL | METH_KEYWORDS, nullptr};
+PyMethodDef g_close_def = {"close", AsPyCFunction(OsClose), METH_FASTCALL | METH_KEYWORDS, nullptr};
+PyMethodDef g_socketpair_def = {"socketpair", AsPyCFunction(SocketPair), METH_FASTCALL | METH_KEYWORDS,
                                 nullptr};
-PyMethodDef g_send_def = {"send", FASTCALL_KW(SockSend), METH_FASTCALL | METH_KEYWORDS, nullptr};
-PyMethodDef g_sendall_def = {"sendall", FASTCALL_KW(SockSendall), METH_FASTCALL | METH_KEYWORDS, nullptr};
-PyMethodDef g_recv_def = {"recv", FASTCALL_KW(SockRecv), METH_FASTCALL | METH_KEYWORDS, nullptr};
-PyMethodDef g_recv_into_def = {"recv_into", FASTCALL_KW(SockRecvInto), METH_FASTCALL | METH_KEYWORDS,
+PyMethodDef g_send_def = {"send", AsPyCFunction(SockSend), METH_FASTCALL | METH_KEYWORDS, nullptr};
+PyMethodDef g_sendall_def = {"sendall", AsPyCFunction(SockSendall), METH_FASTCALL | METH_KEYWORDS, nullptr};
+PyMethodDef g_recv_def = {"recv", AsPyCFunction(SockRecv), METH_FASTCALL | METH_KEYWORDS, nullptr};
+PyMethodDef g_recv_into_def = {"recv_into", AsPyCFunction(SockRecvInto), METH_FASTCALL | METH_KEYWORDS,
                                nullptr};
-PyMethodDef g_sendto_def = {"sendto", FASTCALL_KW(SockSendto), METH_FASTCALL | METH_KEYWORDS, nullptr};
-PyMethodDef g_recvfrom_def = {"recvfrom", FASTCALL_KW(SockRecvfrom), METH_FASTCALL | METH_KEYWORDS, nullptr};
-PyMethodDef g_connect_def = {"connect", FASTCALL_KW(SockConnect), METH_FASTCALL | METH_KEYWORDS, nullptr};
-PyMethodDef g_connect_ex_def = {"connect_ex", FASTCALL_KW(SockConnectEx), METH_FASTCALL | METH_KEYWORDS, nullptr};
-PyMethodDef g_ssl_write_def = {"write", FASTCALL_KW(SslWrite), METH_FASTCALL | METH_KEYWORDS, nullptr};
-PyMethodDef g_ssl_read_def = {"read", FASTCALL_KW(SslRead), METH_FASTCALL | METH_KEYWORDS, nullptr};
-PyMethodDef g_accept_def = {"_accept", FASTCALL_KW(SockAccept), METH_FASTCALL | METH_KEYWORDS, nullptr};
-PyMethodDef g_recvfrom_into_def = {"recvfrom_into", FASTCALL_KW(SockRecvfromInto), METH_FASTCALL | METH_KEYWORDS,
+PyMethodDef g_sendto_def = {"sendto", AsPyCFunction(SockSendto), METH_FASTCALL | METH_KEYWORDS, nullptr};
+PyMethodDef g_recvfrom_def = {"recvfrom", AsPyCFunction(SockRecvfrom), METH_FASTCALL | METH_KEYWORDS, nullptr};
+PyMethodDef g_connect_def = {"connect", AsPyCFunction(SockConnect), METH_FASTCALL | METH_KEYWORDS, nullptr};
+PyMethodDef g_connect_ex_def = {"connect_ex", AsPyCFunction(SockConnectEx), METH_FASTCALL | METH_KEYWORDS, nullptr};
+PyMethodDef g_ssl_write_def = {"write", AsPyCFunction(SslWrite), METH_FASTCALL | METH_KEYWORDS, nullptr};
+PyMethodDef g_ssl_read_def = {"read", AsPyCFunction(SslRead), METH_FASTCALL | METH_KEYWORDS, nullptr};
+PyMethodDef g_accept_def = {"_accept", AsPyCFunction(SockAccept), METH_FASTCALL | METH_KEYWORDS, nullptr};
+PyMethodDef g_recvfrom_into_def = {"recvfrom_into", AsPyCFunction(SockRecvfromInto), METH_FASTCALL | METH_KEYWORDS,
                                    nullptr};
-#undef FASTCALL_KW
-
-// module.name = a function of def, the original kept in *orig (and in originals).
-bool WrapFunction(PyObject* module, PyMethodDef* def, PyObject** orig, PyObject* originals,
-                  const char* key) {
-  PyObject* old = PyObject_GetAttrString(module, def->ml_name);
-  if (old == nullptr) {
-    PyErr_Clear();
-    return true;  // not on this platform
-  }
-  if (*orig == nullptr) *orig = old;  // kept for the process
-  else Py_DECREF(old);
-  if (originals != nullptr && PyDict_GetItemString(originals, key) == nullptr &&
-      PyDict_SetItemString(originals, key, *orig) < 0) {
-    return false;
-  }
-  PyObject* self = PyCFunction_Check(*orig) ? PyCFunction_GET_SELF(*orig) : module;
-  PyObject* fn = NewStandIn(*def, self != nullptr ? self : module, nullptr, *orig);
-  if (fn == nullptr || !TakeOverOsIdentity(*orig, fn)) {
-    Py_XDECREF(fn);
-    return false;
-  }
-  int rc = PyObject_SetAttrString(module, def->ml_name, fn);
-  Py_DECREF(fn);
-  return rc == 0;
-}
 
 // cls.name = a method of def; the original is the base's (C) method.
 bool WrapMethod(PyObject* cls, PyMethodDef* def, PyObject** orig) {
@@ -454,14 +427,12 @@ PyObject* FileIoClose(PyObject* self, PyObject* const* a, Py_ssize_t n, PyObject
   return r;
 }
 
-#define FASTCALL_KW(f) reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(f))
-PyMethodDef g_fileio_write_def = {"write", FASTCALL_KW(FileIoWrite), METH_FASTCALL | METH_KEYWORDS, nullptr};
-PyMethodDef g_fileio_readinto_def = {"readinto", FASTCALL_KW(FileIoReadinto), METH_FASTCALL | METH_KEYWORDS,
+PyMethodDef g_fileio_write_def = {"write", AsPyCFunction(FileIoWrite), METH_FASTCALL | METH_KEYWORDS, nullptr};
+PyMethodDef g_fileio_readinto_def = {"readinto", AsPyCFunction(FileIoReadinto), METH_FASTCALL | METH_KEYWORDS,
                                      nullptr};
-PyMethodDef g_fileio_read_def = {"read", FASTCALL_KW(FileIoRead), METH_FASTCALL | METH_KEYWORDS, nullptr};
-PyMethodDef g_fileio_readall_def = {"readall", FASTCALL_KW(FileIoReadall), METH_FASTCALL | METH_KEYWORDS, nullptr};
-PyMethodDef g_fileio_close_def = {"close", FASTCALL_KW(FileIoClose), METH_FASTCALL | METH_KEYWORDS, nullptr};
-#undef FASTCALL_KW
+PyMethodDef g_fileio_read_def = {"read", AsPyCFunction(FileIoRead), METH_FASTCALL | METH_KEYWORDS, nullptr};
+PyMethodDef g_fileio_readall_def = {"readall", AsPyCFunction(FileIoReadall), METH_FASTCALL | METH_KEYWORDS, nullptr};
+PyMethodDef g_fileio_close_def = {"close", AsPyCFunction(FileIoClose), METH_FASTCALL | METH_KEYWORDS, nullptr};
 
 // A C type's method replaced in its dict: FileIO refuses attribute assignment (a static
 // type before 3.12, an immutable heap type since), and its own methods are found there.
@@ -524,7 +495,8 @@ PyObject* InstallSocketHandoffs(PyObject* /*self*/, PyObject* /*unused*/) {
   PyTypeObject* raw = reinterpret_cast<PyTypeObject*>(cls)->tp_base;
   PyObject* fileno = raw != nullptr && raw->tp_dict != nullptr ? PyDict_GetItemString(raw->tp_dict, "fileno") : nullptr;
   if (fileno != nullptr && g_sock_fileno == nullptr) g_sock_fileno = Py_NewRef(fileno);
-  bool ok = WrapFunction(socket, &g_socketpair_def, &g_socketpair, g_originals, "socket.socketpair") &&
+  bool ok = ReplaceWithStandIn(g_socketpair_def, {.owner = socket, .keep = &g_socketpair, .originals = g_originals,
+                                                       .key = "socket.socketpair"}) &&
             WrapMethod(cls, &g_send_def, &g_sock_send) && WrapMethod(cls, &g_sendall_def, &g_sock_sendall) &&
             WrapMethod(cls, &g_recv_def, &g_sock_recv) && WrapMethod(cls, &g_recv_into_def, &g_sock_recv_into) &&
             WrapMethod(cls, &g_sendto_def, &g_sock_sendto) && WrapMethod(cls, &g_recvfrom_def, &g_sock_recvfrom) &&
@@ -561,19 +533,14 @@ PyMethodDef g_install_ssl_def = {"_install_ssl_handoffs", InstallSslHandoffs, ME
 
 bool InstallFdHandoffs(PyObject* originals) {
   if (g_os_pipe != nullptr) return true;
-  bool ok = true;
-  for (const char* mod_name : {"posix", "os"}) {
-    PyObject* mod = PyImport_ImportModule(mod_name);
-    if (mod == nullptr) {
-      PyErr_Clear();
-      continue;  // no posix module on this platform
-    }
-    ok = ok && WrapFunction(mod, &g_pipe_def, &g_os_pipe, originals, "os.pipe") &&
-         WrapFunction(mod, &g_write_def, &g_os_write, originals, "os.write") &&
-         WrapFunction(mod, &g_read_def, &g_os_read, originals, "os.read") &&
-         WrapFunction(mod, &g_close_def, &g_os_close, originals, "os.close");
-    Py_DECREF(mod);
-  }
+  PyObject* os = PyImport_ImportModule("os");  // posix.pipe and the rest get the same stand-ins
+  if (os == nullptr) return false;
+  const bool ok =
+      ReplaceWithStandIn(g_pipe_def, {.owner = os, .keep = &g_os_pipe, .originals = originals, .key = "os.pipe"}) &&
+      ReplaceWithStandIn(g_write_def, {.owner = os, .keep = &g_os_write, .originals = originals, .key = "os.write"}) &&
+      ReplaceWithStandIn(g_read_def, {.owner = os, .keep = &g_os_read, .originals = originals, .key = "os.read"}) &&
+      ReplaceWithStandIn(g_close_def, {.owner = os, .keep = &g_os_close, .originals = originals, .key = "os.close"});
+  Py_DECREF(os);
   if (!ok || !InstallFileIoHandoffs()) return false;
   g_originals = Py_NewRef(originals);
   // socket and _ssl are wrapped when the program imports them: importing them here would

@@ -173,17 +173,11 @@ PyMethodDef g_after_fork_child_def = {"_pyrace_after_fork_in_child", AfterForkIn
                                       nullptr};
 PyMethodDef g_os_fork_def = {"fork", OsFork, METH_NOARGS, nullptr};
 template <int I>
-constexpr PyMethodDef FlushThenCallDef() {
-  return {kExitNames[I], reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(FlushThenCall<I>)),
+PyMethodDef FlushThenCallDef() {
+  return {kExitNames[I], AsPyCFunction(FlushThenCall<I>),
           METH_VARARGS | METH_KEYWORDS, nullptr};
 }
 const PyMethodDef g_flush_then_call_defs[] = {FlushThenCallDef<0>(), FlushThenCallDef<1>(), FlushThenCallDef<2>()};
-
-// A stand-in for os.name bound where the original is (posix).
-PyObject* OsStandIn(const PyMethodDef& def, PyObject* os, PyObject* orig) {
-  PyObject* self = PyCFunction_Check(orig) ? PyCFunction_GET_SELF(orig) : os;
-  return NewStandIn(def, self != nullptr ? self : os, nullptr, orig);
-}
 
 bool RegisterAtExit() {
   PyObject* atexit = PyImport_ImportModule("atexit");
@@ -200,21 +194,10 @@ bool WrapOsExit(PyObject* originals) {
   PyObject* os = PyImport_ImportModule("os");
   if (os == nullptr) return false;
   bool ok = true;
-  for (int i = 0; i < 3; ++i) {
-    const char* name = kExitNames[i];
-    PyObject* orig = PyObject_GetAttrString(os, name);
-    if (orig == nullptr) {
-      ok = false;
-      break;
-    }
-    if (g_exit_originals[i] == nullptr) g_exit_originals[i] = Py_NewRef(orig);  // kept for the process
-    PyObject* fn = OsStandIn(g_flush_then_call_defs[i], os, orig);
-    std::string key = std::string("os.") + name;
-    ok = fn != nullptr && TakeOverOsIdentity(orig, fn) && PyDict_SetItemString(originals, key.c_str(), orig) == 0 &&
-         PyObject_SetAttrString(os, name, fn) == 0;
-    Py_XDECREF(fn);
-    Py_DECREF(orig);
-    if (!ok) break;
+  for (int i = 0; i < 3 && ok; ++i) {
+    const std::string key = std::string("os.") + kExitNames[i];
+    ok = ReplaceWithStandIn(g_flush_then_call_defs[i],
+                            {.owner = os, .keep = &g_exit_originals[i], .originals = originals, .key = key.c_str()});
   }
   Py_DECREF(os);
   return ok;
@@ -223,19 +206,10 @@ bool WrapOsExit(PyObject* originals) {
 bool RegisterForkHooks(PyObject* originals) {
   PyObject* os = PyImport_ImportModule("os");
   if (os == nullptr) return false;
-  g_orig_os_fork = PyObject_GetAttrString(os, "fork");
-  if (g_orig_os_fork != nullptr) {
-    PyObject* fn = OsStandIn(g_os_fork_def, os, g_orig_os_fork);
-    bool ok = fn != nullptr && PyDict_SetItemString(originals, "os.fork", g_orig_os_fork) == 0 &&
-              PyObject_SetAttrString(os, "fork", fn) == 0;
-    Py_XDECREF(fn);
-    if (!ok) {
-      Py_DECREF(os);
-      return false;
-    }
-  }
-  PyErr_Clear();
+  const bool ok =
+      ReplaceWithStandIn(g_os_fork_def, {.owner = os, .keep = &g_orig_os_fork, .originals = originals, .key = "os.fork"});
   Py_DECREF(os);
+  if (!ok) return false;
   return RegisterAtFork(&g_before_fork_def, &g_after_fork_parent_def, &g_after_fork_child_def);
 }
 

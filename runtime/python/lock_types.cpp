@@ -274,16 +274,11 @@ PyObject* LockNew(PyTypeObject* type, PyObject* args, PyObject* kwds) {
 }
 #endif
 
-template <typename F>
-PyCFunction Meth(F f) {
-  return reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(f));
-}
-
 constexpr int kFastKw = METH_FASTCALL | METH_KEYWORDS;
 
 PyMethodDef g_lock_methods[] = {
-    {"acquire", Meth(LockAcquire), kFastKw, nullptr},
-    {"acquire_lock", Meth(LockAcquire), kFastKw, nullptr},
+    {"acquire", AsPyCFunction(LockAcquire), kFastKw, nullptr},
+    {"acquire_lock", AsPyCFunction(LockAcquire), kFastKw, nullptr},
     {"release", LockRelease, METH_NOARGS, nullptr},
     {"release_lock", LockRelease, METH_NOARGS, nullptr},
     {"locked", LockLocked, METH_NOARGS, nullptr},
@@ -295,7 +290,7 @@ PyMethodDef g_lock_methods[] = {
 };
 
 PyMethodDef g_rlock_methods[] = {
-    {"acquire", Meth(LockAcquire), kFastKw, nullptr},
+    {"acquire", AsPyCFunction(LockAcquire), kFastKw, nullptr},
     {"release", LockRelease, METH_NOARGS, nullptr},
     {"__enter__", LockEnter, METH_NOARGS, nullptr},
     {"__exit__", LockExit, METH_VARARGS, nullptr},

@@ -20,45 +20,16 @@ PyObject* AllocateLock(PyObject*, PyObject*) { return NewLock(); }
 
 PyMethodDef g_allocate_lock_def = {"allocate_lock", AllocateLock, METH_NOARGS, nullptr};
 
-bool SetAndKeep(PyObject* obj, const char* name, PyObject* repl, const char* key) {
-  PyObject* orig = PyObject_GetAttrString(obj, name);
-  if (orig == nullptr) {
-    PyErr_Clear();
-    return true;
-  }
-  int rc = PyDict_GetItemString(g_originals, key) == nullptr
-               ? PyDict_SetItemString(g_originals, key, orig)
-               : 0;
-  Py_DECREF(orig);
-  return rc == 0 && PyObject_SetAttrString(obj, name, repl) == 0;
-}
-
-// obj.name = a stand-in for it running def (bound to obj, a module).
-bool StandIn(PyObject* obj, const char* name, const PyMethodDef& def) {
-  PyObject* orig = PyObject_GetAttrString(obj, name);
-  if (orig == nullptr) {
-    PyErr_Clear();
-    return true;
-  }
-  PyObject* fn = NewStandIn(def, obj, nullptr, orig);
-  Py_DECREF(orig);
-  bool ok = fn != nullptr && SetAndKeep(obj, name, fn, name);
-  Py_XDECREF(fn);
-  return ok;
-}
-
 bool WrapThreadModuleLocks(PyObject*) {
   PyObject* thread_mod = PyImport_ImportModule("_thread");
   if (thread_mod == nullptr) return false;
   auto* lock_type = reinterpret_cast<PyObject*>(LockType());
   auto* rlock_type = reinterpret_cast<PyObject*>(RLockType());
-  bool ok = StandIn(thread_mod, "allocate_lock", g_allocate_lock_def) &&
-            StandIn(thread_mod, "allocate", g_allocate_lock_def) &&
-            SetAndKeep(thread_mod, "LockType", lock_type, "LockType") &&
-            SetAndKeep(thread_mod, "RLock", rlock_type, "RLock");
-  if (ok && PyObject_HasAttrString(thread_mod, "lock")) {
-    ok = SetAndKeep(thread_mod, "lock", lock_type, "lock");
-  }
+  bool ok = ReplaceWithStandIn(g_allocate_lock_def, {.owner = thread_mod, .originals = g_originals}) &&
+            ReplaceWithStandIn(g_allocate_lock_def, {.owner = thread_mod, .name = "allocate", .originals = g_originals}) &&
+            ReplaceAttribute(lock_type, {.owner = thread_mod, .name = "LockType", .originals = g_originals}) &&
+            ReplaceAttribute(rlock_type, {.owner = thread_mod, .name = "RLock", .originals = g_originals}) &&
+            ReplaceAttribute(lock_type, {.owner = thread_mod, .name = "lock", .originals = g_originals});
   Py_DECREF(thread_mod);
   return ok;
 }

@@ -91,6 +91,14 @@ inline void ResumeTracing(PyThreadState* ts) {
 #endif
 }
 
+// A C function of any calling convention a PyMethodDef names (METH_FASTCALL,
+// METH_KEYWORDS...) as the PyCFunction its ml_meth field is declared as; the flags say
+// how CPython calls it.
+template <typename F>
+PyCFunction AsPyCFunction(F f) {
+  return reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(f));
+}
+
 // Keeps the exception being raised (or none) across code that may raise and clear.
 class SavedError {
  public:

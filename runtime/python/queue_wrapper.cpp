@@ -74,15 +74,10 @@ PyObject* QueueGetNowait(PyObject* self, PyObject*) {
   return QueueGet(self, &no, 1, nullptr);
 }
 
-template <typename F>
-PyCFunction Meth(F f) {
-  return reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(f));
-}
-
 PyMethodDef g_methods[] = {
-    {"put", Meth(QueuePut), METH_FASTCALL | METH_KEYWORDS, nullptr},
-    {"put_nowait", Meth(QueuePutNowait), METH_FASTCALL | METH_KEYWORDS, nullptr},
-    {"get", Meth(QueueGet), METH_FASTCALL | METH_KEYWORDS, nullptr},
+    {"put", AsPyCFunction(QueuePut), METH_FASTCALL | METH_KEYWORDS, nullptr},
+    {"put_nowait", AsPyCFunction(QueuePutNowait), METH_FASTCALL | METH_KEYWORDS, nullptr},
+    {"get", AsPyCFunction(QueueGet), METH_FASTCALL | METH_KEYWORDS, nullptr},
     {"get_nowait", QueueGetNowait, METH_NOARGS, nullptr},
     {nullptr, nullptr, 0, nullptr},
 };

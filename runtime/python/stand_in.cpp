@@ -167,19 +167,64 @@ bool TakeOverOsIdentity(PyObject* original, PyObject* stand_in) {
   return ok;
 }
 
-bool ReplaceModuleFunction(PyObject* module, PyMethodDef* def, PyObject** keep) {
-  if (*keep != nullptr) return true;
-  PyObject* orig = PyObject_GetAttrString(module, def->ml_name);
-  if (orig == nullptr) {
-    PyErr_Clear();
-    return true;
+namespace {
+
+const char* AttrName(const PyMethodDef& def, const StandInSite& site) {
+  return site.name != nullptr ? site.name : def.ml_name;
+}
+
+// The original at site (new reference): *keep once kept, else owner's attribute now;
+// null, with no exception, when owner has none.
+PyObject* OriginalAt(const char* name, const StandInSite& site) {
+  if (site.keep != nullptr && *site.keep != nullptr) return Py_NewRef(*site.keep);
+  PyObject* orig = PyObject_GetAttrString(site.owner, name);
+  if (orig == nullptr) PyErr_Clear();
+  return orig;
+}
+
+bool KeepOriginal(PyObject* orig, const char* name, const StandInSite& site) {
+  if (site.keep != nullptr && *site.keep == nullptr) *site.keep = Py_NewRef(orig);
+  if (site.originals == nullptr) return true;
+  const char* key = site.key != nullptr ? site.key : name;
+  return PyDict_GetItemString(site.originals, key) != nullptr || PyDict_SetItemString(site.originals, key, orig) == 0;
+}
+
+}  // namespace
+
+bool ReplaceAttribute(PyObject* repl, const StandInSite& site) {
+  const char* name = site.name;
+  PyObject* orig = OriginalAt(name, site);
+  if (orig == nullptr) return true;
+  const bool ok = KeepOriginal(orig, name, site) && PyObject_SetAttrString(site.owner, name, repl) == 0;
+  Py_DECREF(orig);
+  return ok;
+}
+
+bool ReplaceWithStandIn(const PyMethodDef& def, const StandInSite& site) {
+  const char* name = AttrName(def, site);
+  PyObject* orig = OriginalAt(name, site);
+  if (orig == nullptr) return true;
+  const bool method = PyType_Check(site.owner);
+  PyObject* self = site.owner;
+  if (!method && PyCFunction_Check(orig) && PyCFunction_GET_SELF(orig) != nullptr &&
+      PyModule_Check(PyCFunction_GET_SELF(orig))) {
+    self = PyCFunction_GET_SELF(orig);
   }
-  PyObject* fn = NewStandIn(*def, module, nullptr, orig);
-  const bool ok =
-      fn != nullptr && TakeOverOsIdentity(orig, fn) && PyObject_SetAttrString(module, def->ml_name, fn) == 0;
-  if (ok) *keep = orig;
-  else Py_DECREF(orig);
+  PyObject* fn = NewStandIn(def, self, nullptr, orig);
+  PyObject* repl = fn != nullptr && method ? PyInstanceMethod_New(fn) : Py_XNewRef(fn);
   Py_XDECREF(fn);
+  bool ok = repl != nullptr && KeepOriginal(orig, name, site) && (method || TakeOverOsIdentity(orig, repl)) &&
+             PyObject_SetAttrString(site.owner, name, repl) == 0;
+  // The module the original comes from (posix, for os.pipe) gets the same stand-in, so
+  // that the two names are one function still and a call through either is seen.
+  if (ok && self != site.owner) {
+    PyObject* there = PyObject_GetAttrString(self, name);
+    if (there == nullptr) PyErr_Clear();
+    ok = there != orig || PyObject_SetAttrString(self, name, repl) == 0;
+    Py_XDECREF(there);
+  }
+  Py_XDECREF(repl);
+  Py_DECREF(orig);
   return ok;
 }
 

@@ -16,11 +16,28 @@ namespace pyrace::py {
 // Null with an exception set on failure.
 PyObject* NewStandIn(const PyMethodDef& proto, PyObject* self, PyObject* module, PyObject* original);
 
-// module.<def's name> = a stand-in of def bound to module, standing in for the function
-// there now (also in os's identity sets, below); *keep = that original, kept for the
-// process. Nothing to do when *keep is set already or module has no such function
-// (not on this platform or version). false = exception set.
-bool ReplaceModuleFunction(PyObject* module, PyMethodDef* def, PyObject** keep);
+// Where a replacement goes, and what is kept of the original it replaces.
+struct StandInSite {
+  PyObject* owner;                // a module, or a class (the stand-in is then a method)
+  const char* name = nullptr;     // owner's attribute replaced; null: the def's name
+  PyObject** keep = nullptr;      // the original, kept for the process by the first replacement
+  PyObject* originals = nullptr;  // the runtime's record of what it replaced: originals[key]
+  const char* key = nullptr;      // null: the attribute's name
+};
+
+// owner.name = a stand-in running def's C code in place of the original: the function
+// there now, or *keep once an earlier replacement kept it (so that one function reached
+// under two names, posix.pipe and os.pipe, has one original). A module function is bound
+// where the original is (os.pipe's __self__ is posix), replaces it there too when it is
+// the same function (posix.pipe), and takes the original's place in os's identity sets
+// (below); a class's method is bound to the class and wrapped with
+// PyInstanceMethod_New, so that its __qualname__ is Class.name. Nothing to do when owner
+// has no such attribute (not on this platform or version). false = exception set.
+bool ReplaceWithStandIn(const PyMethodDef& def, const StandInSite& site);
+
+// owner.name = repl (a replacement type, say), the original kept as above; name is
+// required.
+bool ReplaceAttribute(PyObject* repl, const StandInSite& site);
 
 // A stand-in method's call of what it stands in for: original(self, *args, **kwargs)
 // from its own vectorcall arguments, however many there are, so that the original

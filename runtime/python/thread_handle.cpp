@@ -76,15 +76,10 @@ void HandleDealloc(PyObject* self) {
   Py_DECREF(tp);
 }
 
-template <typename F>
-PyCFunction Meth(F f) {
-  return reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(f));
-}
-
 PyMethodDef g_methods[] = {
-    {"join", Meth(HandleJoin), METH_VARARGS | METH_KEYWORDS, nullptr},
-    {"is_done", Meth(HandleIsDone), METH_VARARGS | METH_KEYWORDS, nullptr},
-    {"_set_done", Meth(HandleSetDone), METH_VARARGS | METH_KEYWORDS, nullptr},
+    {"join", AsPyCFunction(HandleJoin), METH_VARARGS | METH_KEYWORDS, nullptr},
+    {"is_done", AsPyCFunction(HandleIsDone), METH_VARARGS | METH_KEYWORDS, nullptr},
+    {"_set_done", AsPyCFunction(HandleSetDone), METH_VARARGS | METH_KEYWORDS, nullptr},
     {nullptr, nullptr, 0, nullptr},
 };
 

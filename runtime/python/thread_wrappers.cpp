@@ -391,57 +391,16 @@ PyObject* Shutdown(PyObject*, PyObject*) {
 PyMethodDef g_start_new_thread_def = {"start_new_thread", StartNewThread, METH_VARARGS, nullptr};
 PyMethodDef g_start_joinable_def = {
     "start_joinable_thread",
-    reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(StartJoinableThread)),
+    AsPyCFunction(StartJoinableThread),
     METH_VARARGS | METH_KEYWORDS, nullptr};
 PyMethodDef g_join_def = {
-    "join", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(ThreadJoin)),
+    "join", AsPyCFunction(ThreadJoin),
     METH_VARARGS | METH_KEYWORDS, nullptr};
 PyMethodDef g_shutdown_def = {"_shutdown", Shutdown, METH_NOARGS, nullptr};
 PyMethodDef g_is_alive_def = {
-    "is_alive", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(ThreadIsAlive)),
+    "is_alive", AsPyCFunction(ThreadIsAlive),
     METH_VARARGS | METH_KEYWORDS, nullptr};
 PyMethodDef g_count_def = {"_count", ThreadCount, METH_NOARGS, nullptr};
-
-// Replaces obj.name with repl, remembering the original under key in originals.
-bool Replace(PyObject* obj, const char* name, PyObject* repl, PyObject* originals, const char* key,
-             PyObject** keep) {
-  PyObject* orig = PyObject_GetAttrString(obj, name);
-  if (orig == nullptr) {
-    PyErr_Clear();
-    return true;  // not on this version
-  }
-  if (keep != nullptr && *keep == nullptr) {
-    *keep = orig;
-    Py_INCREF(orig);
-  }
-  if (originals != nullptr && PyDict_GetItemString(originals, key) == nullptr &&
-      PyDict_SetItemString(originals, key, orig) < 0) {
-    Py_DECREF(orig);
-    return false;
-  }
-  Py_DECREF(orig);
-  return PyObject_SetAttrString(obj, name, repl) == 0;
-}
-
-// Replace with a stand-in for obj.name running def (stand_in.h). A module function is
-// bound to its module; a method (obj a class) is wrapped with PyInstanceMethod_New and
-// bound to the class, so that its __qualname__ is Class.name.
-bool ReplaceWithStandIn(PyObject* obj, const char* name, const PyMethodDef& def, PyObject* originals,
-                        const char* key, PyObject** keep) {
-  PyObject* orig = PyObject_GetAttrString(obj, name);
-  if (orig == nullptr) {
-    PyErr_Clear();
-    return true;  // not on this version
-  }
-  bool method = PyType_Check(obj);
-  PyObject* fn = NewStandIn(def, obj, nullptr, orig);
-  Py_DECREF(orig);
-  PyObject* repl = fn != nullptr && method ? PyInstanceMethod_New(fn) : fn;
-  if (method) Py_XDECREF(fn);
-  bool ok = repl != nullptr && Replace(obj, name, repl, originals, key, keep);
-  Py_XDECREF(repl);
-  return ok;
-}
 
 }  // namespace
 
@@ -449,12 +408,12 @@ bool InstallThreadWrappers(PyObject* module, PyObject* originals) {
   g_tid_attr = PyUnicode_InternFromString("_pyrace_tid");
   PyObject* thread_mod = PyImport_ImportModule("_thread");
   if (thread_mod == nullptr || g_tid_attr == nullptr) return false;
-  bool ok = ReplaceWithStandIn(thread_mod, "start_new_thread", g_start_new_thread_def, originals,
-                               "start_new_thread", &g_orig_start_new_thread) &&
-            ReplaceWithStandIn(thread_mod, "start_new", g_start_new_thread_def, originals, "start_new", nullptr) &&
-            ReplaceWithStandIn(thread_mod, "start_joinable_thread", g_start_joinable_def, originals,
-                               "start_joinable_thread", &g_orig_start_joinable_thread) &&
-            ReplaceWithStandIn(thread_mod, "_count", g_count_def, originals, "_count", &g_orig_count);
+  bool ok = ReplaceWithStandIn(g_start_new_thread_def,
+                               {.owner = thread_mod, .keep = &g_orig_start_new_thread, .originals = originals}) &&
+            ReplaceWithStandIn(g_start_new_thread_def, {.owner = thread_mod, .name = "start_new", .originals = originals}) &&
+            ReplaceWithStandIn(g_start_joinable_def,
+                               {.owner = thread_mod, .keep = &g_orig_start_joinable_thread, .originals = originals}) &&
+            ReplaceWithStandIn(g_count_def, {.owner = thread_mod, .keep = &g_orig_count, .originals = originals});
   Py_DECREF(thread_mod);
   (void)module;
   return ok;
@@ -497,16 +456,23 @@ bool PatchThreading(PyObject* threading, PyObject* originals) {
 
   g_thread_class = PyObject_GetAttrString(threading, "Thread");
   if (g_thread_class == nullptr) return false;
-  ok = ReplaceWithStandIn(g_thread_class, "join", g_join_def, originals, "Thread.join", &g_orig_join) &&
-       ReplaceWithStandIn(g_thread_class, "is_alive", g_is_alive_def, originals, "Thread.is_alive",
-                          &g_orig_is_alive);
+  ok = ReplaceWithStandIn(g_join_def,
+                          {.owner = g_thread_class, .keep = &g_orig_join, .originals = originals, .key = "Thread.join"}) &&
+       ReplaceWithStandIn(g_is_alive_def, {.owner = g_thread_class,
+                                           .keep = &g_orig_is_alive,
+                                           .originals = originals,
+                                           .key = "Thread.is_alive"});
   if (!ok || !WrapNameSetter(g_thread_class, originals)) return false;
   PyObject* condition = PyObject_GetAttrString(threading, "Condition");
-  ok = condition != nullptr && ReplaceWithStandIn(condition, "_is_owned", g_is_owned_def, originals,
-                                                  "Condition._is_owned", &g_orig_is_owned);
+  ok = condition != nullptr && ReplaceWithStandIn(g_is_owned_def, {.owner = condition,
+                                                                    .keep = &g_orig_is_owned,
+                                                                    .originals = originals,
+                                                                    .key = "Condition._is_owned"});
   Py_XDECREF(condition);
-  return ok && ReplaceWithStandIn(threading, "_shutdown", g_shutdown_def, originals, "threading._shutdown",
-                                  &g_orig_shutdown);
+  return ok && ReplaceWithStandIn(g_shutdown_def, {.owner = threading,
+                                                   .keep = &g_orig_shutdown,
+                                                   .originals = originals,
+                                                   .key = "threading._shutdown"});
 }
 
 void EndMainThread() {
