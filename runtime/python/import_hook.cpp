@@ -102,6 +102,7 @@ PyObject* CallUntracedArgs(PyObject* fn, PyObject* a, PyObject* b) {
 // own list, whatever the program does to it.
 PyObject* g_find_spec = nullptr;  // importlib's own _find_spec, kept for the process
 PyObject* g_wrapper = nullptr;    // what stands in for it, kept for the process
+PyTypeObject* g_module_spec = nullptr;  // importlib's ModuleSpec, kept for the process
 PyObject* g_pending = nullptr;    // dict
 PyObject* g_busy = nullptr;       // set: names being found, for a finder that asks again
 PyObject* g_spec_for = nullptr;   // null outside race mode
@@ -254,8 +255,11 @@ PyObject* FindSpec(PyObject* original, PyObject* args, PyObject* kwargs) {
   PyObject* spec = PyObject_Call(original, args, kwargs);
   if (PySet_Discard(g_busy, name) < 0) Py_CLEAR(spec);
   if (spec == nullptr || spec == Py_None) return spec;
-  // A finder that imported the module itself: the machinery uses that module, whose spec
-  // _find_spec may have returned; it is the program's and is left alone.
+  // Left alone: what is not a ModuleSpec (a finder may return anything, and
+  // importlib.util.find_spec hands it back as it is; its attributes are not even read),
+  // and the spec of a module a finder imported itself (the machinery uses that module,
+  // whose spec _find_spec may have returned: it is the program's).
+  if (!PyObject_TypeCheck(spec, g_module_spec)) return spec;
   int loaded_now = PyDict_Contains(modules, name);
   if (loaded_now < 0) Py_CLEAR(spec);
   if (spec == nullptr || (loaded_before == 0 && loaded_now == 1)) return spec;
@@ -298,6 +302,14 @@ bool WrapFindSpec() {
     return false;
   }
   if (g_find_spec == nullptr) {
+    PyObject* spec_type = PyObject_GetAttrString(bootstrap, "ModuleSpec");
+    if (spec_type == nullptr) return false;
+    if (!PyType_Check(spec_type)) {
+      Py_DECREF(spec_type);
+      PyErr_SetString(PyExc_RuntimeError, "pyrace: importlib._bootstrap.ModuleSpec is not a class");
+      return false;
+    }
+    g_module_spec = reinterpret_cast<PyTypeObject*>(spec_type);
     g_find_spec = PyObject_GetAttrString(bootstrap, "_find_spec");
     if (g_find_spec == nullptr) return false;
     g_wrapper = NewCall(FindSpec, g_find_spec);

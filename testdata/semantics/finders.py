@@ -55,3 +55,25 @@ import importlib.util
 
 print(importlib.util.find_spec("no_such_module_either"), counting.asked.count("no_such_module_either"))
 print([type(f).__name__ if not isinstance(f, type) else f.__name__ for f in sys.meta_path])
+
+
+class NotASpec:
+    """What a finder may return in place of a spec: importlib.util.find_spec hands it
+    back without reading anything of it."""
+
+    reads = []
+
+    def __getattr__(self, name):
+        NotASpec.reads.append(name)
+        raise AttributeError(name)
+
+
+class Odd:
+    def find_spec(self, name, path=None, target=None):
+        return NotASpec() if name == "odd_module" else (name, path) if name == "odder_module" else None
+
+
+sys.meta_path.insert(0, Odd())
+print(type(importlib.util.find_spec("odd_module")).__name__, NotASpec.reads)
+print(importlib.util.find_spec("odder_module"))
+sys.meta_path.pop(0)
