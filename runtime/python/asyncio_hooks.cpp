@@ -18,6 +18,7 @@
 #include "runtime/python/import_hook.h"
 #include "runtime/python/runtime_thread.h"
 #include "runtime/python/stack_depot.h"
+#include "runtime/python/stand_in.h"
 #include "runtime/python/threads.h"
 #include "runtime/trace/trace.h"
 
@@ -477,7 +478,7 @@ PyObject* HandleRun(PyObject* handle, PyObject*) {
   return result;
 }
 
-PyObject* RunForever(PyObject* loop, PyObject*) {
+PyObject* RunForever(PyObject*, PyObject* loop) {
   Recorder& rec = Recorder::Get();
   LoopThread* lt = CurrentLoopThread(rec);
   g_loops.push_back(LoopRec{Py_NewRef(loop), lt, rec.NextSyncId()});
@@ -516,10 +517,9 @@ PyObject* CallSoonThreadsafe(PyObject*, PyObject* const* args, Py_ssize_t nargs,
   return handle;
 }
 
-PyMethodDef g_handle_run_def = {"_run", reinterpret_cast<PyCFunction>(HandleRun), METH_NOARGS, nullptr};
-PyMethodDef g_run_forever_def = {"run_forever", reinterpret_cast<PyCFunction>(RunForever), METH_NOARGS, nullptr};
-PyMethodDef g_call_soon_threadsafe_def = {"call_soon_threadsafe",
-                                          reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(CallSoonThreadsafe)),
+PyMethodDef g_handle_run_def = {"_run", HandleRun, METH_NOARGS, nullptr};
+PyMethodDef g_run_forever_def = {"run_forever", RunForever, METH_O, nullptr};
+PyMethodDef g_call_soon_threadsafe_def = {"call_soon_threadsafe", AsPyCFunction(CallSoonThreadsafe),
                                           METH_FASTCALL | METH_KEYWORDS, nullptr};
 
 // --- asyncio.Lock._locked -------------------------------------------------------------
@@ -832,31 +832,6 @@ LoopWait TaskWait(Recorder& rec, PyObject* task, Tid loop_tid) {
 
 // --- installation ---------------------------------------------------------------------
 
-// A method descriptor (METH_NOARGS: self is the instance) where Python's own method
-// was: `handle._run()` then calls it without making a bound method per call, which
-// an instancemethod around a function would (a third of the hook's cost per step).
-bool ReplaceMethod(PyObject* cls, const char* name, PyMethodDef* def, PyObject** orig) {
-  *orig = PyObject_GetAttrString(cls, name);
-  if (*orig == nullptr) return false;
-  PyObject* method = PyDescr_NewMethod(&PyBaseObject_Type, def);
-  bool ok = method != nullptr && PyObject_SetAttrString(cls, name, method) == 0;
-  Py_XDECREF(method);
-  return ok;
-}
-
-// call_soon_threadsafe keeps its signature (callback, *args, context=None): an
-// instancemethod around a fast-call function passes the loop first.
-bool Replace(PyObject* cls, const char* name, PyMethodDef* def, PyObject** orig) {
-  *orig = PyObject_GetAttrString(cls, name);
-  if (*orig == nullptr) return false;
-  PyObject* fn = PyCFunction_New(def, nullptr);
-  PyObject* method = fn != nullptr ? PyInstanceMethod_New(fn) : nullptr;
-  Py_XDECREF(fn);
-  bool ok = method != nullptr && PyObject_SetAttrString(cls, name, method) == 0;
-  Py_XDECREF(method);
-  return ok;
-}
-
 PyObject* Attr(const char* module, const char* name) {
   PyObject* m = PyImport_ImportModule(module);
   PyObject* v = m != nullptr ? PyObject_GetAttrString(m, name) : nullptr;
@@ -904,9 +879,12 @@ bool InstallNow() {
   Py_DECREF(attr_type);
   bool ok = handle != nullptr && loop != nullptr && lock != nullptr && g_current_task != nullptr &&
             g_all_tasks != nullptr && g_task_types != nullptr && attr != nullptr &&
-            ReplaceMethod(handle, "_run", &g_handle_run_def, &g_orig_handle_run) &&
-            ReplaceMethod(loop, "run_forever", &g_run_forever_def, &g_orig_run_forever) &&
-            Replace(loop, "call_soon_threadsafe", &g_call_soon_threadsafe_def, &g_orig_call_soon_threadsafe) &&
+            // Handle._run runs once per step: a method descriptor makes no bound method per call.
+            ReplaceWithStandIn(g_handle_run_def, {.owner = handle, .keep = &g_orig_handle_run, .descriptor = true}) &&
+            // The others are instancemethods around stand-ins, which pass the loop first.
+            ReplaceWithStandIn(g_run_forever_def, {.owner = loop, .keep = &g_orig_run_forever}) &&
+            ReplaceWithStandIn(g_call_soon_threadsafe_def, {.owner = loop, .keep = &g_orig_call_soon_threadsafe}) &&
+            g_orig_handle_run != nullptr && g_orig_run_forever != nullptr && g_orig_call_soon_threadsafe != nullptr &&
             PyObject_SetAttr(lock, g_locked_name, attr) == 0;
   Py_XDECREF(attr);
   Py_XDECREF(handle);

@@ -37,8 +37,10 @@ std::string WithoutModuleParam(const char* doc) {
 
 // The signature line of a Python function as a builtin's doc carries it:
 // "name(a, b=1, *args, c, **kw)\n--\n\n" (defaults by repr, which the text-signature
-// parser reads back for the literals the wrapped functions use).
-bool PythonSignatureLine(PyObject* fn, const char* name, std::string* out) {
+// parser reads back for the literals the wrapped functions use). bound_first marks the
+// first parameter as the one a method descriptor binds ("$self"), which inspect drops
+// from the bound method's signature as it drops self plainly.
+bool PythonSignatureLine(PyObject* fn, const char* name, bool bound_first, std::string* out) {
   PyObject* code_obj = PyObject_GetAttrString(fn, "__code__");
   if (code_obj == nullptr || !PyCode_Check(code_obj)) {
     Py_XDECREF(code_obj);
@@ -77,7 +79,7 @@ bool PythonSignatureLine(PyObject* fn, const char* name, std::string* out) {
   };
   for (int i = 0; ok && i < argc; ++i) {
     PyObject* value = i >= argc - ndef ? PyTuple_GET_ITEM(defaults, i - (argc - ndef)) : nullptr;
-    add(with_default(PyTuple_GET_ITEM(names, i), value));
+    add((i == 0 && bound_first ? "$" : "") + with_default(PyTuple_GET_ITEM(names, i), value));
     if (i + 1 == posonly) add("/");
   }
   int next = argc + kwonly;
@@ -105,16 +107,14 @@ bool PythonSignatureLine(PyObject* fn, const char* name, std::string* out) {
   return true;
 }
 
-}  // namespace
-
-PyObject* NewStandIn(const PyMethodDef& proto, PyObject* self, PyObject* module, PyObject* original) {
-  auto* def = new PyMethodDef(proto);  // lives as long as the function: for good
+// proto with original's name and doc (its signature line included); null with an
+// exception set. It lives as long as the function made from it: for good.
+PyMethodDef* StandInDef(const PyMethodDef& proto, bool module_bound, bool descriptor, PyObject* original) {
+  auto* def = new PyMethodDef(proto);
   if (const PyMethodDef* orig = BuiltinDef(original)) {
     def->ml_name = orig->ml_name;
     def->ml_doc = orig->ml_doc;
-    if (orig->ml_doc != nullptr && (self == nullptr || !PyModule_Check(self))) {
-      def->ml_doc = Keep(WithoutModuleParam(orig->ml_doc));
-    }
+    if (orig->ml_doc != nullptr && !module_bound) def->ml_doc = Keep(WithoutModuleParam(orig->ml_doc));
   } else if (PyFunction_Check(original)) {
     PyObject* name = PyObject_GetAttrString(original, "__name__");
     PyObject* doc = PyObject_GetAttrString(original, "__doc__");
@@ -126,12 +126,20 @@ PyObject* NewStandIn(const PyMethodDef& proto, PyObject* self, PyObject* module,
     }
     def->ml_name = Keep(PyUnicode_AsUTF8(name));
     std::string text;
-    if (!PythonSignatureLine(original, def->ml_name, &text)) text.clear();
+    if (!PythonSignatureLine(original, def->ml_name, descriptor, &text)) text.clear();
     if (PyUnicode_Check(doc)) text += PyUnicode_AsUTF8(doc);
     def->ml_doc = text.empty() ? nullptr : Keep(text);
     Py_DECREF(name);
     Py_DECREF(doc);
   }
+  return def;
+}
+
+}  // namespace
+
+PyObject* NewStandIn(const PyMethodDef& proto, PyObject* self, PyObject* module, PyObject* original) {
+  PyMethodDef* def = StandInDef(proto, self != nullptr && PyModule_Check(self), false, original);
+  if (def == nullptr) return nullptr;
   PyObject* mod = module;
   if (mod == nullptr) {
     mod = PyObject_GetAttrString(original, "__module__");
@@ -210,9 +218,15 @@ bool ReplaceWithStandIn(const PyMethodDef& def, const StandInSite& site) {
       PyModule_Check(PyCFunction_GET_SELF(orig))) {
     self = PyCFunction_GET_SELF(orig);
   }
-  PyObject* fn = NewStandIn(def, self, nullptr, orig);
-  PyObject* repl = fn != nullptr && method ? PyInstanceMethod_New(fn) : Py_XNewRef(fn);
-  Py_XDECREF(fn);
+  PyObject* repl = nullptr;
+  if (method && site.descriptor) {
+    PyMethodDef* descr_def = StandInDef(def, false, true, orig);
+    repl = descr_def != nullptr ? PyDescr_NewMethod(reinterpret_cast<PyTypeObject*>(site.owner), descr_def) : nullptr;
+  } else {
+    PyObject* fn = NewStandIn(def, self, nullptr, orig);
+    repl = fn != nullptr && method ? PyInstanceMethod_New(fn) : Py_XNewRef(fn);
+    Py_XDECREF(fn);
+  }
   bool ok = repl != nullptr && KeepOriginal(orig, name, site) && (method || TakeOverOsIdentity(orig, repl)) &&
              PyObject_SetAttrString(site.owner, name, repl) == 0;
   // The module the original comes from (posix, for os.pipe) gets the same stand-in, so

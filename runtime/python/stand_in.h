@@ -23,6 +23,9 @@ struct StandInSite {
   PyObject** keep = nullptr;      // the original, kept for the process by the first replacement
   PyObject* originals = nullptr;  // the runtime's record of what it replaced: originals[key]
   const char* key = nullptr;      // null: the attribute's name
+  // A class's method as a method descriptor, whose C code gets the instance as self:
+  // calling it makes no bound method (for methods on a hot path, asyncio's Handle._run).
+  bool descriptor = false;
 };
 
 // owner.name = a stand-in running def's C code in place of the original: the function
@@ -31,7 +34,8 @@ struct StandInSite {
 // where the original is (os.pipe's __self__ is posix), replaces it there too when it is
 // the same function (posix.pipe), and takes the original's place in os's identity sets
 // (below); a class's method is bound to the class and wrapped with
-// PyInstanceMethod_New, so that its __qualname__ is Class.name. Nothing to do when owner
+// PyInstanceMethod_New (or made a method descriptor of the class), so that its
+// __qualname__ is Class.name. Nothing to do when owner
 // has no such attribute (not on this platform or version). false = exception set.
 bool ReplaceWithStandIn(const PyMethodDef& def, const StandInSite& site);
 

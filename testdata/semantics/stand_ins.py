@@ -37,3 +37,19 @@ for name in ("dump", "dumps"):
     print("marshal." + name, describe(marshal, name))
 print("_posixsubprocess.fork_exec", describe(_posixsubprocess, "fork_exec"))
 print(_thread.allocate is _thread.allocate_lock, _thread.start_new is _thread.start_new_thread)
+
+# Methods of Python classes that pyrace stands in for (asyncio's from 3.11 on): what a
+# bound method shows, and the class attribute's name and doc (its type is a builtin's).
+import asyncio  # noqa: E402
+import threading  # noqa: E402
+
+loop = asyncio.new_event_loop()
+handle = loop.call_soon(print)
+for f in (loop.call_soon_threadsafe, loop.run_forever, handle._run, threading.Thread().join,
+          threading.Thread().is_alive, threading.Condition(threading.Lock())._is_owned):
+    print(f.__qualname__, f.__name__, inspect.signature(f), (f.__doc__ or "").splitlines()[:1])
+for f in (type(loop).call_soon_threadsafe, type(loop).run_forever, asyncio.events.Handle._run,
+          threading.Thread.join, threading.Thread.is_alive, threading.Condition._is_owned):
+    print(f.__qualname__, f.__name__, (f.__doc__ or "").splitlines()[:1])
+handle.cancel()
+loop.close()
