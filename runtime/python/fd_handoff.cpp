@@ -355,20 +355,11 @@ PyMethodDef g_accept_def = {"_accept", AsPyCFunction(SockAccept), METH_FASTCALL 
 PyMethodDef g_recvfrom_into_def = {"recvfrom_into", AsPyCFunction(SockRecvfromInto), METH_FASTCALL | METH_KEYWORDS,
                                    nullptr};
 
-// cls.name = a method of def; the original is the base's (C) method.
-bool WrapMethod(PyObject* cls, PyMethodDef* def, PyObject** orig) {
-  PyObject* old = PyObject_GetAttrString(cls, def->ml_name);
-  if (old == nullptr) {
-    PyErr_Clear();
-    return true;
-  }
-  *orig = old;  // kept for the process
-  def->ml_doc = BuiltinDoc(old);
-  PyObject* descr = PyDescr_NewMethod(reinterpret_cast<PyTypeObject*>(cls), def);
-  if (descr == nullptr) return false;
-  int rc = PyObject_SetAttrString(cls, def->ml_name, descr);
-  Py_DECREF(descr);
-  return rc == 0;
+
+// cls.<def's name> = a method descriptor standing in for cls's own C method (self the
+// instance, as for the original), the original kept in *keep.
+bool CMethod(PyObject* cls, const PyMethodDef& def, PyObject** keep) {
+  return ReplaceWithStandIn(def, {.owner = cls, .keep = keep, .descriptor = true});
 }
 
 // io.FileIO: a pipe end wrapped in a file object (os.fdopen(w, "wb"), open(r, "rb"))
@@ -434,22 +425,6 @@ PyMethodDef g_fileio_read_def = {"read", AsPyCFunction(FileIoRead), METH_FASTCAL
 PyMethodDef g_fileio_readall_def = {"readall", AsPyCFunction(FileIoReadall), METH_FASTCALL | METH_KEYWORDS, nullptr};
 PyMethodDef g_fileio_close_def = {"close", AsPyCFunction(FileIoClose), METH_FASTCALL | METH_KEYWORDS, nullptr};
 
-// A C type's method replaced in its dict: FileIO refuses attribute assignment (a static
-// type before 3.12, an immutable heap type since), and its own methods are found there.
-bool WrapTypeMethod(PyTypeObject* type, PyMethodDef* def, PyObject** orig) {
-  PyObject* dict = type->tp_dict;  // borrowed; set for _io's types on every version built for
-  if (dict == nullptr) return true;
-  PyObject* old = PyDict_GetItemString(dict, def->ml_name);  // borrowed
-  if (old == nullptr) return true;
-  *orig = Py_NewRef(old);  // kept for the process
-  def->ml_doc = BuiltinDoc(old);
-  PyObject* descr = PyDescr_NewMethod(type, def);
-  if (descr == nullptr) return false;
-  int rc = PyDict_SetItemString(dict, def->ml_name, descr);
-  Py_DECREF(descr);
-  PyType_Modified(type);
-  return rc == 0;
-}
 
 bool InstallFileIoHandoffs() {
   PyObject* io = PyImport_ImportModule("_io");  // imported at start-up by every interpreter
@@ -465,11 +440,11 @@ bool InstallFileIoHandoffs() {
     if (closefd != nullptr && g_fileio_closefd == nullptr) g_fileio_closefd = Py_NewRef(closefd);
   }
   bool ok = !PyType_Check(cls) ||
-            (WrapTypeMethod(reinterpret_cast<PyTypeObject*>(cls), &g_fileio_write_def, &g_fileio_write) &&
-             WrapTypeMethod(reinterpret_cast<PyTypeObject*>(cls), &g_fileio_readinto_def, &g_fileio_readinto) &&
-             WrapTypeMethod(reinterpret_cast<PyTypeObject*>(cls), &g_fileio_read_def, &g_fileio_read) &&
-             WrapTypeMethod(reinterpret_cast<PyTypeObject*>(cls), &g_fileio_readall_def, &g_fileio_readall) &&
-             WrapTypeMethod(reinterpret_cast<PyTypeObject*>(cls), &g_fileio_close_def, &g_fileio_close));
+            (CMethod(cls, g_fileio_write_def, &g_fileio_write) &&
+             CMethod(cls, g_fileio_readinto_def, &g_fileio_readinto) &&
+             CMethod(cls, g_fileio_read_def, &g_fileio_read) &&
+             CMethod(cls, g_fileio_readall_def, &g_fileio_readall) &&
+             CMethod(cls, g_fileio_close_def, &g_fileio_close));
   Py_DECREF(cls);
   return ok;
 }
@@ -495,14 +470,20 @@ PyObject* InstallSocketHandoffs(PyObject* /*self*/, PyObject* /*unused*/) {
   PyTypeObject* raw = reinterpret_cast<PyTypeObject*>(cls)->tp_base;
   PyObject* fileno = raw != nullptr && raw->tp_dict != nullptr ? PyDict_GetItemString(raw->tp_dict, "fileno") : nullptr;
   if (fileno != nullptr && g_sock_fileno == nullptr) g_sock_fileno = Py_NewRef(fileno);
-  bool ok = ReplaceWithStandIn(g_socketpair_def, {.owner = socket, .keep = &g_socketpair, .originals = g_originals,
-                                                       .key = "socket.socketpair"}) &&
-            WrapMethod(cls, &g_send_def, &g_sock_send) && WrapMethod(cls, &g_sendall_def, &g_sock_sendall) &&
-            WrapMethod(cls, &g_recv_def, &g_sock_recv) && WrapMethod(cls, &g_recv_into_def, &g_sock_recv_into) &&
-            WrapMethod(cls, &g_sendto_def, &g_sock_sendto) && WrapMethod(cls, &g_recvfrom_def, &g_sock_recvfrom) &&
-            WrapMethod(cls, &g_recvfrom_into_def, &g_sock_recvfrom_into) &&
-            WrapMethod(cls, &g_connect_def, &g_sock_connect) && WrapMethod(cls, &g_connect_ex_def, &g_sock_connect_ex) &&
-            WrapMethod(cls, &g_accept_def, &g_sock_accept);
+  bool ok = ReplaceWithStandIn(g_socketpair_def, {.owner = socket,
+                                                  .keep = &g_socketpair,
+                                                  .originals = g_originals,
+                                                  .key = "socket.socketpair"}) &&
+            CMethod(cls, g_send_def, &g_sock_send) &&
+            CMethod(cls, g_sendall_def, &g_sock_sendall) &&
+            CMethod(cls, g_recv_def, &g_sock_recv) &&
+            CMethod(cls, g_recv_into_def, &g_sock_recv_into) &&
+            CMethod(cls, g_sendto_def, &g_sock_sendto) &&
+            CMethod(cls, g_recvfrom_def, &g_sock_recvfrom) &&
+            CMethod(cls, g_recvfrom_into_def, &g_sock_recvfrom_into) &&
+            CMethod(cls, g_connect_def, &g_sock_connect) &&
+            CMethod(cls, g_connect_ex_def, &g_sock_connect_ex) &&
+            CMethod(cls, g_accept_def, &g_sock_accept);
   Py_DECREF(cls);
   if (!ok) return nullptr;
   Py_RETURN_NONE;
@@ -520,8 +501,7 @@ PyObject* InstallSslHandoffs(PyObject* /*self*/, PyObject* /*unused*/) {
     Py_XDECREF(cls);
     Py_RETURN_NONE;
   }
-  auto* type = reinterpret_cast<PyTypeObject*>(cls);
-  bool ok = WrapTypeMethod(type, &g_ssl_write_def, &g_ssl_write) && WrapTypeMethod(type, &g_ssl_read_def, &g_ssl_read);
+  bool ok = CMethod(cls, g_ssl_write_def, &g_ssl_write) && CMethod(cls, g_ssl_read_def, &g_ssl_read);
   Py_DECREF(cls);
   if (!ok) return nullptr;
   Py_RETURN_NONE;

@@ -197,13 +197,26 @@ bool KeepOriginal(PyObject* orig, const char* name, const StandInSite& site) {
   return PyDict_GetItemString(site.originals, key) != nullptr || PyDict_SetItemString(site.originals, key, orig) == 0;
 }
 
+// owner.name = value, also where owner is a type the program cannot change (the
+// interpreter's own _io.FileIO, _ssl._SSLSocket): there through its dict, then the
+// type's method cache is told.
+bool SetAttr(PyObject* owner, const char* name, PyObject* value) {
+  auto* type = PyType_Check(owner) ? reinterpret_cast<PyTypeObject*>(owner) : nullptr;
+  if (type == nullptr || !(PyType_GetFlags(type) & Py_TPFLAGS_IMMUTABLETYPE) || type->tp_dict == nullptr) {
+    return PyObject_SetAttrString(owner, name, value) == 0;
+  }
+  if (PyDict_SetItemString(type->tp_dict, name, value) != 0) return false;
+  PyType_Modified(type);
+  return true;
+}
+
 }  // namespace
 
 bool ReplaceAttribute(PyObject* repl, const StandInSite& site) {
   const char* name = site.name;
   PyObject* orig = OriginalAt(name, site);
   if (orig == nullptr) return true;
-  const bool ok = KeepOriginal(orig, name, site) && PyObject_SetAttrString(site.owner, name, repl) == 0;
+  const bool ok = KeepOriginal(orig, name, site) && SetAttr(site.owner, name, repl);
   Py_DECREF(orig);
   return ok;
 }
@@ -228,7 +241,7 @@ bool ReplaceWithStandIn(const PyMethodDef& def, const StandInSite& site) {
     Py_XDECREF(fn);
   }
   bool ok = repl != nullptr && KeepOriginal(orig, name, site) && (method || TakeOverOsIdentity(orig, repl)) &&
-             PyObject_SetAttrString(site.owner, name, repl) == 0;
+             SetAttr(site.owner, name, repl);
   // The module the original comes from (posix, for os.pipe) gets the same stand-in, so
   // that the two names are one function still and a call through either is seen.
   if (ok && self != site.owner) {
