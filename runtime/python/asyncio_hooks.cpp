@@ -417,8 +417,38 @@ void NoteRunning(Recorder& rec, LoopThread* lt, PyObject* task) {
   rec.EmitFor(lt->tid, EventKind::kTaskStep, obj);
 }
 
+// The code a step ran when no frame of it is left (its task's coroutine returned in the
+// step, or it was a plain callback): a coroutine's or generator's own, or a Python
+// function's (bound or not) that the handle calls. Borrowed from `of`, or null. Only the
+// interpreter's own types are looked into, so no code of the program runs.
+PyObject* StepCode(PyObject* of) {
+  if (of == nullptr) return nullptr;
+  if (PyMethod_Check(of)) of = PyMethod_GET_FUNCTION(of);
+  if (PyFunction_Check(of)) return PyFunction_GET_CODE(of);
+  if (PyCoro_CheckExact(of) || PyGen_CheckExact(of)) {
+    PyObject* code = PyObject_GetAttrString(of, PyCoro_CheckExact(of) ? "cr_code" : "gi_code");
+    Py_XDECREF(code);  // the coroutine keeps it
+    PyErr_Clear();
+    return code != nullptr && PyCode_Check(code) ? code : nullptr;
+  }
+  return nullptr;
+}
+
+// A one-frame stack at the first line of `code` (a PyCodeObject, or null: kNoStack).
+StackId CodeStack(Recorder& rec, PyObject* code) {
+  if (code == nullptr) return kNoStack;
+  auto* c = reinterpret_cast<PyCodeObject*>(code);
+  Frame f;
+  f.file = rec.InternString(Str(c->co_filename));
+  f.function = rec.InternString(Str(CodeQualName(c)));
+  f.line = static_cast<uint32_t>(std::max(0, c->co_firstlineno));
+  return rec.depot().DefineFrames({f});
+}
+
 // A step that overran but ended before the watcher could take the GIL (a C call that
-// never let it go): reported with where its task stands now.
+// never let it go; every step of a forked child, which has no watcher): reported with
+// where its task stands now, or, when nothing of it is left to stand anywhere, at the
+// start of the code it ran.
 void ReportUnsampled(Recorder& rec, LoopThread* lt, PyObject* handle, uint64_t start, uint64_t end) {
   PyObject* task = StepTask(handle);
   Tid task_tid = kNoTid;
@@ -428,10 +458,16 @@ void ReportUnsampled(Recorder& rec, LoopThread* lt, PyObject* handle, uint64_t s
     PyObject* coro = PyObject_CallMethod(task, "get_coro", nullptr);
     PyObject* frame = coro != nullptr && coro != Py_None ? PyObject_GetAttrString(coro, "cr_frame") : nullptr;
     if (frame != nullptr && PyFrame_Check(frame)) stack = rec.CaptureStackFrom(reinterpret_cast<PyFrameObject*>(frame));
+    else stack = CodeStack(rec, StepCode(coro));
     Py_XDECREF(frame);
     Py_XDECREF(coro);
     PyErr_Clear();
     Py_DECREF(task);
+  } else {
+    PyObject* cb = PyObject_GetAttr(handle, g_callback_name);
+    PyErr_Clear();
+    stack = CodeStack(rec, StepCode(cb));
+    Py_XDECREF(cb);
   }
   uint64_t ms = (end - start) / 1000;
   rec.EmitFor(lt->tid, EventKind::kLoopBlocked, task_tid, 0, static_cast<uint16_t>(std::min<uint64_t>(ms, 65535)),

@@ -54,6 +54,7 @@ FindingSet Without(FindingSet s, const std::string& kind) {
 
 const char* const kPrograms[] = {
     "blocking_sleep_in_task.py",   "blocking_client_in_handler.py", "blocking_after_fork.py",
+    "blocking_in_forked_child.py",
     "clean_client_off_loop.py",
     "clean_fast_steps.py",         "futures_await_each_other.py",   "clean_futures_handed_over.py",
     "lock_cycle_hang.py",          "lock_order_predicted.py",       "clean_lock_order.py",
