@@ -25,7 +25,7 @@ PyObject* Plain(PyObject* obj, int depth, int* budget) {
   const bool sequence = PyTuple_CheckExact(obj) || PyList_CheckExact(obj);
   const bool set = PyAnySet_CheckExact(obj);
   if ((!sequence && !set && !PyDict_CheckExact(obj)) || depth > 100 || --*budget < 0) return Py_NewRef(obj);
-  PyObject* items = sequence ? PySequence_List(obj) : set ? PySequence_List(obj) : PyDict_Items(obj);
+  PyObject* items = sequence || set ? PySequence_List(obj) : PyDict_Items(obj);
   if (items == nullptr) return nullptr;
   bool changed = false;
   for (Py_ssize_t i = 0; i < PyList_GET_SIZE(items); ++i) {
