@@ -200,8 +200,9 @@ struct RaceDetector::Impl {
         break;
       }
     }
-    if (c.write.valid() && c.write.tid != cur.tid && !ts.clock.Covers(c.write.epoch()) &&
-        !Commute(cur, c.write)) {
+    bool racing_writes = c.write.valid() && c.write.tid != cur.tid && !ts.clock.Covers(c.write.epoch()) &&
+                         !Commute(cur, c.write);
+    if (racing_writes) {
       // The earlier write acted on its own check, which this write may have come
       // between: its check-then-act, as when this write comes first (then the check is
       // still in `reads` and is reported with it), not a plain conflict of the writes.
@@ -233,6 +234,9 @@ struct RaceDetector::Impl {
         unordered.push_back(c.write);
       }
     }
+    // A commuting update overwritten is not a value replaced: what its thread reads next
+    // (a size, say) is made of both updates, a race of its own.
+    c.overwritten = racing_writes && !IsCommuting(c.write) ? c.write.tid : kNoTid;
     c.write = cur;
     c.write_check = check;
     c.reads = std::move(unordered);
@@ -245,7 +249,11 @@ struct RaceDetector::Impl {
     for (const Access& w : c.reads) {  // commuting updates kept beside the last write
       if (IsWrite(w) && w.tid != cur.tid && !ts.clock.Covers(w.epoch())) Report(c, loc, cur, w, Access{}, syms);
     }
-    if (c.write.valid() && c.write.tid != cur.tid && !ts.clock.Covers(c.write.epoch())) {
+    // This thread's own store raced with the last write and is reported with it; had the
+    // two stores run the other way round it would be reading its own value now.
+    bool after_own_racing_write = c.overwritten == cur.tid;
+    if (c.write.valid() && c.write.tid != cur.tid && !ts.clock.Covers(c.write.epoch()) &&
+        !after_own_racing_write) {
       if (IsCheck(cur) && c.write_check.valid()) {
         // Both threads check then act; this one found what the other stored. The bug is
         // the other's act, whichever thread got there first: report it there.

@@ -34,6 +34,10 @@ inline constexpr LocksetId kGuardUnset = UINT32_MAX;
 struct Cell {
   Access write;
   Access write_check;  // the writer's own read just before that write: it acted on a check
+  // The thread whose store the last write replaced without being ordered after it (a
+  // conflict of the two writes, reported as such): what that thread reads next is which
+  // of the two stores won, the same race seen from its read.
+  Tid overwritten = kNoTid;
   // Reads since the last write that are not ordered with each other, and the commuting
   // updates (kFlagCommutes writes) not ordered with a commuting last write.
   std::vector<Access> reads;

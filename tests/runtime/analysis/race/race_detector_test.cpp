@@ -441,6 +441,43 @@ TEST(RaceDetector, CheckThenActIsReportedAtTheActWhicheverThreadWasFirst) {
   EXPECT_EQ(fs[0].count, 2u);
 }
 
+// `if self.conn is None: self.conn = object()` then `return self.conn` in two threads.
+// When the other thread's store lands between this thread's store and its read, the
+// read returns the other's value: the same bug as the two stores, whichever order the
+// run had, so no second report at the read.
+TEST(RaceDetector, AReadAfterItsThreadsOwnRacingStoreIsThatRace) {
+  auto run = [](bool other_store_last) {
+    Script s;
+    Tid t1 = s.Start(0, "Thread-1"), t2 = s.Start(0, "Thread-2");
+    LocId conn = s.Location("Client.conn");
+    s.Check(t1, conn, 15);
+    s.Check(t2, conn, 15);
+    s.Write(t1, conn, 16);
+    s.Write(t2, conn, 16);
+    if (other_store_last) {
+      s.Read(t1, conn, 17);  // reads t2's store
+      s.Read(t2, conn, 17);
+    } else {
+      s.Read(t2, conn, 17);  // reads its own store
+      s.Read(t1, conn, 17);
+    }
+    return Lines(s.Finish());
+  };
+  EXPECT_EQ(run(true), std::vector<uint32_t>{16});
+  EXPECT_EQ(run(false), std::vector<uint32_t>{16});
+}
+
+// A third thread's read of either store is a race of its own.
+TEST(RaceDetector, AnotherThreadsReadAfterRacingStoresIsStillReported) {
+  Script s;
+  Tid t1 = s.Start(0, "Thread-1"), t2 = s.Start(0, "Thread-2"), t3 = s.Start(0, "Thread-3");
+  LocId state = s.Location("Job.state");
+  s.Write(t1, state, 10);
+  s.Write(t2, state, 11);
+  s.Read(t3, state, 30);
+  EXPECT_EQ(Lines(s.Finish()), (std::vector<uint32_t>{10, 30}));
+}
+
 TEST(RaceDetector, OnlyTheCheckSeenIsACheckThenActAtTheCheck) {
   Script s;
   Tid t1 = s.Start(0, "Thread-1"), t2 = s.Start(0, "Thread-2");
