@@ -1,5 +1,6 @@
 # A cache filled by two tasks: both miss the key, both fetch, and the second store
 # replaces the value the first one stored and handed out (prints False).
+# fixture: options --loop-block-ms 2000
 import asyncio
 
 cache = {}

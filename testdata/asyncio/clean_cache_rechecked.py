@@ -1,6 +1,7 @@
 # The cache of cache_filled_twice.py checking the key again after the await: the store
 # depends on that fresh check, made in the step that writes, so both callers get one
 # value.
+# fixture: options --loop-block-ms 2000
 import asyncio
 
 cache = {}

@@ -1,5 +1,6 @@
 # The counter of lost_update_counter.py with one asyncio.Lock held across the read, the
 # await and the write: the other task waits for the lock, so it reads the new value.
+# fixture: options --loop-block-ms 2000
 import asyncio
 
 

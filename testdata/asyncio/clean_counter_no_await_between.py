@@ -1,5 +1,6 @@
 # The counter of lost_update_counter.py with the read after the await: no await between
 # the read and the write, so no other task can run between them.
+# fixture: options --loop-block-ms 2000
 import asyncio
 
 

@@ -1,4 +1,5 @@
 # The fixed twin: one side produces first, so every future is completed.
+# fixture: options --loop-block-ms 2000
 import asyncio
 
 

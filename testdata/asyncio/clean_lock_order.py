@@ -1,4 +1,5 @@
 # One order everywhere, and a Condition over one of the locks: nothing to report.
+# fixture: options --loop-block-ms 2000
 import asyncio
 
 

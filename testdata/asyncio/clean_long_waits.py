@@ -1,6 +1,7 @@
 # Tasks that wait a long time but are not deadlocked: on a timer, a socket, a
 # subprocess, a thread that posts back with call_soon_threadsafe, run_in_executor and
 # to_thread. Run with a short --deadlock-grace-ms: every wait outlasts it.
+# fixture: options --deadlock-grace-ms 200 --watchdog-interval-ms 50 --loop-block-ms 2000
 import asyncio
 import socket
 import sys

@@ -1,5 +1,6 @@
 # The pool of pool_check_then_append.py checking its size again after the await: the
 # append depends on that fresh check, made in the same step.
+# fixture: options --loop-block-ms 2000
 import asyncio
 
 

@@ -1,4 +1,5 @@
 # The fixed twin: the lock is released on every path.
+# fixture: options --loop-block-ms 2000
 import asyncio
 
 

@@ -1,6 +1,7 @@
 # Results handed from threads to the loop through asyncio's own thread-safe APIs:
 # call_soon_threadsafe, run_coroutine_threadsafe and its future, run_in_executor,
 # to_thread and wrap_future. Each orders the thread's writes before the loop's reads.
+# fixture: options --loop-block-ms 2000
 import asyncio
 import concurrent.futures
 import threading

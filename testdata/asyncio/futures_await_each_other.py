@@ -1,5 +1,6 @@
 # Two tasks each wait for the other's result before producing their own: each awaits a
 # future that only the other would complete.
+# fixture: options --loop-block-ms 2000
 import asyncio
 
 

@@ -1,5 +1,6 @@
 # Two tasks take two asyncio locks in opposite orders with an await in between: both
 # hang for ever (the loop has nothing else to do).
+# fixture: options --loop-block-ms 2000
 import asyncio
 
 

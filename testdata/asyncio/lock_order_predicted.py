@@ -1,5 +1,6 @@
 # The same opposite orders in two tasks, but this run happens to run them one after
 # the other, so it finishes: the inversion is still a deadlock waiting to happen.
+# fixture: options --loop-block-ms 2000
 import asyncio
 
 

@@ -1,5 +1,6 @@
 # Two tasks bump one counter: each reads it, awaits, and stores what it read plus one.
 # The other task's increment made during the await is lost (prints 1, not 2).
+# fixture: options --loop-block-ms 2000
 import asyncio
 
 

@@ -1,5 +1,6 @@
 # A connection pool whose size check and append are split by the await of connect():
 # three tasks all pass the check of a pool of at most two, and it grows to three.
+# fixture: options --loop-block-ms 2000
 import asyncio
 
 

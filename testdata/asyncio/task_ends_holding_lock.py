@@ -1,5 +1,6 @@
 # A task that returns early on an error path without releasing the asyncio lock: every
 # later user of the lock would wait for ever.
+# fixture: options --loop-block-ms 2000
 import asyncio
 
 

@@ -1,5 +1,6 @@
 # A thread posts its result to the loop, then keeps writing the object it handed over:
 # the task's read after the hand-off is not ordered with the later write.
+# fixture: options --loop-block-ms 2000
 import asyncio
 import threading
 import time

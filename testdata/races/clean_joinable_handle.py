@@ -1,5 +1,6 @@
 # Python 3.13+: raw _thread.start_joinable_thread() handles. Results are read after
 # handle.join() or once handle.is_done() says so: clean, both saw the thread's end.
+# fixture: helper (RaceEdges.JoinableThreadHandleJoinAndIsDoneOrderTheThreadsEnd: Python 3.13+)
 import _thread
 import sys
 import time

@@ -1,5 +1,6 @@
 # os._exit(5) skips every Python exit handler; the runtime flushes its trace first, so
 # the lock-order inversion seen before it is still reported (and the run exits 66).
+# fixture: exit 5
 import os
 import threading
 

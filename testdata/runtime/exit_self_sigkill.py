@@ -1,5 +1,6 @@
 # The program kills itself with SIGKILL: no handler runs, the trace ends wherever the
 # last flushed chunk ended. pyrace says so and exits 128+9.
+# fixture: helper (tests/e2e/cli_test.cpp: the message and 128+9)
 import os
 import signal
 import threading

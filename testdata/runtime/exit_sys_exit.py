@@ -1,4 +1,5 @@
 # sys.exit(3) after some clean locking: pyrace passes the program's exit code through.
+# fixture: exit 3
 import sys
 import threading
 

@@ -4,6 +4,9 @@
 # the lock graph. The inversion is reported at the inner acquire of the edge that closes
 # the cycle.
 # Usage: lockdep_abcdbcda.py [Lock|RLock|Condition]
+# fixture: args Lock
+# fixture: args RLock
+# fixture: args Condition
 import sys
 import threading
 

@@ -1,6 +1,9 @@
 # Safe twin of ABBA: both orders are taken only while holding the gate lock G, so the
 # two threads can never interleave inside them. No report.
 # Usage: safe_gate_lock.py [Lock|RLock|Condition]
+# fixture: args Lock
+# fixture: args RLock
+# fixture: args Condition
 import sys
 import threading
 

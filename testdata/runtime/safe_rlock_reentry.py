@@ -2,6 +2,8 @@
 # default lock is an RLock) the thread already holds is re-entry, not a lock-order edge.
 # Thread 1 takes A, B, then A again; thread 2 takes A then B. No cycle: clean.
 # Usage: safe_rlock_reentry.py [RLock|Condition]
+# fixture: args RLock
+# fixture: args Condition
 import sys
 import threading
 

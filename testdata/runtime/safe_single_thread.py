@@ -1,6 +1,9 @@
 # Safe twin of ABBA: both orders are taken by the same single thread, which cannot
 # deadlock with itself through two different locks. No report.
 # Usage: safe_single_thread.py [Lock|RLock|Condition]
+# fixture: args Lock
+# fixture: args RLock
+# fixture: args Condition
 import sys
 import threading
 

@@ -2,6 +2,8 @@
 # fails, the classic way to take locks against the order without risking a deadlock.
 # A try-acquire never waits, so it adds no lock-order edge. No report.
 # Usage: safe_trylock_backoff.py [Lock|RLock]
+# fixture: args Lock
+# fixture: args RLock
 import sys
 import threading
 import time

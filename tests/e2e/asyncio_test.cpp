@@ -14,27 +14,17 @@
 namespace pyrace::e2e {
 namespace {
 
-std::string ProgramName(const testing::TestParamInfo<std::string>& p) {
-  return p.param.substr(0, p.param.size() - 3);
-}
+std::string ProgramName(const testing::TestParamInfo<Fixture>& p) { return FixtureName(p.param); }
 
 std::string Program(const std::string& name) { return std::string(PYRACE_ASYNCIO_TESTDATA) + "/" + name; }
 
-// clean_long_waits.py waits 0.6 s at a time: a grace period well under that makes any
-// wait the rule wrongly calls stuck a report. Steps are timed by the wall clock, so on a
-// loaded machine any step can pass 100 ms (and spawning its subprocess blocks the loop
-// for as long as fork and exec take): programs about something else than blocking run
-// with a threshold no step of theirs comes near. The blocking programs and their clean
-// twins keep the default.
+// The options a program's `# fixture: options` comment asks for (testdata/asyncio:
+// steps are timed by the wall clock, so on a loaded machine any step can pass 100 ms;
+// programs about something else than blocking run with a threshold none of their steps
+// comes near, the blocking programs and their clean twins keep the default).
 std::vector<std::string> ExtraArgs(const std::string& name) {
-  if (name == "clean_long_waits.py") {
-    return {"--deadlock-grace-ms", "200", "--watchdog-interval-ms", "50", "--loop-block-ms", "2000"};
-  }
-  if (name.find("blocking") != std::string::npos || name == "clean_client_off_loop.py" ||
-      name == "clean_fast_steps.py") {
-    return {};
-  }
-  return {"--loop-block-ms", "2000"};
+  const std::vector<Fixture> runs = FixtureRuns(PYRACE_ASYNCIO_TESTDATA, name);
+  return runs.empty() ? std::vector<std::string>{} : runs.front().options;
 }
 
 nlohmann::json RunJson(std::vector<std::string> extra, const std::string& name, TempDir& tmp, ToolResult* result) {
@@ -52,25 +42,13 @@ FindingSet Without(FindingSet s, const std::string& kind) {
   return s;
 }
 
-const char* const kPrograms[] = {
-    "blocking_sleep_in_task.py",   "blocking_client_in_handler.py", "blocking_after_fork.py",
-    "blocking_in_forked_child.py",
-    "clean_client_off_loop.py",
-    "clean_fast_steps.py",         "futures_await_each_other.py",   "clean_futures_handed_over.py",
-    "lock_cycle_hang.py",          "lock_order_predicted.py",       "clean_lock_order.py",
-    "task_ends_holding_lock.py",   "clean_task_releases_lock.py",   "clean_long_waits.py",
-    "clean_thread_handoffs.py",    "write_after_post.py",           "lost_update_counter.py",
-    "clean_counter_locked.py",     "clean_counter_no_await_between.py", "pool_check_then_append.py",
-    "clean_pool_rechecked.py",     "cache_filled_twice.py",         "clean_cache_rechecked.py",
-};
-
-class AsyncioProgram : public testing::TestWithParam<std::string> {};
+class AsyncioProgram : public testing::TestWithParam<Fixture> {};
 
 TEST_P(AsyncioProgram, FindingsEqualAnnotationsAndExitCodeFollows) {
   TempDir tmp;
   ToolResult r;
-  const nlohmann::json report = RunJson({}, GetParam(), tmp, &r);
-  const FindingSet expected = Annotations(Program(GetParam()));
+  const nlohmann::json report = RunJson({}, GetParam().file, tmp, &r);
+  const FindingSet expected = Annotations(Program(GetParam().file));
   const FindingSet actual = FindingsOf(report);
   EXPECT_EQ(actual, expected) << "expected:\n" << Describe(expected) << "actual:\n" << Describe(actual)
                               << "stderr:\n" << r.err;
@@ -80,13 +58,13 @@ TEST_P(AsyncioProgram, FindingsEqualAnnotationsAndExitCodeFollows) {
 TEST_P(AsyncioProgram, LockOnlyModeFindsTheSameButRaces) {
   TempDir tmp;
   ToolResult r;
-  const nlohmann::json report = RunJson({"--detect", "deadlocks"}, GetParam(), tmp, &r);
-  const FindingSet expected = Without(Annotations(Program(GetParam())), "data-race");
+  const nlohmann::json report = RunJson({"--detect", "deadlocks"}, GetParam().file, tmp, &r);
+  const FindingSet expected = Without(Annotations(Program(GetParam().file)), "data-race");
   EXPECT_EQ(FindingsOf(report), expected) << "expected:\n" << Describe(expected) << "stderr:\n" << r.err;
   EXPECT_EQ(r.exit_code, expected.empty() ? 0 : 66) << r.err;
 }
 
-INSTANTIATE_TEST_SUITE_P(Asyncio, AsyncioProgram, testing::ValuesIn(std::vector<std::string>(std::begin(kPrograms), std::end(kPrograms))), ProgramName);
+INSTANTIATE_TEST_SUITE_P(Asyncio, AsyncioProgram, testing::ValuesIn(Fixtures(PYRACE_ASYNCIO_TESTDATA)), ProgramName);
 
 // The hooks read asyncio's internals (Handle._run, the loop's queues, Lock._locked,
 // the C Task's step callbacks), which differ by version: the bug programs on every

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -146,6 +147,64 @@ FindingSet Annotations(const std::string& program, const std::string& marker) {
     }
   }
   return out;
+}
+
+std::vector<Fixture> FixtureRuns(const std::string& dir, const std::string& name) {
+  const std::string marker = "# fixture:";
+  std::ifstream in(dir + "/" + name);
+  if (!in) throw std::runtime_error(dir + "/" + name + ": cannot read");
+  std::vector<std::vector<std::string>> runs;
+  Fixture common{name, {}, {}, 0};
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(marker, 0) != 0) continue;
+    std::stringstream words(line.substr(marker.size()));
+    std::string verb, word;
+    words >> verb;
+    std::vector<std::string> rest;
+    while (words >> word) rest.push_back(word);
+    if (verb == "helper") return {};
+    if (verb == "args") {
+      runs.push_back(rest);
+    } else if (verb == "options") {
+      common.options.insert(common.options.end(), rest.begin(), rest.end());
+    } else if (verb == "exit" && rest.size() == 1) {
+      common.clean_exit = std::stoi(rest[0]);
+    } else {
+      throw std::runtime_error(dir + "/" + name + ": unknown fixture directive: " + line);
+    }
+  }
+  if (runs.empty()) runs.emplace_back();
+  std::vector<Fixture> out;
+  for (auto& args : runs) {
+    out.push_back(common);
+    out.back().args = std::move(args);
+  }
+  return out;
+}
+
+std::vector<Fixture> Fixtures(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.is_regular_file() && entry.path().extension() == ".py") names.push_back(entry.path().filename());
+  }
+  std::sort(names.begin(), names.end());
+  std::vector<Fixture> out;
+  for (const std::string& name : names) {
+    for (Fixture& f : FixtureRuns(dir, name)) out.push_back(std::move(f));
+  }
+  return out;
+}
+
+std::string FixtureName(const Fixture& f) {
+  std::string name = f.file.substr(0, f.file.size() - 3);
+  for (const std::string& a : f.args) name += "_" + a;
+  return name;
+}
+
+void PrintTo(const Fixture& f, std::ostream* os) {
+  *os << f.file;
+  for (const std::string& a : f.args) *os << ' ' << a;
 }
 
 FindingSet FindingsOf(const nlohmann::json& report) {

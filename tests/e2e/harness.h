@@ -2,6 +2,7 @@
 // exit code, and turns JSON reports and `# expect:` annotations into comparable sets.
 #pragma once
 
+#include <ostream>
 #include <set>
 #include <string>
 #include <tuple>
@@ -52,6 +53,29 @@ FindingSet Annotations(const std::string& program, const std::string& marker = "
 
 // The primary locations of a JSON report's findings.
 FindingSet FindingsOf(const nlohmann::json& report);
+
+// One run of a testdata program by a directory's annotation test. A program says how
+// it is run in `# fixture:` comments (testdata/runtime/README.md):
+//   `# fixture: args A B`       one run with these program arguments (one line per run;
+//                               none: one run without arguments);
+//   `# fixture: options --x N`  pyrace options of every run, before the program;
+//   `# fixture: exit N`         the program's own exit code when pyrace finds nothing;
+//   `# fixture: helper`         not a fixture: a test of its own runs it.
+struct Fixture {
+  std::string file;  // name in the directory
+  std::vector<std::string> args;
+  std::vector<std::string> options;
+  int clean_exit = 0;
+};
+
+// The runs of dir/name as its comments say (none for a helper).
+std::vector<Fixture> FixtureRuns(const std::string& dir, const std::string& name);
+// Every *.py program of dir that is a fixture, one entry per run, sorted by name: a
+// program added there is tested without being listed anywhere.
+std::vector<Fixture> Fixtures(const std::string& dir);
+// The test name of a run: the program's name and its arguments, `_`-joined.
+std::string FixtureName(const Fixture& f);
+void PrintTo(const Fixture& f, std::ostream* os);
 
 nlohmann::json ReadJson(const std::string& path);
 std::string ReadText(const std::string& path);

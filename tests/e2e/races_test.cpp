@@ -1,6 +1,6 @@
-// Data races end to end: every testdata/races program under `pyrace run --format json`
-// must report exactly its `# expect: data-race` lines (the later access of each racing
-// pair), clean programs nothing; the reports say what kind of race and which lock
+// Data races end to end: every testdata/races program (harness.h, Fixtures) under
+// `pyrace run --format json` must report exactly its `# expect: data-race` lines (the
+// later access of each racing pair), clean programs nothing; the reports say what kind of race and which lock
 // fixes it; record -> replay finds the same races; the lock-only mode finds none.
 #include <gtest/gtest.h>
 
@@ -12,9 +12,7 @@
 namespace pyrace::e2e {
 namespace {
 
-std::string ProgramName(const testing::TestParamInfo<std::string>& p) {
-  return p.param.substr(0, p.param.size() - 3);
-}
+std::string ProgramName(const testing::TestParamInfo<Fixture>& p) { return FixtureName(p.param); }
 
 std::string Races(const std::string& name) { return std::string(PYRACE_RACE_TESTDATA) + "/" + name; }
 
@@ -28,47 +26,24 @@ nlohmann::json RunJson(const std::vector<std::string>& extra, const std::string&
   return ReadJson(report);
 }
 
-class RaceProgram : public testing::TestWithParam<std::string> {};
+class RaceProgram : public testing::TestWithParam<Fixture> {};
 
 TEST_P(RaceProgram, FindingsEqualAnnotationsAndExitCodeFollows) {
+  const Fixture& p = GetParam();
   TempDir tmp;
-  ToolResult r;
-  const nlohmann::json report = RunJson({}, Races(GetParam()), tmp, &r);
-  const FindingSet expected = Annotations(Races(GetParam()));
-  const FindingSet actual = FindingsOf(report);
+  const std::string report = tmp.File("report.json");
+  std::vector<std::string> args = {"run", "--format", "json", "--output", report, Races(p.file)};
+  args.insert(args.end() - 1, p.options.begin(), p.options.end());
+  args.insert(args.end(), p.args.begin(), p.args.end());
+  const ToolResult r = RunPyrace(args);
+  const FindingSet expected = Annotations(Races(p.file));
+  const FindingSet actual = FindingsOf(ReadJson(report));
   EXPECT_EQ(actual, expected) << "expected:\n" << Describe(expected) << "actual:\n" << Describe(actual)
                               << "stderr:\n" << r.err;
-  EXPECT_EQ(r.exit_code, expected.empty() ? 0 : 66) << r.err;
+  EXPECT_EQ(r.exit_code, expected.empty() ? p.clean_exit : 66) << r.err;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Races, RaceProgram,
-    testing::Values("counter_unlocked.py", "counter_locked.py", "counter_partly_locked.py",
-                    "check_then_act_dict.py", "producer_consumer_unlocked.py", "producer_consumer_locked.py",
-                    "clean_queue_handoff.py", "clean_simplequeue_handoff.py", "clean_executor.py",
-                    "clean_event.py", "clean_condition.py", "clean_barrier.py", "clean_join.py",
-                    "clean_distinct_slots.py", "clean_thread_local.py", "clean_one_thread_objects.py",
-                    "stats_dict_via_attribute.py", "clean_is_alive_poll.py", "clean_thread_count_poll.py",
-                    "is_alive_poll_too_early.py", "renamed_threads.py",
-                    "update_after_unretaken_release.py", "clean_relock_loop.py",
-                    // docs/races.md's model, one bug program and one clean twin per row
-                    "rmw_dict_get.py", "clean_rmw_dict_get_locked.py", "check_then_act_pop.py",
-                    "clean_check_then_act_pop_locked.py", "lazy_init_attr.py", "clean_lazy_init_locked.py",
-                    "iterate_while_insert.py", "clean_iterate_while_insert_locked.py",
-                    "snapshot_while_insert.py", "clean_snapshot_while_insert_locked.py",
-                    "publication_flag.py", "clean_publication_event.py", "append_while_len.py",
-                    "clean_append_append.py", "clean_setdefault.py", "equal_hash_keys_shared.py",
-                    "clean_equal_hash_keys.py", "own_container_without_lock.py",
-                    "clean_own_lock_container.py", "list_handoff_polled.py", "clean_deque_handoff.py",
-                    "clean_pipe_handoff.py", "clean_timer.py", "conflicting_state_writes.py",
-                    "clean_state_writes_locked.py", "deque_iterate_while_append.py",
-                    "clean_deque_iterate_locked.py", "local_alias_check_then_pop.py",
-                    "clean_local_alias_check_then_pop_locked.py",
-                    // hand-offs: pipe ends in file objects, sockets of one process
-                    "clean_pipe_file_handoff.py", "pipe_file_handoff_too_early.py", "clean_socket_handoff.py",
-                    "socket_handoff_too_early.py", "clean_connect_handoff.py", "connect_handoff_too_early.py",
-                    "clean_ssl_handoff.py", "ssl_handoff_too_early.py", "pipe_file_closed_then_reused.py"),
-    ProgramName);
+INSTANTIATE_TEST_SUITE_P(Races, RaceProgram, testing::ValuesIn(Fixtures(PYRACE_RACE_TESTDATA)), ProgramName);
 
 // 3.13's raw _thread.start_joinable_thread() hands out handles whose join() and
 // is_done() are C code; pyrace's proxy for them is the join edge.
