@@ -1,5 +1,6 @@
 #include "runtime/python/stack_depot.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "runtime/python/frame_walk.h"
@@ -223,19 +224,53 @@ StackId StackDepot::Resolve(const std::vector<uintptr_t>& key) {
   return Define(std::move(frames));
 }
 
+StackId StackDepot::SharedCallers(const std::vector<Frame>& frames, size_t* shared) const {
+  auto same = [](const Frame& a, const Frame& b) {
+    return a.file == b.file && a.function == b.function && a.line == b.line;
+  };
+  StackId best = kNoStack;
+  size_t most = kMinSharedFrames - 1;
+  for (StackId candidate : recent_) {
+    if (candidate == kNoStack) continue;
+    const std::vector<Frame>& other = *frames_of_[candidate];
+    // Frames shared from the bottom; one of the stack's own stays on top.
+    size_t n = 0;
+    while (n + 1 < frames.size() && n < other.size() &&
+           same(frames[frames.size() - 1 - n], other[other.size() - 1 - n])) {
+      ++n;
+    }
+    if (n > most) {
+      most = n;
+      best = candidate;
+    }
+  }
+  *shared = most;
+  return best;
+}
+
 StackId StackDepot::Define(std::vector<Frame> frames) {
   auto it = by_frames_.find(frames);
   if (it != by_frames_.end()) return it->second;
   StackId id = next_stack_++;
-  if (writer_ != nullptr) {
-    const bool in_test = !frames.empty() && IsTestMarker(frames.back());
-    std::span<const Frame> shown(frames.data(), frames.size() - (in_test ? 1 : 0));
-    writer_->DefineStack(id, shown);
-    if (in_test) writer_->DefineStackTest(id, frames.back().function);
+  const bool written = writer_ != nullptr;
+  if (written) {
+    size_t shared = 0;
+    // The test marker is the bottom frame: a stack that shares callers with another is
+    // in the same test.
+    if (StackId base = SharedCallers(frames, &shared); base != kNoStack) {
+      const uint32_t drop = static_cast<uint32_t>(frames_of_[base]->size() - shared);
+      writer_->DefineStackOn(id, base, drop, std::span<const Frame>(frames.data(), frames.size() - shared));
+    } else {
+      const bool in_test = !frames.empty() && IsTestMarker(frames.back());
+      std::span<const Frame> shown(frames.data(), frames.size() - (in_test ? 1 : 0));
+      writer_->DefineStack(id, shown);
+      if (in_test) writer_->DefineStackTest(id, frames.back().function);
+    }
   }
   auto ins = by_frames_.emplace(std::move(frames), id).first;
   if (frames_of_.size() <= id) frames_of_.resize(id + 1, nullptr);
   frames_of_[id] = &ins->first;
+  if (written) recent_[recent_next_++ % kRecentStacks] = id;
   return id;
 }
 

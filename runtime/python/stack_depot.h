@@ -11,6 +11,7 @@
 
 #include "runtime/python/py_compat.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -34,7 +35,12 @@ class StackDepot {
   StackDepot& operator=(const StackDepot&) = delete;
 
   // Definitions go to this writer (null: ids are still handed out, nothing written).
-  void set_writer(TraceWriter* w) { writer_ = w; }
+  // A stack is written on top of one the writer has: a new writer starts with none of
+  // them (a forked child's has all, but this costs only a few full stacks).
+  void set_writer(TraceWriter* w) {
+    writer_ = w;
+    std::fill(std::begin(recent_), std::end(recent_), kNoStack);
+  }
 
   // The calling thread's stack, walked without creating frame objects (frame_walk.h).
   // test: the test (node id) it is recorded in (test_context.h), 0 for none. The
@@ -121,6 +127,9 @@ class StackDepot {
   // Whether a code the key names died after `since` (its address may be reused).
   bool Stale(const std::vector<uintptr_t>& key, uint64_t since) const;
   StackId Define(std::vector<Frame> frames);
+  // Of the stacks written last, the one that shares the most callers with frames (at
+  // least kMinSharedFrames), and how many; kNoStack when none does.
+  StackId SharedCallers(const std::vector<Frame>& frames, size_t* shared) const;
   const CodeInfo& Code(PyCodeObject* code);
   StrId InternPy(PyObject* unicode);
 
@@ -136,6 +145,14 @@ class StackDepot {
   std::vector<uintptr_t> walk_;     // CaptureCurrent's key, 2 * max_depth_ words
   std::unordered_map<std::vector<uintptr_t>, KeyEntry, KeyHash> by_key_;
   std::unordered_map<std::vector<Frame>, StackId, FramesHash, FramesEq> by_frames_;
+  // The stacks written last, newest at recent_next_ - 1: a new stack is written as its
+  // innermost frames above the callers it shares with one of them (DefineStackOn).
+  // Stacks defined one after another mostly come from the same caller chain (a test
+  // runner's frames, a server's loop), so a few are enough and cost no index.
+  static constexpr size_t kRecentStacks = 16;
+  static constexpr size_t kMinSharedFrames = 2;
+  StackId recent_[kRecentStacks] = {};
+  size_t recent_next_ = 0;
   std::unordered_map<PyCodeObject*, CodeInfo> codes_;
   // Code address -> the epoch_ of its last death; epoch_ counts the deaths of codes
   // that keys name. One entry per address that ever held such code.

@@ -71,24 +71,59 @@ const uint8_t* ChunkDecoder::DecodeString(const uint8_t* p, const uint8_t* end) 
   return p + len;
 }
 
-const uint8_t* ChunkDecoder::DecodeStack(const uint8_t* p, const uint8_t* end) {
-  uint64_t id, n;
-  if (!(p = GetVarint(p, end, &id)) || !(p = GetVarint(p, end, &n))) return Fail("bad varint");
-  if (id > UINT32_MAX) return Fail("stack id out of range", id);
+const uint8_t* ChunkDecoder::DecodeFrames(const uint8_t* p, const uint8_t* end, uint64_t n,
+                                          std::vector<Frame>* out) {
   if (n > kMaxStackFrames || n > static_cast<uint64_t>(end - p) / kMinFrameBytes) {
     return Fail("frame count out of range", n);
   }
-  std::vector<Frame> frames(static_cast<size_t>(n));
-  for (Frame& f : frames) {
+  out->resize(static_cast<size_t>(n));
+  for (Frame& f : *out) {
     uint64_t line;
     if (!(p = StringRef(p, end, &f.file)) || !(p = StringRef(p, end, &f.function))) return nullptr;
     if (!(p = GetVarint(p, end, &line))) return Fail("bad varint");
     if (line > UINT32_MAX) return Fail("line out of range", line);
     f.line = static_cast<uint32_t>(line);
   }
+  return p;
+}
+
+const uint8_t* ChunkDecoder::DecodeStack(const uint8_t* p, const uint8_t* end) {
+  uint64_t id, n;
+  if (!(p = GetVarint(p, end, &id)) || !(p = GetVarint(p, end, &n))) return Fail("bad varint");
+  if (id > UINT32_MAX) return Fail("stack id out of range", id);
+  std::vector<Frame> frames;
+  if (!(p = DecodeFrames(p, end, n, &frames))) return nullptr;
   if (!Slot(syms_->stacks, stack_defined_, id)) return Fail("stack id out of range", id);
   syms_->stacks[static_cast<size_t>(id)] = std::move(frames);
   return p;
+}
+
+// `varint length`, then id, base, drop, n and n frames (TraceWriter::DefineStackOn);
+// bytes a later version appends are skipped. The base is defined before (in this chunk
+// or an earlier one): a reference forward is damage.
+const uint8_t* ChunkDecoder::DecodeStackOn(const uint8_t* p, const uint8_t* end) {
+  uint64_t len, id, base_id, drop, n;
+  if (!(p = GetVarint(p, end, &len))) return Fail("bad varint");
+  if (len > static_cast<uint64_t>(end - p)) return Fail("record length out of range", len);
+  const uint8_t* body_end = p + len;
+  if (!(p = GetVarint(p, body_end, &id)) || !(p = GetVarint(p, body_end, &base_id)) ||
+      !(p = GetVarint(p, body_end, &drop)) || !(p = GetVarint(p, body_end, &n))) {
+    return Fail("bad varint");
+  }
+  if (id > UINT32_MAX) return Fail("stack id out of range", id);
+  StackId base;
+  if (!StackRef(base_id, &base)) return nullptr;
+  std::vector<Frame> frames;
+  if (!(p = DecodeFrames(p, body_end, n, &frames))) return nullptr;
+  const std::vector<Frame>& below = syms_->stacks[base];
+  if (drop > below.size()) return Fail("stack base has fewer frames than dropped", drop);
+  const size_t shared = std::min(below.size() - static_cast<size_t>(drop), size_t{kMaxStackFrames} - frames.size());
+  const auto from = below.begin() + static_cast<std::ptrdiff_t>(drop);
+  frames.insert(frames.end(), from, from + static_cast<std::ptrdiff_t>(shared));
+  if (!Slot(syms_->stacks, stack_defined_, id)) return Fail("stack id out of range", id);
+  syms_->stacks[static_cast<size_t>(id)] = std::move(frames);
+  pending_.push_back({kDefStackOn, static_cast<uint32_t>(id), 0, base});
+  return body_end;
 }
 
 const uint8_t* ChunkDecoder::DecodeThread(const uint8_t* p, const uint8_t* end) {
@@ -272,6 +307,8 @@ bool ChunkDecoder::Decode(const uint8_t* data, size_t n, std::vector<Event>* out
       p = DecodeLocation(p, end);
     } else if (type == kDefLockName || type == kDefStackTest) {
       p = DecodePair(type, p, end);
+    } else if (type == kDefStackOn) {
+      p = DecodeStackOn(p, end);
     } else {
       p = SkipUnknown(p, end);
     }
@@ -293,6 +330,10 @@ bool ChunkDecoder::Decode(const uint8_t* data, size_t n, std::vector<Event>* out
       // A defined stack's id: bounded by the stack table, no holes to count.
       if (syms_->stack_tests.size() <= d.id) syms_->stack_tests.resize(d.id + size_t{1}, 0);
       syms_->stack_tests[d.id] = d.str;
+    }
+    if (d.type == kDefStackOn && d.base < syms_->stack_tests.size() && syms_->stack_tests[d.base] != 0) {
+      if (syms_->stack_tests.size() <= d.id) syms_->stack_tests.resize(d.id + size_t{1}, 0);
+      syms_->stack_tests[d.id] = syms_->stack_tests[d.base];
     }
   }
   return true;

@@ -35,6 +35,8 @@ class ChunkDecoder {
   const uint8_t* DecodeEvent(uint8_t tag, const uint8_t* p, const uint8_t* end, Event* e);
   const uint8_t* DecodeString(const uint8_t* p, const uint8_t* end);
   const uint8_t* DecodeStack(const uint8_t* p, const uint8_t* end);
+  const uint8_t* DecodeStackOn(const uint8_t* p, const uint8_t* end);
+  const uint8_t* DecodeFrames(const uint8_t* p, const uint8_t* end, uint64_t n, std::vector<Frame>* out);
   const uint8_t* DecodeThread(const uint8_t* p, const uint8_t* end);
   const uint8_t* DecodeLocation(const uint8_t* p, const uint8_t* end);
   const uint8_t* DecodePrefixedEvent(uint8_t type, const uint8_t* p, const uint8_t* end, Event* e);
@@ -62,11 +64,13 @@ class ChunkDecoder {
   Tid prev_tid_ = 0;
   uint64_t prev_time_ = 0;
   // 1.1 definitions that change entries of earlier chunks (a lock's name, a stack's
-  // test) wait here until their chunk decodes whole, so a bad chunk changes nothing.
+  // test) wait here until their chunk decodes whole, so a bad chunk changes nothing;
+  // so does the test a 2.0 stack takes from its base (in record order, after the base's).
   struct Pending {
     uint8_t type;
     uint32_t id;
     StrId str;
+    StackId base = kNoStack;
   };
   std::vector<Pending> pending_;
   const char* why_ = nullptr;

@@ -37,6 +37,10 @@ inline constexpr uint8_t kDefLocation = 63;
 // under in the program, and the test a stack was recorded in.
 inline constexpr uint8_t kDefLockName = 58;
 inline constexpr uint8_t kDefStackTest = 57;
+// Added in 2.0 (length-prefixed all the same): a stack as its innermost frames above the callers it
+// shares with an earlier stack (that stack less its own innermost frames); it is in
+// that stack's test. Deep stacks (a test runner's) differ in a few top frames only.
+inline constexpr uint8_t kDefStackOn = 56;
 
 // Caps that keep a damaged or hostile trace from making the reader allocate without
 // bound: every length is checked against them and against the bytes that remain.
@@ -80,6 +84,13 @@ inline uint8_t* PutVarint(uint8_t* p, uint64_t v) {
   }
   *p++ = static_cast<uint8_t>(v);
   return p;
+}
+
+// Writes v as a LEB128 varint of exactly 5 bytes (continuation bits on the first four),
+// for a length that is known only after what follows it is encoded.
+inline void PutPaddedVarint(uint8_t* p, uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>((v >> (7 * i)) | 0x80);
+  p[4] = static_cast<uint8_t>(v >> 28);
 }
 
 // Reads a LEB128 varint from [p, end). Returns nullptr when it runs past end or is

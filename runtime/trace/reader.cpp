@@ -216,7 +216,7 @@ class Walk {
                       std::to_string(kTraceVersionMajor) + "." +
                       std::to_string(kTraceVersionMinor) + "): use a newer pyrace");
     }
-    if (major < kTraceVersionMajor) {
+    if (major < kOldestTraceVersionMajor) {
       return Stop(ReadStatus::kBadHeader, "unsupported trace format version " + version);
     }
     if (got < kFileFixedBytes) return Short(got, "the file header");

@@ -18,8 +18,11 @@
 
 namespace pyrace {
 
-inline constexpr uint16_t kTraceVersionMajor = 1;
-inline constexpr uint16_t kTraceVersionMinor = 2;
+inline constexpr uint16_t kTraceVersionMajor = 2;
+inline constexpr uint16_t kTraceVersionMinor = 0;
+// 2.0 is 1.2 and stacks written on a base (docs/trace-format.md): this reader reads
+// every 1.x trace as well.
+inline constexpr uint16_t kOldestTraceVersionMajor = 1;
 
 struct TraceHeader {
   uint16_t version_major = kTraceVersionMajor;
@@ -49,6 +52,9 @@ class TraceWriter {
   // Definitions must come before the first event that uses them.
   void DefineString(StrId id, std::string_view s);
   void DefineStack(StackId id, std::span<const Frame> frames);
+  // Stack id is `top` (innermost first) above the frames of the defined stack `base`
+  // less its `drop` innermost ones: the callers the two share. It is in base's test.
+  void DefineStackOn(StackId id, StackId base, uint32_t drop, std::span<const Frame> top);
   void DefineThread(Tid tid, const ThreadInfo& info);
   void DefineLocation(LocId id, const LocationInfo& info);
   // 1.1: Symbols::locks[lock].name, after the lock's kLockCreate.

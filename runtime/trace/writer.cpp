@@ -285,6 +285,35 @@ void TraceWriter::DefineStack(StackId id, std::span<const Frame> frames) {
   w.End();
 }
 
+void TraceWriter::DefineStackOn(StackId id, StackId base, uint32_t drop, std::span<const Frame> top) {
+  Impl& w = *impl_;
+  if (w.done()) return;
+  size_t n = std::min<size_t>(top.size(), kMaxStackFrames);
+  const size_t body_max = 4 * 5 + n * 15;
+  w.Begin();
+  uint8_t* p = w.Reserve(1 + 5 + body_max);
+  uint8_t* start = p;
+  *p++ = kDefStackOn;
+  // The body is encoded after a length slot of fixed width (a padded varint), so it is
+  // written once, in place.
+  uint8_t* len_at = p;
+  p += 5;
+  uint8_t* body = p;
+  p = PutVarint(p, id);
+  p = PutVarint(p, base);
+  p = PutVarint(p, drop);
+  p = PutVarint(p, n);
+  for (size_t i = 0; i < n; ++i) {
+    p = PutVarint(p, top[i].file);
+    p = PutVarint(p, top[i].function);
+    p = PutVarint(p, top[i].line);
+  }
+  PutPaddedVarint(len_at, static_cast<uint32_t>(p - body));
+  w.pos += static_cast<size_t>(p - start);
+  w.KeepDef(start);
+  w.End();
+}
+
 void TraceWriter::DefineThread(Tid tid, const ThreadInfo& info) {
   Impl& w = *impl_;
   if (w.done()) return;

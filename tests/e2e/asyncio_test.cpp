@@ -45,23 +45,17 @@ FindingSet Without(FindingSet s, const std::string& kind) {
 class AsyncioProgram : public testing::TestWithParam<Fixture> {};
 
 TEST_P(AsyncioProgram, FindingsEqualAnnotationsAndExitCodeFollows) {
-  TempDir tmp;
-  ToolResult r;
-  const nlohmann::json report = RunJson({}, GetParam().file, tmp, &r);
-  const FindingSet expected = Annotations(Program(GetParam().file));
-  const FindingSet actual = FindingsOf(report);
-  EXPECT_EQ(actual, expected) << "expected:\n" << Describe(expected) << "actual:\n" << Describe(actual)
-                              << "stderr:\n" << r.err;
-  EXPECT_EQ(r.exit_code, expected.empty() ? 0 : 66) << r.err;
+  const FixtureResult r = RunFixture(PYRACE_ASYNCIO_TESTDATA, GetParam());
+  EXPECT_EQ(r.actual, r.expected) << "expected:\n" << Describe(r.expected) << "actual:\n" << Describe(r.actual)
+                                  << "stderr:\n" << r.tool.err;
+  EXPECT_EQ(r.tool.exit_code, r.expected.empty() ? 0 : 66) << r.tool.err;
 }
 
 TEST_P(AsyncioProgram, LockOnlyModeFindsTheSameButRaces) {
-  TempDir tmp;
-  ToolResult r;
-  const nlohmann::json report = RunJson({"--detect", "deadlocks"}, GetParam().file, tmp, &r);
-  const FindingSet expected = Without(Annotations(Program(GetParam().file)), "data-race");
-  EXPECT_EQ(FindingsOf(report), expected) << "expected:\n" << Describe(expected) << "stderr:\n" << r.err;
-  EXPECT_EQ(r.exit_code, expected.empty() ? 0 : 66) << r.err;
+  const FixtureResult r = RunFixture(PYRACE_ASYNCIO_TESTDATA, GetParam(), {"--detect", "deadlocks"});
+  const FindingSet expected = Without(r.expected, "data-race");
+  EXPECT_EQ(r.actual, expected) << "expected:\n" << Describe(expected) << "stderr:\n" << r.tool.err;
+  EXPECT_EQ(r.tool.exit_code, expected.empty() ? 0 : 66) << r.tool.err;
 }
 
 INSTANTIATE_TEST_SUITE_P(Asyncio, AsyncioProgram, testing::ValuesIn(Fixtures(PYRACE_ASYNCIO_TESTDATA)), ProgramName);
@@ -152,8 +146,8 @@ TEST(AsyncioReport, LostUpdateAcrossAwaitNamesBothTasksAndTheThreeAccesses) {
   EXPECT_EQ(r.out, "1\n");  // the program's own output: the update was lost
   EXPECT_EQ(f["kind"], "data-race");
   EXPECT_TRUE(Has(f["message"], "data race (lost update across await) on Counter.n: task Task-3 (Counter.bump) read "
-                                "it at lost_update_counter.py:11, awaited, and wrote it at lost_update_counter.py:13; "
-                                "task Task-2 (Counter.bump) wrote it at lost_update_counter.py:13 in between"))
+                                "it at lost_update_counter.py:12, awaited, and wrote it at lost_update_counter.py:14; "
+                                "task Task-2 (Counter.bump) wrote it at lost_update_counter.py:14 in between"))
       << f["message"];
   std::vector<std::string> titles;
   for (const auto& s : f["stacks"]) titles.push_back(s["title"].get<std::string>());
@@ -169,8 +163,8 @@ TEST(AsyncioReport, PoolCheckThenAppendIsACheckThenActAcrossAwait) {
   const nlohmann::json f = OnlyFinding(RunJson({}, "pool_check_then_append.py", tmp, &r));
   ASSERT_FALSE(f.is_null()) << r.err;
   EXPECT_TRUE(Has(f["message"], "(check-then-act across await)")) << f["message"];
-  EXPECT_TRUE(Has(f["message"], " checked it at pool_check_then_append.py:16, awaited, and wrote it at "
-                                "pool_check_then_append.py:18")) << f["message"];
+  EXPECT_TRUE(Has(f["message"], " checked it at pool_check_then_append.py:17, awaited, and wrote it at "
+                                "pool_check_then_append.py:19")) << f["message"];
 }
 
 TEST(AsyncioReplay, RecordedTraceReportsTheSameFindings) {

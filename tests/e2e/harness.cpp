@@ -196,6 +196,21 @@ std::vector<Fixture> Fixtures(const std::string& dir) {
   return out;
 }
 
+FixtureResult RunFixture(const std::string& dir, const Fixture& f, const std::vector<std::string>& extra) {
+  TempDir tmp;
+  const std::string report = tmp.File("report.json");
+  std::vector<std::string> args = {"run", "--format", "json", "--output", report};
+  args.insert(args.end(), f.options.begin(), f.options.end());
+  args.insert(args.end(), extra.begin(), extra.end());
+  args.push_back(dir + "/" + f.file);
+  args.insert(args.end(), f.args.begin(), f.args.end());
+  FixtureResult r;
+  r.tool = RunPyrace(args);
+  r.expected = Annotations(dir + "/" + f.file);
+  r.actual = FindingsOf(ReadJson(report));
+  return r;
+}
+
 std::string FixtureName(const Fixture& f) {
   std::string name = f.file.substr(0, f.file.size() - 3);
   for (const std::string& a : f.args) name += "_" + a;

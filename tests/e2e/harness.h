@@ -73,6 +73,14 @@ std::vector<Fixture> FixtureRuns(const std::string& dir, const std::string& name
 // Every *.py program of dir that is a fixture, one entry per run, sorted by name: a
 // program added there is tested without being listed anywhere.
 std::vector<Fixture> Fixtures(const std::string& dir);
+// One fixture run under `pyrace run --format json`, extra options after the fixture's
+// own: the tool's result, the program's annotations and the report's findings.
+struct FixtureResult {
+  ToolResult tool;
+  FindingSet expected;
+  FindingSet actual;
+};
+FixtureResult RunFixture(const std::string& dir, const Fixture& f, const std::vector<std::string>& extra = {});
 // The test name of a run: the program's name and its arguments, `_`-joined.
 std::string FixtureName(const Fixture& f);
 void PrintTo(const Fixture& f, std::ostream* os);

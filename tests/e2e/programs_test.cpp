@@ -14,18 +14,10 @@ std::string TestName(const testing::TestParamInfo<Fixture>& info) { return Fixtu
 class RunProgram : public testing::TestWithParam<Fixture> {};
 
 TEST_P(RunProgram, FindingsEqualAnnotationsAndExitCodeFollows) {
-  const Fixture& p = GetParam();
-  TempDir tmp;
-  const std::string report = tmp.File("report.json");
-  std::vector<std::string> args = {"run", "--format", "json", "--output", report, Testdata(p.file)};
-  args.insert(args.end() - 1, p.options.begin(), p.options.end());
-  args.insert(args.end(), p.args.begin(), p.args.end());
-  const ToolResult r = RunPyrace(args);
-  const FindingSet expected = Annotations(Testdata(p.file));
-  const FindingSet actual = FindingsOf(ReadJson(report));
-  EXPECT_EQ(r.exit_code, expected.empty() ? p.clean_exit : 66) << r.err;
-  EXPECT_EQ(actual, expected) << "expected:\n" << Describe(expected) << "actual:\n" << Describe(actual)
-                              << "stderr:\n" << r.err;
+  const FixtureResult r = RunFixture(PYRACE_TESTDATA, GetParam());
+  EXPECT_EQ(r.tool.exit_code, r.expected.empty() ? GetParam().clean_exit : 66) << r.tool.err;
+  EXPECT_EQ(r.actual, r.expected) << "expected:\n" << Describe(r.expected) << "actual:\n" << Describe(r.actual)
+                                  << "stderr:\n" << r.tool.err;
 }
 
 INSTANTIATE_TEST_SUITE_P(Runtime, RunProgram, testing::ValuesIn(Fixtures(PYRACE_TESTDATA)), TestName);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <random>
+#include <tuple>
 
 #include "tests/runtime/trace/trace_test_util.h"
 
@@ -285,6 +286,26 @@ TEST(TraceRoundtrip, NewerMinorVersionReads) {
   EXPECT_EQ(r.header().version_minor, kTraceVersionMinor + 3);
 }
 
+// 2.0 only added a record type: a trace of any 1.x version reads as it did.
+TEST(TraceRoundtrip, EarlierMajorVersionReads) {
+  auto bytes = WriteTrace([](TraceWriter& w) {
+    w.DefineString(1, "a.py");
+    const std::vector<Frame> f = {Frame{1, 1, 3}};
+    w.DefineStack(1, f);
+    w.Emit(MakeEvent(EventKind::kAccess, 1, 5, 1, 9));
+  });
+  trace_format::PutU16(bytes.data() + 8, kOldestTraceVersionMajor);
+  trace_format::PutU16(bytes.data() + 10, 2);
+  trace_format::PutU32(bytes.data() + 20, trace_format::Crc32(0, bytes.data(), 20));
+  TraceReader r;
+  CollectSink sink;
+  ReadStatus st = r.ReadBuffer(bytes, sink);
+  ASSERT_EQ(st.code, ReadStatus::kOk) << st.message;
+  EXPECT_EQ(r.header().version_major, 1u);
+  ASSERT_EQ(sink.events.size(), 1u);
+  EXPECT_EQ(r.symbols().stack(1).at(0).line, 3u);
+}
+
 TEST(TraceRoundtrip, NothingWrittenBeforeFlushThenHeaderFirst) {
   int fd = memfd_create("t", 0);
   {
@@ -296,6 +317,75 @@ TEST(TraceRoundtrip, NothingWrittenBeforeFlushThenHeaderFirst) {
     EXPECT_EQ(static_cast<uint64_t>(lseek(fd, 0, SEEK_END)), w.bytes_written());
   }
   close(fd);
+}
+
+}  // namespace
+}  // namespace pyrace
+
+namespace pyrace {
+namespace {
+
+// 1.3: a stack written as its top frames above an earlier stack has that stack's frames
+// below its own and is in its test, in the same chunk or a later one; a stack it names
+// must be defined before it.
+TEST(TraceRoundtrip, StacksOnCallers) {
+  auto bytes = WriteTrace(
+      [&](TraceWriter& w) {
+        w.DefineString(1, "runner.py");
+        w.DefineString(2, "test_app.py");
+        w.DefineString(3, "test_app.py::test_one");
+        const std::vector<Frame> runner = {Frame{1, 1, 10}, Frame{1, 1, 20}};
+        w.DefineStack(1, runner);
+        w.DefineStackTest(1, 3);
+        const std::vector<Frame> top = {Frame{2, 2, 5}};
+        for (StackId s = 2; s <= 300; ++s) {
+          w.DefineStackOn(s, s == 2 ? 1 : s - 1, 0, top);
+        }
+        w.DefineStack(301, runner);
+        w.DefineStackOn(302, 301, 0, top);
+        w.DefineStackOn(303, 2, 1, top);  // 2 with its own top frame replaced
+      },
+      256);
+  TraceReader r;
+  CollectSink sink;
+  ReadStatus st = r.ReadBuffer(bytes, sink);
+  ASSERT_EQ(st.code, ReadStatus::kOk) << st.message;
+  EXPECT_GT(st.chunks, 2u);
+  const Symbols& s = r.symbols();
+  const std::vector<Frame> two = {Frame{2, 2, 5}, Frame{1, 1, 10}, Frame{1, 1, 20}};
+  ASSERT_EQ(s.stack(2).size(), 3u);
+  EXPECT_TRUE(std::equal(two.begin(), two.end(), s.stack(2).begin(), [](const Frame& a, const Frame& b) {
+    return a.file == b.file && a.function == b.function && a.line == b.line;
+  }));
+  EXPECT_EQ(s.stack(300).size(), 301u);
+  EXPECT_EQ(s.stack(300).back().line, 20u);
+  EXPECT_EQ(s.stack_test(2), "test_app.py::test_one");
+  EXPECT_EQ(s.stack_test(300), "test_app.py::test_one");
+  EXPECT_EQ(s.stack(302).size(), 3u);
+  EXPECT_EQ(s.stack_test(302), "");  // its callers are in no test
+  ASSERT_EQ(s.stack(303).size(), 3u);
+  EXPECT_EQ(s.stack(303)[0].line, 5u);
+  EXPECT_EQ(s.stack(303)[1].line, 10u);
+  EXPECT_EQ(s.stack_test(303), "test_app.py::test_one");
+}
+
+TEST(TraceRoundtrip, AStackOnAnUndefinedOrShorterStackIsDamage) {
+  const std::vector<Frame> top = {Frame{1, 1, 5}};
+  for (auto [base, drop, why] : {std::tuple{StackId{7}, 0u, "undefined stack 7"},
+                                 std::tuple{StackId{1}, 2u, "fewer frames than dropped 2"}}) {
+    auto bytes = WriteTrace(
+        [&](TraceWriter& w) {
+          w.DefineString(1, "a.py");
+          w.DefineStack(1, top);
+          w.DefineStackOn(2, base, drop, top);
+        },
+        4096);
+    TraceReader r;
+    CollectSink sink;
+    ReadStatus st = r.ReadBuffer(bytes, sink);
+    EXPECT_NE(st.code, ReadStatus::kOk);
+    EXPECT_NE(st.message.find(why), std::string::npos) << st.message;
+  }
 }
 
 }  // namespace
