@@ -265,6 +265,20 @@ void TraceWriter::DefineString(StrId id, std::string_view s) {
   w.End();
 }
 
+namespace {
+
+// A stack record's frames, innermost first; the caller reserved 15 bytes a frame.
+uint8_t* PutFrames(uint8_t* p, std::span<const Frame> frames) {
+  for (const Frame& f : frames) {
+    p = PutVarint(p, f.file);
+    p = PutVarint(p, f.function);
+    p = PutVarint(p, f.line);
+  }
+  return p;
+}
+
+}  // namespace
+
 void TraceWriter::DefineStack(StackId id, std::span<const Frame> frames) {
   Impl& w = *impl_;
   if (w.done()) return;
@@ -275,11 +289,7 @@ void TraceWriter::DefineStack(StackId id, std::span<const Frame> frames) {
   *p++ = kDefStack;
   p = PutVarint(p, id);
   p = PutVarint(p, n);
-  for (size_t i = 0; i < n; ++i) {
-    p = PutVarint(p, frames[i].file);
-    p = PutVarint(p, frames[i].function);
-    p = PutVarint(p, frames[i].line);
-  }
+  p = PutFrames(p, frames.first(n));
   w.pos += static_cast<size_t>(p - start);
   w.KeepDef(start);
   w.End();
@@ -303,11 +313,7 @@ void TraceWriter::DefineStackOn(StackId id, StackId base, uint32_t drop, std::sp
   p = PutVarint(p, base);
   p = PutVarint(p, drop);
   p = PutVarint(p, n);
-  for (size_t i = 0; i < n; ++i) {
-    p = PutVarint(p, top[i].file);
-    p = PutVarint(p, top[i].function);
-    p = PutVarint(p, top[i].line);
-  }
+  p = PutFrames(p, top.first(n));
   PutPaddedVarint(len_at, static_cast<uint32_t>(p - body));
   w.pos += static_cast<size_t>(p - start);
   w.KeepDef(start);

@@ -178,6 +178,13 @@ int WriteSeeds(const std::string& dir) {
          w.Emit(MakeEvent(EventKind::kLockCreate, 0, 1, 1, 5, 0, 0));
          w.Emit(MakeEvent(EventKind::kLockCreate, 1, 1, 2, 6, 0, 1));
        })},
+      // 2.0: a stack on a base (its top frame above stack 1's callers).
+      {"ok-stack-on-a-base", WriteTrace([](TraceWriter& w) {
+         DefineBasics(w);
+         const Frame top[1] = {{1, 2, 30}};
+         w.DefineStackOn(3, 1, 1, top);
+         w.Emit(MakeEvent(EventKind::kAccess, 1, 1, 3, 5, kFlagWrite));
+       })},
       {"truncated-empty", {}},
       {"truncated-in-magic", Cut(mix, 5)},
       {"truncated-in-header", Cut(mix, c0 - 3)},
@@ -194,6 +201,7 @@ int WriteSeeds(const std::string& dir) {
        }()},
       {"corrupt-undefined-stack", WithChunk({acq, 0, 0, 10, 0})},
       {"corrupt-undefined-string", WithChunk({kDefStack, 1, 1, 9, 0, 1})},
+      {"corrupt-stack-on-undefined-base", WithChunk({kDefStackOn, 4, 3, 9, 0, 0})},
       {"corrupt-string-id-hole", WithChunk({kDefString, 0x80, 0x80, 0x80, 0x80, 0x08, 1, 'a'})},
       {"corrupt-string-too-long", WithChunk({kDefString, 3, 100, 'a'})},
       {"corrupt-overlong-varint",
