@@ -343,10 +343,24 @@ void StartLoopWatcher(Recorder& rec) {
 
 // --- the wrappers ---------------------------------------------------------------------
 
+// What a callback is bound to, found without running any of the program's code (a
+// callable object's own __getattr__ or __getattribute__ would see the lookup): a bound
+// method's or builtin method's self, or what a C type's `__self__` getset gives (3.11's
+// TaskStepMethWrapper). New reference or nullptr.
+PyObject* CallbackSelf(PyObject* cb) {
+  if (PyMethod_Check(cb)) return Py_NewRef(PyMethod_GET_SELF(cb));
+  if (PyCFunction_Check(cb)) return Py_XNewRef(PyCFunction_GET_SELF(cb));
+  PyObject* d = _PyType_Lookup(Py_TYPE(cb), g_self_name);  // borrowed; runs nothing
+  if (d == nullptr || Py_TYPE(d) != &PyGetSetDescr_Type) return nullptr;
+  PyObject* self = Py_TYPE(d)->tp_descr_get(d, cb, reinterpret_cast<PyObject*>(Py_TYPE(cb)));
+  if (self == nullptr) PyErr_Clear();
+  return self;
+}
+
 // The task a step belongs to: a task's step and wakeup callbacks are its bound methods.
 PyObject* StepTask(PyObject* handle) {
   PyObject* cb = PyObject_GetAttr(handle, g_callback_name);
-  PyObject* self = cb != nullptr && cb != Py_None ? PyObject_GetAttr(cb, g_self_name) : nullptr;
+  PyObject* self = cb != nullptr && cb != Py_None ? CallbackSelf(cb) : nullptr;
   Py_XDECREF(cb);
   PyErr_Clear();
   if (!IsTask(self)) Py_CLEAR(self);
