@@ -346,6 +346,16 @@ int ProbeContains(PyObject* /*self*/, PyObject* /*item*/) { return g_hooks_singl
 PyTypeObject* g_probe_type = nullptr;
 PyObject* g_probe = nullptr;
 
+// The container probe: rewritten code asks `obj not in cp` before c(obj, site) when obj
+// is a name or constant (rewriter.py, _container), so a method call or shape read on
+// anything but a builtin container or a deque skips the hook, recording or not.
+int ContainerProbeContains(PyObject* /*self*/, PyObject* obj) {
+  return (g_hooks_single_thread || Recording()) && (IsContainer(obj) || IsDeque(obj)) ? 1 : 0;
+}
+
+PyTypeObject* g_container_probe_type = nullptr;
+PyObject* g_container_probe = nullptr;
+
 void RecordGlobal(SiteTable& table, Site& site, uint8_t flags) {
   if (site.global == nullptr) {
     site.global = AccessRegistry::Get().Global(table.module + "." + Utf8(site.name));
@@ -1016,8 +1026,8 @@ PyObject* AccessHooks(PyObject* /*module*/, PyObject* args) {
   if (out == nullptr) return nullptr;
   for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(names); ++i) {
     std::string want = Utf8(PyTuple_GET_ITEM(names, i));
-    if (want == "st") {
-      PyTuple_SET_ITEM(out, i, Py_NewRef(g_probe));
+    if (want == "st" || want == "cp") {
+      PyTuple_SET_ITEM(out, i, Py_NewRef(want == "st" ? g_probe : g_container_probe));
       continue;
     }
     const HookDef* def = nullptr;
@@ -1065,7 +1075,9 @@ bool HoldsHooks(PyCodeObject* code, int depth) {
   if (consts == nullptr || !PyTuple_Check(consts) || depth > 200) return false;
   for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(consts); ++i) {
     PyObject* c = PyTuple_GET_ITEM(consts, i);
-    if (Py_TYPE(c) == g_hook_type || Py_TYPE(c) == g_probe_type) return true;
+    if (Py_TYPE(c) == g_hook_type || Py_TYPE(c) == g_probe_type || Py_TYPE(c) == g_container_probe_type) {
+      return true;
+    }
     if (PyCode_Check(c) && HoldsHooks(reinterpret_cast<PyCodeObject*>(c), depth + 1)) return true;
   }
   return false;
@@ -1132,6 +1144,14 @@ PyType_Slot g_probe_slots[] = {
 PyType_Spec g_probe_spec = {"_pyrace.SingleThreadProbe", sizeof(PyObject), 0, Py_TPFLAGS_DEFAULT,
                             g_probe_slots};
 
+PyType_Slot g_container_probe_slots[] = {
+    {Py_sq_contains, reinterpret_cast<void*>(ContainerProbeContains)},
+    {Py_tp_doc, const_cast<char*>("`obj in cp`: whether rewritten code must tell pyrace of obj's shape.")},
+    {0, nullptr},
+};
+PyType_Spec g_container_probe_spec = {"_pyrace.ContainerProbe", sizeof(PyObject), 0, Py_TPFLAGS_DEFAULT,
+                                      g_container_probe_slots};
+
 bool ReadyTypes() {
   g_hook_type = reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&g_hook_spec));
   if (g_hook_type == nullptr) return false;
@@ -1139,6 +1159,10 @@ bool ReadyTypes() {
   if (g_probe_type == nullptr) return false;
   g_probe = PyType_GenericAlloc(g_probe_type, 0);  // kept for the process
   if (g_probe == nullptr) return false;
+  g_container_probe_type = reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&g_container_probe_spec));
+  if (g_container_probe_type == nullptr) return false;
+  g_container_probe = PyType_GenericAlloc(g_container_probe_type, 0);  // kept for the process
+  if (g_container_probe == nullptr) return false;
   g_aug_target_type = reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&g_aug_target_spec));
   return g_aug_target_type != nullptr;
 }

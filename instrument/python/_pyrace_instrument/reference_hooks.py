@@ -121,6 +121,12 @@ def access_hooks(names, module, filename, sites, log=None):
         def __contains__(self, _):
             return False
 
-    table = {"st": AlwaysRecording(), "gr": gr, "gw": gw, "ga": ga, "sa": sa, "da": da, "ra": ra, "gi": gi, "si": si, "di": di,
+    class EveryReceiver:
+        """The container probe (`obj in cp`): these hooks log every receiver."""
+
+        def __contains__(self, _):
+            return True
+
+    table = {"st": AlwaysRecording(), "cp": EveryReceiver(), "gr": gr, "gw": gw, "ga": ga, "sa": sa, "da": da, "ra": ra, "gi": gi, "si": si, "di": di,
              "ri": ri, "c": c, "mc": mc, "in": in_, "nr": nr, "nw": nw, "aa": aa, "ai": ai}
     return tuple(table[n] for n in names)

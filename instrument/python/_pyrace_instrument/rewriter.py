@@ -35,9 +35,10 @@ _CHECK_OF = {GLOBAL_READ: GLOBAL_CHECK, ATTR_READ: ATTR_CHECK, ITEM_READ: ITEM_C
              CONTAINER_READ: TRUTH_TEST}
 
 # The hooks a rewritten module uses, in the order access_hooks() returns them.
-# "st" is not a call: the single-thread probe (see _while_recording).
+# "st" and "cp" are not calls: the single-thread probe (see _while_recording) and the
+# container probe (see _container).
 HOOKS = ("gr", "gw", "ga", "sa", "da", "ra", "gi", "si", "di", "ri", "c", "mc", "in", "nr", "nw", "aa", "ai",
-         "st")
+         "st", "cp")
 
 # Expressions whose value is an object made right there, which no other thread can
 # have seen yet: displays, comprehensions, literals.
@@ -95,8 +96,8 @@ def _call(short, args, old):
     return _loc(ast.Call(func=func, args=args, keywords=[]), old)
 
 
-def _probe(old):
-    return _loc(ast.IfExp(test=_const(True, old), body=_const(PLACEHOLDERS["st"], old),
+def _probe(old, short="st"):
+    return _loc(ast.IfExp(test=_const(True, old), body=_const(PLACEHOLDERS[short], old),
                           orelse=_const(None, old)), old)
 
 
@@ -1007,9 +1008,20 @@ def _may_synchronize(expr):
 
 
 def _container(value, k, old):
-    """c(value, site): a read of value's shape (or, before value.method(...), a write)."""
+    """c(value, site): a read of value's shape (or, before value.method(...), a write).
+
+    For a name or constant, `(value if value not in cp else c(value, site))`: the
+    container probe's sq_contains answers from value itself whether the hook has
+    anything to record (accesses are recorded and value is a builtin container or a
+    deque), so `obj.add(x)` on an object of the program's own class costs a slot call,
+    not a hook call, in every thread."""
     hooked = _call("c", [value, _const(k, old)], old)
-    return _while_recording(hooked, _copy_simple(value), old) if _is_simple(value) else hooked
+    if not _is_simple(value):
+        return hooked
+    test = _loc(ast.Compare(left=_copy_simple(value), ops=[ast.NotIn()], comparators=[_probe(old, "cp")]), old)
+    choice = _loc(ast.IfExp(test=test, body=_copy_simple(value), orelse=hooked), old)
+    choice.pyrace_choice = True  # see Rewriter.visit_Expr
+    return choice
 
 
 def _copy_simple(node):
