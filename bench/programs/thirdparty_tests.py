@@ -58,14 +58,6 @@ LIBRARIES = {
         # The *Mixin classes are abstract bases that tornado's own unittest runner
         # never collects; pytest would, and they fail plainly.
         "options": ["-o", "python_files=*_test.py", "-k", "not Mixin"], "paths": ["tornado/test"],
-        "left_out": {
-            "tornado/test/process_test.py::ProcessTest::test_multi_process":
-                "race mode: its 5 s SIGALRM kills the whole run when it comes after the other"
-                " tests (alone, or with --follow-children=false, it passes): each os.fork()"
-                " child re-sends every definition the parent's trace writer kept"
-                " (TraceWriter::NewForChild), the one-off access names too, so a fork costs"
-                " time in proportion to the process's history",
-        },
     },
     "async_timeout": {
         "source": "python-async-timeout", "instrument": "async_timeout", "path": ["."],
