@@ -941,10 +941,19 @@ PyObject* HookAugAttr(HOOK_ARGS) {
   return NewAugTarget(args[0], nullptr, s);
 }
 
+// ai(obj, key, site) or ai(owner.attr, key, site, owner, attr_site): the second form
+// also records the read of owner.attr that gave obj (`self.d[k] += v`, the attribute
+// read by the interpreter's own instruction).
 PyObject* HookAugItem(HOOK_ARGS) {
-  if (!Arity(self, NARGS, 3)) return nullptr;
+  const size_t n = NARGS;
+  if (n != 5 && !Arity(self, n, 3)) return nullptr;
   Site* s = SiteArg(self, args[2]);
   if (s == nullptr) return nullptr;
+  if (n == 5) {
+    Site* attr = SiteArg(self, args[4]);
+    if (attr == nullptr) return nullptr;
+    if (Recording()) RecordAttr(args[3], *attr, attr->flags);
+  }
   return NewAugTarget(args[0], args[1], s);
 }
 

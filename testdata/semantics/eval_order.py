@@ -186,6 +186,20 @@ try:
     [][value("index", 0)] += value("never", 1)
 except IndexError as e:
     log("IndexError", e)
+log("-- augmented items of attributes, in a function")
+
+
+def augmented_items_of_attributes(box, key):
+    box.anything[key] += 1
+    box.anything["q"] += value("v", 2)
+    box.p_map[key] += value("w", 3)
+    try:
+        box.missing_four[key] += value("never", 1)
+    except AttributeError as e:
+        log("AttributeError", e)
+
+
+augmented_items_of_attributes(b, "k")
 log("-- chained")
 b.anything.data["x"] = 1
 log(b.anything.data.get("x"), b.anything.get("y"))

@@ -73,6 +73,14 @@ def update_wrong_type():
     h.items["a"] += "x"
 
 
+def update_missing_key_of_local(holder):
+    holder.items["zz"] += 1
+
+
+def update_missing_attr_item_of_local(holder, key):
+    holder.nothing_here[key] += 1
+
+
 def update_simple_missing():
     items = {}
     items["k"] += 1
@@ -130,7 +138,8 @@ for name, f in cases:
         print("==", name)
         print(traceback.format_exc())
 for f in (store_slot, store_property, store_readonly, update_missing_key, update_missing_attr,
-          update_wrong_type, update_simple_missing, delete_missing, delete_missing_attr,
+          update_wrong_type, lambda: update_missing_key_of_local(h),
+          lambda: update_missing_attr_item_of_local(h, "k"), update_simple_missing, delete_missing, delete_missing_attr,
           multi_line, multi_line_store, multi_line_update, global_name, unbound_local, nested, binop):
     try:
         f()

@@ -112,7 +112,9 @@ def access_hooks(names, module, filename, sites, log=None):
     def aa(obj, k):
         return AugTarget(obj, _NO_KEY, k)
 
-    def ai(obj, key, k):
+    def ai(obj, key, k, owner=None, attr_k=None):
+        if attr_k is not None:
+            rec(attr_k)  # the read of owner.attr that gave obj
         return AugTarget(obj, key, k)
 
     class AlwaysRecording:

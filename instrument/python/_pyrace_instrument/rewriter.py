@@ -483,6 +483,14 @@ class Rewriter(ast.NodeTransformer):
             s = s.parent
         return name in self.data_globals
 
+    def _unwatched(self, node):
+        """A constant, or a name whose read is no access (a plain local): visit_Name
+        leaves it as it is."""
+        if isinstance(node, ast.Constant):
+            return True
+        return (isinstance(node, ast.Name) and _is_simple(node) and not self._is_watched_global(node.id)
+                and self._cell_owner(node.id) is None)
+
     def _cell_owner(self, name):
         if self.scope.kind in ("module", "class"):
             return None
@@ -768,6 +776,17 @@ class Rewriter(ast.NodeTransformer):
             k = self.site(ATTR_RMW, t, self._attr(t.attr), owner)
             target = _call("aa", [self.visit(t.value), _site_arg(k, t, t.attr)], t)
             loc = _attr_loc(ast.Constant(value=0), t)
+        elif (isinstance(t.value, ast.Attribute) and self._unwatched(t.value.value)
+              and self._unwatched(t.slice)):
+            # `self.d[k] += v` -> `ai(self.d, k, site, self, attr_site)[0] += v`: the
+            # attribute is read by the interpreter's own instruction, in its place, and
+            # ai records that read; the key between the two runs no code.
+            k = self.site(ITEM_RMW, t, "", owner)
+            a = t.value
+            ka = self.site(ATTR_READ, a, self._attr(a.attr), self._owner_text(a.value))
+            read = ast.copy_location(ast.Attribute(value=_copy_simple(a.value), attr=a.attr, ctx=ast.Load()), a)
+            target = _call("ai", [read, _copy_simple(t.slice), _const(k, t), _copy_simple(a.value), _const(ka, a)], t)
+            loc = ast.copy_location(ast.Constant(value=0), t)
         else:
             k = self.site(ITEM_RMW, t, "", owner)
             target = _call("ai", [self.visit(t.value), self.visit(t.slice), _const(k, t)], t)
