@@ -727,12 +727,7 @@ PyObject* HookMethodCall(HOOK_ARGS) {
   Site* s = SiteArg(self, args[1]);
   if (s == nullptr) return nullptr;
   PyObject* method = args[0];
-  PyObject* obj = nullptr;  // borrowed from the bound method
-  if (PyCFunction_Check(method)) {
-    obj = PyCFunction_GET_SELF(method);
-  } else if (PyMethod_Check(method)) {
-    obj = PyMethod_GET_SELF(method);
-  }
+  PyObject* obj = BoundSelf(method);  // borrowed from the bound method
   bool recording = obj != nullptr && Recording();
   bool container = recording && MethodIsContainerAccess(*s, obj);
   bool keyed = container && PyDict_Check(obj) && n > 2 &&
@@ -1161,17 +1156,19 @@ PyType_Slot g_container_probe_slots[] = {
 PyType_Spec g_container_probe_spec = {"_pyrace.ContainerProbe", sizeof(PyObject), 0, Py_TPFLAGS_DEFAULT,
                                       g_container_probe_slots};
 
+// A probe's type and its one instance, kept for the process.
+bool MakeProbe(PyType_Spec* spec, PyTypeObject** type, PyObject** probe) {
+  *type = reinterpret_cast<PyTypeObject*>(PyType_FromSpec(spec));
+  if (*type == nullptr) return false;
+  *probe = PyType_GenericAlloc(*type, 0);
+  return *probe != nullptr;
+}
+
 bool ReadyTypes() {
   g_hook_type = reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&g_hook_spec));
   if (g_hook_type == nullptr) return false;
-  g_probe_type = reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&g_probe_spec));
-  if (g_probe_type == nullptr) return false;
-  g_probe = PyType_GenericAlloc(g_probe_type, 0);  // kept for the process
-  if (g_probe == nullptr) return false;
-  g_container_probe_type = reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&g_container_probe_spec));
-  if (g_container_probe_type == nullptr) return false;
-  g_container_probe = PyType_GenericAlloc(g_container_probe_type, 0);  // kept for the process
-  if (g_container_probe == nullptr) return false;
+  if (!MakeProbe(&g_probe_spec, &g_probe_type, &g_probe)) return false;
+  if (!MakeProbe(&g_container_probe_spec, &g_container_probe_type, &g_container_probe)) return false;
   g_aug_target_type = reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&g_aug_target_spec));
   return g_aug_target_type != nullptr;
 }

@@ -348,8 +348,8 @@ void StartLoopWatcher(Recorder& rec) {
 // method's or builtin method's self, or what a C type's `__self__` getset gives (3.11's
 // TaskStepMethWrapper). New reference or nullptr.
 PyObject* CallbackSelf(PyObject* cb) {
-  if (PyMethod_Check(cb)) return Py_NewRef(PyMethod_GET_SELF(cb));
-  if (PyCFunction_Check(cb)) return Py_XNewRef(PyCFunction_GET_SELF(cb));
+  if (PyObject* self = BoundSelf(cb)) return Py_NewRef(self);
+  if (PyCFunction_Check(cb)) return nullptr;  // a builtin bound to nothing (METH_STATIC)
   PyObject* d = _PyType_Lookup(Py_TYPE(cb), g_self_name);  // borrowed; runs nothing
   if (d == nullptr || Py_TYPE(d) != &PyGetSetDescr_Type) return nullptr;
   PyObject* self = Py_TYPE(d)->tp_descr_get(d, cb, reinterpret_cast<PyObject*>(Py_TYPE(cb)));

@@ -91,6 +91,14 @@ inline void ResumeTracing(PyThreadState* ts) {
 #endif
 }
 
+// What a bound method (a Python function's or a builtin's) is bound to, borrowed from
+// it, or null for any other callable; reads the object's fields, so no code runs.
+inline PyObject* BoundSelf(PyObject* callable) {
+  if (PyCFunction_Check(callable)) return PyCFunction_GET_SELF(callable);
+  if (PyMethod_Check(callable)) return PyMethod_GET_SELF(callable);
+  return nullptr;
+}
+
 // A C function of any calling convention a PyMethodDef names (METH_FASTCALL,
 // METH_KEYWORDS...) as the PyCFunction its ml_meth field is declared as; the flags say
 // how CPython calls it.
