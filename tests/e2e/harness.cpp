@@ -168,7 +168,8 @@ std::vector<Fixture> FixtureRuns(const std::string& dir, const std::string& name
       runs.push_back(rest);
     } else if (verb == "options") {
       common.options.insert(common.options.end(), rest.begin(), rest.end());
-    } else if (verb == "exit" && rest.size() == 1) {
+    } else if (verb == "exit" && rest.size() == 1 && !rest[0].empty() &&
+               rest[0].find_first_not_of("0123456789") == std::string::npos) {
       common.clean_exit = std::stoi(rest[0]);
     } else {
       throw std::runtime_error(dir + "/" + name + ": unknown fixture directive: " + line);
