@@ -17,12 +17,12 @@ SUITE=${PYRACE_THIRDPARTY_SUITE:-trixie}
 HERE=$(cd "$(dirname "$0")" && pwd)
 
 # Debian source packages (their test suites are in the upstream tarball) ...
-SOURCES=(python-tornado python-dateutil python-cachetools python-async-timeout)
+SOURCES=(python-tornado python-dateutil python-cachetools python-async-timeout cloudpickle)
 # ... and the binary packages (the host's suite) their tests need besides python3-pytest:
 # dateutil's tests import freezegun, hypothesis (which needs sortedcontainers and
-# exceptiongroup) and six; async-timeout's use pytest-asyncio.
+# exceptiongroup) and six; async-timeout's use pytest-asyncio; cloudpickle's psutil.
 DEBS=(python3-freezegun python3-hypothesis python3-sortedcontainers python3-exceptiongroup
-      python3-six python3-pytest-asyncio)
+      python3-six python3-pytest-asyncio python3-psutil)
 
 mkdir -p "$DEST"
 DEST=$(cd "$DEST" && pwd)

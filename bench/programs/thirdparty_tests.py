@@ -51,7 +51,8 @@ SKIP = 77
 # mode with the reason (listed in the table: each is an open difference). Chosen for what pyrace changes: tornado (asyncio
 # event loops, threads, executors, subprocesses), async_timeout (asyncio cancellation),
 # cachetools (locks around caches), dateutil (a large pure-Python suite: classes,
-# descriptors, caches with weak references, hypothesis).
+# descriptors, caches with weak references, hypothesis), cloudpickle (functions and
+# classes pickled by value, their code included, and loaded in child processes).
 LIBRARIES = {
     "tornado": {
         "source": "python-tornado", "instrument": "tornado", "path": ["."],
@@ -65,6 +66,12 @@ LIBRARIES = {
     },
     "cachetools": {
         "source": "python-cachetools", "instrument": "cachetools", "path": ["src"],
+        "options": [], "paths": ["tests"],
+    },
+    "cloudpickle": {
+        # Its tests import the helper package of tests/cloudpickle_testpkg, which its
+        # own CI installs; their child processes find it on the path they set.
+        "source": "cloudpickle", "instrument": "cloudpickle", "path": [".", "tests/cloudpickle_testpkg"],
         "options": [], "paths": ["tests"],
     },
     "dateutil": {
@@ -127,6 +134,14 @@ def run_one(mode, python, version, pyrace, lib, root, opts, logdir, only=None):
     env = dict(os.environ)
     paths = [os.path.join(tree, p) for p in LIBRARIES[lib]["path"]] + [site_dir(root)]
     env["PYTHONPATH"] = os.pathsep.join(paths + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+    # The fetched packages are installed, for the suite's child processes as well,
+    # which may set a PYTHONPATH of their own (cloudpickle's do): as a user site.
+    userbase = os.path.join(work, "userbase")
+    user_site = os.path.join(userbase, "lib", "python" + ".".join(version.split(".")[:2]), "site-packages")
+    os.makedirs(user_site)
+    with open(os.path.join(user_site, "pyrace-thirdparty.pth"), "w") as f:
+        f.write(site_dir(root) + "\n")
+    env["PYTHONUSERBASE"] = userbase
     try:
         junit = os.path.join(work, "junit.xml")
         report = os.path.join(work, "report.json")

@@ -3,6 +3,7 @@
 #include <structmember.h>
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -82,6 +83,10 @@ void RememberLocation(Site& site, PyObject* obj, uint64_t key, LocRecord* loc) {
 // through its hooks for as long as any of its functions may run.
 struct SiteTable {
   std::string module;
+  std::string filename;
+  // The rewriter's tuple of (kind, line, name, text): its strings back Site::text, and a
+  // pickled hook is rebuilt from it (HookReduce).
+  PyObject* source = nullptr;
   std::vector<Site> sites;
 };
 
@@ -1012,6 +1017,57 @@ bool ParseSite(PyObject* tuple, Site* out) {
   return true;
 }
 
+// The tables by (module, filename, sites): a hook rebuilt from a pickle in this process
+// gets its module's own table (the same sites, so the same locations), and the hooks of
+// one module rebuilt one by one share one. {key: int(SiteTable*)}, for the process.
+PyObject* g_tables = nullptr;
+
+SiteTable* TableFor(const char* module, const char* filename, PyObject* sites) {
+  if (g_tables == nullptr && (g_tables = PyDict_New()) == nullptr) return nullptr;
+  PyObject* key = Py_BuildValue("(ssO)", module, filename, sites);
+  if (key == nullptr) return nullptr;
+  PyObject* known = PyDict_GetItemWithError(g_tables, key);  // borrowed
+  if (known != nullptr || PyErr_Occurred()) {
+    Py_DECREF(key);
+    return known != nullptr ? static_cast<SiteTable*>(PyLong_AsVoidPtr(known)) : nullptr;
+  }
+  auto table = std::make_unique<SiteTable>();
+  table->module = module;
+  table->filename = filename;
+  table->sites.resize(static_cast<size_t>(PyTuple_GET_SIZE(sites)));
+  for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(sites); ++i) {
+    if (!ParseSite(PyTuple_GET_ITEM(sites, i), &table->sites[static_cast<size_t>(i)])) {
+      Py_DECREF(key);
+      return nullptr;
+    }
+  }
+  PyObject* ptr = PyLong_FromVoidPtr(table.get());
+  const int stored = ptr != nullptr ? PyDict_SetItem(g_tables, key, ptr) : -1;
+  Py_XDECREF(ptr);
+  Py_DECREF(key);
+  if (stored != 0) return nullptr;
+  table->source = Py_NewRef(sites);
+  return table.release();
+}
+
+// The hook or probe called `name`, of `table` (none for the probes): a new reference,
+// or null with an exception set.
+PyObject* NewHook(const std::string& name, SiteTable* table) {
+  if (name == "st" || name == "cp") return Py_NewRef(name == "st" ? g_probe : g_container_probe);
+  const HookDef* def = nullptr;
+  for (const HookDef& d : kHooks) {
+    if (name == d.name) def = &d;
+  }
+  if (def == nullptr) return PyErr_Format(PyExc_ValueError, "pyrace: no access hook named %s", name.c_str());
+  if (table == nullptr) return PyErr_Format(PyExc_TypeError, "pyrace: access hook %s needs its sites", def->name);
+  auto* h = PyObject_New(HookObject, g_hook_type);
+  if (h == nullptr) return nullptr;
+  h->vectorcall = def->fn;
+  h->table = table;
+  h->name = def->name;
+  return reinterpret_cast<PyObject*>(h);
+}
+
 // access_hooks(names, module, filename, sites) -> tuple of hooks in `names` order.
 PyObject* AccessHooks(PyObject* /*module*/, PyObject* args) {
   PyObject *names = nullptr, *sites = nullptr;
@@ -1020,39 +1076,48 @@ PyObject* AccessHooks(PyObject* /*module*/, PyObject* args) {
                         &PyTuple_Type, &sites)) {
     return nullptr;
   }
-  auto* table = new SiteTable();  // see SiteTable: lives for the process
-  table->module = module;
-  table->sites.resize(static_cast<size_t>(PyTuple_GET_SIZE(sites)));
-  for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(sites); ++i) {
-    if (!ParseSite(PyTuple_GET_ITEM(sites, i), &table->sites[static_cast<size_t>(i)])) return nullptr;
-  }
+  SiteTable* table = TableFor(module, filename, sites);
+  if (table == nullptr) return nullptr;
   PyObject* out = PyTuple_New(PyTuple_GET_SIZE(names));
   if (out == nullptr) return nullptr;
   for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(names); ++i) {
-    std::string want = Utf8(PyTuple_GET_ITEM(names, i));
-    if (want == "st" || want == "cp") {
-      PyTuple_SET_ITEM(out, i, Py_NewRef(want == "st" ? g_probe : g_container_probe));
-      continue;
-    }
-    const HookDef* def = nullptr;
-    for (const HookDef& d : kHooks) {
-      if (want == d.name) def = &d;
-    }
-    if (def == nullptr) {
-      Py_DECREF(out);
-      return PyErr_Format(PyExc_ValueError, "pyrace: no access hook named %s", want.c_str());
-    }
-    auto* h = PyObject_New(HookObject, g_hook_type);
-    if (h == nullptr) {
+    PyObject* hook = NewHook(Utf8(PyTuple_GET_ITEM(names, i)), table);
+    if (hook == nullptr) {
       Py_DECREF(out);
       return nullptr;
     }
-    h->vectorcall = def->fn;
-    h->table = table;
-    h->name = def->name;
-    PyTuple_SET_ITEM(out, i, reinterpret_cast<PyObject*>(h));
+    PyTuple_SET_ITEM(out, i, hook);
   }
   return out;
+}
+
+// access_hook(name[, module, filename, sites]) -> one hook: what a pickled hook or probe
+// is rebuilt with (HookReduce).
+PyObject* AccessHook(PyObject* /*module*/, PyObject* args) {
+  const char *name = nullptr, *module = nullptr, *filename = nullptr;
+  PyObject* sites = nullptr;
+  if (!PyArg_ParseTuple(args, "s|ssO!:access_hook", &name, &module, &filename, &PyTuple_Type, &sites)) {
+    return nullptr;
+  }
+  SiteTable* table = nullptr;
+  if (sites != nullptr && (table = TableFor(module, filename, sites)) == nullptr) return nullptr;
+  return NewHook(name, table);
+}
+
+// Rewritten code holds its hooks as constants, and what pickles code by value
+// (cloudpickle, dill: the functions a process pool sends its workers) pickles its
+// constants: a hook pickles as the call of _pyrace.access_hook that rebuilds it, in any
+// process pyrace runs (a followed child, the same process). A process without pyrace
+// cannot load it (docs/runtime.md).
+PyObject* g_access_hook_fn = nullptr;
+
+PyObject* HookReduce(PyObject* self, PyObject* /*unused*/) {
+  auto* h = reinterpret_cast<HookObject*>(self);
+  return Py_BuildValue("O(sssO)", g_access_hook_fn, h->name, h->table->module.c_str(),
+                       h->table->filename.c_str(), h->table->source);
+}
+PyObject* ProbeReduce(PyObject* self, PyObject* /*unused*/) {
+  return Py_BuildValue("O(s)", g_access_hook_fn, self == g_probe ? "st" : "cp");
 }
 
 bool BindConstants(PyCodeObject* code, PyObject* hooks, int depth) {
@@ -1109,6 +1174,8 @@ PyObject* AccessStats(PyObject* /*module*/, PyObject* /*unused*/) {
 PyMethodDef g_functions[] = {
     {"access_hooks", AccessHooks, METH_VARARGS,
      "access_hooks(names, module, filename, sites): the access hooks of one rewritten module."},
+    {"access_hook", AccessHook, METH_VARARGS,
+     "access_hook(name[, module, filename, sites]): one access hook, as a pickled one is rebuilt."},
     {"access_stats", AccessStats, METH_NOARGS, "access_stats(): counters of the access hooks."},
     {"bind_code", BindCode, METH_VARARGS,
      "bind_code(code, {placeholder: hook}): a rewritten module's hooks into its code's constants."},
@@ -1120,8 +1187,17 @@ PyMemberDef g_hook_members[] = {
      nullptr},
     {nullptr, 0, 0, 0, nullptr},
 };
+PyMethodDef g_hook_methods[] = {
+    {"__reduce__", HookReduce, METH_NOARGS, nullptr},
+    {nullptr, nullptr, 0, nullptr},
+};
+PyMethodDef g_probe_methods[] = {
+    {"__reduce__", ProbeReduce, METH_NOARGS, nullptr},
+    {nullptr, nullptr, 0, nullptr},
+};
 PyType_Slot g_hook_slots[] = {
     {Py_tp_dealloc, reinterpret_cast<void*>(HookDealloc)},
+    {Py_tp_methods, g_hook_methods},
     {Py_tp_call, reinterpret_cast<void*>(PyVectorcall_Call)},
     {Py_tp_members, g_hook_members},
     {Py_tp_doc, const_cast<char*>("One access hook of a rewritten module (see access_hooks).")},
@@ -1142,6 +1218,7 @@ PyType_Spec g_aug_target_spec = {"_pyrace.AugTarget", sizeof(AugTarget), 0, Py_T
 
 PyType_Slot g_probe_slots[] = {
     {Py_sq_contains, reinterpret_cast<void*>(ProbeContains)},
+    {Py_tp_methods, g_probe_methods},
     {Py_tp_doc, const_cast<char*>("`st in st`: whether rewritten code may skip its hooks (one thread).")},
     {0, nullptr},
 };
@@ -1150,6 +1227,7 @@ PyType_Spec g_probe_spec = {"_pyrace.SingleThreadProbe", sizeof(PyObject), 0, Py
 
 PyType_Slot g_container_probe_slots[] = {
     {Py_sq_contains, reinterpret_cast<void*>(ContainerProbeContains)},
+    {Py_tp_methods, g_probe_methods},
     {Py_tp_doc, const_cast<char*>("`obj in cp`: whether rewritten code must tell pyrace of obj's shape.")},
     {0, nullptr},
 };
@@ -1206,6 +1284,8 @@ int pyrace_access_init(PyObject* module, pyrace::py::Recorder* rec) {
   g_hooks_single_thread = rec->options().hooks_single_thread;
   if (!AccessRegistry::Get().Init(rec, /*watch_deallocs=*/g_races)) return -1;
   if (PyModule_AddFunctions(module, g_functions) < 0) return -1;
+  Py_XSETREF(g_access_hook_fn, PyObject_GetAttrString(module, "access_hook"));
+  if (g_access_hook_fn == nullptr) return -1;
   if (g_thread_local_type == nullptr) {
     PyObject* thread = PyImport_ImportModule("_thread");
     PyObject* local = thread != nullptr ? PyObject_GetAttrString(thread, "_local") : nullptr;

@@ -6,9 +6,10 @@
 // where sites is a tuple of (kind, line, name, text) built by the rewriter; the hooks
 // are constants of the code (rewriter.bind), never names of the program. Each access
 // passes its site's index, so the per-access work is one vectorcall with constant
-// arguments. The hooks do the original operation (getattr, setitem, the
-// method call...) with its exact semantics and exceptions, then record a kAccess on
-// the location (object, key) -> LocId.
+// arguments. A hook pickles as the call of _pyrace.access_hook(name, module, filename,
+// sites) that rebuilds it (code pickled by value: docs/runtime.md). The hooks do the
+// original operation (getattr, setitem, the method call...) with its exact semantics
+// and exceptions, then record a kAccess on the location (object, key) -> LocId.
 #pragma once
 
 #include "runtime/python/py_compat.h"
