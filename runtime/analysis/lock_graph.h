@@ -46,6 +46,7 @@ class LockGraph {
   static constexpr size_t kMaxHeldScanned = 32;
 
   explicit LockGraph(bool class_view) : class_view_(class_view) {}
+  bool class_view() const { return class_view_; }
 
   void OnCreate(LockId l, const Symbols& syms);
   // An acquire of `to` by tid under `held` (the thread's held locks, oldest first).

@@ -91,7 +91,7 @@ class Merger {
     std::vector<EdgeTaker> takers;
     for (const LockClassEdge& e : s.edges) {
       LockId from = lock_map[e.from], to = lock_map[e.to];
-      if (from == to) continue;
+      if (from == to || Ambiguous(s, e.from) || Ambiguous(s, e.to)) continue;
       gate.clear();
       for (LockId g : e.gate) gate.push_back(lock_map[g]);
       takers.clear();
@@ -109,6 +109,14 @@ class Merger {
       }
       graph_.AddOccurrences(from, to, gate, takers, e.count, seq++, syms_);
     }
+  }
+
+  // A class the process made several locks of: which of them another process's lock of
+  // that class would be is unknown, and the in-process detector keeps instances apart
+  // (an order on one import lock and the reverse on another module's is no inversion
+  // in one process), so the merge does not join its orders with other processes'.
+  static bool Ambiguous(const LockClassSummary& s, LockId l) {
+    return l < s.instances.size() && s.instances[l] > 1;
   }
 
   LockId ClassOf(const LockClassSummary& s, LockId l, SymbolCopier& copy) {

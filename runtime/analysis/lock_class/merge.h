@@ -4,7 +4,8 @@
 // (one distinct thread per edge, no common gate lock; try-acquires and re-entries
 // never became edges). A cycle is reported only when no single process could close it
 // alone: that one was already decided, and reported if real, by the process's own
-// analysis.
+// analysis. An edge of a class its process made several locks of joins no other
+// process's (docs/fleets.md): which of them another process's lock would be is unknown.
 #pragma once
 
 #include <span>

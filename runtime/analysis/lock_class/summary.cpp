@@ -55,7 +55,20 @@ class Summarizer {
  public:
   Summarizer(const Symbols& syms, LockClassSummary& out) : syms_(syms), out_(out), copy_(syms, out.syms) {
     out_.syms.locks.push_back(LockInfo{LockKind::kGil, 0, kNoStack, 0});  // lock 0: the GIL
+    out_.instances.push_back(1);
     class_of_key_.emplace("<GIL>", kGilLock);
+  }
+
+  // How many of the process's locks are of each class the edges use: every lock the
+  // trace defined, not only those the edges took (one import lock nested under another
+  // lock makes its class's edge, the hundreds never nested make it ambiguous).
+  void CountInstances() {
+    for (uint32_t& n : out_.instances) n = 0;
+    out_.instances[kGilLock] = 1;
+    for (LockId l = 1; l < syms_.locks.size(); ++l) {
+      auto it = class_of_key_.find(LockClassKey(syms_, l));
+      if (it != class_of_key_.end()) ++out_.instances[it->second];
+    }
   }
 
   // The class of a trace lock, defined in the summary on first use; kNoClass when it
@@ -75,6 +88,7 @@ class Summarizer {
         cls.create_stack = copy_.Stack(info.create_stack);
         cls.name = copy_.Str(info.name);
         out_.syms.locks.push_back(cls);
+        out_.instances.push_back(1);
       }
       c = it->second;
     }
@@ -174,6 +188,7 @@ LockClassSummary SummarizeLockClasses(const LockGraph& graph, const Symbols& sym
   out.process = process;
   Summarizer s(syms, out);
   for (const LockEdge& e : graph.edges()) s.Add(graph, e);
+  if (!graph.class_view()) s.CountInstances();
   return out;
 }
 
@@ -183,6 +198,7 @@ LockClassSummary SummarizeLockClasses(const Analyzer& analyzer, const Symbols& s
   LockClassSummary out;
   out.process = process;
   out.syms.locks.push_back(LockInfo{LockKind::kGil, 0, kNoStack, 0});
+  out.instances.push_back(1);
   return out;
 }
 

@@ -57,6 +57,10 @@ struct LockClassSummary {
   // threads the takers (name, start stack), with their stacks and strings. Lock 0 is
   // the GIL, as in a trace.
   Symbols syms;
+  // Per class (indexed as syms.locks): how many locks of the process were of it. A class
+  // of several is ambiguous across processes (merge.h); 1 for every class of a graph
+  // kept by class (lock_view=class), where the process itself took classes for locks.
+  std::vector<uint32_t> instances;
   std::vector<LockClassEdge> edges;
 };
 

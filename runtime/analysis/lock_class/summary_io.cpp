@@ -56,7 +56,10 @@ std::string SerializeSummary(const LockClassSummary& s) {
   for (const ThreadInfo& t : s.syms.threads) threads.push_back({t.name, t.start_stack});
   j["threads"] = std::move(threads);
   Json locks = Json::array();
-  for (const LockInfo& l : s.syms.locks) locks.push_back({static_cast<int>(l.kind), l.create_stack, l.name});
+  for (size_t i = 0; i < s.syms.locks.size(); ++i) {
+    const LockInfo& l = s.syms.locks[i];
+    locks.push_back({static_cast<int>(l.kind), l.create_stack, l.name, i < s.instances.size() ? s.instances[i] : 1});
+  }
   j["locks"] = std::move(locks);
   Json edges = Json::array();
   for (const LockClassEdge& e : s.edges) {
@@ -120,6 +123,8 @@ bool ParseSummary(std::string_view text, LockClassSummary* out, std::string* err
       info.create_stack = Id(l.at(1), nstack, "stack");
       info.name = Id(l.at(2), nstr, "string");
       s.syms.locks.push_back(info);
+      // Summaries written before instances were counted have three fields: one each.
+      s.instances.push_back(l.size() > 3 ? l.at(3).get<uint32_t>() : 1);
     }
     if (s.syms.locks.empty()) throw BadSummary{"lock 0 (the GIL) is missing"};
     const size_t nlock = s.syms.locks.size(), nthread = s.syms.threads.size();

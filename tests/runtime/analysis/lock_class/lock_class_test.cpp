@@ -3,6 +3,8 @@
 // the merge can see, under the in-process detector's filters.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "runtime/analysis/analyzer.h"
 #include "runtime/analysis/lock_class/merge.h"
 #include "runtime/analysis/lock_class/summary.h"
@@ -242,6 +244,50 @@ TEST(Merge, ManyTracesOneFinding) {
   ASSERT_EQ(found.size(), 1u);
 }
 
+TEST(Summary, CountsEveryLockOfAClass) {
+  // Three import locks made on one line, one of them nested: the class has three.
+  Script s;
+  LockId m1 = s.NewLock("bootstrap.py", 5), m2 = s.NewLock("bootstrap.py", 5), m3 = s.NewLock("bootstrap.py", 5);
+  LockId pool = s.NewLock("p.py", 2);
+  (void)m2;
+  (void)m3;
+  Nest(s, 1, m1, pool, 10);
+  LockClassSummary sum = Analyse(s, 7).summary;
+  ASSERT_EQ(sum.edges.size(), 1u);
+  EXPECT_EQ(sum.instances.at(sum.edges[0].from), 3u);
+  EXPECT_EQ(sum.instances.at(sum.edges[0].to), 1u);
+  EXPECT_EQ(sum.instances.at(kGilLock), 1u);
+}
+
+TEST(Merge, AClassOfSeveralLocksInAProcessJoinsNoOtherProcess) {
+  // Each process takes one module's import lock before the pool's lock, or after it,
+  // and makes import locks for several modules on one line: orders on different
+  // modules' locks, which one process would not call an inversion either.
+  auto process = [](bool lock_first, uint32_t line) {
+    Script s;
+    LockId mine = s.NewLock("bootstrap.py", 5), other = s.NewLock("bootstrap.py", 5);
+    (void)other;
+    LockId pool = s.NewLock("p.py", 2);
+    s.NameLock(pool, "Pool.lock");
+    if (lock_first) Nest(s, 1, mine, pool, line);
+    else Nest(s, 1, pool, mine, line);
+    return Analyse(s, line).summary;
+  };
+  EXPECT_TRUE(Merge({process(true, 10), process(false, 20)}).empty());
+  // The same orders with one lock of the class in each process are an inversion.
+  auto single = [](bool lock_first, uint32_t line) {
+    Script s;
+    LockId mine = s.NewLock("bootstrap.py", 5), pool = s.NewLock("p.py", 2);
+    s.NameLock(pool, "Pool.lock");
+    if (lock_first) Nest(s, 1, mine, pool, line);
+    else Nest(s, 1, pool, mine, line);
+    return Analyse(s, line).summary;
+  };
+  EXPECT_EQ(Merge({single(true, 10), single(false, 20)}).size(), 1u);
+  // One process with several against one with one: still not known to be one lock.
+  EXPECT_TRUE(Merge({process(true, 10), single(false, 20)}).empty());
+}
+
 TEST(SummaryFormat, RoundTrip) {
   Process p1, p2;
   Nest(p1.s, 1, p1.a, p1.b, 10);
@@ -262,6 +308,25 @@ TEST(SummaryFormat, RoundTrip) {
   ASSERT_EQ(parsed.size(), 1u);
   EXPECT_EQ(direct[0].message, parsed[0].message);
   EXPECT_EQ(direct[0].fingerprint, parsed[0].fingerprint);
+}
+
+TEST(SummaryFormat, InstancesRoundTripAndOlderSummariesHaveOneEach) {
+  Script s;
+  LockId a1 = s.NewLock("p.py", 1), a2 = s.NewLock("p.py", 1), b = s.NewLock("p.py", 2);
+  (void)a2;
+  Nest(s, 1, a1, b, 10);
+  LockClassSummary sum = Analyse(s, 7).summary;
+  std::string text = SerializeSummary(sum);
+  LockClassSummary back;
+  std::string error;
+  ASSERT_TRUE(ParseSummary(text, &back, &error)) << error;
+  EXPECT_EQ(back.instances, sum.instances);
+  EXPECT_EQ(back.instances.at(back.edges[0].from), 2u);
+  // A summary written before the count: each lock entry has three fields.
+  nlohmann::json old = nlohmann::json::parse(text);
+  for (nlohmann::json& lock : old["locks"]) lock.erase(3);
+  ASSERT_TRUE(ParseSummary(old.dump(), &back, &error)) << error;
+  EXPECT_EQ(back.instances, (std::vector<uint32_t>(back.syms.locks.size(), 1)));
 }
 
 TEST(SummaryFormat, BadInputIsAnError) {
