@@ -355,7 +355,16 @@ PyObject* g_probe = nullptr;
 // is a name or constant (rewriter.py, _container), so a method call or shape read on
 // anything but a builtin container or a deque skips the hook, recording or not.
 int ContainerProbeContains(PyObject* /*self*/, PyObject* obj) {
-  return (g_hooks_single_thread || Recording()) && (IsContainer(obj) || IsDeque(obj)) ? 1 : 0;
+  if (!g_hooks_single_thread && !Recording()) return 0;
+  // A hot loop calls methods of one user class, whose MRO the set and deque checks
+  // would walk on every call.
+  static TypeAnswers answers;
+  PyTypeObject* t = Py_TYPE(obj);
+  int known = answers.Find(t);
+  if (known >= 0) return known;
+  const bool answer = IsContainer(obj) || IsDeque(obj);
+  answers.Remember(t, answer);
+  return answer ? 1 : 0;
 }
 
 PyTypeObject* g_container_probe_type = nullptr;
