@@ -1,10 +1,9 @@
 # pickled_function_unlocked.py with the counter under a lock: the copy of the function,
 # pickled by value and loaded, takes the lock as the original does, and nothing races.
-import io
-import pickle
 import sys
 import threading
-import types
+
+from by_value import copy_of
 
 sys.setswitchinterval(1e-5)
 start = threading.Barrier(2)
@@ -22,28 +21,7 @@ def work(stats, n):
             stats.hits += 1
 
 
-def make_code(*fields):
-    return types.CodeType(*fields)
-
-
-FIELDS = ["co_argcount", "co_posonlyargcount", "co_kwonlyargcount", "co_nlocals", "co_stacksize",
-          "co_flags", "co_code", "co_consts", "co_names", "co_varnames", "co_filename", "co_name"]
-FIELDS += ["co_qualname"] if sys.version_info >= (3, 11) else []
-FIELDS += ["co_firstlineno", "co_linetable"]
-FIELDS += ["co_exceptiontable"] if sys.version_info >= (3, 11) else []
-FIELDS += ["co_freevars", "co_cellvars"]
-
-
-class ByValue(pickle.Pickler):
-    def reducer_override(self, obj):
-        if isinstance(obj, types.CodeType):
-            return make_code, tuple(getattr(obj, f) for f in FIELDS)
-        return NotImplemented
-
-
-buf = io.BytesIO()
-ByValue(buf).dump(work.__code__)
-copy = types.FunctionType(pickle.loads(buf.getvalue()), globals(), "work")
+copy = copy_of(work)
 stats = Stats()
 threads = [threading.Thread(target=copy, args=(stats, 2000)) for _ in range(2)]
 for t in threads:
