@@ -309,24 +309,18 @@ PyMethodDef g_execv_def = {"execv", AsPyCFunction(Execv), METH_VARARGS | METH_KE
 // multiprocessing when it spawns): importing it here would add it to every program's
 // sys.modules.
 PyObject* WrapForkExec(PyObject*, PyObject*) {
-  PyObject* mod = PyImport_ImportModule("_posixsubprocess");
-  if (mod == nullptr) return nullptr;
-  const bool ok = g.fork_exec != nullptr || ReplaceWithStandIn(g_fork_exec_def, {.owner = mod, .keep = &g.fork_exec});
-  Py_DECREF(mod);
-  if (!ok) return nullptr;
+  if (g.fork_exec == nullptr && !ReplaceInModule("_posixsubprocess", {{g_fork_exec_def, {.keep = &g.fork_exec}}})) {
+    return nullptr;
+  }
   Py_RETURN_NONE;
 }
 PyMethodDef g_wrap_fork_exec_def = {"_wrap_fork_exec", WrapForkExec, METH_NOARGS, nullptr};
 
 bool WrapOs() {
-  PyObject* os = PyImport_ImportModule("os");
-  if (os == nullptr) return false;
-  const bool ok = ReplaceWithStandIn(g_posix_spawn_def, {.owner = os, .keep = &g.posix_spawn}) &&
-                  ReplaceWithStandIn(g_posix_spawnp_def, {.owner = os, .keep = &g.posix_spawnp}) &&
-                  ReplaceWithStandIn(g_execve_def, {.owner = os, .keep = &g.execve}) &&
-                  ReplaceWithStandIn(g_execv_def, {.owner = os, .keep = &g.execv});
-  Py_DECREF(os);
-  return ok;
+  return ReplaceInModule("os", {{g_posix_spawn_def, {.keep = &g.posix_spawn}},
+                                {g_posix_spawnp_def, {.keep = &g.posix_spawnp}},
+                                {g_execve_def, {.keep = &g.execve}},
+                                {g_execv_def, {.keep = &g.execv}}});
 }
 
 // os.environ as the program would see it without pyrace. Only the mapping's own dict

@@ -151,13 +151,11 @@ PyMethodDef g_call_def = {"call", AsPyCFunction(Call), METH_VARARGS | METH_KEYWO
 // _interpreters is wrapped when the program imports it: importing it here would add it
 // to every program's sys.modules.
 PyObject* WrapInterpreters(PyObject*, PyObject*) {
-  PyObject* mod = PyImport_ImportModule("_interpreters");
-  if (mod == nullptr) return nullptr;
-  const bool ok = ReplaceWithStandIn(g_exec_def, {.owner = mod, .keep = &g.interp_exec}) &&
-                  ReplaceWithStandIn(g_run_func_def, {.owner = mod, .keep = &g.run_func}) &&
-                  ReplaceWithStandIn(g_call_def, {.owner = mod, .keep = &g.call});
-  Py_DECREF(mod);
-  if (!ok) return nullptr;
+  if (!ReplaceInModule("_interpreters", {{g_exec_def, {.keep = &g.interp_exec}},
+                                         {g_run_func_def, {.keep = &g.run_func}},
+                                         {g_call_def, {.keep = &g.call}}})) {
+    return nullptr;
+  }
   Py_RETURN_NONE;
 }
 PyMethodDef g_wrap_interpreters_def = {"_wrap_interpreters", WrapInterpreters, METH_NOARGS, nullptr};
@@ -165,12 +163,9 @@ PyMethodDef g_wrap_interpreters_def = {"_wrap_interpreters", WrapInterpreters, M
 }  // namespace
 
 bool InstallCodeExport() {
-  PyObject* marshal = PyImport_ImportModule("marshal");  // imported at start-up by importlib
-  if (marshal == nullptr) return false;
-  const bool ok = ReplaceWithStandIn(g_dump_def, {.owner = marshal, .keep = &g.dump}) &&
-                  ReplaceWithStandIn(g_dumps_def, {.owner = marshal, .keep = &g.dumps});
-  Py_DECREF(marshal);
-  return ok && WhenImported("_interpreters", &g_wrap_interpreters_def);
+  // marshal: imported at start-up by importlib.
+  return ReplaceInModule("marshal", {{g_dump_def, {.keep = &g.dump}}, {g_dumps_def, {.keep = &g.dumps}}}) &&
+         WhenImported("_interpreters", &g_wrap_interpreters_def);
 }
 
 }  // namespace pyrace::py

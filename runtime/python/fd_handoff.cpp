@@ -513,14 +513,12 @@ PyMethodDef g_install_ssl_def = {"_install_ssl_handoffs", InstallSslHandoffs, ME
 
 bool InstallFdHandoffs(PyObject* originals) {
   if (g_os_pipe != nullptr) return true;
-  PyObject* os = PyImport_ImportModule("os");  // posix.pipe and the rest get the same stand-ins
-  if (os == nullptr) return false;
-  const bool ok =
-      ReplaceWithStandIn(g_pipe_def, {.owner = os, .keep = &g_os_pipe, .originals = originals, .key = "os.pipe"}) &&
-      ReplaceWithStandIn(g_write_def, {.owner = os, .keep = &g_os_write, .originals = originals, .key = "os.write"}) &&
-      ReplaceWithStandIn(g_read_def, {.owner = os, .keep = &g_os_read, .originals = originals, .key = "os.read"}) &&
-      ReplaceWithStandIn(g_close_def, {.owner = os, .keep = &g_os_close, .originals = originals, .key = "os.close"});
-  Py_DECREF(os);
+  // posix.pipe and the rest get the same stand-ins.
+  const bool ok = ReplaceInModule(
+      "os", {{g_pipe_def, {.keep = &g_os_pipe, .originals = originals, .key = "os.pipe"}},
+             {g_write_def, {.keep = &g_os_write, .originals = originals, .key = "os.write"}},
+             {g_read_def, {.keep = &g_os_read, .originals = originals, .key = "os.read"}},
+             {g_close_def, {.keep = &g_os_close, .originals = originals, .key = "os.close"}}});
   if (!ok || !InstallFileIoHandoffs()) return false;
   g_originals = Py_NewRef(originals);
   // socket and _ssl are wrapped when the program imports them: importing them here would

@@ -204,13 +204,8 @@ bool WrapOsExit(PyObject* originals) {
 }
 
 bool RegisterForkHooks(PyObject* originals) {
-  PyObject* os = PyImport_ImportModule("os");
-  if (os == nullptr) return false;
-  const bool ok =
-      ReplaceWithStandIn(g_os_fork_def, {.owner = os, .keep = &g_orig_os_fork, .originals = originals, .key = "os.fork"});
-  Py_DECREF(os);
-  if (!ok) return false;
-  return RegisterAtFork(&g_before_fork_def, &g_after_fork_parent_def, &g_after_fork_child_def);
+  return ReplaceInModule("os", {{g_os_fork_def, {.keep = &g_orig_os_fork, .originals = originals, .key = "os.fork"}}}) &&
+         RegisterAtFork(&g_before_fork_def, &g_after_fork_parent_def, &g_after_fork_child_def);
 }
 
 // SIGTERM ends a process that kept the default action (multiprocessing's

@@ -255,6 +255,19 @@ bool ReplaceWithStandIn(const PyMethodDef& def, const StandInSite& site) {
   return ok;
 }
 
+bool ReplaceInModule(const char* module, std::initializer_list<ModuleStandIn> stand_ins) {
+  PyObject* mod = PyImport_ImportModule(module);
+  if (mod == nullptr) return false;
+  bool ok = true;
+  for (const ModuleStandIn& s : stand_ins) {
+    StandInSite site = s.site;
+    site.owner = mod;
+    ok = ok && ReplaceWithStandIn(s.def, site);
+  }
+  Py_DECREF(mod);
+  return ok;
+}
+
 void CopyMethodDocs(PyMethodDef* methods, PyObject* original) {
   for (PyMethodDef* m = methods; m->ml_name != nullptr; ++m) {
     PyObject* attr = PyObject_GetAttrString(original, m->ml_name);

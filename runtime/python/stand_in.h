@@ -3,6 +3,8 @@
 // original's, with or without pyrace.
 #pragma once
 
+#include <initializer_list>
+
 #include "runtime/python/py_compat.h"
 
 namespace pyrace::py {
@@ -18,7 +20,7 @@ PyObject* NewStandIn(const PyMethodDef& proto, PyObject* self, PyObject* module,
 
 // Where a replacement goes, and what is kept of the original it replaces.
 struct StandInSite {
-  PyObject* owner;                // a module, or a class (the stand-in is then a method)
+  PyObject* owner = nullptr;      // a module, or a class (the stand-in is then a method)
   const char* name = nullptr;     // owner's attribute replaced; null: the def's name
   PyObject** keep = nullptr;      // the original, kept for the process by the first replacement
   PyObject* originals = nullptr;  // the runtime's record of what it replaced: originals[key]
@@ -38,6 +40,18 @@ struct StandInSite {
 // __qualname__ is Class.name. Nothing to do when owner
 // has no such attribute (not on this platform or version). false = exception set.
 bool ReplaceWithStandIn(const PyMethodDef& def, const StandInSite& site);
+
+// One of a module's functions to stand in for: its def and where it goes, whose owner
+// ReplaceInModule fills in.
+struct ModuleStandIn {
+  const PyMethodDef& def;
+  StandInSite site;
+};
+
+// ReplaceWithStandIn for each of stand_ins, in the module `module` (imported first; the
+// runtime imports only modules already loaded or that the program is importing now).
+// false = exception set.
+bool ReplaceInModule(const char* module, std::initializer_list<ModuleStandIn> stand_ins);
 
 // owner.name = repl (a replacement type, say), the original kept as above; name is
 // required.
