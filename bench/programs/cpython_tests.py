@@ -54,6 +54,15 @@ SEMANTICS_DOC = os.path.join(REPO, "docs", "semantics.md")
 
 MODES = ("plain", "locks", "races")
 
+# Tests left out of a module in every mode alike (regrtest's -i), each with why: they
+# cannot run on this machine, plainly or not, and would take the module's other tests
+# with them.
+IGNORED_TESTS = {
+    # A kernel with vsock but no host end (a VM such as this one): the stream tests
+    # block in connect until the run's timeout, plainly.
+    "test_socket": (["*VSOCK*"], "vsock tests hang plainly on this machine (no host end of the vsock)"),
+}
+
 # The CI subset (docs/semantics.md, "The CI subset"): classes, descriptors, scoping,
 # weakrefs and gc, inspect and tracebacks, recursion, threading, queues and asyncio,
 # each module short enough that the whole subset takes a few minutes on two cores.
@@ -145,6 +154,8 @@ def command(mode, python, pyrace, module, junit, report, use, instrument):
     regrtest = ["-m", "test", "-v", "--junit-xml", junit]
     if use:
         regrtest += ["-u", use]
+    for pattern in IGNORED_TESTS.get(module, ([], ""))[0]:
+        regrtest += ["-i", pattern]
     regrtest.append(module)
     if mode == "plain":
         return [python] + regrtest
@@ -439,6 +450,10 @@ def table(version, per_module, allowed, show_findings):
     if skipped:
         lines += ["", "## Not runnable here (identical in every mode unless listed above)", ""]
         lines += ["- %s: %s" % s for s in skipped]
+    partly = [(m, IGNORED_TESTS[m]) for m in sorted(per_module) if m in IGNORED_TESTS]
+    if partly:
+        lines += ["", "## Tests left out in every mode", ""]
+        lines += ["- %s: %s (%s)" % (m, " ".join(patterns), why) for m, (patterns, why) in partly]
     return "\n".join(lines) + "\n", not differing and not crashed
 
 
