@@ -19,6 +19,7 @@
 #include "runtime/python/lifecycle.h"
 #include "runtime/python/recorder.h"
 #include "runtime/python/stack_depot.h"
+#include "runtime/python/subinterpreters.h"
 #include "runtime/python/threads.h"
 #include "runtime/python/utf8.h"
 #include "runtime/python/watchdog.h"
@@ -449,7 +450,8 @@ std::vector<std::string> OrigArgv() {
 // one list, so a child is analysed as the top process is.
 bool InstallRuntime(PyObject* module, const Options& opts) {
   return InstallWrappers(module) && InstallLifecycle(module, Originals()) && InstallForkEvents() &&
-         InitAccessHooks(module) && InstallAsyncioHooks(module) && InstallChildFollow(opts);
+         InitAccessHooks(module) && InstallAsyncioHooks(module) && InstallChildFollow(opts) &&
+         InstallSubinterpreterStandIns();
 }
 
 }  // namespace
