@@ -109,6 +109,12 @@ void Analyzer::OnEvent(const Event& e, const Symbols& syms) {
   ++im.seq;
 }
 
+void Analyzer::OnHeader(const TraceHeader& header) {
+  if (header.version_major > 2 || (header.version_major == 2 && header.version_minor >= 1)) {
+    impl_->state.ExpectProcessEnd();
+  }
+}
+
 const LockGraph* Analyzer::lock_graph() const {
   return impl_->lock_order ? &impl_->lock_order->graph() : nullptr;
 }

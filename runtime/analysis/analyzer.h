@@ -32,6 +32,8 @@ class Analyzer : public EventSink {
   ~Analyzer() override;
 
   void OnEvent(const Event& e, const Symbols& syms) override;
+  // A trace of format 2.1 or later records how its process ended (kProcessEnd).
+  void OnHeader(const TraceHeader& header) override;
 
   // Called with each new deadlock finding as soon as the watchdog's report of it is
   // complete in the stream, before Finish (`--on-deadlock=continue`: the program keeps

@@ -52,6 +52,9 @@ void LockState::Apply(const Event& e, uint64_t seq, const Symbols& syms) {
     case EventKind::kThreadExit:
       ThreadAt(e.tid).exited = true;
       break;
+    case EventKind::kProcessEnd:
+      end_recorded_ = true;
+      break;
     case EventKind::kLockCreate:
       ThreadAt(e.tid);
       if (e.obj < kMaxDenseId) OnCreate(e);

@@ -66,6 +66,14 @@ class LockState {
   bool Started(Tid t) const { return t < threads_.size() && threads_[t].started; }
   bool Exited(Tid t) const { return t < threads_.size() && threads_[t].exited; }
 
+  // The stream is of a trace format that records how its process ended (2.1 on,
+  // kProcessEnd): from then on EndedNormally() waits for that event.
+  void ExpectProcessEnd() { end_expected_ = true; }
+  // Whether the process ended by its own doing, so that what its threads still held was
+  // kept, not cut off by a kill. Streams that cannot tell (older traces, synthetic
+  // ones) count as ended so.
+  bool EndedNormally() const { return !end_expected_ || end_recorded_; }
+
   size_t lock_count() const { return locks_.size(); }
   size_t thread_count() const { return threads_.size(); }
 
@@ -78,6 +86,8 @@ class LockState {
   };
 
   LockRecord& LockAt(LockId l, const Symbols& syms);
+  bool end_expected_ = false;
+  bool end_recorded_ = false;
   ThreadRecord& ThreadAt(Tid t);
   void OnCreate(const Event& e);
   void OnAcquired(const Event& e, uint64_t seq, const Symbols& syms);

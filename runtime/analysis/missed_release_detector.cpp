@@ -78,9 +78,14 @@ void MissedReleaseDetector::Finish(const AnalysisContext& ctx, FindingSink& sink
   const LockState& state = *ctx.locks;
   // A lock that turned out to be a signal (handed over, waited on by its holder) was
   // never a missed release, whenever that became clear.
+  // In a process killed by a signal the release may have been on its way (a finally
+  // the kill cut off): only a thread that ended, or a process that ended by its own
+  // doing, shows a lock left held.
   for (const Candidate& c : candidates_) {
     const LockRecord* rec = state.Lock(c.lock);
-    if (c.pending && !(rec && rec->signal)) ReportFrameEnd(c, syms, sink);
+    if (c.pending && !(rec && rec->signal) && (state.EndedNormally() || state.Exited(c.tid))) {
+      ReportFrameEnd(c, syms, sink);
+    }
   }
   for (LockId l = 0; l < state.lock_count(); ++l) {
     const LockRecord* rec = state.Lock(l);

@@ -109,6 +109,13 @@ enum class EventKind : uint8_t {
   // held forever in the child, whose only thread is the forking one. Trace format 1.2,
   // length-prefixed.
   kFork = 47,
+
+  // The process ends by its own doing: its main thread finished (threading._shutdown),
+  // or os._exit or an exec. tid = the thread that ends it. A trace without one ended
+  // abruptly (a signal, a crash): what its threads held then was cut off, not kept, and
+  // no missed release can be told from it (docs/analyses.md). Trace format 2.1,
+  // length-prefixed; a 2.0 trace is read as ending so.
+  kProcessEnd = 48,
 };
 
 // Event flag bits. Their meaning depends on the kind (see above).

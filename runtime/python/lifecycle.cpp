@@ -22,9 +22,17 @@ namespace {
 constexpr int kFatalSignals[] = {SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE};
 struct sigaction g_old_actions[sizeof(kFatalSignals) / sizeof(kFatalSignals[0])];
 
+// The process ends by its own doing: the trace says so (kProcessEnd), and a trace that
+// stops without it was cut off (a signal, a crash).
+void NoteProcessEnd() {
+  Recorder& rec = Recorder::Get();
+  if (rec.recording()) rec.Emit(EventKind::kProcessEnd, 0);
+}
+
 PyObject* AtExit(PyObject*, PyObject*) {
   StopWatchdog();
   EndMainThread();
+  NoteProcessEnd();
   Recorder::Get().Stop();
   Py_RETURN_NONE;
 }
@@ -34,8 +42,11 @@ PyObject* AtExit(PyObject*, PyObject*) {
 constexpr const char* kExitNames[] = {"_exit", "execv", "execve"};  // execv/execve: what os.exec* call
 PyObject* g_exit_originals[3] = {nullptr, nullptr, nullptr};
 
+// An exec that fails leaves a kProcessEnd in a process that goes on: harmless, it only
+// says that what is held at the trace's end was not cut off by a kill.
 template <int I>
 PyObject* FlushThenCall(PyObject*, PyObject* args, PyObject* kwargs) {
+  NoteProcessEnd();
   Recorder::Get().Flush();
   return PyObject_Call(g_exit_originals[I], args, kwargs);
 }

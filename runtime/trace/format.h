@@ -139,7 +139,8 @@ constexpr bool IsEventType(uint8_t type) {
 // a reader of an older minor version skips them as unknown records.
 constexpr bool IsPrefixedEventType(uint8_t type) {
   return type == 44 || type == 45  // kLoopBlocked, kLoopStepEnd (1.1)
-         || type == 46 || type == 47;  // kTaskStep, kFork (1.2)
+         || type == 46 || type == 47  // kTaskStep, kFork (1.2)
+         || type == 48;               // kProcessEnd (2.1)
 }
 
 }  // namespace pyrace::trace_format

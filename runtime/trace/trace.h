@@ -19,7 +19,7 @@
 namespace pyrace {
 
 inline constexpr uint16_t kTraceVersionMajor = 2;
-inline constexpr uint16_t kTraceVersionMinor = 0;
+inline constexpr uint16_t kTraceVersionMinor = 1;
 // 2.0 is 1.2 and stacks written on a base (docs/trace-format.md): this reader reads
 // every 1.x trace as well.
 inline constexpr uint16_t kOldestTraceVersionMajor = 1;

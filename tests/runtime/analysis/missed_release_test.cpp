@@ -230,5 +230,53 @@ TEST(MissedRelease, ALockCreatedElsewhereIsAMutex) {
   EXPECT_EQ(Missed(s).size(), 1u);
 }
 
+// A helper that returns holding the lock for its caller, whose finally would release
+// it: in a process killed meanwhile (SIGTERM, Process.terminate()) the release was cut
+// off, not left out.
+void HelperHoldsForCaller(Script& s, LockId l) {
+  s.T(0).Lock(l).At({{"worker.py", 4, "take"}, {"worker.py", 8, "work"}});
+  s.T(0).FrameEnd(l).At({{"worker.py", 4, "take"}, {"worker.py", 8, "work"}});
+}
+
+TEST(MissedRelease, AProcessKilledWhileAHelperHoldsForItsCallerHasNone) {
+  Script s;
+  LockId l = s.NewLock("worker.py", 1);
+  HelperHoldsForCaller(s, l);
+  EXPECT_TRUE(OfKind(s.AnalyzeAsTrace(), FindingKind::kMissedRelease).empty());
+}
+
+TEST(MissedRelease, AProcessThatEndsByItselfStillHoldingIsReported) {
+  Script s;
+  LockId l = s.NewLock("worker.py", 1);
+  HelperHoldsForCaller(s, l);
+  s.T(0).EndProcess();
+  EXPECT_EQ(OfKind(s.AnalyzeAsTrace(), FindingKind::kMissedRelease).size(), 1u);
+}
+
+TEST(MissedRelease, AThreadThatEndedBeforeTheKillIsReported) {
+  Script s;
+  LockId l = s.NewLock("worker.py", 1);
+  s.T(0).Start(3);
+  s.T(3).Lock(l).At("worker.py", 4, "take");
+  s.T(3).FrameEnd(l).At("worker.py", 4, "take");
+  s.T(3).Exit();
+  EXPECT_EQ(OfKind(s.AnalyzeAsTrace(), FindingKind::kMissedRelease).size(), 1u);
+}
+
+TEST(MissedRelease, ATraceThatCannotTellItsEndCountsAsEnded) {
+  // Streams without a header and traces of format 2.0 have no kProcessEnd.
+  Script s;
+  LockId l = s.NewLock("worker.py", 1);
+  HelperHoldsForCaller(s, l);
+  EXPECT_EQ(Missed(s).size(), 1u);
+  Analyzer analyzer(AnalysisOptions{});
+  TraceHeader v20;
+  v20.version_major = 2;
+  v20.version_minor = 0;
+  analyzer.OnHeader(v20);
+  for (const Event& e : s.events()) analyzer.OnEvent(e, s.symbols());
+  EXPECT_EQ(OfKind(analyzer.Finish(s.symbols()), FindingKind::kMissedRelease).size(), 1u);
+}
+
 }  // namespace
 }  // namespace pyrace::testing

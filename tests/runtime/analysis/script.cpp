@@ -33,6 +33,7 @@ ThreadScript& ThreadScript::Start(Tid child) {
 ThreadScript& ThreadScript::Join(Tid child) { return Emit(EventKind::kThreadJoin, child); }
 ThreadScript& ThreadScript::Exit() { return Emit(EventKind::kThreadExit, 0); }
 ThreadScript& ThreadScript::Fork() { return Emit(EventKind::kFork, 0); }
+ThreadScript& ThreadScript::EndProcess() { return Emit(EventKind::kProcessEnd, 0); }
 ThreadScript& ThreadScript::LoopBlocked(Tid task, uint16_t ms) { return Emit(EventKind::kLoopBlocked, task, 0, ms); }
 ThreadScript& ThreadScript::LoopStepEnd(uint64_t us) { return Emit(EventKind::kLoopStepEnd, us); }
 
@@ -149,6 +150,13 @@ void Script::DeadlockEnd() { T(0).Emit(EventKind::kDeadlockEnd, 0); }
 
 std::vector<Finding> Script::Analyze(AnalysisOptions opts) {
   Analyzer analyzer(opts);
+  for (const Event& e : events_) analyzer.OnEvent(e, syms_);
+  return analyzer.Finish(syms_);
+}
+
+std::vector<Finding> Script::AnalyzeAsTrace(AnalysisOptions opts) {
+  Analyzer analyzer(opts);
+  analyzer.OnHeader(TraceHeader{});
   for (const Event& e : events_) analyzer.OnEvent(e, syms_);
   return analyzer.Finish(syms_);
 }

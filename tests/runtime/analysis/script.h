@@ -42,6 +42,7 @@ class ThreadScript {
   ThreadScript& Join(Tid child);
   ThreadScript& Exit();
   ThreadScript& Fork();  // os.fork() called by this thread (kFork)
+  ThreadScript& EndProcess();  // the process ends by its own doing (kProcessEnd)
   // Deadlock group members (between Script::DeadlockBegin and DeadlockEnd).
   ThreadScript& WaitsLock(LockId l);
   ThreadScript& WaitsJoin(Tid t);
@@ -104,6 +105,9 @@ class Script {
   void DeadlockEnd();
 
   std::vector<Finding> Analyze(AnalysisOptions opts = {});
+  // The same, as read from a trace of this version's format (Analyzer::OnHeader first),
+  // which records how its process ended.
+  std::vector<Finding> AnalyzeAsTrace(AnalysisOptions opts = {});
 
   const Symbols& symbols() const { return syms_; }
   const std::vector<Event>& events() const { return events_; }

@@ -23,7 +23,7 @@ constexpr EventKind kAllKinds[] = {
     EventKind::kDeadlockBegin, EventKind::kDeadlockWait,    EventKind::kThreadStack,
     EventKind::kDeadlockEnd,   EventKind::kGilNotHeld,      EventKind::kLoopBlocked,
     EventKind::kLoopStepEnd,   EventKind::kTaskStep,
-    EventKind::kFork,
+    EventKind::kFork,          EventKind::kProcessEnd,
 };
 
 TEST(TraceRoundtrip, HeaderFields) {
