@@ -184,6 +184,7 @@ struct LoopThread {
   std::atomic<uint64_t> seq{0};       // steps begun
   std::atomic<uint64_t> start_us{0};  // running step's start + 1; 0 between steps
   std::atomic<uint64_t> sampled_seq{0};
+  std::atomic<bool> paused{false};    // in pyrace's own work inside the step (LoopStepPause)
   PyObject* handle = nullptr;         // the running step's Handle (borrowed; GIL)
   uint64_t running_task = 0;          // race mode: the last kTaskStep's obj (GIL)
 };
@@ -267,7 +268,7 @@ PyObject* StepTask(PyObject* handle);
 
 // Under the GIL, the step still running: the loop thread's stack as it blocks.
 void Sample(Recorder& rec, LoopThread* lt, uint64_t seq, uint64_t now_us) {
-  if (lt->seq.load() != seq || lt->start_us.load() == 0 || lt->handle == nullptr) return;
+  if (lt->seq.load() != seq || lt->start_us.load() == 0 || lt->handle == nullptr || lt->paused.load()) return;
   SavedError saved;
   uint64_t start = lt->start_us.load() - 1;
   PyFrameObject* top = PyThreadState_GetFrame(lt->tstate);
@@ -304,7 +305,8 @@ void* WatcherMain(void*) {
       uint64_t start = lt->start_us.load();
       s.running = start != 0;
       s.start_us = start != 0 ? start - 1 : 0;
-      s.sampled = lt->sampled_seq.load() == s.seq;
+      // A paused step (pyrace's own work) counts as sampled until it resumes.
+      s.sampled = lt->sampled_seq.load() == s.seq || lt->paused.load();
       if (loop_watch::ShouldSample(s, now, threshold)) {
         pthread_mutex_unlock(&g_watch_mu);
         PyGILState_STATE gil = PyGILState_Ensure();
@@ -488,6 +490,32 @@ void ReportUnsampled(Recorder& rec, LoopThread* lt, PyObject* handle, uint64_t s
               stack);
 }
 
+}  // namespace
+
+// The watcher does not sample a paused step; afterwards the step's start moves later by
+// the pause, and the watcher and HandleRun both measure from it.
+LoopStepPause::LoopStepPause() {
+  LoopThread* lt = t_loop_thread;
+  if (lt == nullptr || lt->paused.load(std::memory_order_relaxed)) return;  // nested: the outer one counts
+  saved_start_ = lt->start_us.load(std::memory_order_relaxed);
+  if (saved_start_ == 0) return;
+  paused_at_ = Recorder::Get().NowUs();
+  lt->paused.store(true, std::memory_order_release);
+}
+
+LoopStepPause::~LoopStepPause() {
+  if (saved_start_ == 0) return;
+  LoopThread* lt = t_loop_thread;
+  const uint64_t now = Recorder::Get().NowUs();
+  // The step is the one paused: HandleRun restores an outer step's start only on return.
+  if (lt->start_us.load(std::memory_order_relaxed) == saved_start_) {
+    lt->start_us.store(saved_start_ + (now > paused_at_ ? now - paused_at_ : 0), std::memory_order_release);
+  }
+  lt->paused.store(false, std::memory_order_release);
+}
+
+namespace {
+
 PyObject* HandleRun(PyObject* handle, PyObject*) {
   Recorder& rec = Recorder::Get();
   if (!rec.recording()) return PyObject_CallOneArg(g_orig_handle_run, handle);
@@ -509,6 +537,8 @@ PyObject* HandleRun(PyObject* handle, PyObject*) {
   }
   PyObject* result = PyObject_CallOneArg(g_orig_handle_run, handle);
   uint64_t end = rec.NowUs();
+  start = lt->start_us.load(std::memory_order_relaxed) - 1;  // later by a LoopStepPause
+  if (end < start) end = start;
   bool sampled = lt->sampled_seq.load() == seq;
   uint64_t threshold = ThresholdUs(rec);
   if (sampled || !g_task_tids.empty() || (threshold != 0 && end - start >= threshold)) {
@@ -1054,6 +1084,8 @@ void ResumeLoopWatcher() {}
 void ForgetLoopWatcherAfterFork() {}
 void AddEventLoopWaits(Recorder&, wait_for::Snapshot&) {}
 bool IdleLoopWaits(Recorder&, Tid, std::vector<LoopWait>*) { return false; }
+LoopStepPause::LoopStepPause() {}
+LoopStepPause::~LoopStepPause() {}
 
 #endif
 

@@ -39,6 +39,22 @@ void StopLoopWatcher(bool for_good);
 void ResumeLoopWatcher();
 void ForgetLoopWatcherAfterFork();
 
+// Around pyrace's own work inside a running loop step on this thread (rewriting a
+// module the step imports), which a plain run does not spend: the loop watcher does
+// not sample the step meanwhile, and the time does not count towards the step's
+// (blocking-in-event-loop). GIL held.
+class LoopStepPause {
+ public:
+  LoopStepPause();
+  ~LoopStepPause();
+  LoopStepPause(const LoopStepPause&) = delete;
+  LoopStepPause& operator=(const LoopStepPause&) = delete;
+
+ private:
+  uint64_t saved_start_ = 0;  // the step's start_us (0: no step was running)
+  uint64_t paused_at_ = 0;
+};
+
 // Watchdog, GIL held: marks the thread of every loop that nothing inside it can wake
 // (runtime/analysis/loop_watch.h) as waiting (WaitKind::kEventLoop) since it became so.
 void AddEventLoopWaits(Recorder& rec, wait_for::Snapshot& snap);

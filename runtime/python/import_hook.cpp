@@ -1,5 +1,7 @@
 #include "runtime/python/import_hook.h"
 
+#include "runtime/python/asyncio_hooks.h"
+
 namespace pyrace::py {
 
 bool RacesEnabled(const Options& opts) { return opts.detect.Has(Detect::kRaces); }
@@ -81,6 +83,14 @@ PyObject* CallUntraced(PyObject* fn, PyObject* args, PyObject* kwargs) {
   PyObject* r = PyObject_Call(fn, args, kwargs);
   ResumeTracing(ts);
   return r;
+}
+
+// The rewriting loader's get_code: untraced, and its time (rewriting, or reading the
+// rewrite's cache) is not the program's, so an asyncio step that imports is not
+// reported as blocking its loop for it.
+PyObject* GetCodeUntraced(PyObject* fn, PyObject* args, PyObject* kwargs) {
+  LoopStepPause pause;
+  return CallUntraced(fn, args, kwargs);
 }
 
 PyObject* CallUntracedArgs(PyObject* fn, PyObject* a, PyObject* b) {
@@ -371,7 +381,7 @@ bool InstallImportHook(const Options& opts) {
   PyObject* loader = ok ? PyObject_GetAttrString(inst, "InstrumentingLoader") : nullptr;
   PyObject* get_code = loader != nullptr ? PyObject_GetAttrString(loader, "get_code") : nullptr;
   if (get_code != nullptr && Py_TYPE(get_code) != g_call_type) {
-    PyObject* untraced = NewCall(CallUntraced, get_code);
+    PyObject* untraced = NewCall(GetCodeUntraced, get_code);
     ok = untraced != nullptr && PyObject_SetAttrString(loader, "get_code", untraced) == 0;
     Py_XDECREF(untraced);
   }
