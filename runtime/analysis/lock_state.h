@@ -86,8 +86,6 @@ class LockState {
   };
 
   LockRecord& LockAt(LockId l, const Symbols& syms);
-  bool end_expected_ = false;
-  bool end_recorded_ = false;
   ThreadRecord& ThreadAt(Tid t);
   void OnCreate(const Event& e);
   void OnAcquired(const Event& e, uint64_t seq, const Symbols& syms);
@@ -98,6 +96,8 @@ class LockState {
 
   std::vector<LockRecord> locks_;
   std::vector<ThreadRecord> threads_;
+  bool end_expected_ = false;  // ExpectProcessEnd
+  bool end_recorded_ = false;  // a kProcessEnd came
 };
 
 }  // namespace pyrace

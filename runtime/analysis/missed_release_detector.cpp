@@ -77,10 +77,9 @@ void MissedReleaseDetector::Finish(const AnalysisContext& ctx, FindingSink& sink
   const Symbols& syms = *ctx.syms;
   const LockState& state = *ctx.locks;
   // A lock that turned out to be a signal (handed over, waited on by its holder) was
-  // never a missed release, whenever that became clear.
-  // In a process killed by a signal the release may have been on its way (a finally
-  // the kill cut off): only a thread that ended, or a process that ended by its own
-  // doing, shows a lock left held.
+  // never a missed release, whenever that became clear. In a process killed by a signal
+  // the release may have been on its way (a finally the kill cut off): only a thread
+  // that ended, or a process that ended by its own doing, shows a lock left held.
   for (const Candidate& c : candidates_) {
     const LockRecord* rec = state.Lock(c.lock);
     if (c.pending && !(rec && rec->signal) && (state.EndedNormally() || state.Exited(c.tid))) {

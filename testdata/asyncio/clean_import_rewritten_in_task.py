@@ -17,7 +17,7 @@ async def handler():
 
 with tempfile.TemporaryDirectory() as directory:
     with open(os.path.join(directory, "lazily_imported.py"), "w") as f:
-        for i in range(400):
+        for i in range(1000):
             f.write(f"def update_{i}(obj, key):\n    obj.total += key\n    obj.seen[key] = obj.seen.get(key, 0) + 1\n")
     sys.path.insert(0, directory)
     print("functions:", asyncio.run(handler()))

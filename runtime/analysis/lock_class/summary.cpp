@@ -188,7 +188,8 @@ LockClassSummary SummarizeLockClasses(const LockGraph& graph, const Symbols& sym
   out.process = process;
   Summarizer s(syms, out);
   for (const LockEdge& e : graph.edges()) s.Add(graph, e);
-  if (!graph.class_view()) s.CountInstances();
+  // Only classes the edges use are counted: without edges there is nothing to count.
+  if (!graph.class_view() && !out.edges.empty()) s.CountInstances();
   return out;
 }
 
