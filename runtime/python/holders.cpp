@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "runtime/python/frame_walk.h"
 #include "runtime/python/lock_names.h"
 #include "runtime/python/lock_types.h"
 #include "runtime/python/recorder.h"
@@ -53,6 +54,13 @@ StackId ReleaseSiteStack(LockObject* l) {
   if (frame != nullptr && reinterpret_cast<PyObject*>(frame) == l->acquire_frame) {
     return rec.depot().SameFrame(l->acquire_stack, frame);
   }
+  if (l->enter_frame != nullptr) {
+    RawFrame top = TopRawFrame();
+    if (top == l->enter_frame && RawCode(top) == l->enter_code) {
+      StackId id = rec.depot().SameActivation(l->acquire_stack, RawCode(top), RawLasti(top));
+      if (id != kNoStack) return id;
+    }
+  }
   return rec.CaptureStack();
 }
 
@@ -65,6 +73,9 @@ void NoteAcquired(LockObject* l, StackId stack, uint8_t flags, bool keep_frame) 
   l->frame_end_reported = false;
   WatchAcquireFrame(l, l->is_signal || !keep_frame ? nullptr : reinterpret_cast<PyObject*>(CurrentFrame()));
   l->acquire_stack = stack;
+  RawFrame top = keep_frame ? nullptr : TopRawFrame();
+  l->enter_frame = top;
+  l->enter_code = top != nullptr ? RawCode(top) : nullptr;
   t->held.push_back(l);
   EmitFor(rec, EventKind::kLockAcquired, l, stack, flags);
 }
@@ -85,6 +96,7 @@ void NoteReleased(LockObject* l, StackId stack, uint8_t flags) {
     flags |= kFlagSameFrame;
   }
   WatchAcquireFrame(l, nullptr);
+  l->enter_frame = nullptr;
   if (l->holder != nullptr) RemoveHeld(l->holder, l);
   l->holder = nullptr;
   EmitFor(rec, EventKind::kLockRelease, l, stack, flags);
@@ -104,6 +116,7 @@ void ForgetHolder(LockObject* l) {
   if (l->holder != nullptr) RemoveHeld(l->holder, l);
   l->holder = nullptr;
   WatchAcquireFrame(l, nullptr);
+  l->enter_frame = nullptr;
 }
 
 WaitScope::WaitScope(WaitKind kind, uint64_t obj, LockObject* lock, bool timed, StackId stack) {

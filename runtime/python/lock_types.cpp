@@ -29,6 +29,8 @@ bool InitFields(LockObject* l, LockKind kind) {
   l->holder = nullptr;
   l->acquire_frame = nullptr;
   l->acquire_stack = kNoStack;
+  l->enter_frame = nullptr;
+  l->enter_code = nullptr;
   l->frame_end_reported = false;
   l->is_signal = false;
   l->id = 0;

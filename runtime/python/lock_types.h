@@ -27,7 +27,15 @@ struct LockObject {
   // (which reports the frame's end, frame_end.cpp).
   ThreadRec* holder;
   PyObject* acquire_frame;
-  StackId acquire_stack;  // where acquire_frame took it
+  StackId acquire_stack;  // where it was last taken
+  // The interpreter frame, and its code, of an acquire by __enter__ (which keeps no
+  // frame object): a release from that frame takes its stack from acquire_stack's
+  // callers instead of walking them. Known by address only, so a later activation of
+  // the same code at the same address passes too; a `with` block releases in its own
+  // activation, and only __enter__ and __exit__ called by hand from two calls of one
+  // function could be given the first call's callers.
+  const void* enter_frame;
+  const void* enter_code;
   bool frame_end_reported;
   // A plain lock its holder has tried to take again: it waits for another thread's
   // release (a Condition's waiter lock, an event made of a lock). Such a lock keeps

@@ -275,15 +275,16 @@ StackId StackDepot::Define(std::vector<Frame> frames) {
 }
 
 StackId StackDepot::SameFrame(StackId base, PyFrameObject* top) {
-  if (base == kNoStack || base >= frames_of_.size() || frames_of_[base] == nullptr) {
-    return Capture(top);
-  }
-  PyCodeObject* code = FrameCode(top);
+  StackId id = SameActivation(base, FrameCode(top), FrameLasti(top));
+  return id != kNoStack ? id : Capture(top);
+}
+
+StackId StackDepot::SameActivation(StackId base, PyCodeObject* code, int lasti) {
+  if (base == kNoStack || base >= frames_of_.size() || frames_of_[base] == nullptr) return kNoStack;
   // A generator or coroutine resumes from whichever caller calls next()/send().
   if (code->co_flags & (CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR | CO_ITERABLE_COROUTINE)) {
-    return Capture(top);
+    return kNoStack;
   }
-  int lasti = FrameLasti(top);
   auto code_word = reinterpret_cast<uintptr_t>(code);
   SameFrameSlot& slot = same_frame_[Mix(Mix(base, code_word), static_cast<uint64_t>(lasti)) % kCacheSlots];
   if (slot.base == base && slot.code == code_word && slot.lasti == lasti) return slot.id;

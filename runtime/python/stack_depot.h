@@ -53,6 +53,10 @@ class StackDepot {
   // activation never change, so only the top line is new and there is no frame walk.
   // Generator and coroutine frames are walked, since each resumption has its caller.
   StackId SameFrame(StackId base, PyFrameObject* top);
+  // The same for an activation known by its code and offset alone (a frame without a
+  // frame object, frame_walk.h); kNoStack when base cannot stand for its callers (an
+  // unknown base, a generator or coroutine), and the caller walks instead.
+  StackId SameActivation(StackId base, PyCodeObject* code, int lasti);
   StrId Intern(std::string_view s);
   // A string defined in the trace but not remembered: for the many that never repeat
   // (a dict entry's "cache['key-123']"), where an intern table would only grow.
