@@ -32,7 +32,8 @@ void NameStoredLock(PyObject* value, std::string_view owner, PyObject* attr) {
   if (!rec.recording() || !IsWrappedLock(value) || owner.empty()) return;
   LockObject* l = reinterpret_cast<LockObject*>(value);
   std::string name = Utf8(attr);
-  if (name.empty() || !Named().insert(l->id).second) return;
+  // A sentinel (NewSentinel) has no id: nothing records it.
+  if (l->id == 0 || name.empty() || !Named().insert(l->id).second) return;
   rec.writer()->DefineLockName(l->id, rec.InternString(std::string(owner) + "." + name));
 }
 

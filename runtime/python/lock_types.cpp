@@ -2,7 +2,9 @@
 
 #include <structmember.h>
 
+#include <algorithm>
 #include <climits>
+#include <vector>
 
 #include "runtime/python/holders.h"
 #include "runtime/python/lock_args.h"
@@ -33,6 +35,7 @@ bool InitFields(LockObject* l, LockKind kind) {
   l->enter_code = nullptr;
   l->frame_end_reported = false;
   l->is_signal = false;
+  l->interp_lock = nullptr;
   l->id = 0;
   if (l->lock == nullptr) {
     PyErr_SetString(PyExc_MemoryError, "can't allocate lock");
@@ -42,10 +45,25 @@ bool InitFields(LockObject* l, LockKind kind) {
   return true;
 }
 
-// A lock holds no reference but its type's (the acquiring frame is borrowed).
+// A lock holds no reference but its type's and a sentinel's interpreter lock (the
+// acquiring frame is borrowed).
 int LockTraverse(PyObject* self, visitproc visit, void* arg) {
   Py_VISIT(Py_TYPE(self));
+  Py_VISIT(AsLock(self)->interp_lock);
   return 0;
+}
+
+// A sentinel's method: the interpreter lock's own, with the same arguments.
+PyObject* CallInterpLock(LockObject* l, const char* method, PyObject* const* args = nullptr, Py_ssize_t nargs = 0,
+                         PyObject* kwnames = nullptr) {
+  PyObject* name = PyUnicode_InternFromString(method);
+  if (name == nullptr) return nullptr;
+  std::vector<PyObject*> stack(static_cast<size_t>(nargs + 1 + (kwnames ? PyTuple_GET_SIZE(kwnames) : 0)));
+  stack[0] = l->interp_lock;
+  std::copy(args, args + stack.size() - 1, stack.begin() + 1);
+  PyObject* res = PyObject_VectorcallMethod(name, stack.data(), static_cast<size_t>(nargs + 1), kwnames);
+  Py_DECREF(name);
+  return res;
 }
 
 void LockDealloc(PyObject* self) {
@@ -53,6 +71,12 @@ void LockDealloc(PyObject* self) {
   PyTypeObject* tp = Py_TYPE(self);
   PyObject_GC_UnTrack(self);
   if (l->weakreflist != nullptr) PyObject_ClearWeakRefs(self);
+  if (l->interp_lock != nullptr) {
+    Py_CLEAR(l->interp_lock);
+    tp->tp_free(self);
+    Py_DECREF(tp);
+    return;
+  }
   if (l->acquire_frame != nullptr) CheckFrameEnd(l, /*holder_gone=*/false);
   NoteFreedWhileHeld(l);
   ForgetHolder(l);
@@ -112,6 +136,7 @@ PyObject* Acquire(LockObject* l, const AcquireArgs& a, bool scoped = false) {
 }
 
 PyObject* LockAcquire(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  if (AsLock(self)->interp_lock != nullptr) return CallInterpLock(AsLock(self), "acquire", args, nargs, kwnames);
   AcquireArgs a;
   if ((nargs != 0 || kwnames != nullptr) && !ParseAcquireArgs(args, nargs, kwnames, &a)) {
     return nullptr;
@@ -119,7 +144,10 @@ PyObject* LockAcquire(PyObject* self, PyObject* const* args, Py_ssize_t nargs, P
   return Acquire(AsLock(self), a);
 }
 
-PyObject* LockEnter(PyObject* self, PyObject*) { return Acquire(AsLock(self), AcquireArgs{}, /*scoped=*/true); }
+PyObject* LockEnter(PyObject* self, PyObject*) {
+  if (AsLock(self)->interp_lock != nullptr) return CallInterpLock(AsLock(self), "__enter__");
+  return Acquire(AsLock(self), AcquireArgs{}, /*scoped=*/true);
+}
 
 // Release of the outermost level: record, then release the real lock.
 void ReleaseOutermost(LockObject* l, StackId stack) {
@@ -157,17 +185,22 @@ PyObject* RLockRelease(LockObject* l) {
 
 PyObject* LockRelease(PyObject* self, PyObject*) {
   LockObject* l = AsLock(self);
+  if (l->interp_lock != nullptr) return CallInterpLock(l, "release");
   return l->kind == LockKind::kRLock ? RLockRelease(l) : PlainRelease(l);
 }
 
 PyObject* LockExit(PyObject* self, PyObject*) { return LockRelease(self, nullptr); }
 
-PyObject* LockLocked(PyObject* self, PyObject*) { return PyBool_FromLong(AsLock(self)->locked); }
+PyObject* LockLocked(PyObject* self, PyObject*) {
+  if (AsLock(self)->interp_lock != nullptr) return CallInterpLock(AsLock(self), "locked");
+  return PyBool_FromLong(AsLock(self)->locked);
+}
 
 // After fork only the forking thread survives: the lock starts over, unlocked.
 // The old PyThread lock is leaked rather than freed in an unknown state.
 PyObject* LockAtForkReinit(PyObject* self, PyObject*) {
   LockObject* l = AsLock(self);
+  if (l->interp_lock != nullptr) return CallInterpLock(l, "_at_fork_reinit");
   PyThread_type_lock fresh = PyThread_allocate_lock();
   if (fresh == nullptr) {
     PyErr_SetString(PyExc_MemoryError, "can't allocate lock");
@@ -182,8 +215,14 @@ PyObject* LockAtForkReinit(PyObject* self, PyObject*) {
 }
 
 PyObject* LockRepr(PyObject* self) {
-  return PyUnicode_FromFormat("<%s %s object at %p>", AsLock(self)->locked ? "locked" : "unlocked",
-                              Py_TYPE(self)->tp_name, self);
+  bool locked = AsLock(self)->locked;
+  if (AsLock(self)->interp_lock != nullptr) {
+    PyObject* r = CallInterpLock(AsLock(self), "locked");
+    if (r == nullptr) return nullptr;
+    locked = r == Py_True;
+    Py_DECREF(r);
+  }
+  return PyUnicode_FromFormat("<%s %s object at %p>", locked ? "locked" : "unlocked", Py_TYPE(self)->tp_name, self);
 }
 
 PyObject* RLockRepr(PyObject* self) {
@@ -393,6 +432,15 @@ bool InitLockTypes(PyObject* module) {
 
 PyTypeObject* LockType() { return g_lock_type; }
 PyTypeObject* RLockType() { return g_rlock_type; }
+
+PyObject* NewSentinel(PyObject* interp_lock) {
+  PyObject* self = g_lock_type->tp_alloc(g_lock_type, 0);  // zeroed: no lock of its own, no id
+  if (self == nullptr) return nullptr;
+  AsLock(self)->kind = LockKind::kLock;
+  AsLock(self)->acquire_stack = kNoStack;
+  AsLock(self)->interp_lock = Py_NewRef(interp_lock);
+  return self;
+}
 
 PyObject* NewLock() {
   PyObject* self = g_lock_type->tp_alloc(g_lock_type, 0);

@@ -41,6 +41,9 @@ struct LockObject {
   // release (a Condition's waiter lock, an event made of a lock). Such a lock keeps
   // no frames: they would outlive their function through it.
   bool is_signal;
+  // The interpreter's own lock this one stands for, or null: a thread's sentinel
+  // (NewSentinel). Every method is the interpreter lock's, and nothing is recorded.
+  PyObject* interp_lock;
 };
 
 // Creates the types; call once from module init. Returns false with an exception set.
@@ -50,6 +53,13 @@ PyTypeObject* RLockType();
 
 // allocate_lock(): a new wrapped plain lock.
 PyObject* NewLock();
+
+// A lock of the wrapped type standing for `interp_lock`, a lock of the interpreter's
+// own type that C code keeps using: the sentinel _thread._set_sentinel() makes, which
+// the interpreter releases itself when the thread's state is deleted (3.10 to 3.12).
+// It is a wrapped lock to Python code (type(t._tstate_lock) is _thread.LockType, as
+// plainly; a pickler registered for that type pickles it), and does nothing of its own.
+PyObject* NewSentinel(PyObject* interp_lock);
 
 inline bool IsWrappedLock(PyObject* o) {
   return Py_TYPE(o) == LockType() || PyObject_TypeCheck(o, RLockType());

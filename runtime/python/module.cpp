@@ -20,6 +20,20 @@ PyObject* AllocateLock(PyObject*, PyObject*) { return NewLock(); }
 
 PyMethodDef g_allocate_lock_def = {"allocate_lock", AllocateLock, METH_NOARGS, nullptr};
 
+// _set_sentinel() (3.10 to 3.12): the interpreter's lock, which it releases when the
+// calling thread's state is deleted, standing as a wrapped lock (NewSentinel).
+PyObject* g_orig_set_sentinel = nullptr;
+
+PyObject* SetSentinel(PyObject*, PyObject*) {
+  PyObject* interp_lock = PyObject_CallNoArgs(g_orig_set_sentinel);
+  if (interp_lock == nullptr) return nullptr;
+  PyObject* sentinel = NewSentinel(interp_lock);
+  Py_DECREF(interp_lock);
+  return sentinel;
+}
+
+PyMethodDef g_set_sentinel_def = {"_set_sentinel", SetSentinel, METH_NOARGS, nullptr};
+
 bool WrapThreadModuleLocks(PyObject*) {
   PyObject* thread_mod = PyImport_ImportModule("_thread");
   if (thread_mod == nullptr) return false;
@@ -30,6 +44,8 @@ bool WrapThreadModuleLocks(PyObject*) {
             ReplaceAttribute(lock_type, {.owner = thread_mod, .name = "LockType", .originals = g_originals}) &&
             ReplaceAttribute(rlock_type, {.owner = thread_mod, .name = "RLock", .originals = g_originals}) &&
             ReplaceAttribute(lock_type, {.owner = thread_mod, .name = "lock", .originals = g_originals});
+  ok = ok && ReplaceWithStandIn(g_set_sentinel_def,
+                                {.owner = thread_mod, .keep = &g_orig_set_sentinel, .originals = g_originals});
   Py_DECREF(thread_mod);
   return ok;
 }

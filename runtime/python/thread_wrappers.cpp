@@ -311,7 +311,7 @@ PyObject* ConditionIsOwned(PyObject*, PyObject* args) {
   static PyObject* lock_attr = PyUnicode_InternFromString("_lock");
   if (PyTuple_GET_SIZE(args) == 1 && lock_attr != nullptr) {
     PyObject* lock = PyObject_GetAttr(PyTuple_GET_ITEM(args, 0), lock_attr);
-    if (lock != nullptr && Py_TYPE(lock) == LockType()) {
+    if (lock != nullptr && Py_TYPE(lock) == LockType() && reinterpret_cast<LockObject*>(lock)->interp_lock == nullptr) {
       bool locked = reinterpret_cast<LockObject*>(lock)->locked;
       Py_DECREF(lock);
       return PyBool_FromLong(locked);
@@ -434,6 +434,7 @@ bool PatchThreading(PyObject* threading, PyObject* originals) {
       {"_allocate_lock", "allocate_lock"},
       {"_CRLock", "RLock"},
       {"_LockType", "LockType"},
+      {"_set_sentinel", "_set_sentinel"},
   };
   bool ok = true;
   for (const Alias& a : aliases) {
