@@ -20,6 +20,18 @@ class Log:
         self.records = []  # (kind, line, name, text, detail)
 
 
+class SiteProbe:
+    """`obj in probe`: the record-only hook of one site (rewriter._record_probe)."""
+
+    def __init__(self, hook, k):
+        self.hook = hook
+        self.k = k
+
+    def __contains__(self, obj):
+        self.hook(obj, self.k)
+        return False
+
+
 def access_hooks(names, module, filename, sites, log=None):
     log = log if log is not None else Log()
 

@@ -136,6 +136,19 @@ def _record_stmt(call, old):
     return _loc(ast.If(test=_single_thread(old, negate=True), body=[_expr_stmt(call, old)], orelse=[]), old)
 
 
+def _record_probe(short, obj, k, old):
+    """`obj in probe`, the site probe of record-only hook `short` for site k: its
+    sq_contains records the access the statement before made on obj and answers False
+    (access_hooks.cpp, SiteProbe). What `if st not in st: short(obj, k)` records, without
+    the single-thread test (a probe records nothing while the program has one thread) or
+    a call's argument decoding. Its placeholder is the hook's and "#k"; bind() makes the
+    probe. obj is evaluated with the program single-threaded too, so it must be a name
+    whose load runs no code of the program: a function's own local."""
+    probe = _loc(ast.IfExp(test=_const(True, old), body=_const("%s#%d" % (PLACEHOLDERS[short], k), old),
+                           orelse=_const(None, old)), old)
+    return _expr_stmt(_loc(ast.Compare(left=obj, ops=[ast.In()], comparators=[probe]), old), old)
+
+
 def _site_arg(k, old, attr):
     """The site number of an access whose attribute the hook (not the bytecode) gets:
     `(k if True else (0).attr)`. The dead branch compiles to nothing but keeps attr in
@@ -491,6 +504,12 @@ class Rewriter(ast.NodeTransformer):
         return (isinstance(node, ast.Name) and _is_simple(node) and not self._is_watched_global(node.id)
                 and self._cell_owner(node.id) is None)
 
+    def _function_local(self, node):
+        """A name a function loads from its own frame: no dict lookup (a class body's
+        namespace may be the program's own mapping) and no watched access."""
+        return (isinstance(node, ast.Name) and self.scope.kind in ("function", "comprehension")
+                and self._unwatched(node))
+
     def _cell_owner(self, name):
         if self.scope.kind in ("module", "class"):
             return None
@@ -732,6 +751,8 @@ class Rewriter(ast.NodeTransformer):
             owner = self._owner_text(t.value)
         if isinstance(t, ast.Attribute) and _is_simple(t.value):
             k = self.site(ATTR_RMW if rmw else ATTR_WRITE, t, self._attr(t.attr), owner)
+            if self._function_local(t.value):
+                return [_record_probe("ra", _copy_simple(t.value), k, stmt)]
             return [_record_stmt(_call("ra", [_copy_simple(t.value), _const(k, t)], stmt), stmt)]
         if isinstance(t, ast.Subscript) and _is_simple(t.value) and _is_simple(t.slice):
             k = self.site(ITEM_RMW if rmw else ITEM_WRITE, t, "", owner)
@@ -1079,18 +1100,22 @@ def bind(code, sites, display_name, filename):
         # In place (see access_hooks.cpp): code.replace() loses 3.12's hidden locals.
         bind_code(code, mapping)
         return code
-    return _substitute(code, mapping)
+    from .reference_hooks import SiteProbe
+    return _substitute(code, mapping, SiteProbe)
 
 
-def _substitute(code, mapping):
+def _substitute(code, mapping, site_probe):
     """bind() for the reference hooks, which have no bind_code: 3.11's code.replace()
-    keeps every local's kind."""
+    keeps every local's kind. site_probe(hook, k) makes the probe of a "placeholder#k"."""
     consts = []
     for c in code.co_consts:
         if type(c) is str and c in mapping:
             c = mapping[c]
+        elif type(c) is str and c.startswith("\x00") and c.partition("#")[0] in mapping:
+            base, _, k = c.partition("#")
+            c = site_probe(mapping[base], int(k))
         elif isinstance(c, types.CodeType):
-            c = _substitute(c, mapping)
+            c = _substitute(c, mapping, site_probe)
         consts.append(c)
     consts = tuple(consts)
     if all(a is b for a, b in zip(consts, code.co_consts)):

@@ -203,6 +203,29 @@ class Sites(unittest.TestCase):
         self.assertEqual(kinds(8), [(rw.ATTR_CHECK, "log"), (rw.NOT_CONTAINS, "Account.log")])
         self.assertEqual(kinds(9), [(rw.ATTR_READ, "log"), (rw.ITEM_WRITE, "Account.log")])
 
+    def test_a_locals_attribute_store_is_recorded_by_its_site_probe(self):
+        # `obj in probe` for a function's local; a class body's (or module's) name is
+        # looked up in a namespace the program may own, so it keeps the call, which the
+        # single-thread test skips.
+        src = """
+        class O:
+            pass
+        def bump(o):
+            o.v += 1
+        o = O(); o.v = 1
+        bump(o)
+        o.v += 1
+        out = o.v
+        """
+        tree = rw.rewrite(ast.parse(textwrap.dedent(src)), "/tmp/prog.py", "m", "m")
+        text = unparse(tree)
+        self.assertRegex(text, r"o in \('\\x00__pyrace_ra__#\d+' if True else None\)")
+        self.assertIn("__pyrace_ra__(o, ", text)
+        ns = run_rewritten(src)
+        self.assertEqual(ns["out"], 3)
+        self.assertEqual(kinds(5), [(rw.ATTR_RMW, "v")])
+        self.assertEqual(kinds(8), [(rw.ATTR_RMW, "v")])
+
     def test_updates_through_an_attribute_chain_record_the_update(self):
         run_rewritten("""
         class Stats:
