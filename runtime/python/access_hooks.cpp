@@ -638,24 +638,46 @@ PyObject* HookRecordAttr(HOOK_ARGS) {
   Py_RETURN_NONE;
 }
 
-// The site probe of ra (rewriter.py, _record_probe): `obj in probe` records obj.x's
-// store by the statement before, at the probe's site, and is False. The same record as
-// ra(obj, site) for a fraction of its cost: CONTAINS_OP reaches the slot with obj alone,
-// where a call decodes its arguments and the site number, and no single-thread test is
-// needed before it (nothing is recorded while the program has one thread).
+// A site probe: a hook bound to one site, reached through a slot instead of a call
+// (rewriter.py, _record_probe and _update_probe). A call is an instruction the
+// interpreter cannot specialize for a hook, decodes its arguments and site number, and
+// is a point where the thread may hand the GIL over, inside the program's critical
+// section (where plainly, in `with lock: self.n += 1`, there is none); a slot is none
+// of these.
+//   ra#k: `obj in probe` records obj.x's store by the statement before, at site k, and
+//         is False; nothing while the program has one thread, so no single-thread test
+//         comes before it.
+//   ri#k: `(obj, key) in probe`, the same for obj[key].
+//   ai#k, ai#k#ka: `probe[obj, key]` and `probe[owner.attr, key, owner]` are ai's update
+//         target (the second also records the read of owner.attr at site ka).
+enum class ProbeHook : uint8_t { kRecordAttr, kRecordItem, kUpdateItem };
+
 struct SiteProbe {
   PyObject_HEAD
   SiteTable* table;
   uint32_t site;
+  uint32_t attr_site;  // ai#k#ka's ka; kNoAttrSite otherwise
+  ProbeHook hook;
 };
+
+constexpr uint32_t kNoAttrSite = UINT32_MAX;
 
 PyTypeObject* g_site_probe_type = nullptr;
 
-int SiteProbeContains(PyObject* self, PyObject* obj) {
-  if (!Recording()) return 0;
+int SiteProbeContains(PyObject* self, PyObject* operand) {
   auto* p = reinterpret_cast<SiteProbe*>(self);
+  const bool item = p->hook == ProbeHook::kRecordItem;
+  if (p->hook == ProbeHook::kUpdateItem || (item && (!PyTuple_CheckExact(operand) || PyTuple_GET_SIZE(operand) != 2))) {
+    PyErr_SetString(PyExc_SystemError, "pyrace: bad use of a site probe");
+    return -1;
+  }
+  if (!Recording()) return 0;
   Site& s = p->table->sites[p->site];
-  RecordAttr(obj, s, s.flags);
+  if (!item) {
+    RecordAttr(operand, s, s.flags);
+  } else if (PyObject* obj = PyTuple_GET_ITEM(operand, 0); !ItemRunsPython(s, obj, kSetItemSlot)) {
+    RecordItem(obj, PyTuple_GET_ITEM(operand, 1), s, s.flags);
+  }
   return PyErr_Occurred() ? -1 : 0;
 }
 
@@ -973,20 +995,37 @@ PyObject* HookAugAttr(HOOK_ARGS) {
   return NewAugTarget(args[0], nullptr, s);
 }
 
-// ai(obj, key, site) or ai(owner.attr, key, site, owner, attr_site): the second form
-// also records the read of owner.attr that gave obj (`self.d[k] += v`, the attribute
-// read by the interpreter's own instruction).
+// ai's target for obj[key]; with an owner, the read of owner.attr that gave obj is
+// recorded at attr (`self.d[k] += v`, the attribute read by the interpreter's own
+// instruction).
+PyObject* UpdateTarget(PyObject* obj, PyObject* key, Site* s, PyObject* owner = nullptr, Site* attr = nullptr) {
+  if (owner != nullptr && Recording()) RecordAttr(owner, *attr, attr->flags);
+  return NewAugTarget(obj, key, s);
+}
+
+// ai(obj, key, site) or ai(owner.attr, key, site, owner, attr_site). Rewritten code
+// reaches it through its site probe (below).
 PyObject* HookAugItem(HOOK_ARGS) {
   const size_t n = NARGS;
   if (n != 5 && !Arity(self, n, 3)) return nullptr;
   Site* s = SiteArg(self, args[2]);
   if (s == nullptr) return nullptr;
-  if (n == 5) {
-    Site* attr = SiteArg(self, args[4]);
-    if (attr == nullptr) return nullptr;
-    if (Recording()) RecordAttr(args[3], *attr, attr->flags);
+  Site* attr = n == 5 ? SiteArg(self, args[4]) : nullptr;
+  if (n == 5 && attr == nullptr) return nullptr;
+  return UpdateTarget(args[0], args[1], s, n == 5 ? args[3] : nullptr, attr);
+}
+
+// probe[obj, key] or probe[owner.attr, key, owner]: ai bound to its sites.
+PyObject* SiteProbeSubscript(PyObject* self, PyObject* args) {
+  auto* p = reinterpret_cast<SiteProbe*>(self);
+  const Py_ssize_t want = p->attr_site == kNoAttrSite ? 2 : 3;
+  if (p->hook != ProbeHook::kUpdateItem || !PyTuple_CheckExact(args) || PyTuple_GET_SIZE(args) != want) {
+    PyErr_SetString(PyExc_SystemError, "pyrace: bad use of a site probe");
+    return nullptr;
   }
-  return NewAugTarget(args[0], args[1], s);
+  std::vector<Site>& sites = p->table->sites;
+  return UpdateTarget(PyTuple_GET_ITEM(args, 0), PyTuple_GET_ITEM(args, 1), &sites[p->site],
+                      want == 3 ? PyTuple_GET_ITEM(args, 2) : nullptr, want == 3 ? &sites[p->attr_site] : nullptr);
 }
 
 #undef HOOK_ARGS
@@ -1103,20 +1142,40 @@ PyObject* NewHook(const std::string& name, SiteTable* table) {
   return reinterpret_cast<PyObject*>(h);
 }
 
-// "ra#k": the site probe of ra for site k (the only hook that has them).
+// The site numbers after each '#' of a probe's name into sites; false if one is not a
+// number or there are more than sites.size().
+bool ParseProbeSites(const std::string& name, size_t hash, std::vector<unsigned long>* sites) {
+  while (hash != std::string::npos) {
+    const char* begin = name.c_str() + hash + 1;
+    char* end = nullptr;
+    sites->push_back(std::strtoul(begin, &end, 10));
+    if (end == begin || (*end != '\0' && *end != '#')) return false;
+    hash = *end == '#' ? static_cast<size_t>(end - name.c_str()) : std::string::npos;
+  }
+  return true;
+}
+
+// "ra#k", "ri#k", "ai#k", "ai#k#ka": a site probe (the only hooks that have them).
 PyObject* NewSiteProbe(const std::string& name, SiteTable* table) {
   const size_t hash = name.find('#');
-  char* end = nullptr;
-  const unsigned long k = std::strtoul(name.c_str() + hash + 1, &end, 10);
-  if (name.compare(0, hash, "ra") != 0 || end == name.c_str() + hash + 1 || *end != '\0') {
+  const std::string hook = name.substr(0, hash);
+  std::vector<unsigned long> sites;
+  const bool parsed = ParseProbeSites(name, hash, &sites);
+  const bool known = ((hook == "ra" || hook == "ri") && sites.size() == 1) ||
+                     (hook == "ai" && (sites.size() == 1 || sites.size() == 2));
+  if (!parsed || !known) {
     return PyErr_Format(PyExc_ValueError, "pyrace: no site probe named %s", name.c_str());
   }
   if (table == nullptr) return PyErr_Format(PyExc_TypeError, "pyrace: site probe %s needs its sites", name.c_str());
-  if (k >= table->sites.size()) return PyErr_Format(PyExc_SystemError, "pyrace: bad access site %lu", k);
+  for (unsigned long k : sites) {
+    if (k >= table->sites.size()) return PyErr_Format(PyExc_SystemError, "pyrace: bad access site %lu", k);
+  }
   auto* p = PyObject_New(SiteProbe, g_site_probe_type);
   if (p == nullptr) return nullptr;
   p->table = table;
-  p->site = static_cast<uint32_t>(k);
+  p->site = static_cast<uint32_t>(sites[0]);
+  p->attr_site = sites.size() == 2 ? static_cast<uint32_t>(sites[1]) : kNoAttrSite;
+  p->hook = hook == "ra" ? ProbeHook::kRecordAttr : hook == "ri" ? ProbeHook::kRecordItem : ProbeHook::kUpdateItem;
   return reinterpret_cast<PyObject*>(p);
 }
 
@@ -1170,7 +1229,9 @@ PyObject* HookReduce(PyObject* self, PyObject* /*unused*/) {
 }
 PyObject* SiteProbeReduce(PyObject* self, PyObject* /*unused*/) {
   auto* p = reinterpret_cast<SiteProbe*>(self);
-  const std::string name = "ra#" + std::to_string(p->site);
+  const char* hook = p->hook == ProbeHook::kRecordAttr ? "ra#" : p->hook == ProbeHook::kRecordItem ? "ri#" : "ai#";
+  std::string name = hook + std::to_string(p->site);
+  if (p->attr_site != kNoAttrSite) name += "#" + std::to_string(p->attr_site);
   return Py_BuildValue("O(sssO)", g_access_hook_fn, name.c_str(), p->table->module.c_str(),
                        p->table->filename.c_str(), p->table->source);
 }
@@ -1315,8 +1376,9 @@ PyMethodDef g_site_probe_methods[] = {
 PyType_Slot g_site_probe_slots[] = {
     {Py_tp_dealloc, reinterpret_cast<void*>(HookDealloc)},
     {Py_sq_contains, reinterpret_cast<void*>(SiteProbeContains)},
+    {Py_mp_subscript, reinterpret_cast<void*>(SiteProbeSubscript)},
     {Py_tp_methods, g_site_probe_methods},
-    {Py_tp_doc, const_cast<char*>("`obj in probe`: records obj's store at one site; always False.")},
+    {Py_tp_doc, const_cast<char*>("A hook bound to one site, reached through a slot (`obj in probe`, `probe[...]`).")},
     {0, nullptr},
 };
 PyType_Spec g_site_probe_spec = {"_pyrace.SiteProbe", sizeof(SiteProbe), 0, Py_TPFLAGS_DEFAULT,

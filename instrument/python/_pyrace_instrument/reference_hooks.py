@@ -21,15 +21,22 @@ class Log:
 
 
 class SiteProbe:
-    """`obj in probe`: the record-only hook of one site (rewriter._record_probe)."""
+    """A hook bound to its sites (rewriter._site_probe): `obj in probe` is ra's record
+    and False (`(obj, key) in probe` ri's), `probe[obj, key(, owner)]` ai's update
+    target."""
 
-    def __init__(self, hook, k):
+    def __init__(self, hook, sites):
         self.hook = hook
-        self.k = k
+        self.sites = sites
 
-    def __contains__(self, obj):
-        self.hook(obj, self.k)
+    def __contains__(self, operand):
+        # ri's operand is the pair (obj, key).
+        self.hook(*(operand if type(operand) is tuple else (operand,)), *self.sites)
         return False
+
+    def __getitem__(self, operands):
+        obj, key, *owner = operands
+        return self.hook(obj, key, self.sites[0], *owner, *self.sites[1:])
 
 
 def access_hooks(names, module, filename, sites, log=None):

@@ -136,16 +136,34 @@ def _record_stmt(call, old):
     return _loc(ast.If(test=_single_thread(old, negate=True), body=[_expr_stmt(call, old)], orelse=[]), old)
 
 
+def _site_probe(short, sites, old):
+    """The placeholder of hook `short`'s probe for the given sites: the hook's own and
+    "#k" per site, which bind() replaces by the probe object (access_hooks.cpp,
+    SiteProbe)."""
+    name = PLACEHOLDERS[short] + "".join("#%d" % k for k in sites)
+    return _loc(ast.IfExp(test=_const(True, old), body=_const(name, old), orelse=_const(None, old)), old)
+
+
+def _update_probe(operands, sites, old):
+    """`probe[obj, key]` (`probe[owner.attr, key, owner]`): ai's update target from its
+    site probe, as ai(obj, key, k(, owner, ka)) gives it, the operands evaluated in the
+    same order. A subscript, not a call: inside `with lock: self.d[k] += v` a call is a
+    point where the thread may hand the GIL over while it holds the lock, where plainly
+    there is none, and the other threads then queue on the lock."""
+    index = _loc(ast.Tuple(elts=operands, ctx=ast.Load()), old)
+    return _loc(ast.Subscript(value=_site_probe("ai", sites, old), slice=index, ctx=ast.Load()), old)
+
+
 def _record_probe(short, obj, k, old):
-    """`obj in probe`, the site probe of record-only hook `short` for site k: its
-    sq_contains records the access the statement before made on obj and answers False
-    (access_hooks.cpp, SiteProbe). What `if st not in st: short(obj, k)` records, without
-    the single-thread test (a probe records nothing while the program has one thread) or
-    a call's argument decoding. Its placeholder is the hook's and "#k"; bind() makes the
-    probe. obj is evaluated with the program single-threaded too, so it must be a name
-    whose load runs no code of the program: a function's own local."""
-    probe = _loc(ast.IfExp(test=_const(True, old), body=_const("%s#%d" % (PLACEHOLDERS[short], k), old),
-                           orelse=_const(None, old)), old)
+    """`obj in probe` (ri: `(d, key) in probe`), the site probe of record-only hook
+    `short` for site k: its sq_contains records the access the statement before made and
+    answers False (access_hooks.cpp, SiteProbe). What `if st not in st: short(obj, k)`
+    records, without the single-thread test (a probe records nothing while the program
+    has one thread), a call's argument decoding, or a point inside `with lock:` where
+    the thread may hand the GIL over (see _update_probe). obj is evaluated with the
+    program single-threaded too, so it must be made of names whose load runs no code of
+    the program (a function's own locals) and constants."""
+    probe = _site_probe(short, [k], old)
     return _expr_stmt(_loc(ast.Compare(left=obj, ops=[ast.In()], comparators=[probe]), old), old)
 
 
@@ -756,6 +774,9 @@ class Rewriter(ast.NodeTransformer):
             return [_record_stmt(_call("ra", [_copy_simple(t.value), _const(k, t)], stmt), stmt)]
         if isinstance(t, ast.Subscript) and _is_simple(t.value) and _is_simple(t.slice):
             k = self.site(ITEM_RMW if rmw else ITEM_WRITE, t, "", owner)
+            if self._function_local(t.value) and (isinstance(t.slice, ast.Constant) or self._function_local(t.slice)):
+                pair = _loc(ast.Tuple(elts=[_copy_simple(t.value), _copy_simple(t.slice)], ctx=ast.Load()), stmt)
+                return [_record_probe("ri", pair, k, stmt)]
             return [_record_stmt(_call("ri", [_copy_simple(t.value), _copy_simple(t.slice), _const(k, t)],
                                        stmt), stmt)]
         if isinstance(t, (ast.Tuple, ast.List)):
@@ -806,11 +827,11 @@ class Rewriter(ast.NodeTransformer):
             a = t.value
             ka = self.site(ATTR_READ, a, self._attr(a.attr), self._owner_text(a.value))
             read = ast.copy_location(ast.Attribute(value=_copy_simple(a.value), attr=a.attr, ctx=ast.Load()), a)
-            target = _call("ai", [read, _copy_simple(t.slice), _const(k, t), _copy_simple(a.value), _const(ka, a)], t)
+            target = _update_probe([read, _copy_simple(t.slice), _copy_simple(a.value)], [k, ka], t)
             loc = ast.copy_location(ast.Constant(value=0), t)
         else:
             k = self.site(ITEM_RMW, t, "", owner)
-            target = _call("ai", [self.visit(t.value), self.visit(t.slice), _const(k, t)], t)
+            target = _update_probe([self.visit(t.value), self.visit(t.slice)], [k], t)
             loc = ast.copy_location(ast.Constant(value=0), t)
         node.target = ast.copy_location(ast.Subscript(value=target, slice=_loc(ast.Constant(value=0), t),
                                                       ctx=ast.Store()), loc)
@@ -1106,14 +1127,15 @@ def bind(code, sites, display_name, filename):
 
 def _substitute(code, mapping, site_probe):
     """bind() for the reference hooks, which have no bind_code: 3.11's code.replace()
-    keeps every local's kind. site_probe(hook, k) makes the probe of a "placeholder#k"."""
+    keeps every local's kind. site_probe(hook, sites) makes the probe of a
+    "placeholder#k..."."""
     consts = []
     for c in code.co_consts:
         if type(c) is str and c in mapping:
             c = mapping[c]
         elif type(c) is str and c.startswith("\x00") and c.partition("#")[0] in mapping:
-            base, _, k = c.partition("#")
-            c = site_probe(mapping[base], int(k))
+            base, *sites = c.split("#")
+            c = site_probe(mapping[base], [int(k) for k in sites])
         elif isinstance(c, types.CodeType):
             c = _substitute(c, mapping, site_probe)
         consts.append(c)

@@ -226,6 +226,28 @@ class Sites(unittest.TestCase):
         self.assertEqual(kinds(5), [(rw.ATTR_RMW, "v")])
         self.assertEqual(kinds(8), [(rw.ATTR_RMW, "v")])
 
+    def test_a_locals_item_store_and_an_entry_update_reach_their_hooks_by_site_probes(self):
+        # ri's record and ai's update target are a slot of the site's probe, not a call.
+        src = """
+        class S:
+            def __init__(self):
+                self.by_key = {'a': 0}
+        def add(s, d, k):
+            d[k] += 1
+            s.by_key[k] += 2
+        s = S(); d = {'a': 1}
+        add(s, d, 'a')
+        out = d, s.by_key
+        """
+        text = unparse(rw.rewrite(ast.parse(textwrap.dedent(src)), "/tmp/prog.py", "m", "m"))
+        self.assertRegex(text, r"\(d, k\) in \('\\x00__pyrace_ri__#\d+' if True else None\)")
+        self.assertRegex(text, r"\('\\x00__pyrace_ai__#\d+#\d+' if True else None\)\[s.by_key, k, s\]\[0\] \+= 2")
+        self.assertNotIn("__pyrace_ai__(", text)
+        ns = run_rewritten(src)
+        self.assertEqual(ns["out"], ({'a': 2}, {'a': 2}))
+        self.assertEqual(kinds(6), [(rw.ITEM_RMW, "d")])
+        self.assertEqual(kinds(7), [(rw.ATTR_READ, "by_key"), (rw.ITEM_RMW, "s.by_key")])
+
     def test_updates_through_an_attribute_chain_record_the_update(self):
         run_rewritten("""
         class Stats:
