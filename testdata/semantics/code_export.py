@@ -28,6 +28,15 @@ def use(c, k):
     return sorted(c.items.items())
 
 
+def tally(c, counts, k):
+    c.items = getattr(c, "items", {})
+    c.items[k] = c.items.get(k, 0)
+    c.items[k] += 2
+    counts[k] = counts.get(k, 0)
+    counts[k] += 1
+    return c.items[k], counts[k]
+
+
 def outer():
     seen = []
 
@@ -97,6 +106,7 @@ def by_value(obj, protocol):
 
 for protocol in (2, pickle.HIGHEST_PROTOCOL):
     print(by_value(use, protocol)(Counter(), 4), by_value(Counter.bump, protocol)(Counter(), 5))
+    print(by_value(tally, protocol)(Counter(), {}, "k"))
     first, second = by_value(pair, protocol)
     print(first(), second())
     code = by_value(outer.__code__, protocol)
