@@ -652,12 +652,24 @@ PyObject* HookRecordAttr(HOOK_ARGS) {
 //         target (the second also records the read of owner.attr at site ka).
 enum class ProbeHook : uint8_t { kRecordAttr, kRecordItem, kUpdateItem };
 
+struct ProbeDef {
+  const char* name;  // the hook's
+  ProbeHook hook;
+  size_t max_sites;
+};
+
+const ProbeDef kProbeDefs[] = {
+    {"ra", ProbeHook::kRecordAttr, 1},
+    {"ri", ProbeHook::kRecordItem, 1},
+    {"ai", ProbeHook::kUpdateItem, 2},
+};
+
 struct SiteProbe {
   PyObject_HEAD
   SiteTable* table;
+  const ProbeDef* def;
   uint32_t site;
   uint32_t attr_site;  // ai#k#ka's ka; kNoAttrSite otherwise
-  ProbeHook hook;
 };
 
 constexpr uint32_t kNoAttrSite = UINT32_MAX;
@@ -666,8 +678,8 @@ PyTypeObject* g_site_probe_type = nullptr;
 
 int SiteProbeContains(PyObject* self, PyObject* operand) {
   auto* p = reinterpret_cast<SiteProbe*>(self);
-  const bool item = p->hook == ProbeHook::kRecordItem;
-  if (p->hook == ProbeHook::kUpdateItem || (item && (!PyTuple_CheckExact(operand) || PyTuple_GET_SIZE(operand) != 2))) {
+  const bool item = p->def->hook == ProbeHook::kRecordItem;
+  if (p->def->hook == ProbeHook::kUpdateItem || (item && (!PyTuple_CheckExact(operand) || PyTuple_GET_SIZE(operand) != 2))) {
     PyErr_SetString(PyExc_SystemError, "pyrace: bad use of a site probe");
     return -1;
   }
@@ -1019,7 +1031,7 @@ PyObject* HookAugItem(HOOK_ARGS) {
 PyObject* SiteProbeSubscript(PyObject* self, PyObject* args) {
   auto* p = reinterpret_cast<SiteProbe*>(self);
   const Py_ssize_t want = p->attr_site == kNoAttrSite ? 2 : 3;
-  if (p->hook != ProbeHook::kUpdateItem || !PyTuple_CheckExact(args) || PyTuple_GET_SIZE(args) != want) {
+  if (p->def->hook != ProbeHook::kUpdateItem || !PyTuple_CheckExact(args) || PyTuple_GET_SIZE(args) != want) {
     PyErr_SetString(PyExc_SystemError, "pyrace: bad use of a site probe");
     return nullptr;
   }
@@ -1121,10 +1133,10 @@ SiteTable* TableFor(const char* module, const char* filename, PyObject* sites) {
   return table.release();
 }
 
-// The hook or probe called `name`, of `table` (none for the probes): a new reference,
-// or null with an exception set.
 PyObject* NewSiteProbe(const std::string& name, SiteTable* table);
 
+// The hook or probe called `name`, of `table` (none for the probes): a new reference,
+// or null with an exception set.
 PyObject* NewHook(const std::string& name, SiteTable* table) {
   if (name == "st" || name == "cp") return Py_NewRef(name == "st" ? g_probe : g_container_probe);
   if (name.find('#') != std::string::npos) return NewSiteProbe(name, table);
@@ -1143,7 +1155,7 @@ PyObject* NewHook(const std::string& name, SiteTable* table) {
 }
 
 // The site numbers after each '#' of a probe's name into sites; false if one is not a
-// number or there are more than sites.size().
+// number.
 bool ParseProbeSites(const std::string& name, size_t hash, std::vector<unsigned long>* sites) {
   while (hash != std::string::npos) {
     const char* begin = name.c_str() + hash + 1;
@@ -1155,15 +1167,15 @@ bool ParseProbeSites(const std::string& name, size_t hash, std::vector<unsigned 
   return true;
 }
 
-// "ra#k", "ri#k", "ai#k", "ai#k#ka": a site probe (the only hooks that have them).
+// "ra#k", "ri#k", "ai#k", "ai#k#ka": a site probe (kProbeDefs).
 PyObject* NewSiteProbe(const std::string& name, SiteTable* table) {
   const size_t hash = name.find('#');
-  const std::string hook = name.substr(0, hash);
+  const ProbeDef* def = nullptr;
+  for (const ProbeDef& d : kProbeDefs) {
+    if (name.compare(0, hash, d.name) == 0) def = &d;
+  }
   std::vector<unsigned long> sites;
-  const bool parsed = ParseProbeSites(name, hash, &sites);
-  const bool known = ((hook == "ra" || hook == "ri") && sites.size() == 1) ||
-                     (hook == "ai" && (sites.size() == 1 || sites.size() == 2));
-  if (!parsed || !known) {
+  if (def == nullptr || !ParseProbeSites(name, hash, &sites) || sites.size() > def->max_sites) {
     return PyErr_Format(PyExc_ValueError, "pyrace: no site probe named %s", name.c_str());
   }
   if (table == nullptr) return PyErr_Format(PyExc_TypeError, "pyrace: site probe %s needs its sites", name.c_str());
@@ -1173,9 +1185,9 @@ PyObject* NewSiteProbe(const std::string& name, SiteTable* table) {
   auto* p = PyObject_New(SiteProbe, g_site_probe_type);
   if (p == nullptr) return nullptr;
   p->table = table;
+  p->def = def;
   p->site = static_cast<uint32_t>(sites[0]);
   p->attr_site = sites.size() == 2 ? static_cast<uint32_t>(sites[1]) : kNoAttrSite;
-  p->hook = hook == "ra" ? ProbeHook::kRecordAttr : hook == "ri" ? ProbeHook::kRecordItem : ProbeHook::kUpdateItem;
   return reinterpret_cast<PyObject*>(p);
 }
 
@@ -1229,8 +1241,7 @@ PyObject* HookReduce(PyObject* self, PyObject* /*unused*/) {
 }
 PyObject* SiteProbeReduce(PyObject* self, PyObject* /*unused*/) {
   auto* p = reinterpret_cast<SiteProbe*>(self);
-  const char* hook = p->hook == ProbeHook::kRecordAttr ? "ra#" : p->hook == ProbeHook::kRecordItem ? "ri#" : "ai#";
-  std::string name = hook + std::to_string(p->site);
+  std::string name = std::string(p->def->name) + "#" + std::to_string(p->site);
   if (p->attr_site != kNoAttrSite) name += "#" + std::to_string(p->attr_site);
   return Py_BuildValue("O(sssO)", g_access_hook_fn, name.c_str(), p->table->module.c_str(),
                        p->table->filename.c_str(), p->table->source);
