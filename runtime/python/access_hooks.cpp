@@ -648,9 +648,10 @@ PyObject* HookRecordAttr(HOOK_ARGS) {
 //         is False; nothing while the program has one thread, so no single-thread test
 //         comes before it.
 //   ri#k: `(obj, key) in probe`, the same for obj[key].
+//   aa#k: `probe[obj]` is aa's update target for obj.x.
 //   ai#k, ai#k#ka: `probe[obj, key]` and `probe[owner.attr, key, owner]` are ai's update
 //         target (the second also records the read of owner.attr at site ka).
-enum class ProbeHook : uint8_t { kRecordAttr, kRecordItem, kUpdateItem };
+enum class ProbeHook : uint8_t { kRecordAttr, kRecordItem, kUpdateAttr, kUpdateItem };
 
 struct ProbeDef {
   const char* name;  // the hook's
@@ -661,6 +662,7 @@ struct ProbeDef {
 const ProbeDef kProbeDefs[] = {
     {"ra", ProbeHook::kRecordAttr, 1},
     {"ri", ProbeHook::kRecordItem, 1},
+    {"aa", ProbeHook::kUpdateAttr, 1},
     {"ai", ProbeHook::kUpdateItem, 2},
 };
 
@@ -679,7 +681,7 @@ PyTypeObject* g_site_probe_type = nullptr;
 int SiteProbeContains(PyObject* self, PyObject* operand) {
   auto* p = reinterpret_cast<SiteProbe*>(self);
   const bool item = p->def->hook == ProbeHook::kRecordItem;
-  if (p->def->hook == ProbeHook::kUpdateItem || (item && (!PyTuple_CheckExact(operand) || PyTuple_GET_SIZE(operand) != 2))) {
+  if (p->def->hook == ProbeHook::kUpdateAttr || p->def->hook == ProbeHook::kUpdateItem || (item && (!PyTuple_CheckExact(operand) || PyTuple_GET_SIZE(operand) != 2))) {
     PyErr_SetString(PyExc_SystemError, "pyrace: bad use of a site probe");
     return -1;
   }
@@ -1027,9 +1029,11 @@ PyObject* HookAugItem(HOOK_ARGS) {
   return UpdateTarget(args[0], args[1], s, n == 5 ? args[3] : nullptr, attr);
 }
 
-// probe[obj, key] or probe[owner.attr, key, owner]: ai bound to its sites.
+// probe[obj] (aa), probe[obj, key] or probe[owner.attr, key, owner] (ai): the hook
+// bound to its sites.
 PyObject* SiteProbeSubscript(PyObject* self, PyObject* args) {
   auto* p = reinterpret_cast<SiteProbe*>(self);
+  if (p->def->hook == ProbeHook::kUpdateAttr) return NewAugTarget(args, nullptr, &p->table->sites[p->site]);
   const Py_ssize_t want = p->attr_site == kNoAttrSite ? 2 : 3;
   if (p->def->hook != ProbeHook::kUpdateItem || !PyTuple_CheckExact(args) || PyTuple_GET_SIZE(args) != want) {
     PyErr_SetString(PyExc_SystemError, "pyrace: bad use of a site probe");
@@ -1167,7 +1171,7 @@ bool ParseProbeSites(const std::string& name, size_t hash, std::vector<unsigned 
   return true;
 }
 
-// "ra#k", "ri#k", "ai#k", "ai#k#ka": a site probe (kProbeDefs).
+// "ra#k", "ri#k", "aa#k", "ai#k", "ai#k#ka": a site probe (kProbeDefs).
 PyObject* NewSiteProbe(const std::string& name, SiteTable* table) {
   const size_t hash = name.find('#');
   const ProbeDef* def = nullptr;

@@ -22,20 +22,22 @@ class Log:
 
 class SiteProbe:
     """A hook bound to its sites (rewriter._site_probe): `obj in probe` is ra's record
-    and False (`(obj, key) in probe` ri's), `probe[obj, key(, owner)]` ai's update
-    target."""
+    and False (`(obj, key) in probe` ri's), `probe[obj]` aa's update target and
+    `probe[obj, key(, owner)]` ai's."""
 
-    def __init__(self, hook, sites):
+    def __init__(self, short, hook, sites):
+        self.short = short
         self.hook = hook
         self.sites = sites
 
     def __contains__(self, operand):
-        # ri's operand is the pair (obj, key).
-        self.hook(*(operand if type(operand) is tuple else (operand,)), *self.sites)
+        self.hook(*(operand if self.short == "ri" else (operand,)), *self.sites)
         return False
 
-    def __getitem__(self, operands):
-        obj, key, *owner = operands
+    def __getitem__(self, operand):
+        if self.short == "aa":
+            return self.hook(operand, *self.sites)
+        obj, key, *owner = operand
         return self.hook(obj, key, self.sites[0], *owner, *self.sites[1:])
 
 

@@ -815,8 +815,12 @@ class Rewriter(ast.NodeTransformer):
         # the in-place operation and the store stay the interpreter's own instructions,
         # in the plain order and at the plain positions. The store records the update.
         if isinstance(t, ast.Attribute):
+            # aa's site probe: `aa_k[a.b][0] += v`. The index keeps t.attr in co_names
+            # after the object's names, where it is plainly (see _site_arg).
             k = self.site(ATTR_RMW, t, self._attr(t.attr), owner)
-            target = _call("aa", [self.visit(t.value), _site_arg(k, t, t.attr)], t)
+            dead = _loc(ast.Attribute(value=_const(0, t), attr=t.attr, ctx=ast.Load()), t)
+            obj = _loc(ast.IfExp(test=_const(True, t), body=self.visit(t.value), orelse=dead), t.value)
+            target = _loc(ast.Subscript(value=_site_probe("aa", [k], t), slice=obj, ctx=ast.Load()), t)
             loc = _attr_loc(ast.Constant(value=0), t)
         elif (isinstance(t.value, ast.Attribute) and self._unwatched(t.value.value)
               and self._unwatched(t.slice)):
@@ -1127,7 +1131,7 @@ def bind(code, sites, display_name, filename):
 
 def _substitute(code, mapping, site_probe):
     """bind() for the reference hooks, which have no bind_code: 3.11's code.replace()
-    keeps every local's kind. site_probe(hook, sites) makes the probe of a
+    keeps every local's kind. site_probe(short, hook, sites) makes the probe of a
     "placeholder#k..."."""
     consts = []
     for c in code.co_consts:
@@ -1135,7 +1139,8 @@ def _substitute(code, mapping, site_probe):
             c = mapping[c]
         elif type(c) is str and c.startswith("\x00") and c.partition("#")[0] in mapping:
             base, *sites = c.split("#")
-            c = site_probe(mapping[base], [int(k) for k in sites])
+            short = next(short for short, placeholder in PLACEHOLDERS.items() if placeholder == base)
+            c = site_probe(short, mapping[base], [int(k) for k in sites])
         elif isinstance(c, types.CodeType):
             c = _substitute(c, mapping, site_probe)
         consts.append(c)
