@@ -597,13 +597,16 @@ PyObject* HookGlobalWrite(HOOK_ARGS) {
 }
 
 // ga(obj, site) -> getattr(obj, name)
+PyObject* GetAttrAt(PyObject* obj, Site& s) {
+  PyObject* v = PyObject_GetAttr(obj, s.name);
+  if (v != nullptr && Recording() && !IsSyncOrCode(v)) RecordAttr(obj, s, s.flags);
+  return v;
+}
+
 PyObject* HookGetAttr(HOOK_ARGS) {
   if (!Arity(self, NARGS, 2)) return nullptr;
   Site* s = SiteArg(self, args[1]);
-  if (s == nullptr) return nullptr;
-  PyObject* v = PyObject_GetAttr(args[0], s->name);
-  if (v != nullptr && Recording() && !IsSyncOrCode(v)) RecordAttr(args[0], *s, s->flags);
-  return v;
+  return s != nullptr ? GetAttrAt(args[0], *s) : nullptr;
 }
 
 // sa(value, obj, site): obj.name = value
@@ -648,10 +651,12 @@ PyObject* HookRecordAttr(HOOK_ARGS) {
 //         is False; nothing while the program has one thread, so no single-thread test
 //         comes before it.
 //   ri#k: `(obj, key) in probe`, the same for obj[key].
+//   ga#k: `probe[obj]` is ga(obj, k): obj.x, recorded.
+//   gi#k: `probe[obj, key]` is gi(obj, key, k): obj[key], recorded.
 //   aa#k: `probe[obj]` is aa's update target for obj.x.
 //   ai#k, ai#k#ka: `probe[obj, key]` and `probe[owner.attr, key, owner]` are ai's update
 //         target (the second also records the read of owner.attr at site ka).
-enum class ProbeHook : uint8_t { kRecordAttr, kRecordItem, kUpdateAttr, kUpdateItem };
+enum class ProbeHook : uint8_t { kRecordAttr, kRecordItem, kGetAttr, kGetItem, kUpdateAttr, kUpdateItem };
 
 struct ProbeDef {
   const char* name;  // the hook's
@@ -662,6 +667,8 @@ struct ProbeDef {
 const ProbeDef kProbeDefs[] = {
     {"ra", ProbeHook::kRecordAttr, 1},
     {"ri", ProbeHook::kRecordItem, 1},
+    {"ga", ProbeHook::kGetAttr, 1},
+    {"gi", ProbeHook::kGetItem, 1},
     {"aa", ProbeHook::kUpdateAttr, 1},
     {"ai", ProbeHook::kUpdateItem, 2},
 };
@@ -681,7 +688,7 @@ PyTypeObject* g_site_probe_type = nullptr;
 int SiteProbeContains(PyObject* self, PyObject* operand) {
   auto* p = reinterpret_cast<SiteProbe*>(self);
   const bool item = p->def->hook == ProbeHook::kRecordItem;
-  if (p->def->hook == ProbeHook::kUpdateAttr || p->def->hook == ProbeHook::kUpdateItem || (item && (!PyTuple_CheckExact(operand) || PyTuple_GET_SIZE(operand) != 2))) {
+  if ((p->def->hook != ProbeHook::kRecordAttr && !item) || (item && (!PyTuple_CheckExact(operand) || PyTuple_GET_SIZE(operand) != 2))) {
     PyErr_SetString(PyExc_SystemError, "pyrace: bad use of a site probe");
     return -1;
   }
@@ -696,15 +703,18 @@ int SiteProbeContains(PyObject* self, PyObject* operand) {
 }
 
 // gi(obj, key, site) -> obj[key]
+PyObject* GetItemAt(PyObject* obj, PyObject* key, Site& s) {
+  PyObject* v = PyObject_GetItem(obj, key);
+  if (v != nullptr && Recording() && !PyType_Check(obj) && !ItemRunsPython(s, obj, kGetItemSlot)) {
+    RecordItem(obj, key, s, s.flags);
+  }
+  return v;
+}
+
 PyObject* HookGetItem(HOOK_ARGS) {
   if (!Arity(self, NARGS, 3)) return nullptr;
   Site* s = SiteArg(self, args[2]);
-  if (s == nullptr) return nullptr;
-  PyObject* v = PyObject_GetItem(args[0], args[1]);
-  if (v != nullptr && Recording() && !PyType_Check(args[0]) && !ItemRunsPython(*s, args[0], kGetItemSlot)) {
-    RecordItem(args[0], args[1], *s, s->flags);
-  }
-  return v;
+  return s != nullptr ? GetItemAt(args[0], args[1], *s) : nullptr;
 }
 
 // si(value, obj, key, site): obj[key] = value
@@ -1029,18 +1039,23 @@ PyObject* HookAugItem(HOOK_ARGS) {
   return UpdateTarget(args[0], args[1], s, n == 5 ? args[3] : nullptr, attr);
 }
 
-// probe[obj] (aa), probe[obj, key] or probe[owner.attr, key, owner] (ai): the hook
-// bound to its sites.
+// probe[obj] (ga, aa), probe[obj, key] (gi, ai) or probe[owner.attr, key, owner] (ai):
+// the hook bound to its sites.
 PyObject* SiteProbeSubscript(PyObject* self, PyObject* args) {
   auto* p = reinterpret_cast<SiteProbe*>(self);
-  if (p->def->hook == ProbeHook::kUpdateAttr) return NewAugTarget(args, nullptr, &p->table->sites[p->site]);
+  Site& site = p->table->sites[p->site];
+  const ProbeHook hook = p->def->hook;
+  if (hook == ProbeHook::kGetAttr) return GetAttrAt(args, site);
+  if (hook == ProbeHook::kUpdateAttr) return NewAugTarget(args, nullptr, &site);
   const Py_ssize_t want = p->attr_site == kNoAttrSite ? 2 : 3;
-  if (p->def->hook != ProbeHook::kUpdateItem || !PyTuple_CheckExact(args) || PyTuple_GET_SIZE(args) != want) {
+  const bool pair = hook == ProbeHook::kGetItem || hook == ProbeHook::kUpdateItem;
+  if (!pair || !PyTuple_CheckExact(args) || PyTuple_GET_SIZE(args) != want) {
     PyErr_SetString(PyExc_SystemError, "pyrace: bad use of a site probe");
     return nullptr;
   }
+  if (hook == ProbeHook::kGetItem) return GetItemAt(PyTuple_GET_ITEM(args, 0), PyTuple_GET_ITEM(args, 1), site);
   std::vector<Site>& sites = p->table->sites;
-  return UpdateTarget(PyTuple_GET_ITEM(args, 0), PyTuple_GET_ITEM(args, 1), &sites[p->site],
+  return UpdateTarget(PyTuple_GET_ITEM(args, 0), PyTuple_GET_ITEM(args, 1), &site,
                       want == 3 ? PyTuple_GET_ITEM(args, 2) : nullptr, want == 3 ? &sites[p->attr_site] : nullptr);
 }
 
@@ -1171,7 +1186,7 @@ bool ParseProbeSites(const std::string& name, size_t hash, std::vector<unsigned 
   return true;
 }
 
-// "ra#k", "ri#k", "aa#k", "ai#k", "ai#k#ka": a site probe (kProbeDefs).
+// "ra#k", "ri#k", "ga#k", "gi#k", "aa#k", "ai#k", "ai#k#ka": a site probe (kProbeDefs).
 PyObject* NewSiteProbe(const std::string& name, SiteTable* table) {
   const size_t hash = name.find('#');
   const ProbeDef* def = nullptr;

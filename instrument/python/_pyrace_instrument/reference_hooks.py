@@ -22,8 +22,8 @@ class Log:
 
 class SiteProbe:
     """A hook bound to its sites (rewriter._site_probe): `obj in probe` is ra's record
-    and False (`(obj, key) in probe` ri's), `probe[obj]` aa's update target and
-    `probe[obj, key(, owner)]` ai's."""
+    and False (`(obj, key) in probe` ri's), `probe[obj]` ga's value or aa's update
+    target, `probe[obj, key]` gi's value and `probe[obj, key(, owner)]` ai's target."""
 
     def __init__(self, short, hook, sites):
         self.short = short
@@ -35,7 +35,7 @@ class SiteProbe:
         return False
 
     def __getitem__(self, operand):
-        if self.short == "aa":
+        if self.short in ("ga", "aa"):
             return self.hook(operand, *self.sites)
         obj, key, *owner = operand
         return self.hook(obj, key, self.sites[0], *owner, *self.sites[1:])

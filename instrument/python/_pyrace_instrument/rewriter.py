@@ -149,9 +149,26 @@ def _update_probe(operands, sites, old):
     site probe, as ai(obj, key, k(, owner, ka)) gives it, the operands evaluated in the
     same order. A subscript, not a call: inside `with lock: self.d[k] += v` a call is a
     point where the thread may hand the GIL over while it holds the lock, where plainly
-    there is none, and the other threads then queue on the lock."""
+    there is none, and the other threads then queue on the lock. So are the getters'
+    (_getter_probe)."""
     index = _loc(ast.Tuple(elts=operands, ctx=ast.Load()), old)
     return _loc(ast.Subscript(value=_site_probe("ai", sites, old), slice=index, ctx=ast.Load()), old)
+
+
+def _getter_probe(short, operand, k, old):
+    """`probe[operand]`: what hook `short` returns for site k (ga: obj.x, gi with the pair
+    (obj, key): obj[key], aa and ai: their update targets), from its site probe's
+    mp_subscript. A subscript, not a call (see _update_probe); the operands are
+    evaluated in the call's order."""
+    return _loc(ast.Subscript(value=_site_probe(short, [k], old), slice=operand, ctx=ast.Load()), old)
+
+
+def _named(obj, attr, old):
+    """`(obj if True else (0).attr)`: obj, with attr kept in co_names after obj's own
+    names, where it is plainly, for a hook that gets the attribute from its site (see
+    _site_arg)."""
+    dead = _loc(ast.Attribute(value=_const(0, old), attr=attr, ctx=ast.Load()), old)
+    return _loc(ast.IfExp(test=_const(True, old), body=obj, orelse=dead), obj)
 
 
 def _record_probe(short, obj, k, old):
@@ -815,12 +832,8 @@ class Rewriter(ast.NodeTransformer):
         # the in-place operation and the store stay the interpreter's own instructions,
         # in the plain order and at the plain positions. The store records the update.
         if isinstance(t, ast.Attribute):
-            # aa's site probe: `aa_k[a.b][0] += v`. The index keeps t.attr in co_names
-            # after the object's names, where it is plainly (see _site_arg).
             k = self.site(ATTR_RMW, t, self._attr(t.attr), owner)
-            dead = _loc(ast.Attribute(value=_const(0, t), attr=t.attr, ctx=ast.Load()), t)
-            obj = _loc(ast.IfExp(test=_const(True, t), body=self.visit(t.value), orelse=dead), t.value)
-            target = _loc(ast.Subscript(value=_site_probe("aa", [k], t), slice=obj, ctx=ast.Load()), t)
+            target = _getter_probe("aa", _named(self.visit(t.value), t.attr, t), k, t)
             loc = _attr_loc(ast.Constant(value=0), t)
         elif (isinstance(t.value, ast.Attribute) and self._unwatched(t.value.value)
               and self._unwatched(t.slice)):
@@ -953,7 +966,7 @@ class Rewriter(ast.NodeTransformer):
             return self.generic_visit(node)
         k = self.site(ATTR_READ, node, self._attr(node.attr), self._owner_text(node.value))
         value = self.visit(node.value)
-        hooked = _attr_loc(_call("ga", [value, _site_arg(k, node, node.attr)], node), node)
+        hooked = _attr_loc(_getter_probe("ga", _named(value, node.attr, node), k, node), node)
         if not _is_simple(value):
             return hooked
         plain = ast.copy_location(ast.Attribute(value=_copy_simple(value), attr=node.attr, ctx=ast.Load()), node)
@@ -969,7 +982,7 @@ class Rewriter(ast.NodeTransformer):
             return node
         k = self.site(ITEM_READ, node, "", self._owner_text(node.value))
         value, key = self.visit(node.value), self.visit(node.slice)
-        hooked = _call("gi", [value, key, _const(k, node)], node)
+        hooked = _getter_probe("gi", _loc(ast.Tuple(elts=[value, key], ctx=ast.Load()), node), k, node)
         if not (_is_simple(value) and _is_simple(key)):
             return hooked
         plain = ast.copy_location(ast.Subscript(value=_copy_simple(value), slice=_copy_simple(key),

@@ -248,6 +248,24 @@ class Sites(unittest.TestCase):
         self.assertEqual(kinds(6), [(rw.ITEM_RMW, "d")])
         self.assertEqual(kinds(7), [(rw.ATTR_READ, "by_key"), (rw.ITEM_RMW, "s.by_key")])
 
+    def test_reads_of_complex_operands_reach_their_hooks_by_site_probes(self):
+        src = """
+        class O:
+            pass
+        o = O(); o.p = O(); o.p.q = 5; o.d = {'k': 7}
+        def read(o, k):
+            return o.p.q, o.d[k * 1]
+        out = read(o, 'k')
+        """
+        text = unparse(rw.rewrite(ast.parse(textwrap.dedent(src)), "/tmp/prog.py", "m", "m"))
+        self.assertRegex(text, r"__pyrace_ga__#\d+' if True else None\)\[\(o\.p if ")
+        self.assertRegex(text, r"__pyrace_gi__#\d+' if True else None\)\[o\.d if .*, k \* 1\]")
+        self.assertNotIn("__pyrace_ga__(", text)
+        self.assertNotIn("__pyrace_gi__(", text)
+        self.assertEqual(run_rewritten(src)["out"], (5, 7))
+        self.assertEqual(kinds(6), [(rw.ATTR_READ, "p"), (rw.ATTR_READ, "q"), (rw.ATTR_READ, "d"),
+                                    (rw.ITEM_READ, "o.d")])
+
     def test_updates_through_an_attribute_chain_record_the_update(self):
         run_rewritten("""
         class Stats:
