@@ -609,17 +609,20 @@ PyObject* HookGetAttr(HOOK_ARGS) {
   return s != nullptr ? GetAttrAt(args[0], *s) : nullptr;
 }
 
+PyObject* SetAttrAt(PyObject* value, PyObject* obj, Site& s) {
+  if (PyObject_SetAttr(obj, s.name, value) < 0) return nullptr;
+  if (Recording()) RecordAttr(obj, s, s.flags);
+  // Named even while accesses are not recorded (one thread): locks are mostly stored
+  // before the threads that share them start.
+  NameStoredLock(value, s.text, s.name);
+  Py_RETURN_NONE;
+}
+
 // sa(value, obj, site): obj.name = value
 PyObject* HookSetAttr(HOOK_ARGS) {
   if (!Arity(self, NARGS, 3)) return nullptr;
   Site* s = SiteArg(self, args[2]);
-  if (s == nullptr) return nullptr;
-  if (PyObject_SetAttr(args[1], s->name, args[0]) < 0) return nullptr;
-  if (Recording()) RecordAttr(args[1], *s, s->flags);
-  // Named even while accesses are not recorded (one thread): locks are mostly stored
-  // before the threads that share them start.
-  NameStoredLock(args[0], s->text, s->name);
-  Py_RETURN_NONE;
+  return s != nullptr ? SetAttrAt(args[0], args[1], *s) : nullptr;
 }
 
 // da(obj, site): del obj.name
@@ -651,12 +654,15 @@ PyObject* HookRecordAttr(HOOK_ARGS) {
 //         is False; nothing while the program has one thread, so no single-thread test
 //         comes before it.
 //   ri#k: `(obj, key) in probe`, the same for obj[key].
+//   sa#k: `probe[value, obj]` is sa(value, obj, k): obj.x = value, recorded; None.
+//   si#k: `probe[value, obj, key]` is si(value, obj, key, k): obj[key] = value; None.
 //   ga#k: `probe[obj]` is ga(obj, k): obj.x, recorded.
 //   gi#k: `probe[obj, key]` is gi(obj, key, k): obj[key], recorded.
 //   aa#k: `probe[obj]` is aa's update target for obj.x.
 //   ai#k, ai#k#ka: `probe[obj, key]` and `probe[owner.attr, key, owner]` are ai's update
 //         target (the second also records the read of owner.attr at site ka).
-enum class ProbeHook : uint8_t { kRecordAttr, kRecordItem, kGetAttr, kGetItem, kUpdateAttr, kUpdateItem };
+enum class ProbeHook : uint8_t { kRecordAttr, kRecordItem, kSetAttr, kSetItem, kGetAttr, kGetItem, kUpdateAttr,
+                                  kUpdateItem };
 
 struct ProbeDef {
   const char* name;  // the hook's
@@ -667,6 +673,8 @@ struct ProbeDef {
 const ProbeDef kProbeDefs[] = {
     {"ra", ProbeHook::kRecordAttr, 1},
     {"ri", ProbeHook::kRecordItem, 1},
+    {"sa", ProbeHook::kSetAttr, 1},
+    {"si", ProbeHook::kSetItem, 1},
     {"ga", ProbeHook::kGetAttr, 1},
     {"gi", ProbeHook::kGetItem, 1},
     {"aa", ProbeHook::kUpdateAttr, 1},
@@ -718,19 +726,21 @@ PyObject* HookGetItem(HOOK_ARGS) {
 }
 
 // si(value, obj, key, site): obj[key] = value
+PyObject* SetItemAt(PyObject* value, PyObject* obj, PyObject* key, Site& s) {
+  Py_ssize_t before = ShapeSize(obj);
+  if (PyObject_SetItem(obj, key, value) < 0) return nullptr;
+  if (Recording() && !ItemRunsPython(s, obj, kSetItemSlot)) {
+    RecordItem(obj, key, s, s.flags);
+    // A new key: the insert changes the shape too. Inserts of different keys commute.
+    if (before >= 0 && ShapeSize(obj) != before) RecordWhole(obj, s, kFlagWrite | kFlagCommutes);
+  }
+  Py_RETURN_NONE;
+}
+
 PyObject* HookSetItem(HOOK_ARGS) {
   if (!Arity(self, NARGS, 4)) return nullptr;
   Site* s = SiteArg(self, args[3]);
-  if (s == nullptr) return nullptr;
-  PyObject* obj = args[1];
-  Py_ssize_t before = ShapeSize(obj);
-  if (PyObject_SetItem(obj, args[2], args[0]) < 0) return nullptr;
-  if (Recording() && !ItemRunsPython(*s, obj, kSetItemSlot)) {
-    RecordItem(obj, args[2], *s, s->flags);
-    // A new key: the insert changes the shape too. Inserts of different keys commute.
-    if (before >= 0 && ShapeSize(obj) != before) RecordWhole(obj, *s, kFlagWrite | kFlagCommutes);
-  }
-  Py_RETURN_NONE;
+  return s != nullptr ? SetItemAt(args[0], args[1], args[2], *s) : nullptr;
 }
 
 // di(obj, key, site): del obj[key]. Deleting a list slot moves the ones after it.
@@ -1039,21 +1049,25 @@ PyObject* HookAugItem(HOOK_ARGS) {
   return UpdateTarget(args[0], args[1], s, n == 5 ? args[3] : nullptr, attr);
 }
 
-// probe[obj] (ga, aa), probe[obj, key] (gi, ai) or probe[owner.attr, key, owner] (ai):
-// the hook bound to its sites.
+// probe[obj] (ga, aa), probe[value, obj] (sa), probe[obj, key] (gi, ai),
+// probe[value, obj, key] (si) or probe[owner.attr, key, owner] (ai): the hook bound to
+// its sites.
 PyObject* SiteProbeSubscript(PyObject* self, PyObject* args) {
   auto* p = reinterpret_cast<SiteProbe*>(self);
   Site& site = p->table->sites[p->site];
   const ProbeHook hook = p->def->hook;
   if (hook == ProbeHook::kGetAttr) return GetAttrAt(args, site);
   if (hook == ProbeHook::kUpdateAttr) return NewAugTarget(args, nullptr, &site);
-  const Py_ssize_t want = p->attr_site == kNoAttrSite ? 2 : 3;
-  const bool pair = hook == ProbeHook::kGetItem || hook == ProbeHook::kUpdateItem;
-  if (!pair || !PyTuple_CheckExact(args) || PyTuple_GET_SIZE(args) != want) {
+  const Py_ssize_t want = hook == ProbeHook::kSetItem || p->attr_site != kNoAttrSite ? 3 : 2;
+  if (hook == ProbeHook::kRecordAttr || hook == ProbeHook::kRecordItem || !PyTuple_CheckExact(args) ||
+      PyTuple_GET_SIZE(args) != want) {
     PyErr_SetString(PyExc_SystemError, "pyrace: bad use of a site probe");
     return nullptr;
   }
-  if (hook == ProbeHook::kGetItem) return GetItemAt(PyTuple_GET_ITEM(args, 0), PyTuple_GET_ITEM(args, 1), site);
+  PyObject* const* op = &PyTuple_GET_ITEM(args, 0);
+  if (hook == ProbeHook::kSetAttr) return SetAttrAt(op[0], op[1], site);
+  if (hook == ProbeHook::kSetItem) return SetItemAt(op[0], op[1], op[2], site);
+  if (hook == ProbeHook::kGetItem) return GetItemAt(op[0], op[1], site);
   std::vector<Site>& sites = p->table->sites;
   return UpdateTarget(PyTuple_GET_ITEM(args, 0), PyTuple_GET_ITEM(args, 1), &site,
                       want == 3 ? PyTuple_GET_ITEM(args, 2) : nullptr, want == 3 ? &sites[p->attr_site] : nullptr);
@@ -1186,7 +1200,8 @@ bool ParseProbeSites(const std::string& name, size_t hash, std::vector<unsigned 
   return true;
 }
 
-// "ra#k", "ri#k", "ga#k", "gi#k", "aa#k", "ai#k", "ai#k#ka": a site probe (kProbeDefs).
+// "ra#k", "ri#k", "sa#k", "si#k", "ga#k", "gi#k", "aa#k", "ai#k", "ai#k#ka": a site
+// probe (kProbeDefs).
 PyObject* NewSiteProbe(const std::string& name, SiteTable* table) {
   const size_t hash = name.find('#');
   const ProbeDef* def = nullptr;

@@ -37,6 +37,8 @@ class SiteProbe:
     def __getitem__(self, operand):
         if self.short in ("ga", "aa"):
             return self.hook(operand, *self.sites)
+        if self.short in ("sa", "si"):
+            return self.hook(*operand, *self.sites)
         obj, key, *owner = operand
         return self.hook(obj, key, self.sites[0], *owner, *self.sites[1:])
 

@@ -205,6 +205,15 @@ def _attr_loc(new, attr):
     return new
 
 
+def _store_probe(short, operands, k, target, value):
+    """`probe[value, obj(, key)]`: the store hook `short` (sa, si) for site k from its
+    site probe's mp_subscript, a statement's value (None). The probe is loaded at the
+    value's position and the store at the target's, as _value_first places a call."""
+    index = _loc(ast.Tuple(elts=operands, ctx=ast.Load()), target)
+    store = ast.Subscript(value=_site_probe(short, [k], value), slice=index, ctx=ast.Load())
+    return _attr_loc(store, target) if isinstance(target, ast.Attribute) else _loc(store, target)
+
+
 def _value_first(call, value):
     """The store hook's call with its callable at the value's position: plainly a store
     evaluates the value first and stores at the target, so a value on a later line than
@@ -729,8 +738,7 @@ class Rewriter(ast.NodeTransformer):
                 # The store is the hook's: it fails where STORE_ATTR would, at the target.
                 k = self.site(ATTR_WRITE, t, self._attr(t.attr), self._owner_text(t.value))
                 obj = self.visit(t.value)
-                call = _value_first(_attr_loc(_call("sa", [node.value, obj, _site_arg(k, t, t.attr)], t), t),
-                                    node.value)
+                call = _store_probe("sa", [node.value, _named(obj, t.attr, t)], k, t, node.value)
                 # Only a constant skips the hook while single-threaded: the hook names a
                 # lock stored in an attribute even then (locks are mostly stored before
                 # the threads sharing them start).
@@ -742,7 +750,7 @@ class Rewriter(ast.NodeTransformer):
             if isinstance(t, ast.Subscript) and not isinstance(t.slice, ast.Slice):
                 k = self.site(ITEM_WRITE, t, "", self._owner_text(t.value))
                 obj, key = self.visit(t.value), self.visit(t.slice)
-                call = _value_first(_call("si", [node.value, obj, key, _const(k, t)], t), node.value)
+                call = _store_probe("si", [node.value, obj, key], k, t, node.value)
                 if _is_simple(node.value) and _is_simple(obj) and _is_simple(key):
                     target = ast.copy_location(ast.Subscript(value=_copy_simple(obj), slice=_copy_simple(key),
                                                              ctx=ast.Store()), t)
