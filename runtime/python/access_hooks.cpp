@@ -596,13 +596,13 @@ PyObject* HookGlobalWrite(HOOK_ARGS) {
   Py_RETURN_NONE;
 }
 
-// ga(obj, site) -> getattr(obj, name)
 PyObject* GetAttrAt(PyObject* obj, Site& s) {
   PyObject* v = PyObject_GetAttr(obj, s.name);
   if (v != nullptr && Recording() && !IsSyncOrCode(v)) RecordAttr(obj, s, s.flags);
   return v;
 }
 
+// ga(obj, site) -> getattr(obj, name)
 PyObject* HookGetAttr(HOOK_ARGS) {
   if (!Arity(self, NARGS, 2)) return nullptr;
   Site* s = SiteArg(self, args[1]);
@@ -645,7 +645,7 @@ PyObject* HookRecordAttr(HOOK_ARGS) {
 }
 
 // A site probe: a hook bound to one site, reached through a slot instead of a call
-// (rewriter.py, _record_probe and _update_probe). A call is an instruction the
+// (rewriter.py, _site_probe and the forms that use it). A call is an instruction the
 // interpreter cannot specialize for a hook, decodes its arguments and site number, and
 // is a point where the thread may hand the GIL over, inside the program's critical
 // section (where plainly, in `with lock: self.n += 1`, there is none); a slot is none
@@ -710,7 +710,6 @@ int SiteProbeContains(PyObject* self, PyObject* operand) {
   return PyErr_Occurred() ? -1 : 0;
 }
 
-// gi(obj, key, site) -> obj[key]
 PyObject* GetItemAt(PyObject* obj, PyObject* key, Site& s) {
   PyObject* v = PyObject_GetItem(obj, key);
   if (v != nullptr && Recording() && !PyType_Check(obj) && !ItemRunsPython(s, obj, kGetItemSlot)) {
@@ -719,13 +718,13 @@ PyObject* GetItemAt(PyObject* obj, PyObject* key, Site& s) {
   return v;
 }
 
+// gi(obj, key, site) -> obj[key]
 PyObject* HookGetItem(HOOK_ARGS) {
   if (!Arity(self, NARGS, 3)) return nullptr;
   Site* s = SiteArg(self, args[2]);
   return s != nullptr ? GetItemAt(args[0], args[1], *s) : nullptr;
 }
 
-// si(value, obj, key, site): obj[key] = value
 PyObject* SetItemAt(PyObject* value, PyObject* obj, PyObject* key, Site& s) {
   Py_ssize_t before = ShapeSize(obj);
   if (PyObject_SetItem(obj, key, value) < 0) return nullptr;
@@ -737,6 +736,7 @@ PyObject* SetItemAt(PyObject* value, PyObject* obj, PyObject* key, Site& s) {
   Py_RETURN_NONE;
 }
 
+// si(value, obj, key, site): obj[key] = value
 PyObject* HookSetItem(HOOK_ARGS) {
   if (!Arity(self, NARGS, 4)) return nullptr;
   Site* s = SiteArg(self, args[3]);
@@ -1168,7 +1168,7 @@ SiteTable* TableFor(const char* module, const char* filename, PyObject* sites) {
 
 PyObject* NewSiteProbe(const std::string& name, SiteTable* table);
 
-// The hook or probe called `name`, of `table` (none for the probes): a new reference,
+// The hook or probe called `name`, of `table` (none for st and cp): a new reference,
 // or null with an exception set.
 PyObject* NewHook(const std::string& name, SiteTable* table) {
   if (name == "st" || name == "cp") return Py_NewRef(name == "st" ? g_probe : g_container_probe);
@@ -1284,10 +1284,13 @@ PyObject* ProbeReduce(PyObject* self, PyObject* /*unused*/) {
   return Py_BuildValue("O(s)", g_access_hook_fn, self == g_probe ? "st" : "cp");
 }
 
-// A site probe's placeholder is its hook's and "#k" (rewriter.py, _record_probe): the
-// probe of that hook's table for site k, a new reference; null for another string
-// (with an exception set if it named a probe wrongly).
+// A site probe's placeholder is its hook's and "#k" per site (rewriter.py, _site_probe):
+// the probe of that hook's table for those sites, a new reference; null for another
+// string (with an exception set if it named a probe wrongly).
 PyObject* SiteProbeFor(PyObject* constant, PyObject* hooks) {
+  // Placeholders start with NUL: any other string is left as it is, not even encoded
+  // (encoding caches a UTF-8 copy in the program's string).
+  if (PyUnicode_GET_LENGTH(constant) == 0 || PyUnicode_READ_CHAR(constant, 0) != 0) return nullptr;
   Py_ssize_t n = 0;
   const char* text = PyUnicode_AsUTF8AndSize(constant, &n);
   if (text == nullptr) {
@@ -1301,7 +1304,10 @@ PyObject* SiteProbeFor(PyObject* constant, PyObject* hooks) {
   if (base == nullptr) return nullptr;
   PyObject* hook = PyDict_GetItemWithError(hooks, base);  // borrowed
   Py_DECREF(base);
-  if (hook == nullptr || Py_TYPE(hook) != g_hook_type) return nullptr;
+  if (hook == nullptr) return nullptr;
+  if (Py_TYPE(hook) != g_hook_type) {
+    return PyErr_Format(PyExc_SystemError, "pyrace: no site probe for placeholder %R", constant);
+  }
   auto* h = reinterpret_cast<HookObject*>(hook);
   return NewSiteProbe(std::string(h->name) + std::string(s.substr(hash)), h->table);
 }
@@ -1393,7 +1399,8 @@ PyType_Slot g_hook_slots[] = {
     {0, nullptr},
 };
 PyType_Spec g_hook_spec = {"_pyrace.AccessHook", sizeof(HookObject), 0,
-                           Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL, g_hook_slots};
+                           Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL | Py_TPFLAGS_DISALLOW_INSTANTIATION,
+                           g_hook_slots};
 
 PyType_Slot g_aug_target_slots[] = {
     {Py_tp_dealloc, reinterpret_cast<void*>(AugTargetDealloc)},
@@ -1402,7 +1409,7 @@ PyType_Slot g_aug_target_slots[] = {
     {Py_tp_doc, const_cast<char*>("The target of one augmented assignment pyrace watches.")},
     {0, nullptr},
 };
-PyType_Spec g_aug_target_spec = {"_pyrace.AugTarget", sizeof(AugTarget), 0, Py_TPFLAGS_DEFAULT,
+PyType_Spec g_aug_target_spec = {"_pyrace.AugTarget", sizeof(AugTarget), 0, Py_TPFLAGS_DEFAULT | Py_TPFLAGS_DISALLOW_INSTANTIATION,
                                  g_aug_target_slots};
 
 PyType_Slot g_probe_slots[] = {
@@ -1426,7 +1433,7 @@ PyType_Slot g_site_probe_slots[] = {
     {Py_tp_doc, const_cast<char*>("A hook bound to one site, reached through a slot (`obj in probe`, `probe[...]`).")},
     {0, nullptr},
 };
-PyType_Spec g_site_probe_spec = {"_pyrace.SiteProbe", sizeof(SiteProbe), 0, Py_TPFLAGS_DEFAULT,
+PyType_Spec g_site_probe_spec = {"_pyrace.SiteProbe", sizeof(SiteProbe), 0, Py_TPFLAGS_DEFAULT | Py_TPFLAGS_DISALLOW_INSTANTIATION,
                                  g_site_probe_slots};
 
 PyType_Slot g_container_probe_slots[] = {

@@ -234,7 +234,10 @@ int RunProgram(const RunRequest& req) {
   }
   // Each child process the program starts sends its own trace here (process_streams.h).
   int trace_pipe[2];
-  if (!MakeTracePipe(trace_pipe)) return kExitUsage;
+  if (!MakeTracePipe(trace_pipe)) {
+    if (tee_fd >= 0) close(tee_fd);
+    return kExitUsage;
+  }
   ChildStreams children(ToAnalysisOptions(req.opts), req.trace_file.empty() ? "" : ChildrenDir(req.trace_file));
   if (req.opts.follow_children && !children.Listen(&error)) {
     close(trace_pipe[0]);

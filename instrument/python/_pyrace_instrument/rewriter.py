@@ -123,9 +123,9 @@ def _while_recording(hooked, plain, old):
 
 
 def _plain_or_hooked(target, value, call, old):
-    """`target = value` while the program has one thread, else the hook call (a store).
-    The test is at the value's position: the value is the statement's first line event
-    plainly (see _value_first)."""
+    """`target = value` while the program has one thread, else the hook's store (its
+    site probe, _store_probe). The test is at the value's position: the value is the
+    statement's first line event plainly (see _value_first)."""
     store = _loc(ast.Assign(targets=[target], value=value), old)
     return _loc(ast.If(test=_single_thread(value), body=[store], orelse=[_expr_stmt(call, old)]), old)
 
@@ -549,10 +549,12 @@ class Rewriter(ast.NodeTransformer):
                 and self._cell_owner(node.id) is None)
 
     def _function_local(self, node):
-        """A name a function loads from its own frame: no dict lookup (a class body's
-        namespace may be the program's own mapping) and no watched access."""
-        return (isinstance(node, ast.Name) and self.scope.kind in ("function", "comprehension")
-                and self._unwatched(node))
+        """A name the function binds itself (a parameter, an assigned name), loaded from
+        its frame: no dict lookup (a global's goes through the module's dict, a class
+        body's through a namespace the program may own) and no watched access."""
+        s = self.scope
+        return (isinstance(node, ast.Name) and s.kind in ("function", "comprehension") and node.id in s.locals
+                and node.id not in s.globals and node.id not in s.nonlocals and self._unwatched(node))
 
     def _cell_owner(self, name):
         if self.scope.kind in ("module", "class"):
@@ -784,10 +786,10 @@ class Rewriter(ast.NodeTransformer):
         return t
 
     def _store_target(self, t, stmt, rmw=False, owner=None):
-        """Record calls to run after a store that could not become a hook call itself.
-        Only re-evaluates what has no side effects (names, constants, the statement's own
-        temporaries). owner: how the report names the object when t.value was replaced
-        by a temporary."""
+        """Records (hook calls or site probes) to run after a store that could not become
+        a hook's own. Only re-evaluates what has no side effects (names, constants, the
+        statement's own temporaries). owner: how the report names the object when t.value
+        was replaced by a temporary."""
         if isinstance(t, ast.Name):
             return self._name_write_records([t.id], stmt, rmw)
         if owner is None and isinstance(t, (ast.Attribute, ast.Subscript)):
@@ -834,7 +836,7 @@ class Rewriter(ast.NodeTransformer):
             # constants, which can be read again to record the update after it.
             node.value = self.visit(node.value)
             return [node] + self._store_target(t, node, rmw=True, owner=owner)
-        # `a.b.c += v` -> `aa(a.b, site)[0] += v`: the hook returns a target standing for
+        # `a.b.c += v` -> `aa_k[a.b][0] += v` (aa's site probe): a target standing for
         # (a.b).c, whose item read and store are the attribute's read and store. The
         # object and key are evaluated once, in their place, with no new name; the read,
         # the in-place operation and the store stay the interpreter's own instructions,
@@ -845,9 +847,9 @@ class Rewriter(ast.NodeTransformer):
             loc = _attr_loc(ast.Constant(value=0), t)
         elif (isinstance(t.value, ast.Attribute) and self._unwatched(t.value.value)
               and self._unwatched(t.slice)):
-            # `self.d[k] += v` -> `ai(self.d, k, site, self, attr_site)[0] += v`: the
-            # attribute is read by the interpreter's own instruction, in its place, and
-            # ai records that read; the key between the two runs no code.
+            # `self.d[k] += v` -> `ai_k_ka[self.d, k, self][0] += v`: the attribute is
+            # read by the interpreter's own instruction, in its place, and ai records
+            # that read; the key between the two runs no code.
             k = self.site(ITEM_RMW, t, "", owner)
             a = t.value
             ka = self.site(ATTR_READ, a, self._attr(a.attr), self._owner_text(a.value))

@@ -204,27 +204,33 @@ class Sites(unittest.TestCase):
         self.assertEqual(kinds(9), [(rw.ATTR_READ, "log"), (rw.ITEM_WRITE, "Account.log")])
 
     def test_a_locals_attribute_store_is_recorded_by_its_site_probe(self):
-        # `obj in probe` for a function's local; a class body's (or module's) name is
-        # looked up in a namespace the program may own, so it keeps the call, which the
+        # `obj in probe` for a function's own local; a module's or a class body's name is
+        # looked up in a dict or a namespace the program may own, and the probe's
+        # operand is evaluated with one thread too, so those keep the call, which the
         # single-thread test skips.
         src = """
         class O:
             pass
         def bump(o):
             o.v += 1
-        o = O(); o.v = 1
-        bump(o)
+        def bump_class():
+            O.n += 1
+        o = O(); o.v = 1; O.n = 0
+        bump(o); bump_class()
         o.v += 1
-        out = o.v
+        out = o.v, O.n
         """
         tree = rw.rewrite(ast.parse(textwrap.dedent(src)), "/tmp/prog.py", "m", "m")
         text = unparse(tree)
         self.assertRegex(text, r"o in \('\\x00__pyrace_ra__#\d+' if True else None\)")
         self.assertIn("__pyrace_ra__(o, ", text)
+        self.assertIn("__pyrace_ra__(O, ", text)
+        self.assertNotRegex(text, r"O in \(")
         ns = run_rewritten(src)
-        self.assertEqual(ns["out"], 3)
+        self.assertEqual(ns["out"], (3, 1))
         self.assertEqual(kinds(5), [(rw.ATTR_RMW, "v")])
-        self.assertEqual(kinds(8), [(rw.ATTR_RMW, "v")])
+        self.assertEqual(kinds(7), [(rw.ATTR_RMW, "n")])
+        self.assertEqual(kinds(10), [(rw.ATTR_RMW, "v")])
 
     def test_a_locals_item_store_and_an_entry_update_reach_their_hooks_by_site_probes(self):
         # ri's record and ai's update target are a slot of the site's probe, not a call.
