@@ -125,7 +125,7 @@ def _while_recording(hooked, plain, old):
 def _plain_or_hooked(target, value, call, old):
     """`target = value` while the program has one thread, else the hook's store (its
     site probe, _store_probe). The test is at the value's position: the value is the
-    statement's first line event plainly (see _value_first)."""
+    statement's first line event plainly (see _store_probe)."""
     store = _loc(ast.Assign(targets=[target], value=value), old)
     return _loc(ast.If(test=_single_thread(value), body=[store], orelse=[_expr_stmt(call, old)]), old)
 
@@ -144,23 +144,16 @@ def _site_probe(short, sites, old):
     return _loc(ast.IfExp(test=_const(True, old), body=_const(name, old), orelse=_const(None, old)), old)
 
 
-def _update_probe(operands, sites, old):
-    """`probe[obj, key]` (`probe[owner.attr, key, owner]`): ai's update target from its
-    site probe, as ai(obj, key, k(, owner, ka)) gives it, the operands evaluated in the
-    same order. A subscript, not a call: inside `with lock: self.d[k] += v` a call is a
-    point where the thread may hand the GIL over while it holds the lock, where plainly
-    there is none, and the other threads then queue on the lock. So are the getters'
-    (_getter_probe)."""
-    index = _loc(ast.Tuple(elts=operands, ctx=ast.Load()), old)
-    return _loc(ast.Subscript(value=_site_probe("ai", sites, old), slice=index, ctx=ast.Load()), old)
-
-
-def _getter_probe(short, operand, k, old):
-    """`probe[operand]`: what hook `short` returns for site k (ga: obj.x, gi with the pair
-    (obj, key): obj[key], aa and ai: their update targets), from its site probe's
-    mp_subscript. A subscript, not a call (see _update_probe); the operands are
-    evaluated in the call's order."""
-    return _loc(ast.Subscript(value=_site_probe(short, [k], old), slice=operand, ctx=ast.Load()), old)
+def _probe_subscript(short, sites, operands, old, probe_at=None):
+    """`probe[operand]` or `probe[a, b, ...]`: what hook `short` gives for its sites from
+    its site probe's mp_subscript (ga, gi: the value; aa, ai: the update target; sa, si:
+    the store, None), the operands evaluated in the hook call's order. A subscript, not a
+    call: inside `with lock: self.d[k] += v` a call is a point where the thread may hand
+    the GIL over while it holds the lock, where plainly there is none, and the other
+    threads then queue on the lock. probe_at: where the probe is loaded (old's place by
+    default)."""
+    index = operands[0] if len(operands) == 1 else _loc(ast.Tuple(elts=operands, ctx=ast.Load()), old)
+    return _loc(ast.Subscript(value=_site_probe(short, sites, probe_at or old), slice=index, ctx=ast.Load()), old)
 
 
 def _named(obj, attr, old):
@@ -177,7 +170,7 @@ def _record_probe(short, obj, k, old):
     answers False (access_hooks.cpp, SiteProbe). What `if st not in st: short(obj, k)`
     records, without the single-thread test (a probe records nothing while the program
     has one thread), a call's argument decoding, or a point inside `with lock:` where
-    the thread may hand the GIL over (see _update_probe). obj is evaluated with the
+    the thread may hand the GIL over (see _probe_subscript). obj is evaluated with the
     program single-threaded too, so it must be made of names whose load runs no code of
     the program (a function's own locals) and constants."""
     probe = _site_probe(short, [k], old)
@@ -206,22 +199,13 @@ def _attr_loc(new, attr):
 
 
 def _store_probe(short, operands, k, target, value):
-    """`probe[value, obj(, key)]`: the store hook `short` (sa, si) for site k from its
-    site probe's mp_subscript, a statement's value (None). The probe is loaded at the
-    value's position and the store at the target's, as _value_first places a call."""
-    index = _loc(ast.Tuple(elts=operands, ctx=ast.Load()), target)
-    store = ast.Subscript(value=_site_probe(short, [k], value), slice=index, ctx=ast.Load())
-    return _attr_loc(store, target) if isinstance(target, ast.Attribute) else _loc(store, target)
-
-
-def _value_first(call, value):
-    """The store hook's call with its callable at the value's position: plainly a store
-    evaluates the value first and stores at the target, so a value on a later line than
-    the target is the statement's first line event, and the rewritten one is too (the
-    call itself stays at the target, where a failing store is reported)."""
-    for n in ast.walk(call.func):
-        ast.copy_location(n, value)
-    return call
+    """`probe[value, obj(, key)]`: the store of hook `short` (sa, si) for site k, a
+    statement whose value is None. Plainly a store evaluates the value first and stores
+    at the target, so a value on a later line than the target is the statement's first
+    line event: the probe is loaded at the value's position, and the store is at the
+    target's, where a failing store is reported."""
+    store = _probe_subscript(short, [k], operands, target, probe_at=value)
+    return _attr_loc(store, target) if isinstance(target, ast.Attribute) else store
 
 
 def _seen_store(t, old):
@@ -843,7 +827,7 @@ class Rewriter(ast.NodeTransformer):
         # in the plain order and at the plain positions. The store records the update.
         if isinstance(t, ast.Attribute):
             k = self.site(ATTR_RMW, t, self._attr(t.attr), owner)
-            target = _getter_probe("aa", _named(self.visit(t.value), t.attr, t), k, t)
+            target = _probe_subscript("aa", [k], [_named(self.visit(t.value), t.attr, t)], t)
             loc = _attr_loc(ast.Constant(value=0), t)
         elif (isinstance(t.value, ast.Attribute) and self._unwatched(t.value.value)
               and self._unwatched(t.slice)):
@@ -854,11 +838,11 @@ class Rewriter(ast.NodeTransformer):
             a = t.value
             ka = self.site(ATTR_READ, a, self._attr(a.attr), self._owner_text(a.value))
             read = ast.copy_location(ast.Attribute(value=_copy_simple(a.value), attr=a.attr, ctx=ast.Load()), a)
-            target = _update_probe([read, _copy_simple(t.slice), _copy_simple(a.value)], [k, ka], t)
+            target = _probe_subscript("ai", [k, ka], [read, _copy_simple(t.slice), _copy_simple(a.value)], t)
             loc = ast.copy_location(ast.Constant(value=0), t)
         else:
             k = self.site(ITEM_RMW, t, "", owner)
-            target = _update_probe([self.visit(t.value), self.visit(t.slice)], [k], t)
+            target = _probe_subscript("ai", [k], [self.visit(t.value), self.visit(t.slice)], t)
             loc = ast.copy_location(ast.Constant(value=0), t)
         node.target = ast.copy_location(ast.Subscript(value=target, slice=_loc(ast.Constant(value=0), t),
                                                       ctx=ast.Store()), loc)
@@ -976,7 +960,7 @@ class Rewriter(ast.NodeTransformer):
             return self.generic_visit(node)
         k = self.site(ATTR_READ, node, self._attr(node.attr), self._owner_text(node.value))
         value = self.visit(node.value)
-        hooked = _attr_loc(_getter_probe("ga", _named(value, node.attr, node), k, node), node)
+        hooked = _attr_loc(_probe_subscript("ga", [k], [_named(value, node.attr, node)], node), node)
         if not _is_simple(value):
             return hooked
         plain = ast.copy_location(ast.Attribute(value=_copy_simple(value), attr=node.attr, ctx=ast.Load()), node)
@@ -992,7 +976,7 @@ class Rewriter(ast.NodeTransformer):
             return node
         k = self.site(ITEM_READ, node, "", self._owner_text(node.value))
         value, key = self.visit(node.value), self.visit(node.slice)
-        hooked = _getter_probe("gi", _loc(ast.Tuple(elts=[value, key], ctx=ast.Load()), node), k, node)
+        hooked = _probe_subscript("gi", [k], [value, key], node)
         if not (_is_simple(value) and _is_simple(key)):
             return hooked
         plain = ast.copy_location(ast.Subscript(value=_copy_simple(value), slice=_copy_simple(key),
