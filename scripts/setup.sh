@@ -9,7 +9,7 @@ APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   clang-14 llvm-14-dev libclang-14-dev libclang-rt-14-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  nlohmann-json3-dev libcli11-dev libtomlplusplus-dev libtree-sitter-dev zlib1g-dev
+  nlohmann-json3-dev libcli11-dev libtomlplusplus-dev zlib1g-dev
   python3 python3-dev python3-pytest python3-pytest-xdist
   libgdbm-dev libgdbm-compat-dev uuid-dev libtirpc-dev tcl-dev libssl-dev libsqlite3-dev
   nodejs debootstrap
