@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <filesystem>
@@ -13,12 +12,12 @@
 #include <utility>
 #include <iterator>
 #include <memory>
-#include <thread>
 
 #include "tool/lint/extract.h"
 #include "tool/lint/facts.h"
 #include "tool/lint/facts_cache.h"
 #include "tool/lint/files.h"
+#include "tool/lint/parallel.h"
 #include "tool/lint/project.h"
 #include "tool/lint/rule.h"
 #include "tool/lint/source.h"
@@ -151,18 +150,10 @@ LintOutcome RunLint(const LintRequest& req) {
     return a.first != b.first ? a.first > b.first : a.second < b.second;
   });
   const FactsCache cache(req.cache_dir);
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    for (size_t k = next++; k < order.size(); k = next++) {
-      size_t i = order[k].second;
-      ProcessFile(files.python[i], req.parse_only, cache, parsed[i]);
-    }
-  };
-  unsigned jobs = std::max(1u, std::min<unsigned>(req.jobs, static_cast<unsigned>(parsed.size())));
-  std::vector<std::thread> pool;
-  for (unsigned j = 1; j < jobs; ++j) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
+  ParallelFor(order.size(), req.jobs, [&](size_t k) {
+    size_t i = order[k].second;
+    ProcessFile(files.python[i], req.parse_only, cache, parsed[i]);
+  });
 
   std::vector<FileFacts> facts;
   facts.reserve(parsed.size());
@@ -180,13 +171,18 @@ LintOutcome RunLint(const LintRequest& req) {
 
   std::vector<Finding> findings;
   {
-    Project project(facts);
+    Project project(facts, req.jobs);
+    std::vector<const Rule*> rules;
     for (const auto& rule : AllRules()) {
       const RuleInfo& info = rule->info();
       if (!RuleEnabled(info.code, info.name, req.select, req.ignore, info.on_by_default)) continue;
       if (req.parse_only && info.kind != FindingKind::kSyntaxError) continue;
-      rule->Check(project, findings);
+      rules.push_back(rule.get());
     }
+    // Rules only read the project: each fills a list of its own, joined in code order.
+    std::vector<std::vector<Finding>> by_rule(rules.size());
+    ParallelFor(rules.size(), req.jobs, [&](size_t i) { rules[i]->Check(project, by_rule[i]); });
+    for (auto& list : by_rule) std::move(list.begin(), list.end(), std::back_inserter(findings));
   }
 
   if (!files.native.empty() && !req.parse_only) {

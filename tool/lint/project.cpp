@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
+
+#include "tool/lint/parallel.h"
 
 namespace pyrace::lint {
 
@@ -42,26 +45,52 @@ std::string LastComponent(const std::string& s) {
 
 }  // namespace
 
-Project::Project(const std::vector<FileFacts>& files) : files_(files) {
+Project::Project(const std::vector<FileFacts>& files, unsigned jobs) : files_(files) {
+  size_t functions = 0;
+  for (const auto& f : files_) functions += f.functions.size();
+  info_.reserve(functions);
+  functions_.reserve(functions);
   for (const auto& f : files_) {
     if (!modules_.count(f.module)) modules_[f.module] = &f;
     for (const auto& fn : f.functions) {
-      file_of_[&fn] = &f;
-      functions_.emplace(std::make_pair(f.module, fn.qualname), &fn);
+      info_[&fn].file = &f;
+      functions_.emplace(FunctionKey(f.module, fn.qualname), &fn);
     }
   }
-  for (const auto& f : files_) {
-    for (const auto& fn : f.functions) {
-      for (const auto& c : fn.calls) {
-        if (const FunctionFacts* callee = ResolveCall(fn, c.callee)) callers_[callee].push_back({&fn, &c});
+  // Per file, in parallel: what its calls resolve to and the keys of the locks its
+  // functions release and acquire. The maps above are only read meanwhile.
+  struct LockKeys {
+    std::vector<std::string> releases, signal_releases, acquires;
+  };
+  std::vector<std::vector<LockKeys>> keys(files_.size());
+  ParallelFor(files_.size(), jobs, [&](size_t i) {
+    const FileFacts& f = files_[i];
+    keys[i].resize(f.functions.size());
+    for (size_t j = 0; j < f.functions.size(); ++j) {
+      const FunctionFacts& fn = f.functions[j];
+      FunctionInfo& in = info_.find(&fn)->second;
+      for (const auto& c : fn.calls) in.calls.push_back(ResolveCallIn(&f, fn, c.callee));
+      for (const auto& t : fn.targets) in.targets.push_back(ResolveCallIn(&f, fn, t.callee));
+      LockKeys& k = keys[i][j];
+      for (const auto& r : fn.releases) k.releases.push_back(Resolve(fn, r).key);
+      for (const auto& r : fn.signal_releases) k.signal_releases.push_back(Resolve(fn, r).key);
+      for (const auto& a : fn.acquires) k.acquires.push_back(Resolve(fn, a.ref).key);
+    }
+  });
+  for (size_t i = 0; i < files_.size(); ++i) {
+    for (size_t j = 0; j < files_[i].functions.size(); ++j) {
+      const FunctionFacts& fn = files_[i].functions[j];
+      const FunctionInfo& in = info_.find(&fn)->second;
+      for (size_t c = 0; c < fn.calls.size(); ++c) {
+        if (in.calls[c]) callers_[in.calls[c]].push_back({&fn, &fn.calls[c]});
       }
-      for (const auto& r : fn.releases) releasers_[Resolve(fn, r).key].insert(&fn);
-      for (const auto& r : fn.signal_releases) signalers_[Resolve(fn, r).key].insert(&fn);
-      std::set<std::string> released;
-      for (const auto& r : fn.releases) released.insert(Resolve(fn, r).key);
-      for (const auto& a : fn.acquires) {
-        std::string key = Resolve(fn, a.ref).key;
-        if (a.via_with) {
+      const LockKeys& k = keys[i][j];
+      for (const auto& key : k.releases) releasers_[key].insert(&fn);
+      for (const auto& key : k.signal_releases) signalers_[key].insert(&fn);
+      const std::set<std::string> released(k.releases.begin(), k.releases.end());
+      for (size_t a = 0; a < fn.acquires.size(); ++a) {
+        const std::string& key = k.acquires[a];
+        if (fn.acquires[a].via_with) {
           releasers_[key].insert(&fn);  // a with-block releases what it takes
         } else if (!released.count(key) && fn.name != "__enter__" && fn.name != "__aenter__") {
           holders_[key].insert(&fn);
@@ -73,12 +102,12 @@ Project::Project(const std::vector<FileFacts>& files) : files_(files) {
 }
 
 const FileFacts* Project::FileOf(const FunctionFacts& fn) const {
-  auto it = file_of_.find(&fn);
-  return it == file_of_.end() ? nullptr : it->second;
+  auto it = info_.find(&fn);
+  return it == info_.end() ? nullptr : it->second.file;
 }
 
-const FunctionFacts* Project::Function(const std::string& module, const std::string& qualname) const {
-  auto it = functions_.find({module, qualname});
+const FunctionFacts* Project::Function(std::string_view module, std::string_view qualname) const {
+  auto it = functions_.find(FunctionKey(module, qualname));
   return it == functions_.end() ? nullptr : it->second;
 }
 
@@ -379,8 +408,31 @@ std::string Project::ClassOfNested(const FunctionFacts& fn) const {
   return "";
 }
 
+namespace {
+
+// The index of the element of `v` whose member `m` is `*p`, or v.size() when none is.
+template <class T, class M>
+size_t IndexOfMember(const std::vector<T>& v, M T::*m, const M* p) {
+  if (v.empty()) return v.size();
+  const auto base = reinterpret_cast<uintptr_t>(&(v.front().*m));
+  const auto at = reinterpret_cast<uintptr_t>(p);
+  if (at < base) return v.size();
+  const size_t i = (at - base) / sizeof(T);
+  return i < v.size() && &(v[i].*m) == p ? i : v.size();
+}
+
+}  // namespace
+
 const FunctionFacts* Project::ResolveCall(const FunctionFacts& caller, const Callee& c) const {
-  const FileFacts* file = FileOf(caller);
+  auto it = info_.find(&caller);
+  if (it == info_.end()) return nullptr;
+  const FunctionInfo& in = it->second;
+  if (size_t i = IndexOfMember(caller.calls, &CallFact::callee, &c); i < in.calls.size()) return in.calls[i];
+  if (size_t i = IndexOfMember(caller.targets, &TargetFact::callee, &c); i < in.targets.size()) return in.targets[i];
+  return ResolveCallIn(in.file, caller, c);
+}
+
+const FunctionFacts* Project::ResolveCallIn(const FileFacts* file, const FunctionFacts& caller, const Callee& c) const {
   if (!file) return nullptr;
   switch (c.kind) {
     case CalleeKind::kName: {

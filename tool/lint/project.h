@@ -3,9 +3,13 @@
 // calls one file could not, and finds the code reachable from thread targets.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "tool/lint/facts.h"
@@ -33,7 +37,8 @@ struct LockId {
 
 class Project {
  public:
-  explicit Project(const std::vector<FileFacts>& files);
+  // Resolves the files' calls and lock references on up to `jobs` threads.
+  explicit Project(const std::vector<FileFacts>& files, unsigned jobs = 1);
 
   const std::vector<FileFacts>& files() const { return files_; }
 
@@ -92,6 +97,7 @@ class Project {
   bool HeadCtor(const FileFacts* file, const std::string& class_name, const Ref& r, CtorInfo* ci,
                 const FileFacts** where, int depth) const;
   const FunctionFacts* MethodOf(ClassRef c, const std::string& method) const;
+  const FunctionFacts* ResolveCallIn(const FileFacts* file, const FunctionFacts& caller, const Callee& c) const;
   ClassRef FindBase(const FileFacts* file, const std::string& base_text) const;
   bool FindAttr(ClassRef c, const std::string& attr, ClassRef* where, CtorInfo* ctor, int depth = 0) const;
   LockId ResolveIn(const FileFacts* file, const std::string& class_name, const std::string& qualname,
@@ -99,7 +105,7 @@ class Project {
   LockId FromCtor(const FileFacts* file, const std::string& class_name, const std::string& qualname,
                   const std::string& key, const std::string& display, const std::string& name, const CtorInfo& ci,
                   int depth) const;
-  const FunctionFacts* Function(const std::string& module, const std::string& qualname) const;
+  const FunctionFacts* Function(std::string_view module, std::string_view qualname) const;
   std::string ClassOfNested(const FunctionFacts& fn) const;
   std::string ClassContext(const FunctionFacts& fn) const {
     return fn.class_name.empty() ? ClassOfNested(fn) : fn.class_name;
@@ -107,12 +113,29 @@ class Project {
   bool IsThreadClass(ClassRef c, int depth = 0) const;
   void ComputeTargets();
 
+  // (module, qualname), viewing the facts' own strings.
+  using FunctionKey = std::pair<std::string_view, std::string_view>;
+  struct FunctionKeyHash {
+    size_t operator()(const FunctionKey& k) const {
+      return std::hash<std::string_view>()(k.first) * 31 + std::hash<std::string_view>()(k.second);
+    }
+  };
+
+  // What the project knows of one function: its file, and the function each of its calls
+  // and thread targets resolves to (null: none of the project's), resolved once because
+  // the rules ask again and again.
+  struct FunctionInfo {
+    const FileFacts* file = nullptr;
+    std::vector<const FunctionFacts*> calls;    // calls[i]: fn.calls[i].callee
+    std::vector<const FunctionFacts*> targets;  // targets[i]: fn.targets[i].callee
+  };
+
   const std::vector<FileFacts>& files_;
   std::map<std::string, const FileFacts*> modules_;
-  std::map<const FunctionFacts*, const FileFacts*> file_of_;
-  std::map<std::pair<std::string, std::string>, const FunctionFacts*> functions_;
+  std::unordered_map<const FunctionFacts*, FunctionInfo> info_;
+  std::unordered_map<FunctionKey, const FunctionFacts*, FunctionKeyHash> functions_;
   std::set<const FunctionFacts*> targets_, reachable_;
-  std::map<const FunctionFacts*, std::vector<CallSite>> callers_;
+  std::unordered_map<const FunctionFacts*, std::vector<CallSite>> callers_;
   std::map<std::string, std::set<const FunctionFacts*>> releasers_, signalers_, holders_;
 };
 
