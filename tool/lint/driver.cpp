@@ -78,8 +78,8 @@ void ProcessFile(const std::string& path, bool parse_only, const FactsCache& cac
   }
   const std::string module = parse_only ? std::string() : ModuleNameOf(path);
   if (!parse_only && cache.Load(path, module, p.text, &p.facts, &p.lines)) return;
-  p.lines = static_cast<size_t>(std::count(p.text.begin(), p.text.end(), '\n'));
   Source src(path, p.text);
+  p.lines = src.Newlines();
   if (!src.Parse(/*flatten=*/!parse_only)) {
     p.facts.read_error = true;
     p.facts.read_error_message = path + ": parser failure";

@@ -92,6 +92,7 @@ class Source {
   Pos PosOf(Node n) const;
   std::string_view Line(uint32_t line) const;  // 1-based, without the newline
   uint32_t ColumnOf(uint32_t row, uint32_t byte_col) const;  // 0-based in, 1-based out
+  size_t Newlines() const { return line_starts_.size() - 1; }
 
   // The first ERROR or MISSING node, if any, as a syntax error with its position.
   const std::vector<SyntaxError>& SyntaxErrors() const { return syntax_errors_; }
@@ -101,10 +102,12 @@ class Source {
   Pos PosOf(TSNode n) const;
   void ReadSyntaxErrors(TSTree* tree);
   void Flatten(TSTree* tree);
+  void IndexLines();
 
   std::string path_;
   std::string text_;
   std::vector<uint32_t> line_starts_;
+  bool ascii_ = true;  // every column is its byte offset + 1
   std::vector<FlatNode> nodes_;
   std::vector<SyntaxError> syntax_errors_;
 };
@@ -119,15 +122,20 @@ struct Lit {
   }
 };
 const TSLanguage* PythonLanguage();
+// The ids are variables initialised before main, so that reading one is a plain load:
+// a function-local static checked its guard on every comparison of every walk, 4 % of
+// a lint. Hence: no initialiser of another global may use them.
 template <Lit L>
-TSSymbol SymbolId() {
-  static const TSSymbol id = ts_language_symbol_for_name(PythonLanguage(), L.s, sizeof(L.s) - 1, true);
-  return id;
+inline const TSSymbol kSymbolId = ts_language_symbol_for_name(PythonLanguage(), L.s, sizeof(L.s) - 1, true);
+template <Lit L>
+inline const TSFieldId kFieldId = ts_language_field_id_for_name(PythonLanguage(), L.s, sizeof(L.s) - 1);
+template <Lit L>
+inline TSSymbol SymbolId() {
+  return kSymbolId<L>;
 }
 template <Lit L>
-TSFieldId FieldId() {
-  static const TSFieldId id = ts_language_field_id_for_name(PythonLanguage(), L.s, sizeof(L.s) - 1);
-  return id;
+inline TSFieldId FieldId() {
+  return kFieldId<L>;
 }
 template <Lit L>
 inline bool Is(Node n) {
