@@ -426,31 +426,31 @@ class LockFlow {
         break;
       }
       case OpKind::kCall: {
-        CallFact f = op.call;
+        CallFact f = std::get<CallFact>(op.fact);
         f.held = Held(id, states, 0);
         out_.calls.push_back(std::move(f));
         break;
       }
       case OpKind::kAccess: {
-        AccessFact f = op.access;
+        AccessFact f = std::get<AccessFact>(op.fact);
         f.held = Held(id, states, 0);
         out_.accesses.push_back(std::move(f));
         break;
       }
       case OpKind::kBlocking: {
-        BlockingFact f = op.blocking;
+        BlockingFact f = std::get<BlockingFact>(op.fact);
         f.held = Held(id, states, 0);
         if (!f.held.empty()) out_.blocking.push_back(std::move(f));
         break;
       }
       case OpKind::kCondOp: {
-        CondOpFact f = op.cond;
+        CondOpFact f = std::get<CondOpFact>(op.fact);
         f.held = Held(id, states, 0);
         out_.cond_ops.push_back(std::move(f));
         break;
       }
       case OpKind::kTarget:
-        out_.targets.push_back(op.target);
+        out_.targets.push_back(std::get<TargetFact>(op.fact));
         break;
     }
     ApplyOp(op, states, SiteOrdinal(op));

@@ -357,23 +357,24 @@ class OpScanner {
     if (s_.is_module) return false;
     Node obj = Unparen(Field<"object">(attr));
     Op op;
+    op.kind = OpKind::kAccess;
+    AccessFact& access = op.fact.emplace<AccessFact>();
     if (Is<"identifier">(obj) && !s_.self_name.empty() && src_.Text(obj) == s_.self_name) {
-      op.access.target = AccessTarget::kSelfAttr;
+      access.target = AccessTarget::kSelfAttr;
     } else if (Is<"identifier">(obj) || Is<"attribute">(obj)) {
       Ref r = s_.RefOf(obj);
       bool shared = r.kind == RefKind::kSelfAttr || r.kind == RefKind::kClassAttr || r.kind == RefKind::kModuleAttr ||
                     (r.kind == RefKind::kGlobal && s_.IsModuleName(r.a));
       if (!shared) return false;
-      op.access.target = AccessTarget::kObjectAttr;
-      op.access.object = std::move(r);
+      access.target = AccessTarget::kObjectAttr;
+      access.object = std::move(r);
     } else {
       return false;
     }
-    op.kind = OpKind::kAccess;
-    op.access.name = std::string(src_.Text(Field<"attribute">(attr)));
-    op.access.write = write;
-    op.access.augmented = aug;
-    op.access.pos = src_.PosOf(attr);
+    access.name = std::string(src_.Text(Field<"attribute">(attr)));
+    access.write = write;
+    access.augmented = aug;
+    access.pos = src_.PosOf(attr);
     Add(std::move(op));
     return true;
   }
@@ -385,19 +386,20 @@ class OpScanner {
     std::string name(src_.Text(id));
     Op op;
     op.kind = OpKind::kAccess;
+    AccessFact& access = op.fact.emplace<AccessFact>();
     bool bare_ok = !write || container;
     if (s_.nonlocals.count(name)) {
-      op.access.target = AccessTarget::kNonlocal;
+      access.target = AccessTarget::kNonlocal;
     } else if (s_.globals.count(name) ||
                (bare_ok && !s_.IsLocal(name) && !IsEnclosingLocal(name) && s_.IsModuleName(name))) {
-      op.access.target = AccessTarget::kGlobal;
+      access.target = AccessTarget::kGlobal;
     } else {
       return;
     }
-    op.access.name = name;
-    op.access.write = write;
-    op.access.augmented = aug;
-    op.access.pos = src_.PosOf(id);
+    access.name = name;
+    access.write = write;
+    access.augmented = aug;
+    access.pos = src_.PosOf(id);
     Add(std::move(op));
   }
   void GlobalRead(Node id) { GlobalAccess(id, false, false); }
@@ -456,13 +458,14 @@ class OpScanner {
     if (m == "wait" || m == "wait_for" || m == "notify" || m == "notify_all" || m == "notifyAll") {
       Op op;
       op.kind = OpKind::kCondOp;
-      op.cond.op = (m == "wait" || m == "wait_for") ? CondOp::kWait : CondOp::kNotify;
-      op.cond.receiver = s_.RefOf(recv);
-      op.cond.method = std::string(m);
-      op.cond.pos = pos;
-      op.cond.in_while = cfg_.nodes[cur_].in_while;
-      op.cond.timed = m == "wait" && HasTimeout(src_, a, 0);
-      if (m == "wait_for") op.cond.in_while = true;  // wait_for loops on its predicate itself
+      CondOpFact& cond = op.fact.emplace<CondOpFact>();
+      cond.op = (m == "wait" || m == "wait_for") ? CondOp::kWait : CondOp::kNotify;
+      cond.receiver = s_.RefOf(recv);
+      cond.method = std::string(m);
+      cond.pos = pos;
+      cond.in_while = cfg_.nodes[cur_].in_while;
+      cond.timed = m == "wait" && HasTimeout(src_, a, 0);
+      if (m == "wait_for") cond.in_while = true;  // wait_for loops on its predicate itself
       Add(op);
       bool no_timeout = (m == "wait" && !HasTimeout(src_, a, 0)) || (m == "wait_for" && !HasTimeout(src_, a, 1));
       if (no_timeout && m.substr(0, 4) == "wait") Blocking(BlockKind::kWait, recv, call);
@@ -505,8 +508,7 @@ class OpScanner {
     if (auto c = s_.CalleeOf(Field<"function">(call))) {
       Op op;
       op.kind = OpKind::kCall;
-      op.call.callee = std::move(*c);
-      op.call.pos = pos;
+      op.fact = CallFact{std::move(*c), pos, {}};
       Add(std::move(op));
     }
   }
@@ -530,8 +532,7 @@ class OpScanner {
     if (auto c = s_.CalleeOf(Field<"function">(call))) {
       Op op;
       op.kind = OpKind::kCall;
-      op.call.callee = std::move(*c);
-      op.call.pos = src_.PosOf(call);
+      op.fact = CallFact{std::move(*c), src_.PosOf(call), {}};
       Add(std::move(op));
     }
   }
@@ -559,13 +560,14 @@ class OpScanner {
     if (!c) return;
     Op op;
     op.kind = OpKind::kTarget;
-    op.target.callee = std::move(*c);
-    op.target.kind = kind;
-    op.target.pos = src_.PosOf(call);
-    op.target.method = std::string(method);
+    TargetFact& target = op.fact.emplace<TargetFact>();
+    target.callee = std::move(*c);
+    target.kind = kind;
+    target.pos = src_.PosOf(call);
+    target.method = std::string(method);
     if (recv) {
-      op.target.via = std::string(src_.Text(*recv));
-      op.target.executor = s_.RefOf(*recv);
+      target.via = std::string(src_.Text(*recv));
+      target.executor = s_.RefOf(*recv);
     }
     Add(std::move(op));
   }
@@ -573,10 +575,11 @@ class OpScanner {
   void Blocking(BlockKind kind, Node recv, Node call) {
     Op op;
     op.kind = OpKind::kBlocking;
-    op.blocking.kind = kind;
-    if (!recv.IsNull()) op.blocking.receiver = s_.RefOf(recv);
-    op.blocking.callee_text = std::string(src_.Text(Field<"function">(call)));
-    op.blocking.pos = src_.PosOf(call);
+    BlockingFact& blocking = op.fact.emplace<BlockingFact>();
+    blocking.kind = kind;
+    if (!recv.IsNull()) blocking.receiver = s_.RefOf(recv);
+    blocking.callee_text = std::string(src_.Text(Field<"function">(call)));
+    blocking.pos = src_.PosOf(call);
     Add(std::move(op));
   }
 
