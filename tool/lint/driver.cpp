@@ -184,6 +184,9 @@ LintOutcome RunLint(const LintRequest& req) {
     ParallelFor(rules.size(), req.jobs, [&](size_t i) { rules[i]->Check(project, by_rule[i]); });
     for (auto& list : by_rule) std::move(list.begin(), list.end(), std::back_inserter(findings));
   }
+  // Findings hold copies of what they cite, so the facts can go. They are many small
+  // blocks: freed on one thread they took 60 ms, a tenth of what follows the per-file phase.
+  ParallelFor(facts.size(), req.jobs, [&](size_t i) { facts[i] = FileFacts(); });
 
   if (!files.native.empty() && !req.parse_only) {
     CLintOptions copts;
