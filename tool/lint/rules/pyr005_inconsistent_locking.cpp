@@ -2,6 +2,8 @@
 // without any lock in code that runs in another thread (RacerD's idea, for Python).
 #include <map>
 #include <set>
+#include <string_view>
+#include <unordered_set>
 
 #include "tool/lint/rule.h"
 #include "tool/lint/rules/access_keys.h"
@@ -39,6 +41,10 @@ class InconsistentLockingRule : public Rule {
   void Check(const Project& project, std::vector<Finding>& out) const override {
     std::map<std::string, Locked> locked;  // target -> one write under a shared lock
     std::map<std::string, std::set<const FunctionFacts*>> locked_in;
+    // A target's key ends with the accessed name, so an access whose name no locked write
+    // has cannot match one: the key, which resolves classes, is only built for the rest.
+    std::unordered_set<std::string_view> locked_names;
+    std::unordered_set<const FunctionFacts*> writers;
     for (const auto& file : project.files()) {
       for (const auto& fn : file.functions) {
         if (ExemptFunction(fn)) continue;
@@ -50,6 +56,8 @@ class InconsistentLockingRule : public Rule {
           if (key.empty()) continue;
           locked.emplace(key, Locked{&file, &fn, &a, lock});
           locked_in[key].insert(&fn);
+          locked_names.insert(a.name);
+          writers.insert(&fn);
         }
       }
     }
@@ -59,8 +67,9 @@ class InconsistentLockingRule : public Rule {
     std::set<std::string> lazy;
     for (const auto& file : project.files()) {
       for (const auto& fn : file.functions) {
+        if (!writers.count(&fn)) continue;
         for (const auto& a : fn.accesses) {
-          if (a.write || !a.held.empty()) continue;
+          if (a.write || !a.held.empty() || !locked_names.count(a.name)) continue;
           std::string key = AccessKey(project, fn, a, Cls(project, fn));
           auto it = locked_in.find(key);
           if (it != locked_in.end() && it->second.count(&fn)) lazy.insert(key);
@@ -74,6 +83,7 @@ class InconsistentLockingRule : public Rule {
         for (const auto& a : fn.accesses) {
           if (!a.held.empty()) continue;
           if (a.augmented && project.IsThreadTarget(&fn)) continue;  // PYR006 says it better
+          if (!locked_names.count(a.name)) continue;
           std::string key = AccessKey(project, fn, a, Cls(project, fn));
           auto it = locked.find(key);
           if (it == locked.end() || !done.insert(key).second) continue;
