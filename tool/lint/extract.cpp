@@ -38,7 +38,7 @@ bool IsDottedName(Node n) {
 
 // Records what a name was assigned from. A later call of unknown meaning does not hide a
 // synchronisation object the name was built as.
-void KeepCtor(std::map<std::string, CtorInfo>& m, const std::string& name, const CtorInfo& ci) {
+void KeepCtor(CtorMap& m, const std::string& name, const CtorInfo& ci) {
   if (ci.kind == Ctor::kNone) return;
   auto it = m.find(name);
   if (it != m.end() && ci.kind == Ctor::kInstance && it->second.kind != Ctor::kInstance) return;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -155,6 +156,9 @@ struct DoubleAcquireFact {
   bool via_with = false;  // inside `with lock:` of the same lock
 };
 
+// Names to what constructed them; transparent, so the project pass looks names up by view.
+using CtorMap = std::map<std::string, CtorInfo, std::less<>>;
+
 struct FunctionFacts {
   std::string module;
   std::string qualname;    // "C.m", "f", "f.g"; "<module>" for top-level code
@@ -162,7 +166,7 @@ struct FunctionFacts {
   std::string class_name;  // enclosing class of a method, else empty
   std::string enclosing;   // qualname of the enclosing function for nested defs
   Pos pos;
-  std::map<std::string, CtorInfo> local_ctors;  // locals assigned from constructors
+  CtorMap local_ctors;  // locals assigned from constructors
   std::vector<AcquireFact> acquires;
   std::vector<Ref> releases;
   std::vector<Ref> signal_releases;  // released without being acquired here (a hand-off)
@@ -179,7 +183,7 @@ struct FunctionFacts {
 struct ClassFacts {
   std::string name;
   std::vector<std::string> bases;  // as written: "threading.Thread", "Base"
-  std::map<std::string, CtorInfo> attrs;  // class attributes and self.X = Ctor(...)
+  CtorMap attrs;  // class attributes and self.X = Ctor(...)
   std::vector<std::string> methods;
 };
 
@@ -194,10 +198,10 @@ struct FileFacts {
   std::vector<SyntaxError> syntax_errors;
   bool read_error = false;
   std::string read_error_message;
-  std::map<std::string, CtorInfo> globals;      // module-level names from constructors
+  CtorMap globals;                              // module-level names from constructors
   std::vector<std::string> module_names;        // every module-level assigned name (sorted)
-  std::map<std::string, Import> imports;        // alias -> what it names
-  std::map<std::string, ClassFacts> classes;
+  std::map<std::string, Import, std::less<>> imports;  // alias -> what it names
+  std::map<std::string, ClassFacts, std::less<>> classes;
   std::vector<FunctionFacts> functions;
 };
 

@@ -110,8 +110,8 @@ class Writer {
     Io(has);
     if (has) Io(*o);
   }
-  template <class K, class V>
-  void Io(std::map<K, V>& m) {
+  template <class K, class V, class C>
+  void Io(std::map<K, V, C>& m) {
     U32(static_cast<uint32_t>(m.size()));
     for (auto& [k, v] : m) {
       K key = k;
@@ -184,8 +184,8 @@ class Reader {
       o.reset();
     }
   }
-  template <class K, class V>
-  void Io(std::map<K, V>& m) {
+  template <class K, class V, class C>
+  void Io(std::map<K, V, C>& m) {
     uint32_t n = Count();
     m.clear();
     for (uint32_t i = 0; i < n && ok; ++i) {

@@ -139,6 +139,7 @@ int LintMain(int argc, char** argv) {
   req.cache_dir = cache_dir;
   req.compile_commands_dir = build_dir;
   req.clang_args = clang_args;
+  req.disable_free = true;  // LintMain's caller exits with its result
   for (const auto& s : req.select) {
     bool known = s == "ALL";
     for (const auto& r : lint::AllRules()) known |= std::string(r->info().code).rfind(s, 0) == 0 || s == r->info().name;

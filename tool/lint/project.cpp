@@ -38,9 +38,9 @@ bool LockishName(const std::string& name) {
 
 namespace {
 
-std::string LastComponent(const std::string& s) {
+std::string_view LastComponent(std::string_view s) {
   size_t p = s.find_last_of(".:");
-  return p == std::string::npos ? s : s.substr(p + 1);
+  return p == std::string_view::npos ? s : s.substr(p + 1);
 }
 
 }  // namespace
@@ -52,6 +52,9 @@ Project::Project(const std::vector<FileFacts>& files, unsigned jobs) : files_(fi
   functions_.reserve(functions);
   for (const auto& f : files_) {
     if (!modules_.count(f.module)) modules_[f.module] = &f;
+    for (const auto& [name, cls] : f.classes) {
+      for (const auto& m : cls.methods) methods_.emplace(&cls, m);
+    }
     for (const auto& fn : f.functions) {
       info_[&fn].file = &f;
       functions_.emplace(FunctionKey(f.module, fn.qualname), &fn);
@@ -185,7 +188,7 @@ bool Project::HeadCtor(const FileFacts* file, const std::string& class_name, con
       return HeadCtor(m->second, "", Ref{RefKind::kGlobal, r.b, "", "", r.text}, ci, where, depth + 1);
     }
     case RefKind::kLocal: {
-      std::string owner = r.a.substr(0, r.a.find(':'));
+      const std::string_view owner = std::string_view(r.a).substr(0, r.a.find(':'));
       const FunctionFacts* f = Function(file->module, owner);
       if (!f) return false;
       auto it = f->local_ctors.find(LastComponent(r.a));
@@ -223,7 +226,7 @@ Project::ClassRef Project::InstanceClass(const FileFacts* file, const std::strin
 
 const FunctionFacts* Project::MethodOf(ClassRef cr, const std::string& m) const {
   for (int depth = 0; cr.cls && depth < 8; ++depth) {
-    if (std::find(cr.cls->methods.begin(), cr.cls->methods.end(), m) != cr.cls->methods.end()) {
+    if (methods_.count(MethodKey(cr.cls, m))) {
       return Function(cr.file->module, cr.cls->name + "." + m);
     }
     ClassRef next;
@@ -290,7 +293,7 @@ LockId Project::ResolveIn(const FileFacts* file, const std::string& class_name, 
   if (!r.chain.empty()) {
     // `self.nw.lock`: the lock attribute of the object's class, the same identity as
     // `self.lock` inside that class. An object of unknown class keeps a per-function one.
-    std::string attr = LastComponent(r.chain);
+    std::string attr(LastComponent(r.chain));
     id.lockish = LockishName(attr);
     Ref owner = r;
     size_t dot = r.chain.rfind('.');
@@ -368,7 +371,7 @@ LockId Project::ResolveIn(const FileFacts* file, const std::string& class_name, 
     }
     case RefKind::kLocal: {
       id.key = mod + "." + r.a;
-      std::string name = LastComponent(r.a);
+      std::string name(LastComponent(r.a));
       id.lockish = LockishName(name);
       id.local = r.b != "closure";
       std::string owner = r.a.substr(0, r.a.find(':'));
@@ -396,16 +399,17 @@ LockId Project::Resolve(const FunctionFacts& fn, const Ref& r) const {
   return ResolveIn(FileOf(fn), ClassContext(fn), fn.qualname, r, 0);
 }
 
-std::string Project::ClassOfNested(const FunctionFacts& fn) const {
+const std::string& Project::ClassOfNested(const FunctionFacts& fn) const {
+  static const std::string kNone;
   // A function nested in a method sees that method's self: its class is the prefix.
-  if (fn.enclosing.empty()) return "";
+  if (fn.enclosing.empty()) return kNone;
   const FunctionFacts* p = Function(fn.module, fn.enclosing);
   while (p) {
     if (!p->class_name.empty()) return p->class_name;
     if (p->enclosing.empty()) break;
     p = Function(p->module, p->enclosing);
   }
-  return "";
+  return kNone;
 }
 
 namespace {
@@ -437,8 +441,10 @@ const FunctionFacts* Project::ResolveCallIn(const FileFacts* file, const Functio
   switch (c.kind) {
     case CalleeKind::kName: {
       // Nested definitions of the caller and its enclosing functions, then the module.
-      for (std::string scope = caller.qualname;;) {
-        if (const FunctionFacts* f = Function(file->module, scope + "." + c.a)) return f;
+      std::string nested;
+      for (std::string_view scope = caller.qualname;;) {
+        nested.assign(scope).append(".").append(c.a);
+        if (const FunctionFacts* f = Function(file->module, nested)) return f;
         const FunctionFacts* s = Function(file->module, scope);
         if (!s || s->enclosing.empty()) break;
         scope = s->enclosing;
@@ -450,7 +456,7 @@ const FunctionFacts* Project::ResolveCallIn(const FileFacts* file, const Functio
     }
     case CalleeKind::kSelfMethod:
     case CalleeKind::kClassMethod: {
-      std::string cls = c.kind == CalleeKind::kSelfMethod ? ClassContext(caller) : c.a;
+      const std::string& cls = c.kind == CalleeKind::kSelfMethod ? ClassContext(caller) : c.a;
       return MethodOf(FindClass(file, cls), c.kind == CalleeKind::kSelfMethod ? c.a : c.b);
     }
     case CalleeKind::kModuleAttr:

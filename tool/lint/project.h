@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -106,8 +107,8 @@ class Project {
                   const std::string& key, const std::string& display, const std::string& name, const CtorInfo& ci,
                   int depth) const;
   const FunctionFacts* Function(std::string_view module, std::string_view qualname) const;
-  std::string ClassOfNested(const FunctionFacts& fn) const;
-  std::string ClassContext(const FunctionFacts& fn) const {
+  const std::string& ClassOfNested(const FunctionFacts& fn) const;
+  const std::string& ClassContext(const FunctionFacts& fn) const {
     return fn.class_name.empty() ? ClassOfNested(fn) : fn.class_name;
   }
   bool IsThreadClass(ClassRef c, int depth = 0) const;
@@ -134,6 +135,15 @@ class Project {
   std::map<std::string, const FileFacts*> modules_;
   std::unordered_map<const FunctionFacts*, FunctionInfo> info_;
   std::unordered_map<FunctionKey, const FunctionFacts*, FunctionKeyHash> functions_;
+  // (class, name) of every method of every class: classes with hundreds of methods made
+  // a search of their lists the larger part of resolving `self.m()`.
+  using MethodKey = std::pair<const ClassFacts*, std::string_view>;
+  struct MethodKeyHash {
+    size_t operator()(const MethodKey& k) const {
+      return std::hash<const void*>()(k.first) * 31 + std::hash<std::string_view>()(k.second);
+    }
+  };
+  std::unordered_set<MethodKey, MethodKeyHash> methods_;
   std::set<const FunctionFacts*> targets_, reachable_;
   std::unordered_map<const FunctionFacts*, std::vector<CallSite>> callers_;
   std::map<std::string, std::set<const FunctionFacts*>> releasers_, signalers_, holders_;
