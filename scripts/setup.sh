@@ -29,8 +29,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# npm packages (the Python grammar for the linter, the SARIF validator for the tests),
-# pinned in third_party/package.json and installed without running their scripts.
+# npm packages (the tree-sitter runtime and Python grammar for the linter, the SARIF
+# validator for the tests), pinned in third_party/package.json and installed without
+# running their scripts.
 if [ -f third_party/package.json ]; then
   if [ ! -d third_party/npm/node_modules ] || [ third_party/package.json -nt third_party/npm/.installed ]; then
     mkdir -p third_party/npm

@@ -414,7 +414,8 @@ const std::string& Project::ClassOfNested(const FunctionFacts& fn) const {
 
 namespace {
 
-// The index of the element of `v` whose member `m` is `*p`, or v.size() when none is.
+// The index of the element of `v` whose member `m` is the object at `p`, or v.size() when
+// none is.
 template <class T, class M>
 size_t IndexOfMember(const std::vector<T>& v, M T::*m, const M* p) {
   if (v.empty()) return v.size();
