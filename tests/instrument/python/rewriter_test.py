@@ -254,6 +254,36 @@ class Sites(unittest.TestCase):
         self.assertEqual(kinds(6), [(rw.ITEM_RMW, "d")])
         self.assertEqual(kinds(7), [(rw.ATTR_READ, "by_key"), (rw.ITEM_RMW, "s.by_key")])
 
+    def test_stores_reach_their_hooks_by_site_probes(self):
+        # sa and si are a slot of the site's probe, `probe[value, obj]` and
+        # `probe[value, obj, key]`, not a call; a failing store is reported at its
+        # target's line, as plainly.
+        src = """
+        class O:
+            __slots__ = ("v",)
+        def store(o, d, k, v):
+            o.v = v
+            d[k] = v
+        o = O(); d = {}
+        store(o, d, 'k', [1])
+        try:
+            o.w = (1,
+                   2)
+        except AttributeError as e:
+            line = e.__traceback__.tb_lineno
+        out = o.v, d
+        """
+        text = unparse(rw.rewrite(ast.parse(textwrap.dedent(src)), "/tmp/prog.py", "m", "m"))
+        self.assertRegex(text, r"\('\\x00__pyrace_sa__#\d+' if True else None\)\[v, o if True else 0 \.v\]")
+        self.assertRegex(text, r"\('\\x00__pyrace_si__#\d+' if True else None\)\[v, d, k\]")
+        self.assertNotIn("__pyrace_sa__(", text)
+        self.assertNotIn("__pyrace_si__(", text)
+        ns = run_rewritten(src)
+        self.assertEqual(ns["out"], ([1], {'k': [1]}))
+        self.assertEqual(ns["line"], run_plain(src)["line"])
+        self.assertEqual(kinds(5), [(rw.ATTR_WRITE, "v")])
+        self.assertEqual(kinds(6), [(rw.ITEM_WRITE, "d")])
+
     def test_reads_of_complex_operands_reach_their_hooks_by_site_probes(self):
         src = """
         class O:
