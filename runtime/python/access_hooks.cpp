@@ -1068,9 +1068,8 @@ PyObject* SiteProbeSubscript(PyObject* self, PyObject* args) {
   if (hook == ProbeHook::kSetAttr) return SetAttrAt(op[0], op[1], site);
   if (hook == ProbeHook::kSetItem) return SetItemAt(op[0], op[1], op[2], site);
   if (hook == ProbeHook::kGetItem) return GetItemAt(op[0], op[1], site);
-  std::vector<Site>& sites = p->table->sites;
-  return UpdateTarget(PyTuple_GET_ITEM(args, 0), PyTuple_GET_ITEM(args, 1), &site,
-                      want == 3 ? PyTuple_GET_ITEM(args, 2) : nullptr, want == 3 ? &sites[p->attr_site] : nullptr);
+  const bool owner = want == 3;
+  return UpdateTarget(op[0], op[1], &site, owner ? op[2] : nullptr, owner ? &p->table->sites[p->attr_site] : nullptr);
 }
 
 #undef HOOK_ARGS
@@ -1409,8 +1408,8 @@ PyType_Slot g_aug_target_slots[] = {
     {Py_tp_doc, const_cast<char*>("The target of one augmented assignment pyrace watches.")},
     {0, nullptr},
 };
-PyType_Spec g_aug_target_spec = {"_pyrace.AugTarget", sizeof(AugTarget), 0, Py_TPFLAGS_DEFAULT | Py_TPFLAGS_DISALLOW_INSTANTIATION,
-                                 g_aug_target_slots};
+PyType_Spec g_aug_target_spec = {"_pyrace.AugTarget", sizeof(AugTarget), 0,
+                                 Py_TPFLAGS_DEFAULT | Py_TPFLAGS_DISALLOW_INSTANTIATION, g_aug_target_slots};
 
 PyType_Slot g_probe_slots[] = {
     {Py_sq_contains, reinterpret_cast<void*>(ProbeContains)},
@@ -1433,8 +1432,8 @@ PyType_Slot g_site_probe_slots[] = {
     {Py_tp_doc, const_cast<char*>("A hook bound to one site, reached through a slot (`obj in probe`, `probe[...]`).")},
     {0, nullptr},
 };
-PyType_Spec g_site_probe_spec = {"_pyrace.SiteProbe", sizeof(SiteProbe), 0, Py_TPFLAGS_DEFAULT | Py_TPFLAGS_DISALLOW_INSTANTIATION,
-                                 g_site_probe_slots};
+PyType_Spec g_site_probe_spec = {"_pyrace.SiteProbe", sizeof(SiteProbe), 0,
+                                 Py_TPFLAGS_DEFAULT | Py_TPFLAGS_DISALLOW_INSTANTIATION, g_site_probe_slots};
 
 PyType_Slot g_container_probe_slots[] = {
     {Py_sq_contains, reinterpret_cast<void*>(ContainerProbeContains)},
