@@ -2,7 +2,6 @@
 
 #include <vector>
 
-#include "runtime/python/lock_types.h"
 #include "runtime/python/recorder.h"
 #include "runtime/python/threads.h"
 #include "runtime/trace/trace.h"
@@ -201,20 +200,6 @@ void AccessRegistry::ReleasePending() {
 
 StackId AccessRegistry::Stack() { return rec_->CaptureStack(); }
 
-namespace {
-
-// A thread's held wrapped locks as one exact word: 0 for none, the lock's id + 1 for
-// one; kManyLocks for more, which the skip across epochs never matches.
-constexpr uint32_t kManyLocks = UINT32_MAX;
-
-uint32_t HeldSignature(const ThreadRec* t) {
-  if (t->held.empty()) return 0;
-  if (t->held.size() == 1 && t->held[0]->id < kManyLocks - 1) return t->held[0]->id + 1;
-  return kManyLocks;
-}
-
-}  // namespace
-
 void AccessRegistry::Record(LocRecord& loc, uint8_t flags, uint32_t site) {
   Recorder& rec = *rec_;
   if (!rec.recording()) return;
@@ -227,8 +212,8 @@ void AccessRegistry::Record(LocRecord& loc, uint8_t flags, uint32_t site) {
   if (loc.tid == tid && weaker) {
     if (loc.mark == serial) return;
     if (site != 0 && loc.site == site && rec.last_publish() <= loc.mark && t->unclaimed_max <= loc.mark) {
-      const uint32_t held = HeldSignature(t);
-      if (held != kManyLocks && loc.held == held) return;
+      const uint32_t held = t->held_signature;
+      if (held != kManyHeld && loc.held == held) return;
     }
   }
   StackId stack = Stack();
@@ -237,7 +222,7 @@ void AccessRegistry::Record(LocRecord& loc, uint8_t flags, uint32_t site) {
   loc.tid = tid;
   loc.flags = flags;
   loc.mark = serial;
-  loc.held = HeldSignature(t);
+  loc.held = t->held_signature;
   loc.site = site;
 }
 

@@ -44,7 +44,7 @@ struct LocRecord {
   LocId id = 0;
   uint64_t mark = 0;     // Recorder::sync_serial() at the recorded access
   Tid tid = kNoTid;
-  uint32_t held = 0;     // HeldSignature() of its thread then
+  uint32_t held = 0;     // ThreadRec::held_signature of its thread then
   uint32_t site = 0;     // the access site's serial (0: none)
   uint8_t flags = 0;
 };

@@ -14,12 +14,24 @@ namespace pyrace::py {
 
 namespace {
 
+void HeldChanged(ThreadRec* t) {
+  const auto& held = t->held;
+  if (held.empty()) {
+    t->held_signature = 0;
+  } else if (held.size() == 1 && held[0]->id < kManyHeld - 1) {
+    t->held_signature = held[0]->id + 1;
+  } else {
+    t->held_signature = kManyHeld;
+  }
+}
+
 void RemoveHeld(ThreadRec* t, LockObject* l) {
   auto& held = t->held;
   // Locks are mostly released in reverse order: search from the back.
   for (size_t i = held.size(); i-- > 0;) {
     if (held[i] == l) {
       held.erase(held.begin() + static_cast<std::ptrdiff_t>(i));
+      HeldChanged(t);
       return;
     }
   }
@@ -77,6 +89,7 @@ void NoteAcquired(LockObject* l, StackId stack, uint8_t flags, bool keep_frame) 
   l->enter_frame = top;
   l->enter_code = top != nullptr ? RawCode(top) : nullptr;
   t->held.push_back(l);
+  HeldChanged(t);
   EmitFor(rec, EventKind::kLockAcquired, l, stack, flags);
 }
 

@@ -40,6 +40,10 @@ struct ThreadRec {
   // outside any test (test_context.h).
   StrId test = 0;
   std::vector<LockObject*> held;  // wrapped locks this thread acquired and holds
+  // `held` as one exact word, kept with it (holders.cpp) for the access hooks' repeat
+  // skip, which asks on every access: 0 for none, the lock's id + 1 for one,
+  // kManyHeld for more (never matched).
+  uint32_t held_signature = 0;
   // For the access hooks' repeat skip (Recorder::last_publish): the sync serials of
   // this thread's releases of wrapped locks that nobody has acquired since, oldest
   // first (entries whose lock was acquired since are dropped from the top, and in
@@ -49,6 +53,8 @@ struct ThreadRec {
   uint32_t unclaimed_live = 0;
   WaitState wait;
 };
+
+inline constexpr uint32_t kManyHeld = UINT32_MAX;
 
 // Owns every ThreadRec (never freed: ids and pointers stay valid for the run). GIL.
 class ThreadRegistry {
