@@ -57,28 +57,34 @@ struct Site {
   PyTypeObject* slot_type = nullptr;
   unsigned int slot_tag = 0;
   bool slot_python = false;
-  // The location this site touched last: a loop updates the same object's attribute
-  // (or entry) again and again, and this skips the registry's two hash lookups. Valid
-  // while the registry has forgotten no object since (AccessRegistry::generation()).
-  PyObject* last_obj = nullptr;
-  uint64_t last_key = 0;
-  uint64_t last_generation = 0;
-  LocRecord* last_loc = nullptr;
+  // The two locations this site touched last, the newer first: a loop updates the
+  // same object's attribute (or one of a few entries: `counts[even or odd] += 1`)
+  // again and again, and this skips the registry's two hash lookups. Valid while the
+  // registry has forgotten no object since (AccessRegistry::generation()).
+  struct LastLocation {
+    PyObject* obj = nullptr;
+    uint64_t key = 0;
+    uint64_t generation = 0;
+    LocRecord* loc = nullptr;
+  };
+  LastLocation last[2];
   // Cells: where the variable sat in the frame of the code that ran this site last.
   PyCodeObject* cell_code = nullptr;  // compared only, never dereferenced before a check
   Py_ssize_t cell_index = -1;
 };
 
 LocRecord* CachedLocation(const Site& site, PyObject* obj, uint64_t key) {
-  if (site.last_obj != obj || site.last_key != key) return nullptr;
-  return site.last_generation == AccessRegistry::Get().generation() ? site.last_loc : nullptr;
+  for (const Site::LastLocation& l : site.last) {
+    if (l.obj == obj && l.key == key) {
+      return l.generation == AccessRegistry::Get().generation() ? l.loc : nullptr;
+    }
+  }
+  return nullptr;
 }
 
 void RememberLocation(Site& site, PyObject* obj, uint64_t key, LocRecord* loc) {
-  site.last_obj = obj;
-  site.last_key = key;
-  site.last_generation = AccessRegistry::Get().generation();
-  site.last_loc = loc;
+  site.last[1] = site.last[0];
+  site.last[0] = Site::LastLocation{obj, key, AccessRegistry::Get().generation(), loc};
 }
 
 // One per rewritten module, alive for the process: the module's code refers to it
@@ -475,6 +481,15 @@ uint64_t Mix(uint64_t x) {  // splitmix64's finalizer
 // by their items; other keys by hash (str and bytes hashes are randomized, a
 // collision there is as unlikely as any 64-bit one). false: unhashable.
 bool KeyIdentity(PyObject* key, uint64_t* out) {
+  // The commonest key, an exact str, carries its hash once it has been hashed (a dict
+  // lookup did it): no call, and the same value as PyObject_Hash below.
+  if (PyUnicode_CheckExact(key)) {
+    const Py_hash_t h = reinterpret_cast<PyASCIIObject*>(key)->hash;
+    if (h != -1) {
+      *out = static_cast<uint64_t>(h);
+      return true;
+    }
+  }
   if (PyLong_Check(key)) {
     int overflow = 0;
     long long v = PyLong_AsLongLongAndOverflow(key, &overflow);
@@ -519,7 +534,8 @@ bool KeyIdentity(PyObject* key, uint64_t* out) {
 // has no stable key (an unhashable key, a slice) is the whole container.
 void RecordItem(PyObject* obj, PyObject* key, Site& site, uint8_t flags) {
   uint64_t k = 0;
-  if (PyList_Check(obj) || PyByteArray_Check(obj)) {
+  // A dict first: PyByteArray_Check walks the MRO of anything that is not one.
+  if (!PyDict_CheckExact(obj) && (PyList_Check(obj) || PyByteArray_Check(obj))) {
     if (!PyLong_Check(key)) return RecordWhole(obj, site, flags);
     Py_ssize_t i = PyLong_AsSsize_t(key);
     if (i == -1 && PyErr_Occurred()) {
