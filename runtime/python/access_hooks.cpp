@@ -1045,16 +1045,24 @@ PyObject* HookAugAttr(HOOK_ARGS) {
   return NewAugTarget(args[0], nullptr, s);
 }
 
-// ai's target for obj[key]; with an owner, the read of owner.attr that gave obj is
-// recorded at attr (`self.d[k] += v`, the attribute read by the interpreter's own
-// instruction).
+// ai's target for obj[key]. With an owner, `self.d[k] += v` rewritten
+// `ai[self.d, k, self][k] += v` (the attribute read by the interpreter's own
+// instruction, k a name or constant): obj itself, so that the subscript, the in-place
+// operation and the store stay the interpreter's own, specialized for a dict, with no
+// target object and no generic subscripts. The read of owner.attr that gave obj and the
+// update of the entry are recorded now, as the statement starts; an update that then
+// fails (a missing key) is recorded as the update it attempted (docs/races.md).
 PyObject* UpdateTarget(PyObject* obj, PyObject* key, Site* s, PyObject* owner = nullptr, Site* attr = nullptr) {
-  if (owner != nullptr && Recording()) RecordAttr(owner, *attr, attr->flags);
-  return NewAugTarget(obj, key, s);
+  if (owner == nullptr) return NewAugTarget(obj, key, s);
+  if (Recording()) {
+    RecordAttr(owner, *attr, attr->flags);
+    if (!ItemRunsPython(*s, obj, kSetItemSlot)) RecordItem(obj, key, *s, s->flags);
+  }
+  return Py_NewRef(obj);
 }
 
-// ai(obj, key, site) or ai(owner.attr, key, site, owner, attr_site). Rewritten code
-// reaches it through its site probe (below).
+// ai(obj, key, site) -> the update target, or ai(owner.attr, key, site, owner, attr_site)
+// -> owner.attr itself (UpdateTarget). Rewritten code reaches it through its site probe (below).
 PyObject* HookAugItem(HOOK_ARGS) {
   const size_t n = NARGS;
   if (n != 5 && !Arity(self, n, 3)) return nullptr;

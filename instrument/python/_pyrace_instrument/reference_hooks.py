@@ -137,7 +137,12 @@ def access_hooks(names, module, filename, sites, log=None):
 
     def ai(obj, key, k, owner=None, attr_k=None):
         if attr_k is not None:
-            rec(attr_k)  # the read of owner.attr that gave obj
+            # `ai[owner.attr, key, owner][key] += v`: the read of owner.attr that gave
+            # obj and the update of its entry, recorded as the statement starts; the
+            # statement updates obj itself.
+            rec(attr_k)
+            rec(k, key)
+            return obj
         return AugTarget(obj, key, k)
 
     class AlwaysRecording:

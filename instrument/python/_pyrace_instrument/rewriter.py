@@ -831,15 +831,21 @@ class Rewriter(ast.NodeTransformer):
             loc = _attr_loc(ast.Constant(value=0), t)
         elif (isinstance(t.value, ast.Attribute) and self._unwatched(t.value.value)
               and self._unwatched(t.slice)):
-            # `self.d[k] += v` -> `ai_k_ka[self.d, k, self][0] += v`: the attribute is
-            # read by the interpreter's own instruction, in its place, and ai records
-            # that read; the key between the two runs no code.
+            # `self.d[k] += v` -> `ai_k_ka[self.d, k, self][k] += v`: the attribute is
+            # read by the interpreter's own instruction, in its place; ai records that
+            # read and the entry's update and gives the container itself back, so the
+            # subscript, the in-place operation and the store are the interpreter's own
+            # (specialized) instructions on it. The key is a name or constant, whose
+            # second load runs no code, and nothing runs between the read and its record.
             k = self.site(ITEM_RMW, t, "", owner)
             a = t.value
             ka = self.site(ATTR_READ, a, self._attr(a.attr), self._owner_text(a.value))
             read = ast.copy_location(ast.Attribute(value=_copy_simple(a.value), attr=a.attr, ctx=ast.Load()), a)
-            target = _probe_subscript("ai", [k, ka], [read, _copy_simple(t.slice), _copy_simple(a.value)], t)
-            loc = ast.copy_location(ast.Constant(value=0), t)
+            container = _probe_subscript("ai", [k, ka], [read, _copy_simple(t.slice), _copy_simple(a.value)], t)
+            node.target = ast.copy_location(ast.Subscript(value=container, slice=_copy_simple(t.slice),
+                                                          ctx=ast.Store()), t)
+            node.value = self.visit(node.value)
+            return node
         else:
             k = self.site(ITEM_RMW, t, "", owner)
             target = _probe_subscript("ai", [k], [self.visit(t.value), self.visit(t.slice)], t)

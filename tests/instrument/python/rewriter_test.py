@@ -233,7 +233,8 @@ class Sites(unittest.TestCase):
         self.assertEqual(kinds(10), [(rw.ATTR_RMW, "v")])
 
     def test_a_locals_item_store_and_an_entry_update_reach_their_hooks_by_site_probes(self):
-        # ri's record and ai's update target are a slot of the site's probe, not a call.
+        # ri's record and ai's update are a slot of the site's probe, not a call; ai gives
+        # the container back, so the entry's update is the interpreter's own.
         src = """
         class S:
             def __init__(self):
@@ -247,7 +248,7 @@ class Sites(unittest.TestCase):
         """
         text = unparse(rw.rewrite(ast.parse(textwrap.dedent(src)), "/tmp/prog.py", "m", "m"))
         self.assertRegex(text, r"\(d, k\) in \('\\x00__pyrace_ri__#\d+' if True else None\)")
-        self.assertRegex(text, r"\('\\x00__pyrace_ai__#\d+#\d+' if True else None\)\[s.by_key, k, s\]\[0\] \+= 2")
+        self.assertRegex(text, r"\('\\x00__pyrace_ai__#\d+#\d+' if True else None\)\[s.by_key, k, s\]\[k\] \+= 2")
         self.assertNotIn("__pyrace_ai__(", text)
         ns = run_rewritten(src)
         self.assertEqual(ns["out"], ({'a': 2}, {'a': 2}))
@@ -316,6 +317,29 @@ class Sites(unittest.TestCase):
         """)
         self.assertEqual(kinds(8), [(rw.ATTR_READ, "by_key"), (rw.ITEM_RMW, "Stats.by_key")])
         self.assertEqual(kinds(9), [(rw.ATTR_READ, "inner"), (rw.ATTR_RMW, "n")])
+
+    def test_a_failing_entry_update_raises_as_plainly_and_is_recorded_as_attempted(self):
+        # `self.d[k] += 1` keeps the interpreter's subscript on the container: a missing
+        # key raises the same KeyError at the same place, each operand read once but the
+        # key; the update is recorded as the statement starts.
+        src = """
+        import traceback
+        class S:
+            def __init__(self):
+                self.d = {}
+            def bump(self, k):
+                self.d[k] += 1
+        s = S()
+        try:
+            s.bump('x')
+        except KeyError as e:
+            tb = traceback.extract_tb(e.__traceback__)[-1]
+            out = repr(e), tb.lineno, getattr(tb, "colno", None), getattr(tb, "end_colno", None), s.d
+        """
+        ns = run_rewritten(src)
+        self.assertEqual(ns["out"], run_plain(src)["out"])
+        self.assertEqual(ns["out"][:2], ("KeyError('x')", 7))
+        self.assertEqual(kinds(7), [(rw.ATTR_READ, "d"), (rw.ITEM_RMW, "S.d")])
 
     def test_method_call_is_recorded_after_arguments_that_may_synchronize(self):
         import ast
