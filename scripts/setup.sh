@@ -13,6 +13,7 @@ APT_PACKAGES=(
   python3 python3-dev python3-pytest python3-pytest-xdist
   libgdbm-dev libgdbm-compat-dev uuid-dev libtirpc-dev tcl-dev libssl-dev libsqlite3-dev
   nodejs debootstrap
+  time  # peak RSS of whole programs in bench/ (GNU time)
   chromium  # the HTML report's browser test (e2e.html.*)
 )
 

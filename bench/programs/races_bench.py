@@ -12,12 +12,18 @@ Prints medians of wall time and of peak RSS (the largest single process: with
 --pyrace that is max(tool, program)), the ratios to plain python, and the targets
 (<= 2x time, <= 1.5x memory). Plain and traced runs alternate, so a change of the
 machine's load hits both.
+
+Peak RSS comes from GNU time (/usr/bin/time, Debian's `time`), not from this script's
+own wait4(): Linux folds the high-water mark of the address space a process leaves at
+exec into its ru_maxrss, and a child forked from this ~15 MB interpreter would report
+at least 15 MB whatever it ran. GNU time forks from its own ~1 MB.
 """
 import argparse
 import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 from runtime_child import traced_child
@@ -25,12 +31,18 @@ from runtime_child import traced_child
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+GNU_TIME = "/usr/bin/time"
+
+
 def measure(cmd, env=None, pass_fds=()):
-    t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, env=env, pass_fds=pass_fds, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(p.pid, 0)
-    p.returncode = os.waitstatus_to_exitcode(status)
-    return time.perf_counter() - t0, usage.ru_maxrss, p.returncode, usage.ru_utime + usage.ru_stime
+    """(wall s, peak RSS KB, exit code, user + system CPU s) of cmd and its children."""
+    with tempfile.NamedTemporaryFile("r") as usage:
+        t0 = time.perf_counter()
+        rc = subprocess.call([GNU_TIME, "-q", "-f", "%M %U %S", "-o", usage.name] + cmd,
+                             env=env, pass_fds=pass_fds, stdout=subprocess.DEVNULL)
+        wall = time.perf_counter() - t0
+        maxrss, user, system = usage.read().split()
+    return wall, int(maxrss), rc, float(user) + float(system)
 
 
 def run_runtime(python, runtime_dir, prog, scale):
@@ -51,6 +63,8 @@ def main():
     prog = os.path.join(HERE, a.program)
     if not a.pyrace and not a.runtime:
         ap.error("give --pyrace BIN or --runtime DIR")
+    if not os.access(GNU_TIME, os.X_OK):
+        ap.error("%s is missing: it measures peak RSS (apt-get install time)" % GNU_TIME)
     plain, traced = [], []
     for _ in range(a.runs):
         plain.append(measure([a.python, prog, str(a.scale)]))
