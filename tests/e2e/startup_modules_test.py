@@ -41,9 +41,6 @@ RACE_MODE = {
     # Loaded by the first rewrite (a child that imports nothing of the project never
     # loads it): here the main script's, before it runs.
     "_pyrace_instrument.rewriter": "the AST rewriter, for the main script",
-    # The hook never rewrites the standard library or site-packages: it asks sysconfig
-    # where they are when it is installed.
-    "sysconfig": "the directories never rewritten",
     # collections.deque is a hand-off channel; the hooks know its type from the start.
     "_collections": "deque's type, for the hand-off hooks",
     # The rewriter names expressions with ast.unparse, which 3.14 moved into a module of
@@ -61,9 +58,6 @@ def imported_by(python, names, pythonpath, d):
     with open(script, "w") as f:
         f.write("import sys\nbefore = set(sys.modules)\nnames = %r\nfor n in names:\n    try:\n        __import__(n)\n"
                 "    except ImportError:\n        pass  # a module of another version\n"
-                # What the hook's install() asks of sysconfig imports more on first use
-                # (its data module; 3.14+ importlib, to import that).
-                "if 'sysconfig' in names:\n    sys.modules['sysconfig'].get_paths()\n"
                 "print(sorted(set(sys.modules) - before))\n" % (sorted(names),))
     env = dict(os.environ, PYTHONPATH=pythonpath)
     p = subprocess.run([python, script], env=env, capture_output=True, text=True, timeout=120, check=True)

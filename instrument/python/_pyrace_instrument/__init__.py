@@ -186,16 +186,17 @@ def _norm(path):
 
 
 def _excluded_dirs():
-    import sysconfig
-    dirs = set()
-    paths = sysconfig.get_paths()
-    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
-        if paths.get(key):
-            dirs.add(_norm(paths[key]))
+    """The standard library, every site-packages on the path, and pyrace's own runtime.
+    Not from sysconfig: importing it (and its _sysconfigdata) costs every race-mode
+    process ~1 MB and puts both in the program's sys.modules. The directory of os.py is
+    the standard library wherever the interpreter runs from (sysconfig's "stdlib" and
+    "platstdlib" on pyenv, Debian and in a venv; in a source tree, where sysconfig names
+    the install prefix, it is Lib/). Its "purelib" and "platlib" hold importable modules
+    only on sys.path, where the name test below finds them."""
+    dirs = {_norm(os.path.dirname(os.__file__)), _norm(os.path.dirname(_HERE))}
     for p in sys.path:
         if p and ("site-packages" in p or "dist-packages" in p):
             dirs.add(_norm(p))
-    dirs.add(_norm(os.path.dirname(_HERE)))  # pyrace's own runtime dir
     return tuple(sorted(dirs))
 
 
