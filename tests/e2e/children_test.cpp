@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -108,15 +107,23 @@ TEST(Children, InversionWhoseOrdersAreTakenInTwoChildrenIsPredicted) {
 TEST(Children, TextHeaderOfAnInversionAcrossProcessesNamesBothProcesses) {
   const ToolResult r = RunPyrace({"run", Child("run_inversion_children.py")}, {}, PYRACE_CHILDREN_TESTDATA);
   EXPECT_EQ(r.exit_code, 66) << r.err;
-  std::smatch m;
-  ASSERT_TRUE(std::regex_search(r.err, m, std::regex("==(\\d+)==WARNING: pyrace: lock-order-inversion \\(pids=(\\d+),(\\d+)\\)\n  (.*)\n")))
+  const size_t at = r.err.find("==WARNING: pyrace: lock-order-inversion (pids=");
+  ASSERT_NE(at, std::string::npos) << r.err;
+  const size_t line = r.err.rfind('\n', at) + 1;  // 0 when the header is the first line
+  unsigned long header_pid = 0, first = 0, second = 0;
+  int end = 0;
+  ASSERT_EQ(std::sscanf(r.err.c_str() + line, "==%lu==WARNING: pyrace: lock-order-inversion (pids=%lu,%lu)%n",
+                        &header_pid, &first, &second, &end),
+            3)
       << r.err;
-  EXPECT_EQ(m[1].str(), m[2].str());
-  EXPECT_NE(m[2].str(), m[3].str());
-  const std::string message = m[4].str();
+  ASSERT_EQ(r.err.compare(line + static_cast<size_t>(end), 3, "\n  "), 0) << r.err;
+  const size_t message_at = line + static_cast<size_t>(end) + 3;
+  const std::string message = r.err.substr(message_at, r.err.find('\n', message_at) - message_at);
+  EXPECT_EQ(header_pid, first);
+  EXPECT_NE(first, second);
   EXPECT_NE(message.find("across processes"), std::string::npos) << message;
-  EXPECT_NE(message.find("in process " + m[2].str()), std::string::npos) << message;
-  EXPECT_NE(message.find("in process " + m[3].str()), std::string::npos) << message;
+  EXPECT_NE(message.find("in process " + std::to_string(first)), std::string::npos) << message;
+  EXPECT_NE(message.find("in process " + std::to_string(second)), std::string::npos) << message;
 }
 
 TEST(Children, TextReportNamesTheProcess) {
