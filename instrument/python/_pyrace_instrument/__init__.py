@@ -187,8 +187,8 @@ def _norm(path):
 
 def _excluded_dirs():
     """The standard library, every site-packages on the path, and pyrace's own runtime.
-    Not from sysconfig: importing it (and its _sysconfigdata) costs every race-mode
-    process ~1 MB and puts both in the program's sys.modules. The directory of os.py is
+    Not from sysconfig: importing it puts it and its _sysconfigdata in the program's
+    sys.modules, and costs every race-mode process 0.1-0.3 MB. The directory of os.py is
     the standard library wherever the interpreter runs from (sysconfig's "stdlib" and
     "platstdlib" on pyenv, Debian and in a venv; in a source tree, where sysconfig names
     the install prefix, it is Lib/). Its "purelib" and "platlib" hold importable modules
